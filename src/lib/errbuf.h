@@ -1,0 +1,36 @@
+/* errbuf.h — a place for setup code to say what went wrong.
+ *
+ * Setup functions take a struct errbuf * and, on failure, add one line per
+ * problem in the form `file:line: key: problem`. An errbuf may collect many
+ * problems (config check lists them all); its text is capped at
+ * ERRBUF_MAX bytes, after which further lines are counted but dropped and a
+ * final "... N more" line is reported by errbuf_str(). A NULL errbuf is
+ * accepted everywhere and discards messages. */
+#ifndef AIRLOCK_ERRBUF_H
+#define AIRLOCK_ERRBUF_H
+
+#include <stddef.h>
+
+#define ERRBUF_MAX (64 * 1024)
+
+struct errbuf {
+	char *text;     /* heap, NUL-terminated lines joined by '\n' */
+	size_t len;
+	unsigned count;   /* problems added, including dropped ones */
+	unsigned dropped; /* problems that did not fit */
+};
+
+void errbuf_init(struct errbuf *e);
+void errbuf_release(struct errbuf *e);
+/* Forgets all problems but keeps the buffer. */
+void errbuf_clear(struct errbuf *e);
+/* Adds one problem line (no trailing newline needed). */
+void errbuf_add(struct errbuf *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* All problems, one per line, without a trailing newline; "" when none. */
+const char *errbuf_str(struct errbuf *e);
+/* The first problem only (for one-line contexts), or "". Valid until the
+ * next call on e. */
+const char *errbuf_first(struct errbuf *e);
+
+#endif

@@ -1,0 +1,57 @@
+/* main.c — subcommand dispatch only. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+#define AIRLOCK_VERSION "0.1.0"
+
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{"config", cmd_config, "show or check the effective configuration"},
+	{"policy", cmd_policy, "dry-run one network policy decision"},
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: airlock COMMAND [ARGS...]\n\ncommands:\n", f);
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %-12s %s\n", subcommands[i].name,
+			subcommands[i].summary);
+	fputs("\nrun `airlock COMMAND --help` for the options of one command\n",
+	      f);
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("airlock %s\n", AIRLOCK_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "airlock: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
