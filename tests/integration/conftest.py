@@ -1,0 +1,68 @@
+"""Shared fixtures for airlock's integration tests.
+
+Every test gets its own AIRLOCK_HOME and AIRLOCK_SYSTEM_DIR under a pytest
+temporary directory, so nothing on the machine (no ~/.airlock, no
+/etc/airlock) can change the outcome, and a `run` helper that invokes the
+real binary with that environment.
+"""
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BUILD = pathlib.Path(os.environ.get("AIRLOCK_BUILD", REPO / "build"))
+AIRLOCK = BUILD / "airlock"
+
+
+class Env:
+    """A sandboxed set of airlock directories plus a runner."""
+
+    def __init__(self, tmp: pathlib.Path):
+        self.root = tmp
+        self.home = tmp / "home"
+        self.system = tmp / "system"
+        self.cwd = tmp / "work"
+        for d in (self.home, self.system, self.cwd):
+            d.mkdir(parents=True, exist_ok=True)
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("AIRLOCK_") and not k.lower().endswith("_proxy")
+        }
+        self.env["AIRLOCK_HOME"] = str(self.home)
+        self.env["AIRLOCK_SYSTEM_DIR"] = str(self.system)
+
+    def write(self, rel: str, text: str) -> pathlib.Path:
+        """Write text to a path relative to the temporary root."""
+        p = self.root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+        return p
+
+    def run(self, *args, cwd=None, env=None, input=None, timeout=30):
+        e = dict(self.env)
+        if env:
+            e.update(env)
+        return subprocess.run(
+            [str(AIRLOCK), *[str(a) for a in args]],
+            cwd=str(cwd or self.cwd),
+            env=e,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+
+@pytest.fixture
+def airlock_env(tmp_path):
+    if not AIRLOCK.exists():
+        pytest.fail(f"{AIRLOCK} is not built; run make first")
+    return Env(tmp_path)
+
+
+@pytest.fixture
+def airlock_bin():
+    return AIRLOCK
