@@ -1,0 +1,102 @@
+/* conf.h — the effective, layered configuration.
+ *
+ * conf_load() reads every layer of DESIGN.md §4.2 (managed preferences,
+ * managed_config.toml, -c overrides, user, trusted project, system),
+ * validates each against the schema table (schema.h), merges them (tables
+ * recursively; scalars and arrays replaced by the higher layer), applies
+ * the scalar requirements, and returns an immutable struct conf. Every
+ * value remembers its origin: `file:line`, `-c`, `managed-preferences` or
+ * `default`. Relative paths in path-typed keys are made absolute against
+ * the directory of the file that set them (cwd for -c).
+ *
+ * Ownership: the caller owns the struct conf and frees it with
+ * conf_free(); every pointer a getter returns lives as long as the conf.
+ * Getters take a dotted key of the schema; a key that is not in the schema,
+ * or asking for the wrong type, is a programming error and aborts. */
+#ifndef AIRLOCK_CONF_H
+#define AIRLOCK_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/requirements.h"
+#include "lib/errbuf.h"
+
+/* Where to look. conf_opts_init() fills home, system_dir and cwd from the
+ * environment (AIRLOCK_HOME, default ~/.airlock; AIRLOCK_SYSTEM_DIR,
+ * default /etc/airlock; getcwd()). The strings are owned by the opts and
+ * freed by conf_opts_release(); overrides[] is owned, its strings borrowed
+ * (usually from argv). */
+struct conf_opts {
+	char *home;
+	char *system_dir;
+	char *config_file;  /* --config FILE replaces the user layer, or NULL */
+	char *cwd;
+	const char **overrides; /* "key.path=value", in command-line order */
+	size_t n_overrides;
+	bool verbose;           /* notes (ignored project config) into warn */
+};
+
+void conf_opts_init(struct conf_opts *o);
+void conf_opts_release(struct conf_opts *o);
+/* Sets config_file (copied). */
+void conf_opts_set_config(struct conf_opts *o, const char *path);
+/* Appends one "key.path=value" (borrowed). */
+void conf_opts_add_override(struct conf_opts *o, const char *kv);
+
+struct conf;
+
+/* Loads the effective config. On any problem returns NULL with EVERY
+ * problem of every layer added to err, one `file:line: key: problem` line
+ * each. Requirement fallbacks of explicitly configured values add a
+ * warning to warn. Either errbuf may be NULL. */
+struct conf *conf_load(const struct conf_opts *o, struct errbuf *warn,
+		       struct errbuf *err);
+/* For tests and fuzzing: the same merge and validation with no file
+ * system, config_text as the only (user) layer named "<config>" and
+ * req_text (may be NULL) as requirements named "<requirements>". */
+struct conf *conf_load_text(const char *config_text, size_t n,
+			    const char *req_text, size_t rn,
+			    struct errbuf *warn, struct errbuf *err);
+void conf_free(struct conf *c);
+
+bool conf_bool(const struct conf *c, const char *key);
+int64_t conf_int(const struct conf *c, const char *key);
+/* Strings, enums, URLs, paths. For approval_policy: "untrusted",
+ * "on-request", "never" or "granular" (see conf_granular). */
+const char *conf_str(const struct conf *c, const char *key);
+/* Array values: the number of items; *items gets the array. */
+size_t conf_strv(const struct conf *c, const char *key,
+		 const char *const **items);
+/* `file:line`, "-c", "managed-preferences" or "default". */
+const char *conf_origin(const struct conf *c, const char *key);
+/* Origin of item i of an array value (the line of that element). */
+const char *conf_item_origin(const struct conf *c, const char *key,
+			     size_t i);
+/* True when some layer set key (it was not defaulted). */
+bool conf_is_set(const struct conf *c, const char *key);
+/* The flag of a granular approval policy ("rules"...); false when the
+ * policy is not granular or the flag was not given. */
+bool conf_granular(const struct conf *c, const char *flag);
+
+/* [projects."<path>"] entries of the effective config. */
+struct conf_project {
+	const char *path;
+	const char *trust_level; /* "trusted" or "untrusted" */
+	const char *origin;
+};
+size_t conf_projects(const struct conf *c, const struct conf_project **out);
+/* The directory whose .airlock/config.toml was loaded, or NULL. */
+const char *conf_project_dir(const struct conf *c);
+
+/* The requirements in force (never NULL; all unset when none). */
+const struct requirements *conf_requirements(const struct conf *c);
+
+/* Output, in schema order. show: TOML text (with_origins: each leaf as
+ * `key.path = value  # origin`); json: one JSON object shaped like the
+ * TOML. Both return heap strings. */
+char *conf_show(const struct conf *c, bool with_origins);
+char *conf_json(const struct conf *c);
+
+#endif

@@ -1,0 +1,85 @@
+/* requirements.h — admin constraints from requirements.toml.
+ *
+ * A struct requirements is built from up to two TOML documents: the system
+ * file `$AIRLOCK_SYSTEM_DIR/requirements.toml` and the managed-preferences
+ * payload `requirements_toml_base64`, which wins key by key. Parsing is
+ * pure: the caller hands parsed TOML trees in. Every set value remembers its
+ * origin `file:line`; list items remember their own.
+ *
+ * The scalar constraints (sandbox modes, approval policies, web search,
+ * network enabled/mode and the `false` pins) are applied to a config by
+ * conf_load(). The domain lists and their flags are only exposed here: the
+ * network policy glue (policy/netpolicy.c) applies them. */
+#ifndef AIRLOCK_REQUIREMENTS_H
+#define AIRLOCK_REQUIREMENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/toml.h"
+#include "lib/errbuf.h"
+
+/* A list requirement; set is false when no layer gave it. */
+struct req_list {
+	bool set;
+	char *origin;    /* `file:line` of the key */
+	char **items;    /* heap strings */
+	char **origins;  /* `file:line` of each item */
+	size_t n;
+};
+
+/* A boolean requirement: value is meaningful only when set. */
+struct req_flag {
+	bool set;
+	bool value;
+	char *origin;
+};
+
+struct requirements {
+	char *file; /* the requirement file(s) that were read, or NULL */
+	struct req_list sandbox_modes;      /* allowed_sandbox_modes */
+	struct req_list approval_policies;  /* allowed_approval_policies */
+	struct req_list web_search_modes;   /* allowed_web_search_modes */
+	/* [permissions.network] */
+	struct req_flag enabled;
+	bool mode_set;
+	char *mode; /* "limited" or "full": the maximum */
+	char *mode_origin;
+	struct req_list allowed_domains;
+	struct req_list denied_domains;
+	struct req_flag allowlist_expansion;
+	struct req_flag managed_allowed_domains_only;
+	struct req_flag allow_local_binding;
+	struct req_flag allow_upstream_proxy;
+	struct req_flag dangerously_allow_non_loopback_proxy;
+	struct req_flag dangerously_allow_non_loopback_admin;
+	struct req_flag dangerously_allow_all_unix_sockets;
+};
+
+void requirements_init(struct requirements *r);
+void requirements_release(struct requirements *r);
+
+/* Reads the keys of one requirements document (root table doc, written in
+ * the file named label) into r, replacing what r already holds key by key.
+ * Every problem (unknown key, wrong type, bad value, allowed_sandbox_modes
+ * without read-only, empty allowed_approval_policies) is added to err as
+ * `label:line: key: problem`. Returns 0, or -1 when anything was wrong. */
+int requirements_merge(struct requirements *r, const struct toml_value *doc,
+		       const char *label, struct errbuf *err);
+
+/* Checks one proposed runtime change (a dotted config key and its new
+ * value as text: "true", "full", "read-only"...) against r. Returns 0 when
+ * allowed; otherwise adds `invalid value for KEY: VALUE (allowed ...)
+ * (ORIGIN)` to err and returns -1. Keys without a requirement are allowed. */
+int requirements_check_change(const struct requirements *r, const char *key,
+			      const char *value, struct errbuf *err);
+
+/* The req_flag pinning key ("permissions.network.allow_local_binding"...),
+ * or NULL when key has no such pin. */
+const struct req_flag *requirements_flag(const struct requirements *r,
+					 const char *key);
+
+/* Whether the value is allowed by list l (true when l is unset). */
+bool req_list_allows(const struct req_list *l, const char *value);
+
+#endif

@@ -1,0 +1,301 @@
+/* schema.c — the configuration key table and what is derived from it. */
+#include "config/schema.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/buf.h"
+
+static const char *const sandbox_modes[] = {
+	"read-only", "workspace-write", "danger-full-access", NULL};
+static const char *const approval_policies[] = {
+	"untrusted", "on-request", "never", NULL};
+static const char *const web_search_modes[] = {
+	"disabled", "cached", "live", NULL};
+static const char *const network_modes[] = {"limited", "full", NULL};
+static const char *const presets[] = {
+	"none", "common-dependencies", "all", NULL};
+static const char *const trust_levels[] = {"trusted", "untrusted", NULL};
+
+const char *const schema_granular_flags[] = {
+	"sandbox_approval", "rules", "skill_approval", "request_permissions",
+	"mcp_elicitations", NULL};
+
+#define PN "permissions.network."
+#define SWW "sandbox_workspace_write."
+
+/* Rows are grouped by table, in the order `config show` prints them. */
+static const struct schema_key keys[] = {
+	{"sandbox_mode", SCHEMA_ENUM, "workspace-write", sandbox_modes, 0, 0,
+	 "how commands are sandboxed"},
+	{"approval_policy", SCHEMA_APPROVAL, "on-request", approval_policies,
+	 0, 0,
+	 "when to ask before running; or { granular = { sandbox_approval, "
+	 "rules, skill_approval, request_permissions, mcp_elicitations } }"},
+	{"web_search", SCHEMA_ENUM, "cached", web_search_modes, 0, 0,
+	 "web search tool mode"},
+	{SWW "network_access", SCHEMA_BOOL, "false", NULL, 0, 0,
+	 "the sandbox's network switch"},
+	{SWW "writable_roots", SCHEMA_PATHV, NULL, NULL, 0, 0,
+	 "writable paths in addition to cwd, /tmp and $TMPDIR"},
+	{SWW "exclude_tmpdir_env_var", SCHEMA_BOOL, "false", NULL, 0, 0,
+	 "do not make $TMPDIR writable"},
+	{SWW "exclude_slash_tmp", SCHEMA_BOOL, "false", NULL, 0, 0,
+	 "do not make /tmp writable"},
+	{PN "enabled", SCHEMA_BOOL, "true", NULL, 0, 0,
+	 "run the managed proxy when the sandbox has network"},
+	{PN "mode", SCHEMA_ENUM, "limited", network_modes, 0, 0,
+	 "limited allows only GET, HEAD and OPTIONS; full allows all methods"},
+	{PN "proxy_url", SCHEMA_LISTENER, "http://127.0.0.1:43128", NULL, 0, 0,
+	 "HTTP proxy listener"},
+	{PN "admin_url", SCHEMA_LISTENER, "http://127.0.0.1:43129", NULL, 0, 0,
+	 "admin API listener"},
+	{PN "preset", SCHEMA_ENUM, "none", presets, 0, 0,
+	 "built-in allowlist added to allowed_domains"},
+	{PN "allowed_domains", SCHEMA_PATTERNV, NULL, NULL, 0, 0,
+	 "domain patterns that may be reached"},
+	{PN "denied_domains", SCHEMA_PATTERNV, NULL, NULL, 0, 0,
+	 "domain patterns that are always refused"},
+	{PN "enable_socks5", SCHEMA_BOOL, "false", NULL, 0, 0,
+	 "also serve SOCKS5"},
+	{PN "socks_url", SCHEMA_LISTENER, "http://127.0.0.1:43130", NULL, 0, 0,
+	 "SOCKS5 listener"},
+	{PN "enable_socks5_udp", SCHEMA_BOOL, "false", NULL, 0, 0,
+	 "allow SOCKS5 UDP ASSOCIATE"},
+	{PN "allow_upstream_proxy", SCHEMA_BOOL, "false", NULL, 0, 0,
+	 "chain through [network] proxy"},
+	{PN "allow_local_binding", SCHEMA_BOOL, "false", NULL, 0, 0,
+	 "allow destinations on local or private addresses"},
+	{PN "dangerously_allow_non_loopback_proxy", SCHEMA_BOOL, "false", NULL,
+	 0, 0, "allow proxy listeners on non-loopback addresses"},
+	{PN "dangerously_allow_non_loopback_admin", SCHEMA_BOOL, "false", NULL,
+	 0, 0, "allow the admin API on a non-loopback address"},
+	{PN "dangerously_allow_all_unix_sockets", SCHEMA_BOOL, "false", NULL,
+	 0, 0, "allow proxying to any unix socket"},
+	{PN "audit_log", SCHEMA_PATH, "", NULL, 0, 0,
+	 "JSONL audit log of every decision; empty = off"},
+	{PN "admin_token_file", SCHEMA_PATH, "", NULL, 0, 0,
+	 "file holding the admin API bearer token; empty = no auth"},
+	{PN "extra_ca_certificates", SCHEMA_PATHV, NULL, NULL, 0, 0,
+	 "PEM files trusted for upstream TLS"},
+	{"network.proxy", SCHEMA_UPSTREAM, "", NULL, 0, 0,
+	 "upstream proxy URL (http, socks5, socks5h); empty = direct"},
+	{"network.no_proxy", SCHEMA_STRV, NULL, NULL, 0, 0,
+	 "hosts reached without the upstream proxy"},
+	{SCHEMA_PROJECTS_KEY, SCHEMA_ENUM, "untrusted", trust_levels, 0, 0,
+	 "per project directory (absolute path); only the user layer grants "
+	 "trust"},
+};
+
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+const struct schema_key *
+schema_keys(size_t *n)
+{
+	*n = NKEYS;
+	return keys;
+}
+
+const struct schema_key *
+schema_find(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+size_t
+schema_index(const struct schema_key *k)
+{
+	return (size_t)(k - keys);
+}
+
+int
+schema_is_table(const char *prefix)
+{
+	size_t i, n = strlen(prefix);
+
+	for (i = 0; i < NKEYS; i++)
+		if (strncmp(keys[i].key, prefix, n) == 0 &&
+		    keys[i].key[n] == '.')
+			return 1;
+	return 0;
+}
+
+/* Levenshtein distance, capped: keys are short, so a two-row table on the
+ * stack is enough; longer inputs are simply "not close". */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t prev[128], cur[128];
+
+	if (la >= 127 || lb >= 127)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+			size_t m = sub < del ? sub : del;
+			cur[j] = m < ins ? m : ins;
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
+	}
+	return prev[lb];
+}
+
+const char *
+schema_suggest(const char *key)
+{
+	const char *best = NULL;
+	size_t i, d, bestd = (size_t)-1, limit;
+
+	for (i = 0; i < NKEYS; i++) {
+		if (strchr(keys[i].key, '*') != NULL)
+			continue;
+		d = edit_distance(key, keys[i].key);
+		if (d < bestd) {
+			bestd = d;
+			best = keys[i].key;
+		}
+	}
+	limit = strlen(key) / 3 + 1;
+	if (limit > 6)
+		limit = 6;
+	return bestd <= limit ? best : NULL;
+}
+
+const char *
+schema_type_name(enum schema_type t)
+{
+	switch (t) {
+	case SCHEMA_BOOL: return "boolean";
+	case SCHEMA_INT: return "integer";
+	case SCHEMA_STRING: return "string";
+	case SCHEMA_ENUM: return "string (enum)";
+	case SCHEMA_LISTENER: return "listener URL";
+	case SCHEMA_UPSTREAM: return "proxy URL";
+	case SCHEMA_PATH: return "path";
+	case SCHEMA_STRV: return "array of strings";
+	case SCHEMA_PATTERNV: return "array of domain patterns";
+	case SCHEMA_PATHV: return "array of paths";
+	case SCHEMA_APPROVAL: return "approval policy";
+	}
+	return "?";
+}
+
+/* --- the generated reference (doc/config.md) ----------------------------- */
+
+static const char md_head[] =
+	"# airlock configuration reference\n\n"
+	"Generated by `airlock config schema --markdown` (`make doc`) from the\n"
+	"schema table in `src/config/schema.c`; do not edit by hand.\n\n"
+	"## Layers\n\n"
+	"Highest precedence first. Tables merge recursively; scalars and "
+	"arrays\nare replaced by the higher layer. `airlock config show "
+	"--origins` prints\nwhere each effective value came from.\n\n"
+	"1. managed preferences: `$AIRLOCK_SYSTEM_DIR/managed_preferences.toml`"
+	"\n   with `config_toml_base64` (a config document) and\n"
+	"   `requirements_toml_base64` (a requirements document), each the "
+	"base64\n   of a TOML document; origin `managed-preferences`\n"
+	"2. `$AIRLOCK_SYSTEM_DIR/managed_config.toml`\n"
+	"3. `-c key.path=value` flags (TOML value syntax; a value that is not "
+	"TOML\n   is taken as a plain string); origin `-c`\n"
+	"4. user: `$AIRLOCK_HOME/config.toml`, or `--config FILE` instead\n"
+	"5. project: `.airlock/config.toml` in the nearest ancestor of the "
+	"working\n   directory, loaded only when the user layer marks that "
+	"directory (or\n   its nearest listed ancestor) "
+	"`[projects.\"/abs/path\"] trust_level = \"trusted\"`\n"
+	"6. system: `$AIRLOCK_SYSTEM_DIR/config.toml`\n\n"
+	"`AIRLOCK_HOME` defaults to `~/.airlock`, `AIRLOCK_SYSTEM_DIR` to\n"
+	"`/etc/airlock`. Relative paths in path-typed keys resolve against "
+	"the\ndirectory of the file that set them (the working directory for "
+	"`-c`).\n\n## Keys\n\n"
+	"| key | type | default | description |\n|---|---|---|---|\n";
+
+static const char md_req[] =
+	"\n## Requirements\n\n"
+	"`$AIRLOCK_SYSTEM_DIR/requirements.toml`, and the managed-preferences\n"
+	"`requirements_toml_base64` payload, which wins key by key, bound the "
+	"result\nof every layer. A disallowed value that was configured "
+	"explicitly falls\nback to the required one with a warning naming the "
+	"requirement file; a\ndefaulted one falls back silently. Unknown keys "
+	"are errors.\n\n"
+	"| key | type | meaning |\n|---|---|---|\n"
+	"| `allowed_sandbox_modes` | array | must contain `read-only`; "
+	"fallback `read-only` |\n"
+	"| `allowed_approval_policies` | array | non-empty; the first entry "
+	"is the fallback |\n"
+	"| `allowed_web_search_modes` | array | `disabled` always allowed; "
+	"fallback `cached` if allowed, else `live`, else `disabled` |\n"
+	"| `permissions.network.enabled` | bool | pins `enabled` |\n"
+	"| `permissions.network.mode` | `limited`/`full` | the maximum: "
+	"`limited` forbids `full` |\n"
+	"| `permissions.network.allowed_domains` | array | managed "
+	"allowlist; user entries must be covered by it unless "
+	"`allowlist_expansion = true` |\n"
+	"| `permissions.network.allowlist_expansion` | bool | allow user "
+	"entries beyond the managed allowlist |\n"
+	"| `permissions.network.denied_domains` | array | always in force |\n"
+	"| `permissions.network.managed_allowed_domains_only` | bool | the "
+	"managed allowlist is the whole allowlist |\n"
+	"| `permissions.network.allow_local_binding` | bool | `false` pins "
+	"it false |\n"
+	"| `permissions.network.allow_upstream_proxy` | bool | `false` pins "
+	"it false |\n"
+	"| `permissions.network.dangerously_allow_non_loopback_proxy` | bool "
+	"| `false` pins it false |\n"
+	"| `permissions.network.dangerously_allow_non_loopback_admin` | bool "
+	"| `false` pins it false |\n"
+	"| `permissions.network.dangerously_allow_all_unix_sockets` | bool | "
+	"`false` pins it false |\n";
+
+static void
+md_type(struct buf *out, const struct schema_key *k)
+{
+	size_t i;
+
+	if (k->values == NULL) {
+		buf_addstr(out, schema_type_name(k->type));
+		if (k->type == SCHEMA_INT)
+			buf_printf(out, " %lld..%lld", (long long)k->min,
+				   (long long)k->max);
+		return;
+	}
+	for (i = 0; k->values[i] != NULL; i++)
+		buf_printf(out, "%s`%s`", i ? " \\| " : "", k->values[i]);
+	if (k->type == SCHEMA_APPROVAL)
+		buf_addstr(out, " \\| `{ granular = {...} }`");
+}
+
+int
+schema_markdown(struct buf *out)
+{
+	size_t i;
+
+	buf_addstr(out, md_head);
+	for (i = 0; i < NKEYS; i++) {
+		const struct schema_key *k = &keys[i];
+
+		if (strcmp(k->key, SCHEMA_PROJECTS_KEY) == 0)
+			buf_addstr(out, "| `projects.\"<absolute path>\"."
+				   "trust_level` | ");
+		else
+			buf_printf(out, "| `%s` | ", k->key);
+		md_type(out, k);
+		if (k->def == NULL)
+			buf_addstr(out, " | `[]` | ");
+		else if (k->type == SCHEMA_BOOL || k->type == SCHEMA_INT)
+			buf_printf(out, " | `%s` | ", k->def);
+		else
+			buf_printf(out, " | `\"%s\"` | ", k->def);
+		buf_printf(out, "%s |\n", k->doc);
+	}
+	return buf_addstr(out, md_req);
+}
