@@ -1,0 +1,134 @@
+/* pattab.c — see pattab.h. */
+#include "policy/pattab.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xalloc.h"
+
+uint64_t
+pattab_hash(const char *key, size_t n)
+{
+	uint64_t h = PATTAB_HASH_INIT;
+
+	while (n-- > 0)
+		h = pattab_hash_step(h, key[n]);
+	return h;
+}
+
+static size_t
+slot_of(uint64_t h, size_t mask)
+{
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (size_t)h & mask;
+}
+
+void
+pattab_init(struct pattab *t)
+{
+	t->mask = 15;
+	t->count = 0;
+	t->slots = xcalloc(t->mask + 1, sizeof(*t->slots));
+}
+
+void
+pattab_release(struct pattab *t)
+{
+	size_t i;
+	uint32_t k;
+
+	if (t->slots == NULL)
+		return;
+	for (i = 0; i <= t->mask; i++) {
+		struct pattab_node *n = &t->slots[i];
+
+		for (k = 0; k < n->nitems; k++) {
+			free(n->items[k].prefix);
+			free(n->items[k].glob);
+		}
+		free(n->items);
+		free(n->key);
+	}
+	free(t->slots);
+	t->slots = NULL;
+}
+
+static void
+grow(struct pattab *t)
+{
+	struct pattab_node *old = t->slots;
+	size_t oldcap = t->mask + 1, i;
+
+	t->mask = oldcap * 2 - 1;
+	t->slots = xcalloc(t->mask + 1, sizeof(*t->slots));
+	for (i = 0; i < oldcap; i++) {
+		size_t j;
+
+		if (old[i].key == NULL)
+			continue;
+		j = slot_of(old[i].hash, t->mask);
+		while (t->slots[j].key != NULL)
+			j = (j + 1) & t->mask;
+		t->slots[j] = old[i];
+	}
+	free(old);
+}
+
+const struct pattab_node *
+pattab_find(const struct pattab *t, const char *key, size_t n, uint64_t hash)
+{
+	size_t j = slot_of(hash, t->mask);
+
+	for (;;) {
+		const struct pattab_node *nd = &t->slots[j];
+
+		if (nd->key == NULL)
+			return NULL;
+		if (nd->hash == hash && nd->klen == n &&
+		    memcmp(nd->key, key, n) == 0)
+			return nd;
+		j = (j + 1) & t->mask;
+	}
+}
+
+struct pattab_node *
+pattab_get(struct pattab *t, const char *key, size_t n)
+{
+	uint64_t hash = pattab_hash(key, n);
+	struct pattab_node *nd;
+	size_t j;
+
+	nd = (struct pattab_node *)pattab_find(t, key, n, hash);
+	if (nd != NULL)
+		return nd;
+	if ((t->count + 1) * 2 > t->mask + 1)
+		grow(t);
+	j = slot_of(hash, t->mask);
+	while (t->slots[j].key != NULL)
+		j = (j + 1) & t->mask;
+	nd = &t->slots[j];
+	nd->key = xmalloc(n + 1);
+	memcpy(nd->key, key, n);
+	nd->key[n] = '\0';
+	nd->klen = n;
+	nd->hash = hash;
+	t->count++;
+	return nd;
+}
+
+void
+pattab_add_item(struct pattab_node *n, const struct pattab_item *it)
+{
+	struct pattab_item *d;
+
+	if (n->nitems == n->cap) {
+		n->cap = n->cap ? n->cap * 2 : 2;
+		n->items = xreallocarray(n->items, n->cap, sizeof(*n->items));
+	}
+	d = &n->items[n->nitems++];
+	*d = *it;
+	d->prefix = xstrndup(it->prefix ? it->prefix : "", it->prefix_len);
+	d->glob = xstrndup(it->glob ? it->glob : "", it->glob_len);
+}

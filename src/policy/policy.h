@@ -1,0 +1,133 @@
+/* policy.h — the pure network decision (DESIGN §4.4).
+ *
+ * A policy is built once from plain options (pattern lists, mode, flags,
+ * preset), is immutable afterwards and may be shared read-only by every
+ * connection. Deciding is pure: no DNS, no sockets, no logging.
+ *
+ * policy_decide() runs steps 1–5 of §4.4 for one request:
+ *   1 normalize the host (empty or invalid → not_allowed)
+ *   2 deny list match → denied (deny always wins)
+ *   3 allowlist + preset miss → not_allowed (empty allowlist = deny all)
+ *   4 limited mode: method not GET/HEAD/OPTIONS → method_not_allowed;
+ *     https_connect, or socks5_tcp to port 443 → mitm_required; other
+ *     socks5_tcp ports and socks5_udp → method_not_allowed (source
+ *     mode_guard)
+ *   5 IP literal or `localhost`: non-public → not_allowed_local unless
+ *     allow_local_binding or explicitly allowlisted (an exact or CIDR
+ *     entry, not a wildcard). A host name ends in POLICY_RESOLVE: the
+ *     caller resolves it once and calls policy_finish() with the addresses
+ *     it will dial.
+ * policy_finish() judges the resolved addresses: an IP-literal or CIDR
+ * entry of the deny list matching any of them → denied; any non-public
+ * address → not_allowed_local unless allow_local_binding or that address
+ * is explicitly allowlisted (exact IP or CIDR). No addresses → not_allowed_
+ * local (fail closed).
+ *
+ * `matched` is the pattern that decided: the deny entry for `denied`, the
+ * allow entry for everything past step 3, NULL for `not_allowed`. It
+ * points into the policy and lives as long as it. */
+#ifndef AIRLOCK_POLICY_H
+#define AIRLOCK_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "lib/buf.h"
+#include "lib/errbuf.h"
+#include "policy/host.h"
+#include "policy/preset.h"
+
+enum policy_mode { POLICY_MODE_LIMITED, POLICY_MODE_FULL };
+
+enum policy_protocol {
+	POLICY_PROTO_HTTP,
+	POLICY_PROTO_HTTPS_CONNECT,
+	POLICY_PROTO_SOCKS5_TCP,
+	POLICY_PROTO_SOCKS5_UDP,
+};
+
+enum policy_verdict {
+	POLICY_VERDICT_ALLOW,
+	POLICY_VERDICT_DENY,
+	POLICY_VERDICT_RESOLVE, /* allowed so far; call policy_finish() */
+};
+
+enum policy_reason {
+	POLICY_ALLOW,
+	POLICY_DENIED,
+	POLICY_NOT_ALLOWED,
+	POLICY_NOT_ALLOWED_LOCAL,
+	POLICY_METHOD_NOT_ALLOWED,
+	POLICY_MITM_REQUIRED,
+};
+
+enum policy_source { POLICY_SRC_BASELINE, POLICY_SRC_MODE_GUARD };
+
+struct policy_entry {
+	const char *pattern;
+	const char *origin; /* message prefix, e.g. `/x/config.toml:12: key[3]` */
+};
+
+struct policy_options {
+	const struct policy_entry *allow;
+	size_t n_allow;
+	const struct policy_entry *deny;
+	size_t n_deny;
+	enum policy_mode mode;
+	bool allow_local_binding;
+	enum preset_id preset;
+	bool allow_global; /* `*` permitted in allow (the user allowlist) */
+};
+
+struct policy_request {
+	const char *host; /* as received; may carry brackets or `:port` */
+	int port;         /* 1..65535; a port inside host wins when given */
+	enum policy_protocol protocol;
+	const char *method; /* HTTP method, "CONNECT", or NULL for SOCKS */
+};
+
+struct policy_decision {
+	enum policy_verdict verdict;
+	enum policy_reason reason;
+	enum policy_source source;
+	const char *matched;
+	struct host host; /* normalized; on a bad host, the trimmed input */
+	int port;
+	enum policy_protocol protocol;
+	const char *method; /* borrowed from the request */
+};
+
+struct policy;
+
+/* Builds a policy. Every bad pattern adds `<origin>: <problem>` to err and
+ * the build fails (NULL) after all are reported. The preset's entries join
+ * the allowlist (`all` adds `*` whatever allow_global says). Pattern texts
+ * are copied. */
+struct policy *policy_new(const struct policy_options *o, struct errbuf *err);
+void policy_free(struct policy *p);
+
+/* Steps 1–5 for r; see above. */
+void policy_decide(const struct policy *p, const struct policy_request *r,
+		   struct policy_decision *d);
+/* Finishes a POLICY_VERDICT_RESOLVE decision with the n addresses the host
+ * resolved to. Other decisions are left alone. */
+void policy_finish(const struct policy *p, struct policy_decision *d,
+		   const struct sockaddr_storage *addrs, size_t n);
+
+/* True when d lets the request through. */
+bool policy_allowed(const struct policy_decision *d);
+const char *policy_reason_str(enum policy_reason r);
+const char *policy_protocol_str(enum policy_protocol p);
+/* Parses `http`, `https_connect`, `socks5_tcp`, `socks5_udp`; 0 or -1. */
+int policy_protocol_parse(const char *s, enum policy_protocol *out);
+const char *policy_source_str(enum policy_source s);
+
+/* Appends the §4.5 object for d to b, keys in this order: decision, reason,
+ * host, port, protocol, method, source, matched (method and matched null
+ * when absent). A pending (RESOLVE) decision is written as allow: it is
+ * the pre-DNS view `policy check --no-dns` shows. 0, or -1 when b is
+ * full. */
+int policy_decision_json(const struct policy_decision *d, struct buf *b);
+
+#endif
