@@ -5,7 +5,10 @@
  * audit.h). Each line is handed to one write(2) on an O_APPEND descriptor,
  * so a concurrent reader (tail -f, a log shipper) never sees half a line
  * unless the kernel itself splits the write; a short write is retried once
- * for the remainder and then counted as a failure.
+ * for the remainder and then counted as a failure. Known shortcut: when that
+ * retry fails too, the file keeps the partial line and the next line starts
+ * right after it; readers must skip lines that do not parse (disk-full is
+ * the only realistic cause, and writing anything more would not help).
  *
  * The log never stops traffic: a failed write (disk full, EIO, a file that
  * went away) increments the failure counter and remembers the error text;

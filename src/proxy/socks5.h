@@ -17,8 +17,8 @@
  * socks5_encode_greeting, socks5_parse_method_reply, socks5_encode_userpass,
  * socks5_parse_userpass_reply, socks5_encode_request, socks5_parse_reply.
  *
- * Leniency, written down: the RSV byte of requests and replies is ignored
- * (RFC 1928 says X'00' but some clients send garbage); the RFC 1929 reply
+ * Leniency, written down: the RSV bytes of requests, replies and UDP
+ * headers are ignored (RFC 1928 says zero but some clients send garbage); the RFC 1929 reply
  * version may be 0x01 or 0x05 (servers in the wild send both). A domain
  * must be 1..255 bytes and must not contain a NUL byte, so a later C-string
  * copy cannot judge one name and dial another. */
