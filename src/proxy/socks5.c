@@ -2,6 +2,7 @@
 #include "proxy/socks5.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "lib/slice.h"
@@ -118,6 +119,27 @@ socks5_addr_ip(struct socks5_addr *a, unsigned char atyp,
 	a->atyp = atyp;
 	memcpy(a->ip, ip, atyp == SOCKS5_ATYP_IPV6 ? 16 : 4);
 	a->port = port;
+}
+
+int
+socks5_addr_from_sockaddr(struct socks5_addr *a, const struct sockaddr *sa)
+{
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+	if (sa->sa_family == AF_INET) {
+		socks5_addr_ip(a, SOCKS5_ATYP_IPV4,
+			       (const unsigned char *)&in4->sin_addr,
+			       ntohs(in4->sin_port));
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		socks5_addr_ip(a, SOCKS5_ATYP_IPV6,
+			       (const unsigned char *)&in6->sin6_addr,
+			       ntohs(in6->sin6_port));
+		return 0;
+	}
+	return -1;
 }
 
 /* --- server side ------------------------------------------------------- */

@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "lib/slice.h"
 
@@ -172,5 +173,9 @@ void socks5_addr_domain(struct socks5_addr *a, const char *host, size_t n,
 			uint16_t port);
 void socks5_addr_ip(struct socks5_addr *a, unsigned char atyp,
 		    const unsigned char *ip, uint16_t port);
+/* Fills an address from an AF_INET or AF_INET6 socket address (e.g. the
+ * upstream socket's local address for a success reply); -1 for any other
+ * family. */
+int socks5_addr_from_sockaddr(struct socks5_addr *a, const struct sockaddr *sa);
 
 #endif

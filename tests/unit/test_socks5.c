@@ -5,7 +5,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -527,6 +529,37 @@ test_client_request_round_trips_through_server_parser(void **state)
 	assert_int_equal(socks5_encode_request(1, &a, out, 2), 0);
 }
 
+static void
+test_addr_from_sockaddr_v4_v6_and_other(void **state)
+{
+	struct sockaddr_in in4;
+	struct sockaddr_in6 in6;
+	struct sockaddr sa;
+	struct socks5_addr a;
+	(void)state;
+	memset(&in4, 0, sizeof(in4));
+	in4.sin_family = AF_INET;
+	in4.sin_port = htons(40000);
+	in4.sin_addr.s_addr = htonl(0x7f000001);
+	assert_int_equal(socks5_addr_from_sockaddr(&a, (struct sockaddr *)&in4),
+			 0);
+	assert_int_equal(a.atyp, SOCKS5_ATYP_IPV4);
+	assert_memory_equal(a.ip, "\x7f\x00\x00\x01", 4);
+	assert_int_equal(a.port, 40000);
+	memset(&in6, 0, sizeof(in6));
+	in6.sin6_family = AF_INET6;
+	in6.sin6_port = htons(443);
+	in6.sin6_addr.s6_addr[15] = 1;
+	assert_int_equal(socks5_addr_from_sockaddr(&a, (struct sockaddr *)&in6),
+			 0);
+	assert_int_equal(a.atyp, SOCKS5_ATYP_IPV6);
+	assert_int_equal(a.ip[15], 1);
+	assert_int_equal(a.port, 443);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_family = AF_UNIX;
+	assert_int_equal(socks5_addr_from_sockaddr(&a, &sa), -1);
+}
+
 /* --- reply codes ------------------------------------------------------ */
 
 static void
@@ -590,6 +623,7 @@ main(void)
 		cmocka_unit_test(test_client_userpass_encodes_rfc1929),
 		cmocka_unit_test(test_client_userpass_reply_parse),
 		cmocka_unit_test(test_client_request_round_trips_through_server_parser),
+		cmocka_unit_test(test_addr_from_sockaddr_v4_v6_and_other),
 		cmocka_unit_test(test_errno_maps_to_reference_reply_codes),
 		cmocka_unit_test(test_rep_str_names_codes),
 	};
