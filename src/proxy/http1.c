@@ -36,6 +36,7 @@ struct http1 {
 	size_t max_head;
 	enum http1_state state;
 	struct buf head;	/* the raw head of the current message */
+	bool head_stale;	/* head belongs to a finished message */
 	struct http_head h;
 	size_t hdr_cap;
 	bool in_value;		/* last header callback was a value */
@@ -408,11 +409,12 @@ response_framing(struct http1 *p)
 		p->ll.upgrade = 1;
 		p->ll.flags |= F_SKIPBODY;
 		h->upgrade = true;
-	} else if (e == HTTP1_EXPECT_HEAD && h->status >= 200) {
+	} else if ((e == HTTP1_EXPECT_HEAD && h->status >= 200) ||
+	    h->status < 200 || h->status == 204 || h->status == 304) {
+		/* llhttp leaves bodiless statuses to its caller */
 		p->ll.flags |= F_SKIPBODY;
 	}
-	if (h->status < 200 || h->status == 204 || h->status == 304 ||
-	    (p->ll.flags & F_SKIPBODY))
+	if (p->ll.flags & F_SKIPBODY)
 		h->framing = HTTP_FRAMING_NONE;
 	else if (p->ll.flags & F_CHUNKED)
 		h->framing = HTTP_FRAMING_CHUNKED;
@@ -470,6 +472,7 @@ on_message_complete(llhttp_t *ll)
 	    HTTP1_PAUSE)
 		p->user_pause = true;
 	p->state = p->h.upgrade ? ST_UPGRADED : ST_HEAD;
+	p->head_stale = true;
 	return HPE_PAUSED;
 }
 
@@ -532,7 +535,7 @@ http1_upgraded(const struct http1 *p)
 bool
 http1_idle(const struct http1 *p)
 {
-	return p->state == ST_HEAD && p->head.len == 0;
+	return p->state == ST_HEAD && (p->head_stale || p->head.len == 0);
 }
 
 int
@@ -561,6 +564,7 @@ head_reset(struct http1 *p)
 	p->in_value = false;
 	p->in_trailers = false;
 	p->trailer_bytes = 0;
+	p->head_stale = false;
 }
 
 /* Copies head bytes from data; sets *done once the blank line is in.
@@ -687,7 +691,7 @@ http1_feed(struct http1 *p, const char *data, size_t n)
 		case ST_HEAD:
 			if (done == n)
 				return (ssize_t)done;
-			if (p->head.len == 0)
+			if (p->head_stale)
 				head_reset(p);
 			r = head_take(p, data + done, n - done, &complete);
 			if (r < 0)
@@ -721,7 +725,7 @@ http1_finish(struct http1 *p)
 
 	switch (p->state) {
 	case ST_HEAD:
-		return p->head.len == 0 ? 0 : fail(p, 400, "truncated head");
+		return http1_idle(p) ? 0 : fail(p, 400, "truncated head");
 	case ST_BODY:
 		if (p->h.framing != HTTP_FRAMING_EOF)
 			return fail(p, 400, "truncated body");
