@@ -85,9 +85,15 @@ define_table(struct toml_parser *P, struct toml_node *t,
 		return c;
 	}
 	c = (struct toml_node *)t->v.u.tab.items[idx].val;
-	if (c->v.type != TOML_TABLE || (c->flags & TN_INLINE))
-		toml_fail(P, h->pos, "table " HDRFMT " redefines key " KEYFMT,
-			HDRARG(h), KEYARG(kp));
+	if (c->v.type == TOML_ARRAY && (c->flags & TN_AOT))
+		toml_fail(P, h->pos, "table " HDRFMT " conflicts with an "
+			"array of tables of the same name", HDRARG(h));
+	else if (c->v.type == TOML_TABLE && (c->flags & TN_INLINE))
+		toml_fail(P, h->pos, "table " HDRFMT " redefines inline "
+			"table " KEYFMT, HDRARG(h), KEYARG(kp));
+	else if (c->v.type != TOML_TABLE)
+		toml_fail(P, h->pos, "table " HDRFMT " redefines key " KEYFMT
+			" which already has a value", HDRARG(h), KEYARG(kp));
 	else if (c->flags & TN_HEADER)
 		toml_fail(P, h->pos, "table " HDRFMT " defined twice",
 			HDRARG(h));
@@ -117,10 +123,16 @@ append_table(struct toml_parser *P, struct toml_node *t,
 		a->v.type = TOML_ARRAY; /* born as an empty table node */
 	} else {
 		a = (struct toml_node *)t->v.u.tab.items[idx].val;
-		if (a->v.type != TOML_ARRAY || !(a->flags & TN_AOT)) {
+		if (a->v.type == TOML_ARRAY && !(a->flags & TN_AOT)) {
+			toml_fail(P, h->pos, "cannot append to static array "
+				KEYFMT, KEYARG(kp));
+			return NULL;
+		}
+		if (a->v.type != TOML_ARRAY) {
 			toml_fail(P, h->pos, "array of tables " HDRFMT
-				" redefines key " KEYFMT, HDRARG(h),
-				KEYARG(kp));
+				" redefines key " KEYFMT " which is a %s",
+				HDRARG(h), KEYARG(kp),
+				toml_type_name(a->v.type));
 			return NULL;
 		}
 	}
