@@ -1,11 +1,218 @@
-/* stub: replaced by the lead */
 #include "policy/netpolicy.h"
+#include "lib/xalloc.h"
+#include "policy/pattern.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_ALLOW "permissions.network.allowed_domains"
+#define KEY_DENY "permissions.network.denied_domains"
+
+/* A growing list of entries whose origin strings it owns. */
+struct entries {
+	struct policy_entry *v;
+	char **owned;
+	size_t n, cap;
+};
+
+static void
+entries_add(struct entries *e, const char *pattern, char *origin)
+{
+	if (e->n == e->cap) {
+		e->cap = e->cap ? e->cap * 2 : 16;
+		e->v = xreallocarray(e->v, e->cap, sizeof(*e->v));
+		e->owned = xreallocarray(e->owned, e->cap, sizeof(*e->owned));
+	}
+	e->v[e->n].pattern = pattern;
+	e->v[e->n].origin = origin;
+	e->owned[e->n] = origin;
+	e->n++;
+}
+
+static void
+entries_release(struct entries *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->owned[i]);
+	free(e->owned);
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
+/* Entries of a config array key, each named `origin: key[i]`. */
+static void
+add_conf_list(struct entries *e, const struct conf *c, const char *key)
+{
+	const char *const *items;
+	size_t i, n = conf_strv(c, key, &items);
+
+	for (i = 0; i < n; i++)
+		entries_add(e, items[i],
+			    xasprintf("%s: %s[%zu]", conf_item_origin(c, key, i),
+				      key, i));
+}
+
+static void
+add_req_list(struct entries *e, const struct req_list *l, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		entries_add(e, l->items[i],
+			    xasprintf("%s: %s[%zu] (requirements)",
+				      l->origins[i], key, i));
+}
+
+static void
+add_extra(struct entries *e, const char *const *v, size_t n, const char *flag)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		entries_add(e, v[i], xasprintf("%s %s", flag, v[i]));
+}
+
+static void
+add_preset(struct entries *e, const struct conf *c, enum preset_id id)
+{
+	const struct preset_entry *pe;
+	size_t i, n;
+
+	pe = preset_entries(id, &n);
+	for (i = 0; i < n; i++)
+		entries_add(e, pe[i].pattern,
+			    xasprintf("%s: permissions.network.preset %s",
+				      conf_origin(c, "permissions.network.preset"),
+				      preset_name(id)));
+}
+
+static bool
+covered(const struct req_list *managed, const char *pattern)
+{
+	size_t i;
+
+	for (i = 0; i < managed->n; i++)
+		if (pattern_covers(managed->items[i], pattern))
+			return true;
+	return false;
+}
+
+/* The managed allowlist is compiled on its own first, without `*`, so a
+ * global wildcard there is refused with its own origin. */
+static int
+check_managed(const struct req_list *l, struct errbuf *err)
+{
+	struct entries e = {0};
+	struct policy_options o = {0};
+	struct policy *p;
+
+	add_req_list(&e, l, KEY_ALLOW);
+	o.allow = e.v;
+	o.n_allow = e.n;
+	o.allow_global = false;
+	p = policy_new(&o, err);
+	entries_release(&e);
+	if (p == NULL)
+		return -1;
+	policy_free(p);
+	return 0;
+}
+
+/* Moves the user entries u into the allowlist a as the requirements say. */
+static void
+apply_allow_requirements(struct entries *a, struct entries *u,
+			 const struct requirements *r, struct errbuf *warn)
+{
+	const struct req_list *m = &r->allowed_domains;
+	bool only = r->managed_allowed_domains_only.set &&
+		    r->managed_allowed_domains_only.value;
+	bool expand = r->allowlist_expansion.set && r->allowlist_expansion.value;
+	size_t i;
+
+	add_req_list(a, m, KEY_ALLOW);
+	for (i = 0; i < u->n; i++) {
+		const char *pat = u->v[i].pattern;
+
+		if (!only && (expand || covered(m, pat))) {
+			entries_add(a, pat, u->owned[i]);
+			u->owned[i] = NULL;
+			continue;
+		}
+		errbuf_add(warn,
+			   "%s: \"%s\" is disallowed by requirements; ignoring it. "
+			   "Details: %s (%s)",
+			   u->v[i].origin, pat,
+			   only ? "managed_allowed_domains_only = true"
+				: "not covered by the managed allowed_domains",
+			   only ? r->managed_allowed_domains_only.origin
+				: m->origin);
+	}
+}
+
+struct policy *
+netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
+		struct errbuf *warn, struct errbuf *err)
+{
+	const struct requirements *r = conf_requirements(c);
+	struct entries allow = {0}, user = {0}, deny = {0};
+	struct policy_options o = {0};
+	struct policy *p = NULL;
+	enum preset_id preset = PRESET_NONE;
+	bool bad = false;
+
+	if (preset_parse(conf_str(c, "permissions.network.preset"), &preset)) {
+		bad = true;
+		errbuf_add(err, "%s: permissions.network.preset: unknown preset",
+			   conf_origin(c, "permissions.network.preset"));
+	}
+	add_conf_list(&user, c, KEY_ALLOW);
+	if (extra)
+		add_extra(&user, extra->allow, extra->n_allow, "--allow");
+	add_preset(&user, c, preset);
+	if (r->allowed_domains.set || (r->managed_allowed_domains_only.set &&
+				       r->managed_allowed_domains_only.value)) {
+		bad |= check_managed(&r->allowed_domains, err) == -1;
+		apply_allow_requirements(&allow, &user, r, warn);
+	} else {
+		size_t i;
+
+		for (i = 0; i < user.n; i++) {
+			entries_add(&allow, user.v[i].pattern, user.owned[i]);
+			user.owned[i] = NULL;
+		}
+	}
+	add_req_list(&deny, &r->denied_domains, KEY_DENY);
+	add_conf_list(&deny, c, KEY_DENY);
+	if (extra)
+		add_extra(&deny, extra->deny, extra->n_deny, "--deny");
+	o.allow = allow.v;
+	o.n_allow = allow.n;
+	o.deny = deny.v;
+	o.n_deny = deny.n;
+	o.mode = strcmp(conf_str(c, "permissions.network.mode"), "full") == 0
+			 ? POLICY_MODE_FULL
+			 : POLICY_MODE_LIMITED;
+	o.allow_local_binding = conf_bool(c, "permissions.network.allow_local_binding");
+	o.preset = PRESET_NONE; /* already expanded into the entries above */
+	o.allow_global = true;
+	if (!bad)
+		p = policy_new(&o, err);
+	entries_release(&allow);
+	entries_release(&user);
+	entries_release(&deny);
+	return p;
+}
 
 int
 netpolicy_check(const struct conf *c, struct errbuf *warn, struct errbuf *err)
 {
-	(void)c;
-	(void)warn;
-	(void)err;
+	struct policy *p = netpolicy_build(c, NULL, warn, err);
+
+	if (p == NULL)
+		return -1;
+	policy_free(p);
 	return 0;
 }

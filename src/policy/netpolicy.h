@@ -1,18 +1,48 @@
 /* netpolicy.h — builds the network policy from the effective config.
  *
- * This is the one place where config meets policy: it reads the
+ * This is the one place where config meets policy. It reads the
  * permissions.network keys of a loaded struct conf, applies the domain-list
- * requirements (managed allowlist coverage, managed denylist, managed-only),
- * compiles the patterns, and reports every bad pattern as
- * `file:line: key: problem`. */
+ * requirements, compiles the patterns, and reports every bad pattern as
+ * `file:line: key: problem`.
+ *
+ * Domain-list requirements (requirements.toml [permissions.network]):
+ *   - denied_domains: always in force, joined to the user's denials;
+ *   - allowed_domains with managed_allowed_domains_only = true: the managed
+ *     list (empty when none) is the whole allowlist; user entries and the
+ *     preset are dropped with a warning;
+ *   - allowed_domains with allowlist_expansion = true: managed ∪ user ∪
+ *     preset;
+ *   - allowed_domains otherwise: managed ∪ the user and preset entries that
+ *     some managed pattern covers (pattern_covers); the others are dropped
+ *     with a warning naming the requirement file;
+ *   - a managed allowlist may not hold `*`.
+ * Without requirements the allowlist is the user's plus the preset. */
 #ifndef AIRLOCK_NETPOLICY_H
 #define AIRLOCK_NETPOLICY_H
 
+#include <stddef.h>
+
 #include "config/conf.h"
 #include "lib/errbuf.h"
+#include "policy/policy.h"
+
+/* Extra patterns from a command line (`airlock run --allow/--deny`), judged
+ * like user config entries. Either list may be empty. */
+struct netpolicy_extra {
+	const char *const *allow;
+	size_t n_allow;
+	const char *const *deny;
+	size_t n_deny;
+};
+
+/* Builds the policy of c (plus extra, which may be NULL). Returns NULL
+ * with every problem in err; requirement fallbacks go to warn. */
+struct policy *netpolicy_build(const struct conf *c,
+			       const struct netpolicy_extra *extra,
+			       struct errbuf *warn, struct errbuf *err);
 
 /* Validates the network policy of c: adds one line to err per problem and
- * returns -1, or returns 0. Warnings (requirement fallbacks) go to warn. */
+ * returns -1, or returns 0. Warnings go to warn. */
 int netpolicy_check(const struct conf *c, struct errbuf *warn,
 		    struct errbuf *err);
 
