@@ -1,0 +1,510 @@
+/* test_policy.c — the pure decision (policy/policy.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "policy/policy.h"
+
+#define MAXP 16
+
+struct cfg {
+	const char *allow[MAXP];
+	const char *deny[MAXP];
+	enum policy_mode mode;
+	bool local;
+	enum preset_id preset;
+};
+
+static struct policy *
+build(const struct cfg *c)
+{
+	struct policy_entry a[MAXP], d[MAXP];
+	struct policy_options o;
+	struct errbuf err;
+	struct policy *p;
+	size_t na = 0, nd = 0;
+
+	for (; c->allow[na] != NULL; na++)
+		a[na] = (struct policy_entry){c->allow[na], "test:allow"};
+	for (; c->deny[nd] != NULL; nd++)
+		d[nd] = (struct policy_entry){c->deny[nd], "test:deny"};
+	memset(&o, 0, sizeof(o));
+	o.allow = a;
+	o.n_allow = na;
+	o.deny = d;
+	o.n_deny = nd;
+	o.mode = c->mode;
+	o.allow_local_binding = c->local;
+	o.preset = c->preset;
+	o.allow_global = true;
+	errbuf_init(&err);
+	p = policy_new(&o, &err);
+	if (p == NULL)
+		fail_msg("policy_new: %s", errbuf_str(&err));
+	errbuf_release(&err);
+	return p;
+}
+
+static struct policy_decision
+decide(const struct policy *p, const char *host, int port,
+       enum policy_protocol proto, const char *method)
+{
+	struct policy_request r = {host, port, proto, method};
+	struct policy_decision d;
+
+	policy_decide(p, &r, &d);
+	return d;
+}
+
+/* Full-mode HTTP GET on port 443; returns the reason string, with
+ * "resolve" for a pending decision. */
+static const char *
+why(const struct policy *p, const char *host)
+{
+	struct policy_decision d = decide(p, host, 443, POLICY_PROTO_HTTP,
+					  "GET");
+
+	if (d.verdict == POLICY_VERDICT_RESOLVE)
+		return "resolve";
+	return policy_reason_str(d.reason);
+}
+
+static void
+finish(const struct policy *p, struct policy_decision *d, const char *ip)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(ip, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, ip, &s6->sin6_addr);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		inet_pton(AF_INET, ip, &s4->sin_addr);
+	}
+	policy_finish(p, d, &ss, 1);
+}
+
+static void
+test_policy_deny_wins_over_the_same_allow_entry(void **state)
+{
+	struct cfg c = {{"example.com"}, {"example.com"}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d = decide(p, "example.com", 443,
+					  POLICY_PROTO_HTTP, "GET");
+
+	(void)state;
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	assert_string_equal(policy_reason_str(d.reason), "denied");
+	assert_string_equal(d.matched, "example.com");
+	policy_free(p);
+}
+
+static void
+test_policy_allowlist_miss_is_not_allowed(void **state)
+{
+	struct cfg c = {{"example.com", "*.openai.com"}, {NULL},
+			POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+
+	(void)state;
+	assert_string_equal(why(p, "example.com"), "resolve");
+	assert_string_equal(why(p, "8.8.8.8"), "not_allowed");
+	assert_string_equal(why(p, "openai.com"), "not_allowed");
+	assert_string_equal(why(p, ""), "not_allowed");
+	assert_string_equal(why(p, "  "), "not_allowed");
+	assert_string_equal(why(p, "bad host!"), "not_allowed");
+	policy_free(p);
+}
+
+static void
+test_policy_empty_allowlist_denies_everything(void **state)
+{
+	struct cfg c = {{NULL}, {NULL}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+
+	(void)state;
+	assert_string_equal(why(p, "example.com"), "not_allowed");
+	assert_string_equal(why(p, "127.0.0.1"), "not_allowed");
+	policy_free(p);
+}
+
+static void
+test_policy_deny_wins_over_global_allow(void **state)
+{
+	struct cfg c = {{"*"}, {"evil.example", "8.8.8.8"}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+
+	(void)state;
+	assert_string_equal(why(p, "example.com"), "resolve");
+	assert_string_equal(why(p, "api.openai.com:443"), "resolve");
+	assert_string_equal(why(p, "evil.example"), "denied");
+	assert_string_equal(why(p, "EVIL.example."), "denied");
+	assert_string_equal(why(p, "8.8.8.8"), "denied");
+	assert_string_equal(why(p, "1.1.1.1"), "allow");
+	policy_free(p);
+}
+
+static void
+test_policy_legacy_ipv4_forms_hit_an_ip_deny_entry(void **state)
+{
+	static const char *const forms[] = {"2130706433", "0x7f.1", "127.1",
+					    "0177.0.0.1", "0x7f000001",
+					    "::ffff:127.0.0.1", NULL};
+	struct cfg c = {{"*"}, {"127.0.0.1"}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct cfg c2 = {{"*"}, {NULL}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c), *q = build(&c2);
+	size_t i;
+
+	(void)state;
+	for (i = 0; forms[i] != NULL; i++) {
+		assert_string_equal(why(p, forms[i]), "denied");
+		assert_string_equal(why(q, forms[i]), "not_allowed_local");
+	}
+	policy_free(p);
+	policy_free(q);
+}
+
+static void
+test_policy_local_literals_need_explicit_allow(void **state)
+{
+	static const char *const local[] = {"127.0.0.1", "localhost",
+					    "10.0.0.1", "fe80::1%lo0",
+					    "169.254.169.254", "[::1]", NULL};
+	struct cfg c = {{"example.com", "*"}, {NULL}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct cfg e = {{"localhost", "10.0.0.1", "fe80::1", "192.168.0.0/16"},
+			{NULL}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c), *q = build(&e);
+	size_t i;
+
+	(void)state;
+	for (i = 0; local[i] != NULL; i++)
+		assert_string_equal(why(p, local[i]), "not_allowed_local");
+	assert_string_equal(why(q, "localhost"), "allow");
+	assert_string_equal(why(q, "10.0.0.1"), "allow");
+	assert_string_equal(why(q, "fe80::1%lo0"), "allow");
+	assert_string_equal(why(q, "192.168.7.7"), "allow");
+	assert_string_equal(why(q, "10.0.0.2"), "not_allowed");
+	policy_free(p);
+	policy_free(q);
+}
+
+static void
+test_policy_embedded_private_ipv4_in_ipv6_is_local(void **state)
+{
+	static const char *const v[] = {"::10.0.0.1", "64:ff9b::7f00:1",
+					"2002:c0a8:101::1",
+					"2001::f5ff:fffe", NULL};
+	struct cfg c = {{"*"}, {NULL}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	size_t i;
+
+	(void)state;
+	for (i = 0; v[i] != NULL; i++)
+		assert_string_equal(why(p, v[i]), "not_allowed_local");
+	policy_free(p);
+}
+
+static void
+test_policy_allow_local_binding_lets_any_match_through(void **state)
+{
+	struct cfg c = {{"fe80::1%eth0"}, {NULL}, POLICY_MODE_FULL, true, PRESET_NONE};
+	struct cfg g = {{"*"}, {"fd00::1"}, POLICY_MODE_FULL, true, PRESET_NONE};
+	struct cfg h = {{"*"}, {"fd00::1%eth0"}, POLICY_MODE_FULL, true, PRESET_NONE};
+	struct policy *p = build(&c), *q = build(&g), *r = build(&h);
+
+	(void)state;
+	assert_string_equal(why(p, "fe80::1%eth0"), "allow");
+	assert_string_equal(why(p, "fe80::1%eth1"), "not_allowed");
+	assert_string_equal(why(q, "fd00::1%eth0"), "denied");
+	assert_string_equal(why(q, "[fd00::1%eth0]"), "denied");
+	assert_string_equal(why(q, "[fd00::1%25eth0]"), "denied");
+	assert_string_equal(why(q, "127.0.0.1"), "allow");
+	assert_string_equal(why(r, "fd00::1%eth0"), "denied");
+	assert_string_equal(why(r, "fd00::1%eth1"), "allow");
+	policy_free(p);
+	policy_free(q);
+	policy_free(r);
+}
+
+static void
+test_policy_resolved_addresses_are_classified(void **state)
+{
+	struct cfg c = {{"example.com", "10.1.0.0/16"}, {NULL},
+			POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d;
+
+	(void)state;
+	d = decide(p, "example.com", 443, POLICY_PROTO_HTTP, "GET");
+	finish(p, &d, "8.8.8.8");
+	assert_true(policy_allowed(&d));
+	assert_string_equal(d.matched, "example.com");
+	d = decide(p, "example.com", 443, POLICY_PROTO_HTTP, "GET");
+	finish(p, &d, "127.0.0.1");
+	assert_string_equal(policy_reason_str(d.reason), "not_allowed_local");
+	d = decide(p, "example.com", 443, POLICY_PROTO_HTTP, "GET");
+	finish(p, &d, "::ffff:192.168.1.1");
+	assert_string_equal(policy_reason_str(d.reason), "not_allowed_local");
+	d = decide(p, "example.com", 443, POLICY_PROTO_HTTP, "GET");
+	finish(p, &d, "10.1.2.3"); /* explicitly allowlisted range */
+	assert_true(policy_allowed(&d));
+	d = decide(p, "example.com", 443, POLICY_PROTO_HTTP, "GET");
+	policy_finish(p, &d, NULL, 0);
+	assert_string_equal(policy_reason_str(d.reason), "not_allowed_local");
+	policy_free(p);
+}
+
+static void
+test_policy_deny_cidr_hits_a_resolved_address(void **state)
+{
+	struct cfg c = {{"**.example.com"}, {"203.0.112.0/24", "1.2.3.4"},
+			POLICY_MODE_FULL, true, PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d;
+
+	(void)state;
+	d = decide(p, "api.example.com", 443, POLICY_PROTO_HTTP, "GET");
+	assert_int_equal(d.verdict, POLICY_VERDICT_RESOLVE);
+	finish(p, &d, "203.0.112.9");
+	assert_string_equal(policy_reason_str(d.reason), "denied");
+	assert_string_equal(d.matched, "203.0.112.0/24");
+	d = decide(p, "api.example.com", 443, POLICY_PROTO_HTTP, "GET");
+	finish(p, &d, "1.2.3.4");
+	assert_string_equal(d.matched, "1.2.3.4");
+	d = decide(p, "api.example.com", 443, POLICY_PROTO_HTTP, "GET");
+	finish(p, &d, "1.2.3.5");
+	assert_true(policy_allowed(&d));
+	policy_free(p);
+}
+
+static void
+test_policy_limited_mode_allows_only_safe_methods(void **state)
+{
+	struct cfg c = {{"1.1.1.1"}, {NULL}, POLICY_MODE_LIMITED, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d;
+
+	(void)state;
+	d = decide(p, "1.1.1.1", 80, POLICY_PROTO_HTTP, "GET");
+	assert_true(policy_allowed(&d));
+	d = decide(p, "1.1.1.1", 80, POLICY_PROTO_HTTP, "HEAD");
+	assert_true(policy_allowed(&d));
+	d = decide(p, "1.1.1.1", 80, POLICY_PROTO_HTTP, "OPTIONS");
+	assert_true(policy_allowed(&d));
+	d = decide(p, "1.1.1.1", 80, POLICY_PROTO_HTTP, "POST");
+	assert_string_equal(policy_reason_str(d.reason), "method_not_allowed");
+	assert_string_equal(policy_source_str(d.source), "mode_guard");
+	d = decide(p, "1.1.1.1", 80, POLICY_PROTO_HTTP, "get");
+	assert_string_equal(policy_reason_str(d.reason), "method_not_allowed");
+	d = decide(p, "1.1.1.1", 80, POLICY_PROTO_HTTP, NULL);
+	assert_string_equal(policy_reason_str(d.reason), "method_not_allowed");
+	policy_free(p);
+}
+
+static void
+test_policy_limited_mode_needs_mitm_for_connect_and_socks_443(void **state)
+{
+	struct cfg c = {{"1.1.1.1"}, {NULL}, POLICY_MODE_LIMITED, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d;
+
+	(void)state;
+	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_HTTPS_CONNECT, "CONNECT");
+	assert_string_equal(policy_reason_str(d.reason), "mitm_required");
+	assert_string_equal(policy_source_str(d.source), "mode_guard");
+	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_SOCKS5_TCP, NULL);
+	assert_string_equal(policy_reason_str(d.reason), "mitm_required");
+	d = decide(p, "1.1.1.1", 22, POLICY_PROTO_SOCKS5_TCP, NULL);
+	assert_string_equal(policy_reason_str(d.reason), "method_not_allowed");
+	d = decide(p, "1.1.1.1", 53, POLICY_PROTO_SOCKS5_UDP, NULL);
+	assert_string_equal(policy_reason_str(d.reason), "method_not_allowed");
+	/* Mode guard comes after the lists: a miss is still not_allowed. */
+	d = decide(p, "2.2.2.2", 443, POLICY_PROTO_HTTPS_CONNECT, "CONNECT");
+	assert_string_equal(policy_reason_str(d.reason), "not_allowed");
+	policy_free(p);
+}
+
+static void
+test_policy_full_mode_allows_every_protocol_and_method(void **state)
+{
+	struct cfg c = {{"1.1.1.1"}, {NULL}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d;
+
+	(void)state;
+	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_HTTPS_CONNECT, "CONNECT");
+	assert_true(policy_allowed(&d));
+	d = decide(p, "1.1.1.1", 80, POLICY_PROTO_HTTP, "DELETE");
+	assert_true(policy_allowed(&d));
+	d = decide(p, "1.1.1.1", 53, POLICY_PROTO_SOCKS5_UDP, NULL);
+	assert_true(policy_allowed(&d));
+	policy_free(p);
+}
+
+static void
+test_policy_port_scoped_allow_entry(void **state)
+{
+	struct cfg c = {{"1.1.1.1:8443"}, {NULL}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d;
+
+	(void)state;
+	d = decide(p, "1.1.1.1", 8443, POLICY_PROTO_HTTP, "GET");
+	assert_true(policy_allowed(&d));
+	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_HTTP, "GET");
+	assert_string_equal(policy_reason_str(d.reason), "not_allowed");
+	d = decide(p, "1.1.1.1:8443", 443, POLICY_PROTO_HTTP, "GET");
+	assert_true(policy_allowed(&d));
+	assert_int_equal(d.port, 8443);
+	policy_free(p);
+}
+
+static void
+test_policy_preset_joins_the_allowlist(void **state)
+{
+	struct cfg c = {{NULL}, {"github.com"}, POLICY_MODE_FULL, false,
+			PRESET_COMMON_DEPENDENCIES};
+	struct cfg a = {{NULL}, {NULL}, POLICY_MODE_FULL, false, PRESET_ALL};
+	struct policy *p = build(&c), *q = build(&a);
+
+	(void)state;
+	assert_string_equal(why(p, "pypi.org"), "resolve");
+	assert_string_equal(why(p, "registry.npmjs.org"), "resolve");
+	assert_string_equal(why(p, "github.com"), "denied");
+	assert_string_equal(why(p, "evil.com"), "not_allowed");
+	assert_string_equal(why(q, "evil.com"), "resolve");
+	policy_free(p);
+	policy_free(q);
+}
+
+static void
+test_policy_build_reports_every_bad_pattern_with_origin(void **state)
+{
+	struct policy_entry a[] = {{"*.*", "/x/config.toml:12: "
+					   "permissions.network.allowed_domains[3]"},
+				   {"ok.example.com", "/x/config.toml:12: a[4]"}};
+	struct policy_entry d[] = {{"*", "/x/config.toml:13: denied_domains[0]"},
+				   {"a..b", "/x/config.toml:13: denied_domains[1]"}};
+	struct policy_options o;
+	struct errbuf err;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.allow = a;
+	o.n_allow = 2;
+	o.deny = d;
+	o.n_deny = 2;
+	o.allow_global = true;
+	errbuf_init(&err);
+	assert_null(policy_new(&o, &err));
+	assert_int_equal(err.count, 3);
+	assert_non_null(strstr(errbuf_str(&err),
+			       "/x/config.toml:12: permissions.network."
+			       "allowed_domains[3]: invalid domain pattern "
+			       "\"*.*\""));
+	assert_non_null(strstr(errbuf_str(&err),
+			       "/x/config.toml:13: denied_domains[0]: "
+			       "unsupported global wildcard domain pattern "
+			       "\"*\"; use exact hosts or scoped wildcards like "
+			       "*.example.com or **.example.com"));
+	errbuf_release(&err);
+}
+
+static void
+test_policy_global_allow_needs_permission(void **state)
+{
+	struct policy_entry a[] = {{"*", "managed:1: allowed_domains[0]"}};
+	struct policy_options o;
+	struct errbuf err;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.allow = a;
+	o.n_allow = 1;
+	errbuf_init(&err);
+	assert_null(policy_new(&o, &err));
+	assert_non_null(strstr(errbuf_str(&err), "unsupported global"));
+	errbuf_release(&err);
+}
+
+static void
+test_policy_decision_json_has_exact_key_order(void **state)
+{
+	struct cfg c = {{"example.com", "1.1.1.1"}, {NULL}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d;
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 4096);
+	d = decide(p, "Example.COM.", 443, POLICY_PROTO_HTTPS_CONNECT, "GET");
+	finish(p, &d, "93.184.216.34");
+	assert_int_equal(policy_decision_json(&d, &b), 0);
+	assert_string_equal(b.p,
+		"{\"decision\":\"allow\",\"reason\":\"allow\",\"host\":"
+		"\"example.com\",\"port\":443,\"protocol\":\"https_connect\","
+		"\"method\":\"GET\",\"source\":\"baseline_policy\","
+		"\"matched\":\"example.com\"}");
+	buf_reset(&b);
+	d = decide(p, "evil.com", 1080, POLICY_PROTO_SOCKS5_TCP, NULL);
+	assert_int_equal(policy_decision_json(&d, &b), 0);
+	assert_string_equal(b.p,
+		"{\"decision\":\"deny\",\"reason\":\"not_allowed\",\"host\":"
+		"\"evil.com\",\"port\":1080,\"protocol\":\"socks5_tcp\","
+		"\"method\":null,\"source\":\"baseline_policy\","
+		"\"matched\":null}");
+	buf_reset(&b);
+	d = decide(p, "bad\"host", 80, POLICY_PROTO_HTTP, "GET");
+	assert_int_equal(policy_decision_json(&d, &b), 0);
+	assert_non_null(strstr(b.p, "\"host\":\"bad\\\"host\""));
+	buf_release(&b);
+	policy_free(p);
+}
+
+static void
+test_policy_protocol_names_round_trip(void **state)
+{
+	enum policy_protocol pr;
+
+	(void)state;
+	assert_int_equal(policy_protocol_parse("socks5_udp", &pr), 0);
+	assert_int_equal(pr, POLICY_PROTO_SOCKS5_UDP);
+	assert_string_equal(policy_protocol_str(pr), "socks5_udp");
+	assert_int_equal(policy_protocol_parse("ftp", &pr), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_policy_deny_wins_over_the_same_allow_entry),
+		cmocka_unit_test(test_policy_allowlist_miss_is_not_allowed),
+		cmocka_unit_test(test_policy_empty_allowlist_denies_everything),
+		cmocka_unit_test(test_policy_deny_wins_over_global_allow),
+		cmocka_unit_test(test_policy_legacy_ipv4_forms_hit_an_ip_deny_entry),
+		cmocka_unit_test(test_policy_local_literals_need_explicit_allow),
+		cmocka_unit_test(test_policy_embedded_private_ipv4_in_ipv6_is_local),
+		cmocka_unit_test(test_policy_allow_local_binding_lets_any_match_through),
+		cmocka_unit_test(test_policy_resolved_addresses_are_classified),
+		cmocka_unit_test(test_policy_deny_cidr_hits_a_resolved_address),
+		cmocka_unit_test(test_policy_limited_mode_allows_only_safe_methods),
+		cmocka_unit_test(test_policy_limited_mode_needs_mitm_for_connect_and_socks_443),
+		cmocka_unit_test(test_policy_full_mode_allows_every_protocol_and_method),
+		cmocka_unit_test(test_policy_port_scoped_allow_entry),
+		cmocka_unit_test(test_policy_preset_joins_the_allowlist),
+		cmocka_unit_test(test_policy_build_reports_every_bad_pattern_with_origin),
+		cmocka_unit_test(test_policy_global_allow_needs_permission),
+		cmocka_unit_test(test_policy_decision_json_has_exact_key_order),
+		cmocka_unit_test(test_policy_protocol_names_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
