@@ -62,7 +62,8 @@ toml_node_free(struct toml_node *n)
 	free(n);
 }
 
-/* FNV-1a. */
+/* FNV-1a with murmur3's final mix: FNV alone leaves the low bits of
+ * look-alike keys (k1, k2, ...) clustered, which linear probing punishes. */
 static uint32_t
 key_hash(const char *key, size_t len)
 {
@@ -73,6 +74,11 @@ key_hash(const char *key, size_t len)
 		h ^= (unsigned char)key[i];
 		h *= 16777619u;
 	}
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	return h;
 }
 
