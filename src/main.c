@@ -15,6 +15,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{"config", cmd_config, "show or check the effective configuration"},
 	{"policy", cmd_policy, "dry-run one network policy decision"},
+	{"proxy", cmd_proxy, "run the managed proxy in the foreground"},
 };
 
 static void

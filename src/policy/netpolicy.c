@@ -192,7 +192,9 @@ netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 	o.n_allow = allow.n;
 	o.deny = deny.v;
 	o.n_deny = deny.n;
-	o.mode = strcmp(conf_str(c, "permissions.network.mode"), "full") == 0
+	o.mode = strcmp(extra && extra->mode ? extra->mode
+					     : conf_str(c, "permissions.network.mode"),
+			"full") == 0
 			 ? POLICY_MODE_FULL
 			 : POLICY_MODE_LIMITED;
 	o.allow_local_binding = conf_bool(c, "permissions.network.allow_local_binding");

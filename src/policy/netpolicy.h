@@ -33,6 +33,7 @@ struct netpolicy_extra {
 	size_t n_allow;
 	const char *const *deny;
 	size_t n_deny;
+	const char *mode; /* "limited" / "full" instead of the config's, or NULL */
 };
 
 /* Builds the policy of c (plus extra, which may be NULL). Returns NULL

@@ -1,0 +1,48 @@
+/* relay.h — copy bytes both ways between two connected streams.
+ *
+ * A relay owns both streams from relay_start() on: it closes them when the
+ * tunnel ends and frees them (they must have been allocated with malloc
+ * and must not be in the middle of a uv_close). Bytes the caller already
+ * read from either side are passed in and written first.
+ *
+ * Flow control: a side stops being read while the other side's write
+ * queue holds more than RELAY_HIGH_WATER bytes, and resumes below
+ * RELAY_LOW_WATER, so a fast sender cannot grow memory through a slow
+ * receiver. EOF on one side is passed on as a write shutdown of the other
+ * (half-close); the relay ends when both directions are done, on any
+ * error, when no byte moved for idle_ms, or on relay_stop(). done is
+ * called exactly once, after both streams are closed, with the byte
+ * counts. */
+#ifndef AIRLOCK_RELAY_H
+#define AIRLOCK_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#define RELAY_HIGH_WATER (256 * 1024)
+#define RELAY_LOW_WATER (64 * 1024)
+#define RELAY_READ_SIZE (64 * 1024)
+
+struct relay;
+
+struct relay_stats {
+	uint64_t up;          /* client → server bytes */
+	uint64_t down;        /* server → client bytes */
+	uint64_t duration_ms;
+	int error;            /* 0, UV_ETIMEDOUT (idle), or the first error */
+};
+
+typedef void relay_done_fn(void *arg, const struct relay_stats *st);
+
+/* Starts relaying between client and server. pre_up[0..n_up) is sent to
+ * the server and pre_down[0..n_down) to the client before anything else
+ * (both are copied). */
+struct relay *relay_start(uv_loop_t *loop, uv_stream_t *client,
+			  uv_stream_t *server, const char *pre_up, size_t n_up,
+			  const char *pre_down, size_t n_down, int idle_ms,
+			  relay_done_fn *done, void *arg);
+/* Ends the relay now (both streams closed; done still called). */
+void relay_stop(struct relay *r);
+
+#endif

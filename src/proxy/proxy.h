@@ -1,0 +1,49 @@
+/* proxy.h — the managed proxy as an embeddable module.
+ *
+ * One struct proxy serves the HTTP listener, the optional SOCKS5 listener
+ * (with UDP ASSOCIATE) and the admin API on one libuv loop. `airlock proxy`
+ * runs it as a foreground daemon; `airlock run` and the app-server embed it
+ * with listening sockets they created themselves (http_fd / socks_fd).
+ *
+ * The effective config is loaded from the conf_opts given at creation, and
+ * again on every reload: a reload builds a whole new state (config, policy,
+ * upstream settings), validates it and swaps it in; connections keep the
+ * state they started with until they end. A failed reload keeps the old
+ * state and says why.
+ *
+ * Ownership: proxy_new() borrows loop and opts->conf for the proxy's whole
+ * life. proxy_shutdown() stops accepting, lets connections in flight finish
+ * for up to grace_ms, then closes the rest and calls done; proxy_free() may
+ * be called after done (or instead of shutdown, once the loop has no more
+ * work for the proxy). */
+#ifndef AIRLOCK_PROXY_H
+#define AIRLOCK_PROXY_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "config/conf.h"
+#include "lib/errbuf.h"
+
+struct proxy_opts {
+	const struct conf_opts *conf; /* how to load (and reload) config */
+	const char *ready_file;       /* JSON of the bound addresses, or NULL */
+	int http_fd;                  /* pre-bound listening socket, or -1 */
+	int socks_fd;                 /* pre-bound listening socket, or -1 */
+	bool no_admin;                /* embedded: no admin listener */
+};
+
+struct proxy;
+
+/* Loads config, builds the policy, binds the listeners and writes the
+ * ready file. NULL with every problem in err. Warnings go to the log. */
+struct proxy *proxy_new(uv_loop_t *loop, const struct proxy_opts *o,
+			struct errbuf *err);
+/* Reloads config atomically; -1 with the reason (old config kept). */
+int proxy_reload(struct proxy *p, struct errbuf *err);
+typedef void proxy_done_fn(void *arg);
+void proxy_shutdown(struct proxy *p, int grace_ms, proxy_done_fn *done,
+		    void *arg);
+void proxy_free(struct proxy *p);
+
+#endif

@@ -1,0 +1,136 @@
+/* proxy_int.h — what the proxy's parts share (http_proxy.c,
+ * socks5_server.c, admin.c). Not for use outside src/proxy/.
+ *
+ * State. A struct proxy_state is an immutable snapshot of everything a
+ * decision needs: the loaded config, the compiled policy and the derived
+ * settings. The proxy holds the current one; each connection takes a
+ * reference when it starts a request (proxy_state_ref) and drops it when
+ * done, so a reload never changes the rules under a request in flight.
+ *
+ * Connections. Every accepted connection registers a struct proxy_conn
+ * (proxy_conn_admit) and unregisters it when it is freed. Admission fails
+ * past max_conns: the caller answers with a clean refusal (503 / SOCKS5
+ * 0x01) and closes. On shutdown the proxy calls each conn's drain hook
+ * (stop taking new requests, finish the current one) and, when the grace
+ * period ends, its kill hook.
+ *
+ * Decisions. proxy_decide_start() runs the whole decision for one request:
+ * policy_decide, one resolution of a host name when the policy asks for
+ * it, policy_finish on the addresses, and records the outcome (audit log,
+ * metrics, blocked ring). The callback gets the final decision and the
+ * exact addresses the caller must dial. */
+#ifndef AIRLOCK_PROXY_INT_H
+#define AIRLOCK_PROXY_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config/conf.h"
+#include "net/resolve.h"
+#include "policy/policy.h"
+#include "proxy/audit.h"
+#include "proxy/audit_log.h"
+#include "proxy/proxy.h"
+
+/* Deadlines (ms) and caps. */
+#define PROXY_HEADER_TIMEOUT_MS 30000  /* a request head must arrive */
+#define PROXY_KEEPALIVE_TIMEOUT_MS 60000 /* idle between requests */
+#define PROXY_CONNECT_TIMEOUT_MS 10000
+#define PROXY_IDLE_TIMEOUT_MS 300000   /* no byte either way in a tunnel */
+#define PROXY_SHUTDOWN_GRACE_MS 5000
+#define PROXY_FD_RESERVE 64            /* fds kept free for listeners, logs */
+
+struct proxy_state {
+	int refs;
+	struct conf *conf;
+	struct policy *policy;
+	bool enabled;
+	bool limited;              /* mode == limited */
+	bool enable_socks5_udp;
+	bool allow_upstream_proxy;
+	bool allow_local_binding;
+};
+
+struct proxy_conn {
+	struct proxy_conn *prev, *next;
+	void (*drain)(struct proxy_conn *c); /* finish current work, then close */
+	void (*kill)(struct proxy_conn *c);  /* close now */
+};
+
+struct proxy_metrics {
+	uint64_t conns_accepted;
+	uint64_t conns_refused;      /* over the cap */
+	uint64_t conns_open;
+	uint64_t bytes_up;
+	uint64_t bytes_down;
+	uint64_t upstream_errors;    /* resolve or connect failures */
+	uint64_t log_failures_seen;  /* audit log failures already reported */
+};
+
+struct proxy {
+	uv_loop_t *loop;
+	const struct conf_opts *conf_opts;
+	struct proxy_state *state;
+	uv_tcp_t *http_listener;
+	uv_tcp_t *socks_listener;
+	uv_tcp_t *admin_listener;
+	char http_addr[64], socks_addr[64], admin_addr[64];
+	struct proxy_conn conns; /* list head */
+	size_t nconns, max_conns;
+	bool stopping;
+	uv_timer_t *grace_timer;
+	proxy_done_fn *done;
+	void *done_arg;
+	struct audit_ring ring;
+	struct audit_metrics decisions;
+	struct audit_log *log;
+	struct proxy_metrics m;
+	char *admin_token; /* bearer token, or NULL */
+	size_t admin_token_len;
+};
+
+struct proxy_state *proxy_state_ref(struct proxy *p);
+void proxy_state_unref(struct proxy_state *s);
+/* Builds a state from a loaded config (with an optional mode override:
+ * NULL, "limited" or "full"). NULL with problems in err. Takes ownership of
+ * c on success and on failure. */
+struct proxy_state *proxy_state_new(struct conf *c, const char *mode,
+				    struct errbuf *warn, struct errbuf *err);
+/* Swaps in s as the current state (the proxy takes the reference). */
+void proxy_set_state(struct proxy *p, struct proxy_state *s);
+
+bool proxy_conn_admit(struct proxy *p, struct proxy_conn *c);
+void proxy_conn_release(struct proxy *p, struct proxy_conn *c);
+
+/* Called with the final decision. When d allows, addrs holds the exact
+ * addresses to dial (never empty). When resolution failed, d is NULL and
+ * why says so (answer 502). Called exactly once unless cancelled. */
+typedef void proxy_decide_cb(void *arg, const struct policy_decision *d,
+			     const struct resolve_result *addrs,
+			     const char *why);
+struct proxy_decide;
+/* client is the peer `ip:port` (copied). Returns NULL when the decision
+ * was made synchronously (cb already called). */
+struct proxy_decide *proxy_decide_start(struct proxy *p, struct proxy_state *s,
+					const struct policy_request *r,
+					const char *client, proxy_decide_cb *cb,
+					void *arg);
+void proxy_decide_cancel(struct proxy_decide *d);
+
+/* Records a decision made outside proxy_decide_start (e.g. the proxy is
+ * disabled): audit log, metrics, and the blocked ring when it denies.
+ * protocol is the recorded protocol label. */
+void proxy_record(struct proxy *p, const struct policy_decision *d,
+		  const char *client, const char *mode);
+/* Records a closed tunnel in the audit log and the byte counters. */
+void proxy_record_tunnel(struct proxy *p, const char *host, uint16_t port,
+			 const char *protocol, const char *client,
+			 uint64_t up, uint64_t down, uint64_t duration_ms);
+
+/* Listener entry points (one file each). */
+void http_proxy_accept(uv_stream_t *listener, int status);
+void socks5_server_accept(uv_stream_t *listener, int status);
+void admin_accept(uv_stream_t *listener, int status);
+
+#endif
