@@ -83,7 +83,7 @@ toml_locate(struct toml_parser *P, size_t pos, int *line, int *col)
 void
 toml_fail(struct toml_parser *P, size_t pos, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], *p;
 	va_list ap;
 	int line, col;
 
@@ -93,6 +93,11 @@ toml_fail(struct toml_parser *P, size_t pos, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* keys quoted in messages may hold escaped control characters; a
+	 * message stays one printable line */
+	for (p = msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7F)
+			*p = '?';
 	toml_locate(P, pos, &line, &col);
 	errbuf_add(P->err, "%d:%d: %s", line, col, msg);
 }
