@@ -16,6 +16,13 @@ pattab_hash(const char *key, size_t n)
 	return h;
 }
 
+/* 0 marks an empty slot, so no key may hash to it. */
+static uint64_t
+nonzero(uint64_t h)
+{
+	return h ? h : 1;
+}
+
 static size_t
 slot_of(uint64_t h, size_t mask)
 {
@@ -31,6 +38,7 @@ pattab_init(struct pattab *t)
 	t->mask = 15;
 	t->count = 0;
 	t->slots = xcalloc(t->mask + 1, sizeof(*t->slots));
+	t->hashes = xcalloc(t->mask + 1, sizeof(*t->hashes));
 }
 
 void
@@ -52,51 +60,57 @@ pattab_release(struct pattab *t)
 		free(n->key);
 	}
 	free(t->slots);
+	free(t->hashes);
 	t->slots = NULL;
+	t->hashes = NULL;
 }
 
 static void
 grow(struct pattab *t)
 {
 	struct pattab_node *old = t->slots;
+	uint64_t *oldh = t->hashes;
 	size_t oldcap = t->mask + 1, i;
 
 	t->mask = oldcap * 2 - 1;
 	t->slots = xcalloc(t->mask + 1, sizeof(*t->slots));
+	t->hashes = xcalloc(t->mask + 1, sizeof(*t->hashes));
 	for (i = 0; i < oldcap; i++) {
 		size_t j;
 
-		if (old[i].key == NULL)
+		if (oldh[i] == 0)
 			continue;
-		j = slot_of(old[i].hash, t->mask);
-		while (t->slots[j].key != NULL)
+		j = slot_of(oldh[i], t->mask);
+		while (t->hashes[j] != 0)
 			j = (j + 1) & t->mask;
 		t->slots[j] = old[i];
+		t->hashes[j] = oldh[i];
 	}
 	free(old);
+	free(oldh);
 }
 
 const struct pattab_node *
 pattab_find(const struct pattab *t, const char *key, size_t n, uint64_t hash)
 {
-	size_t j = slot_of(hash, t->mask);
+	size_t j;
 
-	for (;;) {
+	hash = nonzero(hash);
+	for (j = slot_of(hash, t->mask); t->hashes[j] != 0;
+	     j = (j + 1) & t->mask) {
 		const struct pattab_node *nd = &t->slots[j];
 
-		if (nd->key == NULL)
-			return NULL;
-		if (nd->hash == hash && nd->klen == n &&
+		if (t->hashes[j] == hash && nd->klen == n &&
 		    memcmp(nd->key, key, n) == 0)
 			return nd;
-		j = (j + 1) & t->mask;
 	}
+	return NULL;
 }
 
 struct pattab_node *
 pattab_get(struct pattab *t, const char *key, size_t n)
 {
-	uint64_t hash = pattab_hash(key, n);
+	uint64_t hash = nonzero(pattab_hash(key, n));
 	struct pattab_node *nd;
 	size_t j;
 
@@ -106,8 +120,9 @@ pattab_get(struct pattab *t, const char *key, size_t n)
 	if ((t->count + 1) * 2 > t->mask + 1)
 		grow(t);
 	j = slot_of(hash, t->mask);
-	while (t->slots[j].key != NULL)
+	while (t->hashes[j] != 0)
 		j = (j + 1) & t->mask;
+	t->hashes[j] = hash;
 	nd = &t->slots[j];
 	nd->key = xmalloc(n + 1);
 	memcpy(nd->key, key, n);

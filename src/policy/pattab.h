@@ -6,7 +6,9 @@
  * and port-scoped or mid-label ones in a small item array. Keys are hashed
  * from their last byte to their first so that the hashes of all label
  * suffixes of a host come out of one right-to-left pass (pattab_hash_step).
- * The table owns keys and item strings; pattern texts are borrowed from the
+ * Probing reads a dense array of hashes first (eight slots per cache
+ * line) and touches a node only on a full hash match, so a miss in a large
+ * table costs about one cache line. The table owns keys and item strings; pattern texts are borrowed from the
  * owning set. Nodes move when the table grows: do not keep node pointers
  * across pattab_get calls. */
 #ifndef AIRLOCK_PATTAB_H
@@ -37,6 +39,7 @@ struct pattab_node {
 };
 
 struct pattab {
+	uint64_t *hashes; /* per slot: node hash (never 0), or 0 = empty */
 	struct pattab_node *slots;
 	size_t mask; /* capacity - 1; capacity is a power of two */
 	size_t count;

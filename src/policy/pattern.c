@@ -447,8 +447,10 @@ pattern_set_match(const struct pattern_set *s, const struct pattern_probe *p,
 	const struct host *h = p->h;
 	struct ipaddr ip;
 
+	if (s->count == 0)
+		return false;
 	if (h->kind == HOST_NAME) {
-		if (match_name(s, p, port, m))
+		if (s->names.count > 0 && match_name(s, p, port, m))
 			return true;
 	} else {
 		if (match_exact(pattab_find(&s->names, h->text, h->len,
