@@ -98,16 +98,19 @@ test_preset_doc_matches_the_table(void **state)
 {
 	const struct preset_entry *e;
 	size_t n, len, i = 0;
-	char *doc, *line, *save = NULL;
+	char *doc, *line, *nl;
 
 	(void)state;
 	doc = read_file_capped("doc/presets.md", 1 << 20, &len, NULL);
 	if (doc == NULL)
 		fail_msg("cannot read doc/presets.md (run from the repo root)");
 	e = preset_entries(PRESET_COMMON_DEPENDENCIES, &n);
-	for (line = strtok_r(doc, "\n", &save); line != NULL;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (line = doc; line != NULL; line = nl ? nl + 1 : NULL) {
 		char want[512];
+
+		nl = strchr(line, '\n');
+		if (nl != NULL)
+			*nl = '\0';
 
 		if (strncmp(line, "- `", 3) != 0)
 			continue;
