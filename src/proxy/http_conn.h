@@ -1,0 +1,105 @@
+/* http_conn.h — one client connection of the HTTP proxy listener, shared
+ * by http_proxy.c (client side: heads, decisions, replies, CONNECT) and
+ * http_forward.c (origin side of plain requests). Not for use outside
+ * src/proxy/.
+ *
+ * Life of a request: HC_HEAD (parser reads a head; header deadline) →
+ * HC_DECIDING (policy, one DNS lookup) → HC_CONNECTING (dial the vetted
+ * addresses) → HC_FORWARD (plain request: body up, response down) or
+ * HC_TUNNEL (CONNECT: the relay owns both sockets). A refusal goes through
+ * HC_REPLY. After a response the connection returns to HC_HEAD for the
+ * next (possibly pipelined) request, unless it must close.
+ *
+ * One owner, one death path: hc_close() cancels whatever is pending and
+ * closes every handle; the struct is freed when the last close callback
+ * has run. */
+#ifndef AIRLOCK_HTTP_CONN_H
+#define AIRLOCK_HTTP_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "lib/buf.h"
+#include "proxy/http1.h"
+#include "proxy/http_msg.h"
+#include "proxy/proxy_int.h"
+
+#define HC_IN_MAX (64 * 1024)
+#define HC_WRITE_HIGH (256 * 1024)
+
+enum hc_state {
+	HC_HEAD,
+	HC_DECIDING,
+	HC_CONNECTING,
+	HC_FORWARD,
+	HC_REPLY,
+	HC_TUNNEL,
+	HC_CLOSING,
+};
+
+struct hconn {
+	struct proxy_conn base; /* first: a proxy_conn * is an hconn * */
+	struct proxy *px;
+	struct proxy_state *st; /* for the request in progress */
+	enum hc_state state;
+	uv_tcp_t *client;
+	uv_tcp_t *origin;
+	uv_timer_t *timer;
+	char peer[64];
+	struct http1 *req;
+	struct http1 *resp;
+	struct buf in;             /* client bytes not yet parsed */
+	const struct http_head *head; /* the request head in progress */
+	struct http_target target;
+	char host[HTTP_MSG_MAX_HOST + 1];
+	char method[32];
+	bool is_connect;
+	bool paused;               /* the request parser stopped on an event */
+	bool pumping;              /* inside hc_pump (no re-entry) */
+	bool exchange_end;         /* request and answer are both done */
+	bool head_ready;           /* on_head fired; start the request */
+	bool req_done, resp_done;  /* the two halves of an exchange */
+	bool replying;             /* the current request was answered by us */
+	bool close_after;          /* close once the current answer is out */
+	bool draining;             /* shutdown: no further requests */
+	bool resp_started;         /* some of the response reached the client */
+	bool chunk_up, chunk_down; /* re-chunk the body we send on */
+	bool resp_paused;          /* response parser waits for the client */
+	bool resp_interim;         /* the response in progress is a 1xx */
+	bool req_is_head;          /* saved from the request head, which */
+	bool req_keepalive;        /* dies when its message completes */
+	int req_minor;
+	struct buf oin;            /* origin bytes the response parser left */
+	struct proxy_decide *decide;
+	struct dial *dial;
+	struct relay *relay;
+	int handles;               /* open handles; freed at zero */
+};
+
+/* Closes one handle of c (NULL or closing handles are ignored). */
+void hc_close_handle(struct hconn *c, uv_handle_t *h);
+/* Closes the connection (any state); why is for debugging. */
+void hc_close(struct hconn *c, const char *why);
+/* Writes n bytes of p (copied) to s. */
+void hc_write(struct hconn *c, uv_stream_t *s, const char *p, size_t n);
+/* Sends a response the proxy made, then goes on or closes. */
+void hc_reply(struct hconn *c, struct buf *resp, bool close);
+/* Sends a text/plain error response and closes afterwards. */
+void hc_error(struct hconn *c, int status, const char *text);
+/* Parses buffered client input until an event needs attention. */
+void hc_pump(struct hconn *c);
+/* Reading from the client: on unless paused or between states. */
+void hc_client_read(struct hconn *c, bool on);
+/* (Re)arms the single deadline timer of the connection. */
+void hc_deadline(struct hconn *c, uint64_t ms);
+
+/* http_forward.c: the origin side of a plain request. */
+void hf_start(struct hconn *c, uv_tcp_t *origin);
+int hf_request_body(struct hconn *c, const char *p, size_t n);
+void hf_request_complete(struct hconn *c);
+void hf_client_drained(struct hconn *c);
+void hf_origin_drained(struct hconn *c);
+void hf_close_origin(struct hconn *c);
+
+#endif

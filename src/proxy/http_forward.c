@@ -1,0 +1,284 @@
+/* http_forward.c — the origin side of a plain (non-CONNECT) request:
+ * send the rewritten head, stream the body up, parse the response and
+ * stream it down, re-framing bodies where the two sides differ
+ * (http_conn.h). */
+#include "proxy/http_conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xalloc.h"
+
+static char origin_buf[64 * 1024];
+
+static void
+write_chunk(struct hconn *c, uv_stream_t *s, bool chunked, const char *p,
+	    size_t n)
+{
+	char *tmp;
+	int len;
+
+	if (!chunked) {
+		hc_write(c, s, p, n);
+		return;
+	}
+	if (n == 0)
+		return; /* a zero-size chunk would end the body */
+	tmp = xmalloc(n + 32);
+	len = snprintf(tmp, 32, "%zx\r\n", n);
+	memcpy(tmp + len, p, n);
+	memcpy(tmp + len + n, "\r\n", 2);
+	hc_write(c, s, tmp, (size_t)len + n + 2);
+	free(tmp);
+}
+
+static bool
+over_high_water(uv_tcp_t *t)
+{
+	return t != NULL &&
+	       uv_stream_get_write_queue_size((uv_stream_t *)t) > HC_WRITE_HIGH;
+}
+
+/* --- request body ------------------------------------------------------------------ */
+
+int
+hf_request_body(struct hconn *c, const char *p, size_t n)
+{
+	write_chunk(c, (uv_stream_t *)c->origin, c->chunk_up, p, n);
+	return over_high_water(c->origin) ? HTTP1_PAUSE : 0;
+}
+
+void
+hf_request_complete(struct hconn *c)
+{
+	if (c->chunk_up)
+		hc_write(c, (uv_stream_t *)c->origin, "0\r\n\r\n", 5);
+}
+
+void
+hf_origin_drained(struct hconn *c)
+{
+	if (!c->paused || c->req_done || c->head_ready || c->exchange_end)
+		return;
+	c->paused = false;
+	hc_pump(c);
+}
+
+/* --- response ---------------------------------------------------------------------- */
+
+static uint64_t
+head_content_length(const struct http_head *h, bool *found)
+{
+	const struct http_header *cl = http_msg_find(h, "content-length");
+	uint64_t v = 0;
+	size_t i;
+
+	*found = false;
+	if (cl == NULL || cl->value.n == 0 || cl->value.n > 19)
+		return 0;
+	for (i = 0; i < cl->value.n; i++) {
+		if (cl->value.p[i] < '0' || cl->value.p[i] > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(cl->value.p[i] - '0');
+	}
+	*found = true;
+	return v;
+}
+
+static int
+resp_on_head(void *arg, const struct http_head *h)
+{
+	struct hconn *c = arg;
+	enum http_framing f = h->framing;
+	uint64_t len = h->content_length;
+	struct buf b;
+	bool close, found;
+
+	c->resp_interim = h->status < 200;
+	close = !c->req_keepalive || c->draining;
+	if (c->resp_interim) {
+		f = HTTP_FRAMING_NONE;
+		close = false;
+	} else if (f == HTTP_FRAMING_NONE && c->req_is_head) {
+		/* Keep a HEAD answer's Content-Length: it describes a GET. */
+		len = head_content_length(h, &found);
+		f = found ? HTTP_FRAMING_LENGTH : HTTP_FRAMING_NONE;
+	} else if (f == HTTP_FRAMING_CHUNKED || f == HTTP_FRAMING_EOF) {
+		c->chunk_down = c->req_minor >= 1;
+		f = c->chunk_down ? HTTP_FRAMING_CHUNKED : HTTP_FRAMING_EOF;
+		close |= !c->chunk_down;
+	}
+	c->close_after |= close;
+	buf_init(&b, HTTP1_DEFAULT_MAX_HEAD + 1024);
+	if (http_msg_write_response(&b, h, f, len, close) == 0)
+		hc_write(c, (uv_stream_t *)c->client, b.p, b.len);
+	buf_release(&b);
+	c->resp_started = true;
+	return 0;
+}
+
+static int
+resp_on_body(void *arg, const char *p, size_t n)
+{
+	struct hconn *c = arg;
+
+	write_chunk(c, (uv_stream_t *)c->client, c->chunk_down, p, n);
+	if (over_high_water(c->client)) {
+		c->resp_paused = true;
+		return HTTP1_PAUSE;
+	}
+	return 0;
+}
+
+static int
+resp_on_complete(void *arg)
+{
+	struct hconn *c = arg;
+
+	if (c->resp_interim)
+		return 0;
+	if (c->chunk_down)
+		hc_write(c, (uv_stream_t *)c->client, "0\r\n\r\n", 5);
+	c->resp_done = true;
+	if (!c->req_done)
+		c->close_after = true; /* answered before the body was sent */
+	c->exchange_end = true;
+	return HTTP1_PAUSE;
+}
+
+static const struct http1_callbacks resp_callbacks = {
+	resp_on_head,
+	resp_on_body,
+	resp_on_complete,
+};
+
+/* Feeds origin bytes; whatever the parser leaves waits in c->oin. Returns
+ * -1 after answering a broken response. */
+static int
+feed_response(struct hconn *c, const char *p, size_t n)
+{
+	ssize_t used;
+
+	while (n > 0 && !c->resp_paused && !c->resp_done) {
+		used = http1_feed(c->resp, p, n);
+		if (used < 0) {
+			hc_error(c, 502, "upstream failure");
+			return -1;
+		}
+		p += used;
+		n -= (size_t)used;
+		if (used == 0 && !c->resp_paused && !c->resp_done)
+			break;
+	}
+	if (n > 0 && !c->resp_done && buf_add(&c->oin, p, n) == -1) {
+		hc_close(c, "origin buffer overflow");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+origin_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	(void)h;
+	(void)hint;
+	*b = uv_buf_init(origin_buf, sizeof(origin_buf));
+}
+
+static void
+origin_eof(struct hconn *c)
+{
+	if (c->resp_done)
+		return;
+	if (http1_finish(c->resp) == 0 && c->resp_done)
+		return;
+	if (c->resp_started)
+		hc_close(c, "origin cut the response short");
+	else
+		hc_error(c, 502, "upstream failure: connection closed before a "
+				 "response");
+}
+
+static void
+on_origin_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct hconn *c = s->data;
+
+	if (n == 0)
+		return;
+	if (n < 0) {
+		uv_read_stop(s);
+		origin_eof(c);
+	} else {
+		hc_deadline(c, PROXY_IDLE_TIMEOUT_MS);
+		if (feed_response(c, b->base, (size_t)n) == -1)
+			return;
+		if (c->resp_paused || c->resp_done)
+			uv_read_stop(s);
+	}
+	if (c->state != HC_CLOSING)
+		hc_pump(c);
+}
+
+void
+hf_client_drained(struct hconn *c)
+{
+	struct buf rest;
+
+	if (!c->resp_paused || c->origin == NULL)
+		return;
+	c->resp_paused = false;
+	rest = c->oin;
+	buf_init(&c->oin, HC_IN_MAX);
+	if (feed_response(c, rest.p ? rest.p : "", rest.len) == 0 &&
+	    !c->resp_paused && !c->resp_done)
+		uv_read_start((uv_stream_t *)c->origin, origin_alloc,
+			      on_origin_read);
+	buf_release(&rest);
+	if (c->state != HC_CLOSING)
+		hc_pump(c);
+}
+
+/* --- start and end ------------------------------------------------------------------ */
+
+void
+hf_start(struct hconn *c, uv_tcp_t *origin)
+{
+	const struct http_head *h = c->head;
+	struct buf b;
+
+	c->origin = origin;
+	origin->data = c;
+	c->handles++;
+	c->resp = http1_new(HTTP1_RESPONSE, &resp_callbacks, c, 0);
+	http1_expect(c->resp, c->req_is_head ? HTTP1_EXPECT_HEAD
+					     : HTTP1_EXPECT_OTHER);
+	c->chunk_up = h->framing == HTTP_FRAMING_CHUNKED;
+	buf_init(&b, HTTP1_DEFAULT_MAX_HEAD + 1024);
+	if (http_msg_write_request(&b, h, &c->target, h->framing,
+				   h->content_length, true) == -1) {
+		buf_release(&b);
+		hc_error(c, 431, "request head too large to forward");
+		return;
+	}
+	hc_write(c, (uv_stream_t *)origin, b.p, b.len);
+	buf_release(&b);
+	c->state = HC_FORWARD;
+	hc_deadline(c, PROXY_IDLE_TIMEOUT_MS);
+	uv_read_start((uv_stream_t *)origin, origin_alloc, on_origin_read);
+	c->paused = false; /* the parser goes on with the body */
+}
+
+void
+hf_close_origin(struct hconn *c)
+{
+	if (c->origin != NULL)
+		hc_close_handle(c, (uv_handle_t *)c->origin);
+	c->origin = NULL;
+	http1_free(c->resp);
+	c->resp = NULL;
+	buf_reset(&c->oin);
+	c->resp_paused = c->resp_interim = false;
+	c->chunk_up = c->chunk_down = false;
+}
