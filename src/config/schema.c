@@ -78,6 +78,19 @@ static const struct schema_key keys[] = {
 	 "file holding the admin API bearer token; empty = no auth"},
 	{PN "extra_ca_certificates", SCHEMA_PATHV, NULL, NULL, 0, 0,
 	 "PEM files trusted for upstream TLS"},
+	{PN "header_timeout_ms", SCHEMA_INT, "30000", NULL, 100, 3600000,
+	 "[ours] a client must send a whole request head (or SOCKS5 "
+	 "greeting) within this"},
+	{PN "keepalive_timeout_ms", SCHEMA_INT, "60000", NULL, 100, 3600000,
+	 "[ours] an idle keep-alive client connection is closed after this"},
+	{PN "connect_timeout_ms", SCHEMA_INT, "10000", NULL, 100, 600000,
+	 "[ours] deadline for connecting to a destination or upstream proxy"},
+	{PN "idle_timeout_ms", SCHEMA_INT, "300000", NULL, 100, 86400000,
+	 "[ours] a tunnel or exchange with no byte either way is closed after "
+	 "this"},
+	{PN "max_connections", SCHEMA_INT, "0", NULL, 0, 1000000,
+	 "[ours] client connections served at once; 0 = derived from the "
+	 "open-file limit"},
 	{"network.proxy", SCHEMA_UPSTREAM, "", NULL, 0, 0,
 	 "upstream proxy URL (http, socks5, socks5h); empty = direct"},
 	{"network.no_proxy", SCHEMA_STRV, NULL, NULL, 0, 0,

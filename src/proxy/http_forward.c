@@ -211,7 +211,7 @@ on_origin_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		uv_read_stop(s);
 		origin_eof(c);
 	} else {
-		hc_deadline(c, PROXY_IDLE_TIMEOUT_MS);
+		hc_deadline(c, c->st->idle_timeout_ms);
 		if (feed_response(c, b->base, (size_t)n) == -1)
 			return;
 		if (c->resp_paused || c->resp_done)
@@ -265,7 +265,7 @@ hf_start(struct hconn *c, uv_tcp_t *origin)
 	hc_write(c, (uv_stream_t *)origin, b.p, b.len);
 	buf_release(&b);
 	c->state = HC_FORWARD;
-	hc_deadline(c, PROXY_IDLE_TIMEOUT_MS);
+	hc_deadline(c, c->st->idle_timeout_ms);
 	uv_read_start((uv_stream_t *)origin, origin_alloc, on_origin_read);
 	c->paused = false; /* the parser goes on with the body */
 }

@@ -189,7 +189,7 @@ hc_exchange_done(struct hconn *c)
 		return;
 	}
 	c->state = HC_HEAD;
-	hc_deadline(c, PROXY_KEEPALIVE_TIMEOUT_MS);
+	hc_deadline(c, c->px->state->keepalive_timeout_ms);
 	c->paused = false;
 }
 
@@ -376,7 +376,7 @@ start_request(struct hconn *c)
 	r.protocol = c->is_connect ? POLICY_PROTO_HTTPS_CONNECT : POLICY_PROTO_HTTP;
 	r.method = c->method;
 	c->state = HC_DECIDING;
-	hc_deadline(c, PROXY_CONNECT_TIMEOUT_MS + 5000);
+	hc_deadline(c, c->st->connect_timeout_ms + 5000);
 	c->decide = proxy_decide_start(c->px, c->st, &r, c->peer, on_decided, c);
 }
 
@@ -406,7 +406,7 @@ start_tunnel(struct hconn *c, uv_tcp_t *origin)
 	c->state = HC_TUNNEL;
 	c->relay = relay_start(c->px->loop, (uv_stream_t *)client,
 			       (uv_stream_t *)origin, c->in.p, c->in.len, ok,
-			       sizeof(ok) - 1, PROXY_IDLE_TIMEOUT_MS,
+			       sizeof(ok) - 1, c->st->idle_timeout_ms,
 			       on_tunnel_done, c);
 	buf_reset(&c->in);
 }
@@ -453,7 +453,7 @@ on_decided(void *arg, const struct policy_decision *d,
 	} else {
 		c->state = HC_CONNECTING;
 		c->dial = dial_start(c->px->loop, addrs->addrs, addrs->n,
-				     c->target.port, PROXY_CONNECT_TIMEOUT_MS,
+				     c->target.port, c->st->connect_timeout_ms,
 				     on_dialed, c);
 		return;
 	}
@@ -494,9 +494,9 @@ on_client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	if (c->state == HC_HEAD)
-		hc_deadline(c, PROXY_HEADER_TIMEOUT_MS);
+		hc_deadline(c, c->px->state->header_timeout_ms);
 	else if (c->state == HC_FORWARD)
-		hc_deadline(c, PROXY_IDLE_TIMEOUT_MS);
+		hc_deadline(c, c->st->idle_timeout_ms);
 	hc_pump(c);
 }
 
@@ -593,6 +593,6 @@ http_proxy_accept(uv_stream_t *listener, int status)
 	listen_peer(c->client, c->peer, sizeof(c->peer));
 	c->req = http1_new(HTTP1_REQUEST, &req_callbacks, c, 0);
 	c->state = HC_HEAD;
-	hc_deadline(c, PROXY_HEADER_TIMEOUT_MS);
+	hc_deadline(c, c->px->state->header_timeout_ms);
 	hc_client_read(c, true);
 }

@@ -43,6 +43,14 @@ proxy_state_new(struct conf *c, const char *mode, struct errbuf *warn,
 		conf_bool(c, "permissions.network.allow_upstream_proxy");
 	s->allow_local_binding =
 		conf_bool(c, "permissions.network.allow_local_binding");
+	s->header_timeout_ms =
+		(uint64_t)conf_int(c, "permissions.network.header_timeout_ms");
+	s->keepalive_timeout_ms =
+		(uint64_t)conf_int(c, "permissions.network.keepalive_timeout_ms");
+	s->connect_timeout_ms =
+		(uint64_t)conf_int(c, "permissions.network.connect_timeout_ms");
+	s->idle_timeout_ms =
+		(uint64_t)conf_int(c, "permissions.network.idle_timeout_ms");
 	return s;
 }
 
@@ -352,6 +360,10 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 	audit_ring_init(&p->ring);
 	audit_metrics_init(&p->decisions);
 	p->state = load_state(o->conf, NULL, err);
+	if (p->state != NULL &&
+	    conf_int(p->state->conf, "permissions.network.max_connections") > 0)
+		p->max_conns = (size_t)conf_int(p->state->conf,
+						"permissions.network.max_connections");
 	if (p->state == NULL || load_admin_token(p, err) == -1 ||
 	    open_audit_log(p, err) == -1 || bind_all(p, o, err) == -1 ||
 	    (o->ready_file != NULL &&

@@ -33,11 +33,12 @@
 #include "proxy/audit_log.h"
 #include "proxy/proxy.h"
 
-/* Deadlines (ms) and caps. */
-#define PROXY_HEADER_TIMEOUT_MS 30000  /* a request head must arrive */
-#define PROXY_KEEPALIVE_TIMEOUT_MS 60000 /* idle between requests */
+/* Deadlines come from config (permissions.network.*_timeout_ms) and are
+ * held in the state (struct proxy_state); these are only the defaults. */
+#define PROXY_HEADER_TIMEOUT_MS 30000
+#define PROXY_KEEPALIVE_TIMEOUT_MS 60000
 #define PROXY_CONNECT_TIMEOUT_MS 10000
-#define PROXY_IDLE_TIMEOUT_MS 300000   /* no byte either way in a tunnel */
+#define PROXY_IDLE_TIMEOUT_MS 300000
 #define PROXY_SHUTDOWN_GRACE_MS 5000
 #define PROXY_FD_RESERVE 64            /* fds kept free for listeners, logs */
 
@@ -50,6 +51,10 @@ struct proxy_state {
 	bool enable_socks5_udp;
 	bool allow_upstream_proxy;
 	bool allow_local_binding;
+	uint64_t header_timeout_ms;    /* a request head must arrive */
+	uint64_t keepalive_timeout_ms; /* idle between requests */
+	uint64_t connect_timeout_ms;
+	uint64_t idle_timeout_ms;      /* no byte either way */
 };
 
 struct proxy_conn {
