@@ -198,6 +198,12 @@ finish_ipv6(struct host *out, const char *s, size_t n, const char **why)
 		if (sn > 2 && scope[0] == '2' && scope[1] == '5') {
 			scope += 2;
 			sn -= 2;
+			/* `%2525x` would print as `%25x`, which reads back as
+			 * `x`: refuse rather than have two meanings. */
+			if (sn > 2 && scope[0] == '2' && scope[1] == '5') {
+				*why = "ambiguous IPv6 scope id";
+				return -1;
+			}
 		}
 		if (sn == 0 || sn > SCOPE_MAX) {
 			*why = "invalid IPv6 scope id";

@@ -3,7 +3,7 @@
  * policy), then lines; lines before a line "--" are patterns, the rest are
  * hosts. Every host is normalized, matched against the set (and its
  * resolved-address form when it is an IP), and compared with every pattern
- * through pattern_covers. */
+ * through pattern_covers; normalization must be idempotent. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +45,20 @@ split(const char *text, size_t n, char **pats, size_t *np, char **hosts,
 	return total;
 }
 
+/* Normalizing a normalized host must give it back unchanged. */
+static void
+check_idempotent(const struct host *h)
+{
+	struct host again;
+	const char *why;
+
+	if (h->len == 0)
+		return;
+	if (host_normalize(h->text, h->len, 0, &again, &why) == -1 ||
+	    strcmp(again.text, h->text) != 0 || again.kind != h->kind)
+		abort();
+}
+
 static void
 match_hosts(const struct pattern_set *s, char **hosts, size_t nh)
 {
@@ -59,6 +73,7 @@ match_hosts(const struct pattern_set *s, char **hosts, size_t nh)
 		if (host_normalize(hosts[i], strlen(hosts[i]), 0, &h, &why) ==
 		    -1)
 			continue;
+		check_idempotent(&h);
 		pattern_probe_init(&p, &h);
 		(void)pattern_set_match(s, &p, h.port, &m);
 		(void)pattern_set_match(s, &p, 443, &m);

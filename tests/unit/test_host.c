@@ -101,6 +101,9 @@ test_host_keeps_ipv6_scope_and_decodes_percent25(void **state)
 	expect_norm("[fe80::1%25lo0]:443", "fe80::1%lo0");
 	expect_refused("example.com%lo0", "scope");
 	expect_refused("fe80::1%", "scope");
+	expect_refused("fe80::1%2525lo0", "ambiguous");
+	expect_norm("fe80::1%2525", "fe80::1%25");
+	expect_norm("fe80::1%25", "fe80::1%25");
 }
 
 static void
