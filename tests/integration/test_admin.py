@@ -510,3 +510,77 @@ def test_content_length_over_8k_is_413_before_the_body(start):
             out += chunk
     assert out.startswith(b"HTTP/1.1 413 ")
     assert out.endswith(b"body too large")
+
+
+def read_response(s):
+    """Reads one response with a content-length body from socket s."""
+    out = b""
+    while b"\r\n\r\n" not in out:
+        chunk = s.recv(4096)
+        if not chunk:
+            return out
+        out += chunk
+    head, _, body = out.partition(b"\r\n\r\n")
+    n = int(re.search(rb"content-length: (\d+)", head).group(1))
+    while len(body) < n:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def recv_until_closed(s, limit=1 << 16):
+    out = b""
+    while len(out) < limit:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        out += chunk
+    return out
+
+
+def connect(addr):
+    host, port = addr.rsplit(":", 1)
+    return socket.create_connection((host, int(port)), timeout=10)
+
+
+def test_unfinished_request_is_closed_at_the_header_deadline(start):
+    p = start(BASE_CONFIG + "header_timeout_ms = 200\n")
+    with connect(p.admin) as s:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n")
+        assert recv_until_closed(s) == b""
+    assert p.get("/health").text == "ok"
+
+
+def test_idle_keep_alive_connection_is_closed(start):
+    p = start(BASE_CONFIG + "keepalive_timeout_ms = 200\n")
+    with connect(p.admin) as s:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert read_response(s).endswith(b"\r\n\r\nok")
+        assert recv_until_closed(s) == b""
+
+
+def test_connection_over_the_cap_is_503(start):
+    p = start(BASE_CONFIG + "max_connections = 1\n")
+    with connect(p.admin) as first:
+        first.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert read_response(first).endswith(b"ok")
+        with connect(p.admin) as second:
+            out = recv_until_closed(second)
+        assert out.startswith(b"HTTP/1.1 503 ")
+        assert out.endswith(b"too many connections")
+    r = poll(lambda: (lambda r: r if r.status_code == 200 else None)(
+        p.get("/metrics")))
+    samples, _ = parse_metrics(r.text)
+    assert samples["airlock_connections_refused_total"] >= 1
+
+
+def test_sigterm_closes_idle_admin_connections(start):
+    p = start()
+    with connect(p.admin) as s:
+        s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+        assert read_response(s).endswith(b"ok")
+        p.proc.send_signal(signal.SIGTERM)
+        assert recv_until_closed(s) == b""
+        assert p.proc.wait(timeout=10) == 0
