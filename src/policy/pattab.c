@@ -16,22 +16,6 @@ pattab_hash(const char *key, size_t n)
 	return h;
 }
 
-/* 0 marks an empty slot, so no key may hash to it. */
-static uint64_t
-nonzero(uint64_t h)
-{
-	return h ? h : 1;
-}
-
-static size_t
-slot_of(uint64_t h, size_t mask)
-{
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 32;
-	return (size_t)h & mask;
-}
-
 void
 pattab_init(struct pattab *t)
 {
@@ -80,7 +64,7 @@ grow(struct pattab *t)
 
 		if (oldh[i] == 0)
 			continue;
-		j = slot_of(oldh[i], t->mask);
+		j = pattab_slot(oldh[i], t->mask);
 		while (t->hashes[j] != 0)
 			j = (j + 1) & t->mask;
 		t->slots[j] = old[i];
@@ -95,8 +79,8 @@ pattab_find(const struct pattab *t, const char *key, size_t n, uint64_t hash)
 {
 	size_t j;
 
-	hash = nonzero(hash);
-	for (j = slot_of(hash, t->mask); t->hashes[j] != 0;
+	hash = pattab_nonzero(hash);
+	for (j = pattab_slot(hash, t->mask); t->hashes[j] != 0;
 	     j = (j + 1) & t->mask) {
 		const struct pattab_node *nd = &t->slots[j];
 
@@ -110,7 +94,7 @@ pattab_find(const struct pattab *t, const char *key, size_t n, uint64_t hash)
 struct pattab_node *
 pattab_get(struct pattab *t, const char *key, size_t n)
 {
-	uint64_t hash = nonzero(pattab_hash(key, n));
+	uint64_t hash = pattab_nonzero(pattab_hash(key, n));
 	struct pattab_node *nd;
 	size_t j;
 
@@ -119,7 +103,7 @@ pattab_get(struct pattab *t, const char *key, size_t n)
 		return nd;
 	if ((t->count + 1) * 2 > t->mask + 1)
 		grow(t);
-	j = slot_of(hash, t->mask);
+	j = pattab_slot(hash, t->mask);
 	while (t->hashes[j] != 0)
 		j = (j + 1) & t->mask;
 	t->hashes[j] = hash;

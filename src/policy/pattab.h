@@ -54,6 +54,31 @@ pattab_hash_step(uint64_t h, char c)
 /* Hash of key[0..n), fed from the last byte to the first. */
 uint64_t pattab_hash(const char *key, size_t n);
 
+/* 0 marks an empty slot, so no key may hash to it. */
+static inline uint64_t
+pattab_nonzero(uint64_t h)
+{
+	return h ? h : 1;
+}
+
+static inline size_t
+pattab_slot(uint64_t h, size_t mask)
+{
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 32;
+	return (size_t)h & mask;
+}
+
+/* Starts loading the slot a lookup of hash will probe first, so several
+ * lookups can wait on memory at the same time. */
+static inline void
+pattab_prefetch(const struct pattab *t, uint64_t hash)
+{
+	__builtin_prefetch(&t->hashes[pattab_slot(pattab_nonzero(hash),
+						  t->mask)]);
+}
+
 void pattab_init(struct pattab *t);
 void pattab_release(struct pattab *t);
 /* Finds the node for key, inserting an empty one when missing. */

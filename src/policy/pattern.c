@@ -288,6 +288,18 @@ pattern_probe_init(struct pattern_probe *p, const struct host *h)
 	}
 }
 
+void
+pattern_set_prefetch(const struct pattern_set *s,
+		     const struct pattern_probe *p)
+{
+	unsigned i;
+
+	if (p->h->kind != HOST_NAME || s->names.count == 0)
+		return;
+	for (i = 0; i < p->nlabels; i++)
+		pattab_prefetch(&s->names, p->hash[i]);
+}
+
 static bool
 found(const char *text, enum pattern_kind kind, struct pattern_match *m)
 {

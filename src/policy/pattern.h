@@ -110,6 +110,10 @@ void pattern_probe_init(struct pattern_probe *p, const struct host *h);
 bool pattern_set_match(const struct pattern_set *s,
 		       const struct pattern_probe *p, int port,
 		       struct pattern_match *m);
+/* Optional: starts fetching the hash slots a match of p will probe, so a
+ * caller matching against two sets overlaps their memory waits. */
+void pattern_set_prefetch(const struct pattern_set *s,
+			  const struct pattern_probe *p);
 /* Matches a resolved address against the IP-literal and CIDR entries of
  * s only (no names, no `*`). */
 bool pattern_set_match_addr(const struct pattern_set *s,

@@ -190,6 +190,8 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 		return;
 	}
 	pattern_probe_init(&probe, &d->host);
+	pattern_set_prefetch(p->deny, &probe);
+	pattern_set_prefetch(p->allow, &probe);
 	if (pattern_set_match(p->deny, &probe, d->port > 0 ? d->port : -1,
 			      &m)) {
 		deny(d, POLICY_DENIED, m.text);
