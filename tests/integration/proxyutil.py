@@ -99,7 +99,9 @@ def nss_hosts(env, mapping):
     path.write_text("".join("%s %s\n" % (ip, name)
                             for name, ip in mapping.items()))
     return {"LD_PRELOAD": "libnss_wrapper.so",
-            "NSS_WRAPPER_HOSTS": str(path)}
+            "NSS_WRAPPER_HOSTS": str(path),
+            # ASan builds abort on dlopen(RTLD_DEEPBIND).
+            "NSS_WRAPPER_DISABLE_DEEPBIND": "1"}
 
 
 # --- HTTP origin ------------------------------------------------------------
