@@ -339,6 +339,9 @@ side_init(struct relay *r, struct relay_side *side, uv_stream_t *s,
 	s->data = side;
 }
 
+/* Byte counts are bytes whose write completed, the caller's pre-read bytes
+ * included. idle_ms <= 0 turns the idle deadline off; the proxy always
+ * passes one. */
 struct relay *
 relay_start(uv_loop_t *loop, uv_stream_t *client, uv_stream_t *server,
 	    const char *pre_up, size_t n_up, const char *pre_down,
