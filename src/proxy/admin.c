@@ -22,6 +22,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/buf.h"
 #include "lib/log.h"
@@ -65,6 +66,7 @@ struct admin_conn {
 	char path[256];
 	bool authorized;
 	bool keep_alive;
+	bool upgrade;     /* CONNECT: what follows is not HTTP; close */
 	bool answered;    /* refused early; ignore the rest of it */
 	struct buf body;
 	char rbuf[ADMIN_READ_CHUNK];
@@ -247,6 +249,36 @@ copy_slice(char *dst, size_t cap, struct slice s)
 	dst[n] = '\0';
 }
 
+/* A client that waits for 100 Continue gets it once the head passed. */
+static void
+maybe_continue(struct admin_conn *c, const struct http_head *h)
+{
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	const struct http_header *e = http_msg_find(h, "expect");
+	struct buf out;
+
+	if (e == NULL || h->framing == HTTP_FRAMING_NONE ||
+	    e->value.n != 12 || strncasecmp(e->value.p, "100-continue", 12) != 0)
+		return;
+	buf_init(&out, sizeof(cont));
+	buf_add(&out, cont, sizeof(cont) - 1);
+	send_response(c, &out, false);
+	buf_release(&out);
+}
+
+/* HEAD answers carry the head alone (the length of the body they name
+ * stays in content-length). */
+static void
+strip_body(struct buf *out)
+{
+	const char *end = memmem(out->p, out->len, "\r\n\r\n", 4);
+
+	if (end == NULL)
+		return;
+	out->len = (size_t)(end - out->p) + 4;
+	out->p[out->len] = '\0'; /* keep buf's NUL after the bytes */
+}
+
 static int
 on_head(void *arg, const struct http_head *h)
 {
@@ -266,6 +298,7 @@ on_head(void *arg, const struct http_head *h)
 		c->path[0] = '\0';
 	c->authorized = admin_authorized(c->p, h);
 	c->keep_alive = h->keep_alive;
+	c->upgrade = h->upgrade;
 	c->answered = false;
 	buf_reset(&c->body);
 	if (!c->authorized && h->framing != HTTP_FRAMING_NONE)
@@ -273,6 +306,7 @@ on_head(void *arg, const struct http_head *h)
 	if (h->framing == HTTP_FRAMING_LENGTH &&
 	    h->content_length > ADMIN_MAX_BODY)
 		return refuse(c, 413, "body too large");
+	maybe_continue(c, h);
 	return 0;
 }
 
@@ -301,12 +335,14 @@ on_complete(void *arg)
 	rq.path = c->path;
 	rq.body = c->body.p != NULL ? c->body.p : "";
 	rq.body_len = c->body.len;
-	rq.close = !c->keep_alive || c->draining;
+	rq.close = !c->keep_alive || c->draining || c->upgrade;
 	buf_init(&out, ADMIN_MAX_RESPONSE);
 	if (!c->authorized)
 		admin_unauthorized(&out, rq.close);
 	else
 		admin_route(c->p, &rq, &out);
+	if (strcmp(c->method, "HEAD") == 0)
+		strip_body(&out);
 	c->in_request = false;
 	send_response(c, &out, rq.close);
 	buf_release(&out);

@@ -10,6 +10,7 @@ import json
 import re
 import signal
 import socket
+import subprocess
 import time
 
 import pytest
@@ -584,3 +585,52 @@ def test_sigterm_closes_idle_admin_connections(start):
         p.proc.send_signal(signal.SIGTERM)
         assert recv_until_closed(s) == b""
         assert p.proc.wait(timeout=10) == 0
+
+
+def test_connect_is_404_and_closes(start):
+    out = raw_exchange(start().admin,
+                       b"CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443"
+                       b"\r\n\r\nGET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+    assert out.startswith(b"HTTP/1.1 404 ")
+    assert b"connection: close\r\n" in out
+    assert out.endswith(b"not found")
+
+
+def test_head_answer_has_no_body(start):
+    p = start()
+    with connect(p.admin) as s:
+        s.sendall(b"HEAD /health HTTP/1.1\r\nHost: a\r\n\r\n"
+                  b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close"
+                  b"\r\n\r\n")
+        out = recv_until_closed(s)
+    assert out.startswith(b"HTTP/1.1 404 ")
+    assert b"\r\n\r\nHTTP/1.1 200 OK\r\n" in out
+    assert out.endswith(b"\r\n\r\nok")
+
+
+def test_expect_100_continue_is_honoured(start):
+    p = start()
+    body = b'{"mode":"full"}'
+    with connect(p.admin) as s:
+        s.sendall(b"POST /mode HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body))
+        interim = b""
+        while b"\r\n\r\n" not in interim:
+            chunk = s.recv(1)
+            assert chunk
+            interim += chunk
+        assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+        s.sendall(body)
+        out = read_response(s)
+    assert out.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert out.endswith(b'{"status":"ok","mode":"full"}')
+
+
+def test_curl_posts_mode(start):
+    p = start()
+    r = subprocess.run(
+        ["curl", "-sS", "--max-time", "10", "-X", "POST",
+         "-d", '{"mode":"full"}', p.url + "/mode"],
+        capture_output=True, text=True, timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"status": "ok", "mode": "full"}
