@@ -346,10 +346,7 @@ on_complete(void *arg)
 	c->in_request = false;
 	send_response(c, &out, rq.close);
 	buf_release(&out);
-	if (rq.close)
-		return HTTP1_PAUSE;
-	arm(c, KEEPALIVE_MS(c));
-	return 0;
+	return rq.close ? HTTP1_PAUSE : 0;
 }
 
 static const struct http1_callbacks callbacks = {
@@ -358,18 +355,26 @@ static const struct http1_callbacks callbacks = {
 	.on_complete = on_complete,
 };
 
-/* Feeds what arrived; a request that starts here gets its deadline. */
+/* Feeds what arrived. Then the deadline: between requests the idle one;
+ * for a request that has begun (maybe behind others answered just now in
+ * the same bytes) the request deadline, from its first byte on. */
 static void
 feed(struct admin_conn *c, const char *p, size_t n)
 {
 	struct buf out;
 
-	if (!c->in_request && http1_idle(c->parser)) {
-		c->in_request = true;
-		arm(c, HEADER_MS(c));
-	}
-	if (http1_feed(c->parser, p, n) != -1)
+	if (http1_feed(c->parser, p, n) != -1) {
+		if (c->st != ADMIN_ST_READING)
+			return;
+		if (http1_idle(c->parser)) {
+			c->in_request = false;
+			arm(c, KEEPALIVE_MS(c));
+		} else if (!c->in_request) {
+			c->in_request = true;
+			arm(c, HEADER_MS(c));
+		}
 		return;
+	}
 	buf_init(&out, 4096);
 	block_error(&out, http1_error_status(c->parser),
 		    http1_error_text(c->parser), true);
