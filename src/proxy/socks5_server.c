@@ -11,9 +11,12 @@
  * proxy_decide_start); the connection dials exactly the vetted addresses
  * and hands both sockets to relay_start, the success reply riding along as
  * the first bytes to the client. Every state has a deadline in the one
- * timer: the greeting and request share PROXY_HEADER_TIMEOUT_MS, deciding
- * and connecting PROXY_CONNECT_TIMEOUT_MS, the relay its own idle timeout
- * and a UDP association PROXY_IDLE_TIMEOUT_MS of silence.
+ * timer, all from the state (permissions.network.*_timeout_ms): the
+ * greeting and request share header_timeout_ms; deciding gets the
+ * resolver's deadline plus connect_timeout_ms, connecting
+ * connect_timeout_ms (dial enforces it; the timer is a backstop); the
+ * relay enforces idle_timeout_ms itself, and a UDP association ends after
+ * idle_timeout_ms without a datagram either way.
  *
  * Death: conn_close() cancels whatever is in flight and closes the handles
  * the conn still owns; the conn is freed when the last close callback ran
@@ -260,7 +263,7 @@ on_dialed(void *arg, uv_tcp_t *up, int status)
 	c->relay = relay_start(c->p->loop, (uv_stream_t *)c->client,
 			       (uv_stream_t *)up, c->in + c->req_len,
 			       c->n_in - c->req_len, out, n,
-			       PROXY_IDLE_TIMEOUT_MS, on_relay_done, c);
+			       (int)c->s->idle_timeout_ms, on_relay_done, c);
 	c->client = NULL;
 	c->handles--;	/* the relay closes and frees the client socket */
 }
@@ -284,9 +287,9 @@ on_decided(void *arg, const struct policy_decision *d,
 		return;
 	}
 	c->st = S5_ST_CONNECTING;
-	conn_deadline(c, PROXY_CONNECT_TIMEOUT_MS + 1000);
+	conn_deadline(c, c->s->connect_timeout_ms + 1000);
 	c->dial = dial_start(c->p->loop, addrs->addrs, addrs->n, c->port,
-			     PROXY_CONNECT_TIMEOUT_MS, on_dialed, c);
+			     (int)c->s->connect_timeout_ms, on_dialed, c);
 	if (c->dial == NULL)
 		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE);
 }
@@ -329,7 +332,7 @@ start_connect(struct s5_conn *c)
 	r.protocol = POLICY_PROTO_SOCKS5_TCP;
 	r.method = NULL;
 	c->st = S5_ST_DECIDING;
-	conn_deadline(c, PROXY_CONNECT_TIMEOUT_MS);
+	conn_deadline(c, RESOLVE_TIMEOUT_MS + c->s->connect_timeout_ms);
 	x = proxy_decide_start(c->p, c->s, &r, c->peer, on_decided, c);
 	if (x != NULL)
 		c->dec = x;
@@ -367,7 +370,7 @@ start_udp(struct s5_conn *c)
 	}
 	n = socks5_encode_reply(SOCKS5_REP_SUCCEEDED, &bnd, out, sizeof(out));
 	c->st = S5_ST_UDP;
-	conn_deadline(c, PROXY_IDLE_TIMEOUT_MS);
+	conn_deadline(c, c->s->idle_timeout_ms);
 	conn_send(c, out, n, false);
 }
 
@@ -528,9 +531,9 @@ on_deadline(uv_timer_t *t)
 		uint64_t quiet = uv_now(c->p->loop) -
 				 socks5_udp_last_activity(c->udp);
 
-		if (quiet < PROXY_IDLE_TIMEOUT_MS) {
+		if (quiet < c->s->idle_timeout_ms) {
 			uv_timer_start(&c->timer, on_deadline,
-				       PROXY_IDLE_TIMEOUT_MS - quiet, 0);
+				       c->s->idle_timeout_ms - quiet, 0);
 			return;
 		}
 	}
@@ -563,7 +566,7 @@ socks5_server_accept(uv_stream_t *listener, int status)
 		return;
 	}
 	listen_peer(c->client, c->peer, sizeof(c->peer));
-	uv_timer_start(&c->timer, on_deadline, PROXY_HEADER_TIMEOUT_MS, 0);
+	uv_timer_start(&c->timer, on_deadline, p->state->header_timeout_ms, 0);
 	if (uv_read_start((uv_stream_t *)c->client, on_alloc, on_read) != 0)
 		conn_close(c);
 }

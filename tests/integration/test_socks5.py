@@ -23,7 +23,7 @@ NAMES = {"origin.airlock.test": "127.0.0.1", "blocked.airlock.test": "127.0.0.1"
 
 def config(mode="full", allowed=('"127.0.0.1"', '"localhost"',
                                  '"origin.airlock.test"'),
-           denied=(), local=True, udp=True, enabled=True):
+           denied=(), local=True, udp=True, enabled=True, extra=""):
     return """
 [permissions.network]
 enabled = %s
@@ -36,8 +36,9 @@ enable_socks5_udp = %s
 allow_local_binding = %s
 allowed_domains = [%s]
 denied_domains = [%s]
+%s
 """ % (str(enabled).lower(), mode, str(udp).lower(), str(local).lower(),
-       ", ".join(allowed), ", ".join(denied))
+       ", ".join(allowed), ", ".join(denied), extra)
 
 
 @pytest.fixture
@@ -364,3 +365,52 @@ def test_closing_control_connection_ends_the_association(proxy_factory,
             return a.recv() is None and e.count == 1
 
         assert wait_for(relay_gone)
+
+
+# --- deadlines, the connection cap and shutdown ----------------------------------
+
+def test_silent_client_is_closed_after_the_header_timeout(proxy_factory):
+    p = proxy_factory(config(extra="header_timeout_ms = 300"))
+    with socket.create_connection(p.socks, timeout=5) as s:
+        s.sendall(b"\x05\x01")  # half a greeting, then nothing
+        assert closed_by_peer(s)
+
+
+def test_over_the_cap_the_request_gets_general_failure(proxy_factory):
+    p = proxy_factory(config(extra="max_connections = 1"))
+    with origin_server() as o:
+        first, _ = socks5_connect(p.socks)
+        with first:
+            second, method = socks5_connect(p.socks)
+            with second:
+                assert method == 0
+                rep, _ = socks5_request(second, CONNECT, "127.0.0.1", o.port)
+                assert rep == REP_FAIL
+                assert closed_by_peer(second)
+        assert o.count == 0
+
+
+def test_idle_tunnel_is_closed(proxy_factory):
+    p = proxy_factory(config(extra="idle_timeout_ms = 300"))
+    with origin_server() as o:
+        s, _ = socks5_connect(p.socks)
+        with s:
+            rep, _ = socks5_request(s, CONNECT, "127.0.0.1", o.port)
+            assert rep == REP_OK
+            assert closed_by_peer(s)
+
+
+def test_idle_udp_association_is_closed(proxy_factory, assoc_factory):
+    p = proxy_factory(config(extra="idle_timeout_ms = 300"))
+    a = assoc_factory(p)
+    assert closed_by_peer(a.ctl)
+
+
+def test_shutdown_closes_connections_still_greeting(proxy_factory):
+    p = proxy_factory(config())
+    s, method = socks5_connect(p.socks)  # accepted, waiting for a request
+    with s:
+        assert method == 0
+        p.proc.terminate()
+        assert closed_by_peer(s)
+        assert p.proc.wait(timeout=10) == 0
