@@ -28,7 +28,8 @@ struct dial *dial_start(uv_loop_t *loop, const struct sockaddr_storage *addrs,
 			size_t n, uint16_t port, int timeout_ms, dial_cb *cb,
 			void *arg);
 /* Abandons a dial in progress: cb will not be called; any socket is
- * closed and freed. */
+ * closed and freed. The dial frees itself after cb: calling dial_cancel
+ * inside cb is a no-op, after it a use-after-free. */
 void dial_cancel(struct dial *d);
 
 #endif

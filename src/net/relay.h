@@ -42,7 +42,11 @@ struct relay *relay_start(uv_loop_t *loop, uv_stream_t *client,
 			  uv_stream_t *server, const char *pre_up, size_t n_up,
 			  const char *pre_down, size_t n_down, int idle_ms,
 			  relay_done_fn *done, void *arg);
-/* Ends the relay now (both streams closed; done still called). */
+/* Ends the relay now (both streams closed; done still called). The relay
+ * frees itself after done returns: calling relay_stop inside done is a
+ * no-op, after it a use-after-free, so drop the pointer in done. */
 void relay_stop(struct relay *r);
+/* Bytes written but not yet flushed, both directions (for tests). */
+size_t relay_queued_bytes(const struct relay *r);
 
 #endif

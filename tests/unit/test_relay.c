@@ -21,7 +21,6 @@
 
 #include "net/relay.h"
 
-size_t relay_queued_bytes(const struct relay *r);
 
 #define GUARD_MS 10000
 #define CHUNK (64 * 1024)
