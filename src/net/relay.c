@@ -4,9 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Test introspection, not part of the proxy's contract: bytes written by
- * the relay whose write callback has not run yet, both directions. It
- * belongs in relay.h; declared here so relay.h stays the lead's file. */
 
 /* Chunks: one read buffer, later the write request that sends it. A chunk
  * belongs to the read until read_cb, then to the write until its callback
