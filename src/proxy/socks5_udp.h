@@ -30,7 +30,7 @@
  *
  * Ownership: the association takes a reference on the state for its
  * lifetime (a reload affects new associations only) and frees itself in
- * its handles' close callbacks after socket5_udp_close(). */
+ * its handles' close callbacks after socks5_udp_close(). */
 #ifndef AIRLOCK_SOCKS5_UDP_H
 #define AIRLOCK_SOCKS5_UDP_H
 

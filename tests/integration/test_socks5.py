@@ -414,3 +414,57 @@ def test_shutdown_closes_connections_still_greeting(proxy_factory):
         p.proc.terminate()
         assert closed_by_peer(s)
         assert p.proc.wait(timeout=10) == 0
+
+
+# --- IPv6 ------------------------------------------------------------------------------
+
+def have_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+needs_v6 = pytest.mark.skipif(not have_ipv6_loopback(),
+                              reason="no IPv6 loopback")
+
+
+@needs_v6
+def test_connect_by_ipv6_address(proxy_factory):
+    p = proxy_factory(config(allowed=('"::1"',)))
+    with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as ls:
+        ls.bind(("::1", 0))
+        ls.listen(1)
+        ls.settimeout(5)
+        s, _ = socks5_connect(p.socks)
+        with s:
+            rep, (host, _) = socks5_request(s, CONNECT, "::1",
+                                            ls.getsockname()[1])
+            assert rep == REP_OK and host == "::1"
+            peer, _ = ls.accept()
+            with peer:
+                peer.settimeout(5)
+                s.sendall(b"up")
+                assert recv_exact(peer, 2) == b"up"
+                peer.sendall(b"down")
+                assert recv_exact(s, 4) == b"down"
+
+
+@needs_v6
+def test_udp_relay_binds_ipv6_loopback_for_an_ipv6_listener(
+        proxy_factory, airlock_env):
+    p = proxy_factory(config().replace(
+        'socks_url = "http://127.0.0.1:0"', 'socks_url = "http://[::1]:0"'))
+    assert p.socks[0] == "::1"
+    with udp_echo() as e:
+        ctl, _ = socks5_connect(p.socks)
+        with ctl, socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as u:
+            rep, relay = socks5_request(ctl, UDP, "::", 0)
+            assert rep == REP_OK and relay[0] == "::1"
+            u.bind(("::1", 0))
+            u.settimeout(2)
+            u.sendto(socks5_udp_wrap("127.0.0.1", e.port, b"v6"), relay)
+            data, _ = u.recvfrom(70000)
+            assert socks5_udp_unwrap(data) == ("127.0.0.1", e.port, b"v6")
