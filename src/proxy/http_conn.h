@@ -56,6 +56,7 @@ struct hconn {
 	char method[32];
 	bool is_connect;
 	bool paused;               /* the request parser stopped on an event */
+	bool kick;                 /* feed the parser once even with no input */
 	bool pumping;              /* inside hc_pump (no re-entry) */
 	bool exchange_end;         /* request and answer are both done */
 	bool head_ready;           /* on_head fired; start the request */

@@ -268,6 +268,7 @@ hf_start(struct hconn *c, uv_tcp_t *origin)
 	hc_deadline(c, c->st->idle_timeout_ms);
 	uv_read_start((uv_stream_t *)origin, origin_alloc, on_origin_read);
 	c->paused = false; /* the parser goes on with the body */
+	c->kick = true;
 }
 
 void

@@ -209,6 +209,7 @@ hc_reply(struct hconn *c, struct buf *resp, bool close)
 	c->replying = true;
 	c->state = HC_REPLY;
 	c->paused = false;
+	c->kick = true;
 	hc_pump(c);
 }
 
@@ -297,10 +298,14 @@ hc_pump(struct hconn *c)
 		} else if (c->head_ready) {
 			c->head_ready = false;
 			start_request(c);
-		} else if (c->paused || c->in.len == 0) {
+		} else if (c->paused || (c->in.len == 0 && !c->kick)) {
 			break;
 		} else {
-			n = http1_feed(c->req, c->in.p, c->in.len);
+			/* A kick feeds even nothing: a bodiless request whose
+			 * on_head paused still owes us its on_complete. */
+			c->kick = false;
+			n = http1_feed(c->req, c->in.len ? c->in.p : "",
+				       c->in.len);
 			if (n < 0) {
 				hc_error(c, http1_error_status(c->req),
 					 http1_error_text(c->req));
