@@ -41,7 +41,7 @@ pattab_release(struct pattab *t)
 			free(n->items[k].glob);
 		}
 		free(n->items);
-		free(n->key);
+		free(n->heapkey);
 	}
 	free(t->slots);
 	free(t->hashes);
@@ -85,7 +85,7 @@ pattab_find(const struct pattab *t, const char *key, size_t n, uint64_t hash)
 		const struct pattab_node *nd = &t->slots[j];
 
 		if (t->hashes[j] == hash && nd->klen == n &&
-		    memcmp(nd->key, key, n) == 0)
+		    memcmp(pattab_key(nd), key, n) == 0)
 			return nd;
 	}
 	return NULL;
@@ -108,11 +108,13 @@ pattab_get(struct pattab *t, const char *key, size_t n)
 		j = (j + 1) & t->mask;
 	t->hashes[j] = hash;
 	nd = &t->slots[j];
-	nd->key = xmalloc(n + 1);
-	memcpy(nd->key, key, n);
-	nd->key[n] = '\0';
-	nd->klen = n;
-	nd->hash = hash;
+	nd->klen = (uint32_t)n;
+	if (n < PATTAB_INLINE) {
+		memcpy(nd->inl, key, n);
+		nd->inl[n] = '\0';
+	} else {
+		nd->heapkey = xstrndup(key, n);
+	}
 	t->count++;
 	return nd;
 }

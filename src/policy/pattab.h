@@ -29,10 +29,14 @@ struct pattab_item {
 	uint16_t prefix_len, glob_len;
 };
 
+/* Keys shorter than this live inside the node, so a lookup that finds its
+ * hash touches one node and no separate key allocation. */
+#define PATTAB_INLINE 40
+
 struct pattab_node {
-	char *key; /* NULL = empty slot */
-	size_t klen;
-	uint64_t hash;
+	char *heapkey; /* the key when klen >= PATTAB_INLINE, else NULL */
+	uint32_t klen;
+	char inl[PATTAB_INLINE];
 	const char *exact, *sub, *both; /* any-port patterns, or NULL */
 	struct pattab_item *items;
 	uint32_t nitems, cap;
@@ -49,6 +53,12 @@ static inline uint64_t
 pattab_hash_step(uint64_t h, char c)
 {
 	return (h ^ (unsigned char)c) * 0x100000001b3ull;
+}
+
+static inline const char *
+pattab_key(const struct pattab_node *n)
+{
+	return n->klen < PATTAB_INLINE ? n->inl : n->heapkey;
 }
 
 /* Hash of key[0..n), fed from the last byte to the first. */
