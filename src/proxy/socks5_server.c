@@ -359,8 +359,8 @@ start_udp(struct s5_conn *c)
 		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE);
 		return;
 	}
-	c->udp = socks5_udp_start(c->p, c->s, &local, &peer, c->peer, &bound,
-				  &err);
+	c->udp = socks5_udp_start(c->p, c->s, &local, &peer, c->port, c->peer,
+				  &bound, &err);
 	if (c->udp == NULL ||
 	    socks5_addr_from_sockaddr(&bnd, (struct sockaddr *)&bound) == -1) {
 		log_warn("socks5 %s: udp associate: %s", c->peer,

@@ -363,8 +363,8 @@ bind_relay(struct socks5_udp *u, const struct sockaddr_storage *local,
 struct socks5_udp *
 socks5_udp_start(struct proxy *p, struct proxy_state *s,
 		 const struct sockaddr_storage *local,
-		 const struct sockaddr_storage *peer, const char *client,
-		 struct sockaddr_storage *bound, int *err)
+		 const struct sockaddr_storage *peer, uint16_t src_port,
+		 const char *client, struct sockaddr_storage *bound, int *err)
 {
 	struct socks5_udp *u = xcalloc(1, sizeof(*u));
 
@@ -373,6 +373,15 @@ socks5_udp_start(struct proxy *p, struct proxy_state *s,
 	s->refs++;
 	u->pending.next = u->pending.prev = &u->pending;
 	u->client = *peer;
+	if (src_port != 0) {
+		if (peer->ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&u->client)->sin6_port =
+				htons(src_port);
+		else
+			((struct sockaddr_in *)&u->client)->sin_port =
+				htons(src_port);
+		u->client_locked = true;
+	}
 	snprintf(u->client_str, sizeof(u->client_str), "%s", client);
 	u->last = uv_now(p->loop);
 	memset(bound, 0, sizeof(*bound));

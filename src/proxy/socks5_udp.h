@@ -11,7 +11,8 @@
  *
  * Rules (DESIGN §4.4, §5 [ours]):
  *   - only datagrams from the control connection's peer IP are accepted,
- *     and once one is, only from that exact ip:port;
+ *     and once one is, only from that exact ip:port (from the start when
+ *     the ASSOCIATE request named a source port, RFC 1928 §7);
  *   - FRAG != 0, short or malformed headers, oversized datagrams: dropped
  *     (counted, logged at debug level);
  *   - every datagram is decided with POLICY_PROTO_SOCKS5_UDP through
@@ -54,13 +55,15 @@ struct socks5_udp_stats {
 
 /* Starts an association for the client whose control connection comes
  * from peer (its IP filters datagrams) and was accepted on local (its
- * family picks 127.0.0.1 or ::1 for the relay socket). client is the
- * peer's `ip:port` for records. On success, *bound is the relay socket's
- * address to put in the reply. NULL with a libuv error code in *err. */
+ * family picks 127.0.0.1 or ::1 for the relay socket). A non-zero
+ * src_port (the request's DST.PORT) fixes the client's UDP port. client
+ * is the peer's `ip:port` for records. On success, *bound is the relay
+ * socket's address to put in the reply. NULL with a libuv error code in
+ * *err. */
 struct socks5_udp *socks5_udp_start(struct proxy *p, struct proxy_state *s,
 				    const struct sockaddr_storage *local,
 				    const struct sockaddr_storage *peer,
-				    const char *client,
+				    uint16_t src_port, const char *client,
 				    struct sockaddr_storage *bound, int *err);
 /* uv_now() when a datagram last moved either way (or the start). */
 uint64_t socks5_udp_last_activity(const struct socks5_udp *u);

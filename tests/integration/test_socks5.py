@@ -468,3 +468,27 @@ def test_udp_relay_binds_ipv6_loopback_for_an_ipv6_listener(
             u.sendto(socks5_udp_wrap("127.0.0.1", e.port, b"v6"), relay)
             data, _ = u.recvfrom(70000)
             assert socks5_udp_unwrap(data) == ("127.0.0.1", e.port, b"v6")
+
+
+def test_associate_naming_a_source_port_accepts_only_that_port(
+        proxy_factory):
+    p = proxy_factory(config())
+    with udp_echo() as e, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as mine, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
+        mine.bind(("127.0.0.1", 0))
+        other.bind(("127.0.0.1", 0))
+        mine.settimeout(2)
+        other.settimeout(0.5)
+        ctl, _ = socks5_connect(p.socks)
+        with ctl:
+            rep, relay = socks5_request(ctl, UDP, "127.0.0.1",
+                                        mine.getsockname()[1])
+            assert rep == REP_OK
+            other.sendto(socks5_udp_wrap("127.0.0.1", e.port, b"x"), relay)
+            with pytest.raises(socket.timeout):
+                other.recvfrom(70000)
+            mine.sendto(socks5_udp_wrap("127.0.0.1", e.port, b"y"), relay)
+            data, _ = mine.recvfrom(70000)
+            assert socks5_udp_unwrap(data)[2] == b"y"
+        assert [d for d, _ in e.received] == [b"y"]
