@@ -87,7 +87,8 @@ uc_free(struct upstream_connect *uc)
 {
 	free(uc->host);
 	buf_release(&uc->first);
-	explicit_bzero(uc->login.p, uc->login.len);
+	if (uc->login.p != NULL)
+		explicit_bzero(uc->login.p, uc->login.len);
 	buf_release(&uc->login);
 	buf_release(&uc->request);
 	free(uc);

@@ -585,7 +585,8 @@ on_connected(void *arg, uv_tcp_t *tcp, const char *pre, size_t n_pre,
 	o->got_tcp = tcp != NULL;
 	snprintf(o->why, sizeof(o->why), "%s", why ? why : "");
 	o->n_pre = n_pre < sizeof(o->pre) ? n_pre : sizeof(o->pre);
-	memcpy(o->pre, pre, o->n_pre);
+	if (pre != NULL)
+		memcpy(o->pre, pre, o->n_pre);
 	if (tcp != NULL)
 		uv_close((uv_handle_t *)tcp, free_handle);
 }
