@@ -17,8 +17,18 @@ struct pending {
 	struct pending *prev, *next;
 	struct socks5_udp *u;
 	struct proxy_decide *dec;
+	char host[HOST_TEXT_MAX];	/* as the client wrote it */
+	uint16_t port;
 	size_t len;
 	char data[];
+};
+
+/* An allowed destination as the client wrote it, and the vetted address
+ * it was sent to. */
+struct cached {
+	char host[HOST_TEXT_MAX];
+	uint16_t port;
+	struct sockaddr_storage addr;
 };
 
 struct socks5_udp {
@@ -36,6 +46,8 @@ struct socks5_udp {
 	size_t npending;
 	struct sockaddr_storage dest[SOCKS5_UDP_DEST_MAX];
 	size_t ndest, dest_next;
+	struct cached cache[SOCKS5_UDP_CACHE_MAX];
+	size_t ncache, cache_next;
 	uint64_t last;
 	struct socks5_udp_stats st;
 };
@@ -108,6 +120,36 @@ dest_add(struct socks5_udp *u, const struct sockaddr_storage *sa)
 	u->dest_next = (u->dest_next + 1) % SOCKS5_UDP_DEST_MAX;
 	if (u->ndest < SOCKS5_UDP_DEST_MAX)
 		u->ndest++;
+}
+
+static const struct cached *
+cache_find(const struct socks5_udp *u, const char *host, uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < u->ncache; i++)
+		if (u->cache[i].port == port &&
+		    strcmp(u->cache[i].host, host) == 0)
+			return &u->cache[i];
+	return NULL;
+}
+
+/* Remembers an allowed decision; past the cap the oldest goes. */
+static void
+cache_add(struct socks5_udp *u, const char *host, uint16_t port,
+	  const struct sockaddr_storage *addr)
+{
+	struct cached *e;
+
+	if (cache_find(u, host, port) != NULL)
+		return;
+	e = &u->cache[u->cache_next];
+	snprintf(e->host, sizeof(e->host), "%s", host);
+	e->port = port;
+	e->addr = *addr;
+	u->cache_next = (u->cache_next + 1) % SOCKS5_UDP_CACHE_MAX;
+	if (u->ncache < SOCKS5_UDP_CACHE_MAX)
+		u->ncache++;
 }
 
 static void
@@ -219,8 +261,10 @@ on_decided(void *arg, const struct policy_decision *d,
 		drop(u, why ? why : "could not resolve host");
 	else if (!policy_allowed(d) || addrs == NULL || addrs->n == 0)
 		drop(u, policy_reason_str(d->reason));
-	else
+	else {
+		cache_add(u, x->host, x->port, &addrs->addrs[0]);
 		send_to_target(u, &addrs->addrs[0], x->data, x->len);
+	}
 	free(x);
 }
 
@@ -230,14 +274,11 @@ decide(struct socks5_udp *u, const struct socks5_addr *dst,
        const struct slice *payload)
 {
 	struct policy_request r = {0};
+	const struct cached *hit;
 	struct pending *x;
 	struct proxy_decide *dec;
 	char host[HOST_TEXT_MAX], ip[INET6_ADDRSTRLEN];
 
-	if (u->npending >= SOCKS5_UDP_PENDING_MAX) {
-		drop(u, "too many datagrams waiting for a decision");
-		return;
-	}
 	if (dst->atyp == SOCKS5_ATYP_DOMAIN) {
 		snprintf(host, sizeof(host), "%.*s", (int)dst->host.n,
 			 dst->host.p);
@@ -248,9 +289,20 @@ decide(struct socks5_udp *u, const struct socks5_addr *dst,
 		inet_ntop(AF_INET6, dst->ip, ip, sizeof(ip));
 		snprintf(host, sizeof(host), "[%s]", ip);
 	}
+	hit = cache_find(u, host, dst->port);
+	if (hit != NULL) {
+		send_to_target(u, &hit->addr, payload->p, payload->n);
+		return;
+	}
+	if (u->npending >= SOCKS5_UDP_PENDING_MAX) {
+		drop(u, "too many datagrams waiting for a decision");
+		return;
+	}
 	x = xmalloc(sizeof(*x) + payload->n);
 	x->u = u;
 	x->dec = NULL;
+	snprintf(x->host, sizeof(x->host), "%s", host);
+	x->port = dst->port;
 	x->len = payload->n;
 	memcpy(x->data, payload->p, payload->n);
 	x->next = u->pending.next;

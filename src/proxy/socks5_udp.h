@@ -21,13 +21,20 @@
  *     recorded, the association lives on;
  *   - an allowed payload is sent to the first vetted address, and that
  *     ip:port joins a bounded table of destinations (oldest replaced);
+ *   - allowed decisions are cached per association, keyed by the
+ *     destination as the client wrote it (bounded, oldest replaced): later
+ *     datagrams to it go to the same vetted address without a new lookup
+ *     or audit line. The association keeps the state it started with, so
+ *     a reload affects new associations only. Denials are not cached:
+ *     each denied datagram is recorded;
  *   - a datagram arriving on an outbound socket is forwarded, wrapped with
  *     its source as DST, to the client only when its source ip:port is in
  *     that table.
  * Bounds: SOCKS5_UDP_PENDING_MAX decisions in flight (each holds a copy of
- * its payload), SOCKS5_UDP_DEST_MAX table entries, SOCKS5_UDP_DGRAM_MAX
- * bytes per datagram. Sends use uv_udp_try_send: a datagram the kernel
- * cannot take now is dropped, so nothing queues in user space.
+ * its payload), SOCKS5_UDP_DEST_MAX table entries, SOCKS5_UDP_CACHE_MAX
+ * cached decisions, SOCKS5_UDP_DGRAM_MAX bytes per datagram. Sends use
+ * uv_udp_try_send: a datagram the kernel cannot take now is dropped, so
+ * nothing queues in user space.
  *
  * Ownership: the association takes a reference on the state for its
  * lifetime (a reload affects new associations only) and frees itself in
@@ -42,6 +49,7 @@
 
 #define SOCKS5_UDP_PENDING_MAX 32
 #define SOCKS5_UDP_DEST_MAX 64
+#define SOCKS5_UDP_CACHE_MAX 16
 #define SOCKS5_UDP_DGRAM_MAX (64 * 1024)
 
 struct socks5_udp;

@@ -492,3 +492,55 @@ def test_associate_naming_a_source_port_accepts_only_that_port(
             data, _ = mine.recvfrom(70000)
             assert socks5_udp_unwrap(data)[2] == b"y"
         assert [d for d, _ in e.received] == [b"y"]
+
+
+def audit_lines(path, protocol):
+    import json
+    if not path.exists():
+        return []
+    rows = [json.loads(l) for l in path.read_text().splitlines() if l]
+    return [r for r in rows
+            if r.get("event") == "decision" and r.get("protocol") == protocol]
+
+
+def test_udp_allow_is_decided_once_and_each_denial_recorded(
+        proxy_factory, assoc_factory, airlock_env):
+    log = airlock_env.root / "audit.jsonl"
+    p = proxy_factory(config(extra='audit_log = "%s"' % log))
+    with udp_echo() as e:
+        a = assoc_factory(p)
+        for i in range(3):
+            a.send("127.0.0.1", e.port, b"n%d" % i)
+            assert a.recv() == ("127.0.0.1", e.port, b"n%d" % i)
+        a.send("127.0.0.9", e.port, b"no")
+        a.send("127.0.0.9", e.port, b"no")
+        assert a.recv() is None
+
+        def decided():
+            rows = audit_lines(log, "socks5_udp")
+            return [(r["decision"], r["host"]) for r in rows]
+
+        assert wait_for(lambda: len(decided()) >= 3)
+        assert decided() == [("allow", "127.0.0.1"), ("deny", "127.0.0.9"),
+                             ("deny", "127.0.0.9")]
+
+
+def test_connect_decisions_and_tunnels_are_audited(proxy_factory,
+                                                    airlock_env):
+    import json
+    log = airlock_env.root / "audit.jsonl"
+    p = proxy_factory(config(extra='audit_log = "%s"' % log))
+    with origin_server() as o:
+        r = curl("--socks5-hostname", p, o.url("/", "origin.airlock.test"))
+        assert r.returncode == 0
+    assert request_rep(p, "other.airlock.test", 80) == REP_NOT_ALLOWED
+
+    def rows():
+        return [json.loads(l) for l in log.read_text().splitlines() if l]
+
+    assert wait_for(lambda: len(rows()) >= 3)
+    got = [(r["event"], r.get("decision"), r["host"]) for r in rows()]
+    assert ("decision", "allow", "origin.airlock.test") in got
+    assert ("decision", "deny", "other.airlock.test") in got
+    assert any(r["event"] != "decision" and r["host"] == "origin.airlock.test"
+               and r["protocol"] == "socks5_tcp" for r in rows())
