@@ -1,0 +1,156 @@
+"""Robustness of the HTTP proxy listener (DESIGN §5): deadlines, the
+connection cap, graceful shutdown, reloads and the audit log. Deadlines
+are configured tiny; tests only assert generous upper bounds on them.
+"""
+import json
+import signal
+import socket
+import time
+
+import pytest
+
+from httputil import (Reader, closed_without_answer, connect, http_config,
+                      origin, read_response)
+from proxyutil import start_proxy, wait_for
+
+BOUND = 10.0  # generous upper bound for anything a tiny deadline triggers
+
+
+@pytest.fixture
+def start(airlock_env):
+    started = []
+
+    def go(text):
+        p = start_proxy(airlock_env, text)
+        started.append(p)
+        return p
+
+    yield go
+    for p in started:
+        p.stop()
+
+
+def get_on(s, rd, o, path="/"):
+    s.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" %
+              (o.url(path).encode(), o.port))
+    return read_response(rd)
+
+
+def test_slow_client_is_closed_after_header_timeout(start):
+    p = start(http_config(extra="header_timeout_ms = 300"))
+    with origin() as o, connect(p.http) as s:
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: 127." % o.url("/").encode())
+        t0 = time.monotonic()
+        assert closed_without_answer(s, BOUND)
+        assert time.monotonic() - t0 < BOUND
+        assert o.connections == 0
+
+
+def test_fourth_connection_over_cap_gets_503_and_first_three_work(start):
+    p = start(http_config(extra="max_connections = 3"))
+    with origin() as o:
+        socks = [connect(p.http) for _ in range(3)]
+        try:
+            readers = [Reader(s) for s in socks]
+            for s, rd in zip(socks, readers):
+                assert get_on(s, rd, o).status == 200
+            with connect(p.http) as extra:
+                r = read_response(Reader(extra))
+                assert r.status == 503
+                assert b"connection limit" in r.body
+            for s, rd in zip(socks, readers):
+                assert get_on(s, rd, o).status == 200
+        finally:
+            for s in socks:
+                s.close()
+
+
+def test_idle_tunnel_is_closed_after_idle_timeout(start):
+    p = start(http_config(extra="idle_timeout_ms = 300"))
+    with origin() as o, connect(p.http) as s:
+        s.sendall(b"CONNECT 127.0.0.1:%d HTTP/1.1\r\nHost: x\r\n\r\n" % o.port)
+        rd = Reader(s)
+        assert rd.until(b"\r\n\r\n").startswith(b"HTTP/1.1 200")
+        t0 = time.monotonic()
+        assert closed_without_answer(s, BOUND)
+        assert time.monotonic() - t0 < BOUND
+
+
+def test_sigterm_finishes_download_in_flight_then_exits_0(start):
+    p = start(http_config())
+    with origin() as o, connect(p.http) as s:
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" %
+                  (o.url("/hold").encode(), o.port))
+        assert wait_for(lambda: o.holding == 1, BOUND)
+        p.proc.send_signal(signal.SIGTERM)
+
+        def refused():
+            try:
+                socket.create_connection(p.http, timeout=1).close()
+                return False
+            except OSError:
+                return True
+        assert wait_for(refused, BOUND)
+        o.release.set()
+        r = read_response(Reader(s))
+        assert r.status == 200
+        assert len(r.body) == 200000
+    assert p.proc.wait(timeout=BOUND) == 0
+
+
+def test_reload_with_bad_file_keeps_old_policy(start, airlock_env):
+    p = start(http_config())
+    with origin() as o:
+        (airlock_env.home / "config.toml").write_text("[permissions.network\n")
+        p.proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "reload failed" in p.stderr(), BOUND)
+        assert "config.toml" in p.stderr()
+        with connect(p.http) as s:
+            assert get_on(s, Reader(s), o).status == 200
+
+
+def test_reload_with_good_file_changes_decisions(start, airlock_env):
+    p = start(http_config(allowed=('"example.com"',)))
+    with origin() as o:
+        with connect(p.http) as s:
+            assert get_on(s, Reader(s), o).status == 403
+        (airlock_env.home / "config.toml").write_text(http_config())
+        p.proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "config reloaded" in p.stderr(), BOUND)
+        with connect(p.http) as s:
+            assert get_on(s, Reader(s), o).status == 200
+        assert o.count == 1
+
+
+def test_audit_log_has_allow_deny_and_tunnel_close_lines(start, airlock_env):
+    log = airlock_env.root / "audit.jsonl"
+    p = start(http_config(extra='audit_log = "%s"' % log))
+    with origin() as o:
+        with connect(p.http) as s:
+            rd = Reader(s)
+            assert get_on(s, rd, o).status == 200
+            s.sendall(b"GET http://blocked.example/ HTTP/1.1\r\n"
+                      b"Host: blocked.example\r\n\r\n")
+            assert read_response(rd).status == 403
+        with connect(p.http) as s:
+            s.sendall(b"CONNECT 127.0.0.1:%d HTTP/1.1\r\nHost: x\r\n\r\n" %
+                      o.port)
+            rd = Reader(s)
+            rd.until(b"\r\n\r\n")
+            assert get_on(s, rd, o, "/t").status == 200
+
+    def lines():
+        if not log.exists():
+            return []
+        return [json.loads(x) for x in log.read_text().splitlines()]
+    assert wait_for(lambda: any(e["event"] == "tunnel_close"
+                                for e in lines()), BOUND)
+    ev = lines()
+    decisions = [(e["decision"], e["host"], e["protocol"]) for e in ev
+                 if e["event"] == "decision"]
+    assert ("allow", "127.0.0.1", "http") in decisions
+    assert ("deny", "blocked.example", "http") in decisions
+    assert ("allow", "127.0.0.1", "https_connect") in decisions
+    tc = [e for e in ev if e["event"] == "tunnel_close"][0]
+    assert tc["port"] == o.port
+    assert tc["bytes_up"] > 0 and tc["bytes_down"] > 0
