@@ -147,7 +147,7 @@ struct upstream_connect;
  * (they belong to the target; valid only during the call). On failure tcp
  * is NULL and status a libuv error: UV_ETIMEDOUT (deadline), the dial's
  * error (upstream down), UV_EACCES (authentication refused, SOCKS5 0x02,
- * HTTP 407), UV_ECONNREFUSED / UV_ENETUNREACH / UV_EHOSTUNREACH (SOCKS5
+ * HTTP 407/401), UV_ECONNREFUSED / UV_ENETUNREACH / UV_EHOSTUNREACH (SOCKS5
  * 0x05 / 0x03 / 0x04), UV_EPROTO (a bad or other refusal: why says
  * which); why is a one-line message such as `upstream proxy
  * http://127.0.0.1:3128: CONNECT example.com:443 refused: HTTP/1.1 502 Bad

@@ -267,7 +267,8 @@ http_step(struct upstream_connect *uc)
 		uc_succeed(uc, (size_t)n);
 		return 1;
 	}
-	uc_fail(uc, status == 407 ? UV_EACCES : UV_EPROTO,
+	/* tinyproxy answers a bad login with 401, not 407. */
+	uc_fail(uc, status == 407 || status == 401 ? UV_EACCES : UV_EPROTO,
 		"CONNECT %s refused: %.*s", uc->target,
 		(int)(line_len > 200 ? 200 : line_len), uc->in);
 	return 1;
