@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+"""Renders the proxy benchmark's results as one table plus the goals.
+
+render(out) takes the dict run.py writes (results.json); run directly,
+`report.py results.json` prints the same table again.
+"""
+import json
+import sys
+
+HTTP_PEERS = ["tinyproxy", "squid"]
+SOCKS_PEERS = ["microsocks", "dante"]
+COLUMNS = ["direct", "airlock"] + HTTP_PEERS + SOCKS_PEERS
+RSS_GOAL_KIB = 16.0
+TUNNELS_GOAL = 5000
+
+
+def get(results, name, metric, field):
+    v = results.get(name, {}).get(metric)
+    return None if v is None else v.get(field)
+
+
+def idle_counts(results):
+    counts = set()
+    for metrics in results.values():
+        for m in metrics:
+            if m.startswith("idle_"):
+                counts.add(int(m.rsplit("_", 1)[1]))
+    return sorted(counts)
+
+
+def rows(results):
+    """(label, unit, metric, field, higher_is_better, peers, direct_metric)"""
+    out = [
+        ("keep-alive request rate", "req/s", "wrk", "rps", True,
+         HTTP_PEERS, "wrk"),
+        ("CONNECT bulk", "MB/s", "bulk_connect", "mbps", True,
+         HTTP_PEERS, "bulk_connect"),
+        ("SOCKS5 bulk", "MB/s", "bulk_socks", "mbps", True,
+         SOCKS_PEERS, "bulk_socks"),
+        ("CONNECT set-up p50", "us", "setup_connect", "p50_us", False,
+         HTTP_PEERS, "setup"),
+        ("CONNECT set-up p99", "us", "setup_connect", "p99_us", False,
+         HTTP_PEERS, "setup"),
+        ("SOCKS5 set-up p50", "us", "setup_socks", "p50_us", False,
+         SOCKS_PEERS, "setup"),
+        ("SOCKS5 set-up p99", "us", "setup_socks", "p99_us", False,
+         SOCKS_PEERS, "setup"),
+    ]
+    for n in idle_counts(results):
+        out.append(("RSS/idle CONNECT tunnel @%d" % n, "KiB",
+                    "idle_connect_%d" % n, "kib_per_tunnel", False,
+                    HTTP_PEERS, None))
+        out.append(("errors, %d CONNECT tunnels" % n, "count",
+                    "idle_connect_%d" % n, "errors", False, HTTP_PEERS, None))
+        out.append(("RSS/idle SOCKS5 tunnel @%d" % n, "KiB",
+                    "idle_socks_%d" % n, "kib_per_tunnel", False,
+                    SOCKS_PEERS, None))
+        out.append(("errors, %d SOCKS5 tunnels" % n, "count",
+                    "idle_socks_%d" % n, "errors", False, SOCKS_PEERS, None))
+    return out
+
+
+def fmt(v):
+    if v is None:
+        return "ERR"
+    if isinstance(v, int) or v >= 1000 or float(v).is_integer():
+        return "%d" % round(v)
+    return "%.1f" % v if v >= 10 else "%.2f" % v
+
+
+def cell_ratio(a, p):
+    if a is None or p is None:
+        return ""
+    if p == 0:
+        return " (-)" if a else " (=)"
+    return " (%.2fx)" % (a / p)
+
+
+def table(results):
+    head = ["workload", "unit"] + COLUMNS
+    lines = []
+    for label, unit, metric, field, _hib, peer_list, dmetric in rows(results):
+        a = get(results, "airlock", metric, field)
+        cells = [label, unit]
+        d = get(results, "direct", dmetric, field) if dmetric else None
+        cells.append(fmt(d) if dmetric else "-")
+        cells.append(fmt(a))
+        for peer in HTTP_PEERS + SOCKS_PEERS:
+            if peer not in peer_list or peer not in results:
+                cells.append("-")
+                continue
+            v = get(results, peer, metric, field)
+            cells.append(fmt(v) + ("" if field == "errors"
+                                   else cell_ratio(a, v)))
+        lines.append(cells)
+    widths = [max(len(r[i]) for r in [head] + lines) for i in range(len(head))]
+    text = []
+    for r in [head] + lines:
+        text.append("  ".join(c.ljust(widths[i]) if i < 2 else
+                              c.rjust(widths[i]) for i, c in enumerate(r)))
+    text.insert(1, "-" * len(text[0]))
+    return "\n".join(text)
+
+
+def beats(results, metric, field, peer_list, higher):
+    a = get(results, "airlock", metric, field)
+    worst = None
+    for peer in peer_list:
+        v = get(results, peer, metric, field)
+        if v is None:
+            continue
+        r = a / v if (a is not None and v) else None
+        if r is not None and (worst is None or
+                              (r < worst if higher else r > worst)):
+            worst = r
+        if a is None or (a <= v if higher else a >= v):
+            return False, worst
+    return a is not None, worst
+
+
+def goals(results):
+    out = []
+
+    def vs_direct(label, metric):
+        a = get(results, "airlock", metric, "mbps")
+        d = get(results, "direct", metric, "mbps")
+        r = a / d if a is not None and d else None
+        out.append((label, r is not None and r >= 0.8,
+                    "airlock/direct = %s" % ("%.2f" % r if r else "ERR")))
+
+    def vs_peers(label, metric, field, peer_list, higher):
+        ok, worst = beats(results, metric, field, peer_list, higher)
+        out.append((label, ok, "worst airlock/peer = %s" %
+                    ("%.2f" % worst if worst is not None else "n/a")))
+
+    vs_direct("CONNECT throughput >= 0.8x direct", "bulk_connect")
+    vs_peers("CONNECT throughput above every peer", "bulk_connect", "mbps",
+             HTTP_PEERS, True)
+    vs_direct("SOCKS5 throughput >= 0.8x direct", "bulk_socks")
+    vs_peers("SOCKS5 throughput above every peer", "bulk_socks", "mbps",
+             SOCKS_PEERS, True)
+    vs_peers("request rate above every peer", "wrk", "rps", HTTP_PEERS, True)
+    for via, plist in (("connect", HTTP_PEERS), ("socks", SOCKS_PEERS)):
+        for q in ("p50_us", "p99_us"):
+            vs_peers("%s set-up %s below every peer" %
+                     ("CONNECT" if via == "connect" else "SOCKS5", q[:3]),
+                     "setup_" + via, q, plist, False)
+    counts = idle_counts(results)
+    worst = None
+    for n in counts:
+        for via in ("connect", "socks"):
+            v = get(results, "airlock", "idle_%s_%d" % (via, n),
+                    "kib_per_tunnel")
+            worst = v if worst is None or v is None else max(worst, v)
+    out.append(("under %d KiB RSS per idle tunnel" % RSS_GOAL_KIB,
+                worst is not None and worst < RSS_GOAL_KIB,
+                "worst = %s KiB" % fmt(worst)))
+    big = max(counts) if counts else 0
+    errs = [get(results, "airlock", "idle_%s_%d" % (via, big), "errors")
+            for via in ("connect", "socks")]
+    ok = big >= TUNNELS_GOAL and all(e == 0 for e in errs)
+    out.append(("%d concurrent tunnels without an error" % TUNNELS_GOAL, ok,
+                "held %d per protocol, errors CONNECT %s, SOCKS5 %s" %
+                (big, errs[0], errs[1])))
+    return out
+
+
+def render(out):
+    results = out["results"]
+    text = [table(results), "",
+            "ratios in brackets are airlock/peer: above 1 is better for "
+            "rates, below 1 for latency and memory",
+            "direct set-up = plain TCP connect to the sink; "
+            "direct bulk = one loopback stream, no proxy", ""]
+    if out.get("quick"):
+        text.append("QUICK RUN: sizes reduced, figures not comparable")
+    text.append("goals (issue #3; reported, not enforced)")
+    for label, ok, detail in goals(results):
+        text.append("  %-4s %-42s %s" % ("PASS" if ok else "MISS", label,
+                                         detail))
+    return "\n".join(text)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as f:
+        print(render(json.load(f)))

@@ -1,0 +1,287 @@
+#!/usr/bin/python3
+"""Proxy benchmark: airlock beside tinyproxy, squid, microsocks and dante.
+
+Usage: bench/proxy/run.py [--build build] [--quick] [--json FILE]
+
+Builds bench/proxy/loadgen.c with cc -O2, starts an origin and a sink on
+loopback, then per proxy: wrk keep-alive request rate (absolute-form),
+CONNECT and SOCKS5 bulk throughput, sequential set-up latency, and RSS per
+idle tunnel (1,000 and 5,000 tunnels, fresh proxy each). Prints one table
+with airlock/peer ratios and the goals of issue #3. Goals are reported, not
+enforced: the exit status is 1 only when a measurement broke (a tool
+failed, a number is missing) or airlock died. doc/bench.md explains it all.
+"""
+import argparse
+import json
+import os
+import pathlib
+import re
+import resource
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import peers  # noqa: E402
+import report  # noqa: E402
+
+HERE = pathlib.Path(__file__).resolve().parent
+TOOL_TIMEOUT = 240
+
+
+class Broken(Exception):
+    """A measurement that produced no number."""
+
+
+def build_loadgen(outdir):
+    out = outdir / "loadgen"
+    subprocess.run(["cc", "-O2", "-std=c11", "-D_GNU_SOURCE", "-Wall",
+                    "-Wextra", "-o", str(out), str(HERE / "loadgen.c")],
+                   check=True, timeout=120)
+    return str(out)
+
+
+def start_server(loadgen, kind, stack):
+    proc = subprocess.Popen([loadgen, kind], stdout=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, text=True)
+    stack.append(proc)
+    ready, _, _ = select.select([proc.stdout], [], [], 10)
+    line = proc.stdout.readline() if ready else ""
+    if not line.strip().isdigit():
+        raise Broken("%s did not start" % kind)
+    return proc, int(line)
+
+
+def run_json(cmd):
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True,
+                           timeout=TOOL_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise Broken("timed out: %s" % " ".join(cmd))
+    try:
+        return json.loads(r.stdout.splitlines()[-1])
+    except (IndexError, ValueError):
+        raise Broken("%s: rc=%d %s" % (" ".join(cmd), r.returncode,
+                                      r.stderr.strip()))
+
+
+def wrk_rate(url, origin_port, seconds, tmp):
+    """Requests/s and error count of wrk -t1 -c32 against url."""
+    cmd = ["wrk", "-t1", "-c32", "-d%ds" % seconds, "--timeout", "5s"]
+    if origin_port is not None:
+        script = pathlib.Path(tmp) / "absolute.lua"
+        target = "127.0.0.1:%d" % origin_port
+        script.write_text(
+            'local req = "GET http://%s/ HTTP/1.1\\r\\nHost: %s\\r\\n\\r\\n"\n'
+            "request = function() return req end\n" % (target, target))
+        cmd += ["-s", str(script)]
+    try:
+        r = subprocess.run(cmd + [url], capture_output=True, text=True,
+                           timeout=seconds + 60)
+    except subprocess.TimeoutExpired:
+        raise Broken("wrk timed out")
+    m = re.search(r"Requests/sec:\s*([\d.]+)", r.stdout)
+    if r.returncode != 0 or m is None:
+        raise Broken("wrk: rc=%d %s %s" % (r.returncode, r.stdout, r.stderr))
+    errors = 0
+    m2 = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                   r"timeout (\d+)", r.stdout)
+    if m2:
+        errors += sum(int(x) for x in m2.groups())
+    m3 = re.search(r"Non-2xx or 3xx responses: (\d+)", r.stdout)
+    if m3:
+        errors += int(m3.group(1))
+    return {"rps": float(m.group(1)), "errors": errors}
+
+
+def idle_rss(loadgen, proxy, via, sink, count):
+    """Opens count idle tunnels through a freshly started proxy."""
+    port = proxy.http_port if via == "connect" else proxy.socks_port
+    time.sleep(0.2)
+    before = peers.rss_kib(proxy.pids())
+    cli = subprocess.Popen([loadgen, "idle", via, "127.0.0.1:%d" % port,
+                            "127.0.0.1:%d" % sink, str(count)],
+                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        ready, _, _ = select.select([cli.stdout], [], [], TOOL_TIMEOUT)
+        line = cli.stdout.readline() if ready else ""
+        if not line:
+            raise Broken("idle client gave no result: %s" % cli.stderr.read())
+        opened = json.loads(line)
+        time.sleep(0.5)
+        after = peers.rss_kib(proxy.pids())
+        cli.stdin.write("go\n")
+        cli.stdin.flush()
+        ready, _, _ = select.select([cli.stdout], [], [], 60)
+        line = cli.stdout.readline() if ready else ""
+        alive = json.loads(line)["alive"] if line else 0
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+        cli.wait(timeout=30)
+    n = opened["opened"]
+    errors = opened["errors"] + (n - alive)
+    return {"count": count, "opened": n, "alive": alive, "errors": errors,
+            "rss_before_kib": before, "rss_after_kib": after,
+            "kib_per_tunnel": (after - before) / n if n else None,
+            "open_seconds": opened["seconds"]}
+
+
+class Bench:
+    def __init__(self, args, tmp):
+        self.args = args
+        self.tmp = tmp
+        self.results = {}   # name -> metric -> value
+        self.broken = []    # "name metric: why"
+        self.quick = args.quick
+        self.bulk_bytes = (256 if self.quick else 2048) << 20
+        self.setup_count = 300 if self.quick else 2000
+        self.wrk_seconds = 2 if self.quick else 5
+        self.idle_counts = [200, 1000] if self.quick else [1000, 5000]
+
+    def measure(self, name, metric, fn):
+        try:
+            self.results.setdefault(name, {})[metric] = fn()
+        except (Broken, OSError, ValueError, subprocess.SubprocessError) as e:
+            self.broken.append("%s %s: %s" % (name, metric, e))
+            self.results.setdefault(name, {})[metric] = None
+        print("  %-10s %-14s %s" % (name, metric,
+                                    self.results[name][metric]), flush=True)
+
+    def target(self, port):
+        return "127.0.0.1:%d" % port
+
+    def client(self, mode, via, proxy_port, n):
+        return run_json([self.loadgen, mode, via,
+                         self.target(proxy_port) if proxy_port else "-",
+                         self.target(self.sink), str(n)])
+
+    def direct(self):
+        self.measure("direct", "wrk", lambda: wrk_rate(
+            "http://127.0.0.1:%d/" % self.origin, None, self.wrk_seconds,
+            self.tmp))
+        for via in ("connect", "socks"):  # same path; measured twice
+            self.measure("direct", "bulk_" + via, lambda: self.client(
+                "bulk", "direct", None, self.bulk_bytes))
+        self.measure("direct", "setup", lambda: self.client(
+            "setup", "direct", None, self.setup_count))
+
+    def workloads(self, p):
+        if p.http:
+            self.measure(p.name, "wrk", lambda: wrk_rate(
+                "http://127.0.0.1:%d/" % p.http_port, self.origin,
+                self.wrk_seconds, self.tmp))
+        for via, port in (("connect", p.http_port), ("socks", p.socks_port)):
+            if port is None:
+                continue
+            self.measure(p.name, "bulk_" + via, lambda: self.client(
+                "bulk", via, port, self.bulk_bytes))
+            self.measure(p.name, "setup_" + via, lambda: self.client(
+                "setup", via, port, self.setup_count))
+
+    def idle(self, cls):
+        for via in ("connect", "socks"):
+            if not getattr(cls, "http" if via == "connect" else "socks"):
+                continue
+            for count in self.idle_counts:
+                p = cls(self.tmp, self.args.build)
+                try:
+                    p.start()
+                    self.measure(cls.name, "idle_%s_%d" % (via, count),
+                                 lambda: idle_rss(self.loadgen, p, via,
+                                                  self.sink, count))
+                    self.check_alive(p)
+                finally:
+                    p.stop()
+
+    def check_alive(self, p):
+        if not p.alive():
+            msg = "%s died: %s" % (p.name, p.stderr_tail())
+            if p.name == "airlock":
+                self.broken.append(msg)
+            else:
+                print("  note: " + msg, flush=True)
+
+    def run_proxy(self, cls):
+        print("== %s" % cls.name, flush=True)
+        p = cls(self.tmp, self.args.build)
+        try:
+            try:
+                p.start()
+            except RuntimeError as e:
+                self.broken.append("%s start: %s %s" % (cls.name, e,
+                                                        p.stderr_tail()))
+                return
+            self.workloads(p)
+            self.check_alive(p)
+        finally:
+            p.stop()
+        self.idle(cls)
+
+    def run(self, servers):
+        outdir = pathlib.Path(self.args.build) / "bench-proxy"
+        outdir.mkdir(parents=True, exist_ok=True)
+        self.loadgen = build_loadgen(outdir)
+        _, self.origin = start_server(self.loadgen, "origin", servers)
+        _, self.sink = start_server(self.loadgen, "sink", servers)
+        print("== direct (origin :%d, sink :%d)" % (self.origin, self.sink),
+              flush=True)
+        self.direct()
+        for cls in peers.ALL:
+            if self.args.only and cls.name not in self.args.only:
+                continue
+            self.run_proxy(cls)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--quick", action="store_true",
+                    help="smaller sizes, for trying the script out")
+    ap.add_argument("--only", action="append",
+                    help="run only this proxy (repeatable)")
+    ap.add_argument("--json", help="also write the raw results here")
+    args = ap.parse_args()
+    args.build = str(pathlib.Path(args.build).resolve())
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(20000, hard), hard))
+    # SIGTERM/SIGINT unwind through the finally blocks below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(130))
+
+    servers = []
+    with tempfile.TemporaryDirectory(prefix="airlock-bench-") as tmp:
+        bench = Bench(args, tmp)
+        t0 = time.monotonic()
+        try:
+            bench.run(servers)
+        except Broken as e:
+            bench.broken.append(str(e))
+        finally:
+            for s in servers:
+                s.kill()
+                s.wait(timeout=10)
+        elapsed = time.monotonic() - t0
+    out = {"results": bench.results, "broken": bench.broken,
+           "quick": args.quick, "bulk_bytes": bench.bulk_bytes,
+           "setup_count": bench.setup_count, "seconds": elapsed}
+    path = args.json or os.path.join(args.build, "bench-proxy",
+                                     "results.json")
+    pathlib.Path(path).write_text(json.dumps(out, indent=1))
+    print()
+    print(report.render(out))
+    print("(raw results: %s; %.0f s)" % (path, elapsed))
+    if bench.broken:
+        print("BROKEN MEASUREMENTS:")
+        for b in bench.broken:
+            print("  " + b)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
