@@ -194,6 +194,20 @@ def origin(host="127.0.0.1", port=0, static=None):
         t.join(timeout=10)
 
 
+def sanitizer_env():
+    """nss_wrapper is preloaded ahead of the ASan runtime; tell ASan that
+    is fine (harmless for a plain build)."""
+    return {"ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=1"}
+
+
+def assert_clean_exit(p):
+    """Stops a proxy and fails on any sanitizer report in its stderr."""
+    p.stop()
+    err = p.stderr()
+    for bad in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+        assert bad not in err, err
+
+
 # --- raw client ---------------------------------------------------------------
 
 class Response:

@@ -13,7 +13,8 @@ import threading
 
 import pytest
 
-from httputil import BIG_SIZE, big, http_config, origin
+from httputil import (assert_clean_exit, big, BIG_SIZE, http_config, origin,
+                      sanitizer_env)
 from proxyutil import start_proxy
 
 NODE_DIR = pathlib.Path(__file__).resolve().parent / "node"
@@ -21,9 +22,9 @@ NODE_DIR = pathlib.Path(__file__).resolve().parent / "node"
 
 @pytest.fixture
 def proxy(airlock_env):
-    p = start_proxy(airlock_env, http_config())
+    p = start_proxy(airlock_env, http_config(), sanitizer_env())
     yield p
-    p.stop()
+    assert_clean_exit(p)
 
 
 @pytest.fixture

@@ -5,14 +5,15 @@ resolution once (no rebinding window), resolve and connect failures.
 
 Names resolve through nss_wrapper only; nothing leaves loopback.
 """
+import contextlib
 import json
 import socket
 import subprocess
 
 import pytest
 
-from httputil import (NAMES, connect, http_config, origin, raw_exchange,
-                      read_response, Reader)
+from httputil import (assert_clean_exit, connect, http_config, NAMES, origin,
+                      raw_exchange, read_response, Reader, sanitizer_env)
 from conftest import AIRLOCK
 from proxyutil import nss_hosts, start_proxy
 
@@ -22,13 +23,14 @@ def start(airlock_env):
     started = []
 
     def go(text, names=NAMES):
-        p = start_proxy(airlock_env, text, nss_hosts(airlock_env, names))
+        e = dict(nss_hosts(airlock_env, names), **sanitizer_env())
+        p = start_proxy(airlock_env, text, e)
         started.append(p)
         return p
 
     yield go
     for p in started:
-        p.stop()
+        assert_clean_exit(p)
 
 
 def get(p, url, method="GET", host=None, body=b""):
@@ -179,9 +181,23 @@ def test_rebinding_name_to_private_address_refused_without_contact(start):
         assert o.connections == 0
 
 
+@contextlib.contextmanager
+def origin_on(host, port):
+    """An origin on host:port; a busy port fails the test by name."""
+    try:
+        cm = origin(host, port)
+        srv = cm.__enter__()
+    except OSError as e:
+        pytest.fail("cannot bind %s:%d: %s" % (host, port, e))
+    try:
+        yield srv
+    finally:
+        cm.__exit__(None, None, None)
+
+
 def test_dial_goes_to_exactly_the_vetted_address(start):
     p = start(http_config(allowed=('"rebind.airlock.test"',), local=True))
-    with origin("127.0.0.2") as o, origin("127.0.0.1", o.port) as trap:
+    with origin("127.0.0.1") as trap, origin_on("127.0.0.2", trap.port) as o:
         r = get(p, o.url("/echo", "rebind.airlock.test"))
         assert r.status == 200
         assert json.loads(r.body)["path"] == "/echo"
@@ -211,7 +227,8 @@ def test_resolution_failure_is_502_could_not_resolve(airlock_env):
     env = airlock_env
     (env.home / "config.toml").write_text(
         http_config(allowed=('"nowhere.airlock.test"',), local=True))
-    e = dict(env.env, AIRLOCK=str(AIRLOCK), ROOT=str(env.root))
+    e = dict(env.env, AIRLOCK=str(AIRLOCK), ROOT=str(env.root),
+             **sanitizer_env())
     r = subprocess.run(["unshare", "-rn", "sh", "-c", NETNS_SCRIPT],
                        env=e, capture_output=True, timeout=60)
     assert r.returncode == 0, r.stderr

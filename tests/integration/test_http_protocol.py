@@ -7,16 +7,17 @@ import json
 
 import pytest
 
-from httputil import (Reader, closed_without_answer, connect, http_config,
-                      origin, raw_exchange, read_response)
+from httputil import (assert_clean_exit, closed_without_answer, connect,
+                      http_config, origin, raw_exchange, read_response,
+                      Reader, sanitizer_env)
 from proxyutil import start_proxy
 
 
 @pytest.fixture
 def proxy(airlock_env):
-    p = start_proxy(airlock_env, http_config())
+    p = start_proxy(airlock_env, http_config(), sanitizer_env())
     yield p
-    p.stop()
+    assert_clean_exit(p)
 
 
 @pytest.fixture

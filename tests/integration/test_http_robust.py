@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from httputil import (Reader, closed_without_answer, connect, http_config,
-                      origin, read_response)
+from httputil import (assert_clean_exit, closed_without_answer, connect,
+                      http_config, origin, read_response, Reader,
+                      sanitizer_env)
 from proxyutil import start_proxy, wait_for
 
 BOUND = 10.0  # generous upper bound for anything a tiny deadline triggers
@@ -21,13 +22,13 @@ def start(airlock_env):
     started = []
 
     def go(text):
-        p = start_proxy(airlock_env, text)
+        p = start_proxy(airlock_env, text, sanitizer_env())
         started.append(p)
         return p
 
     yield go
     for p in started:
-        p.stop()
+        assert_clean_exit(p)
 
 
 def get_on(s, rd, o, path="/"):
