@@ -115,6 +115,8 @@ def beats(results, metric, field, peer_list, higher):
             worst = r
         if a is None or (a <= v if higher else a >= v):
             return False, worst
+    if worst is None:
+        return None, None  # no peer measured
     return a is not None, worst
 
 
@@ -176,8 +178,8 @@ def render(out):
         text.append("QUICK RUN: sizes reduced, figures not comparable")
     text.append("goals (issue #3; reported, not enforced)")
     for label, ok, detail in goals(results):
-        text.append("  %-4s %-42s %s" % ("PASS" if ok else "MISS", label,
-                                         detail))
+        text.append("  %-4s %-42s %s" % (
+            "n/a" if ok is None else "PASS" if ok else "MISS", label, detail))
     return "\n".join(text)
 
 
