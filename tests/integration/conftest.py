@@ -14,6 +14,20 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("AIRLOCK_BUILD", REPO / "build"))
 AIRLOCK = BUILD / "airlock"
+FAKEDNS = BUILD / "tests" / "fakedns.so"
+
+
+def fake_dns_env(env, pairs):
+    """Env vars that make an airlock process resolve names from pairs
+    (name, ip) only; every other name fails and no query leaves the
+    machine (tests/integration/fakedns.c)."""
+    if not FAKEDNS.exists():
+        pytest.fail(f"{FAKEDNS} is not built; run make integration")
+    path = env.root / "fakedns_hosts"
+    path.write_text("".join(f"{ip} {name}\n" for name, ip in pairs))
+    # ASan wants to be first in the preload order; ours is harmless.
+    return {"LD_PRELOAD": str(FAKEDNS), "FAKEDNS_HOSTS": str(path),
+            "ASAN_OPTIONS": "verify_asan_link_order=0"}
 
 
 class Env:

@@ -1,7 +1,7 @@
 """Helpers for the HTTP proxy listener tests (test_http_*.py).
 
 - http_config(...): a config.toml for an HTTP-only `airlock proxy`.
-- NAMES / hosts(): nss_wrapper names used by these tests (loopback only).
+- NAMES / hosts(): fake-resolver names used by these tests (loopback only).
 - origin(): a threaded HTTP/1.1 origin on 127.0.0.1 (or another loopback
   address) with a few routes: /echo (method, path, headers and a digest of
   the body as JSON), /big (BIG_SIZE deterministic bytes), /hold (half a
@@ -195,8 +195,8 @@ def origin(host="127.0.0.1", port=0, static=None):
 
 
 def sanitizer_env():
-    """nss_wrapper is preloaded ahead of the ASan runtime; tell ASan that
-    is fine (harmless for a plain build)."""
+    """The fake resolver is preloaded ahead of the ASan runtime; tell ASan
+    that is fine (harmless for a plain build)."""
     return {"ASAN_OPTIONS": "verify_asan_link_order=0:detect_leaks=1"}
 
 

@@ -5,7 +5,7 @@
   ready file and returns a RunningProxy with .http, .socks, .admin as
   (host, port) tuples (None when that listener is off), .proc and .stop().
 - nss_hosts(env, {"name": "127.0.0.1"}): an extra_env that maps names
-  through nss_wrapper, so host-name tests never touch real DNS.
+  through tests/integration/fakedns.c, so host-name tests never touch real DNS.
 - origin_server(): a threaded HTTP origin on 127.0.0.1 counting requests.
 - udp_echo(): a UDP echo server on 127.0.0.1 counting datagrams.
 - socks5_* : a tiny raw SOCKS5 client (greeting, request, UDP header).
@@ -93,15 +93,16 @@ def start_proxy(env, config_text, extra_env=None, args=()):
                        (proc.returncode, errpath.read_text(errors="replace")))
 
 
+from conftest import fake_dns_env  # noqa: E402
+
+
 def nss_hosts(env, mapping):
-    """Env vars mapping host names to addresses through nss_wrapper."""
-    path = env.root / "nss_hosts"
-    path.write_text("".join("%s %s\n" % (ip, name)
-                            for name, ip in mapping.items()))
-    return {"LD_PRELOAD": "libnss_wrapper.so",
-            "NSS_WRAPPER_HOSTS": str(path),
-            # ASan builds abort on dlopen(RTLD_DEEPBIND).
-            "NSS_WRAPPER_DISABLE_DEEPBIND": "1"}
+    """Env vars mapping host names to addresses for an airlock process.
+
+    The names resolve through build/tests/fakedns.so, which answers from
+    a file and fails every other name without querying a name server, so
+    no test ever sends a DNS query off the machine."""
+    return fake_dns_env(env, mapping.items())
 
 
 # --- HTTP origin ------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Policy decisions of the HTTP proxy listener (DESIGN §4.4, §5; reference
 §7.2–7.4): allow, deny, deny-wins, allowlist misses with the byte-exact
-block, limited mode, local-address protection, names through nss_wrapper,
+block, limited mode, local-address protection, names through the fake resolver,
 resolution once (no rebinding window), resolve and connect failures.
 
-Names resolve through nss_wrapper only; nothing leaves loopback.
+Names resolve through tests/integration/fakedns.c only; nothing leaves loopback.
 """
 import contextlib
 import json
@@ -205,10 +205,10 @@ def test_dial_goes_to_exactly_the_vetted_address(start):
         assert trap.connections == 0
 
 
-# A name nss_wrapper does not know falls through to the system resolver,
-# which would send a DNS query off loopback. So this one case runs the
-# proxy and its client in a private network namespace holding only `lo`:
-# the lookup fails on the spot and no packet can leave the machine.
+# Belt and braces for the one test about a name that does not resolve: the
+# proxy and its client run in a private network namespace holding only
+# `lo`, so even the system resolver fails on the spot and no packet can
+# leave the machine.
 NETNS_SCRIPT = r"""
 ip link set lo up || exit 90
 "$AIRLOCK" proxy --ready-file "$ROOT/ready.json" 2>"$ROOT/proxy.stderr" &

@@ -1,21 +1,20 @@
 """`airlock policy check`: one decision, printed as DESIGN §4.5's JSON.
 
-Host names are resolved through nss_wrapper with a hosts file the test
-writes, so no test depends on real DNS; resolving sends no traffic.
+Host names are resolved through tests/integration/fakedns.c with a hosts
+file the test writes: no test depends on real DNS, and no query is sent.
 """
 import json
 
 import pytest
 
-NSS_WRAPPER = "libnss_wrapper.so"
+from conftest import fake_dns_env
 KEYS = ["decision", "reason", "host", "port", "protocol", "method", "source", "matched"]
 
 
 def check(env, *args, hosts=None):
-    extra = {}
-    if hosts is not None:
-        f = env.write("hosts", "".join(f"{ip} {name}\n" for name, ip in hosts))
-        extra = {"LD_PRELOAD": NSS_WRAPPER, "NSS_WRAPPER_HOSTS": str(f)}
+    # Every check resolves through the fake resolver, so a test that
+    # forgets --no-dns still cannot send a DNS query.
+    extra = fake_dns_env(env, hosts or [])
     r = env.run("policy", "check", *args, env=extra)
     out = json.loads(r.stdout) if r.stdout.strip() else None
     return r, out

@@ -1,7 +1,7 @@
 """The SOCKS5 listener of `airlock proxy`, driven by curl, python requests
 and a raw-socket client (DESIGN §4.4, §5; reference §9).
 
-Host names resolve through nss_wrapper (origin.airlock.test, blocked.airlock.test →
+Host names resolve through the fake resolver (fakedns.c) (origin.airlock.test, blocked.airlock.test →
 127.0.0.1), so nothing here uses real DNS or leaves loopback.
 """
 import socket
