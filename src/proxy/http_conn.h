@@ -22,6 +22,7 @@
 
 #include "lib/buf.h"
 #include "proxy/http1.h"
+#include "net/upstream.h"
 #include "proxy/http_msg.h"
 #include "proxy/proxy_int.h"
 
@@ -74,6 +75,8 @@ struct hconn {
 	struct buf oin;            /* origin bytes the response parser left */
 	struct proxy_decide *decide;
 	struct dial *dial;
+	struct upstream_connect *up;
+	const struct upstream *via; /* HTTP upstream taking absolute-form */
 	struct relay *relay;
 	int handles;               /* open handles; freed at zero */
 };
@@ -94,6 +97,11 @@ void hc_pump(struct hconn *c);
 void hc_client_read(struct hconn *c, bool on);
 /* (Re)arms the single deadline timer of the connection. */
 void hc_deadline(struct hconn *c, uint64_t ms);
+
+/* http_route.c: the decision's outcome — refuse, or reach the destination
+ * directly or through an upstream proxy, then tunnel or forward. */
+void hr_decided(void *arg, const struct policy_decision *d,
+		const struct resolve_result *addrs, const char *why);
 
 /* http_forward.c: the origin side of a plain request. */
 void hf_start(struct hconn *c, uv_tcp_t *origin);

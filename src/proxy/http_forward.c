@@ -240,6 +240,44 @@ hf_client_drained(struct hconn *c)
 		hc_pump(c);
 }
 
+/* An HTTP upstream proxy takes the request in absolute form, with our
+ * credentials for it: rewrites `M /path HTTP/1.1` in b to
+ * `M http://host:port/path HTTP/1.1` and adds Proxy-Authorization. */
+static int
+to_absolute_form(struct hconn *c, struct buf *b)
+{
+	const char *sp = memchr(b->p, ' ', b->len);
+	const char *eol = memmem(b->p, b->len, "\r\n", 2);
+	char *auth = upstream_proxy_authorization(c->via);
+	struct buf out;
+	int rc = -1;
+
+	buf_init(&out, b->max + 1024);
+	if (sp == NULL || eol == NULL || sp > eol)
+		goto out;
+	buf_add(&out, b->p, (size_t)(sp - b->p) + 1);
+	buf_printf(&out, c->target.ipv6 ? "http://[%s]:%u" : "http://%s:%u",
+		   c->host, c->target.port);
+	buf_add(&out, sp + 1, (size_t)(eol - sp) + 1);
+	if (auth != NULL)
+		buf_printf(&out, "Proxy-Authorization: %s\r\n", auth);
+	if (buf_add(&out, eol + 2, b->len - (size_t)(eol + 2 - b->p)) == -1)
+		goto out;
+	buf_release(b);
+	*b = out;
+	buf_init(&out, 0);
+	rc = 0;
+out:
+	if (auth != NULL) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	if (out.p != NULL)
+		explicit_bzero(out.p, out.len);
+	buf_release(&out);
+	return rc;
+}
+
 /* --- start and end ------------------------------------------------------------------ */
 
 void
@@ -258,6 +296,11 @@ hf_start(struct hconn *c, uv_tcp_t *origin)
 	buf_init(&b, HTTP1_DEFAULT_MAX_HEAD + 1024);
 	if (http_msg_write_request(&b, h, &c->target, h->framing,
 				   h->content_length, true) == -1) {
+		buf_release(&b);
+		hc_error(c, 431, "request head too large to forward");
+		return;
+	}
+	if (c->via != NULL && to_absolute_form(c, &b) == -1) {
 		buf_release(&b);
 		hc_error(c, 431, "request head too large to forward");
 		return;
@@ -282,4 +325,5 @@ hf_close_origin(struct hconn *c)
 	buf_reset(&c->oin);
 	c->resp_paused = c->resp_interim = false;
 	c->chunk_up = c->chunk_down = false;
+	c->via = NULL;
 }

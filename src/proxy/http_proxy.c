@@ -57,6 +57,8 @@ hc_close(struct hconn *c, const char *why)
 	if (c->dial != NULL)
 		dial_cancel(c->dial);
 	c->dial = NULL;
+	upstream_connect_cancel(c->up);
+	c->up = NULL;
 	if (c->relay != NULL)
 		relay_stop(c->relay); /* its done callback finishes us */
 	hc_close_handle(c, (uv_handle_t *)c->client);
@@ -322,8 +324,6 @@ hc_pump(struct hconn *c)
 				  !c->paused);
 }
 
-static void on_decided(void *arg, const struct policy_decision *d,
-		       const struct resolve_result *addrs, const char *why);
 
 /* The proxy is off: 503, recorded like a decision (reference §7.2 step 5). */
 static void
@@ -441,87 +441,7 @@ start_request(struct hconn *c)
 	r.method = c->method;
 	c->state = HC_DECIDING;
 	hc_deadline(c, c->st->connect_timeout_ms + 5000);
-	c->decide = proxy_decide_start(c->px, c->st, &r, c->peer, on_decided, c);
-}
-
-/* --- decision, dial, tunnel ------------------------------------------------------- */
-
-static void
-on_tunnel_done(void *arg, const struct relay_stats *st)
-{
-	struct hconn *c = arg;
-
-	proxy_record_tunnel(c->px, c->host, c->target.port, "https_connect",
-			    c->peer, st->up, st->down, st->duration_ms);
-	c->relay = NULL;
-	c->state = HC_TUNNEL; /* hc_close will not stop the relay again */
-	hc_close(c, "tunnel done");
-}
-
-static void
-start_tunnel(struct hconn *c, uv_tcp_t *origin)
-{
-	static const char ok[] = "HTTP/1.1 200 OK\r\n\r\n";
-	uv_tcp_t *client = c->client;
-
-	hc_client_read(c, false);
-	uv_timer_stop(c->timer);
-	c->client = NULL;
-	c->state = HC_TUNNEL;
-	c->relay = relay_start(c->px->loop, (uv_stream_t *)client,
-			       (uv_stream_t *)origin, c->in.p, c->in.len, ok,
-			       sizeof(ok) - 1, c->st->idle_timeout_ms,
-			       on_tunnel_done, c);
-	buf_reset(&c->in);
-}
-
-static void
-on_dialed(void *arg, uv_tcp_t *tcp, int status)
-{
-	struct hconn *c = arg;
-	char msg[HTTP_MSG_MAX_HOST + 128];
-
-	c->dial = NULL;
-	if (tcp == NULL) {
-		c->px->m.upstream_errors++;
-		snprintf(msg, sizeof(msg), "upstream connect %s:%u: %s", c->host,
-			 c->target.port, uv_strerror(status));
-		hc_error(c, 502, msg);
-		hc_pump(c);
-		return;
-	}
-	if (c->is_connect)
-		start_tunnel(c, tcp);
-	else
-		hf_start(c, tcp);
-	hc_pump(c);
-}
-
-static void
-on_decided(void *arg, const struct policy_decision *d,
-	   const struct resolve_result *addrs, const char *why)
-{
-	struct hconn *c = arg;
-	struct buf b;
-
-	c->decide = NULL;
-	if (d == NULL) {
-		hc_error(c, 502, why);
-	} else if (!policy_allowed(d)) {
-		buf_init(&b, 8192);
-		block_for_reason(&b, policy_reason_str(d->reason), d->host.text,
-				 (unsigned)d->port, policy_source_str(d->source),
-				 c->is_connect, c->is_connect);
-		hc_reply(c, &b, c->is_connect);
-		buf_release(&b);
-	} else {
-		c->state = HC_CONNECTING;
-		c->dial = dial_start(c->px->loop, addrs->addrs, addrs->n,
-				     c->target.port, c->st->connect_timeout_ms,
-				     on_dialed, c);
-		return;
-	}
-	hc_pump(c);
+	c->decide = proxy_decide_start(c->px, c->st, &r, c->peer, hr_decided, c);
 }
 
 /* --- the client socket -------------------------------------------------------------- */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/fdutil.h"
@@ -16,6 +17,19 @@
 #include "policy/netpolicy.h"
 
 /* --- state ----------------------------------------------------------------- */
+
+/* The upstream hop is read from config and, as the reference does, from
+ * the proxy process's own environment (HTTPS_PROXY and friends). */
+static void
+build_upstream(struct proxy_state *s, struct errbuf *warn)
+{
+	const char *const *np;
+	size_t n = conf_strv(s->conf, "network.no_proxy", &np);
+
+	upstream_cfg_build(&s->upstream, s->allow_upstream_proxy,
+			   conf_str(s->conf, "network.proxy"), np, n,
+			   (const char *const *)environ, warn);
+}
 
 struct proxy_state *
 proxy_state_new(struct conf *c, const char *mode, struct errbuf *warn,
@@ -51,6 +65,7 @@ proxy_state_new(struct conf *c, const char *mode, struct errbuf *warn,
 		(uint64_t)conf_int(c, "permissions.network.connect_timeout_ms");
 	s->idle_timeout_ms =
 		(uint64_t)conf_int(c, "permissions.network.idle_timeout_ms");
+	build_upstream(s, warn);
 	return s;
 }
 
@@ -66,6 +81,7 @@ proxy_state_unref(struct proxy_state *s)
 {
 	if (s == NULL || --s->refs > 0)
 		return;
+	upstream_cfg_release(&s->upstream);
 	policy_free(s->policy);
 	conf_free(s->conf);
 	free(s);

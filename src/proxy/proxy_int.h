@@ -28,6 +28,7 @@
 
 #include "config/conf.h"
 #include "net/resolve.h"
+#include "net/upstream.h"
 #include "policy/policy.h"
 #include "proxy/audit.h"
 #include "proxy/audit_log.h"
@@ -55,6 +56,7 @@ struct proxy_state {
 	uint64_t keepalive_timeout_ms; /* idle between requests */
 	uint64_t connect_timeout_ms;
 	uint64_t idle_timeout_ms;      /* no byte either way */
+	struct upstream_cfg upstream;  /* [network] proxy or env, no_proxy */
 };
 
 struct proxy_conn {

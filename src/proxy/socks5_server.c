@@ -66,6 +66,7 @@ struct s5_conn {
 	uv_timer_t timer;
 	struct proxy_decide *dec;
 	struct dial *dial;
+	struct upstream_connect *up;
 	struct relay *relay;
 	struct socks5_udp *udp;
 	char in[S5_INBUF];
@@ -129,6 +130,8 @@ conn_close(struct s5_conn *c)
 	c->dec = NULL;
 	dial_cancel(c->dial);
 	c->dial = NULL;
+	upstream_connect_cancel(c->up);
+	c->up = NULL;
 	socks5_udp_close(c->udp);
 	c->udp = NULL;
 	if (c->relay != NULL)
@@ -234,15 +237,42 @@ on_relay_done(void *arg, const struct relay_stats *st)
 	conn_maybe_free(c);
 }
 
+/* Replies success (with the local address of the outbound socket) and
+ * hands both sockets to a relay. pre[0..n_pre) are destination bytes an
+ * upstream proxy already sent; they follow the reply. */
+static void
+start_relay(struct s5_conn *c, uv_tcp_t *up, const char *pre, size_t n_pre)
+{
+	struct sockaddr_storage ss;
+	struct socks5_addr bnd;
+	char out[SOCKS5_REQUEST_MAX + UPSTREAM_HEAD_MAX];
+	int len = sizeof(ss);
+	size_t n;
+
+	memset(&ss, 0, sizeof(ss));
+	if (uv_tcp_getsockname(up, (struct sockaddr *)&ss, &len) != 0 ||
+	    socks5_addr_from_sockaddr(&bnd, (struct sockaddr *)&ss) == -1)
+		socks5_addr_ip(&bnd, SOCKS5_ATYP_IPV4,
+			       (const unsigned char *)"\0\0\0\0", 0);
+	n = socks5_encode_reply(SOCKS5_REP_SUCCEEDED, &bnd, out,
+				SOCKS5_REQUEST_MAX);
+	if (n_pre > sizeof(out) - n)
+		n_pre = sizeof(out) - n; /* cannot happen: heads are capped */
+	memcpy(out + n, pre, n_pre);
+	c->st = S5_ST_RELAY;
+	uv_timer_stop(&c->timer);
+	c->relay = relay_start(c->p->loop, (uv_stream_t *)c->client,
+			       (uv_stream_t *)up, c->in + c->req_len,
+			       c->n_in - c->req_len, out, n + n_pre,
+			       (int)c->s->idle_timeout_ms, on_relay_done, c);
+	c->client = NULL;
+	c->handles--;	/* the relay closes and frees the client socket */
+}
+
 static void
 on_dialed(void *arg, uv_tcp_t *up, int status)
 {
 	struct s5_conn *c = arg;
-	struct sockaddr_storage ss;
-	struct socks5_addr bnd;
-	char out[SOCKS5_REQUEST_MAX];
-	int len = sizeof(ss);
-	size_t n;
 
 	c->dial = NULL;
 	if (status != 0) {
@@ -252,20 +282,44 @@ on_dialed(void *arg, uv_tcp_t *up, int status)
 		conn_fail(c, socks5_rep_from_errno(status));
 		return;
 	}
-	memset(&ss, 0, sizeof(ss));
-	if (uv_tcp_getsockname(up, (struct sockaddr *)&ss, &len) != 0 ||
-	    socks5_addr_from_sockaddr(&bnd, (struct sockaddr *)&ss) == -1)
-		socks5_addr_ip(&bnd, SOCKS5_ATYP_IPV4,
-			       (const unsigned char *)"\0\0\0\0", 0);
-	n = socks5_encode_reply(SOCKS5_REP_SUCCEEDED, &bnd, out, sizeof(out));
-	c->st = S5_ST_RELAY;
-	uv_timer_stop(&c->timer);
-	c->relay = relay_start(c->p->loop, (uv_stream_t *)c->client,
-			       (uv_stream_t *)up, c->in + c->req_len,
-			       c->n_in - c->req_len, out, n,
-			       (int)c->s->idle_timeout_ms, on_relay_done, c);
-	c->client = NULL;
-	c->handles--;	/* the relay closes and frees the client socket */
+	start_relay(c, up, NULL, 0);
+}
+
+static void
+on_upstream(void *arg, uv_tcp_t *up, const char *pre, size_t n_pre,
+	    int status, const char *why)
+{
+	struct s5_conn *c = arg;
+
+	c->up = NULL;
+	if (up == NULL) {
+		c->p->m.upstream_errors++;
+		log_info("socks5 %s: %s", c->peer, why);
+		conn_fail(c, socks5_rep_from_errno(status));
+		return;
+	}
+	start_relay(c, up, pre, n_pre);
+}
+
+/* Reaches host:port through the upstream proxy the state selects (policy
+ * was applied exactly as without one), else dials the vetted addresses. */
+static void
+reach(struct s5_conn *c, const struct resolve_result *addrs)
+{
+	const struct upstream *u = upstream_select(&c->s->upstream, c->host, true);
+
+	if (u != NULL) {
+		c->up = upstream_connect_start(
+			c->p->loop, u, c->host, c->port, addrs->addrs, addrs->n,
+			UPSTREAM_TUNNEL, (int)c->s->connect_timeout_ms,
+			on_upstream, c);
+		if (c->up != NULL)
+			return;
+	}
+	c->dial = dial_start(c->p->loop, addrs->addrs, addrs->n, c->port,
+			     (int)c->s->connect_timeout_ms, on_dialed, c);
+	if (c->dial == NULL)
+		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE);
 }
 
 /* --- deciding --------------------------------------------------------------- */
@@ -288,10 +342,7 @@ on_decided(void *arg, const struct policy_decision *d,
 	}
 	c->st = S5_ST_CONNECTING;
 	conn_deadline(c, c->s->connect_timeout_ms + 1000);
-	c->dial = dial_start(c->p->loop, addrs->addrs, addrs->n, c->port,
-			     (int)c->s->connect_timeout_ms, on_dialed, c);
-	if (c->dial == NULL)
-		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE);
+	reach(c, addrs);
 }
 
 /* The proxy is off: refuse, and record it as the reference does (reason

@@ -1,0 +1,147 @@
+/* http_route.c — where an allowed request goes (http_conn.h): straight to
+ * the vetted addresses, or through the upstream proxy the state selects;
+ * then a CONNECT becomes a tunnel and anything else is forwarded. A
+ * refused request gets its block response here. */
+#include "proxy/http_conn.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/dial.h"
+#include "net/relay.h"
+#include "proxy/block.h"
+
+static const char connect_ok[] = "HTTP/1.1 200 OK\r\n\r\n";
+
+static void
+on_tunnel_done(void *arg, const struct relay_stats *st)
+{
+	struct hconn *c = arg;
+
+	proxy_record_tunnel(c->px, c->host, c->target.port, "https_connect",
+			    c->peer, st->up, st->down, st->duration_ms);
+	c->relay = NULL;
+	c->state = HC_TUNNEL; /* hc_close will not stop the relay again */
+	hc_close(c, "tunnel done");
+}
+
+/* Hands both sockets to a relay. pre[0..n_pre) are bytes an upstream
+ * proxy already sent from the destination; they follow our 200. */
+static void
+start_tunnel(struct hconn *c, uv_tcp_t *origin, const char *pre, size_t n_pre)
+{
+	uv_tcp_t *client = c->client;
+	struct buf down;
+
+	buf_init(&down, sizeof(connect_ok) + UPSTREAM_HEAD_MAX);
+	buf_add(&down, connect_ok, sizeof(connect_ok) - 1);
+	if (n_pre > 0)
+		buf_add(&down, pre, n_pre);
+	hc_client_read(c, false);
+	uv_timer_stop(c->timer);
+	c->client = NULL;
+	c->state = HC_TUNNEL;
+	c->relay = relay_start(c->px->loop, (uv_stream_t *)client,
+			       (uv_stream_t *)origin, c->in.p, c->in.len, down.p,
+			       down.len, (int)c->st->idle_timeout_ms,
+			       on_tunnel_done, c);
+	buf_reset(&c->in);
+	buf_release(&down);
+}
+
+static void
+connected(struct hconn *c, uv_tcp_t *tcp, const char *pre, size_t n_pre)
+{
+	if (c->is_connect)
+		start_tunnel(c, tcp, pre, n_pre);
+	else
+		hf_start(c, tcp);
+}
+
+static void
+on_dialed(void *arg, uv_tcp_t *tcp, int status)
+{
+	struct hconn *c = arg;
+	char msg[HTTP_MSG_MAX_HOST + 128];
+
+	c->dial = NULL;
+	if (tcp == NULL) {
+		c->px->m.upstream_errors++;
+		snprintf(msg, sizeof(msg), "upstream connect %s:%u: %s", c->host,
+			 c->target.port, uv_strerror(status));
+		hc_error(c, 502, msg);
+	} else {
+		connected(c, tcp, NULL, 0);
+	}
+	hc_pump(c);
+}
+
+static void
+on_upstream(void *arg, uv_tcp_t *tcp, const char *pre, size_t n_pre,
+	    int status, const char *why)
+{
+	struct hconn *c = arg;
+
+	(void)status;
+	c->up = NULL;
+	if (tcp == NULL) {
+		c->px->m.upstream_errors++;
+		hc_error(c, 502, why);
+	} else {
+		connected(c, tcp, pre, n_pre);
+	}
+	hc_pump(c);
+}
+
+/* Reaches the destination: through the selected upstream proxy (policy
+ * was applied exactly as without one), else the vetted addresses. */
+static void
+reach(struct hconn *c, const struct resolve_result *addrs)
+{
+	const struct upstream *u;
+	enum upstream_kind kind = c->is_connect ? UPSTREAM_TUNNEL
+						: UPSTREAM_HTTP_FORWARD;
+
+	c->state = HC_CONNECTING;
+	u = upstream_select(&c->st->upstream, c->host, c->is_connect);
+	if (u != NULL) {
+		c->via = upstream_absolute_form(u, kind) ? u : NULL;
+		c->up = upstream_connect_start(
+			c->px->loop, u, c->host, c->target.port, addrs->addrs,
+			addrs->n, kind, (int)c->st->connect_timeout_ms,
+			on_upstream, c);
+		if (c->up != NULL)
+			return;
+		c->via = NULL;
+	}
+	c->dial = dial_start(c->px->loop, addrs->addrs, addrs->n, c->target.port,
+			     (int)c->st->connect_timeout_ms, on_dialed, c);
+}
+
+void
+hr_decided(void *arg, const struct policy_decision *d,
+	   const struct resolve_result *addrs, const char *why)
+{
+	struct hconn *c = arg;
+	struct buf b;
+	bool close;
+
+	c->decide = NULL;
+	if (d == NULL) {
+		hc_error(c, 502, why);
+	} else if (!policy_allowed(d)) {
+		/* A client that asked to close gets its close. */
+		close = c->is_connect || !c->req_keepalive;
+		buf_init(&b, 8192);
+		block_for_reason(&b, policy_reason_str(d->reason), d->host.text,
+				 (unsigned)d->port, policy_source_str(d->source),
+				 c->is_connect, close);
+		hc_reply(c, &b, close);
+		buf_release(&b);
+	} else {
+		reach(c, addrs);
+		return;
+	}
+	hc_pump(c);
+}
