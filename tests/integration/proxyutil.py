@@ -19,6 +19,7 @@ import ipaddress
 import json
 import pathlib
 import socket
+import socketserver
 import struct
 import subprocess
 import threading
@@ -144,6 +145,11 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 class _Origin(http.server.ThreadingHTTPServer):
     daemon_threads = True
+
+    def server_bind(self):
+        # No socket.getfqdn(): that is a reverse DNS query (see httputil).
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
     @property
     def port(self):
