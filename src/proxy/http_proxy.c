@@ -329,20 +329,9 @@ hc_pump(struct hconn *c)
 static void
 refuse_disabled(struct hconn *c)
 {
-	struct audit_event ev = {0};
-
-	ev.decision = "deny";
-	ev.reason = "proxy_disabled";
-	ev.host = c->host;
-	ev.port = c->target.port;
-	ev.protocol = c->is_connect ? "https_connect" : "http";
-	ev.method = c->method;
-	ev.client = c->peer;
-	ev.source = "proxy_state";
-	audit_ring_record(&c->px->ring, &ev);
-	audit_metrics_count(&c->px->decisions, "proxy_disabled");
-	if (c->px->log != NULL)
-		audit_log_decision(c->px->log, &ev);
+	proxy_record_disabled(c->px, c->host, c->target.port,
+			      c->is_connect ? "https_connect" : "http",
+			      c->method, c->peer);
 	hc_error(c, 503, "network proxy is disabled");
 }
 

@@ -180,6 +180,20 @@ report_log_failures(struct proxy *p)
 }
 
 void
+proxy_record_event(struct proxy *p, const struct audit_event *ev)
+{
+	bool denied = ev->decision == NULL || strcmp(ev->decision, "allow") != 0;
+
+	audit_metrics_count(&p->decisions, ev->reason);
+	if (denied)
+		audit_ring_record(&p->ring, ev);
+	if (p->log != NULL) {
+		audit_log_decision(p->log, ev);
+		report_log_failures(p);
+	}
+}
+
+void
 proxy_record(struct proxy *p, const struct policy_decision *d,
 	     const char *client, const char *mode)
 {
@@ -196,13 +210,25 @@ proxy_record(struct proxy *p, const struct policy_decision *d,
 	ev.source = policy_source_str(d->source);
 	ev.matched = d->matched;
 	ev.mode = mode;
-	audit_metrics_count(&p->decisions, ev.reason);
-	if (!allowed)
-		audit_ring_record(&p->ring, &ev);
-	if (p->log != NULL) {
-		audit_log_decision(p->log, &ev);
-		report_log_failures(p);
-	}
+	proxy_record_event(p, &ev);
+}
+
+void
+proxy_record_disabled(struct proxy *p, const char *host, uint16_t port,
+		      const char *protocol, const char *method,
+		      const char *client)
+{
+	struct audit_event ev = {0};
+
+	ev.decision = "deny";
+	ev.reason = "proxy_disabled";
+	ev.host = host;
+	ev.port = port;
+	ev.protocol = protocol;
+	ev.method = method;
+	ev.client = client;
+	ev.source = "proxy_state";
+	proxy_record_event(p, &ev);
 }
 
 void
@@ -324,14 +350,18 @@ write_ready_file(struct proxy *p, const char *path, struct errbuf *err)
 
 /* --- admin token and audit log ------------------------------------------------------- */
 
+/* Reads the admin bearer token named by c into *tok (NULL when none is
+ * configured). -1 when the file cannot be read or holds no token. */
 static int
-load_admin_token(struct proxy *p, struct errbuf *err)
+read_admin_token(const struct conf *c, char **tok, size_t *len,
+		 struct errbuf *err)
 {
-	const char *path = conf_str(p->state->conf,
-				    "permissions.network.admin_token_file");
+	const char *path = conf_str(c, "permissions.network.admin_token_file");
 	size_t n = 0;
 	char *t;
 
+	*tok = NULL;
+	*len = 0;
 	if (*path == '\0')
 		return 0;
 	t = read_file_capped(path, 4096, &n, err);
@@ -346,8 +376,31 @@ load_admin_token(struct proxy *p, struct errbuf *err)
 		free(t);
 		return -1;
 	}
-	p->admin_token = t;
-	p->admin_token_len = n;
+	*tok = t;
+	*len = n;
+	return 0;
+}
+
+static void
+set_admin_token(struct proxy *p, char *tok, size_t len)
+{
+	if (p->admin_token != NULL) {
+		explicit_bzero(p->admin_token, p->admin_token_len);
+		free(p->admin_token);
+	}
+	p->admin_token = tok;
+	p->admin_token_len = len;
+}
+
+static int
+load_admin_token(struct proxy *p, struct errbuf *err)
+{
+	char *tok;
+	size_t len;
+
+	if (read_admin_token(p->state->conf, &tok, &len, err) == -1)
+		return -1;
+	set_admin_token(p, tok, len);
 	return 0;
 }
 
@@ -394,10 +447,18 @@ int
 proxy_reload(struct proxy *p, struct errbuf *err)
 {
 	struct proxy_state *s = load_state(p->conf_opts, NULL, err);
+	char *tok;
+	size_t len;
 
 	if (s == NULL)
 		return -1;
+	/* The token file is part of the config: a bad one fails the reload. */
+	if (read_admin_token(s->conf, &tok, &len, err) == -1) {
+		proxy_state_unref(s);
+		return -1;
+	}
 	proxy_set_state(p, s);
+	set_admin_token(p, tok, len);
 	if (p->log != NULL && audit_log_reopen(p->log, err) == -1)
 		log_warn("audit log: %s", errbuf_first(err));
 	return 0;
@@ -479,9 +540,6 @@ proxy_free(struct proxy *p)
 	audit_ring_release(&p->ring);
 	audit_metrics_release(&p->decisions);
 	audit_log_free(p->log);
-	if (p->admin_token != NULL) {
-		explicit_bzero(p->admin_token, p->admin_token_len);
-		free(p->admin_token);
-	}
+	set_admin_token(p, NULL, 0);
 	free(p);
 }

@@ -130,6 +130,13 @@ void proxy_decide_cancel(struct proxy_decide *d);
  * protocol is the recorded protocol label. */
 void proxy_record(struct proxy *p, const struct policy_decision *d,
 		  const char *client, const char *mode);
+/* Records any decision event (the two above go through it). */
+void proxy_record_event(struct proxy *p, const struct audit_event *ev);
+/* Records a refusal because the proxy is disabled (reason proxy_disabled,
+ * source proxy_state, as the reference does). */
+void proxy_record_disabled(struct proxy *p, const char *host, uint16_t port,
+			   const char *protocol, const char *method,
+			   const char *client);
 /* Records a closed tunnel in the audit log and the byte counters. */
 void proxy_record_tunnel(struct proxy *p, const char *host, uint16_t port,
 			 const char *protocol, const char *client,

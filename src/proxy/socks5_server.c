@@ -345,26 +345,11 @@ on_decided(void *arg, const struct policy_decision *d,
 	reach(c, addrs);
 }
 
-/* The proxy is off: refuse, and record it as the reference does (reason
- * proxy_disabled, source proxy_state). proxy_record only takes policy
- * decisions, whose reasons have no such value, so the event is built
- * here. */
+/* The proxy is off: refuse, and record it as the reference does. */
 static void
 record_disabled(struct s5_conn *c, const char *protocol)
 {
-	struct audit_event ev = {0};
-
-	ev.decision = "deny";
-	ev.reason = "proxy_disabled";
-	ev.host = c->host;
-	ev.port = c->port;
-	ev.protocol = protocol;
-	ev.client = c->peer;
-	ev.source = "proxy_state";
-	audit_metrics_count(&c->p->decisions, ev.reason);
-	audit_ring_record(&c->p->ring, &ev);
-	if (c->p->log != NULL)
-		audit_log_decision(c->p->log, &ev);
+	proxy_record_disabled(c->p, c->host, c->port, protocol, NULL, c->peer);
 }
 
 static void

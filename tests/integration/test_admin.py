@@ -440,6 +440,26 @@ def test_token_missing_on_post_with_body_is_401(start):
     assert p.get("/config", headers=h).json()["network"]["mode"] == "limited"
 
 
+def test_reload_rotates_the_token(start, airlock_env):
+    p = start(token=TOKEN)
+    old = {"Authorization": "Bearer " + TOKEN}
+    new = {"Authorization": "Bearer rotated-token-9876543210"}
+    (airlock_env.root / "admin.token").write_text("rotated-token-9876543210\n")
+    assert p.post("/reload", headers=old).status_code == 200
+    assert p.get("/health", headers=old).status_code == 401
+    assert p.get("/health", headers=new).text == "ok"
+
+
+def test_reload_with_an_empty_token_file_keeps_the_old_token(start, airlock_env):
+    p = start(token=TOKEN)
+    h = {"Authorization": "Bearer " + TOKEN}
+    (airlock_env.root / "admin.token").write_text("\n")
+    r = p.post("/reload", headers=h)
+    assert r.status_code == 500
+    assert "empty token" in r.text
+    assert p.get("/health", headers=h).text == "ok"
+
+
 def test_token_is_never_logged(start):
     p = start(token=TOKEN)
     p.get("/health", headers={"Authorization": "Bearer wrong"})
