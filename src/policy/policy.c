@@ -13,6 +13,7 @@ struct policy {
 	struct pattern_set *deny;
 	enum policy_mode mode;
 	bool allow_local_binding;
+	bool mitm;
 };
 
 struct policy *
@@ -55,6 +56,7 @@ policy_new(const struct policy_options *o, struct errbuf *err)
 	p->deny = deny;
 	p->mode = o->mode;
 	p->allow_local_binding = o->allow_local_binding;
+	p->mitm = o->mitm;
 	allow = deny = NULL;
 out:
 	pattern_set_free(allow);
@@ -96,24 +98,29 @@ is_safe_method(const char *m)
 			     strcmp(m, "OPTIONS") == 0);
 }
 
-/* Step 4: the limited-mode guard. True when it denied. */
+/* Step 4: the limited-mode guard. True when it denied; a tunnel to 443
+ * that interception can police passes with d->mitm set. */
 static bool
-mode_guard(const struct policy_decision *dc, struct policy_decision *d)
+mode_guard(const struct policy *p, struct policy_decision *d)
 {
 	enum policy_reason r;
 
-	switch (dc->protocol) {
+	switch (d->protocol) {
 	case POLICY_PROTO_HTTP:
-		if (is_safe_method(dc->method))
+	case POLICY_PROTO_HTTPS:
+		if (is_safe_method(d->method))
 			return false;
 		r = POLICY_METHOD_NOT_ALLOWED;
 		break;
 	case POLICY_PROTO_HTTPS_CONNECT:
-		r = POLICY_MITM_REQUIRED;
-		break;
 	case POLICY_PROTO_SOCKS5_TCP:
-		r = dc->port == 443 ? POLICY_MITM_REQUIRED
-				    : POLICY_METHOD_NOT_ALLOWED;
+		if (d->port == 443 && p->mitm) {
+			d->mitm = true;
+			return false;
+		}
+		r = d->port == 443 || d->protocol == POLICY_PROTO_HTTPS_CONNECT
+			    ? POLICY_MITM_REQUIRED
+			    : POLICY_METHOD_NOT_ALLOWED;
 		break;
 	case POLICY_PROTO_SOCKS5_UDP:
 	default:
@@ -179,6 +186,7 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 	d->protocol = r->protocol;
 	d->method = r->method;
 	d->matched = NULL;
+	d->mitm = false;
 	if (host_normalize(hs, strlen(hs), 0, &d->host, &why) == -1) {
 		bad_host(d, hs);
 		return;
@@ -203,7 +211,7 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 		return;
 	}
 	d->matched = m.text;
-	if (p->mode == POLICY_MODE_LIMITED && mode_guard(d, d))
+	if (p->mode == POLICY_MODE_LIMITED && mode_guard(p, d))
 		return;
 	destination(p, &m, d);
 }
@@ -272,8 +280,8 @@ policy_reason_str(enum policy_reason r)
 	return "not_allowed";
 }
 
-static const char *const protocol_names[] = {"http", "https_connect",
-					     "socks5_tcp", "socks5_udp"};
+static const char *const protocol_names[] = {
+	"http", "https_connect", "socks5_tcp", "socks5_udp", "https"};
 
 const char *
 policy_protocol_str(enum policy_protocol p)

@@ -8,10 +8,13 @@
  *   1 normalize the host (empty or invalid → not_allowed)
  *   2 deny list match → denied (deny always wins)
  *   3 allowlist + preset miss → not_allowed (empty allowlist = deny all)
- *   4 limited mode: method not GET/HEAD/OPTIONS → method_not_allowed;
- *     https_connect, or socks5_tcp to port 443 → mitm_required; other
- *     socks5_tcp ports and socks5_udp → method_not_allowed (source
- *     mode_guard)
+ *   4 limited mode: http or https method not GET/HEAD/OPTIONS →
+ *     method_not_allowed; https_connect or socks5_tcp to port 443 →
+ *     allowed with `mitm` set when the options enable interception
+ *     (the caller must terminate TLS and check every inner request as
+ *     protocol https), else mitm_required; https_connect to another port
+ *     → mitm_required; other socks5_tcp ports and socks5_udp →
+ *     method_not_allowed (source mode_guard)
  *   5 IP literal or `localhost`: non-public → not_allowed_local unless
  *     allow_local_binding or explicitly allowlisted (an exact or CIDR
  *     entry, not a wildcard). A host name ends in POLICY_RESOLVE: the
@@ -45,6 +48,7 @@ enum policy_protocol {
 	POLICY_PROTO_HTTPS_CONNECT,
 	POLICY_PROTO_SOCKS5_TCP,
 	POLICY_PROTO_SOCKS5_UDP,
+	POLICY_PROTO_HTTPS, /* a request inside an intercepted tunnel */
 };
 
 enum policy_verdict {
@@ -78,6 +82,7 @@ struct policy_options {
 	bool allow_local_binding;
 	enum preset_id preset;
 	bool allow_global; /* `*` permitted in allow (the user allowlist) */
+	bool mitm;         /* limited mode may intercept TLS to port 443 */
 };
 
 struct policy_request {
@@ -96,6 +101,7 @@ struct policy_decision {
 	int port;
 	enum policy_protocol protocol;
 	const char *method; /* borrowed from the request */
+	bool mitm;          /* allowed only through TLS interception */
 };
 
 struct policy;
@@ -119,7 +125,8 @@ void policy_finish(const struct policy *p, struct policy_decision *d,
 bool policy_allowed(const struct policy_decision *d);
 const char *policy_reason_str(enum policy_reason r);
 const char *policy_protocol_str(enum policy_protocol p);
-/* Parses `http`, `https_connect`, `socks5_tcp`, `socks5_udp`; 0 or -1. */
+/* Parses `http`, `https_connect`, `socks5_tcp`, `socks5_udp`, `https`;
+ * 0 or -1. */
 int policy_protocol_parse(const char *s, enum policy_protocol *out);
 const char *policy_source_str(enum policy_source s);
 

@@ -21,6 +21,9 @@ struct cfg {
 	enum preset_id preset;
 };
 
+/* Interception on for the policies build() makes next. */
+static bool build_mitm;
+
 static struct policy *
 build(const struct cfg *c)
 {
@@ -43,6 +46,7 @@ build(const struct cfg *c)
 	o.allow_local_binding = c->local;
 	o.preset = c->preset;
 	o.allow_global = true;
+	o.mitm = build_mitm;
 	errbuf_init(&err);
 	p = policy_new(&o, &err);
 	if (p == NULL)
@@ -334,6 +338,76 @@ test_policy_limited_mode_needs_mitm_for_connect_and_socks_443(void **state)
 }
 
 static void
+test_policy_limited_mode_with_mitm_intercepts_443_only(void **state)
+{
+	struct cfg c = {{"1.1.1.1"}, {NULL}, POLICY_MODE_LIMITED, false,
+			PRESET_NONE};
+	struct policy *p;
+	struct policy_decision d;
+
+	(void)state;
+	build_mitm = true;
+	p = build(&c);
+	build_mitm = false;
+	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_HTTPS_CONNECT, "CONNECT");
+	assert_true(policy_allowed(&d));
+	assert_true(d.mitm);
+	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_SOCKS5_TCP, NULL);
+	assert_true(policy_allowed(&d));
+	assert_true(d.mitm);
+	d = decide(p, "1.1.1.1", 8443, POLICY_PROTO_HTTPS_CONNECT, "CONNECT");
+	assert_string_equal(policy_reason_str(d.reason), "mitm_required");
+	assert_string_equal(policy_source_str(d.source), "mode_guard");
+	assert_false(d.mitm);
+	d = decide(p, "1.1.1.1", 22, POLICY_PROTO_SOCKS5_TCP, NULL);
+	assert_string_equal(policy_reason_str(d.reason), "method_not_allowed");
+	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_HTTP, "GET");
+	assert_false(d.mitm);
+	policy_free(p);
+}
+
+static void
+test_policy_mitm_flag_is_ignored_in_full_mode(void **state)
+{
+	struct cfg c = {{"1.1.1.1"}, {NULL}, POLICY_MODE_FULL, false,
+			PRESET_NONE};
+	struct policy *p;
+	struct policy_decision d;
+
+	(void)state;
+	build_mitm = true;
+	p = build(&c);
+	build_mitm = false;
+	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_HTTPS_CONNECT, "CONNECT");
+	assert_true(policy_allowed(&d));
+	assert_false(d.mitm);
+	policy_free(p);
+}
+
+static void
+test_policy_inner_https_requests_are_method_checked(void **state)
+{
+	struct cfg c = {{"1.1.1.1"}, {NULL}, POLICY_MODE_LIMITED, false,
+			PRESET_NONE};
+	struct policy *p;
+	struct policy_decision d;
+
+	(void)state;
+	build_mitm = true;
+	p = build(&c);
+	build_mitm = false;
+	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_HTTPS, "GET");
+	assert_true(policy_allowed(&d));
+	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_HTTPS, "POST");
+	assert_string_equal(policy_reason_str(d.reason), "method_not_allowed");
+	assert_string_equal(policy_protocol_str(d.protocol), "https");
+	/* The local check still applies inside the tunnel. */
+	d = decide(p, "10.0.0.1", 443, POLICY_PROTO_HTTPS, "GET");
+	assert_false(policy_allowed(&d));
+	policy_free(p);
+}
+
+static void
 test_policy_full_mode_allows_every_protocol_and_method(void **state)
 {
 	struct cfg c = {{"1.1.1.1"}, {NULL}, POLICY_MODE_FULL, false, PRESET_NONE};
@@ -479,6 +553,8 @@ test_policy_protocol_names_round_trip(void **state)
 	assert_int_equal(policy_protocol_parse("socks5_udp", &pr), 0);
 	assert_int_equal(pr, POLICY_PROTO_SOCKS5_UDP);
 	assert_string_equal(policy_protocol_str(pr), "socks5_udp");
+	assert_int_equal(policy_protocol_parse("https", &pr), 0);
+	assert_int_equal(pr, POLICY_PROTO_HTTPS);
 	assert_int_equal(policy_protocol_parse("ftp", &pr), -1);
 }
 
@@ -498,6 +574,9 @@ main(void)
 		cmocka_unit_test(test_policy_deny_cidr_hits_a_resolved_address),
 		cmocka_unit_test(test_policy_limited_mode_allows_only_safe_methods),
 		cmocka_unit_test(test_policy_limited_mode_needs_mitm_for_connect_and_socks_443),
+		cmocka_unit_test(test_policy_limited_mode_with_mitm_intercepts_443_only),
+		cmocka_unit_test(test_policy_mitm_flag_is_ignored_in_full_mode),
+		cmocka_unit_test(test_policy_inner_https_requests_are_method_checked),
 		cmocka_unit_test(test_policy_full_mode_allows_every_protocol_and_method),
 		cmocka_unit_test(test_policy_port_scoped_allow_entry),
 		cmocka_unit_test(test_policy_preset_joins_the_allowlist),
