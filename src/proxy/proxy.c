@@ -35,11 +35,22 @@ struct proxy_state *
 proxy_state_new(struct conf *c, const char *mode, struct errbuf *warn,
 		struct errbuf *err)
 {
+	return proxy_state_new_extra(c, NULL, mode, warn, err);
+}
+
+struct proxy_state *
+proxy_state_new_extra(struct conf *c, const struct netpolicy_extra *x,
+		      const char *mode, struct errbuf *warn, struct errbuf *err)
+{
 	struct netpolicy_extra extra = {0};
 	struct proxy_state *s;
 	struct policy *pol;
 
-	extra.mode = mode;
+	if (x != NULL)
+		extra = *x;
+	if (mode != NULL)
+		extra.mode = mode;
+	mode = extra.mode;
 	pol = netpolicy_build(c, &extra, warn, err);
 	if (pol == NULL) {
 		conf_free(c);
@@ -97,7 +108,8 @@ proxy_set_state(struct proxy *p, struct proxy_state *s)
 }
 
 static struct proxy_state *
-load_state(const struct conf_opts *o, const char *mode, struct errbuf *err)
+load_state(const struct conf_opts *o, const struct netpolicy_extra *extra,
+	   struct errbuf *err)
 {
 	struct errbuf warn;
 	struct conf *c;
@@ -106,7 +118,7 @@ load_state(const struct conf_opts *o, const char *mode, struct errbuf *err)
 	errbuf_init(&warn);
 	c = conf_load(o, &warn, err);
 	if (c != NULL)
-		s = proxy_state_new(c, mode, &warn, err);
+		s = proxy_state_new_extra(c, extra, NULL, &warn, err);
 	if (warn.count > 0)
 		log_warn("%s", errbuf_str(&warn));
 	errbuf_release(&warn);
@@ -428,7 +440,8 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 	p->max_conns = max_conns_for_fd_limit();
 	audit_ring_init(&p->ring);
 	audit_metrics_init(&p->decisions);
-	p->state = load_state(o->conf, NULL, err);
+	p->extra = o->extra;
+	p->state = load_state(o->conf, p->extra, err);
 	if (p->state != NULL &&
 	    conf_int(p->state->conf, "permissions.network.max_connections") > 0)
 		p->max_conns = (size_t)conf_int(p->state->conf,
@@ -446,7 +459,7 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 int
 proxy_reload(struct proxy *p, struct errbuf *err)
 {
-	struct proxy_state *s = load_state(p->conf_opts, NULL, err);
+	struct proxy_state *s = load_state(p->conf_opts, p->extra, err);
 	char *tok;
 	size_t len;
 
@@ -526,6 +539,12 @@ proxy_shutdown(struct proxy *p, int grace_ms, proxy_done_fn *done, void *arg)
 		uv_timer_start(p->grace_timer, on_grace_over, (uint64_t)grace_ms, 0);
 	}
 	maybe_done(p);
+}
+
+const struct audit_ring *
+proxy_blocked(const struct proxy *p)
+{
+	return &p->ring;
 }
 
 void

@@ -25,12 +25,18 @@
 #include "config/conf.h"
 #include "lib/errbuf.h"
 
+struct netpolicy_extra;
+struct audit_ring;
+
 struct proxy_opts {
 	const struct conf_opts *conf; /* how to load (and reload) config */
 	const char *ready_file;       /* JSON of the bound addresses, or NULL */
 	int http_fd;                  /* pre-bound listening socket, or -1 */
 	int socks_fd;                 /* pre-bound listening socket, or -1 */
 	bool no_admin;                /* embedded: no admin listener */
+	/* `airlock run --allow/--deny/--mode`, applied on every (re)load;
+	 * borrowed for the proxy's life; NULL when none. */
+	const struct netpolicy_extra *extra;
 };
 
 struct proxy;
@@ -45,5 +51,8 @@ typedef void proxy_done_fn(void *arg);
 void proxy_shutdown(struct proxy *p, int grace_ms, proxy_done_fn *done,
 		    void *arg);
 void proxy_free(struct proxy *p);
+/* The ring of the last blocked requests (for `airlock run`'s summary);
+ * valid until proxy_free(). */
+const struct audit_ring *proxy_blocked(const struct proxy *p);
 
 #endif

@@ -78,6 +78,7 @@ struct proxy_metrics {
 struct proxy {
 	uv_loop_t *loop;
 	const struct conf_opts *conf_opts;
+	const struct netpolicy_extra *extra; /* borrowed from proxy_opts */
 	struct proxy_state *state;
 	uv_tcp_t *http_listener;
 	uv_tcp_t *socks_listener;
@@ -104,6 +105,12 @@ void proxy_state_unref(struct proxy_state *s);
  * c on success and on failure. */
 struct proxy_state *proxy_state_new(struct conf *c, const char *mode,
 				    struct errbuf *warn, struct errbuf *err);
+/* The same with command-line patterns and mode added (x may be NULL; a
+ * non-NULL mode wins over x->mode). x is only read during the call. */
+struct proxy_state *proxy_state_new_extra(struct conf *c,
+					  const struct netpolicy_extra *x,
+					  const char *mode, struct errbuf *warn,
+					  struct errbuf *err);
 /* Swaps in s as the current state (the proxy takes the reference). */
 void proxy_set_state(struct proxy *p, struct proxy_state *s);
 
