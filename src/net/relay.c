@@ -1,4 +1,9 @@
+/* relay.c — the relay's life cycle and its copy path (libuv reads into
+ * 64 KiB chunks, uv_write to the other side). TCP pairs normally leave
+ * this path for relay_splice.c once the pre-read bytes are written; see
+ * relay_int.h for the modes. */
 #include "net/relay.h"
+#include "net/relay_int.h"
 #include "lib/xalloc.h"
 
 #include <stdlib.h>
@@ -19,38 +24,6 @@ struct chunk {
 	size_t len;
 	size_t cap;
 	char data[];
-};
-
-/* One stream of the tunnel. Bytes read here are written to peer. */
-struct relay_side {
-	struct relay *r;
-	uv_stream_t *s;
-	struct relay_side *peer;
-	size_t queued;		/* written to s, callback outstanding */
-	uv_shutdown_t shut;
-	unsigned reading : 1;
-	unsigned eof : 1;	/* EOF read from s */
-	unsigned shut_done : 1;	/* s's write side shut down and flushed */
-};
-
-/* The relay dies one way: relay_close() closes both streams and the idle
- * timer; the last close callback reports and frees. */
-struct relay {
-	uv_loop_t *loop;
-	struct relay_side c;	/* client */
-	struct relay_side s;	/* server */
-	uv_timer_t idle;
-	uint64_t idle_ms;
-	uint64_t last_activity;	/* uv_now() when a byte last moved */
-	uint64_t started_ns;
-	uint64_t up, down;
-	relay_done_fn *done;
-	void *arg;
-	struct chunk *free;
-	int nfree;
-	int open;		/* handles not yet closed */
-	int error;
-	unsigned closing : 1;
 };
 
 static struct chunk *
@@ -113,8 +86,8 @@ relay_finish(struct relay *r)
 	free(r);
 }
 
-static void
-relay_stream_closed(uv_handle_t *h)
+void
+relay_handle_closed(uv_handle_t *h)
 {
 	struct relay_side *side = h->data;
 	struct relay *r = side->r;
@@ -134,8 +107,9 @@ relay_timer_closed(uv_handle_t *h)
 }
 
 /* The one death path: pending writes and shutdowns are cancelled by libuv
- * before the close callbacks run. */
-static void
+ * before the close callbacks run. In splice mode the poll handles are
+ * closed before the sockets whose fds they watch. */
+void
 relay_close(struct relay *r, int error)
 {
 	if (r->closing)
@@ -144,12 +118,13 @@ relay_close(struct relay *r, int error)
 	r->error = error;
 	r->c.reading = 0;
 	r->s.reading = 0;
-	uv_close((uv_handle_t *)r->c.s, relay_stream_closed);
-	uv_close((uv_handle_t *)r->s.s, relay_stream_closed);
+	relay_splice_close(r);
+	uv_close((uv_handle_t *)r->c.s, relay_handle_closed);
+	uv_close((uv_handle_t *)r->s.s, relay_handle_closed);
 	uv_close((uv_handle_t *)&r->idle, relay_timer_closed);
 }
 
-static void
+void
 relay_touch(struct relay *r)
 {
 	r->last_activity = uv_now(r->loop);
@@ -163,7 +138,8 @@ side_resume(struct relay_side *src)
 {
 	int rc;
 
-	if (src->reading || src->eof || src->r->closing)
+	if (src->reading || src->eof || src->r->closing ||
+	    src->r->mode != RELAY_COPY)
 		return;
 	if (src->peer->queued > RELAY_HIGH_WATER)
 		return;
@@ -206,6 +182,11 @@ relay_written(uv_write_t *req, int status)
 		return;
 	}
 	relay_touch(r);
+	if (r->mode == RELAY_SPLICE_PENDING) {
+		if (r->c.queued == 0 && r->s.queued == 0)
+			relay_splice_begin(r);
+		return;
+	}
 	if (dst->queued <= RELAY_LOW_WATER)
 		side_resume(dst->peer);
 }
@@ -332,7 +313,17 @@ side_init(struct relay *r, struct relay_side *side, uv_stream_t *s,
 	side->r = r;
 	side->s = s;
 	side->peer = peer;
+	side->fd = -1;
+	side->flow.pipe[0] = side->flow.pipe[1] = -1;
 	s->data = side;
+}
+
+void
+relay_copy_begin(struct relay *r)
+{
+	r->mode = RELAY_COPY;
+	side_resume(&r->c);
+	side_resume(&r->s);
 }
 
 /* Byte counts are bytes whose write completed, the caller's pre-read bytes
@@ -359,10 +350,16 @@ relay_start(uv_loop_t *loop, uv_stream_t *client, uv_stream_t *server,
 	/* The caller may have been reading these streams itself. */
 	uv_read_stop(client);
 	uv_read_stop(server);
+	/* TCP pairs splice, once the pre-read bytes are out (uv_poll may not
+	 * watch an fd while its uv_tcp still has writes queued). */
+	if (relay_splice_possible(r))
+		r->mode = RELAY_SPLICE_PENDING;
 	relay_pre(&r->s, pre_up, n_up);
 	relay_pre(&r->c, pre_down, n_down);
-	side_resume(&r->c);
-	side_resume(&r->s);
+	if (!r->closing && r->mode == RELAY_COPY)
+		relay_copy_begin(r);
+	else if (!r->closing && r->c.queued == 0 && r->s.queued == 0)
+		relay_splice_begin(r);
 	if (!r->closing && r->idle_ms > 0)
 		uv_timer_start(&r->idle, relay_idle, r->idle_ms, 0);
 	return r;
@@ -378,5 +375,11 @@ relay_stop(struct relay *r)
 size_t
 relay_queued_bytes(const struct relay *r)
 {
-	return r->c.queued + r->s.queued;
+	return r->c.queued + r->s.queued + r->c.flow.n + r->s.flow.n;
+}
+
+bool
+relay_spliced(const struct relay *r)
+{
+	return r->mode != RELAY_COPY;
 }

@@ -16,6 +16,7 @@
 #ifndef AIRLOCK_RELAY_H
 #define AIRLOCK_RELAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -23,6 +24,12 @@
 #define RELAY_HIGH_WATER (256 * 1024)
 #define RELAY_LOW_WATER (64 * 1024)
 #define RELAY_READ_SIZE (64 * 1024)
+/* Between two TCP sockets the relay moves bytes with splice(2) through a
+ * kernel pipe per direction instead (no copy through user space); the
+ * pipe is that direction's queue, so its size replaces the water marks
+ * as the bound: at most RELAY_PIPE_SIZE bytes per direction sit in the
+ * relay, on top of the sockets' own kernel buffers. */
+#define RELAY_PIPE_SIZE (1024 * 1024)
 
 struct relay;
 
@@ -48,5 +55,10 @@ struct relay *relay_start(uv_loop_t *loop, uv_stream_t *client,
 void relay_stop(struct relay *r);
 /* Bytes written but not yet flushed, both directions (for tests). */
 size_t relay_queued_bytes(const struct relay *r);
+/* True when r moves bytes with splice(2) (for tests). */
+bool relay_spliced(const struct relay *r);
+/* Makes relays started from now on use the read/write copy path even
+ * between TCP sockets (for tests and measurements). */
+void relay_force_copy(bool on);
 
 #endif
