@@ -1,0 +1,38 @@
+/* apply.h — the sandbox's side of a run: everything that happens inside
+ * the new namespaces (launch.h is the parent's side).
+ *
+ * sandbox_child_main() runs in the process cloned into new user, mount,
+ * pid and network namespaces; it is pid 1 there. It maps the caller's uid
+ * and gid, sets up the network side (netns.h) and reports to the parent
+ * over sock, waits for the parent's go, makes the mounts (private
+ * propagation, a fresh /proc, read-only binds of the protected paths),
+ * then forks the command and stays as its init: it forwards the signals
+ * the parent forwards, reaps orphans, and exits with the command's status
+ * (128+signal when the command was killed). When it exits, the kernel
+ * kills everything left in the pid namespace.
+ *
+ * The command's process applies the rest of the plan in order —
+ * no_new_privs, Landlock, capabilities dropped, seccomp, environment,
+ * chdir — and execs. Any failure before exec prints `airlock: error: ...`
+ * and exits 125: a half-applied sandbox never execs. exec failures exit
+ * 127 (not found) or 126. */
+#ifndef AIRLOCK_SANDBOX_APPLY_H
+#define AIRLOCK_SANDBOX_APPLY_H
+
+#include <stdbool.h>
+
+#include "sandbox/plan.h"
+
+#define SANDBOX_EXIT_SETUP 125
+
+struct sandbox_child_opts {
+	const struct sandbox_plan *plan;
+	int sock;                 /* to the parent; closed before exec */
+	bool allow_local_binding; /* for AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING */
+	char *const *envp;        /* the caller's environment */
+};
+
+__attribute__((noreturn)) void
+sandbox_child_main(const struct sandbox_child_opts *o);
+
+#endif

@@ -1,0 +1,169 @@
+/* childenv.c — environment rewriting for sandboxed commands. See
+ * childenv.h. */
+#include "sandbox/childenv.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/xalloc.h"
+
+/* Keys that get the HTTP proxy URL (reference §14). */
+static const char *const http_keys[] = {
+	"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
+	"YARN_HTTP_PROXY", "YARN_HTTPS_PROXY", "npm_config_http_proxy",
+	"npm_config_https_proxy", "npm_config_proxy", "NPM_CONFIG_HTTP_PROXY",
+	"NPM_CONFIG_HTTPS_PROXY", "NPM_CONFIG_PROXY", "BUNDLE_HTTP_PROXY",
+	"BUNDLE_HTTPS_PROXY", "PIP_PROXY", "DOCKER_HTTP_PROXY",
+	"DOCKER_HTTPS_PROXY", "WS_PROXY", "WSS_PROXY", "ws_proxy", "wss_proxy",
+	NULL};
+/* Keys that get the SOCKS5 URL when SOCKS5 is on, else the HTTP one. */
+static const char *const all_keys[] = {
+	"ALL_PROXY", "all_proxy", "FTP_PROXY", "ftp_proxy", NULL};
+static const char *const no_proxy_keys[] = {
+	"NO_PROXY", "no_proxy", "npm_config_noproxy", "NPM_CONFIG_NOPROXY",
+	"YARN_NO_PROXY", "BUNDLE_NO_PROXY", NULL};
+static const char *const flag_keys[] = {
+	"AIRLOCK_NETWORK_PROXY_ACTIVE", "AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING",
+	"ELECTRON_GET_USE_PROXY", "NODE_USE_ENV_PROXY",
+	"AIRLOCK_SANDBOX_NETWORK_DISABLED", NULL};
+static const char *const ca_keys[] = {
+	"AIRLOCK_CA_CERTIFICATE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
+	"CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "PIP_CERT",
+	"BUNDLE_SSL_CA_CERT", "npm_config_cafile", "NPM_CONFIG_CAFILE", NULL};
+
+/* Whether entry is "key=..." for this key. */
+static int
+is_key(const char *entry, const char *key)
+{
+	size_t n = strlen(key);
+
+	return strncmp(entry, key, n) == 0 && entry[n] == '=';
+}
+
+void
+childenv_init(struct childenv *e, const char *const *envp)
+{
+	size_t i, n = 0;
+
+	while (envp != NULL && envp[n] != NULL)
+		n++;
+	e->v = xcalloc(n + 1, sizeof(*e->v));
+	e->n = 0;
+	for (i = 0; i < n; i++)
+		if (strchr(envp[i], '=') != NULL)
+			e->v[e->n++] = xstrdup(envp[i]);
+}
+
+void
+childenv_release(struct childenv *e)
+{
+	childenv_free_array(e->v);
+	e->v = NULL;
+	e->n = 0;
+}
+
+void
+childenv_unset(struct childenv *e, const char *key)
+{
+	size_t i, j = 0;
+
+	for (i = 0; i < e->n; i++) {
+		if (is_key(e->v[i], key))
+			free(e->v[i]);
+		else
+			e->v[j++] = e->v[i];
+	}
+	e->n = j;
+	e->v[j] = NULL;
+}
+
+void
+childenv_set(struct childenv *e, const char *key, const char *value)
+{
+	childenv_unset(e, key);
+	e->v = xreallocarray(e->v, e->n + 2, sizeof(*e->v));
+	e->v[e->n++] = xasprintf("%s=%s", key, value);
+	e->v[e->n] = NULL;
+}
+
+const char *
+childenv_get(const struct childenv *e, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (is_key(e->v[i], key))
+			return e->v[i] + strlen(key) + 1;
+	return NULL;
+}
+
+static void
+set_all(struct childenv *e, const char *const *keys, const char *value)
+{
+	for (; *keys != NULL; keys++)
+		childenv_set(e, *keys, value);
+}
+
+static void
+unset_all(struct childenv *e, const char *const *keys)
+{
+	for (; *keys != NULL; keys++)
+		childenv_unset(e, *keys);
+}
+
+void
+childenv_apply_proxy(struct childenv *e, const struct childenv_proxy *p)
+{
+	char *h = xasprintf("http://%s", p->http_addr);
+	char *s = p->socks_addr ? xasprintf("socks5h://%s", p->socks_addr)
+				: NULL;
+
+	childenv_unset(e, "AIRLOCK_SANDBOX_NETWORK_DISABLED");
+	set_all(e, http_keys, h);
+	set_all(e, all_keys, s != NULL ? s : h);
+	set_all(e, no_proxy_keys, CHILDENV_NO_PROXY);
+	childenv_set(e, "AIRLOCK_NETWORK_PROXY_ACTIVE", "1");
+	childenv_set(e, "AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING",
+		     p->allow_local_binding ? "1" : "0");
+	childenv_set(e, "ELECTRON_GET_USE_PROXY", "true");
+	childenv_set(e, "NODE_USE_ENV_PROXY", "1");
+	free(h);
+	free(s);
+}
+
+void
+childenv_apply_network_off(struct childenv *e)
+{
+	unset_all(e, http_keys);
+	unset_all(e, all_keys);
+	unset_all(e, no_proxy_keys);
+	unset_all(e, flag_keys);
+	unset_all(e, ca_keys);
+	childenv_set(e, "AIRLOCK_SANDBOX_NETWORK_DISABLED", "1");
+}
+
+void
+childenv_set_ca_bundle(struct childenv *e, const char *bundle_path)
+{
+	set_all(e, ca_keys, bundle_path);
+}
+
+char **
+childenv_detach(struct childenv *e)
+{
+	char **v = e->v;
+
+	e->v = NULL;
+	e->n = 0;
+	return v;
+}
+
+void
+childenv_free_array(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}

@@ -1,0 +1,250 @@
+/* launch.c — clone the sandbox, serve it with the embedded proxy, forward
+ * signals, wait, summarise. See launch.h. */
+#include "sandbox/launch.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "lib/errbuf.h"
+#include "lib/log.h"
+#include "proxy/proxy.h"
+#include "sandbox/apply.h"
+#include "sandbox/netns.h"
+#include "sandbox/summary.h"
+
+#define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
+
+static volatile sig_atomic_t child_pid;
+
+struct launch {
+	uv_loop_t loop;
+	uv_signal_t sigchld;
+	struct proxy *proxy;
+	pid_t pid;
+	int status; /* exit status for airlock, -1 while running */
+};
+
+/* --- signals --------------------------------------------------------------- */
+
+/* Forwards signals sent to airlock on purpose. A terminal's ^C reaches
+ * the whole foreground process group, the command included, so those
+ * (si_code > 0, from the kernel) are not forwarded again. */
+static void
+on_forward(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	if (child_pid > 0 && si->si_code <= 0)
+		kill(child_pid, sig);
+}
+
+static void
+install_forwarders(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+				   SIGUSR1, SIGUSR2};
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_forward;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* --- the child's end ---------------------------------------------------------- */
+
+static int
+wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			return SANDBOX_EXIT_SETUP;
+	return WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+}
+
+static void
+on_proxy_done(void *arg)
+{
+	struct launch *l = arg;
+
+	(void)l;
+}
+
+static void
+on_sigchld(uv_signal_t *h, int signum)
+{
+	struct launch *l = h->data;
+	int st;
+	pid_t w;
+
+	(void)signum;
+	w = waitpid(l->pid, &st, WNOHANG);
+	if (w != l->pid)
+		return;
+	l->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+	child_pid = 0;
+	uv_close((uv_handle_t *)h, NULL);
+	if (l->proxy != NULL)
+		proxy_shutdown(l->proxy, 100, on_proxy_done, l);
+}
+
+/* --- cloning ------------------------------------------------------------------ */
+
+static void
+print_clone_failure(int e)
+{
+	log_error("run: cannot create the sandbox's user, mount, pid and "
+		  "network namespaces: %s", strerror(e));
+	log_error("run: refusing to run without a sandbox. User namespaces "
+		  "must be enabled: `sysctl -w user.max_user_namespaces=15000`, "
+		  "`sysctl -w kernel.unprivileged_userns_clone=1` (Debian "
+		  "kernels), or `sysctl -w "
+		  "kernel.apparmor_restrict_unprivileged_userns=0` (AppArmor); "
+		  "in a container, allow unshare/clone in its seccomp profile");
+}
+
+static pid_t
+clone_child(const struct sandbox_launch_opts *o, int sv[2])
+{
+	struct sandbox_child_opts co;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = (pid_t)syscall(SYS_clone, NS_FLAGS | SIGCHLD, NULL, NULL, NULL,
+			     NULL);
+	if (pid != 0)
+		return pid;
+	close(sv[0]);
+	memset(&co, 0, sizeof(co));
+	co.plan = o->plan;
+	co.sock = sv[1];
+	co.allow_local_binding = o->allow_local_binding;
+	co.envp = o->envp;
+	sandbox_child_main(&co);
+}
+
+/* Receives the child's report; starts the proxy on its listeners. Returns
+ * 0, or an exit status for airlock after killing the child. */
+static int
+start(struct launch *l, const struct sandbox_launch_opts *o, int sock)
+{
+	struct proxy_opts po = {0};
+	struct netns_msg m;
+	struct errbuf err;
+	int fds[NETNS_MAX_FDS];
+
+	if (netns_recv(sock, &m, fds) == -1) {
+		wait_status(l->pid);
+		log_error("run: the sandbox ended while being set up");
+		return SANDBOX_EXIT_SETUP;
+	}
+	if (m.error[0] != '\0') {
+		log_error("run: cannot set up the sandbox: %s", m.error);
+		wait_status(l->pid);
+		return SANDBOX_EXIT_SETUP;
+	}
+	if (o->plan->net != SANDBOX_NET_PROXY || m.nfds < 1)
+		return 0;
+	errbuf_init(&err);
+	po.conf = o->conf;
+	po.http_fd = fds[0];
+	po.socks_fd = m.nfds > 1 ? fds[1] : -1;
+	po.no_admin = true;
+	po.extra = o->extra;
+	l->proxy = proxy_new(&l->loop, &po, &err);
+	if (l->proxy == NULL) {
+		log_error("run: cannot start the embedded proxy: %s",
+			  errbuf_str(&err));
+		errbuf_release(&err);
+		kill(l->pid, SIGKILL);
+		wait_status(l->pid);
+		return 2;
+	}
+	errbuf_release(&err);
+	return 0;
+}
+
+static void
+print_summary(struct launch *l)
+{
+	struct buf b;
+
+	if (l->proxy == NULL)
+		return;
+	buf_init(&b, 1 << 20);
+	summary_format(proxy_blocked(l->proxy), &b);
+	if (b.len > 0)
+		fputs(b.p, stderr);
+	buf_release(&b);
+}
+
+static int
+serve(struct launch *l, int sock)
+{
+	char go = 'G';
+
+	uv_signal_init(&l->loop, &l->sigchld);
+	l->sigchld.data = l;
+	uv_signal_start(&l->sigchld, on_sigchld, SIGCHLD);
+	signal(SIGPIPE, SIG_IGN);
+	if (write(sock, &go, 1) != 1) {
+		/* The child is gone; its status is collected below. */
+	}
+	close(sock);
+	on_sigchld(&l->sigchld, SIGCHLD);
+	uv_run(&l->loop, UV_RUN_DEFAULT);
+	print_summary(l);
+	proxy_free(l->proxy);
+	uv_run(&l->loop, UV_RUN_DEFAULT);
+	return l->status;
+}
+
+int
+sandbox_launch(const struct sandbox_launch_opts *o)
+{
+	struct launch l;
+	int sv[2], rc;
+
+	if (o->plan->fs == SANDBOX_FS_FULL_ACCESS) {
+		execvp(o->plan->argv[0], o->plan->argv);
+		log_error("run: %s: %s", o->plan->argv[0], strerror(errno));
+		return errno == ENOENT ? 127 : 126;
+	}
+	memset(&l, 0, sizeof(l));
+	l.status = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_error("run: socketpair: %s", strerror(errno));
+		return SANDBOX_EXIT_SETUP;
+	}
+	l.pid = clone_child(o, sv);
+	if (l.pid == -1) {
+		print_clone_failure(errno);
+		close(sv[0]);
+		close(sv[1]);
+		return SANDBOX_EXIT_SETUP;
+	}
+	close(sv[1]);
+	child_pid = l.pid;
+	install_forwarders();
+	uv_loop_init(&l.loop);
+	rc = start(&l, o, sv[0]);
+	if (rc == 0)
+		rc = serve(&l, sv[0]);
+	else
+		close(sv[0]);
+	uv_loop_close(&l.loop);
+	return rc;
+}

@@ -1,0 +1,35 @@
+/* launch.h — the parent's side of `airlock run` (apply.h is the child's).
+ *
+ * sandbox_launch() runs a built plan to completion and returns the exit
+ * status for airlock: the command's own (128+signal when killed), 125 when
+ * the sandbox could not be set up (the message names the missing
+ * mechanism and the fix), 2 when the embedded proxy's config is invalid.
+ *
+ * danger-full-access execs the command in place (no sandbox, no proxy).
+ * Otherwise the parent clones a child into new user, mount, pid and
+ * network namespaces (fail closed: no fallback), receives the listening
+ * sockets the child made inside its namespace when network is granted,
+ * serves them with an embedded proxy (no admin listener) on a libuv loop
+ * in this process, forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2
+ * sent to airlock, and at the end prints the blocked-request summary
+ * (summary.h) to stderr. */
+#ifndef AIRLOCK_SANDBOX_LAUNCH_H
+#define AIRLOCK_SANDBOX_LAUNCH_H
+
+#include <stdbool.h>
+
+#include "config/conf.h"
+#include "policy/netpolicy.h"
+#include "sandbox/plan.h"
+
+struct sandbox_launch_opts {
+	const struct sandbox_plan *plan;
+	const struct conf_opts *conf;       /* for the embedded proxy */
+	const struct netpolicy_extra *extra; /* --allow/--deny/--mode */
+	bool allow_local_binding;
+	char *const *envp;
+};
+
+int sandbox_launch(const struct sandbox_launch_opts *o);
+
+#endif

@@ -1,0 +1,126 @@
+/* netns.c — lo, listeners and descriptor passing. See netns.h. */
+#include "sandbox/netns.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int
+netns_lo_up(struct errbuf *err)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = -1;
+
+	if (fd == -1) {
+		errbuf_add(err, "network namespace: socket: %s",
+			   strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == -1)
+		goto fail;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) == -1)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	errbuf_add(err, "network namespace: bring up lo: %s", strerror(errno));
+out:
+	close(fd);
+	return rc;
+}
+
+int
+netns_listen(uint16_t port, uint16_t *bound, struct errbuf *err)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd == -1) {
+		errbuf_add(err, "listen 127.0.0.1:%u: socket: %s",
+			   (unsigned)port, strerror(errno));
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(fd, 511) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == -1) {
+		errbuf_add(err, "listen 127.0.0.1:%u: %s", (unsigned)port,
+			   strerror(errno));
+		close(fd);
+		return -1;
+	}
+	*bound = ntohs(sa.sin_port);
+	return fd;
+}
+
+int
+netns_send(int sock, const struct netns_msg *m, const int *fds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * NETNS_MAX_FDS)];
+	struct iovec iov = {(void *)m, sizeof(*m)};
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (m->nfds > 0) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)m->nfds);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)m->nfds);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)m->nfds);
+	}
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	return n == (ssize_t)sizeof(*m) ? 0 : -1;
+}
+
+int
+netns_recv(int sock, struct netns_msg *m, int *fds)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * NETNS_MAX_FDS)];
+	struct iovec iov = {m, sizeof(*m)};
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	size_t got = 0;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*m))
+		return -1;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	if (m->nfds < 0 || m->nfds > NETNS_MAX_FDS || got != (size_t)m->nfds ||
+	    (mh.msg_flags & MSG_CTRUNC))
+		return -1;
+	if (got > 0)
+		memcpy(fds, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int) * got);
+	m->error[sizeof(m->error) - 1] = '\0';
+	return 0;
+}

@@ -1,0 +1,164 @@
+/* plan_format.c — `airlock run --print-plan`: the plan as numbered lines.
+ * See plan.h. */
+#include "sandbox/plan.h"
+
+#include <string.h>
+
+static const char *
+fs_name(enum sandbox_fs fs)
+{
+	switch (fs) {
+	case SANDBOX_FS_READ_ONLY:
+		return "read-only";
+	case SANDBOX_FS_WORKSPACE_WRITE:
+		return "workspace-write";
+	case SANDBOX_FS_FULL_ACCESS:
+		break;
+	}
+	return "danger-full-access";
+}
+
+static const char *
+net_name(enum sandbox_net net)
+{
+	switch (net) {
+	case SANDBOX_NET_OFF:
+		return "off (namespace with only lo; socket() fails with EPERM)";
+	case SANDBOX_NET_PROXY:
+		return "proxy only (namespace with only lo; the embedded proxy "
+		       "listens inside it)";
+	case SANDBOX_NET_HOST:
+		break;
+	}
+	return "host network, no proxy (no sandbox)";
+}
+
+static void
+format_list(struct buf *out, char *const *v, size_t n, const char *none)
+{
+	size_t i;
+
+	if (n == 0)
+		buf_addstr(out, none);
+	for (i = 0; i < n; i++)
+		buf_printf(out, "%s%s", i ? ", " : "", v[i]);
+}
+
+static void
+format_landlock(const struct sandbox_plan *p, struct buf *out)
+{
+	size_t i;
+
+	buf_printf(out, "landlock (ABI %d): read and execute anywhere; write "
+			"only ",
+		   p->landlock_abi);
+	format_list(out, p->writable, p->n_writable, "/dev/null-style devices");
+	if (p->n_writable > 0)
+		buf_addstr(out, " and /dev/null-style devices");
+	if (p->landlock_abi < 4) {
+		buf_addstr(out, "; no TCP rules (ABI < 4)");
+		return;
+	}
+	buf_addstr(out, "; TCP bind none; TCP connect ");
+	if (p->n_ports == 0)
+		buf_addstr(out, "none");
+	for (i = 0; i < p->n_ports; i++)
+		buf_printf(out, "%s127.0.0.1:%u", i ? ", " : "",
+			   (unsigned)p->ports[i]);
+}
+
+static void
+format_seccomp(const struct sandbox_plan *p, struct buf *out)
+{
+	buf_addstr(out, "seccomp: EPERM for ");
+	if (p->net == SANDBOX_NET_OFF)
+		buf_addstr(out, "every socket()");
+	else
+		buf_addstr(out, "socket() but TCP/UDP over AF_INET/AF_INET6 "
+				"(no raw, packet, netlink or unix sockets)");
+	buf_addstr(out, ", socketpair() but AF_UNIX, io_uring, ptrace, "
+			"process_vm_*, mount and namespace calls, TIOCSTI");
+}
+
+static void
+format_exec(const struct sandbox_plan *p, struct buf *out)
+{
+	size_t i;
+
+	buf_addstr(out, "exec");
+	for (i = 0; p->argv[i] != NULL; i++)
+		buf_printf(out, " %s", p->argv[i]);
+}
+
+static void
+format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
+	    struct buf *out)
+{
+	switch (s->kind) {
+	case SANDBOX_STEP_UNSHARE:
+		buf_addstr(out, "unshare user, mount, pid and network "
+				"namespaces");
+		break;
+	case SANDBOX_STEP_MAP_IDS:
+		buf_printf(out, "map uid %u and gid %u to themselves",
+			   (unsigned)p->uid, (unsigned)p->gid);
+		break;
+	case SANDBOX_STEP_LO_UP:
+		buf_addstr(out, "bring up lo");
+		break;
+	case SANDBOX_STEP_LISTEN:
+		buf_printf(out, "listen on 127.0.0.1:%u inside the namespace "
+				"and hand it to the embedded %s proxy",
+			   (unsigned)s->port, s->what);
+		break;
+	case SANDBOX_STEP_MOUNT_PRIVATE:
+		buf_addstr(out, "make every mount private");
+		break;
+	case SANDBOX_STEP_MOUNT_PROC:
+		buf_addstr(out, "mount a fresh /proc");
+		break;
+	case SANDBOX_STEP_BIND_RO:
+		buf_printf(out, "bind %s read-only", s->path);
+		break;
+	case SANDBOX_STEP_NO_NEW_PRIVS:
+		buf_addstr(out, "set no_new_privs");
+		break;
+	case SANDBOX_STEP_LANDLOCK:
+		format_landlock(p, out);
+		break;
+	case SANDBOX_STEP_DROP_CAPS:
+		buf_addstr(out, "drop every capability");
+		break;
+	case SANDBOX_STEP_SECCOMP:
+		format_seccomp(p, out);
+		break;
+	case SANDBOX_STEP_ENV:
+		buf_addstr(out, p->net == SANDBOX_NET_PROXY
+					? "environment: proxy variables point "
+					  "at the listeners, "
+					  "AIRLOCK_NETWORK_PROXY_ACTIVE=1"
+					: "environment: proxy variables removed, "
+					  "AIRLOCK_SANDBOX_NETWORK_DISABLED=1");
+		break;
+	case SANDBOX_STEP_CHDIR:
+		buf_printf(out, "chdir %s", s->path);
+		break;
+	case SANDBOX_STEP_EXEC:
+		format_exec(p, out);
+		break;
+	}
+}
+
+void
+sandbox_plan_format(const struct sandbox_plan *p, struct buf *out)
+{
+	size_t i;
+
+	buf_printf(out, "sandbox: %s\n", fs_name(p->fs));
+	buf_printf(out, "network: %s\n", net_name(p->net));
+	for (i = 0; i < p->n_steps; i++) {
+		buf_printf(out, "%2zu. ", i + 1);
+		format_step(p, &p->steps[i], out);
+		buf_addch(out, '\n');
+	}
+}

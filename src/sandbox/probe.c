@@ -1,0 +1,81 @@
+/* probe.c — the plan's questions answered from the disk. See probe.h. */
+#include "sandbox/probe.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lib/fdutil.h"
+#include "lib/xalloc.h"
+
+static char *
+disk_resolve(void *arg, const char *path)
+{
+	(void)arg;
+	return realpath(path, NULL);
+}
+
+static int
+disk_kind(void *arg, const char *path)
+{
+	struct stat st;
+
+	(void)arg;
+	if (lstat(path, &st) == -1)
+		return 0;
+	return S_ISDIR(st.st_mode) ? 'd' : 'f';
+}
+
+char *
+sandbox_gitdir_parse(const char *text, size_t n, const char *dir)
+{
+	const char *p, *end;
+
+	if (n < 7 || strncmp(text, "gitdir:", 7) != 0)
+		return NULL;
+	p = text + 7;
+	end = text + n;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	while (end > p && strchr(" \t\r\n", end[-1]) != NULL)
+		end--;
+	if (end == p || memchr(p, '\n', (size_t)(end - p)) != NULL ||
+	    memchr(p, '\0', (size_t)(end - p)) != NULL)
+		return NULL;
+	if (*p == '/')
+		return xstrndup(p, (size_t)(end - p));
+	return xasprintf("%s/%.*s", dir, (int)(end - p), p);
+}
+
+static char *
+disk_gitdir(void *arg, const char *gitfile)
+{
+	char *text, *dir, *slash, *target, *real = NULL;
+	size_t n = 0;
+
+	(void)arg;
+	text = read_file_capped(gitfile, 4096, &n, NULL);
+	if (text == NULL)
+		return NULL;
+	dir = xstrdup(gitfile);
+	slash = strrchr(dir, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	target = sandbox_gitdir_parse(text, n, dir);
+	if (target != NULL)
+		real = realpath(target, NULL);
+	free(target);
+	free(dir);
+	free(text);
+	return real;
+}
+
+void
+sandbox_probe_disk(struct sandbox_probe *p)
+{
+	p->resolve = disk_resolve;
+	p->kind = disk_kind;
+	p->gitdir = disk_gitdir;
+	p->arg = NULL;
+}

@@ -1,0 +1,27 @@
+/* seccomp.h — the sandboxed command's system-call filter (libseccomp).
+ *
+ * Default allow; each rule below makes the call fail with EPERM (fast and
+ * visible, never a kill), for the native architecture only — a call made
+ * through another ABI (i386 int 0x80, x32) kills the process, so the
+ * socketcall(2) multiplexer cannot be used to get around the rules.
+ *
+ * Always denied: ptrace, process_vm_readv/writev, io_uring_*, mount and
+ * the new mount API, umount2, pivot_root, chroot, unshare, setns, bpf,
+ * perf_event_open, kexec_*, init/finit/delete_module, keyctl/add_key/
+ * request_key, userfaultfd, ioctl(TIOCSTI / TIOCLINUX) (no typing into the
+ * caller's terminal), socketpair() for anything but AF_UNIX.
+ * Network off: every socket(). Network granted: socket() except AF_INET
+ * and AF_INET6 with SOCK_STREAM or SOCK_DGRAM (so no raw, packet, netlink,
+ * unix or other sockets; socketpair still gives unix pairs). */
+#ifndef AIRLOCK_SANDBOX_SECCOMP_H
+#define AIRLOCK_SANDBOX_SECCOMP_H
+
+#include <stdbool.h>
+
+#include "lib/errbuf.h"
+
+/* Loads the filter into the calling thread (no_new_privs must be set).
+ * -1 with `seccomp: problem` in err. */
+int seccomp_apply(bool network, struct errbuf *err);
+
+#endif

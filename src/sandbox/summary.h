@@ -1,0 +1,21 @@
+/* summary.h — what `airlock run` says at exit about blocked requests.
+ *
+ * Groups the proxy's blocked ring by host, port and reason, and names for
+ * each group the flag or config key that would have allowed it:
+ *
+ *   airlock: 3 request(s) blocked:
+ *     example.com:80 not_allowed (2x): allow with --allow example.com or
+ *       permissions.network.allowed_domains
+ *
+ * Pure: formats into a buffer; appends nothing when the ring is empty. */
+#ifndef AIRLOCK_SANDBOX_SUMMARY_H
+#define AIRLOCK_SANDBOX_SUMMARY_H
+
+#include "lib/buf.h"
+#include "proxy/audit.h"
+
+void summary_format(const struct audit_ring *r, struct buf *out);
+/* The advice for one reason and host (a static or buffer-owned text). */
+void summary_advice(const char *reason, const char *host, struct buf *out);
+
+#endif
