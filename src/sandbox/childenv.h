@@ -6,7 +6,11 @@
  * S = socks5h://SOCKS_ADDR,
  *   HTTP(S)_PROXY and the npm/yarn/bundle/pip/docker keys, WS(S)_PROXY: H
  *   ALL_PROXY, FTP_PROXY (and lowercase):    S when SOCKS5 is on, else H
- *   NO_PROXY and friends: localhost,127.0.0.1,::1 and the RFC 1918 ranges
+ *   NO_PROXY and friends: empty. [ours] The reference lists loopback and
+ *     the RFC 1918 ranges there, but inside airlock's namespace nothing
+ *     is reachable except through the proxy, so a bypass can only fail;
+ *     sending everything to the proxy lets an explicitly allowed local
+ *     origin work and gives a refusal a clear reason.
  *   AIRLOCK_NETWORK_PROXY_ACTIVE=1, AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING=0|1,
  *   ELECTRON_GET_USE_PROXY=true, NODE_USE_ENV_PROXY=1.
  * HTTP(S) variables never hold a SOCKS URL. With the network off, all of
@@ -23,8 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CHILDENV_NO_PROXY \
-	"localhost,127.0.0.1,::1,10.0.0.0/8,172.16.0.0/12,192.168.0.0/16"
+#define CHILDENV_NO_PROXY ""
 
 struct childenv {
 	char **v; /* "KEY=value", NULL-terminated */
