@@ -1,0 +1,206 @@
+/* test_childenv.c — the sandboxed command's environment
+ * (sandbox/childenv.h), after the reference §20.9 cases. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "sandbox/childenv.h"
+
+static const char *const caller_env[] = {
+	"PATH=/usr/bin", "HOME=/home/u", "HTTP_PROXY=http://evil:1",
+	"https_proxy=http://evil:2", "NO_PROXY=*", "AIRLOCK_NETWORK_PROXY_ACTIVE=0",
+	"SSL_CERT_FILE=/mine.pem", NULL};
+
+static size_t
+count_key(const struct childenv *e, const char *key)
+{
+	size_t i, n = 0, k = strlen(key);
+
+	for (i = 0; i < e->n; i++)
+		n += strncmp(e->v[i], key, k) == 0 && e->v[i][k] == '=';
+	return n;
+}
+
+static void
+test_childenv_socks_on_overwrites_every_proxy_key(void **state)
+{
+	struct childenv e;
+	struct childenv_proxy p = {"127.0.0.1:3128", "127.0.0.1:8081", false};
+
+	(void)state;
+	childenv_init(&e, caller_env);
+	childenv_apply_proxy(&e, &p);
+	assert_string_equal(childenv_get(&e, "HTTP_PROXY"),
+			    "http://127.0.0.1:3128");
+	assert_string_equal(childenv_get(&e, "https_proxy"),
+			    "http://127.0.0.1:3128");
+	assert_string_equal(childenv_get(&e, "WS_PROXY"), "http://127.0.0.1:3128");
+	assert_string_equal(childenv_get(&e, "WSS_PROXY"),
+			    "http://127.0.0.1:3128");
+	assert_string_equal(childenv_get(&e, "npm_config_proxy"),
+			    "http://127.0.0.1:3128");
+	assert_string_equal(childenv_get(&e, "ALL_PROXY"),
+			    "socks5h://127.0.0.1:8081");
+	assert_string_equal(childenv_get(&e, "FTP_PROXY"),
+			    "socks5h://127.0.0.1:8081");
+	assert_string_equal(childenv_get(&e, "AIRLOCK_NETWORK_PROXY_ACTIVE"), "1");
+	assert_string_equal(
+		childenv_get(&e, "AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING"), "0");
+	assert_string_equal(childenv_get(&e, "ELECTRON_GET_USE_PROXY"), "true");
+	assert_string_equal(childenv_get(&e, "NODE_USE_ENV_PROXY"), "1");
+	assert_int_equal(count_key(&e, "HTTP_PROXY"), 1);
+	assert_int_equal(count_key(&e, "AIRLOCK_NETWORK_PROXY_ACTIVE"), 1);
+	childenv_release(&e);
+}
+
+static void
+test_childenv_http_keys_never_hold_a_socks_url(void **state)
+{
+	static const char *const keys[] = {
+		"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
+		"YARN_HTTP_PROXY", "NPM_CONFIG_HTTPS_PROXY", "BUNDLE_HTTP_PROXY",
+		"PIP_PROXY", "DOCKER_HTTPS_PROXY", "ws_proxy", NULL};
+	struct childenv e;
+	struct childenv_proxy p = {"127.0.0.1:3128", "127.0.0.1:8081", false};
+	size_t i;
+
+	(void)state;
+	childenv_init(&e, NULL);
+	childenv_apply_proxy(&e, &p);
+	for (i = 0; keys[i] != NULL; i++)
+		assert_string_equal(childenv_get(&e, keys[i]),
+				    "http://127.0.0.1:3128");
+	childenv_release(&e);
+}
+
+static void
+test_childenv_socks_off_local_binding_on(void **state)
+{
+	struct childenv e;
+	struct childenv_proxy p = {"127.0.0.1:3128", NULL, true};
+
+	(void)state;
+	childenv_init(&e, caller_env);
+	childenv_apply_proxy(&e, &p);
+	assert_string_equal(childenv_get(&e, "ALL_PROXY"), "http://127.0.0.1:3128");
+	assert_string_equal(childenv_get(&e, "all_proxy"), "http://127.0.0.1:3128");
+	assert_string_equal(
+		childenv_get(&e, "AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING"), "1");
+	childenv_release(&e);
+}
+
+/* [ours]: nothing is reachable around the proxy, so NO_PROXY is empty
+ * and a caller's `NO_PROXY=*` cannot turn the proxy off. */
+static void
+test_childenv_no_proxy_is_emptied(void **state)
+{
+	struct childenv e;
+	struct childenv_proxy p = {"127.0.0.1:3128", NULL, false};
+
+	(void)state;
+	childenv_init(&e, caller_env);
+	childenv_apply_proxy(&e, &p);
+	assert_string_equal(childenv_get(&e, "NO_PROXY"), "");
+	assert_string_equal(childenv_get(&e, "no_proxy"), "");
+	assert_string_equal(childenv_get(&e, "npm_config_noproxy"), "");
+	childenv_release(&e);
+}
+
+static void
+test_childenv_keeps_unrelated_keys(void **state)
+{
+	struct childenv e;
+	struct childenv_proxy p = {"127.0.0.1:3128", NULL, false};
+
+	(void)state;
+	childenv_init(&e, caller_env);
+	childenv_apply_proxy(&e, &p);
+	assert_string_equal(childenv_get(&e, "PATH"), "/usr/bin");
+	assert_string_equal(childenv_get(&e, "HOME"), "/home/u");
+	assert_string_equal(childenv_get(&e, "SSL_CERT_FILE"), "/mine.pem");
+	assert_null(childenv_get(&e, "GIT_SSH_COMMAND"));
+	childenv_release(&e);
+}
+
+static void
+test_childenv_network_off_removes_proxy_keys(void **state)
+{
+	struct childenv e;
+
+	(void)state;
+	childenv_init(&e, caller_env);
+	childenv_apply_network_off(&e);
+	assert_null(childenv_get(&e, "HTTP_PROXY"));
+	assert_null(childenv_get(&e, "https_proxy"));
+	assert_null(childenv_get(&e, "NO_PROXY"));
+	assert_null(childenv_get(&e, "AIRLOCK_NETWORK_PROXY_ACTIVE"));
+	assert_string_equal(childenv_get(&e, "AIRLOCK_SANDBOX_NETWORK_DISABLED"),
+			    "1");
+	assert_string_equal(childenv_get(&e, "PATH"), "/usr/bin");
+	childenv_release(&e);
+}
+
+static void
+test_childenv_ca_bundle_hook_sets_all_ten_keys(void **state)
+{
+	static const char *const keys[] = {
+		"AIRLOCK_CA_CERTIFICATE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
+		"CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO",
+		"PIP_CERT", "BUNDLE_SSL_CA_CERT", "npm_config_cafile",
+		"NPM_CONFIG_CAFILE", NULL};
+	struct childenv e;
+	size_t i;
+
+	(void)state;
+	childenv_init(&e, caller_env);
+	childenv_set_ca_bundle(&e, "/h/ca-bundle.pem");
+	for (i = 0; keys[i] != NULL; i++) {
+		assert_string_equal(childenv_get(&e, keys[i]),
+				    "/h/ca-bundle.pem");
+		assert_int_equal(count_key(&e, keys[i]), 1);
+	}
+	childenv_release(&e);
+}
+
+static void
+test_childenv_set_unset_and_detach(void **state)
+{
+	static const char *const env[] = {"A=1", "A=2", "B=3", "junk", NULL};
+	struct childenv e;
+	char **v;
+
+	(void)state;
+	childenv_init(&e, env);
+	assert_int_equal(e.n, 3);
+	childenv_set(&e, "A", "x");
+	assert_int_equal(count_key(&e, "A"), 1);
+	assert_string_equal(childenv_get(&e, "A"), "x");
+	childenv_unset(&e, "B");
+	assert_null(childenv_get(&e, "B"));
+	assert_null(childenv_get(&e, "AB"));
+	v = childenv_detach(&e);
+	assert_string_equal(v[0], "A=x");
+	assert_null(v[1]);
+	assert_null(e.v);
+	childenv_free_array(v);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_childenv_socks_on_overwrites_every_proxy_key),
+		cmocka_unit_test(test_childenv_http_keys_never_hold_a_socks_url),
+		cmocka_unit_test(test_childenv_socks_off_local_binding_on),
+		cmocka_unit_test(test_childenv_no_proxy_is_emptied),
+		cmocka_unit_test(test_childenv_keeps_unrelated_keys),
+		cmocka_unit_test(test_childenv_network_off_removes_proxy_keys),
+		cmocka_unit_test(test_childenv_ca_bundle_hook_sets_all_ten_keys),
+		cmocka_unit_test(test_childenv_set_unset_and_detach),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
