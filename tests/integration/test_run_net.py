@@ -1,0 +1,155 @@
+"""`airlock run` network: off by default; when granted, only the embedded
+proxy is reachable, and it enforces the policy. Every origin is on the
+host's loopback; the sandbox can only reach it through the proxy."""
+import subprocess
+
+from runutil import py, static_origin, url
+
+ALLOW = ("--network", "--allow", "127.0.0.1")
+
+
+def test_net_off_curl_to_host_loopback_fails(airlock_env, tmp_path):
+    with static_origin(tmp_path, body=b"secret\n") as srv:
+        p = airlock_env.run("run", "--", "curl", "-sS", "-m", "5", url(srv))
+    assert p.returncode != 0
+    assert "secret" not in p.stdout
+
+
+def test_net_off_python_socket_fails_fast_with_eperm(airlock_env, tmp_path):
+    with static_origin(tmp_path, body=b"secret\n") as srv:
+        host, port = srv.server_address[:2]
+        p = airlock_env.run("run", "--", *py(
+            "import socket, errno\n"
+            "try:\n"
+            "    socket.create_connection((%r, %d), timeout=5)\n"
+            "except OSError as e:\n"
+            "    print(errno.errorcode[e.errno])\n" % (host, port)))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "EPERM"
+
+
+def test_net_off_name_resolution_fails(airlock_env):
+    p = airlock_env.run("run", "--", *py(
+        "import socket\n"
+        "try:\n"
+        "    socket.getaddrinfo('example.com', 80)\n"
+        "    print('resolved')\n"
+        "except OSError:\n"
+        "    print('failed')\n"))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "failed"
+
+
+def test_net_granted_curl_reaches_allowed_origin_through_proxy(airlock_env, tmp_path):
+    with static_origin(tmp_path, body=b"hello origin\n") as srv:
+        p = airlock_env.run("run", *ALLOW, "--", "curl", "-sS", "-m", "10", url(srv))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "hello origin\n"
+    assert "blocked" not in p.stderr
+
+
+def test_net_granted_python_requests_uses_injected_proxy(airlock_env, tmp_path):
+    with static_origin(tmp_path, body=b"hello requests\n") as srv:
+        p = airlock_env.run("run", *ALLOW, "--", *py(
+            "import requests; r = requests.get(%r, timeout=10); "
+            "print(r.status_code, r.text.strip())" % url(srv)))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "200 hello requests"
+
+
+def test_net_granted_bypassing_the_proxy_fails(airlock_env, tmp_path):
+    with static_origin(tmp_path, body=b"secret\n") as srv:
+        p = airlock_env.run("run", *ALLOW, "--", "curl", "-sS", "-m", "5",
+                            "--noproxy", "*", url(srv))
+        assert p.returncode != 0
+        assert "secret" not in p.stdout
+        p = airlock_env.run("run", *ALLOW, "--", "env", "-u", "http_proxy",
+                            "-u", "HTTP_PROXY", "-u", "ALL_PROXY", "-u",
+                            "all_proxy", "curl", "-sS", "-m", "5", url(srv))
+        assert p.returncode != 0
+        assert "secret" not in p.stdout
+
+
+def test_net_granted_python_without_proxy_fails(airlock_env, tmp_path):
+    with static_origin(tmp_path, body=b"secret\n") as srv:
+        p = airlock_env.run("run", *ALLOW, "--", *py(
+            "import requests, sys\n"
+            "s = requests.Session(); s.trust_env = False\n"
+            "try:\n"
+            "    s.get(%r, timeout=5); print('reached')\n"
+            "except requests.RequestException:\n"
+            "    print('failed')\n" % url(srv)))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "failed"
+
+
+def test_net_granted_allowlist_miss_is_403_blocked_by_allowlist(airlock_env):
+    p = airlock_env.run("run", *ALLOW, "--", "curl", "-s", "-m", "10", "-D", "-",
+                        "-o", "/dev/null", "http://example.com/")
+    assert p.returncode == 0, p.stderr
+    head = p.stdout.lower()
+    assert head.startswith("http/1.1 403")
+    assert "x-proxy-error: blocked-by-allowlist" in head
+
+
+def test_net_granted_blocked_summary_names_host_reason_and_fix(airlock_env):
+    p = airlock_env.run("run", *ALLOW, "--", "sh", "-c",
+                        "curl -s -m 10 -o /dev/null http://example.com/; "
+                        "curl -s -m 10 -o /dev/null http://example.com/; "
+                        "curl -s -m 10 -o /dev/null -X POST http://127.0.0.1:1/")
+    assert p.returncode == 0, p.stderr
+    assert "3 request(s) blocked" in p.stderr
+    assert "example.com:80 not_allowed (2x)" in p.stderr
+    assert "--allow example.com" in p.stderr
+    assert "127.0.0.1:1 method_not_allowed (1x)" in p.stderr
+    assert "--mode full" in p.stderr
+
+
+def test_net_granted_no_summary_when_nothing_was_blocked(airlock_env):
+    p = airlock_env.run("run", *ALLOW, "--", "true")
+    assert p.returncode == 0
+    assert "blocked" not in p.stderr
+
+
+def test_net_granted_socks5_through_all_proxy(airlock_env, tmp_path):
+    with static_origin(tmp_path, body=b"hello socks\n") as srv:
+        p = airlock_env.run(
+            "run", *ALLOW, "--mode", "full",
+            "-c", "permissions.network.enable_socks5=true", "--",
+            "sh", "-c", 'echo "$ALL_PROXY"; unset http_proxy HTTP_PROXY; '
+            "curl -sS -m 10 " + url(srv))
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == "socks5h://127.0.0.1:43130"
+    assert lines[1] == "hello socks"
+
+
+def test_net_granted_git_clone_over_http(airlock_env, tmp_path):
+    src = tmp_path / "src"
+    srv_dir = tmp_path / "srv"
+    srv_dir.mkdir()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@e", "-c",
+           "init.defaultBranch=main"]
+    subprocess.run([*git, "init", "-q", str(src)], check=True)
+    (src / "README").write_text("cloned through the proxy\n")
+    subprocess.run([*git, "-C", str(src), "add", "README"], check=True)
+    subprocess.run([*git, "-C", str(src), "commit", "-qm", "one"], check=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(src),
+                    str(srv_dir / "repo.git")], check=True)
+    subprocess.run(["git", "-C", str(srv_dir / "repo.git"), "update-server-info"],
+                   check=True)
+    with static_origin(srv_dir) as srv:
+        p = airlock_env.run("run", *ALLOW, "--", "sh", "-c",
+                            "git clone -q %s out && cat out/README"
+                            % url(srv, "/repo.git"), timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "cloned through the proxy\n"
+
+
+def test_net_granted_deny_flag_wins_over_allow(airlock_env, tmp_path):
+    with static_origin(tmp_path, body=b"secret\n") as srv:
+        p = airlock_env.run("run", *ALLOW, "--deny", "127.0.0.1", "--",
+                            "curl", "-s", "-m", "10", "-o", "/dev/null",
+                            "-w", "%{http_code}", url(srv))
+    assert p.stdout == "403"
+    assert "denied" in p.stderr
