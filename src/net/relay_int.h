@@ -98,6 +98,9 @@ void relay_splice_begin(struct relay *r);
 /* Part of relay_close(): gives back or closes the pipes, frees the
  * fallback buffers and uv_closes the poll handles (counted in r->open). */
 void relay_splice_close(struct relay *r);
+/* Closes the pipes kept in the process-wide pool (tests use it to make
+ * flows fall back to their buffer; harmless at any time). */
+void relay_splice_pool_flush(void);
 /* Closes the handle h, counted in r->open, from relay_close(). */
 void relay_handle_closed(uv_handle_t *h);
 

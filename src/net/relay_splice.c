@@ -106,6 +106,16 @@ flow_give_pipe(struct relay_flow *f)
 	f->pipe[0] = f->pipe[1] = -1;
 }
 
+void
+relay_splice_pool_flush(void)
+{
+	while (npool > 0) {
+		npool--;
+		close(pool[npool].fd[0]);
+		close(pool[npool].fd[1]);
+	}
+}
+
 static void
 flow_count(struct relay_side *dst, size_t n)
 {

@@ -20,11 +20,13 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "net/relay.h"
+#include "net/relay_int.h"	/* relay_splice_pool_flush */
 
 
 #define GUARD_MS 10000
@@ -628,6 +630,39 @@ test_relay_force_copy_keeps_tcp_sockets_on_the_copy_path(void **state)
 	assert_int_equal(f->st.down, total);
 }
 
+/* With the fd table full, a spliced relay gets no pipe: each direction
+ * falls back to a buffer (recv/send) and still delivers everything. */
+static void
+test_relay_without_pipes_still_relays_everything(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t total = 4u * 1024 * 1024;
+	struct rlimit old, low;
+	int next;
+
+	relay_force_copy(false);
+	f->client.to_send = total;
+	f->client.shut_after_send = 1;
+	f->backend.echo = 1;
+	fix_start(f, NULL, NULL, 5000);
+	relay_splice_pool_flush();
+	next = dup(0);
+	assert_true(next >= 0);
+	close(next);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	low.rlim_cur = (rlim_t)next;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	run_bounded(&f->loop);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_true(f->backend.saw_splice);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->st.error, 0);
+	assert_int_equal(f->st.up, total);
+	assert_int_equal(f->st.down, total);
+	assert_true(f->client.h_recv == f->client.h_sent);
+}
+
 static int
 group_splice(void **state)
 {
@@ -660,6 +695,7 @@ main(void)
 	const struct CMUnitTest paths[] = {
 		T(test_relay_splices_between_tcp_sockets),
 		T(test_relay_force_copy_keeps_tcp_sockets_on_the_copy_path),
+		T(test_relay_without_pipes_still_relays_everything),
 	};
 	const struct CMUnitTest tests[] = {
 		T(test_relay_echoes_10mb_both_ways_intact),
