@@ -200,6 +200,9 @@ netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 	o.allow_local_binding = conf_bool(c, "permissions.network.allow_local_binding");
 	o.preset = PRESET_NONE; /* already expanded into the entries above */
 	o.allow_global = true;
+	/* The proxy terminates TLS whenever limited mode meets port 443
+	 * (reference §8.1: interception is on whenever mode is limited). */
+	o.mitm = true;
 	if (!bad)
 		p = policy_new(&o, err);
 	entries_release(&allow);

@@ -78,9 +78,14 @@ struct hconn {
 	struct upstream_connect *up;
 	const struct upstream *via; /* HTTP upstream taking absolute-form */
 	struct relay *relay;
+	struct mitm_tunnel *mitm;  /* inside an intercepted tunnel (mitm.h) */
 	int handles;               /* open handles; freed at zero */
 };
 
+/* Serves HTTP on an already connected stream (malloc'd, initialised):
+ * the plaintext of an intercepted tunnel. peer names the client. NULL
+ * when over the connection cap (client is closed then). */
+struct hconn *hc_adopt(struct proxy *px, uv_tcp_t *client, const char *peer);
 /* Closes one handle of c (NULL or closing handles are ignored). */
 void hc_close_handle(struct hconn *c, uv_handle_t *h);
 /* Closes the connection (any state); why is for debugging. */

@@ -11,6 +11,7 @@
 #include "net/listen.h"
 #include "net/relay.h"
 #include "proxy/block.h"
+#include "proxy/mitm.h"
 
 /* --- handles and closing ------------------------------------------------------ */
 
@@ -23,6 +24,7 @@ hc_free(struct hconn *c)
 	buf_release(&c->oin);
 	proxy_state_unref(c->st);
 	proxy_conn_release(c->px, &c->base);
+	mitm_tunnel_free(c->mitm);
 	free(c);
 }
 
@@ -59,6 +61,7 @@ hc_close(struct hconn *c, const char *why)
 	c->dial = NULL;
 	upstream_connect_cancel(c->up);
 	c->up = NULL;
+	mitm_inner_close(c);
 	if (c->relay != NULL)
 		relay_stop(c->relay); /* its done callback finishes us */
 	hc_close_handle(c, (uv_handle_t *)c->client);
@@ -399,6 +402,10 @@ start_request(struct hconn *c)
 	c->is_connect = slice_eq_cstr(h->method, "CONNECT");
 	snprintf(c->method, sizeof(c->method), "%.*s", (int)h->method.n,
 		 h->method.p);
+	if (c->mitm != NULL) {
+		mitm_inner_start(c);
+		return;
+	}
 	bad = c->is_connect ? http_msg_connect_target(h, &c->target)
 			    : http_msg_request_target(h, &c->target);
 	if (bad != NULL) {
@@ -535,6 +542,34 @@ new_handle(struct hconn *c, size_t size)
 	return h;
 }
 
+static struct hconn *
+hc_new(struct proxy *px)
+{
+	struct hconn *c = xcalloc(1, sizeof(*c));
+
+	c->base.drain = hc_drain;
+	c->base.kill = hc_kill;
+	if (!proxy_conn_admit(px, &c->base)) {
+		free(c);
+		return NULL;
+	}
+	c->px = px;
+	buf_init(&c->in, HC_IN_MAX);
+	buf_init(&c->oin, HC_IN_MAX);
+	c->timer = (uv_timer_t *)new_handle(c, sizeof(uv_timer_t));
+	uv_timer_init(px->loop, c->timer);
+	return c;
+}
+
+static void
+hc_serve(struct hconn *c)
+{
+	c->req = http1_new(HTTP1_REQUEST, &req_callbacks, c, 0);
+	c->state = HC_HEAD;
+	hc_deadline(c, c->px->state->header_timeout_ms);
+	hc_client_read(c, true);
+}
+
 void
 http_proxy_accept(uv_stream_t *listener, int status)
 {
@@ -543,29 +578,35 @@ http_proxy_accept(uv_stream_t *listener, int status)
 
 	if (status < 0)
 		return;
-	c = xcalloc(1, sizeof(*c));
-	c->base.drain = hc_drain;
-	c->base.kill = hc_kill;
-	if (!proxy_conn_admit(px, &c->base)) {
-		free(c);
+	c = hc_new(px);
+	if (c == NULL) {
 		refuse_over_cap(px, listener);
 		return;
 	}
-	c->px = px;
-	buf_init(&c->in, HC_IN_MAX);
-	buf_init(&c->oin, HC_IN_MAX);
 	c->client = (uv_tcp_t *)new_handle(c, sizeof(uv_tcp_t));
 	uv_tcp_init(px->loop, c->client);
-	c->timer = (uv_timer_t *)new_handle(c, sizeof(uv_timer_t));
-	uv_timer_init(px->loop, c->timer);
 	if (uv_accept(listener, (uv_stream_t *)c->client) != 0) {
 		hc_close(c, "accept failed");
 		return;
 	}
 	uv_tcp_nodelay(c->client, 1);
 	listen_peer(c->client, c->peer, sizeof(c->peer));
-	c->req = http1_new(HTTP1_REQUEST, &req_callbacks, c, 0);
-	c->state = HC_HEAD;
-	hc_deadline(c, c->px->state->header_timeout_ms);
-	hc_client_read(c, true);
+	hc_serve(c);
+}
+
+struct hconn *
+hc_adopt(struct proxy *px, uv_tcp_t *client, const char *peer)
+{
+	struct hconn *c = hc_new(px);
+
+	if (c == NULL) {
+		uv_close((uv_handle_t *)client, free_plain_handle);
+		return NULL;
+	}
+	c->client = client;
+	client->data = c;
+	c->handles++;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	hc_serve(c);
+	return c;
 }

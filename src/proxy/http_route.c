@@ -11,6 +11,7 @@
 #include "net/dial.h"
 #include "net/relay.h"
 #include "proxy/block.h"
+#include "proxy/mitm.h"
 
 static const char connect_ok[] = "HTTP/1.1 200 OK\r\n\r\n";
 
@@ -119,6 +120,30 @@ reach(struct hconn *c, const struct resolve_result *addrs)
 			     (int)c->st->connect_timeout_ms, on_dialed, c);
 }
 
+/* Limited mode: CONNECT to 443 is intercepted instead of tunnelled
+ * (mitm.h). The 200 rides ahead of the TLS handshake. */
+static void
+start_mitm(struct hconn *c)
+{
+	uv_tcp_t *client = c->client;
+	struct errbuf err;
+
+	errbuf_init(&err);
+	if (mitm_prepare(c->px, &err) == -1) {
+		hc_error(c, 502, errbuf_first(&err));
+		errbuf_release(&err);
+		return;
+	}
+	errbuf_release(&err);
+	hc_client_read(c, false);
+	c->client = NULL;
+	c->handles--; /* the interception owns the socket now */
+	mitm_start(c->px, client, c->host, c->target.port, c->in.p, c->in.len,
+		   connect_ok, sizeof(connect_ok) - 1, c->peer);
+	buf_reset(&c->in);
+	hc_close(c, "intercepted");
+}
+
 void
 hr_decided(void *arg, const struct policy_decision *d,
 	   const struct resolve_result *addrs, const char *why)
@@ -139,6 +164,9 @@ hr_decided(void *arg, const struct policy_decision *d,
 				 c->is_connect, close);
 		hc_reply(c, &b, close);
 		buf_release(&b);
+	} else if (d->mitm && c->is_connect) {
+		start_mitm(c);
+		return;
 	} else {
 		reach(c, addrs);
 		return;

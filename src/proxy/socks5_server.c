@@ -36,6 +36,7 @@
 #include "net/dial.h"
 #include "net/listen.h"
 #include "net/relay.h"
+#include "proxy/mitm.h"
 #include "proxy/socks5.h"
 #include "proxy/socks5_udp.h"
 
@@ -322,6 +323,38 @@ reach(struct s5_conn *c, const struct resolve_result *addrs)
 		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE);
 }
 
+/* --- interception ------------------------------------------------------------ */
+
+/* Limited mode: a connect to 443 is intercepted (mitm.h); the success
+ * reply rides ahead of the TLS handshake. */
+static void
+start_mitm(struct s5_conn *c)
+{
+	char out[SOCKS5_REQUEST_MAX];
+	struct socks5_addr bnd;
+	struct errbuf err;
+	uv_tcp_t *client = c->client;
+	size_t n;
+
+	errbuf_init(&err);
+	if (mitm_prepare(c->p, &err) == -1) {
+		log_warn("socks5 %s: %s", c->peer, errbuf_first(&err));
+		errbuf_release(&err);
+		conn_fail(c, SOCKS5_REP_GENERAL_FAILURE);
+		return;
+	}
+	errbuf_release(&err);
+	socks5_addr_ip(&bnd, SOCKS5_ATYP_IPV4, (const unsigned char *)"\0\0\0\0",
+		       0);
+	n = socks5_encode_reply(SOCKS5_REP_SUCCEEDED, &bnd, out, sizeof(out));
+	uv_read_stop((uv_stream_t *)client);
+	c->client = NULL;
+	c->handles--; /* the interception owns the socket now */
+	mitm_start(c->p, client, c->host, c->port, c->in + c->req_len,
+		   c->n_in - c->req_len, out, n, c->peer);
+	conn_close(c);
+}
+
 /* --- deciding --------------------------------------------------------------- */
 
 static void
@@ -338,6 +371,10 @@ on_decided(void *arg, const struct policy_decision *d,
 	}
 	if (!policy_allowed(d) || addrs == NULL || addrs->n == 0) {
 		conn_fail(c, SOCKS5_REP_NOT_ALLOWED);
+		return;
+	}
+	if (d->mitm) {
+		start_mitm(c);
 		return;
 	}
 	c->st = S5_ST_CONNECTING;

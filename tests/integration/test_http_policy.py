@@ -114,9 +114,10 @@ def test_limited_get_and_head_are_forwarded(start):
 
 
 def test_limited_connect_needs_mitm(start):
+    # Port 443 is intercepted (test_mitm.py); other ports cannot be.
     p = start(http_config(mode="limited"))
-    r = raw_exchange(p.http, b"CONNECT 127.0.0.1:443 HTTP/1.1\r\n"
-                             b"Host: 127.0.0.1:443\r\n\r\n")
+    r = raw_exchange(p.http, b"CONNECT 127.0.0.1:8443 HTTP/1.1\r\n"
+                             b"Host: 127.0.0.1:8443\r\n\r\n")
     assert r.status == 403
     assert r.header("x-proxy-error") == "blocked-by-mitm-required"
     assert r.header("content-type") == "text/plain"

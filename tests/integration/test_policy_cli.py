@@ -161,8 +161,11 @@ def test_limited_mode_blocks_unsafe_methods(airlock_env):
 
 
 def test_limited_mode_needs_mitm_for_connect(airlock_env):
-    r, out = check(airlock_env, "--no-dns", *allow("example.com"), "example.com:443")
+    # Port 443 is intercepted; interception cannot serve other ports.
+    r, out = check(airlock_env, "--no-dns", *allow("example.com"), "example.com:8443")
     assert (out["reason"], out["source"]) == ("mitm_required", "mode_guard")
+    r, out = check(airlock_env, "--no-dns", *allow("example.com"), "example.com:443")
+    assert (r.returncode, out["reason"]) == (0, "allow")
 
 
 def test_limited_mode_refuses_socks_udp(airlock_env):
