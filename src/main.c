@@ -16,6 +16,8 @@ static const struct subcommand subcommands[] = {
 	{"config", cmd_config, "show or check the effective configuration"},
 	{"policy", cmd_policy, "dry-run one network policy decision"},
 	{"proxy", cmd_proxy, "run the managed proxy in the foreground"},
+	{"run", cmd_run, "run a command in the sandbox (network off unless "
+			 "granted)"},
 };
 
 static void
