@@ -13,6 +13,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+	{"ca", cmd_ca, "where the MITM CA lives (created on first use)"},
 	{"config", cmd_config, "show or check the effective configuration"},
 	{"policy", cmd_policy, "dry-run one network policy decision"},
 	{"proxy", cmd_proxy, "run the managed proxy in the foreground"},
