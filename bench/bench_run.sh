@@ -1,0 +1,63 @@
+#!/bin/sh
+# bench_run.sh BUILD — start-up cost of `airlock run`: median wall time of
+# `airlock run -- true` with network off and with network granted (the
+# embedded proxy included), beside `true`, `unshare -Urn true` and
+# `bwrap --unshare-net --ro-bind / / true`, all in the same run.
+# Goals (reported, not enforced): network off within 1.5x of the bwrap
+# line; network granted under 10 ms.
+set -eu
+build=${1:-build}
+exec /usr/bin/python3 - "$build" <<'PY'
+import os, shutil, statistics, subprocess, sys, tempfile, time
+
+build = os.path.abspath(sys.argv[1])
+airlock = os.path.join(build, "airlock")
+runs = int(os.environ.get("BENCH_RUN_N", "200"))
+tmp = tempfile.mkdtemp(prefix="bench-run-")
+env = {k: v for k, v in os.environ.items() if not k.startswith("AIRLOCK_")}
+env.update(AIRLOCK_HOME=os.path.join(tmp, "home"),
+           AIRLOCK_SYSTEM_DIR=os.path.join(tmp, "system"))
+
+lines = [("true", ["true"]),
+         ("unshare -Urn true", ["unshare", "-Urn", "true"]),
+         ("bwrap --unshare-net --ro-bind / / true",
+          ["bwrap", "--unshare-net", "--ro-bind", "/", "/", "true"]),
+         ("airlock --version (start-up only)", [airlock, "--version"]),
+         ("airlock run -- true (network off)", [airlock, "run", "--", "true"]),
+         ("airlock run --network -- true",
+          [airlock, "run", "--network", "--", "true"])]
+
+def median_ms(argv):
+    if shutil.which(argv[0]) is None and not os.path.exists(argv[0]):
+        return None
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.run(argv, cwd=tmp, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        times.append((time.perf_counter() - t0) * 1000)
+        if p.returncode != 0:
+            raise SystemExit("%s failed with %d" % (" ".join(argv), p.returncode))
+    return statistics.median(times)
+
+res = {}
+print("%-42s %10s" % ("command (%d runs each)" % runs, "median ms"))
+for name, argv in lines:
+    m = median_ms(argv)
+    res[name] = m
+    print("%-42s %10s" % (name, "n/a" if m is None else "%.2f" % m))
+bw = res["bwrap --unshare-net --ro-bind / / true"]
+off = res["airlock run -- true (network off)"]
+on = res["airlock run --network -- true"]
+if bw:
+    print("network off / bwrap: %.2fx (goal <= 1.5x) %s"
+          % (off / bw, "ok" if off <= 1.5 * bw else "MISSED"))
+    # What the sandbox itself adds, without either program's own start-up
+    # (airlock links OpenSSL with -z now: its relocation dominates).
+    base = res["airlock --version (start-up only)"]
+    print("sandbox cost only: airlock %.2f ms, bwrap %.2f ms (%.2fx)"
+          % (off - base, bw - res["true"], (off - base) / max(bw - res["true"], 0.01)))
+print("network granted: %.2f ms (goal < 10 ms) %s"
+      % (on, "ok" if on < 10 else "MISSED"))
+shutil.rmtree(tmp, ignore_errors=True)
+PY
