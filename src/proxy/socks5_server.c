@@ -259,7 +259,8 @@ start_relay(struct s5_conn *c, uv_tcp_t *up, const char *pre, size_t n_pre)
 				SOCKS5_REQUEST_MAX);
 	if (n_pre > sizeof(out) - n)
 		n_pre = sizeof(out) - n; /* cannot happen: heads are capped */
-	memcpy(out + n, pre, n_pre);
+	if (n_pre > 0)
+		memcpy(out + n, pre, n_pre);
 	c->st = S5_ST_RELAY;
 	uv_timer_stop(&c->timer);
 	c->relay = relay_start(c->p->loop, (uv_stream_t *)c->client,
