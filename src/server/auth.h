@@ -1,0 +1,62 @@
+/* auth.h — authentication of the app-server's WebSocket upgrades
+ * (reference §19.2–19.3, DESIGN §7).
+ *
+ * struct auth_opts collects the raw `--ws-*` flags as given on the command
+ * line; auth_new() validates the combination with the reference's exact
+ * messages, reads the token or secret file once (trimmed; refused when
+ * group- or world-writable [ours]) and returns an immutable struct auth.
+ * auth_check() judges one `Authorization` header value at time `now`
+ * (unix seconds) and returns NULL to accept or the exact 401 text:
+ *   missing websocket bearer token / invalid authorization header /
+ *   invalid websocket bearer token / invalid websocket jwt /
+ *   expired websocket jwt / websocket jwt is not valid yet /
+ *   websocket jwt issuer mismatch / websocket jwt audience mismatch
+ * Capability tokens are compared as SHA-256 digests in constant time;
+ * signed tokens are compact HS256 JWS (jws.h). Tokens over AUTH_MAX_TOKEN
+ * bytes are refused. Nothing here logs, and secrets are wiped on free. */
+#ifndef AIRLOCK_AUTH_H
+#define AIRLOCK_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/errbuf.h"
+
+#define AUTH_MAX_TOKEN (8 * 1024)
+
+enum auth_mode { AUTH_NONE, AUTH_CAPABILITY_TOKEN, AUTH_SIGNED_BEARER };
+
+struct auth_opts {
+	const char *mode;          /* --ws-auth value, or NULL */
+	const char *token_file;    /* --ws-token-file */
+	const char *token_sha256;  /* --ws-token-sha256 */
+	const char *secret_file;   /* --ws-shared-secret-file */
+	const char *issuer;        /* --ws-issuer */
+	const char *audience;      /* --ws-audience */
+	const char *max_skew;      /* --ws-max-clock-skew-seconds (text) */
+};
+
+struct auth;
+
+/* If argv[*i] is one of the --ws-* flags (`--flag VALUE` or
+ * `--flag=VALUE`), stores it in o, advances *i past its value and returns
+ * 1; returns 0 when it is not one; -1 (message in err) when its value is
+ * missing. Values are borrowed from argv. */
+int auth_opts_flag(struct auth_opts *o, int argc, char **argv, int *i,
+		   struct errbuf *err);
+
+/* Validates o for a listener (loopback true when its IP is in 127/8 or
+ * ::1) and loads the secret. listener is the `ip:port` text used in the
+ * non-loopback refusal. NULL with the reference's message in err. */
+struct auth *auth_new(const struct auth_opts *o, bool loopback,
+		      const char *listener, struct errbuf *err);
+void auth_free(struct auth *a);
+enum auth_mode auth_mode(const struct auth *a);
+
+/* Judges an Authorization header value (p[0..n), p NULL when the header
+ * is absent). NULL = accepted. Always accepts under AUTH_NONE. */
+const char *auth_check(const struct auth *a, const char *p, size_t n,
+		       int64_t now);
+
+#endif
