@@ -26,6 +26,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import peers  # noqa: E402
+import mitm  # noqa: E402
 import report  # noqa: E402
 
 HERE = pathlib.Path(__file__).resolve().parent
@@ -270,6 +271,19 @@ class Bench:
             self.run_proxy(cls)
 
 
+def run_mitm(args, bench):
+    """The interception workload (doc/mitm.md); `--only mitm` selects it."""
+    if args.only and "mitm" not in args.only:
+        return None
+    print("== mitm", flush=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix="airlock-bench-mitm-") as t:
+            return mitm.bench(args.build, t, args.quick)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+        bench.broken.append("mitm: %s" % e)
+        return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -301,7 +315,9 @@ def main():
                 s.wait(timeout=10)
         elapsed = time.monotonic() - t0
         load.append(os.getloadavg()[0])
+    mitm_res = run_mitm(args, bench)
     out = {"results": bench.results, "broken": bench.broken,
+           "mitm": mitm_res,
            "quick": args.quick, "bulk_bytes": bench.bulk_bytes,
            "setup_count": bench.setup_count, "seconds": elapsed,
            "loadavg_1m": load}
@@ -310,6 +326,10 @@ def main():
     pathlib.Path(path).write_text(json.dumps(out, indent=1))
     print()
     print(report.render(out))
+    if mitm_res is not None:
+        print()
+        print("TLS interception (bench/proxy/mitm.py):")
+        print(mitm.render(mitm_res))
     print("(raw results: %s; %.0f s; 1-min load average %.2f before, "
           "%.2f after: other load on the machine skews every figure)"
           % (path, elapsed, load[0], load[1]))
