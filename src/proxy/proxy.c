@@ -199,10 +199,19 @@ proxy_record_event(struct proxy *p, const struct audit_event *ev)
 	audit_metrics_count(&p->decisions, ev->reason);
 	if (denied)
 		audit_ring_record(&p->ring, ev);
+	if (denied && p->on_blocked != NULL)
+		p->on_blocked(p->on_blocked_arg, ev);
 	if (p->log != NULL) {
 		audit_log_decision(p->log, ev);
 		report_log_failures(p);
 	}
+}
+
+void
+proxy_observe_blocked(struct proxy *p, proxy_blocked_fn *fn, void *arg)
+{
+	p->on_blocked = fn;
+	p->on_blocked_arg = arg;
 }
 
 void

@@ -54,5 +54,11 @@ void proxy_free(struct proxy *p);
 /* The ring of the last blocked requests (for `airlock run`'s summary);
  * valid until proxy_free(). */
 const struct audit_ring *proxy_blocked(const struct proxy *p);
+/* Calls fn(arg, ev) for every blocked request the proxy records (the
+ * app-server's `network/blocked` notification); ev is borrowed for the
+ * call only. fn NULL removes the observer. */
+struct audit_event;
+typedef void proxy_blocked_fn(void *arg, const struct audit_event *ev);
+void proxy_observe_blocked(struct proxy *p, proxy_blocked_fn *fn, void *arg);
 
 #endif

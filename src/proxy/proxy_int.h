@@ -91,6 +91,8 @@ struct proxy {
 	proxy_done_fn *done;
 	void *done_arg;
 	struct audit_ring ring;
+	proxy_blocked_fn *on_blocked; /* observer, or NULL */
+	void *on_blocked_arg;
 	struct audit_metrics decisions;
 	struct audit_log *log;
 	struct proxy_metrics m;
