@@ -42,6 +42,7 @@ start_tunnel(struct hconn *c, uv_tcp_t *origin, const char *pre, size_t n_pre)
 	hc_client_read(c, false);
 	uv_timer_stop(c->timer);
 	c->client = NULL;
+	c->handles--; /* the relay closes and frees the client socket */
 	c->state = HC_TUNNEL;
 	c->relay = relay_start(c->px->loop, (uv_stream_t *)client,
 			       (uv_stream_t *)origin, c->in.p, c->in.len, down.p,
