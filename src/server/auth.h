@@ -59,4 +59,23 @@ enum auth_mode auth_mode(const struct auth *a);
 const char *auth_check(const struct auth *a, const char *p, size_t n,
 		       int64_t now);
 
+/* Added by the auth implementation (the functions above are unchanged). */
+
+#define AUTH_MIN_SECRET 32        /* bytes of a signed-bearer secret */
+#define AUTH_DEFAULT_SKEW 30      /* seconds */
+#define AUTH_MAX_SECRET_FILE 16384
+
+/* Reads a token or secret file the way auth_new() does: once, refused
+ * when group- or world-writable, trimmed of ASCII whitespace, refused when
+ * empty. Returns the trimmed bytes (NUL-terminated heap copy, *len bytes)
+ * or NULL with the reference's message in err. Free with
+ * auth_secret_free(), which wipes it. */
+char *auth_read_secret(const char *path, size_t *len, struct errbuf *err);
+void auth_secret_free(char *s, size_t len);
+
+/* Parses a clock-skew value given to flag (unsigned decimal that fits in
+ * a signed 64-bit integer). 0, or -1 with the message in err. */
+int auth_parse_skew(const char *flag, const char *text, int64_t *out,
+		    struct errbuf *err);
+
 #endif
