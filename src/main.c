@@ -19,6 +19,7 @@ static const struct subcommand subcommands[] = {
 	{"proxy", cmd_proxy, "run the managed proxy in the foreground"},
 	{"run", cmd_run, "run a command in the sandbox (network off unless "
 			 "granted)"},
+	{"token", cmd_token, "mint or verify app-server bearer tokens (HS256)"},
 };
 
 static void

@@ -10,5 +10,6 @@ int cmd_config(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 
 #endif
