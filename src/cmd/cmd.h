@@ -5,6 +5,7 @@
 #ifndef AIRLOCK_CMD_H
 #define AIRLOCK_CMD_H
 
+int cmd_app_server(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_policy(int argc, char **argv);

@@ -1,0 +1,291 @@
+/* app_server.c — `airlock app-server --listen ws://IP:PORT|stdio://
+ * [--ws-* flags]`: the JSON-RPC control plane (server/app_server.h). */
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "cmd/cmd.h"
+#include "cmd/common.h"
+#include "lib/errbuf.h"
+#include "server/app_server.h"
+#include "server/auth.h"
+
+extern char **environ;
+
+static const char usage_text[] =
+	"usage: airlock app-server [--listen URL] [--ws-auth MODE ...]\n"
+	"\n"
+	"Serves JSON-RPC to a remote client: run sandboxed commands, read "
+	"and\nchange network policy, watch blocked requests.\n"
+	"\n"
+	"  --listen URL                    stdio:// (default) or "
+	"ws://IP:PORT\n"
+	"  --ws-auth MODE                  capability-token | "
+	"signed-bearer-token\n"
+	"  --ws-token-file PATH            capability token (absolute path)\n"
+	"  --ws-token-sha256 HEX           SHA-256 of the capability token\n"
+	"  --ws-shared-secret-file PATH    HS256 secret (>= 32 bytes)\n"
+	"  --ws-issuer ISSUER              required `iss`\n"
+	"  --ws-audience AUDIENCE          required `aud`\n"
+	"  --ws-max-clock-skew-seconds N   default 30\n";
+
+struct listen_url {
+	bool stdio;
+	struct sockaddr_storage addr;
+	bool loopback;
+	char text[80]; /* ip:port as given */
+};
+
+/* `ws://IP:PORT` with a literal address (`[v6]` bracketed). */
+static int
+parse_ws(const char *url, struct listen_url *u)
+{
+	const char *hp = url + 5, *colon;
+	char host[64];
+	char *end;
+	unsigned long port;
+	size_t hn;
+
+	if (*hp == '[') {
+		colon = strstr(hp, "]:");
+		if (colon == NULL)
+			return -1;
+		hn = (size_t)(colon - hp - 1);
+		hp++;
+		colon++;
+	} else {
+		colon = strrchr(hp, ':');
+		if (colon == NULL)
+			return -1;
+		hn = (size_t)(colon - hp);
+	}
+	if (hn == 0 || hn >= sizeof(host) || colon[1] == '\0')
+		return -1;
+	memcpy(host, hp, hn);
+	host[hn] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port > 65535 || colon[1] == '-' || colon[1] == '+')
+		return -1;
+	if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&u->addr) == 0 &&
+	    strchr(host, ':') == NULL && url[5] != '[') {
+		u->loopback = strncmp(host, "127.", 4) == 0;
+	} else if (url[5] == '[' &&
+		   uv_ip6_addr(host, (int)port,
+			       (struct sockaddr_in6 *)&u->addr) == 0) {
+		u->loopback = strcmp(host, "::1") == 0;
+	} else {
+		return -1;
+	}
+	snprintf(u->text, sizeof(u->text), "%s", url + 5);
+	return 0;
+}
+
+static int
+parse_listen(const char *url, struct listen_url *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (strcmp(url, "stdio://") == 0) {
+		u->stdio = true;
+		return 0;
+	}
+	if (strncmp(url, "ws://", 5) == 0) {
+		if (parse_ws(url, u) == 0)
+			return 0;
+		fprintf(stderr, "airlock: app-server: invalid websocket --listen "
+				"URL `%s`; expected `ws://IP:PORT`\n",
+			url);
+		return -1;
+	}
+	fprintf(stderr, "airlock: app-server: unsupported --listen URL `%s`; "
+			"expected `stdio://` or `ws://IP:PORT`\n",
+		url);
+	return -1;
+}
+
+struct args {
+	const char *listen;
+	struct auth_opts auth;
+};
+
+static int
+parse_args(int argc, char **argv, struct conf_opts *o, struct args *a)
+{
+	struct errbuf err;
+	int i, rc = 0;
+
+	errbuf_init(&err);
+	for (i = 1; i < argc && rc == 0; i++) {
+		if (strcmp(argv[i], "--listen") == 0 && i + 1 < argc) {
+			a->listen = argv[++i];
+		} else if (strncmp(argv[i], "--listen=", 9) == 0) {
+			a->listen = argv[i] + 9;
+		} else if ((rc = auth_opts_flag(&a->auth, argc, argv, &i,
+						&err)) != 0) {
+			rc = rc == 1 ? 0 : -1;
+		} else if ((rc = common_option(o, argc, argv, &i)) != 0) {
+			rc = rc == 1 ? 0 : -1;
+		} else {
+			fprintf(stderr, "airlock: app-server: unknown option "
+					"%s\n%s",
+				argv[i], usage_text);
+			rc = -1;
+		}
+	}
+	if (err.count > 0)
+		fprintf(stderr, "airlock: app-server: %s\n", errbuf_str(&err));
+	errbuf_release(&err);
+	return rc;
+}
+
+/* --- serving ----------------------------------------------------------------- */
+
+struct serve {
+	uv_loop_t loop;
+	uv_signal_t sigint, sigterm;
+	uv_timer_t drain; /* stdio: after EOF, until the last command ends */
+	struct app_server *s;
+	struct app_ws *ws;
+};
+
+static void
+stop(struct serve *v)
+{
+	if (v->s == NULL)
+		return;
+	app_ws_close(v->ws);
+	app_stdio_stop(v->s);
+	app_server_free(v->s);
+	v->s = NULL;
+	v->ws = NULL;
+	uv_close((uv_handle_t *)&v->drain, NULL);
+	uv_close((uv_handle_t *)&v->sigint, NULL);
+	uv_close((uv_handle_t *)&v->sigterm, NULL);
+}
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	stop(h->data);
+}
+
+static void
+on_drain(uv_timer_t *t)
+{
+	struct serve *v = t->data;
+
+	if (v->s != NULL && !app_server_busy(v->s))
+		stop(v);
+}
+
+/* The client's input ended: answer what it asked, then stop. */
+static void
+on_eof(void *arg)
+{
+	struct serve *v = arg;
+
+	uv_timer_start(&v->drain, on_drain, 0, 20);
+}
+
+static void
+banner(const char *bound, bool loopback)
+{
+	fprintf(stderr,
+		"airlock app-server (WebSockets)\n"
+		"  listening on: ws://%s\n"
+		"  readyz: http://%s/readyz\n"
+		"  healthz: http://%s/healthz\n"
+		"  note: %s\n",
+		bound, bound, bound,
+		loopback ? "binds localhost only (use SSH port-forwarding for "
+			   "remote access)"
+			 : "websocket auth is required for non-localhost "
+			   "listeners");
+	fflush(stderr);
+}
+
+static int
+serve(const struct conf_opts *o, const struct listen_url *u,
+      const struct auth *a)
+{
+	struct app_server_opts so = {.conf = o, .envp = environ};
+	struct serve v;
+	struct errbuf err;
+	char bound[96];
+	int rc = 2;
+
+	memset(&v, 0, sizeof(v));
+	errbuf_init(&err);
+	uv_loop_init(&v.loop);
+	signal(SIGPIPE, SIG_IGN);
+	v.s = app_server_new(&v.loop, &so, &err);
+	if (v.s == NULL)
+		goto out;
+	uv_timer_init(&v.loop, &v.drain);
+	v.drain.data = &v;
+	if (u->stdio) {
+		if (app_stdio_start(v.s, 0, 1, on_eof, &v, &err) == -1)
+			goto out;
+	} else {
+		v.ws = app_ws_listen(v.s, (const struct sockaddr *)&u->addr, a,
+				     bound, sizeof(bound), &err);
+		if (v.ws == NULL)
+			goto out;
+		banner(bound, u->loopback);
+	}
+	uv_signal_init(&v.loop, &v.sigint);
+	uv_signal_init(&v.loop, &v.sigterm);
+	v.sigint.data = v.sigterm.data = &v;
+	uv_signal_start(&v.sigint, on_signal, SIGINT);
+	uv_signal_start(&v.sigterm, on_signal, SIGTERM);
+	uv_run(&v.loop, UV_RUN_DEFAULT);
+	rc = 0;
+out:
+	if (rc != 0) {
+		common_print_lines(&err, "airlock: app-server: ");
+		app_server_free(v.s);
+		uv_run(&v.loop, UV_RUN_DEFAULT);
+	}
+	uv_loop_close(&v.loop);
+	errbuf_release(&err);
+	return rc;
+}
+
+int
+cmd_app_server(int argc, char **argv)
+{
+	struct listen_url u;
+	struct auth *a = NULL;
+	struct conf_opts o;
+	struct errbuf err;
+	struct args args;
+	int rc = 2;
+
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+			  strcmp(argv[1], "-h") == 0)) {
+		printf("%s\n%s", usage_text, COMMON_USAGE);
+		return 0;
+	}
+	memset(&args, 0, sizeof(args));
+	args.listen = "stdio://";
+	conf_opts_init(&o);
+	errbuf_init(&err);
+	if (parse_args(argc, argv, &o, &args) == -1 ||
+	    parse_listen(args.listen, &u) == -1)
+		goto out;
+	a = auth_new(&args.auth, u.stdio || u.loopback, u.text, &err);
+	if (a == NULL) {
+		fprintf(stderr, "airlock: app-server: %s\n", errbuf_str(&err));
+		goto out;
+	}
+	rc = serve(&o, &u, a);
+out:
+	auth_free(a);
+	errbuf_release(&err);
+	conf_opts_release(&o);
+	return rc;
+}

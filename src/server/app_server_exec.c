@@ -1,0 +1,801 @@
+/* app_server_exec.c — command/exec and command/kill.
+ *
+ * A command runs exactly as under `airlock run`: the same sandbox plan
+ * (sandbox/plan.h) built from the config with the runtime policy, the
+ * same child (sandbox/apply.h) cloned into new user, mount, pid and
+ * network namespaces, and, when network is granted, an embedded proxy on
+ * this server's loop serving the listeners the child made inside its
+ * namespace. Requirements apply to the sandbox and network params as they
+ * apply to `airlock run`'s flags. The child's stdin is /dev/null; stdout
+ * and stderr come back through pipes, each kept up to
+ * APP_SERVER_MAX_OUTPUT bytes (the rest is read and dropped, `truncated`
+ * says so), and streamed as command/exec/outputDelta when asked.
+ *
+ * Known shortcut: the parent waits for the child's set-up report
+ * (netns_recv) synchronously, as `airlock run` does; it takes a few
+ * milliseconds and blocks the loop meanwhile. The child is the pid 1 of
+ * its pid namespace, so SIGKILL to it ends the whole command. */
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "net/listen.h"
+#include "proxy/proxy.h"
+#include "sandbox/apply.h"
+#include "sandbox/landlock.h"
+#include "sandbox/netns.h"
+#include "sandbox/plan.h"
+#include "sandbox/probe.h"
+#include "server/app_server_int.h"
+#include "server/rpc.h"
+
+#define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
+#define EXEC_MAX_TIMEOUT_MS (24LL * 3600 * 1000)
+
+struct exec_stream {
+	uv_pipe_t pipe;
+	struct buf data;
+	bool truncated, eof;
+	const char *name; /* "stdout" / "stderr" */
+	struct app_exec *e;
+};
+
+struct app_exec {
+	struct app_exec *prev, *next;
+	struct app_server *s;
+	struct app_conn *conn;  /* NULL once its client is gone */
+	json_t *id;
+	char *process_id;
+	bool stream;
+	pid_t pid;
+	bool full_access;
+	int status;             /* -1 while running */
+	struct exec_stream out, err;
+	uv_timer_t timer;
+	bool timed_out;
+	struct proxy *proxy;
+	int handles;            /* open uv handles; freed at 0 */
+	bool answered;
+	struct sandbox_plan plan;
+	char **argv;            /* the plan borrows it */
+	char **envp;
+};
+
+/* --- params -------------------------------------------------------------------- */
+
+struct exec_params {
+	json_t *command, *env;
+	const char *cwd, *sandbox, *process_id;
+	int network; /* -1 config, 0, 1 */
+	bool stream;
+	json_int_t timeout_ms;
+};
+
+static int
+read_params(const json_t *p, struct exec_params *x, char *why)
+{
+	bool net = false;
+	json_t *v;
+	const char *k;
+
+	memset(x, 0, sizeof(*x));
+	x->network = -1;
+	if (rpc_param_strv(p, "command", &x->command, why) == -1)
+		return -1;
+	if (x->command == NULL || json_array_size(x->command) == 0) {
+		snprintf(why, RPC_WHY_MAX, "command must be a non-empty array "
+					   "of strings");
+		return -1;
+	}
+	if (rpc_param_str(p, "cwd", &x->cwd, why) == -1 ||
+	    rpc_param_str(p, "sandbox", &x->sandbox, why) == -1 ||
+	    rpc_param_str(p, "processId", &x->process_id, why) == -1 ||
+	    rpc_param_bool(p, "stream", &x->stream, why) == -1 ||
+	    rpc_param_int(p, "timeoutMs", 1, EXEC_MAX_TIMEOUT_MS,
+			  &x->timeout_ms, why) == -1)
+		return -1;
+	if (json_object_get(p, "network") != NULL &&
+	    !json_is_null(json_object_get(p, "network"))) {
+		if (rpc_param_bool(p, "network", &net, why) == -1)
+			return -1;
+		x->network = net;
+	}
+	if (x->cwd != NULL && x->cwd[0] != '/') {
+		snprintf(why, RPC_WHY_MAX, "cwd must be an absolute path");
+		return -1;
+	}
+	x->env = json_object_get(p, "env");
+	if (json_is_null(x->env))
+		x->env = NULL;
+	if (x->env != NULL && !json_is_object(x->env)) {
+		snprintf(why, RPC_WHY_MAX, "env must be an object of strings");
+		return -1;
+	}
+	json_object_foreach(x->env, k, v) {
+		if (!json_is_string(v) || strchr(k, '=') != NULL || !*k) {
+			snprintf(why, RPC_WHY_MAX,
+				 "env must be an object of strings");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The server's environment with params.env on top. */
+static char **
+build_env(char *const *base, const json_t *env)
+{
+	size_t n = 0, i, k = 0;
+	const char *key;
+	json_t *v;
+	char **out;
+
+	while (base != NULL && base[n] != NULL)
+		n++;
+	out = xreallocarray(NULL, n + json_object_size(env) + 1, sizeof(*out));
+	for (i = 0; i < n; i++) {
+		const char *eq = strchr(base[i], '=');
+		size_t kl = eq ? (size_t)(eq - base[i]) : strlen(base[i]);
+		char name[256];
+
+		snprintf(name, sizeof(name), "%.*s", (int)kl, base[i]);
+		if (env == NULL || json_object_get(env, name) == NULL)
+			out[k++] = xstrdup(base[i]);
+	}
+	json_object_foreach((json_t *)env, key, v)
+		out[k++] = xasprintf("%s=%s", key, json_string_value(v));
+	out[k] = NULL;
+	return out;
+}
+
+static void
+free_env(char **env)
+{
+	size_t i;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+}
+
+/* --- the plan ------------------------------------------------------------------ */
+
+static uint16_t
+listener_port(const struct conf *c, const char *key, struct errbuf *err)
+{
+	struct sockaddr_storage ss;
+
+	if (listen_parse(conf_str(c, key), key, &ss, err) == -1)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* Requirements bound params exactly as they bound `airlock run` flags. */
+static int
+check_params(const struct conf *c, const struct exec_params *x,
+	     struct errbuf *err)
+{
+	const struct requirements *r = conf_requirements(c);
+
+	if (x->sandbox != NULL &&
+	    requirements_check_change(r, "sandbox_mode", x->sandbox, err) == -1)
+		return -1;
+	if (x->network == 1 &&
+	    requirements_check_change(
+		    r, "sandbox_workspace_write.network_access", "true",
+		    err) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+build_plan(struct app_exec *e, const struct conf *c,
+	   const struct exec_params *x, char **argv, struct errbuf *err)
+{
+	const char *const *roots;
+	struct sandbox_probe probe;
+	struct sandbox_input in;
+
+	memset(&in, 0, sizeof(in));
+	in.mode = x->sandbox ? x->sandbox : conf_str(c, "sandbox_mode");
+	in.network = x->network >= 0
+			     ? x->network == 1
+			     : conf_bool(c, "sandbox_workspace_write."
+					    "network_access");
+	in.cwd = x->cwd ? x->cwd : e->s->base->cwd;
+	in.n_writable_roots =
+		conf_strv(c, "sandbox_workspace_write.writable_roots", &roots);
+	in.writable_roots = roots;
+	in.tmpdir = getenv("TMPDIR");
+	in.exclude_tmpdir_env_var =
+		conf_bool(c, "sandbox_workspace_write.exclude_tmpdir_env_var");
+	in.exclude_slash_tmp =
+		conf_bool(c, "sandbox_workspace_write.exclude_slash_tmp");
+	in.http_port = listener_port(c, "permissions.network.proxy_url", err);
+	in.socks5 = conf_bool(c, "permissions.network.enable_socks5");
+	if (in.socks5)
+		in.socks_port =
+			listener_port(c, "permissions.network.socks_url", err);
+	in.uid = getuid();
+	in.gid = getgid();
+	in.landlock_abi = landlock_abi();
+	in.argv = argv;
+	sandbox_probe_disk(&probe);
+	if (err->count > 0 || sandbox_plan_build(&in, &probe, &e->plan, err))
+		return -1;
+	if (e->plan.fs != SANDBOX_FS_FULL_ACCESS && e->plan.landlock_abi < 1) {
+		errbuf_add(err, "Landlock is not available in this kernel; "
+				"refusing to run without a sandbox");
+		return -1;
+	}
+	e->full_access = e->plan.fs == SANDBOX_FS_FULL_ACCESS;
+	return 0;
+}
+
+/* --- the child ------------------------------------------------------------------ */
+
+static void
+child_stdio(int out, int err)
+{
+	int null = open("/dev/null", O_RDONLY);
+
+	if (null >= 0 && null != 0) {
+		dup2(null, 0);
+		close(null);
+	}
+	dup2(out, 1);
+	dup2(err, 2);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+}
+
+static __attribute__((noreturn)) void
+child_full_access(const struct app_exec *e)
+{
+	setpgid(0, 0);
+	if (e->plan.cwd != NULL && chdir(e->plan.cwd) == -1) {
+		fprintf(stderr, "airlock: chdir %s: %s\n", e->plan.cwd,
+			strerror(errno));
+		_exit(SANDBOX_EXIT_SETUP);
+	}
+	execvpe(e->argv[0], e->argv, e->envp);
+	fprintf(stderr, "airlock: %s: %s\n", e->argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* Clones the child with its stdout/stderr on the pipes; -1 on failure. */
+static pid_t
+clone_child(struct app_exec *e, bool allow_local, int sock, int out, int err)
+{
+	struct sandbox_child_opts co;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = (pid_t)syscall(SYS_clone,
+			     (e->full_access ? 0 : NS_FLAGS) | SIGCHLD, NULL,
+			     NULL, NULL, NULL);
+	if (pid != 0)
+		return pid;
+	child_stdio(out, err);
+	if (e->full_access)
+		child_full_access(e);
+	memset(&co, 0, sizeof(co));
+	co.plan = &e->plan;
+	co.sock = sock;
+	co.allow_local_binding = allow_local;
+	co.envp = e->envp;
+	sandbox_child_main(&co);
+}
+
+static void
+on_blocked(void *arg, const struct audit_event *ev)
+{
+	struct app_exec *e = arg;
+
+	app_policy_blocked(e->s, ev);
+}
+
+/* Receives the child's report and starts the embedded proxy on its
+ * listeners. -1 with err (the child is then killed by the caller). */
+static int
+start_proxy(struct app_exec *e, int sock, struct errbuf *err)
+{
+	struct proxy_opts po = {0};
+	struct netns_msg m;
+	int fds[NETNS_MAX_FDS];
+
+	if (netns_recv(sock, &m, fds) == -1) {
+		errbuf_add(err, "the sandbox ended while being set up");
+		return -1;
+	}
+	if (m.error[0] != '\0') {
+		errbuf_add(err, "cannot set up the sandbox: %s", m.error);
+		return -1;
+	}
+	if (e->plan.net != SANDBOX_NET_PROXY || m.nfds < 1)
+		return 0;
+	po.conf = &e->s->opts;
+	po.http_fd = fds[0];
+	po.socks_fd = m.nfds > 1 ? fds[1] : -1;
+	po.no_admin = true;
+	e->proxy = proxy_new(e->s->loop, &po, err);
+	if (e->proxy == NULL)
+		return -1;
+	proxy_observe_blocked(e->proxy, on_blocked, e);
+	return 0;
+}
+
+/* --- output ---------------------------------------------------------------------- */
+
+static void maybe_finish(struct app_exec *e);
+
+static void
+on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	static char chunk[64 * 1024];
+
+	(void)h;
+	(void)hint;
+	b->base = chunk;
+	b->len = sizeof(chunk);
+}
+
+static char *
+b64(const char *p, size_t n)
+{
+	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
+
+	EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)p, (int)n);
+	return out;
+}
+
+static void
+delta(struct app_exec *e, const char *stream, const char *p, size_t n)
+{
+	char *enc;
+
+	if (!e->stream || e->conn == NULL || n == 0)
+		return;
+	enc = b64(p, n);
+	app_notify(e->conn, "command/exec/outputDelta",
+		   json_pack("{s:s,s:s,s:s}", "processId", e->process_id,
+			     "stream", stream, "dataBase64", enc));
+	free(enc);
+}
+
+static void
+on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
+{
+	struct exec_stream *st = h->data;
+	size_t room, n;
+
+	if (nread < 0) {
+		uv_read_stop(h);
+		st->eof = true;
+		maybe_finish(st->e);
+		return;
+	}
+	n = (size_t)nread;
+	room = APP_SERVER_MAX_OUTPUT - st->data.len;
+	if (n > room) {
+		st->truncated = true;
+		n = room;
+	}
+	buf_add(&st->data, b->base, n);
+	delta(st->e, st->name, b->base, n);
+}
+
+/* --- life cycle ---------------------------------------------------------------- */
+
+static void
+unlink_exec(struct app_exec *e)
+{
+	struct app_server *s = e->s;
+
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else if (s->execs == e)
+		s->execs = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	e->prev = e->next = NULL;
+}
+
+static void
+exec_free(struct app_exec *e)
+{
+	proxy_free(e->proxy);
+	buf_release(&e->out.data);
+	buf_release(&e->err.data);
+	json_decref(e->id);
+	free(e->process_id);
+	sandbox_plan_release(&e->plan);
+	free_env(e->argv);
+	free_env(e->envp);
+	free(e);
+}
+
+static void
+release_one(struct app_exec *e)
+{
+	if (--e->handles == 0)
+		exec_free(e);
+}
+
+static void
+on_pipe_closed(uv_handle_t *h)
+{
+	release_one(((struct exec_stream *)h->data)->e);
+}
+
+static void
+on_timer_closed(uv_handle_t *h)
+{
+	release_one(h->data);
+}
+
+static void
+on_proxy_done(void *arg)
+{
+	release_one(arg);
+}
+
+/* Bytes as a JSON string: invalid UTF-8 sequences become U+FFFD. */
+static json_t *
+text_json(const struct buf *b)
+{
+	json_t *j = json_stringn(b->p ? b->p : "", b->len);
+	struct buf o;
+	size_t i = 0;
+
+	if (j != NULL)
+		return j;
+	buf_init(&o, 4 * b->len + 1);
+	while (i < b->len) {
+		size_t k;
+
+		for (k = 1; k <= 4 && i + k <= b->len; k++)
+			if ((j = json_stringn(b->p + i, k)) != NULL)
+				break;
+		if (j != NULL) {
+			buf_add(&o, b->p + i, k);
+			json_decref(j);
+			j = NULL;
+			i += k;
+		} else {
+			buf_addstr(&o, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	j = json_stringn(o.p ? o.p : "", o.len);
+	buf_release(&o);
+	return j;
+}
+
+static void
+answer(struct app_exec *e)
+{
+	json_t *r;
+
+	e->answered = true;
+	if (e->conn != NULL) {
+		r = json_pack("{s:s,s:i,s:o,s:o,s:b,s:b}", "processId",
+			      e->process_id, "exitCode", e->status, "stdout",
+			      text_json(&e->out.data), "stderr",
+			      text_json(&e->err.data), "truncated",
+			      e->out.truncated || e->err.truncated, "timedOut",
+			      e->timed_out);
+		app_send_result(e->conn, e->id, r);
+	}
+	app_request_done(e->s);
+}
+
+static void
+teardown(struct app_exec *e)
+{
+	unlink_exec(e);
+	e->handles = 3 + (e->proxy != NULL);
+	uv_close((uv_handle_t *)&e->out.pipe, on_pipe_closed);
+	uv_close((uv_handle_t *)&e->err.pipe, on_pipe_closed);
+	uv_close((uv_handle_t *)&e->timer, on_timer_closed);
+	if (e->proxy != NULL) {
+		proxy_observe_blocked(e->proxy, NULL, NULL);
+		proxy_shutdown(e->proxy, 0, on_proxy_done, e);
+	}
+}
+
+static void
+maybe_finish(struct app_exec *e)
+{
+	if (e->status < 0 || !e->out.eof || !e->err.eof || e->answered)
+		return;
+	answer(e);
+	teardown(e);
+}
+
+static void
+kill_exec(struct app_exec *e)
+{
+	if (e->status >= 0)
+		return;
+	kill(e->full_access ? -e->pid : e->pid, SIGKILL);
+}
+
+static void
+on_timeout(uv_timer_t *t)
+{
+	struct app_exec *e = t->data;
+
+	e->timed_out = true;
+	kill_exec(e);
+}
+
+static void
+on_sigchld(uv_signal_t *h, int signum)
+{
+	struct app_server *s = h->data;
+	struct app_exec *e, *next;
+	int st;
+
+	(void)signum;
+	for (e = s->execs; e != NULL; e = next) {
+		next = e->next;
+		if (e->status >= 0 || waitpid(e->pid, &st, WNOHANG) != e->pid)
+			continue;
+		e->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+					    : WEXITSTATUS(st);
+		maybe_finish(e);
+	}
+}
+
+int
+app_exec_init(struct app_server *s)
+{
+	s->sigchld = xcalloc(1, sizeof(*s->sigchld));
+	uv_signal_init(s->loop, s->sigchld);
+	s->sigchld->data = s;
+	uv_signal_start(s->sigchld, on_sigchld, SIGCHLD);
+	return 0;
+}
+
+static void
+free_handle(uv_handle_t *h)
+{
+	free(h);
+}
+
+void
+app_exec_release(struct app_server *s)
+{
+	if (s->sigchld != NULL)
+		uv_close((uv_handle_t *)s->sigchld, free_handle);
+	s->sigchld = NULL;
+}
+
+/* Kills c's commands (every command when c is NULL) and forgets their
+ * clients. At server end (c NULL) the children are reaped here, since the
+ * SIGCHLD watcher is about to go. */
+void
+app_exec_drop(struct app_server *s, struct app_conn *c)
+{
+	struct app_exec *e, *next;
+	int st;
+
+	for (e = s->execs; e != NULL; e = next) {
+		next = e->next;
+		if (c != NULL && e->conn != c)
+			continue;
+		e->conn = NULL;
+		kill_exec(e);
+		if (c == NULL && e->status < 0 &&
+		    waitpid(e->pid, &st, 0) == e->pid) {
+			e->status = 128 + SIGKILL;
+			e->out.eof = e->err.eof = true;
+			maybe_finish(e);
+		}
+	}
+}
+
+/* --- command/exec ------------------------------------------------------------- */
+
+static struct app_exec *
+find_exec(struct app_server *s, const struct app_conn *c, const char *pid)
+{
+	struct app_exec *e;
+
+	for (e = s->execs; e != NULL; e = e->next)
+		if (e->conn == c && strcmp(e->process_id, pid) == 0)
+			return e;
+	return NULL;
+}
+
+static char **
+argv_of(const json_t *command)
+{
+	size_t i, n = json_array_size(command);
+	char **argv = xreallocarray(NULL, n + 1, sizeof(*argv));
+
+	for (i = 0; i < n; i++)
+		argv[i] = xstrdup(json_string_value(json_array_get(command, i)));
+	argv[n] = NULL;
+	return argv;
+}
+
+static void
+stream_init(struct app_exec *e, struct exec_stream *st, const char *name,
+	    int fd)
+{
+	st->e = e;
+	st->name = name;
+	buf_init(&st->data, APP_SERVER_MAX_OUTPUT);
+	uv_pipe_init(e->s->loop, &st->pipe, 0);
+	st->pipe.data = st;
+	uv_pipe_open(&st->pipe, fd);
+	uv_read_start((uv_stream_t *)&st->pipe, on_alloc, on_read);
+}
+
+static void
+close_fds(int *fds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Starts the child; 0, or -1 with err (nothing left running). fds:
+ * out[0..1], err[0..1], sock[0..1]. */
+static int
+spawn(struct app_exec *e, bool allow_local, struct errbuf *err)
+{
+	int fds[6] = {-1, -1, -1, -1, -1, -1};
+	char go = 'G';
+
+	if (pipe2(fds, O_CLOEXEC) == -1 || pipe2(fds + 2, O_CLOEXEC) == -1 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds + 4)) {
+		errbuf_add(err, "pipe: %s", strerror(errno));
+		close_fds(fds, 6);
+		return -1;
+	}
+	e->pid = clone_child(e, allow_local, fds[5], fds[1], fds[3]);
+	if (e->pid == -1) {
+		errbuf_add(err, "cannot create the sandbox's namespaces: %s",
+			   strerror(errno));
+		close_fds(fds, 6);
+		return -1;
+	}
+	close(fds[1]);
+	close(fds[3]);
+	close(fds[5]);
+	if (!e->full_access && start_proxy(e, fds[4], err) == -1) {
+		kill(e->pid, SIGKILL);
+		waitpid(e->pid, NULL, 0);
+		close_fds((int[]){fds[0], fds[2], fds[4]}, 3);
+		return -1;
+	}
+	if (!e->full_access && write(fds[4], &go, 1) != 1) {
+		/* The child is gone; SIGCHLD reports its status. */
+	}
+	close(fds[4]);
+	stream_init(e, &e->out, "stdout", fds[0]);
+	stream_init(e, &e->err, "stderr", fds[2]);
+	return 0;
+}
+
+static int
+prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
+	int *code, bool *allow_local)
+{
+	struct conf *c = app_load_conf(e->s, err);
+	int rc = -1;
+
+	*code = RPC_INTERNAL_ERROR;
+	if (c == NULL)
+		goto out;
+	*code = RPC_INVALID_REQUEST;
+	if (check_params(c, x, err) == -1)
+		goto out;
+	*code = RPC_INVALID_PARAMS;
+	e->argv = argv_of(x->command);
+	if (build_plan(e, c, x, e->argv, err) == -1)
+		goto out;
+	*allow_local = conf_bool(c, "permissions.network.allow_local_binding");
+	rc = 0;
+out:
+	conf_free(c);
+	return rc;
+}
+
+static void
+start(struct app_conn *c, const json_t *id, const struct exec_params *x)
+{
+	struct app_exec *e = xcalloc(1, sizeof(*e));
+	bool allow_local = false;
+	struct errbuf err;
+	char *msg;
+	int code;
+
+	e->s = c->s;
+	e->status = -1;
+	errbuf_init(&err);
+	if (prepare(e, x, &err, &code, &allow_local) == -1 ||
+	    (code = RPC_INTERNAL_ERROR,
+	     e->envp = build_env(c->s->envp, x->env),
+	     spawn(e, allow_local, &err) == -1)) {
+		msg = xasprintf("command/exec refused: %s", errbuf_str(&err));
+		app_reply_error(c, id, code, msg);
+		free(msg);
+		exec_free(e);
+		errbuf_release(&err);
+		return;
+	}
+	errbuf_release(&err);
+	e->conn = c;
+	e->id = json_deep_copy(id);
+	e->stream = x->stream;
+	e->process_id = x->process_id ? xstrdup(x->process_id)
+				      : xasprintf("exec-%llu",
+						  (unsigned long long)++c->s->next_exec);
+	uv_timer_init(c->s->loop, &e->timer);
+	e->timer.data = e;
+	if (x->timeout_ms > 0)
+		uv_timer_start(&e->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
+	e->next = c->s->execs;
+	if (e->next != NULL)
+		e->next->prev = e;
+	c->s->execs = e;
+	on_sigchld(c->s->sigchld, SIGCHLD);
+}
+
+void
+app_exec_start(struct app_conn *c, const json_t *id, const json_t *params)
+{
+	struct exec_params x;
+	char why[RPC_WHY_MAX];
+
+	if (read_params(params, &x, why) == -1) {
+		app_reply_error(c, id, RPC_INVALID_PARAMS, why);
+		return;
+	}
+	if (x.process_id != NULL && find_exec(c->s, c, x.process_id) != NULL) {
+		app_reply_error(c, id, RPC_INVALID_PARAMS,
+				"processId is already in use");
+		return;
+	}
+	start(c, id, &x);
+}
+
+void
+app_exec_kill(struct app_conn *c, const json_t *id, const json_t *params)
+{
+	const char *pid = NULL;
+	char why[RPC_WHY_MAX];
+	struct app_exec *e;
+
+	if (rpc_param_str(params, "processId", &pid, why) == -1 || pid == NULL) {
+		app_reply_error(c, id, RPC_INVALID_PARAMS,
+				"processId must be a string");
+		return;
+	}
+	e = find_exec(c->s, c, pid);
+	if (e == NULL) {
+		app_reply_error(c, id, RPC_INVALID_PARAMS, "no such processId");
+		return;
+	}
+	kill_exec(e);
+	app_reply(c, id, json_object());
+}

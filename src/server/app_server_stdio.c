@@ -1,0 +1,148 @@
+/* app_server_stdio.c — the stdio:// transport: one client, one JSON
+ * message per line on a pipe, replies one per line on out_fd. Lines
+ * longer than WS_MAX_MSG are dropped whole, as an oversized WebSocket
+ * message would be refused. See app_server.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/buf.h"
+#include "lib/xalloc.h"
+#include "server/app_server.h"
+#include "server/app_server_int.h"
+#include "server/ws.h"
+
+struct app_stdio {
+	struct app_server *s;
+	uv_pipe_t in;
+	int out_fd;
+	struct app_conn *conn;
+	struct buf line;
+	bool skipping;          /* inside an oversized line */
+	app_eof_fn *on_eof;
+	void *arg;
+};
+
+static void
+write_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return; /* the reader is gone; EOF on stdin follows */
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+stdio_send(void *arg, const char *msg, size_t n)
+{
+	struct app_stdio *t = arg;
+
+	write_all(t->out_fd, msg, n);
+	write_all(t->out_fd, "\n", 1);
+}
+
+static void
+on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	static char chunk[64 * 1024];
+
+	(void)h;
+	(void)hint;
+	b->base = chunk;
+	b->len = sizeof(chunk);
+}
+
+static void
+take(struct app_stdio *t, const char *p, size_t n)
+{
+	const char *nl;
+
+	while (n > 0) {
+		nl = memchr(p, '\n', n);
+		size_t k = nl ? (size_t)(nl - p) : n;
+
+		if (!t->skipping && buf_add(&t->line, p, k) == -1) {
+			t->skipping = true;
+			buf_reset(&t->line);
+		}
+		if (nl == NULL)
+			return;
+		if (!t->skipping && t->line.len > 0)
+			app_conn_message(t->conn, t->line.p, t->line.len);
+		buf_reset(&t->line);
+		t->skipping = false;
+		p += k + 1;
+		n -= k + 1;
+	}
+}
+
+static void
+on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
+{
+	struct app_stdio *t = h->data;
+
+	if (nread < 0) {
+		uv_read_stop(h);
+		if (t->on_eof != NULL)
+			t->on_eof(t->arg);
+		return;
+	}
+	take(t, b->base, (size_t)nread);
+}
+
+int
+app_stdio_start(struct app_server *s, int in_fd, int out_fd,
+		app_eof_fn *on_eof, void *arg, struct errbuf *err)
+{
+	struct app_stdio *t = xcalloc(1, sizeof(*t));
+	int rc;
+
+	t->s = s;
+	t->out_fd = out_fd;
+	t->on_eof = on_eof;
+	t->arg = arg;
+	buf_init(&t->line, WS_MAX_MSG);
+	uv_pipe_init(s->loop, &t->in, 0);
+	t->in.data = t;
+	rc = uv_pipe_open(&t->in, in_fd);
+	if (rc == 0)
+		rc = uv_read_start((uv_stream_t *)&t->in, on_alloc, on_read);
+	if (rc != 0) {
+		errbuf_add(err, "stdin: %s", uv_strerror(rc));
+		s->stdio = t;
+		app_stdio_stop(s);
+		return -1;
+	}
+	t->conn = app_conn_new(s, stdio_send, t);
+	s->stdio = t;
+	return 0;
+}
+
+static void
+on_closed(uv_handle_t *h)
+{
+	struct app_stdio *t = h->data;
+
+	buf_release(&t->line);
+	free(t);
+}
+
+void
+app_stdio_stop(struct app_server *s)
+{
+	struct app_stdio *t = s->stdio;
+
+	if (t == NULL)
+		return;
+	s->stdio = NULL;
+	app_conn_free(t->conn);
+	uv_close((uv_handle_t *)&t->in, on_closed);
+}

@@ -1,0 +1,349 @@
+/* app_server_ws.c — the ws:// transport: TCP accept, the HTTP request
+ * before the upgrade (Origin 403, /readyz and /healthz 200, auth 401,
+ * 101), then WebSocket frames to and from an app_conn. See app_server.h
+ * and ws.h.
+ *
+ * A client is closed when its frames say so (close handshake, protocol
+ * error, a message over 1 MiB closed with 1009), when its output passes
+ * WS_MAX_OUTPUT, or when the handshake request is refused or too slow
+ * (WS_HANDSHAKE_MS). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/buf.h"
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "proxy/http1.h"
+#include "server/app_server.h"
+#include "server/app_server_int.h"
+#include "server/auth.h"
+#include "server/ws.h"
+
+#define WS_HANDSHAKE_MS 10000
+#define WS_MAX_CLIENTS 512
+
+struct app_ws {
+	struct app_server *s;
+	const struct auth *auth;
+	uv_tcp_t tcp;
+	struct ws_client *clients;
+	size_t nclients;
+};
+
+struct ws_client {
+	struct ws_client *prev, *next;
+	struct app_ws *l;
+	uv_tcp_t tcp;
+	uv_timer_t timer;
+	struct http1 *http;     /* until the request head is judged */
+	struct buf reply;       /* the HTTP answer, once judged */
+	bool upgrade;           /* reply is a 101 */
+	struct ws *ws;          /* after the upgrade */
+	struct app_conn *conn;
+	size_t writes;          /* uv_write requests in flight */
+	bool closing;
+	int closes;             /* handles still to close */
+};
+
+static void client_close(struct ws_client *c);
+
+/* --- writing ------------------------------------------------------------------- */
+
+struct wreq {
+	uv_write_t req;
+	struct ws_client *c;
+	char data[];
+};
+
+static void
+on_written(uv_write_t *req, int status)
+{
+	struct wreq *w = (struct wreq *)req;
+	struct ws_client *c = w->c;
+
+	free(w);
+	c->writes--;
+	if (status < 0 || (c->writes == 0 && (c->ws == NULL ||
+					      ws_finished(c->ws))))
+		client_close(c);
+}
+
+static void
+write_bytes(struct ws_client *c, const char *p, size_t n)
+{
+	struct wreq *w;
+	uv_buf_t b;
+
+	if (n == 0 || c->closing)
+		return;
+	w = xmalloc(sizeof(*w) + n);
+	w->c = c;
+	memcpy(w->data, p, n);
+	b = uv_buf_init(w->data, (unsigned)n);
+	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0) {
+		free(w);
+		client_close(c);
+		return;
+	}
+	c->writes++;
+}
+
+static void
+flush(struct ws_client *c)
+{
+	const char *p;
+	size_t n;
+
+	if (c->ws == NULL || c->closing)
+		return;
+	p = ws_output(c->ws, &n);
+	write_bytes(c, p, n);
+	ws_consume(c->ws, n);
+	if (c->writes == 0 && ws_finished(c->ws))
+		client_close(c);
+}
+
+static void
+on_text(void *arg, const char *p, size_t n)
+{
+	struct ws_client *c = arg;
+
+	app_conn_message(c->conn, p, n);
+}
+
+static void
+conn_send(void *arg, const char *msg, size_t n)
+{
+	struct ws_client *c = arg;
+
+	if (c->closing || c->ws == NULL)
+		return;
+	if (ws_send_text(c->ws, msg, n) == -1) {
+		client_close(c);
+		return;
+	}
+	flush(c);
+}
+
+/* --- the HTTP request ------------------------------------------------------------ */
+
+static int
+on_head(void *arg, const struct http_head *h)
+{
+	struct ws_client *c = arg;
+	char accept[WS_ACCEPT_LEN + 1];
+	struct ws_upgrade u;
+	const char *why;
+
+	switch (ws_judge(h, &u)) {
+	case WS_FORBIDDEN:
+		ws_http_response(&c->reply, 403, NULL);
+		break;
+	case WS_HEALTH:
+		ws_http_response(&c->reply, 200, NULL);
+		break;
+	case WS_BAD:
+		ws_http_response(&c->reply, 400, "bad websocket upgrade");
+		break;
+	case WS_UPGRADE:
+		why = auth_check(c->l->auth, u.auth, u.auth_len,
+				 (int64_t)time(NULL));
+		if (why != NULL) {
+			ws_http_response(&c->reply, 401, why);
+			break;
+		}
+		ws_accept_key(u.key, accept);
+		ws_http_switch(&c->reply, accept);
+		c->upgrade = true;
+		break;
+	}
+	return HTTP1_PAUSE;
+}
+
+static void
+upgrade(struct ws_client *c, const char *rest, size_t n)
+{
+	uv_timer_stop(&c->timer);
+	c->ws = ws_new(on_text, c, WS_MAX_MSG);
+	c->conn = app_conn_new(c->l->s, conn_send, c);
+	if (n > 0)
+		ws_feed(c->ws, rest, n);
+	flush(c);
+}
+
+static void
+handshake(struct ws_client *c, const char *p, size_t n)
+{
+	static const struct http1_callbacks cb = {.on_head = on_head};
+	ssize_t used;
+
+	if (c->http == NULL)
+		c->http = http1_new(HTTP1_REQUEST, &cb, c, 16 * 1024);
+	used = http1_feed(c->http, p, n);
+	if (used < 0) {
+		ws_http_response(&c->reply, http1_error_status(c->http),
+				 http1_error_text(c->http));
+	} else if (c->reply.len == 0) {
+		return; /* need more of the head */
+	}
+	http1_free(c->http);
+	c->http = NULL;
+	write_bytes(c, c->reply.p, c->reply.len);
+	if (!c->upgrade)
+		return; /* closed once the answer is written */
+	upgrade(c, p + used, n - (size_t)used);
+}
+
+/* --- reading ------------------------------------------------------------------- */
+
+static void
+on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	static char chunk[64 * 1024];
+
+	(void)h;
+	(void)hint;
+	b->base = chunk;
+	b->len = sizeof(chunk);
+}
+
+static void
+on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
+{
+	struct ws_client *c = h->data;
+
+	if (nread < 0) {
+		client_close(c);
+		return;
+	}
+	if (c->closing || nread == 0)
+		return;
+	if (c->ws != NULL) {
+		ws_feed(c->ws, b->base, (size_t)nread);
+		flush(c);
+	} else if (c->reply.len == 0) {
+		handshake(c, b->base, (size_t)nread);
+	}
+}
+
+/* --- life cycle ----------------------------------------------------------------- */
+
+static void
+on_client_closed(uv_handle_t *h)
+{
+	struct ws_client *c = h->data;
+
+	if (--c->closes > 0)
+		return;
+	app_conn_free(c->conn);
+	ws_free(c->ws);
+	http1_free(c->http);
+	buf_release(&c->reply);
+	free(c);
+}
+
+static void
+client_close(struct ws_client *c)
+{
+	struct app_ws *l = c->l;
+
+	if (c->closing && c->closes > 0)
+		return;
+	c->closing = true;
+	c->closes = 2;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		l->clients = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	l->nclients--;
+	uv_close((uv_handle_t *)&c->tcp, on_client_closed);
+	uv_close((uv_handle_t *)&c->timer, on_client_closed);
+}
+
+static void
+on_handshake_timeout(uv_timer_t *t)
+{
+	client_close(t->data);
+}
+
+static void
+on_connection(uv_stream_t *server, int status)
+{
+	struct app_ws *l = server->data;
+	struct ws_client *c;
+
+	if (status < 0)
+		return;
+	c = xcalloc(1, sizeof(*c));
+	c->l = l;
+	buf_init(&c->reply, 4096);
+	uv_tcp_init(l->s->loop, &c->tcp);
+	uv_timer_init(l->s->loop, &c->timer);
+	c->tcp.data = c->timer.data = c;
+	c->next = l->clients;
+	if (c->next != NULL)
+		c->next->prev = c;
+	l->clients = c;
+	l->nclients++;
+	if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
+	    l->nclients > WS_MAX_CLIENTS) {
+		client_close(c);
+		return;
+	}
+	uv_timer_start(&c->timer, on_handshake_timeout, WS_HANDSHAKE_MS, 0);
+	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+static void
+on_listener_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+struct app_ws *
+app_ws_listen(struct app_server *s, const struct sockaddr *addr,
+	      const struct auth *a, char *bound, size_t cap, struct errbuf *err)
+{
+	struct app_ws *l = xcalloc(1, sizeof(*l));
+	struct sockaddr_storage ss;
+	int len = sizeof(ss), rc;
+	char ip[64];
+
+	l->s = s;
+	l->auth = a;
+	uv_tcp_init(s->loop, &l->tcp);
+	l->tcp.data = l;
+	rc = uv_tcp_bind(&l->tcp, addr, 0);
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->tcp, 128, on_connection);
+	if (rc == 0)
+		rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
+	if (rc != 0) {
+		errbuf_add(err, "listen: %s", uv_strerror(rc));
+		uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
+		return NULL;
+	}
+	if (ss.ss_family == AF_INET6) {
+		uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+		snprintf(bound, cap, "[%s]:%u", ip,
+			 ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	} else {
+		uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+		snprintf(bound, cap, "%s:%u", ip,
+			 ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	}
+	return l;
+}
+
+void
+app_ws_close(struct app_ws *l)
+{
+	if (l == NULL)
+		return;
+	while (l->clients != NULL)
+		client_close(l->clients);
+	uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
+}
