@@ -30,10 +30,12 @@
 #define CA_BUNDLE_FILE "ca-bundle.pem"
 #define CA_COMMON_NAME "airlock MITM CA"
 
-/* The ten variables that point sandboxed clients at the trust bundle
- * (reference §8.4, with AIRLOCK_CA_CERTIFICATE for CODEX_CA_CERTIFICATE). */
-#define CA_ENV_KEYS_N 10
-extern const char *const ca_env_keys[CA_ENV_KEYS_N];
+/* The variables that point sandboxed clients at the trust bundle, NULL-
+ * terminated: the ten of reference §8.4 (AIRLOCK_CA_CERTIFICATE for
+ * CODEX_CA_CERTIFICATE), then [ours] five more that common tools read
+ * (AWS CLI, gcloud, gRPC, httplib2, Nix), so none of them is left pointing
+ * at a bundle without our CA. */
+extern const char *const ca_env_keys[];
 
 struct ca;
 

@@ -198,6 +198,8 @@ build_env(const struct sandbox_child_opts *o, const uint16_t *ports,
 		px.socks_addr = nports > 1 ? socks : NULL;
 		px.allow_local_binding = o->allow_local_binding;
 		childenv_apply_proxy(&e, &px);
+		if (o->ca_bundle != NULL)
+			childenv_set_ca_bundle(&e, o->ca_bundle);
 	} else {
 		childenv_apply_network_off(&e);
 	}

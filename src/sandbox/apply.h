@@ -30,6 +30,7 @@ struct sandbox_child_opts {
 	int sock;                 /* to the parent; closed before exec */
 	bool allow_local_binding; /* for AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING */
 	char *const *envp;        /* the caller's environment */
+	const char *ca_bundle;    /* CA variables point here, or NULL */
 };
 
 __attribute__((noreturn)) void

@@ -1,6 +1,7 @@
 /* childenv.c — environment rewriting for sandboxed commands. See
  * childenv.h. */
 #include "sandbox/childenv.h"
+#include "proxy/ca.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,10 +27,8 @@ static const char *const flag_keys[] = {
 	"AIRLOCK_NETWORK_PROXY_ACTIVE", "AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING",
 	"ELECTRON_GET_USE_PROXY", "NODE_USE_ENV_PROXY",
 	"AIRLOCK_SANDBOX_NETWORK_DISABLED", NULL};
-static const char *const ca_keys[] = {
-	"AIRLOCK_CA_CERTIFICATE", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE",
-	"CURL_CA_BUNDLE", "NODE_EXTRA_CA_CERTS", "GIT_SSL_CAINFO", "PIP_CERT",
-	"BUNDLE_SSL_CA_CERT", "npm_config_cafile", "NPM_CONFIG_CAFILE", NULL};
+/* The CA variables are the interception module's list (proxy/ca.h). */
+#define ca_keys ca_env_keys
 
 /* Whether entry is "key=..." for this key. */
 static int

@@ -133,6 +133,7 @@ clone_child(const struct sandbox_launch_opts *o, int sv[2])
 	co.sock = sv[1];
 	co.allow_local_binding = o->allow_local_binding;
 	co.envp = o->envp;
+	co.ca_bundle = o->ca_bundle;
 	sandbox_child_main(&co);
 }
 

@@ -28,6 +28,7 @@ struct sandbox_launch_opts {
 	const struct netpolicy_extra *extra; /* --allow/--deny/--mode */
 	bool allow_local_binding;
 	char *const *envp;
+	const char *ca_bundle; /* interception on: trust bundle for the child */
 };
 
 int sandbox_launch(const struct sandbox_launch_opts *o);
