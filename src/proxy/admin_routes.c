@@ -125,7 +125,8 @@ json_strv(const struct conf *c, const char *key)
 }
 
 /* The reference's /config keys, in its order. Kinds: b bool, s string,
- * a string array from config, m the mode in force, e empty array, f false. */
+ * a string array from config, m the mode in force, e empty array, i whether
+ * HTTPS is intercepted (the reference derives mitm = mode == limited). */
 static const struct config_key {
 	const char *name;
 	char kind;
@@ -145,7 +146,7 @@ static const struct config_key {
 	{"denied_domains", 'a'},
 	{"allow_unix_sockets", 'e'},
 	{"allow_local_binding", 'b'},
-	{"mitm", 'f'},
+	{"mitm", 'i'},
 };
 
 static json_t *
@@ -165,6 +166,8 @@ config_value(const struct proxy_state *s, const struct config_key *k)
 		return json_string(s->limited ? "limited" : "full");
 	case 'e':
 		return json_array();
+	case 'i':
+		return json_boolean(s->limited);
 	default:
 		return json_false();
 	}

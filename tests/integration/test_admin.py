@@ -157,7 +157,7 @@ def test_config_has_the_reference_keys_in_order(start):
     assert net["allowed_domains"] == ["pypi.org", "*.npmjs.org"]
     assert net["denied_domains"] == ["evil.example"]
     assert net["allow_unix_sockets"] == []
-    assert net["mitm"] is False
+    assert net["mitm"] is True  # limited mode intercepts HTTPS
     assert net["proxy_url"] == "http://127.0.0.1:0"
 
 
@@ -231,7 +231,8 @@ def test_mode_full_is_shown_by_config(start):
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     assert r.json() == {"status": "ok", "mode": "full"}
-    assert p.get("/config").json()["network"]["mode"] == "full"
+    net = p.get("/config").json()["network"]
+    assert (net["mode"], net["mitm"]) == ("full", False)
 
 
 def test_mode_limited_after_full(start):
