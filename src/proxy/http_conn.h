@@ -39,6 +39,14 @@ enum hc_state {
 	HC_CLOSING,
 };
 
+struct hconn;
+
+/* Called once the destination is reached: tcp is connected to it (or
+ * through an upstream proxy to it); pre[0..n_pre) are bytes the upstream
+ * already sent from it. */
+typedef void hc_reached_fn(struct hconn *c, uv_tcp_t *tcp, const char *pre,
+			   size_t n_pre);
+
 struct hconn {
 	struct proxy_conn base; /* first: a proxy_conn * is an hconn * */
 	struct proxy *px;
@@ -76,6 +84,7 @@ struct hconn {
 	struct proxy_decide *decide;
 	struct dial *dial;
 	struct upstream_connect *up;
+	hc_reached_fn *reached;     /* what hr_reach does once connected */
 	const struct upstream *via; /* HTTP upstream taking absolute-form */
 	struct relay *relay;
 	struct mitm_tunnel *mitm;  /* inside an intercepted tunnel (mitm.h) */
@@ -102,6 +111,13 @@ void hc_pump(struct hconn *c);
 void hc_client_read(struct hconn *c, bool on);
 /* (Re)arms the single deadline timer of the connection. */
 void hc_deadline(struct hconn *c, uint64_t ms);
+
+/* http_route.c: reaches c->host:c->target.port through the upstream proxy
+ * the state selects for it (a tunnel when tunnel is set, else plain-HTTP
+ * forwarding) or straight to the vetted addrs, then calls reached; a
+ * failure is answered with a 502 naming what failed. */
+void hr_reach(struct hconn *c, const struct resolve_result *addrs, bool tunnel,
+	      hc_reached_fn *reached);
 
 /* http_route.c: the decision's outcome — refuse, or reach the destination
  * directly or through an upstream proxy, then tunnel or forward. */

@@ -74,7 +74,7 @@ on_dialed(void *arg, uv_tcp_t *tcp, int status)
 			 c->target.port, uv_strerror(status));
 		hc_error(c, 502, msg);
 	} else {
-		connected(c, tcp, NULL, 0);
+		c->reached(c, tcp, NULL, 0);
 	}
 	hc_pump(c);
 }
@@ -91,22 +91,22 @@ on_upstream(void *arg, uv_tcp_t *tcp, const char *pre, size_t n_pre,
 		c->px->m.upstream_errors++;
 		hc_error(c, 502, why);
 	} else {
-		connected(c, tcp, pre, n_pre);
+		c->reached(c, tcp, pre, n_pre);
 	}
 	hc_pump(c);
 }
 
-/* Reaches the destination: through the selected upstream proxy (policy
- * was applied exactly as without one), else the vetted addresses. */
-static void
-reach(struct hconn *c, const struct resolve_result *addrs)
+void
+hr_reach(struct hconn *c, const struct resolve_result *addrs, bool tunnel,
+	 hc_reached_fn *reached)
 {
 	const struct upstream *u;
-	enum upstream_kind kind = c->is_connect ? UPSTREAM_TUNNEL
-						: UPSTREAM_HTTP_FORWARD;
+	enum upstream_kind kind = tunnel ? UPSTREAM_TUNNEL
+					 : UPSTREAM_HTTP_FORWARD;
 
 	c->state = HC_CONNECTING;
-	u = upstream_select(&c->st->upstream, c->host, c->is_connect);
+	c->reached = reached;
+	u = upstream_select(&c->st->upstream, c->host, tunnel);
 	if (u != NULL) {
 		c->via = upstream_absolute_form(u, kind) ? u : NULL;
 		c->up = upstream_connect_start(
@@ -169,7 +169,7 @@ hr_decided(void *arg, const struct policy_decision *d,
 		start_mitm(c);
 		return;
 	} else {
-		reach(c, addrs);
+		hr_reach(c, addrs, c->is_connect, connected);
 		return;
 	}
 	hc_pump(c);

@@ -81,63 +81,6 @@ start_tls(struct hconn *c, uv_tcp_t *tcp, const char *pre, size_t n_pre)
 }
 
 static void
-on_dialed(void *arg, uv_tcp_t *tcp, int status)
-{
-	struct hconn *c = arg;
-	char msg[HTTP_MSG_MAX_HOST + 128];
-
-	c->dial = NULL;
-	if (tcp == NULL) {
-		c->px->m.upstream_errors++;
-		snprintf(msg, sizeof(msg), "upstream connect %s:%u: %s", c->host,
-			 c->target.port, uv_strerror(status));
-		hc_error(c, 502, msg);
-	} else {
-		start_tls(c, tcp, NULL, 0);
-	}
-	hc_pump(c);
-}
-
-static void
-on_upstream(void *arg, uv_tcp_t *tcp, const char *pre, size_t n_pre,
-	    int status, const char *why)
-{
-	struct hconn *c = arg;
-
-	(void)status;
-	c->up = NULL;
-	if (tcp == NULL) {
-		c->px->m.upstream_errors++;
-		hc_error(c, 502, why);
-	} else {
-		start_tls(c, tcp, pre, n_pre);
-	}
-	hc_pump(c);
-}
-
-/* The vetted addresses, or a tunnel through the selected upstream proxy
- * (which then resolves; policy was applied exactly as without one). */
-static void
-reach(struct hconn *c, const struct resolve_result *addrs)
-{
-	const struct upstream *u;
-
-	c->state = HC_CONNECTING;
-	hc_deadline(c, c->st->connect_timeout_ms * 2 + 1000);
-	u = upstream_select(&c->st->upstream, c->host, true);
-	if (u != NULL) {
-		c->up = upstream_connect_start(
-			c->px->loop, u, c->host, c->target.port, addrs->addrs,
-			addrs->n, UPSTREAM_TUNNEL, (int)c->st->connect_timeout_ms,
-			on_upstream, c);
-		if (c->up != NULL)
-			return;
-	}
-	c->dial = dial_start(c->px->loop, addrs->addrs, addrs->n, c->target.port,
-			     (int)c->st->connect_timeout_ms, on_dialed, c);
-}
-
-static void
 inner_decided(void *arg, const struct policy_decision *d,
 	      const struct resolve_result *addrs, const char *why)
 {
@@ -155,7 +98,8 @@ inner_decided(void *arg, const struct policy_decision *d,
 		hc_reply(c, &b, close);
 		buf_release(&b);
 	} else {
-		reach(c, addrs);
+		hc_deadline(c, c->st->connect_timeout_ms * 2 + 1000);
+		hr_reach(c, addrs, true, start_tls);
 		return;
 	}
 	hc_pump(c);
