@@ -12,7 +12,6 @@
 #include <openssl/x509v3.h>
 
 #include "lib/log.h"
-#include "net/dial.h"
 #include "policy/host.h"
 #include "proxy/block.h"
 #include "proxy/http_conn.h"
