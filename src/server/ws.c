@@ -12,7 +12,7 @@
 
 #include "lib/xalloc.h"
 
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC11B85"
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 /* --- handshake ----------------------------------------------------------- */
 
