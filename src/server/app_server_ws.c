@@ -21,6 +21,7 @@
 #include "server/ws.h"
 
 #define WS_HANDSHAKE_MS 10000
+#define WS_LINGER_MS 2000
 #define WS_MAX_CLIENTS 512
 
 struct app_ws {
@@ -42,11 +43,14 @@ struct ws_client {
 	struct ws *ws;          /* after the upgrade */
 	struct app_conn *conn;
 	size_t writes;          /* uv_write requests in flight */
+	uv_shutdown_t shut;
+	bool lingering;         /* our side is done; draining the peer's */
 	bool closing;
 	int closes;             /* handles still to close */
 };
 
 static void client_close(struct ws_client *c);
+static void client_linger(struct ws_client *c);
 
 /* --- writing ------------------------------------------------------------------- */
 
@@ -64,9 +68,10 @@ on_written(uv_write_t *req, int status)
 
 	free(w);
 	c->writes--;
-	if (status < 0 || (c->writes == 0 && (c->ws == NULL ||
-					      ws_finished(c->ws))))
+	if (status < 0)
 		client_close(c);
+	else if (c->writes == 0 && (c->ws == NULL || ws_finished(c->ws)))
+		client_linger(c);
 }
 
 static void
@@ -101,7 +106,7 @@ flush(struct ws_client *c)
 	write_bytes(c, p, n);
 	ws_consume(c->ws, n);
 	if (c->writes == 0 && ws_finished(c->ws))
-		client_close(c);
+		client_linger(c);
 }
 
 static void
@@ -217,7 +222,7 @@ on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
 		client_close(c);
 		return;
 	}
-	if (c->closing || nread == 0)
+	if (c->closing || c->lingering || nread == 0)
 		return;
 	if (c->ws != NULL) {
 		ws_feed(c->ws, b->base, (size_t)nread);
@@ -267,6 +272,30 @@ static void
 on_handshake_timeout(uv_timer_t *t)
 {
 	client_close(t->data);
+}
+
+static void
+on_shutdown(uv_shutdown_t *req, int status)
+{
+	(void)req;
+	(void)status;
+}
+
+/* Everything we had to say is written: send FIN, then read and drop what
+ * the peer still sends until it closes or WS_LINGER_MS pass. Closing at
+ * once would reset a peer that is still sending (e.g. the rest of an
+ * oversized message), and it would lose our close frame. */
+static void
+client_linger(struct ws_client *c)
+{
+	if (c->lingering || c->closing)
+		return;
+	c->lingering = true;
+	if (uv_shutdown(&c->shut, (uv_stream_t *)&c->tcp, on_shutdown) < 0) {
+		client_close(c);
+		return;
+	}
+	uv_timer_start(&c->timer, on_handshake_timeout, WS_LINGER_MS, 0);
 }
 
 static void
