@@ -14,6 +14,7 @@
 #include "policy/pattern.h"
 #include "policy/preset.h"
 #include "proxy/block.h"
+#include "proxy/http_conn.h"
 
 #define PN "permissions.network."
 #define ADMIN_MAX_DOC (4 * 1024 * 1024)
@@ -330,7 +331,10 @@ render_metrics(const struct proxy *p, struct buf *b)
 		   m->bytes_down) == -1 ||
 	    metric(b, "airlock_upstream_errors_total", "counter",
 		   "Resolve or connect failures towards targets.",
-		   m->upstream_errors) == -1)
+		   m->upstream_errors) == -1 ||
+	    metric(b, "airlock_origin_reuses_total", "counter",
+		   "Requests sent on a kept-alive origin connection.",
+		   hf_origin_reuses()) == -1)
 		return -1;
 	if (p->log == NULL)
 		return 0;

@@ -10,6 +10,19 @@
  * HC_REPLY. After a response the connection returns to HC_HEAD for the
  * next (possibly pipelined) request, unless it must close.
  *
+ * Origin keep-alive: when an exchange ends cleanly (response framed by
+ * length or chunks, origin willing to keep the connection, request sent
+ * whole, no byte left over, dialled directly rather than through an
+ * upstream proxy) its origin connection is parked in c->park instead of
+ * closed — at most one per client connection. The next request still
+ * gets its whole decision (policy and DNS); only when it is allowed, goes
+ * to the same normalized host, port and scheme, and the parked peer
+ * address is among the freshly vetted addresses does hr_reach hand the
+ * parked socket to hf_start (no dial, no upstream, no TLS handshake).
+ * Anything else drops it. A parked origin is read: any byte or EOF from
+ * it drops it. hc_close drops it too, so the client connection's own
+ * deadlines (keep-alive, header) bound how long it stays parked.
+ *
  * One owner, one death path: hc_close() cancels whatever is pending and
  * closes every handle; the struct is freed when the last close callback
  * has run. */
@@ -21,6 +34,7 @@
 #include <uv.h>
 
 #include "lib/buf.h"
+#include "policy/host.h"
 #include "proxy/http1.h"
 #include "net/upstream.h"
 #include "proxy/http_msg.h"
@@ -40,6 +54,16 @@ enum hc_state {
 };
 
 struct hconn;
+
+/* The origin connection of a finished exchange, kept for the next one. */
+struct hc_park {
+	uv_tcp_t *tcp;             /* counted in handles; NULL when none */
+	char host[HOST_TEXT_MAX];  /* normalized host it was reached as */
+	uint16_t port;
+	bool tls;                  /* the upstream TLS of a MITM tunnel */
+	struct sockaddr_storage addr; /* the origin's address */
+	uint64_t since;            /* uv_now() when parked */
+};
 
 /* Called once the destination is reached: tcp is connected to it (or
  * through an upstream proxy to it); pre[0..n_pre) are bytes the upstream
@@ -88,6 +112,11 @@ struct hconn {
 	const struct upstream *via; /* HTTP upstream taking absolute-form */
 	struct relay *relay;
 	struct mitm_tunnel *mitm;  /* inside an intercepted tunnel (mitm.h) */
+	struct hc_park park;       /* a parked origin, or park.tcp == NULL */
+	struct sockaddr_storage origin_addr; /* peer of the origin in use */
+	bool origin_direct;        /* origin dialled straight to origin_addr */
+	bool origin_reusable;      /* its response left it fit for another */
+	bool origin_reused;        /* taken from the park for this request */
 	int handles;               /* open handles; freed at zero */
 };
 
@@ -131,5 +160,17 @@ void hf_request_complete(struct hconn *c);
 void hf_client_drained(struct hconn *c);
 void hf_origin_drained(struct hconn *c);
 void hf_close_origin(struct hconn *c);
+/* Ends the origin side of a finished exchange: parks the origin when it
+ * is safe to reuse (see the top of this file), else closes it. */
+void hf_end_origin(struct hconn *c);
+/* The parked origin, taken out of the park, when it fits the current
+ * request (c->host, c->target.port, tls) and its address is one of
+ * addrs; NULL otherwise (the parked one, if any, is then closed). */
+uv_tcp_t *hf_take_parked(struct hconn *c, const struct resolve_result *addrs,
+			 bool tls);
+/* Closes the parked origin, if any. */
+void hf_drop_parked(struct hconn *c);
+/* Origin connections reused since the process started (all proxies). */
+uint64_t hf_origin_reuses(void);
 
 #endif

@@ -96,6 +96,9 @@ resp_on_head(void *arg, const struct http_head *h)
 	bool close, found;
 
 	c->resp_interim = h->status < 200;
+	if (!c->resp_interim)
+		c->origin_reusable = h->keep_alive &&
+				     h->framing != HTTP_FRAMING_EOF;
 	close = !c->req_keepalive || c->draining;
 	if (c->resp_interim) {
 		f = HTTP_FRAMING_NONE;
@@ -171,6 +174,8 @@ feed_response(struct hconn *c, const char *p, size_t n)
 		if (used == 0 && !c->resp_paused && !c->resp_done)
 			break;
 	}
+	if (n > 0 && c->resp_done)
+		c->origin_reusable = false; /* bytes past the response */
 	if (n > 0 && !c->resp_done && buf_add(&c->oin, p, n) == -1) {
 		hc_close(c, "origin buffer overflow");
 		return -1;
@@ -186,12 +191,48 @@ origin_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
 	*b = uv_buf_init(origin_buf, sizeof(origin_buf));
 }
 
+static bool
+idempotent(const char *m)
+{
+	static const char *const ok[] = {"GET", "HEAD", "OPTIONS", "TRACE",
+					 "PUT", "DELETE"};
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		if (strcmp(m, ok[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A reused origin that went away before answering may have closed while
+ * our request was on its way (its own keep-alive ran out): a bodiless
+ * idempotent request is sent again once, on a new connection to the same
+ * vetted address (RFC 9112 §9.3.1). */
+static bool
+retry_on_fresh_origin(struct hconn *c)
+{
+	struct resolve_result one;
+
+	if (!c->origin_reused || c->resp_started || !c->req_done ||
+	    c->head == NULL || c->head->framing != HTTP_FRAMING_NONE ||
+	    !idempotent(c->method))
+		return false;
+	one.n = 1;
+	one.addrs[0] = c->origin_addr;
+	hf_close_origin(c);
+	hc_deadline(c, c->st->connect_timeout_ms * 2 + 1000);
+	hr_reach(c, &one, c->mitm != NULL, c->reached);
+	return true;
+}
+
 static void
 origin_eof(struct hconn *c)
 {
 	if (c->resp_done)
 		return;
 	if (http1_finish(c->resp) == 0 && c->resp_done)
+		return;
+	if (retry_on_fresh_origin(c))
 		return;
 	if (c->resp_started)
 		hc_close(c, "origin cut the response short");
@@ -284,9 +325,11 @@ void
 hf_start(struct hconn *c, uv_tcp_t *origin)
 {
 	const struct http_head *h = c->head;
+	bool close = c->via != NULL || !c->req_keepalive || c->draining;
 	struct buf b;
 
 	c->origin = origin;
+	c->origin_reusable = false;
 	origin->data = c;
 	c->handles++;
 	c->resp = http1_new(HTTP1_RESPONSE, &resp_callbacks, c, 0);
@@ -295,7 +338,7 @@ hf_start(struct hconn *c, uv_tcp_t *origin)
 	c->chunk_up = h->framing == HTTP_FRAMING_CHUNKED;
 	buf_init(&b, HTTP1_DEFAULT_MAX_HEAD + 1024);
 	if (http_msg_write_request(&b, h, &c->target, h->framing,
-				   h->content_length, true) == -1) {
+				   h->content_length, close) == -1) {
 		buf_release(&b);
 		hc_error(c, 431, "request head too large to forward");
 		return;
@@ -310,6 +353,8 @@ hf_start(struct hconn *c, uv_tcp_t *origin)
 	c->state = HC_FORWARD;
 	hc_deadline(c, c->st->idle_timeout_ms);
 	uv_read_start((uv_stream_t *)origin, origin_alloc, on_origin_read);
+	if (c->req_done)
+		return; /* a retry: the request was read whole already */
 	c->paused = false; /* the parser goes on with the body */
 	c->kick = true;
 }
@@ -326,4 +371,144 @@ hf_close_origin(struct hconn *c)
 	c->resp_paused = c->resp_interim = false;
 	c->chunk_up = c->chunk_down = false;
 	c->via = NULL;
+	c->origin_reused = false;
+}
+
+/* --- parking the origin between exchanges ---------------------------------------- */
+
+static uint64_t origin_reuses;
+
+uint64_t
+hf_origin_reuses(void)
+{
+	return origin_reuses;
+}
+
+void
+hf_drop_parked(struct hconn *c)
+{
+	if (c->park.tcp != NULL)
+		hc_close_handle(c, (uv_handle_t *)c->park.tcp);
+	c->park.tcp = NULL;
+}
+
+/* Anything from a parked origin — a byte nobody asked for, EOF, an
+ * error — makes it unfit: drop it. */
+static void
+on_parked_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct hconn *c = s->data;
+
+	(void)b;
+	if (n == 0 || c->park.tcp != (uv_tcp_t *)s)
+		return;
+	uv_read_stop(s);
+	hf_drop_parked(c);
+}
+
+static bool
+origin_parkable(const struct hconn *c)
+{
+	return c->origin != NULL && c->origin_reusable && c->origin_direct &&
+	       c->via == NULL && c->req_done && c->resp_done &&
+	       !c->close_after && !c->draining && c->oin.len == 0 &&
+	       !uv_is_closing((uv_handle_t *)c->origin) &&
+	       uv_stream_get_write_queue_size((uv_stream_t *)c->origin) == 0;
+}
+
+/* Normalized form of c->host into out (HOST_TEXT_MAX); -1 if it has none. */
+static int
+normal_host(const struct hconn *c, char *out)
+{
+	struct host h;
+	const char *why;
+
+	if (host_normalize(c->host, strlen(c->host), HOST_NO_PORT, &h,
+			   &why) == -1 || h.len == 0)
+		return -1;
+	memcpy(out, h.text, h.len + 1);
+	return 0;
+}
+
+static bool
+park_origin(struct hconn *c)
+{
+	struct hc_park *pk = &c->park;
+
+	hf_drop_parked(c);
+	if (normal_host(c, pk->host) == -1)
+		return false;
+	uv_read_stop((uv_stream_t *)c->origin);
+	if (uv_read_start((uv_stream_t *)c->origin, origin_alloc,
+			  on_parked_read) != 0)
+		return false;
+	pk->tcp = c->origin;
+	pk->port = c->target.port;
+	pk->tls = c->mitm != NULL;
+	pk->addr = c->origin_addr;
+	pk->since = uv_now(c->px->loop);
+	c->origin = NULL;
+	return true;
+}
+
+void
+hf_end_origin(struct hconn *c)
+{
+	if (origin_parkable(c))
+		park_origin(c);
+	hf_close_origin(c);
+}
+
+static bool
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&a6->sin6_addr, &b6->sin6_addr, 16) == 0 &&
+		       a6->sin6_scope_id == b6->sin6_scope_id;
+	return false;
+}
+
+static bool
+park_fits(struct hconn *c, const struct resolve_result *addrs, bool tls)
+{
+	const struct hc_park *pk = &c->park;
+	char host[HOST_TEXT_MAX];
+	size_t i;
+
+	if (pk->tcp == NULL || uv_is_closing((uv_handle_t *)pk->tcp) ||
+	    pk->port != c->target.port || pk->tls != tls ||
+	    uv_now(c->px->loop) - pk->since > c->st->keepalive_timeout_ms ||
+	    normal_host(c, host) == -1 || strcmp(host, pk->host) != 0)
+		return false;
+	for (i = 0; i < addrs->n; i++)
+		if (same_addr(&addrs->addrs[i], &pk->addr))
+			return true;
+	return false;
+}
+
+uv_tcp_t *
+hf_take_parked(struct hconn *c, const struct resolve_result *addrs, bool tls)
+{
+	uv_tcp_t *tcp;
+
+	if (!park_fits(c, addrs, tls)) {
+		hf_drop_parked(c);
+		return NULL;
+	}
+	tcp = c->park.tcp;
+	c->park.tcp = NULL;
+	uv_read_stop((uv_stream_t *)tcp);
+	c->handles--; /* hf_start counts it again */
+	c->origin_addr = c->park.addr;
+	c->origin_direct = true;
+	c->origin_reused = true;
+	origin_reuses++;
+	return tcp;
 }

@@ -61,6 +61,7 @@ hc_close(struct hconn *c, const char *why)
 	c->dial = NULL;
 	upstream_connect_cancel(c->up);
 	c->up = NULL;
+	hf_drop_parked(c);
 	mitm_inner_close(c);
 	if (c->relay != NULL)
 		relay_stop(c->relay); /* its done callback finishes us */
@@ -184,7 +185,7 @@ hc_close_after_flush(struct hconn *c)
 static void
 hc_exchange_done(struct hconn *c)
 {
-	hf_close_origin(c);
+	hf_end_origin(c);
 	proxy_state_unref(c->st);
 	c->st = NULL;
 	c->head = NULL;

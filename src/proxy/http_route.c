@@ -61,6 +61,37 @@ connected(struct hconn *c, uv_tcp_t *tcp, const char *pre, size_t n_pre)
 		hf_start(c, tcp);
 }
 
+/* A direct dial: remember whom we reached, for parking (http_conn.h). */
+static void
+note_origin(struct hconn *c, uv_tcp_t *tcp)
+{
+	int len = (int)sizeof(c->origin_addr);
+
+	c->origin_direct = uv_tcp_getpeername(tcp, (struct sockaddr *)
+					      &c->origin_addr, &len) == 0;
+}
+
+/* The parked origin, when it fits this request and no upstream proxy
+ * would carry it now: straight to forwarding. */
+static bool
+reuse_parked(struct hconn *c, const struct resolve_result *addrs, bool tunnel)
+{
+	uv_tcp_t *tcp;
+
+	if (c->is_connect ||
+	    upstream_select(&c->st->upstream, c->host, tunnel) != NULL) {
+		hf_drop_parked(c);
+		return false;
+	}
+	tcp = hf_take_parked(c, addrs, c->mitm != NULL);
+	if (tcp == NULL)
+		return false;
+	c->via = NULL;
+	hf_start(c, tcp);
+	hc_pump(c);
+	return true;
+}
+
 static void
 on_dialed(void *arg, uv_tcp_t *tcp, int status)
 {
@@ -74,6 +105,7 @@ on_dialed(void *arg, uv_tcp_t *tcp, int status)
 			 c->target.port, uv_strerror(status));
 		hc_error(c, 502, msg);
 	} else {
+		note_origin(c, tcp);
 		c->reached(c, tcp, NULL, 0);
 	}
 	hc_pump(c);
@@ -106,6 +138,9 @@ hr_reach(struct hconn *c, const struct resolve_result *addrs, bool tunnel,
 
 	c->state = HC_CONNECTING;
 	c->reached = reached;
+	c->origin_direct = false;
+	if (reuse_parked(c, addrs, tunnel))
+		return;
 	u = upstream_select(&c->st->upstream, c->host, tunnel);
 	if (u != NULL) {
 		c->via = upstream_absolute_form(u, kind) ? u : NULL;
@@ -158,6 +193,7 @@ hr_decided(void *arg, const struct policy_decision *d,
 		hc_error(c, 502, why);
 	} else if (!policy_allowed(d)) {
 		/* A client that asked to close gets its close. */
+		hf_drop_parked(c);
 		close = c->is_connect || !c->req_keepalive;
 		buf_init(&b, 8192);
 		block_for_reason(&b, policy_reason_str(d->reason), d->host.text,

@@ -91,6 +91,7 @@ inner_decided(void *arg, const struct policy_decision *d,
 	if (d == NULL) {
 		hc_error(c, 502, why);
 	} else if (!policy_allowed(d)) {
+		hf_drop_parked(c);
 		close = !c->req_keepalive;
 		buf_init(&b, 8192);
 		block_connect(&b, policy_reason_str(d->reason), close);
