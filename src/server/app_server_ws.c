@@ -22,6 +22,7 @@
 
 #define WS_HANDSHAKE_MS 10000
 #define WS_LINGER_MS 2000
+#define WS_LINGER_MAX_BYTES (16 * 1024 * 1024)
 #define WS_MAX_CLIENTS 512
 
 struct app_ws {
@@ -45,12 +46,14 @@ struct ws_client {
 	size_t writes;          /* uv_write requests in flight */
 	uv_shutdown_t shut;
 	bool lingering;         /* our side is done; draining the peer's */
+	size_t drained;         /* bytes dropped while lingering */
 	bool closing;
 	int closes;             /* handles still to close */
 };
 
 static void client_close(struct ws_client *c);
 static void client_linger(struct ws_client *c);
+static void on_handshake_timeout(uv_timer_t *t);
 
 /* --- writing ------------------------------------------------------------------- */
 
@@ -222,6 +225,16 @@ on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
 		client_close(c);
 		return;
 	}
+	if (c->lingering && nread > 0) {
+		/* The peer is still sending (say, the rest of an oversized
+		 * message): keep draining while bytes keep coming, up to a
+		 * bound, so it reads our close frame instead of a reset. */
+		c->drained += (size_t)nread;
+		if (c->drained <= WS_LINGER_MAX_BYTES)
+			uv_timer_start(&c->timer, on_handshake_timeout,
+				       WS_LINGER_MS, 0);
+		return;
+	}
 	if (c->closing || c->lingering || nread == 0)
 		return;
 	if (c->ws != NULL) {
@@ -282,7 +295,8 @@ on_shutdown(uv_shutdown_t *req, int status)
 }
 
 /* Everything we had to say is written: send FIN, then read and drop what
- * the peer still sends until it closes or WS_LINGER_MS pass. Closing at
+ * the peer still sends until it closes, or WS_LINGER_MS pass without a
+ * byte, or WS_LINGER_MAX_BYTES were dropped. Closing at
  * once would reset a peer that is still sending (e.g. the rest of an
  * oversized message), and it would lose our close frame. */
 static void
