@@ -8,7 +8,6 @@
 
 #include "cmd/cmd.h"
 #include "cmd/common.h"
-#include "proxy/ca.h"
 #include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
@@ -236,47 +235,14 @@ print_plan(const struct sandbox_plan *p)
 	return 0;
 }
 
-/* In limited mode the embedded proxy intercepts HTTPS to port 443, so the
- * child must trust our CA: make sure the CA and its trust bundle exist
- * before the sandbox starts and return the bundle's path (heap), or NULL
- * when nothing is intercepted. -1 in *failed when the CA cannot be had. */
-static char *
-ca_bundle_for(const struct conf_opts *o, const struct conf *c,
-	      const struct run_args *a, const struct sandbox_plan *p,
-	      bool *failed)
-{
-	const char *mode = a->mode ? a->mode : conf_str(c, "permissions.network.mode");
-	struct errbuf err;
-	struct ca *ca;
-	char *dir, *bundle = NULL;
-
-	*failed = false;
-	if (p->net != SANDBOX_NET_PROXY || strcmp(mode, "limited") != 0)
-		return NULL;
-	errbuf_init(&err);
-	dir = ca_dir_for_home(o->home);
-	ca = ca_load_or_create(dir, &err);
-	if (ca != NULL)
-		bundle = ca_write_bundle(ca, dir, &err);
-	if (bundle == NULL) {
-		fprintf(stderr, "airlock: error: run: TLS interception: %s\n",
-			errbuf_str(&err));
-		*failed = true;
-	}
-	ca_free(ca);
-	free(dir);
-	errbuf_release(&err);
-	return bundle;
-}
-
 static int
 launch(const struct conf_opts *o, const struct conf *c,
        const struct run_args *a, const struct sandbox_plan *p)
 {
 	struct netpolicy_extra extra = {0};
 	struct sandbox_launch_opts lo = {0};
+	struct errbuf err;
 	char *bundle;
-	bool failed;
 	int rc;
 
 	if (p->fs != SANDBOX_FS_FULL_ACCESS && p->landlock_abi < 1) {
@@ -298,9 +264,18 @@ launch(const struct conf_opts *o, const struct conf *c,
 	lo.allow_local_binding =
 		conf_bool(c, "permissions.network.allow_local_binding");
 	lo.envp = environ;
-	bundle = ca_bundle_for(o, c, a, p, &failed);
-	if (failed)
+	errbuf_init(&err);
+	bundle = sandbox_ca_bundle(o->home, p,
+				   a->mode ? a->mode
+					   : conf_str(c, "permissions.network.mode"),
+				   &err);
+	if (err.count > 0) {
+		fprintf(stderr, "airlock: error: run: TLS interception: %s\n",
+			errbuf_str(&err));
+		errbuf_release(&err);
 		return 125;
+	}
+	errbuf_release(&err);
 	lo.ca_bundle = bundle;
 	rc = sandbox_launch(&lo);
 	free(bundle);

@@ -1,6 +1,7 @@
 /* launch.c — clone the sandbox, serve it with the embedded proxy, forward
  * signals, wait, summarise. See launch.h. */
 #include "sandbox/launch.h"
+#include "proxy/ca.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -248,4 +249,22 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 		close(sv[0]);
 	uv_loop_close(&l.loop);
 	return rc;
+}
+
+char *
+sandbox_ca_bundle(const char *home, const struct sandbox_plan *p,
+		  const char *mode, struct errbuf *err)
+{
+	struct ca *ca;
+	char *dir, *bundle = NULL;
+
+	if (p->net != SANDBOX_NET_PROXY || strcmp(mode, "limited") != 0)
+		return NULL;
+	dir = ca_dir_for_home(home);
+	ca = ca_load_or_create(dir, err);
+	if (ca != NULL)
+		bundle = ca_write_bundle(ca, dir, err);
+	ca_free(ca);
+	free(dir);
+	return bundle;
 }

@@ -34,6 +34,7 @@
 #include "proxy/proxy.h"
 #include "sandbox/apply.h"
 #include "sandbox/landlock.h"
+#include "sandbox/launch.h"
 #include "sandbox/netns.h"
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
@@ -41,7 +42,6 @@
 #include "server/rpc.h"
 
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
-#define EXEC_MAX_TIMEOUT_MS (24LL * 3600 * 1000)
 
 struct exec_stream {
 	uv_pipe_t pipe;
@@ -70,104 +70,8 @@ struct app_exec {
 	struct sandbox_plan plan;
 	char **argv;            /* the plan borrows it */
 	char **envp;
+	char *ca_bundle;        /* limited mode: the interception trust bundle */
 };
-
-/* --- params -------------------------------------------------------------------- */
-
-struct exec_params {
-	json_t *command, *env;
-	const char *cwd, *sandbox, *process_id;
-	int network; /* -1 config, 0, 1 */
-	bool stream;
-	json_int_t timeout_ms;
-};
-
-static int
-read_params(const json_t *p, struct exec_params *x, char *why)
-{
-	bool net = false;
-	json_t *v;
-	const char *k;
-
-	memset(x, 0, sizeof(*x));
-	x->network = -1;
-	if (rpc_param_strv(p, "command", &x->command, why) == -1)
-		return -1;
-	if (x->command == NULL || json_array_size(x->command) == 0) {
-		snprintf(why, RPC_WHY_MAX, "command must be a non-empty array "
-					   "of strings");
-		return -1;
-	}
-	if (rpc_param_str(p, "cwd", &x->cwd, why) == -1 ||
-	    rpc_param_str(p, "sandbox", &x->sandbox, why) == -1 ||
-	    rpc_param_str(p, "processId", &x->process_id, why) == -1 ||
-	    rpc_param_bool(p, "stream", &x->stream, why) == -1 ||
-	    rpc_param_int(p, "timeoutMs", 1, EXEC_MAX_TIMEOUT_MS,
-			  &x->timeout_ms, why) == -1)
-		return -1;
-	if (json_object_get(p, "network") != NULL &&
-	    !json_is_null(json_object_get(p, "network"))) {
-		if (rpc_param_bool(p, "network", &net, why) == -1)
-			return -1;
-		x->network = net;
-	}
-	if (x->cwd != NULL && x->cwd[0] != '/') {
-		snprintf(why, RPC_WHY_MAX, "cwd must be an absolute path");
-		return -1;
-	}
-	x->env = json_object_get(p, "env");
-	if (json_is_null(x->env))
-		x->env = NULL;
-	if (x->env != NULL && !json_is_object(x->env)) {
-		snprintf(why, RPC_WHY_MAX, "env must be an object of strings");
-		return -1;
-	}
-	json_object_foreach(x->env, k, v) {
-		if (!json_is_string(v) || strchr(k, '=') != NULL || !*k) {
-			snprintf(why, RPC_WHY_MAX,
-				 "env must be an object of strings");
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* The server's environment with params.env on top. */
-static char **
-build_env(char *const *base, const json_t *env)
-{
-	size_t n = 0, i, k = 0;
-	const char *key;
-	json_t *v;
-	char **out;
-
-	while (base != NULL && base[n] != NULL)
-		n++;
-	out = xreallocarray(NULL, n + json_object_size(env) + 1, sizeof(*out));
-	for (i = 0; i < n; i++) {
-		const char *eq = strchr(base[i], '=');
-		size_t kl = eq ? (size_t)(eq - base[i]) : strlen(base[i]);
-		char name[256];
-
-		snprintf(name, sizeof(name), "%.*s", (int)kl, base[i]);
-		if (env == NULL || json_object_get(env, name) == NULL)
-			out[k++] = xstrdup(base[i]);
-	}
-	json_object_foreach((json_t *)env, key, v)
-		out[k++] = xasprintf("%s=%s", key, json_string_value(v));
-	out[k] = NULL;
-	return out;
-}
-
-static void
-free_env(char **env)
-{
-	size_t i;
-
-	for (i = 0; env != NULL && env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
-}
 
 /* --- the plan ------------------------------------------------------------------ */
 
@@ -297,6 +201,7 @@ clone_child(struct app_exec *e, bool allow_local, int sock, int out, int err)
 	co.sock = sock;
 	co.allow_local_binding = allow_local;
 	co.envp = e->envp;
+	co.ca_bundle = e->ca_bundle;
 	sandbox_child_main(&co);
 }
 
@@ -423,8 +328,9 @@ exec_free(struct app_exec *e)
 	json_decref(e->id);
 	free(e->process_id);
 	sandbox_plan_release(&e->plan);
-	free_env(e->argv);
-	free_env(e->envp);
+	exec_free_env(e->argv);
+	exec_free_env(e->envp);
+	free(e->ca_bundle);
 	free(e);
 }
 
@@ -714,6 +620,12 @@ prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
 	if (build_plan(e, c, x, e->argv, err) == -1)
 		goto out;
 	*allow_local = conf_bool(c, "permissions.network.allow_local_binding");
+	*code = RPC_INTERNAL_ERROR;
+	e->ca_bundle = sandbox_ca_bundle(e->s->opts.home, &e->plan,
+					 conf_str(c, "permissions.network.mode"),
+					 err);
+	if (err->count > 0)
+		goto out;
 	rc = 0;
 out:
 	conf_free(c);
@@ -734,7 +646,7 @@ start(struct app_conn *c, const json_t *id, const struct exec_params *x)
 	errbuf_init(&err);
 	if (prepare(e, x, &err, &code, &allow_local) == -1 ||
 	    (code = RPC_INTERNAL_ERROR,
-	     e->envp = build_env(c->s->envp, x->env),
+	     e->envp = exec_build_env(c->s->envp, x->env),
 	     spawn(e, allow_local, &err) == -1)) {
 		msg = xasprintf("command/exec refused: %s", errbuf_str(&err));
 		app_reply_error(c, id, code, msg);
@@ -767,7 +679,7 @@ app_exec_start(struct app_conn *c, const json_t *id, const json_t *params)
 	struct exec_params x;
 	char why[RPC_WHY_MAX];
 
-	if (read_params(params, &x, why) == -1) {
+	if (exec_read_params(params, &x, why) == -1) {
 		app_reply_error(c, id, RPC_INVALID_PARAMS, why);
 		return;
 	}

@@ -90,4 +90,20 @@ void app_policy_release(struct app_server *s);
 /* Records a blocked request and tells every initialized client. */
 void app_policy_blocked(struct app_server *s, const struct audit_event *ev);
 
+/* command/exec params (app_server_params.c). Strings and JSON values are
+ * borrowed from the request. */
+#define EXEC_MAX_TIMEOUT_MS (24LL * 3600 * 1000)
+struct exec_params {
+	json_t *command, *env;
+	const char *cwd, *sandbox, *process_id;
+	int network; /* -1 config, 0, 1 */
+	bool stream;
+	json_int_t timeout_ms;
+};
+/* Reads and checks p; -1 with the reason in why[RPC_WHY_MAX]. */
+int exec_read_params(const json_t *p, struct exec_params *x, char *why);
+/* base (an environ) with env's entries on top; a heap array. */
+char **exec_build_env(char *const *base, const json_t *env);
+void exec_free_env(char **env);
+
 #endif

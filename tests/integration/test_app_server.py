@@ -177,6 +177,21 @@ def test_command_exec_returns_exit_code_and_outputs(airlock_env):
             (3, "out\n", "err\n", False)
 
 
+def test_command_exec_with_network_trusts_the_interception_ca(airlock_env):
+    # Limited mode (the default) intercepts HTTPS: the command's CA
+    # variables point at the bundle holding airlock's CA, as under run.
+    with app_server(airlock_env) as (_, addr):
+        ws = connect(addr)
+        initialize(ws)
+        r = call(ws, 1, "command/exec",
+                 {"command": ["sh", "-c", 'echo "$SSL_CERT_FILE"'],
+                  "network": True})
+        bundle = airlock_env.home / "proxy" / "ca-bundle.pem"
+        assert r["result"]["stdout"].strip() == str(bundle)
+        ca = (airlock_env.home / "proxy" / "ca.pem").read_text().strip()
+        assert ca in bundle.read_text()
+
+
 def test_command_exec_runs_in_the_sandbox_without_network(airlock_env):
     with app_server(airlock_env) as (_, addr):
         ws = connect(addr)
