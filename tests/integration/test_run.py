@@ -198,13 +198,18 @@ def test_run_as_an_unprivileged_user(airlock_env):
     work = tempfile.mkdtemp(prefix="airlock-nobody-")
     try:
         os.chown(work, 65534, 65534)
+        # The build directory may sit under a path nobody cannot enter
+        # (a clone in /root): run a copy of the binary from the work dir.
+        binary = os.path.join(work, "airlock")
+        shutil.copy2(str(AIRLOCK), binary)
+        os.chmod(binary, 0o755)
         env = dict(airlock_env.env)
         # pytest's own directories are private to root: nobody gets its own.
         env["AIRLOCK_HOME"] = os.path.join(work, ".home")
         env["AIRLOCK_SYSTEM_DIR"] = os.path.join(work, ".system")
         p = subprocess.run(
             ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-             str(AIRLOCK), "run", "--", "sh", "-c",
+             binary, "run", "--", "sh", "-c",
              "id -u; touch ok; touch /etc/nope 2>/dev/null || echo ro; "
              "python3 -c 'import socket; socket.socket()' 2>/dev/null || echo nonet"],
             cwd=work, env=env, capture_output=True, text=True, timeout=30)
