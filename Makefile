@@ -125,7 +125,7 @@ fuzz:
 	  build/fuzz/bin/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	    tests/fuzz/corpus/$$n; done
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) $(BUILD)/tests/fakedns.so
 	bench/run $(BUILD)
 
 # --- docs and install -----------------------------------------------------------
