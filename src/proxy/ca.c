@@ -385,6 +385,26 @@ ca_create(const char *dir, const char *key_path, struct errbuf *err)
 	return ca;
 }
 
+/* mkdir -p with mode 0700: a first run may find neither $AIRLOCK_HOME nor
+ * its proxy directory. Existing directories are left as they are. */
+static int
+make_dirs(const char *dir)
+{
+	char *p = xstrdup(dir), *s;
+	int rc = 0;
+
+	for (s = p + 1; rc == 0 && (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		if (mkdir(p, 0700) == -1 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (rc == 0 && mkdir(p, 0700) == -1 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	return rc;
+}
+
 struct ca *
 ca_load_or_create(const char *dir, struct errbuf *err)
 {
@@ -403,7 +423,7 @@ ca_load_or_create(const char *dir, struct errbuf *err)
 	} else if (have_key) {
 		if (check_key_stat(key_path, &kst, err) == 0)
 			ca = ca_load(cert_path, key_path, err);
-	} else if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+	} else if (make_dirs(dir) == -1) {
 		errbuf_add(err, "%s: %s", dir, strerror(errno));
 	} else {
 		ca = ca_create(dir, key_path, err);

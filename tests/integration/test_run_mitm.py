@@ -76,3 +76,21 @@ def test_full_mode_sets_no_interception_ca(airlock_env, tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
     assert not (airlock_env.home / "proxy").exists()
+
+
+def test_first_run_creates_the_home_and_the_ca(airlock_env, tmp_path):
+    # A fresh machine has no ~/.airlock: granting network in limited mode
+    # must create it (0700) rather than refuse to run.
+    home = tmp_path / "fresh" / "home"
+    r = airlock_env.run("run", "--network", "--", "true",
+                        env={"AIRLOCK_HOME": str(home)})
+    assert r.returncode == 0, r.stderr
+    assert (home / "proxy" / "ca.pem").is_file()
+    assert (home.stat().st_mode & 0o777) == 0o700
+
+
+def test_ca_path_creates_a_missing_home(airlock_env, tmp_path):
+    home = tmp_path / "other" / "home"
+    r = airlock_env.run("ca", "path", env={"AIRLOCK_HOME": str(home)})
+    assert r.returncode == 0, r.stderr
+    assert (home / "proxy" / "ca.pem").is_file()
