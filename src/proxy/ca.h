@@ -57,6 +57,12 @@ char *ca_dir_for_home(const char *home);
 char *ca_write_bundle(const struct ca *ca, const char *dir,
 		      struct errbuf *err);
 
+/* The bundle path when dir's bundle is at least as new as the CA files
+ * and the system trust store and the key passes its checks — so nothing
+ * needs loading or writing (a sandbox start-up fast path). NULL when any
+ * of that does not hold (a key refusal is added to err). */
+char *ca_bundle_fast(const char *dir, struct errbuf *err);
+
 /* Signs cert with the CA (SHA-256) after setting its issuer. 0 or -1. */
 int ca_sign(const struct ca *ca, X509 *cert);
 

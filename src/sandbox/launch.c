@@ -261,6 +261,11 @@ sandbox_ca_bundle(const char *home, const struct sandbox_plan *p,
 	if (p->net != SANDBOX_NET_PROXY || strcmp(mode, "limited") != 0)
 		return NULL;
 	dir = ca_dir_for_home(home);
+	bundle = ca_bundle_fast(dir, err);
+	if (bundle != NULL || err->count > 0) {
+		free(dir);
+		return bundle;
+	}
 	ca = ca_load_or_create(dir, err);
 	if (ca != NULL)
 		bundle = ca_write_bundle(ca, dir, err);
