@@ -17,6 +17,8 @@
 #include "lib/errbuf.h"
 #include "lib/fdutil.h"
 #include "lib/xalloc.h"
+#include <fcntl.h>
+#include <time.h>
 #include "proxy/ca.h"
 #include "proxy/mitm_leaf.h"
 
@@ -182,6 +184,45 @@ test_ca_bundle_ends_with_the_ca(void **state)
 	rmtree(dir);
 }
 
+static void
+test_ca_bundle_fast_path_only_when_fresh(void **state)
+{
+	char *dir = tmpdir();
+	struct errbuf err;
+	struct ca *ca;
+	char *path, *fast, *cert, *key;
+	struct timespec later[2] = {{0, UTIME_OMIT}, {0, 0}};
+
+	(void)state;
+	errbuf_init(&err);
+	assert_null(ca_bundle_fast(dir, &err)); /* nothing there yet */
+	assert_int_equal(err.count, 0);
+	ca = load(dir, &err);
+	path = ca_write_bundle(ca, dir, &err);
+	fast = ca_bundle_fast(dir, &err);
+	assert_non_null(fast);
+	assert_string_equal(fast, path);
+	free(fast);
+	/* A CA file newer than the bundle: rebuild. */
+	cert = xasprintf("%s/%s", dir, CA_CERT_FILE);
+	later[1].tv_sec = time(NULL) + 100;
+	assert_int_equal(utimensat(AT_FDCWD, cert, later, 0), 0);
+	assert_null(ca_bundle_fast(dir, &err));
+	assert_int_equal(err.count, 0);
+	/* A key others can read is refused even on the fast path. */
+	free(ca_write_bundle(ca, dir, &err));
+	key = xasprintf("%s/%s", dir, CA_KEY_FILE);
+	assert_int_equal(chmod(key, 0644), 0);
+	assert_null(ca_bundle_fast(dir, &err));
+	assert_non_null(strstr(errbuf_str(&err), "group/world"));
+	free(key);
+	free(cert);
+	free(path);
+	ca_free(ca);
+	errbuf_release(&err);
+	rmtree(dir);
+}
+
 static bool
 leaf_has(X509 *cert, const char *host)
 {
@@ -257,6 +298,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ca_is_created_once_with_private_key_mode),
+		cmocka_unit_test(test_ca_bundle_fast_path_only_when_fresh),
 		cmocka_unit_test(test_ca_key_with_group_bits_is_refused),
 		cmocka_unit_test(test_ca_key_symlink_is_refused),
 		cmocka_unit_test(test_ca_key_that_is_a_directory_is_refused),
