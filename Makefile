@@ -22,7 +22,18 @@ OPT    ?= -O2 -g
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(WERROR) \
              $(SANITIZE) -Isrc -I$(LLHTTP_INC) $(CFLAGS)
 LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now $(SANITIZE) $(LDFLAGS)
-LIBS = -luv -ljansson -lssl -lcrypto -lseccomp -lwslay -lm
+# OpenSSL is linked statically by default: loading the shared libcrypto costs
+# about a millisecond of relocations on every start, which is most of the
+# gap between `airlock run` and bwrap (doc/bench.md). OPENSSL_STATIC=0 links
+# it dynamically, so that distribution security updates of OpenSSL apply
+# without rebuilding airlock.
+OPENSSL_STATIC ?= 1
+ifeq ($(OPENSSL_STATIC),1)
+SSL_LIBS = -Wl,-Bstatic -lssl -lcrypto -Wl,-Bdynamic -ldl -lpthread
+else
+SSL_LIBS = -lssl -lcrypto
+endif
+LIBS = -luv -ljansson $(SSL_LIBS) -lseccomp -lwslay -lm
 
 SRC      := $(sort $(wildcard src/*/*.c))
 LLHTTP_OBJ := $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
@@ -43,7 +54,7 @@ all: $(BUILD)/airlock $(TOOLS)
 # --- flag stamp -------------------------------------------------------------
 $(BUILD)/.flags: FORCE
 	@mkdir -p $(BUILD)
-	@echo '$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL)' > $@.new
+	@echo '$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) $(LIBS)' > $@.new
 	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
 
 $(BUILD)/%.o: %.c $(BUILD)/.flags
