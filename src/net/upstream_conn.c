@@ -11,10 +11,9 @@
  * the write, whose callback then only frees itself. So the struct can be
  * freed at once, with no callback left that could reach it.
  *
- * The SOCKS5 codec lives in proxy/socks5.h although net/ sits left of
- * proxy/ (DESIGN §2): it is a pure codec with no proxy state, written
- * with these client-side helpers for this module; moving it to net/ is
- * the clean fix. */
+ * The SOCKS5 codec (net/socks5.h) sits in net/ rather than proxy/, where
+ * DESIGN §2 lists it: both this client and the proxy's SOCKS5 server use
+ * it, and net/ may not include proxy/ headers. */
 #include "net/upstream.h"
 
 #include <arpa/inet.h>
@@ -28,7 +27,7 @@
 #include "lib/xalloc.h"
 #include "net/dial.h"
 #include "net/resolve.h"
-#include "proxy/socks5.h"
+#include "net/socks5.h"
 
 #define UC_WHY_MAX 512
 

@@ -37,7 +37,7 @@
 #include "net/listen.h"
 #include "net/relay.h"
 #include "proxy/mitm.h"
-#include "proxy/socks5.h"
+#include "net/socks5.h"
 #include "proxy/socks5_udp.h"
 
 /* A greeting (≤ 257 bytes) plus a request (≤ 262) always fits; what a

@@ -10,7 +10,7 @@
 
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "proxy/socks5.h"
+#include "net/socks5.h"
 
 /* One datagram waiting for its decision (a copy of its payload). */
 struct pending {

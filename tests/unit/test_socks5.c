@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/socks5.h"
+#include "net/socks5.h"
 
 /* Each parser behind one signature, so prefixes can be checked in bulk. */
 typedef int parse_fn(const char *p, size_t n);

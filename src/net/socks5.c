@@ -1,5 +1,5 @@
 /* socks5.c — SOCKS5 (RFC 1928) and RFC 1929 codec; see socks5.h. */
-#include "proxy/socks5.h"
+#include "net/socks5.h"
 
 #include <errno.h>
 #include <netinet/in.h>
