@@ -11,9 +11,8 @@
 #include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
-#include "net/listen.h"
 #include "policy/netpolicy.h"
-#include "sandbox/landlock.h"
+#include "sandbox/input.h"
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
@@ -179,50 +178,6 @@ check_flags(const struct conf *c, const struct run_args *a)
 	return 0;
 }
 
-static uint16_t
-listener_port(const struct conf *c, const char *key, struct errbuf *err)
-{
-	struct sockaddr_storage ss;
-
-	if (listen_parse(conf_str(c, key), key, &ss, err) == -1)
-		return 0;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
-static void
-fill_input(const struct conf *c, const struct run_args *a,
-	   struct sandbox_input *in, const char *cwd, struct errbuf *err)
-{
-	const char *const *roots;
-
-	memset(in, 0, sizeof(*in));
-	in->mode = a->sandbox ? a->sandbox : conf_str(c, "sandbox_mode");
-	in->network = a->network >= 0
-			      ? a->network == 1
-			      : conf_bool(c, "sandbox_workspace_write."
-					     "network_access");
-	in->cwd = cwd;
-	in->n_writable_roots =
-		conf_strv(c, "sandbox_workspace_write.writable_roots", &roots);
-	in->writable_roots = roots;
-	in->tmpdir = getenv("TMPDIR");
-	in->exclude_tmpdir_env_var =
-		conf_bool(c, "sandbox_workspace_write.exclude_tmpdir_env_var");
-	in->exclude_slash_tmp =
-		conf_bool(c, "sandbox_workspace_write.exclude_slash_tmp");
-	in->http_port = listener_port(c, "permissions.network.proxy_url", err);
-	in->socks5 = conf_bool(c, "permissions.network.enable_socks5");
-	if (in->socks5)
-		in->socks_port =
-			listener_port(c, "permissions.network.socks_url", err);
-	in->uid = getuid();
-	in->gid = getgid();
-	in->landlock_abi = landlock_abi();
-	in->argv = a->argv;
-}
-
 static int
 print_plan(const struct sandbox_plan *p)
 {
@@ -299,7 +254,8 @@ run(struct conf_opts *o, const struct run_args *a)
 	rc = 2;
 	if (check_flags(c, a) == -1)
 		goto out;
-	fill_input(c, a, &in, o->cwd, &err);
+	sandbox_input_from_conf(&in, c, a->sandbox, a->network, o->cwd, a->argv,
+				&err);
 	sandbox_probe_disk(&probe);
 	if (err.count > 0 || sandbox_plan_build(&in, &probe, &p, &err) == -1) {
 		common_print_lines(&err, "airlock: run: ");

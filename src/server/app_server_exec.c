@@ -30,10 +30,9 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "net/listen.h"
 #include "proxy/proxy.h"
 #include "sandbox/apply.h"
-#include "sandbox/landlock.h"
+#include "sandbox/input.h"
 #include "sandbox/launch.h"
 #include "sandbox/netns.h"
 #include "sandbox/plan.h"
@@ -75,18 +74,6 @@ struct app_exec {
 
 /* --- the plan ------------------------------------------------------------------ */
 
-static uint16_t
-listener_port(const struct conf *c, const char *key, struct errbuf *err)
-{
-	struct sockaddr_storage ss;
-
-	if (listen_parse(conf_str(c, key), key, &ss, err) == -1)
-		return 0;
-	if (ss.ss_family == AF_INET6)
-		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
-}
-
 /* Requirements bound params exactly as they bound `airlock run` flags. */
 static int
 check_params(const struct conf *c, const struct exec_params *x,
@@ -109,34 +96,11 @@ static int
 build_plan(struct app_exec *e, const struct conf *c,
 	   const struct exec_params *x, char **argv, struct errbuf *err)
 {
-	const char *const *roots;
 	struct sandbox_probe probe;
 	struct sandbox_input in;
 
-	memset(&in, 0, sizeof(in));
-	in.mode = x->sandbox ? x->sandbox : conf_str(c, "sandbox_mode");
-	in.network = x->network >= 0
-			     ? x->network == 1
-			     : conf_bool(c, "sandbox_workspace_write."
-					    "network_access");
-	in.cwd = x->cwd ? x->cwd : e->s->base->cwd;
-	in.n_writable_roots =
-		conf_strv(c, "sandbox_workspace_write.writable_roots", &roots);
-	in.writable_roots = roots;
-	in.tmpdir = getenv("TMPDIR");
-	in.exclude_tmpdir_env_var =
-		conf_bool(c, "sandbox_workspace_write.exclude_tmpdir_env_var");
-	in.exclude_slash_tmp =
-		conf_bool(c, "sandbox_workspace_write.exclude_slash_tmp");
-	in.http_port = listener_port(c, "permissions.network.proxy_url", err);
-	in.socks5 = conf_bool(c, "permissions.network.enable_socks5");
-	if (in.socks5)
-		in.socks_port =
-			listener_port(c, "permissions.network.socks_url", err);
-	in.uid = getuid();
-	in.gid = getgid();
-	in.landlock_abi = landlock_abi();
-	in.argv = argv;
+	sandbox_input_from_conf(&in, c, x->sandbox, x->network,
+				x->cwd ? x->cwd : e->s->base->cwd, argv, err);
 	sandbox_probe_disk(&probe);
 	if (err->count > 0 || sandbox_plan_build(&in, &probe, &e->plan, err))
 		return -1;

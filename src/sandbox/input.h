@@ -1,0 +1,22 @@
+/* input.h — what a sandboxed command is run with, read from the config.
+ *
+ * `airlock run` and the app-server's command/exec both build their
+ * struct sandbox_input (plan.h) here, so a config key means the same in
+ * both. Not pure: it reads $TMPDIR, the caller's uid/gid and the kernel's
+ * Landlock ABI. */
+#ifndef AIRLOCK_SANDBOX_INPUT_H
+#define AIRLOCK_SANDBOX_INPUT_H
+
+#include "config/conf.h"
+#include "lib/errbuf.h"
+#include "sandbox/plan.h"
+
+/* Fills in from c. mode overrides sandbox_mode when not NULL; network is
+ * -1 for the config's sandbox_workspace_write.network_access, else 0 or
+ * 1. cwd (absolute) and argv are borrowed. A bad listener URL adds a line
+ * to err. */
+void sandbox_input_from_conf(struct sandbox_input *in, const struct conf *c,
+			     const char *mode, int network, const char *cwd,
+			     char *const *argv, struct errbuf *err);
+
+#endif
