@@ -152,19 +152,22 @@ apply_allow_requirements(struct entries *a, struct entries *u,
 	}
 }
 
-struct policy *
-netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
-		struct errbuf *warn, struct errbuf *err)
+/* The allow and deny entries of c (+extra) in the order they are
+ * compiled, requirements applied. A problem the build must refuse goes to
+ * err and makes it return -1; the entries are filled either way. */
+static int
+collect(const struct conf *c, const struct netpolicy_extra *extra,
+	struct entries *allow, struct entries *deny, struct errbuf *warn,
+	struct errbuf *err)
 {
 	const struct requirements *r = conf_requirements(c);
-	struct entries allow = {0}, user = {0}, deny = {0};
-	struct policy_options o = {0};
-	struct policy *p = NULL;
+	struct entries user = {0};
 	enum preset_id preset = PRESET_NONE;
-	bool bad = false;
+	int rc = 0;
+	size_t i;
 
 	if (preset_parse(conf_str(c, "permissions.network.preset"), &preset)) {
-		bad = true;
+		rc = -1;
 		errbuf_add(err, "%s: permissions.network.preset: unknown preset",
 			   conf_origin(c, "permissions.network.preset"));
 	}
@@ -174,41 +177,71 @@ netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 	add_preset(&user, c, preset);
 	if (r->allowed_domains.set || (r->managed_allowed_domains_only.set &&
 				       r->managed_allowed_domains_only.value)) {
-		bad |= check_managed(&r->allowed_domains, err) == -1;
-		apply_allow_requirements(&allow, &user, r, warn);
+		if (check_managed(&r->allowed_domains, err) == -1)
+			rc = -1;
+		apply_allow_requirements(allow, &user, r, warn);
 	} else {
-		size_t i;
-
 		for (i = 0; i < user.n; i++) {
-			entries_add(&allow, user.v[i].pattern, user.owned[i]);
+			entries_add(allow, user.v[i].pattern, user.owned[i]);
 			user.owned[i] = NULL;
 		}
 	}
-	add_req_list(&deny, &r->denied_domains, KEY_DENY);
-	add_conf_list(&deny, c, KEY_DENY);
+	add_req_list(deny, &r->denied_domains, KEY_DENY);
+	add_conf_list(deny, c, KEY_DENY);
 	if (extra)
-		add_extra(&deny, extra->deny, extra->n_deny, "--deny");
-	o.allow = allow.v;
-	o.n_allow = allow.n;
-	o.deny = deny.v;
-	o.n_deny = deny.n;
-	o.mode = strcmp(extra && extra->mode ? extra->mode
-					     : conf_str(c, "permissions.network.mode"),
-			"full") == 0
-			 ? POLICY_MODE_FULL
-			 : POLICY_MODE_LIMITED;
-	o.allow_local_binding = conf_bool(c, "permissions.network.allow_local_binding");
-	o.preset = PRESET_NONE; /* already expanded into the entries above */
-	o.allow_global = true;
-	/* The proxy terminates TLS whenever limited mode meets port 443
-	 * (reference §8.1: interception is on whenever mode is limited). */
-	o.mitm = true;
-	if (!bad)
-		p = policy_new(&o, err);
-	entries_release(&allow);
+		add_extra(deny, extra->deny, extra->n_deny, "--deny");
 	entries_release(&user);
+	return rc;
+}
+
+struct policy *
+netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
+		struct errbuf *warn, struct errbuf *err)
+{
+	struct entries allow = {0}, deny = {0};
+	struct policy_options o = {0};
+	struct policy *p = NULL;
+
+	if (collect(c, extra, &allow, &deny, warn, err) == 0) {
+		o.allow = allow.v;
+		o.n_allow = allow.n;
+		o.deny = deny.v;
+		o.n_deny = deny.n;
+		o.mode = strcmp(extra && extra->mode
+					? extra->mode
+					: conf_str(c, "permissions.network.mode"),
+				"full") == 0
+				 ? POLICY_MODE_FULL
+				 : POLICY_MODE_LIMITED;
+		o.allow_local_binding =
+			conf_bool(c, "permissions.network.allow_local_binding");
+		o.preset = PRESET_NONE; /* already expanded into the entries */
+		o.allow_global = true;
+		/* The proxy terminates TLS whenever limited mode meets port 443
+		 * (reference §8.1: interception is on whenever mode is
+		 * limited). */
+		o.mitm = true;
+		p = policy_new(&o, err);
+	}
+	entries_release(&allow);
 	entries_release(&deny);
 	return p;
+}
+
+void
+netpolicy_patterns(const struct conf *c, const struct netpolicy_extra *extra,
+		   netpolicy_pattern_fn *fn, void *arg)
+{
+	struct entries allow = {0}, deny = {0};
+	size_t i;
+
+	collect(c, extra, &allow, &deny, NULL, NULL);
+	for (i = 0; i < allow.n; i++)
+		fn(arg, allow.v[i].pattern, false);
+	for (i = 0; i < deny.n; i++)
+		fn(arg, deny.v[i].pattern, true);
+	entries_release(&allow);
+	entries_release(&deny);
 }
 
 int

@@ -20,6 +20,7 @@
 #ifndef AIRLOCK_NETPOLICY_H
 #define AIRLOCK_NETPOLICY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/conf.h"
@@ -41,6 +42,14 @@ struct netpolicy_extra {
 struct policy *netpolicy_build(const struct conf *c,
 			       const struct netpolicy_extra *extra,
 			       struct errbuf *warn, struct errbuf *err);
+
+/* The effective patterns of c (+extra, may be NULL), exactly the lists
+ * netpolicy_build() compiles and in its order: every allow entry (managed
+ * ones first), then every deny entry; fn is called once per entry.
+ * Duplicates are not removed. For display (admin GET /patterns). */
+typedef void netpolicy_pattern_fn(void *arg, const char *pattern, bool deny);
+void netpolicy_patterns(const struct conf *c, const struct netpolicy_extra *extra,
+			netpolicy_pattern_fn *fn, void *arg);
 
 /* Validates the network policy of c: adds one line to err per problem and
  * returns -1, or returns 0. Warnings go to warn. */

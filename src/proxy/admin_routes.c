@@ -11,8 +11,7 @@
 #include <strings.h>
 
 #include "lib/log.h"
-#include "policy/pattern.h"
-#include "policy/preset.h"
+#include "policy/netpolicy.h"
 #include "proxy/block.h"
 #include "proxy/http_conn.h"
 
@@ -205,75 +204,30 @@ add_unique(json_t *a, const char *pat)
 	json_array_append_new(a, json_string(pat));
 }
 
-static bool
-covered(const struct req_list *managed, const char *pattern)
+struct patterns {
+	json_t *allowed, *denied;
+};
+
+static void
+add_pattern(void *arg, const char *pattern, bool deny)
 {
-	size_t i;
+	struct patterns *ps = arg;
 
-	for (i = 0; i < managed->n; i++)
-		if (pattern_covers(managed->items[i], pattern))
-			return true;
-	return false;
-}
-
-/* The allowlist netpolicy_build() compiles: managed entries first, then
- * the user's entries and the preset's, filtered as the requirements say
- * (see policy/netpolicy.h). */
-static json_t *
-effective_allowed(const struct conf *c)
-{
-	const struct requirements *r = conf_requirements(c);
-	const struct req_list *m = &r->allowed_domains;
-	bool only = r->managed_allowed_domains_only.set &&
-		    r->managed_allowed_domains_only.value;
-	bool expand = r->allowlist_expansion.set && r->allowlist_expansion.value;
-	bool managed = m->set || only;
-	const struct preset_entry *pe;
-	const char *const *items;
-	enum preset_id id = PRESET_NONE;
-	json_t *a = json_array();
-	size_t i, n;
-
-	for (i = 0; managed && i < m->n; i++)
-		add_unique(a, m->items[i]);
-	n = conf_strv(c, PN "allowed_domains", &items);
-	for (i = 0; i < n; i++)
-		if (!managed || (!only && (expand || covered(m, items[i]))))
-			add_unique(a, items[i]);
-	if (preset_parse(conf_str(c, PN "preset"), &id) != 0)
-		id = PRESET_NONE;
-	pe = preset_entries(id, &n);
-	for (i = 0; i < n; i++)
-		if (!managed || (!only && (expand || covered(m, pe[i].pattern))))
-			add_unique(a, pe[i].pattern);
-	return a;
-}
-
-/* Requirement denials are always in force, joined to the user's. */
-static json_t *
-effective_denied(const struct conf *c)
-{
-	const struct req_list *m = &conf_requirements(c)->denied_domains;
-	const char *const *items;
-	json_t *a = json_array();
-	size_t i, n;
-
-	for (i = 0; i < m->n; i++)
-		add_unique(a, m->items[i]);
-	n = conf_strv(c, PN "denied_domains", &items);
-	for (i = 0; i < n; i++)
-		add_unique(a, items[i]);
-	return a;
+	add_unique(deny ? ps->denied : ps->allowed, pattern);
 }
 
 static void
 route_patterns(struct proxy *p, const struct admin_request *rq,
 	       struct buf *out)
 {
+	struct patterns ps = {json_array(), json_array()};
 	json_t *doc = json_object();
 
-	json_object_set_new(doc, "allowed", effective_allowed(p->state->conf));
-	json_object_set_new(doc, "denied", effective_denied(p->state->conf));
+	/* The lists the policy in force was compiled from (netpolicy.h):
+	 * managed entries first, requirements applied. */
+	netpolicy_patterns(p->state->conf, p->extra, add_pattern, &ps);
+	json_object_set_new(doc, "allowed", ps.allowed);
+	json_object_set_new(doc, "denied", ps.denied);
 	respond_doc(out, doc, rq->close);
 }
 
