@@ -22,8 +22,8 @@
 #include "sandbox/landlock.h"
 #include "sandbox/netns.h"
 #include "sandbox/seccomp.h"
+#include "sandbox/sigfwd.h"
 
-static volatile sig_atomic_t cmd_pid;
 
 /* --- namespace setup (pid 1, before go) ------------------------------------ */
 
@@ -277,33 +277,6 @@ run_command(const struct sandbox_child_opts *o, const uint16_t *ports,
 
 /* --- init ------------------------------------------------------------------------ */
 
-/* Forwards what was sent on purpose (kill from the parent airlock);
- * signals the kernel sends to a whole terminal process group reach the
- * command directly, so forwarding them too would deliver them twice. */
-static void
-on_forward(int sig, siginfo_t *si, void *ctx)
-{
-	(void)ctx;
-	if (cmd_pid > 0 && si->si_code <= 0)
-		kill(cmd_pid, sig);
-}
-
-static void
-install_forwarders(void)
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-				   SIGUSR1, SIGUSR2};
-	struct sigaction sa;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_forward;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-}
-
 static __attribute__((noreturn)) void
 init_loop(pid_t cmd)
 {
@@ -360,13 +333,13 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	if (read(o->sock, &go, 1) != 1)
 		_exit(SANDBOX_EXIT_SETUP);
 	setup_mounts(o->plan);
-	install_forwarders();
+	sigfwd_install();
 	pid = fork();
 	if (pid == -1)
 		die(SANDBOX_EXIT_SETUP, "run: fork: %s", strerror(errno));
 	if (pid == 0)
 		run_command(o, ports, nports);
-	cmd_pid = pid;
+	sigfwd_target(pid);
 	close(o->sock);
 	init_loop(pid);
 }

@@ -20,11 +20,10 @@
 #include "proxy/proxy.h"
 #include "sandbox/apply.h"
 #include "sandbox/netns.h"
+#include "sandbox/sigfwd.h"
 #include "sandbox/summary.h"
 
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
-
-static volatile sig_atomic_t child_pid;
 
 struct launch {
 	uv_loop_t loop;
@@ -33,35 +32,6 @@ struct launch {
 	pid_t pid;
 	int status; /* exit status for airlock, -1 while running */
 };
-
-/* --- signals --------------------------------------------------------------- */
-
-/* Forwards signals sent to airlock on purpose. A terminal's ^C reaches
- * the whole foreground process group, the command included, so those
- * (si_code > 0, from the kernel) are not forwarded again. */
-static void
-on_forward(int sig, siginfo_t *si, void *ctx)
-{
-	(void)ctx;
-	if (child_pid > 0 && si->si_code <= 0)
-		kill(child_pid, sig);
-}
-
-static void
-install_forwarders(void)
-{
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-				   SIGUSR1, SIGUSR2};
-	struct sigaction sa;
-	size_t i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_forward;
-	sa.sa_flags = SA_SIGINFO | SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-}
 
 /* --- the child's end ---------------------------------------------------------- */
 
@@ -96,7 +66,7 @@ on_sigchld(uv_signal_t *h, int signum)
 	if (w != l->pid)
 		return;
 	l->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-	child_pid = 0;
+	sigfwd_target(0);
 	uv_close((uv_handle_t *)h, NULL);
 	if (l->proxy != NULL)
 		proxy_shutdown(l->proxy, 100, on_proxy_done, l);
@@ -239,8 +209,8 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 		return SANDBOX_EXIT_SETUP;
 	}
 	close(sv[1]);
-	child_pid = l.pid;
-	install_forwarders();
+	sigfwd_target(l.pid);
+	sigfwd_install();
 	uv_loop_init(&l.loop);
 	rc = start(&l, o, sv[0]);
 	if (rc == 0)
