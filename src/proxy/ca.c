@@ -201,8 +201,8 @@ ca_random_serial(X509 *cert)
 	return rc;
 }
 
-static int
-add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
+int
+ca_add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
 {
 	X509V3_CTX ctx;
 	X509_EXTENSION *ext;
@@ -222,7 +222,7 @@ ca_sign(const struct ca *ca, X509 *cert)
 {
 	if (X509_set_issuer_name(cert, X509_get_subject_name(ca->cert)) != 1)
 		return -1;
-	if (add_ext(cert, ca->cert, NID_authority_key_identifier,
+	if (ca_add_ext(cert, ca->cert, NID_authority_key_identifier,
 		    "keyid:always") == -1)
 		return -1;
 	return X509_sign(cert, ca->key, EVP_sha256()) > 0 ? 0 : -1;
@@ -249,11 +249,11 @@ ca_generate(struct errbuf *err)
 				       -1, -1, 0) != 1 ||
 	    X509_set_issuer_name(ca->cert, name) != 1 ||
 	    X509_set_pubkey(ca->cert, ca->key) != 1 ||
-	    add_ext(ca->cert, ca->cert, NID_basic_constraints,
+	    ca_add_ext(ca->cert, ca->cert, NID_basic_constraints,
 		    "critical,CA:TRUE") == -1 ||
-	    add_ext(ca->cert, ca->cert, NID_key_usage,
+	    ca_add_ext(ca->cert, ca->cert, NID_key_usage,
 		    "critical,keyCertSign,cRLSign,digitalSignature") == -1 ||
-	    add_ext(ca->cert, ca->cert, NID_subject_key_identifier, "hash") ==
+	    ca_add_ext(ca->cert, ca->cert, NID_subject_key_identifier, "hash") ==
 		    -1 ||
 	    X509_sign(ca->cert, ca->key, EVP_sha256()) <= 0)
 		goto fail;

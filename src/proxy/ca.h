@@ -68,5 +68,8 @@ int ca_sign(const struct ca *ca, X509 *cert);
 
 /* A fresh random positive 128-bit serial for cert; 0 or -1. */
 int ca_random_serial(X509 *cert);
+/* Adds the X.509v3 extension nid = value (config syntax) to cert, issued
+ * by issuer (cert itself when self-signed). 0 or -1. */
+int ca_add_ext(X509 *cert, X509 *issuer, int nid, const char *value);
 
 #endif

@@ -24,22 +24,6 @@ struct mitm_leaf_cache {
 	uint64_t minted, hits;
 };
 
-static int
-add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX ctx;
-	X509_EXTENSION *ext;
-	int rc;
-
-	X509V3_set_ctx(&ctx, issuer, cert, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value);
-	if (ext == NULL)
-		return -1;
-	rc = X509_add_ext(cert, ext, -1) == 1 ? 0 : -1;
-	X509_EXTENSION_free(ext);
-	return rc;
-}
-
 static bool
 is_ip_literal(const char *host)
 {
@@ -77,12 +61,12 @@ mitm_leaf_mint(const struct ca *ca, const char *host, X509 **cert,
 				       MBSTRING_ASC, (const unsigned char *)cn,
 				       -1, -1, 0) != 1 ||
 	    X509_set_pubkey(c, k) != 1 ||
-	    add_ext(c, ca_cert(ca), NID_basic_constraints, "critical,CA:FALSE") ==
+	    ca_add_ext(c, ca_cert(ca), NID_basic_constraints, "critical,CA:FALSE") ==
 		    -1 ||
-	    add_ext(c, ca_cert(ca), NID_key_usage,
+	    ca_add_ext(c, ca_cert(ca), NID_key_usage,
 		    "critical,digitalSignature,keyEncipherment") == -1 ||
-	    add_ext(c, ca_cert(ca), NID_ext_key_usage, "serverAuth") == -1 ||
-	    add_ext(c, ca_cert(ca), NID_subject_alt_name, san) == -1 ||
+	    ca_add_ext(c, ca_cert(ca), NID_ext_key_usage, "serverAuth") == -1 ||
+	    ca_add_ext(c, ca_cert(ca), NID_subject_alt_name, san) == -1 ||
 	    ca_sign(ca, c) == -1) {
 		errbuf_add(err, "%s: minting a certificate: %s", host,
 			   ERR_reason_error_string(ERR_get_error()));
