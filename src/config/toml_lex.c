@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hex.h"
 #include "lib/xalloc.h"
 
 /* A growable string for decoded text. The input is at most
@@ -249,18 +250,6 @@ toml_skip_blank(struct toml_parser *P)
 
 /* --- strings ------------------------------------------------------------- */
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void
 sbuf_add_utf8(struct sbuf *b, uint32_t cp)
 {
@@ -298,7 +287,7 @@ unicode_escape(struct toml_parser *P, struct sbuf *b)
 
 	P->pos++;
 	for (i = 0; i < digits; i++) {
-		int h = P->pos + i < P->n ? hex_value(P->p[P->pos + i]) : -1;
+		int h = P->pos + i < P->n ? hex_digit(P->p[P->pos + i]) : -1;
 		if (h < 0) {
 			toml_fail(P, start, "invalid unicode escape: \\%c needs "
 				"%zu hex digits", digits == 4 ? 'u' : 'U', digits);

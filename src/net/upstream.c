@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hex.h"
 #include "lib/xalloc.h"
 #include "policy/host.h"
 
@@ -32,18 +33,6 @@ trim(const char **s, size_t *n)
 		(*n)--;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..n) into a heap string; NULL on a bad escape or an
  * encoded NUL (a C string could not carry it faithfully). */
 static char *
@@ -58,8 +47,8 @@ pct_decode(const char *s, size_t n)
 			out[o++] = s[i];
 			continue;
 		}
-		hi = i + 1 < n ? hexval(s[i + 1]) : -1;
-		lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+		hi = i + 1 < n ? hex_digit(s[i + 1]) : -1;
+		lo = i + 2 < n ? hex_digit(s[i + 2]) : -1;
 		if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 			explicit_bzero(out, n + 1);
 			free(out);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hex.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "net/dial.h"
@@ -339,18 +340,6 @@ refuse_disabled(struct hconn *c)
 	hc_error(c, 503, "network proxy is disabled");
 }
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* Checks the chunk framing of the body bytes that came with the head
  * (p[0..n), possibly cut anywhere) before anything is dialled, so that a
  * smuggling payload sent in one piece never reaches an origin. false only
@@ -363,10 +352,10 @@ chunked_prefix_ok(const char *p, size_t n)
 	uint64_t size;
 
 	while (i < n) {
-		for (size = 0, digits = 0; i < n && hexval(p[i]) >= 0; i++) {
+		for (size = 0, digits = 0; i < n && hex_digit(p[i]) >= 0; i++) {
 			if (++digits > 15)
 				return false; /* a size past any sane body */
-			size = size * 16 + (uint64_t)hexval(p[i]);
+			size = size * 16 + (uint64_t)hex_digit(p[i]);
 		}
 		if (i == n)
 			return true;

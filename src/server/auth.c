@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "lib/hex.h"
 #include "lib/slice.h"
 #include "lib/xalloc.h"
 #include "server/jws.h"
@@ -150,18 +151,6 @@ auth_parse_skew(const char *flag, const char *text, int64_t *out,
 }
 
 static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 parse_digest(const char *text, unsigned char out[DIGEST_LEN],
 	     struct errbuf *err)
 {
@@ -172,8 +161,8 @@ parse_digest(const char *text, unsigned char out[DIGEST_LEN],
 	if (s.n != 2 * DIGEST_LEN)
 		goto bad;
 	for (i = 0; i < DIGEST_LEN; i++) {
-		hi = hex_nibble(s.p[2 * i]);
-		lo = hex_nibble(s.p[2 * i + 1]);
+		hi = hex_digit(s.p[2 * i]);
+		lo = hex_digit(s.p[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			goto bad;
 		out[i] = (unsigned char)(hi << 4 | lo);
