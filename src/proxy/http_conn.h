@@ -148,6 +148,14 @@ void hc_deadline(struct hconn *c, uint64_t ms);
 void hr_reach(struct hconn *c, const struct resolve_result *addrs, bool tunnel,
 	      hc_reached_fn *reached);
 
+/* http_proxy.c: saves what the exchange needs from the request head,
+ * then decides (policy + one DNS lookup) with proto; cb gets the outcome.
+ * A disabled proxy answers 503 here, recorded like a decision. */
+void hc_decide(struct hconn *c, enum policy_protocol proto, proxy_decide_cb *cb);
+/* http_route.c: answers a refused request with its block response (text
+ * for CONNECT and inside interception, JSON otherwise). */
+void hr_refuse(struct hconn *c, const struct policy_decision *d, bool text);
+
 /* http_route.c: the decision's outcome — refuse, or reach the destination
  * directly or through an upstream proxy, then tunnel or forward. */
 void hr_decided(void *arg, const struct policy_decision *d,

@@ -330,16 +330,6 @@ hc_pump(struct hconn *c)
 }
 
 
-/* The proxy is off: 503, recorded like a decision (reference §7.2 step 5). */
-static void
-refuse_disabled(struct hconn *c)
-{
-	proxy_record_disabled(c->px, c->host, c->target.port,
-			      c->is_connect ? "https_connect" : "http",
-			      c->method, c->peer);
-	hc_error(c, 503, "network proxy is disabled");
-}
-
 /* Checks the chunk framing of the body bytes that came with the head
  * (p[0..n), possibly cut anywhere) before anything is dialled, so that a
  * smuggling payload sent in one piece never reaches an origin. false only
@@ -386,7 +376,6 @@ static void
 start_request(struct hconn *c)
 {
 	const struct http_head *h = c->head;
-	struct policy_request r = {0};
 	const char *bad;
 
 	c->is_connect = slice_eq_cstr(h->method, "CONNECT");
@@ -413,21 +402,35 @@ start_request(struct hconn *c)
 	}
 	snprintf(c->host, sizeof(c->host), "%.*s", (int)c->target.host.n,
 		 c->target.host.p);
+	hc_decide(c, c->is_connect ? POLICY_PROTO_HTTPS_CONNECT : POLICY_PROTO_HTTP,
+		  hr_decided);
+}
+
+void
+hc_decide(struct hconn *c, enum policy_protocol proto, proxy_decide_cb *cb)
+{
+	const struct http_head *h = c->head;
+	struct policy_request r = {0};
+
 	c->req_is_head = slice_eq_cstr(h->method, "HEAD");
 	c->req_keepalive = h->keep_alive;
 	c->req_minor = h->version_minor;
 	c->st = proxy_state_ref(c->px);
 	if (!c->st->enabled) {
-		refuse_disabled(c);
+		/* 503, recorded like a decision (reference §7.2 step 5). */
+		proxy_record_disabled(c->px, c->host, c->target.port,
+				      policy_protocol_str(proto), c->method,
+				      c->peer);
+		hc_error(c, 503, "network proxy is disabled");
 		return;
 	}
 	r.host = c->host;
 	r.port = c->target.port;
-	r.protocol = c->is_connect ? POLICY_PROTO_HTTPS_CONNECT : POLICY_PROTO_HTTP;
+	r.protocol = proto;
 	r.method = c->method;
 	c->state = HC_DECIDING;
 	hc_deadline(c, c->st->connect_timeout_ms + 5000);
-	c->decide = proxy_decide_start(c->px, c->st, &r, c->peer, hr_decided, c);
+	c->decide = proxy_decide_start(c->px, c->st, &r, c->peer, cb, c);
 }
 
 /* --- the client socket -------------------------------------------------------------- */

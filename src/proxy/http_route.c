@@ -181,26 +181,32 @@ start_mitm(struct hconn *c)
 }
 
 void
+hr_refuse(struct hconn *c, const struct policy_decision *d, bool text)
+{
+	/* A client that asked to close gets its close. */
+	bool close = c->is_connect || !c->req_keepalive;
+	struct buf b;
+
+	hf_drop_parked(c);
+	buf_init(&b, 8192);
+	block_for_reason(&b, policy_reason_str(d->reason), d->host.text,
+			 (unsigned)d->port, policy_source_str(d->source), text,
+			 close);
+	hc_reply(c, &b, close);
+	buf_release(&b);
+}
+
+void
 hr_decided(void *arg, const struct policy_decision *d,
 	   const struct resolve_result *addrs, const char *why)
 {
 	struct hconn *c = arg;
-	struct buf b;
-	bool close;
 
 	c->decide = NULL;
 	if (d == NULL) {
 		hc_error(c, 502, why);
 	} else if (!policy_allowed(d)) {
-		/* A client that asked to close gets its close. */
-		hf_drop_parked(c);
-		close = c->is_connect || !c->req_keepalive;
-		buf_init(&b, 8192);
-		block_for_reason(&b, policy_reason_str(d->reason), d->host.text,
-				 (unsigned)d->port, policy_source_str(d->source),
-				 c->is_connect, close);
-		hc_reply(c, &b, close);
-		buf_release(&b);
+		hr_refuse(c, d, c->is_connect);
 	} else if (d->mitm && c->is_connect) {
 		start_mitm(c);
 		return;

@@ -13,7 +13,6 @@
 
 #include "lib/log.h"
 #include "policy/host.h"
-#include "proxy/block.h"
 #include "proxy/http_conn.h"
 #include "proxy/mitm_int.h"
 #include "proxy/tls_pipe.h"
@@ -84,19 +83,12 @@ inner_decided(void *arg, const struct policy_decision *d,
 	      const struct resolve_result *addrs, const char *why)
 {
 	struct hconn *c = arg;
-	struct buf b;
-	bool close;
 
 	c->decide = NULL;
 	if (d == NULL) {
 		hc_error(c, 502, why);
 	} else if (!policy_allowed(d)) {
-		hf_drop_parked(c);
-		close = !c->req_keepalive;
-		buf_init(&b, 8192);
-		block_connect(&b, policy_reason_str(d->reason), close);
-		hc_reply(c, &b, close);
-		buf_release(&b);
+		hr_refuse(c, d, true);
 	} else {
 		hc_deadline(c, c->st->connect_timeout_ms * 2 + 1000);
 		hr_reach(c, addrs, true, start_tls);
@@ -122,19 +114,10 @@ same_host(const struct mitm_tunnel *t, struct slice host)
 	return a.len > 0 && strcmp(a.text, b.text) == 0;
 }
 
-static void
-refuse_disabled(struct hconn *c)
-{
-	proxy_record_disabled(c->px, c->mitm->host, c->mitm->port, "https",
-			      c->method, c->peer);
-	hc_error(c, 503, "network proxy is disabled");
-}
-
 void
 mitm_inner_start(struct hconn *c)
 {
 	const struct http_head *h = c->head;
-	struct policy_request r = {0};
 	const char *bad;
 
 	c->is_connect = false;
@@ -154,22 +137,7 @@ mitm_inner_start(struct hconn *c)
 	snprintf(c->host, sizeof(c->host), "%s", c->mitm->host);
 	c->target.port = c->mitm->port;
 	c->target.ipv6 = c->mitm->is_ip && strchr(c->host, ':') != NULL;
-	c->req_is_head = slice_eq_cstr(h->method, "HEAD");
-	c->req_keepalive = h->keep_alive;
-	c->req_minor = h->version_minor;
-	c->st = proxy_state_ref(c->px);
-	if (!c->st->enabled) {
-		refuse_disabled(c);
-		return;
-	}
-	r.host = c->host;
-	r.port = c->target.port;
-	r.protocol = POLICY_PROTO_HTTPS;
-	r.method = c->method;
-	c->state = HC_DECIDING;
-	hc_deadline(c, c->st->connect_timeout_ms + 5000);
-	c->decide = proxy_decide_start(c->px, c->st, &r, c->peer, inner_decided,
-				       c);
+	hc_decide(c, POLICY_PROTO_HTTPS, inner_decided);
 }
 
 void
