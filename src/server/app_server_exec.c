@@ -211,17 +211,6 @@ start_proxy(struct app_exec *e, int sock, struct errbuf *err)
 
 static void maybe_finish(struct app_exec *e);
 
-static void
-on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
-{
-	static char chunk[64 * 1024];
-
-	(void)h;
-	(void)hint;
-	b->base = chunk;
-	b->len = sizeof(chunk);
-}
-
 static char *
 b64(const char *p, size_t n)
 {
@@ -514,7 +503,7 @@ stream_init(struct app_exec *e, struct exec_stream *st, const char *name,
 	uv_pipe_init(e->s->loop, &st->pipe, 0);
 	st->pipe.data = st;
 	uv_pipe_open(&st->pipe, fd);
-	uv_read_start((uv_stream_t *)&st->pipe, on_alloc, on_read);
+	uv_read_start((uv_stream_t *)&st->pipe, app_alloc_read, on_read);
 }
 
 static void

@@ -106,4 +106,8 @@ int exec_read_params(const json_t *p, struct exec_params *x, char *why);
 char **exec_build_env(char *const *base, const json_t *env);
 void exec_free_env(char **env);
 
+/* The libuv alloc callback of every read of the server: one shared
+ * buffer, since each read is consumed before the next (app_server.c). */
+void app_alloc_read(uv_handle_t *h, size_t hint, uv_buf_t *b);
+
 #endif

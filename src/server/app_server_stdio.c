@@ -50,17 +50,6 @@ stdio_send(void *arg, const char *msg, size_t n)
 }
 
 static void
-on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
-{
-	static char chunk[64 * 1024];
-
-	(void)h;
-	(void)hint;
-	b->base = chunk;
-	b->len = sizeof(chunk);
-}
-
-static void
 take(struct app_stdio *t, const char *p, size_t n)
 {
 	const char *nl;
@@ -114,7 +103,7 @@ app_stdio_start(struct app_server *s, int in_fd, int out_fd,
 	t->in.data = t;
 	rc = uv_pipe_open(&t->in, in_fd);
 	if (rc == 0)
-		rc = uv_read_start((uv_stream_t *)&t->in, on_alloc, on_read);
+		rc = uv_read_start((uv_stream_t *)&t->in, app_alloc_read, on_read);
 	if (rc != 0) {
 		errbuf_add(err, "stdin: %s", uv_strerror(rc));
 		s->stdio = t;

@@ -206,17 +206,6 @@ handshake(struct ws_client *c, const char *p, size_t n)
 /* --- reading ------------------------------------------------------------------- */
 
 static void
-on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)
-{
-	static char chunk[64 * 1024];
-
-	(void)h;
-	(void)hint;
-	b->base = chunk;
-	b->len = sizeof(chunk);
-}
-
-static void
 on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
 {
 	struct ws_client *c = h->data;
@@ -337,7 +326,7 @@ on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	uv_timer_start(&c->timer, on_handshake_timeout, WS_HANDSHAKE_MS, 0);
-	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+	uv_read_start((uv_stream_t *)&c->tcp, app_alloc_read, on_read);
 }
 
 static void
