@@ -89,8 +89,8 @@ add_preset(struct entries *e, const struct conf *c, enum preset_id id)
 				      preset_name(id)));
 }
 
-static bool
-covered(const struct req_list *managed, const char *pattern)
+bool
+netpolicy_managed_covers(const struct req_list *managed, const char *pattern)
 {
 	size_t i;
 
@@ -136,7 +136,7 @@ apply_allow_requirements(struct entries *a, struct entries *u,
 	for (i = 0; i < u->n; i++) {
 		const char *pat = u->v[i].pattern;
 
-		if (!only && (expand || covered(m, pat))) {
+		if (!only && (expand || netpolicy_managed_covers(m, pat))) {
 			entries_add(a, pat, u->owned[i]);
 			u->owned[i] = NULL;
 			continue;

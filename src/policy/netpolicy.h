@@ -43,6 +43,11 @@ struct policy *netpolicy_build(const struct conf *c,
 			       const struct netpolicy_extra *extra,
 			       struct errbuf *warn, struct errbuf *err);
 
+/* True when some pattern of the managed allowlist covers pattern
+ * (pattern_covers, reference §2.4). */
+bool netpolicy_managed_covers(const struct req_list *managed,
+			      const char *pattern);
+
 /* The effective patterns of c (+extra, may be NULL), exactly the lists
  * netpolicy_build() compiles and in its order: every allow entry (managed
  * ones first), then every deny entry; fn is called once per entry.

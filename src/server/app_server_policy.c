@@ -17,7 +17,6 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "policy/netpolicy.h"
-#include "policy/pattern.h"
 #include "server/app_server_int.h"
 #include "server/rpc.h"
 
@@ -218,16 +217,14 @@ check_managed(const struct requirements *r, const json_t *added,
 		    r->managed_allowed_domains_only.value;
 	bool expand = r->allowlist_expansion.set && r->allowlist_expansion.value;
 	json_t *v;
-	size_t i, k;
+	size_t i;
 
 	if (!only && (expand || !r->allowed_domains.set))
 		return 0;
 	json_array_foreach(added, i, v) {
 		const char *p = json_string_value(v);
-		bool ok = false;
+		bool ok = !only && netpolicy_managed_covers(&r->allowed_domains, p);
 
-		for (k = 0; !only && k < r->allowed_domains.n; k++)
-			ok = ok || pattern_covers(r->allowed_domains.items[k], p);
 		if (!ok) {
 			errbuf_add(err,
 				   "%s: %s: network.allowed_domains constrained "
