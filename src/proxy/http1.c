@@ -68,36 +68,6 @@ is_tchar(unsigned char c)
 	    (c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
-static bool
-caseeq(struct slice a, const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (a.n != n)
-		return false;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)a.p[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c + 32);
-		if (c != (unsigned char)s[i])
-			return false;
-	}
-	return true;
-}
-
-static struct slice
-trim_ows(struct slice s)
-{
-	while (s.n > 0 && (s.p[0] == ' ' || s.p[0] == '\t')) {
-		s.p++;
-		s.n--;
-	}
-	while (s.n > 0 && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
-		s.n--;
-	return s;
-}
-
 /* ---- raw head checks ------------------------------------------------ */
 
 /* What scan_head learns on the way. */
@@ -180,7 +150,7 @@ scan_transfer_encoding(struct slice v, struct scan *s)
 	while (true) {
 		const char *comma = memchr(v.p, ',', v.n);
 		size_t len = comma != NULL ? (size_t)(comma - v.p) : v.n;
-		struct slice c = trim_ows(slice_of(v.p, len));
+		struct slice c = slice_trim_ows(slice_of(v.p, len));
 
 		if (c.n == 0)
 			return scan_fail(s, 400, "invalid transfer-encoding");
@@ -214,12 +184,12 @@ scan_header_line(struct slice l, struct scan *s)
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return scan_fail(s, 400, "invalid byte in header value");
 	}
-	value = trim_ows(value);
-	if (caseeq(name, "content-length"))
+	value = slice_trim_ows(value);
+	if (slice_caseeq_cstr(name, "content-length"))
 		return scan_content_length(value, s);
-	if (caseeq(name, "transfer-encoding"))
+	if (slice_caseeq_cstr(name, "transfer-encoding"))
 		return scan_transfer_encoding(value, s);
-	if (caseeq(name, "host"))
+	if (slice_caseeq_cstr(name, "host"))
 		s->hosts++;
 	return 0;
 }
@@ -231,7 +201,7 @@ scan_framing(struct scan *s)
 		return scan_fail(s, 400, "content-length with transfer-encoding");
 	if (!s->have_te)
 		return 0;
-	if (!caseeq(s->te_last, "chunked"))
+	if (!slice_caseeq_cstr(s->te_last, "chunked"))
 		return scan_fail(s, 400, "transfer-encoding must end in chunked");
 	if (s->te_codings != 1)
 		return scan_fail(s, 501, "unsupported transfer-encoding");
@@ -436,7 +406,7 @@ on_headers_complete(llhttp_t *ll)
 	if (ll->http_major != 1 || ll->http_minor > 1)
 		return fail(p, 505, "unsupported http version"), HPE_USER;
 	for (i = 0; i < h->nheaders; i++)
-		h->headers[i].value = trim_ows(h->headers[i].value);
+		h->headers[i].value = slice_trim_ows(h->headers[i].value);
 	h->is_request = p->kind == HTTP1_REQUEST;
 	h->version_minor = ll->http_minor;
 	rc = h->is_request ? request_framing(p) : response_framing(p);
@@ -615,7 +585,7 @@ head_execute(struct http1 *p, bool dup_cl)
 		const char *lf = memchr(line, '\n', (size_t)(end - line));
 		size_t n = (size_t)(lf - line) + 1;
 
-		if (line != h && n > 15 && caseeq(slice_of(line, 15),
+		if (line != h && n > 15 && slice_caseeq_cstr(slice_of(line, 15),
 		    "content-length:")) {
 			if (seen_cl) {
 				line = lf + 1;

@@ -18,25 +18,6 @@ lower(unsigned char c)
 }
 
 static bool
-slice_caseeq(struct slice a, struct slice b)
-{
-	size_t i;
-
-	if (a.n != b.n)
-		return false;
-	for (i = 0; i < a.n; i++)
-		if (lower((unsigned char)a.p[i]) != lower((unsigned char)b.p[i]))
-			return false;
-	return true;
-}
-
-static bool
-slice_caseeq_cstr(struct slice a, const char *s)
-{
-	return slice_caseeq(a, slice_cstr(s));
-}
-
-static bool
 slice_has_prefix_case(struct slice s, const char *pfx)
 {
 	size_t n = strlen(pfx);
@@ -291,18 +272,6 @@ fixed_hop_by_hop(const struct http_head *h, struct slice name)
 	return !h->is_request && slice_caseeq_cstr(name, "proxy-authenticate");
 }
 
-static struct slice
-trim_ows(struct slice s)
-{
-	while (s.n > 0 && (s.p[0] == ' ' || s.p[0] == '\t')) {
-		s.p++;
-		s.n--;
-	}
-	while (s.n > 0 && (s.p[s.n - 1] == ' ' || s.p[s.n - 1] == '\t'))
-		s.n--;
-	return s;
-}
-
 /* True when the comma-separated list v contains name. */
 static bool
 list_has(struct slice v, struct slice name)
@@ -311,7 +280,7 @@ list_has(struct slice v, struct slice name)
 		const char *comma = memchr(v.p, ',', v.n);
 		size_t len = comma != NULL ? (size_t)(comma - v.p) : v.n;
 
-		if (slice_caseeq(trim_ows(slice_of(v.p, len)), name))
+		if (slice_caseeq(slice_trim_ows(slice_of(v.p, len)), name))
 			return true;
 		if (comma == NULL)
 			break;
