@@ -112,7 +112,13 @@ $(BUILD)/tests/fakedns.so: tests/integration/fakedns.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -g -Wall -Wextra $(WERROR) -shared -fPIC -o $@ $< -ldl
 
-integration: all $(BUILD)/tests/fakedns.so
+# syscall() that reports an older Landlock ABI than the kernel's, for tests
+# of what airlock does on such kernels.
+$(BUILD)/tests/fakelandlock.so: tests/integration/fakelandlock.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g -Wall -Wextra $(WERROR) -shared -fPIC -o $@ $< -ldl
+
+integration: all $(BUILD)/tests/fakedns.so $(BUILD)/tests/fakelandlock.so
 	AIRLOCK_BUILD=$(abspath $(BUILD)) scripts/run-pytest tests/integration
 
 # ASan+UBSan build in its own directory; unit and integration tests run

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -277,20 +278,65 @@ run_command(const struct sandbox_child_opts *o, const uint16_t *ports,
 
 /* --- init ------------------------------------------------------------------------ */
 
+/* The init holds only stdin, stdout, stderr and keep (its socket to the
+ * parent): whatever else the parent held — an app-server's listeners and
+ * clients, descriptors airlock inherited — is none of the sandbox's
+ * business, close-on-exec or not (the init never execs). */
+static int
+close_inherited(int keep)
+{
+	if (keep > 3 && close_range(3, (unsigned)keep - 1, 0) == -1)
+		return -1;
+	return close_range(keep >= 3 ? (unsigned)keep + 1 : 3, ~0U, 0);
+}
+
+/* A process group of the sandbox's own (and a session with the
+ * app-server), so that kill(0, ...) inside cannot reach the caller's
+ * group even where Landlock has no signal scope. */
+static int
+isolate(const struct sandbox_child_opts *o, struct errbuf *err)
+{
+	if (close_inherited(o->sock) == -1) {
+		errbuf_add(err, "close inherited descriptors: %s",
+			   strerror(errno));
+		return -1;
+	}
+	if ((o->own_session ? setsid() : setpgid(0, 0)) == -1) {
+		errbuf_add(err, "cannot give the sandbox its own %s: %s",
+			   o->own_session ? "session" : "process group",
+			   strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Nobody may be listening (the app-server closes its end after go). */
+static void
+tell_stopped(int sock, int sig)
+{
+	unsigned char msg[2] = {SANDBOX_MSG_STOPPED, (unsigned char)sig};
+
+	(void)send(sock, msg, sizeof(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static __attribute__((noreturn)) void
-init_loop(pid_t cmd)
+init_loop(pid_t cmd, int sock)
 {
 	int st;
 	pid_t w;
 
 	for (;;) {
-		w = waitpid(-1, &st, 0);
+		w = waitpid(-1, &st, WUNTRACED);
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1)
 			_exit(SANDBOX_EXIT_SETUP);
 		if (w != cmd)
 			continue;
+		if (WIFSTOPPED(st)) {
+			tell_stopped(sock, WSTOPSIG(st));
+			continue;
+		}
 		if (WIFSIGNALED(st))
 			_exit(128 + WTERMSIG(st));
 		_exit(WEXITSTATUS(st));
@@ -323,7 +369,8 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	memset(&m, 0, sizeof(m));
 	errbuf_init(&err);
-	setup_namespace(o->plan, &m, fds, ports, &err);
+	if (isolate(o, &err) == 0)
+		setup_namespace(o->plan, &m, fds, ports, &err);
 	report(o->sock, &m, fds, &err);
 	nports = (size_t)m.nfds;
 	for (i = 0; i < m.nfds; i++)
@@ -333,13 +380,12 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	if (read(o->sock, &go, 1) != 1)
 		_exit(SANDBOX_EXIT_SETUP);
 	setup_mounts(o->plan);
-	sigfwd_install();
+	sigfwd_install(SIGFWD_SENT);
 	pid = fork();
 	if (pid == -1)
 		die(SANDBOX_EXIT_SETUP, "run: fork: %s", strerror(errno));
 	if (pid == 0)
 		run_command(o, ports, nports);
 	sigfwd_target(pid);
-	close(o->sock);
-	init_loop(pid);
+	init_loop(pid, o->sock);
 }

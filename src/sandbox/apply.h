@@ -2,14 +2,17 @@
  * the new namespaces (launch.h is the parent's side).
  *
  * sandbox_child_main() runs in the process cloned into new user, mount,
- * pid and network namespaces; it is pid 1 there. It maps the caller's uid
- * and gid, sets up the network side (netns.h) and reports to the parent
- * over sock, waits for the parent's go, makes the mounts (private
- * propagation, a fresh /proc, read-only binds of the protected paths),
- * then forks the command and stays as its init: it forwards the signals
- * the parent forwards, reaps orphans, and exits with the command's status
- * (128+signal when the command was killed). When it exits, the kernel
- * kills everything left in the pid namespace.
+ * pid and network namespaces; it is pid 1 there. It closes every
+ * descriptor but 0, 1, 2 and sock, makes itself the leader of a new
+ * process group (own_session: a new session), maps the caller's uid and
+ * gid, sets up the network side (netns.h) and reports to the parent over
+ * sock, waits for the parent's go, makes the mounts (private propagation,
+ * a fresh /proc, read-only binds of the protected paths), then forks the
+ * command and stays as its init: it forwards the signals the parent
+ * forwards (sigfwd.h), tells the parent over sock when the command stops
+ * (SANDBOX_MSG_STOPPED), reaps orphans, and exits with the command's
+ * status (128+signal when the command was killed). When it exits, the
+ * kernel kills everything left in the pid namespace.
  *
  * The command's process applies the rest of the plan in order —
  * no_new_privs, Landlock, capabilities dropped, seccomp, environment,
@@ -25,9 +28,14 @@
 
 #define SANDBOX_EXIT_SETUP 125
 
+/* After the go, each time the command stops the init sends the parent
+ * two bytes on sock: this, then the stop signal's number. */
+#define SANDBOX_MSG_STOPPED 'S'
+
 struct sandbox_child_opts {
 	const struct sandbox_plan *plan;
 	int sock;                 /* to the parent; closed before exec */
+	bool own_session;         /* setsid (no terminal) instead of setpgid */
 	bool allow_local_binding; /* for AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING */
 	char *const *envp;        /* the caller's environment */
 	const char *ca_bundle;    /* CA variables point here, or NULL */

@@ -19,6 +19,7 @@
 #include "lib/log.h"
 #include "proxy/proxy.h"
 #include "sandbox/apply.h"
+#include "sandbox/jobctl.h"
 #include "sandbox/netns.h"
 #include "sandbox/sigfwd.h"
 #include "sandbox/summary.h"
@@ -28,6 +29,9 @@
 struct launch {
 	uv_loop_t loop;
 	uv_signal_t sigchld;
+	uv_poll_t stops;   /* the init's stop reports on sock */
+	int sock;
+	struct jobctl job;
 	struct proxy *proxy;
 	pid_t pid;
 	int status; /* exit status for airlock, -1 while running */
@@ -68,8 +72,30 @@ on_sigchld(uv_signal_t *h, int signum)
 	l->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 	sigfwd_target(0);
 	uv_close((uv_handle_t *)h, NULL);
+	uv_close((uv_handle_t *)&l->stops, NULL);
 	if (l->proxy != NULL)
 		proxy_shutdown(l->proxy, 100, on_proxy_done, l);
+}
+
+/* The command stopped (SANDBOX_MSG_STOPPED): so does airlock, until the
+ * shell continues its job. */
+static void
+on_stop_report(uv_poll_t *h, int status, int events)
+{
+	struct launch *l = h->data;
+	unsigned char msg[2];
+	ssize_t n;
+
+	(void)events;
+	n = status < 0 ? -1 : recv(l->sock, msg, sizeof(msg), MSG_DONTWAIT);
+	if (n == -1 && status == 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n != (ssize_t)sizeof(msg)) {
+		uv_poll_stop(h); /* EOF: the init is gone */
+		return;
+	}
+	if (msg[0] == SANDBOX_MSG_STOPPED)
+		jobctl_stopped(&l->job, msg[1]);
 }
 
 /* --- cloning ------------------------------------------------------------------ */
@@ -175,9 +201,14 @@ serve(struct launch *l, int sock)
 	if (write(sock, &go, 1) != 1) {
 		/* The child is gone; its status is collected below. */
 	}
-	close(sock);
+	l->sock = sock;
+	uv_poll_init(&l->loop, &l->stops, sock);
+	l->stops.data = l;
+	uv_poll_start(&l->stops, UV_READABLE, on_stop_report);
 	on_sigchld(&l->sigchld, SIGCHLD);
 	uv_run(&l->loop, UV_RUN_DEFAULT);
+	jobctl_release(&l->job);
+	close(sock);
 	print_summary(l);
 	proxy_free(l->proxy);
 	uv_run(&l->loop, UV_RUN_DEFAULT);
@@ -209,14 +240,18 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 		return SANDBOX_EXIT_SETUP;
 	}
 	close(sv[1]);
+	jobctl_init(&l.job);
+	jobctl_adopt(&l.job, l.pid);
 	sigfwd_target(l.pid);
-	sigfwd_install();
+	sigfwd_install(SIGFWD_ALL);
 	uv_loop_init(&l.loop);
 	rc = start(&l, o, sv[0]);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = serve(&l, sv[0]);
-	else
+	} else {
+		jobctl_release(&l.job);
 		close(sv[0]);
+	}
 	uv_loop_close(&l.loop);
 	return rc;
 }

@@ -10,8 +10,9 @@
  * network namespaces (fail closed: no fallback), receives the listening
  * sockets the child made inside its namespace when network is granted,
  * serves them with an embedded proxy (no admin listener) on a libuv loop
- * in this process, forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2
- * sent to airlock, and at the end prints the blocked-request summary
+ * in this process, forwards the signals airlock gets (sigfwd.h), hands
+ * the terminal to the sandbox's own process group and follows its stops
+ * (jobctl.h), and at the end prints the blocked-request summary
  * (summary.h) to stderr. */
 #ifndef AIRLOCK_SANDBOX_LAUNCH_H
 #define AIRLOCK_SANDBOX_LAUNCH_H

@@ -67,6 +67,20 @@ format_landlock(const struct sandbox_plan *p, struct buf *out)
 			   (unsigned)p->ports[i]);
 }
 
+/* What keeps signals inside: Landlock's scope from ABI 6, else only the
+ * sandbox's own process group (kill(0)) and pid namespace (kill(-1)). */
+static void
+format_scope(const struct sandbox_plan *p, struct buf *out)
+{
+	if (p->landlock_abi >= 6)
+		buf_addstr(out, "; signals and abstract unix sockets scoped to "
+				"the sandbox");
+	else
+		buf_addstr(out, "; no signal scope (ABI < 6): the sandbox's own "
+				"process group and pid namespace keep kill() "
+				"inside");
+}
+
 static void
 format_seccomp(const struct sandbox_plan *p, struct buf *out)
 {
@@ -75,9 +89,12 @@ format_seccomp(const struct sandbox_plan *p, struct buf *out)
 		buf_addstr(out, "every socket()");
 	else
 		buf_addstr(out, "socket() but TCP/UDP over AF_INET/AF_INET6 "
-				"(no raw, packet, netlink or unix sockets)");
+				"(no raw, packet, netlink or unix sockets, no "
+				"MPTCP, SCTP or ICMP)");
 	buf_addstr(out, ", socketpair() but AF_UNIX, io_uring, ptrace, "
-			"process_vm_*, mount and namespace calls, TIOCSTI");
+			"process_vm_*, mount and namespace calls, TIOCSTI, "
+			"setuid/setgid modes (chmod, open, mknod, mkdir); "
+			"EOPNOTSUPP for xattr writes; ENOSYS for openat2");
 }
 
 static void
@@ -125,6 +142,7 @@ format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
 		break;
 	case SANDBOX_STEP_LANDLOCK:
 		format_landlock(p, out);
+		format_scope(p, out);
 		break;
 	case SANDBOX_STEP_DROP_CAPS:
 		buf_addstr(out, "drop every capability");

@@ -1,18 +1,29 @@
 /* sigfwd.h — passing signals on to the sandboxed process.
  *
  * Both the parent airlock and the sandbox's init forward SIGINT, SIGTERM,
- * SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to one target process. Only signals
- * sent on purpose (kill(2), si_code <= 0) are forwarded: the ones a
- * terminal sends to its whole foreground process group already reach the
- * command, and forwarding them too would deliver them twice. One target
- * per process; async-signal-safe. */
+ * SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGTSTP and SIGWINCH to one target
+ * process (airlock to the init, the init to the command).
+ *
+ * airlock forwards every one it gets (SIGFWD_ALL): the sandbox runs in a
+ * process group of its own, so a signal that reaches airlock — sent to it,
+ * or sent by the terminal while airlock's group is the foreground one —
+ * has not reached the command. The init forwards only signals sent on
+ * purpose (kill(2), si_code <= 0; SIGFWD_SENT): the ones a terminal sends
+ * to the sandbox's foreground group already reach the command, and
+ * forwarding them too would deliver them twice. One target per process;
+ * async-signal-safe. */
 #ifndef AIRLOCK_SIGFWD_H
 #define AIRLOCK_SIGFWD_H
 
 #include <sys/types.h>
 
+enum sigfwd_mode {
+	SIGFWD_ALL,  /* airlock: forward whatever arrives */
+	SIGFWD_SENT, /* the init: forward what kill(2) sent */
+};
+
 /* Installs the handlers (SA_RESTART). */
-void sigfwd_install(void);
+void sigfwd_install(enum sigfwd_mode mode);
 /* Sets the process signals go to; 0 forwards nothing. */
 void sigfwd_target(pid_t pid);
 

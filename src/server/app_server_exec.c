@@ -133,6 +133,8 @@ child_stdio(int out, int err)
 static __attribute__((noreturn)) void
 child_full_access(const struct app_exec *e)
 {
+	/* No sandbox, but not the server's descriptors either. */
+	close_range(3, ~0U, 0);
 	setpgid(0, 0);
 	if (e->plan.cwd != NULL && chdir(e->plan.cwd) == -1) {
 		fprintf(stderr, "airlock: chdir %s: %s\n", e->plan.cwd,
@@ -163,6 +165,7 @@ clone_child(struct app_exec *e, bool allow_local, int sock, int out, int err)
 	memset(&co, 0, sizeof(co));
 	co.plan = &e->plan;
 	co.sock = sock;
+	co.own_session = true; /* stdin is /dev/null: no terminal to share */
 	co.allow_local_binding = allow_local;
 	co.envp = e->envp;
 	co.ca_bundle = e->ca_bundle;
