@@ -79,6 +79,13 @@ jobctl_stopped(struct jobctl *j, int sig)
 	if (j->tty >= 0 && tcgetpgrp(j->tty) == j->group)
 		give_terminal(j->tty, getpgrp());
 	stop_self(sig);
+}
+
+void
+jobctl_continued(struct jobctl *j)
+{
+	if (j->group <= 0)
+		return;
 	give_if_foreground(j);
 	kill(-j->group, SIGCONT);
 }

@@ -12,9 +12,10 @@
  * airlock's own group when the sandbox ends.
  *
  * When the command stops (Ctrl-Z, SIGTTIN, SIGSTOP), airlock stops itself
- * with the same signal, so that the caller's shell sees its job stop; once
- * continued (`fg`, `bg`), it gives the terminal to the sandbox again if
- * its job is in the foreground, and continues the sandbox's group.
+ * with the same signal, so that the caller's shell sees its job stop; on
+ * every SIGCONT (`fg`, `bg`, also of a job that was running in the
+ * background), it gives the terminal to the sandbox if its job is in the
+ * foreground, and continues the sandbox's group.
  *
  * Without a controlling terminal every call but jobctl_adopt's setpgid is
  * a no-op. Not async-signal-safe: call from the loop. */
@@ -34,10 +35,12 @@ void jobctl_init(struct jobctl *j);
  * process group (the child does the same; whichever comes first wins),
  * and gives it the terminal when airlock is the foreground job. */
 void jobctl_adopt(struct jobctl *j, pid_t pid);
-/* The command stopped with sig: stop airlock likewise; on return (we were
- * continued) hand the terminal back when in the foreground and continue
- * the sandbox's group. */
+/* The command stopped with sig: stop airlock likewise. Returns once
+ * airlock is continued; jobctl_continued follows from the SIGCONT. */
 void jobctl_stopped(struct jobctl *j, int sig);
+/* airlock got SIGCONT: hand the terminal to the sandbox when airlock is
+ * the foreground job, and continue the sandbox's group. */
+void jobctl_continued(struct jobctl *j);
 /* Gives the terminal back to airlock's group if the sandbox still has
  * it, and closes it. */
 void jobctl_release(struct jobctl *j);

@@ -29,6 +29,7 @@
 struct launch {
 	uv_loop_t loop;
 	uv_signal_t sigchld;
+	uv_signal_t sigcont;
 	uv_poll_t stops;   /* the init's stop reports on sock */
 	int sock;
 	struct jobctl job;
@@ -72,6 +73,7 @@ on_sigchld(uv_signal_t *h, int signum)
 	l->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 	sigfwd_target(0);
 	uv_close((uv_handle_t *)h, NULL);
+	uv_close((uv_handle_t *)&l->sigcont, NULL);
 	uv_close((uv_handle_t *)&l->stops, NULL);
 	if (l->proxy != NULL)
 		proxy_shutdown(l->proxy, 100, on_proxy_done, l);
@@ -96,6 +98,15 @@ on_stop_report(uv_poll_t *h, int status, int events)
 	}
 	if (msg[0] == SANDBOX_MSG_STOPPED)
 		jobctl_stopped(&l->job, msg[1]);
+}
+
+static void
+on_sigcont(uv_signal_t *h, int signum)
+{
+	struct launch *l = h->data;
+
+	(void)signum;
+	jobctl_continued(&l->job);
 }
 
 /* --- cloning ------------------------------------------------------------------ */
@@ -201,6 +212,9 @@ serve(struct launch *l, int sock)
 	if (write(sock, &go, 1) != 1) {
 		/* The child is gone; its status is collected below. */
 	}
+	uv_signal_init(&l->loop, &l->sigcont);
+	l->sigcont.data = l;
+	uv_signal_start(&l->sigcont, on_sigcont, SIGCONT);
 	l->sock = sock;
 	uv_poll_init(&l->loop, &l->stops, sock);
 	l->stops.data = l;
