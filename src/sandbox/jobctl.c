@@ -61,9 +61,11 @@ stop_self(int sig)
 	sigemptyset(&one);
 	sigaddset(&one, sig);
 	sigprocmask(SIG_UNBLOCK, &one, &prev);
-	/* Stops here until continued. An orphaned process group discards
-	 * the terminal stop signals: then we simply go on, as any process
-	 * there would. */
+	/* Stops here until continued. An orphaned process group (airlock's
+	 * parent gone from the session) discards the terminal stop signals:
+	 * then airlock goes on, and the command stays stopped until airlock
+	 * gets a SIGCONT. Continuing it here instead could spin: a command
+	 * reading the terminal would stop again at once. */
 	raise(sig);
 	sigprocmask(SIG_SETMASK, &prev, NULL);
 	sigaction(sig, &old, NULL);
