@@ -76,9 +76,9 @@ format_scope(const struct sandbox_plan *p, struct buf *out)
 		buf_addstr(out, "; signals and abstract unix sockets scoped to "
 				"the sandbox");
 	else
-		buf_addstr(out, "; no signal scope (ABI < 6): the sandbox's own "
-				"process group and pid namespace keep kill() "
-				"inside");
+		buf_addstr(out, "; no signal scope (ABI < 6): the sandbox's "
+				"own process group and pid namespace keep "
+				"kill() inside");
 }
 
 static void

@@ -90,9 +90,12 @@ struct sock_family {
 	int protos[SOCK_LIST_MAX];  /* -1 ends the list */
 };
 
+#define INET_TYPES {SOCK_STREAM, SOCK_DGRAM, -1}
+#define INET_PROTOS {0, IPPROTO_TCP, IPPROTO_UDP, -1}
+
 static const struct sock_family sockets_granted[] = {
-	{AF_INET, {SOCK_STREAM, SOCK_DGRAM, -1}, {0, IPPROTO_TCP, IPPROTO_UDP, -1}},
-	{AF_INET6, {SOCK_STREAM, SOCK_DGRAM, -1}, {0, IPPROTO_TCP, IPPROTO_UDP, -1}},
+	{AF_INET, INET_TYPES, INET_PROTOS},
+	{AF_INET6, INET_TYPES, INET_PROTOS},
 };
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))

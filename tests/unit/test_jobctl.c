@@ -154,21 +154,21 @@ no_terminal_still_makes_the_group(void)
 }
 
 static void
-test_jobctl_foreground_job_hands_the_terminal_over_and_back(void **state)
+test_jobctl_foreground_job_hands_over_and_back(void **state)
 {
 	(void)state;
 	assert_int_equal(in_session(gives_and_takes_back, 1), 0);
 }
 
 static void
-test_jobctl_background_job_leaves_the_terminal_alone(void **state)
+test_jobctl_background_job_leaves_it_alone(void **state)
 {
 	(void)state;
 	assert_int_equal(in_session(background_keeps_off_the_terminal, 1), 0);
 }
 
 static void
-test_jobctl_without_a_terminal_only_makes_the_group(void **state)
+test_jobctl_no_terminal_only_makes_the_group(void **state)
 {
 	(void)state;
 	assert_int_equal(in_session(no_terminal_still_makes_the_group, 0), 0);
@@ -178,10 +178,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(
-			test_jobctl_foreground_job_hands_the_terminal_over_and_back),
-		cmocka_unit_test(test_jobctl_background_job_leaves_the_terminal_alone),
-		cmocka_unit_test(test_jobctl_without_a_terminal_only_makes_the_group),
+		cmocka_unit_test(test_jobctl_foreground_job_hands_over_and_back),
+		cmocka_unit_test(test_jobctl_background_job_leaves_it_alone),
+		cmocka_unit_test(test_jobctl_no_terminal_only_makes_the_group),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

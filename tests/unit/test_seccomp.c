@@ -197,7 +197,7 @@ probe_openat2(void)
 }
 
 static void
-test_seccomp_setuid_and_setgid_modes_are_eperm(void **state)
+test_seccomp_setuid_setgid_modes_are_eperm(void **state)
 {
 	(void)state;
 	assert_int_equal(filtered(false, probe_chmod_setuid), EPERM);
@@ -356,7 +356,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_seccomp_setuid_and_setgid_modes_are_eperm),
+		cmocka_unit_test(test_seccomp_setuid_setgid_modes_are_eperm),
 		cmocka_unit_test(test_seccomp_plain_modes_pass),
 		cmocka_unit_test(test_seccomp_openat2_looks_absent),
 		cmocka_unit_test(test_seccomp_xattr_writes_are_not_supported),
