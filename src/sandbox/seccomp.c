@@ -81,7 +81,8 @@ static const struct mode_call mode_calls[] = {
  * families, raw/packet/seqpacket types, and protocols such as MPTCP
  * (Landlock's TCP port rules do not see it), SCTP, UDP-Lite and ICMP
  * "ping" sockets. A listed type with a listed protocol that do not go
- * together (stream + UDP) is refused by the kernel itself. */
+ * together (stream + UDP) is refused by the kernel itself. Network off
+ * is the empty table; opening more (unix sockets, say) is a row here. */
 #define SOCK_LIST_MAX 4
 
 struct sock_family {

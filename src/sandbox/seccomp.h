@@ -9,10 +9,18 @@
  * the new mount API, umount2, pivot_root, chroot, unshare, setns, bpf,
  * perf_event_open, kexec_*, init/finit/delete_module, keyctl/add_key/
  * request_key, userfaultfd, ioctl(TIOCSTI / TIOCLINUX) (no typing into the
- * caller's terminal), socketpair() for anything but AF_UNIX.
+ * caller's terminal), socketpair() for anything but AF_UNIX; any mode with
+ * S_ISUID or S_ISGID given to chmod, fchmod, fchmodat, fchmodat2, mknod(at),
+ * mkdir(at), creat, or open(at) with O_CREAT or O_TMPFILE (no setuid or
+ * setgid file left behind). openat2 fails with ENOSYS (its mode is in
+ * memory; callers fall back to openat), every xattr write or removal with
+ * EOPNOTSUPP (the name is in memory: file capabilities and ACLs cannot be
+ * told from user.* attributes).
  * Network off: every socket(). Network granted: socket() except AF_INET
- * and AF_INET6 with SOCK_STREAM or SOCK_DGRAM (so no raw, packet, netlink,
- * unix or other sockets; socketpair still gives unix pairs). */
+ * and AF_INET6 with SOCK_STREAM or SOCK_DGRAM and protocol 0, TCP or UDP
+ * (so no raw, packet, netlink, unix, MPTCP, SCTP, UDP-Lite or ICMP
+ * sockets; socketpair still gives unix pairs). The allowed sockets are one
+ * table per setting in seccomp.c. */
 #ifndef AIRLOCK_SANDBOX_SECCOMP_H
 #define AIRLOCK_SANDBOX_SECCOMP_H
 
