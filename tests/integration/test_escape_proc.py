@@ -339,6 +339,13 @@ def app_server_in(airlock_env, env, **popen):
         p.wait()
 
 
+def connect_to(airlock_env, addr):
+    """A websocket to the server, with the token it generated when it
+    authenticates by one."""
+    token = airlock_env.home / "app-server.token"
+    return connect(addr, token.read_text().strip() if token.exists() else None)
+
+
 @pytest.mark.parametrize("abi", ["kernel", "5"], ids=["kernel-landlock", "landlock-abi-5"])
 def test_escape_exec_kill_process_group_cannot_reach_the_app_server(airlock_env, abi):
     env = dict(airlock_env.env)
@@ -346,7 +353,7 @@ def test_escape_exec_kill_process_group_cannot_reach_the_app_server(airlock_env,
         env.update(old_landlock_env())
     with sentinel_group() as s, \
             app_server_in(airlock_env, env, process_group=s.pid) as (server, addr):
-        ws = connect(addr)
+        ws = connect_to(airlock_env, addr)
         initialize(ws)
         r = call(ws, 1, "command/exec", {"command": py(KILL_ALL)})
         assert r["result"]["stdout"] == "sent\n", r
@@ -418,7 +425,7 @@ def test_escape_exec_holds_only_stdio(airlock_env, tmp_path):
     try:
         with app_server_in(airlock_env, airlock_env.env,
                            pass_fds=(leaked.fileno(),)) as (server, addr):
-            ws = connect(addr)
+            ws = connect_to(airlock_env, addr)
             initialize(ws)
             send(ws, {"id": 1, "method": "command/exec",
                       "params": {"command": py(cmd), "stream": True, "timeoutMs": 20000}})
