@@ -114,6 +114,7 @@ $(BUILD)/tests/fakedns.so: tests/integration/fakedns.c
 
 integration: all $(BUILD)/tests/fakedns.so
 	AIRLOCK_BUILD=$(abspath $(BUILD)) scripts/run-pytest tests/integration
+	scripts/run-escape-as-nobody $(BUILD)
 
 # ASan+UBSan build in its own directory; unit and integration tests run
 # against it.
