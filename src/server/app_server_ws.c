@@ -14,6 +14,7 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "net/ownlisten.h"
 #include "proxy/http1.h"
 #include "server/app_server.h"
 #include "server/app_server_int.h"
@@ -31,6 +32,7 @@ struct app_ws {
 	uv_tcp_t tcp;
 	struct ws_client *clients;
 	size_t nclients;
+	int reg;                /* our entry in the listener registry */
 };
 
 struct ws_client {
@@ -332,7 +334,10 @@ on_connection(uv_stream_t *server, int status)
 static void
 on_listener_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct app_ws *l = h->data;
+
+	ownlisten_remove(l->reg);
+	free(l);
 }
 
 struct app_ws *
@@ -348,11 +353,18 @@ app_ws_listen(struct app_server *s, const struct sockaddr *addr,
 	l->auth = a;
 	uv_tcp_init(s->loop, &l->tcp);
 	l->tcp.data = l;
+	l->reg = -1;
 	rc = uv_tcp_bind(&l->tcp, addr, 0);
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&l->tcp, 128, on_connection);
-	if (rc == 0)
 		rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
+	/* Known to every airlock proxy before a client can connect: no
+	 * sandboxed command may reach us through one (net/ownlisten.h). */
+	if (rc == 0 && (l->reg = ownlisten_add(&ss, err)) == -1) {
+		uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
+		return NULL;
+	}
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->tcp, 128, on_connection);
 	if (rc != 0) {
 		errbuf_add(err, "listen: %s", uv_strerror(rc));
 		uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
