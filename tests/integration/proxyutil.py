@@ -94,7 +94,8 @@ def start_proxy(env, config_text, extra_env=None, args=()):
                 data = json.loads(ready.read_text())
                 rp = RunningProxy(proc, data, errpath)
                 token = env.home / "admin.token"
-                if data.get("admin") and "admin_token_file" not in config_text:
+                if (data.get("admin") and token.exists()
+                        and "admin_token_file" not in config_text):
                     rp.admin_token = token.read_text().strip()
                 return rp
             except ValueError:
