@@ -18,7 +18,8 @@
 extern char **environ;
 
 static const char usage_text[] =
-	"usage: airlock app-server [--listen URL] [--ws-auth MODE ...]\n"
+	"usage: airlock app-server [--listen URL] [--ws-auth MODE ...] "
+	"[--allow-escalation]\n"
 	"\n"
 	"Serves JSON-RPC to a remote client: run sandboxed commands, read "
 	"and\nchange network policy, watch blocked requests.\n"

@@ -9,14 +9,20 @@ time, and runs unprivileged or as root alike (CI also runs this file as
 uid 65534)."""
 import json
 import os
+import pathlib
+import re
+import shutil
 import socket
 import stat
+import subprocess
+import tempfile
 
 import pytest
 import websocket
 
 from appserverutil import (NO_TOKEN, app_server, call, connect,
                            generated_token, http_status, initialize)
+from conftest import AIRLOCK
 from proxyutil import start_proxy
 from runutil import py
 
@@ -143,6 +149,39 @@ def test_proxy_refuses_an_app_server_on_the_wildcard_address(airlock_env):
                     "--ws-token-file", tok, listen="ws://0.0.0.0:0") as (_, addr):
         p = run_attack(airlock_env, port_of(addr), marker)
     assert_blocked_as_own_listener(p, port_of(addr), marker)
+
+
+def test_proxy_refuses_another_users_app_server(airlock_env):
+    # The registry is the network namespace's, not the user's: an
+    # app-server of uid 65534 is refused to root's sandbox too.
+    if os.geteuid() != 0:
+        pytest.skip("needs root: starts the app-server as another user")
+    other = pathlib.Path(tempfile.mkdtemp(prefix="airlock-other-"))
+    os.chown(other, 65534, 65534)
+    env = dict(airlock_env.env, AIRLOCK_HOME=str(other / "home"),
+               AIRLOCK_SYSTEM_DIR=str(other / "system"), HOME=str(other))
+    srv = subprocess.Popen(
+        ["setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups",
+         str(AIRLOCK), "app-server", "--listen", "ws://127.0.0.1:0",
+         "--ws-auth", "none"],
+        cwd=str(other), env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        port = None
+        for _ in range(50):
+            m = re.search(r"listening on: ws://127\.0\.0\.1:(\d+)",
+                          srv.stderr.readline())
+            if m:
+                port = int(m.group(1))
+                break
+        assert port is not None, "app-server did not start"
+        marker = airlock_env.root / "escaped"
+        p = run_attack(airlock_env, port, marker)
+        assert_blocked_as_own_listener(p, port, marker)
+    finally:
+        srv.terminate()
+        srv.wait(timeout=10)
+        shutil.rmtree(other, ignore_errors=True)
 
 
 def test_sandbox_cannot_reach_a_proxy_admin_api(airlock_env):
