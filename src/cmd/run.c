@@ -16,6 +16,7 @@
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
+#include "sandbox/workspace.h"
 
 extern char **environ;
 
@@ -37,6 +38,9 @@ static const char usage_text[] =
 	"  --allow PATTERN      also allow PATTERN (repeatable)\n"
 	"  --deny PATTERN       also deny PATTERN (repeatable)\n"
 	"  -C DIR               run in DIR (the workspace)\n"
+	"  --allow-broad-workspace\n"
+	"                       let / or your home directory be the "
+	"workspace\n"
 	"  --print-plan         print the steps the sandbox will apply, "
 	"then exit\n"
 	"\n"
@@ -51,6 +55,7 @@ struct run_args {
 	const char **allow, **deny;
 	size_t n_allow, n_deny;
 	const char *dir;      /* -C */
+	bool allow_broad;     /* --allow-broad-workspace */
 	bool print_plan;
 	char **argv;          /* the command */
 };
@@ -103,6 +108,8 @@ parse_one(struct run_args *a, int argc, char **argv, int *i)
 		a->network = 0;
 	else if (strcmp(argv[*i], "--print-plan") == 0)
 		a->print_plan = true;
+	else if (strcmp(argv[*i], "--allow-broad-workspace") == 0)
+		a->allow_broad = true;
 	else {
 		fprintf(stderr, "airlock: run: unknown option %s\n%s", argv[*i],
 			usage_text);
@@ -176,6 +183,29 @@ check_flags(const struct conf *c, const struct run_args *a)
 		return -1;
 	}
 	return 0;
+}
+
+/* `/`, $HOME, system directories are no workspace (sandbox/workspace.h). */
+static int
+check_workspace(const struct conf_opts *o, const struct conf *c,
+		const struct run_args *a, const struct sandbox_plan *p)
+{
+	struct workspace_opts wo = {0};
+	struct errbuf err;
+	int rc;
+
+	wo.airlock_home = o->home;
+	wo.req = conf_requirements(c);
+	wo.writable = p->fs == SANDBOX_FS_WORKSPACE_WRITE;
+	wo.allow_broad = a->allow_broad;
+	wo.hint = "run it from a project directory or pass -C DIR";
+	wo.broad_flag = true;
+	errbuf_init(&err);
+	rc = workspace_check(p->cwd ? p->cwd : o->cwd, &wo, &err);
+	if (rc == -1)
+		fprintf(stderr, "airlock: run: %s\n", errbuf_first(&err));
+	errbuf_release(&err);
+	return rc;
 }
 
 static int
@@ -259,6 +289,10 @@ run(struct conf_opts *o, const struct run_args *a)
 	sandbox_probe_disk(&probe);
 	if (err.count > 0 || sandbox_plan_build(&in, &probe, &p, &err) == -1) {
 		common_print_lines(&err, "airlock: run: ");
+		goto out;
+	}
+	if (check_workspace(o, c, a, &p) == -1) {
+		sandbox_plan_release(&p);
 		goto out;
 	}
 	rc = a->print_plan ? print_plan(&p) : launch(o, c, a, &p);

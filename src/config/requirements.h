@@ -40,6 +40,9 @@ struct requirements {
 	struct req_list sandbox_modes;      /* allowed_sandbox_modes */
 	struct req_list approval_policies;  /* allowed_approval_policies */
 	struct req_list web_search_modes;   /* allowed_web_search_modes */
+	/* allowed_workspace_roots [ours]: absolute paths; the workspace must
+	 * be one of them or below one (sandbox/workspace.h) */
+	struct req_list workspace_roots;
 	/* [permissions.network] */
 	struct req_flag enabled;
 	bool mode_set;

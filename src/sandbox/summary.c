@@ -37,6 +37,10 @@ summary_advice(const char *reason, const char *host, struct buf *out)
 		buf_addstr(out, "HTTPS in limited mode needs TLS interception: "
 				"--mode full or permissions.network.mode = "
 				"\"full\"");
+	else if (strcmp(reason, "airlock_listener") == 0)
+		buf_addstr(out, "an airlock control plane (app-server, admin "
+				"API or proxy port): never reachable through "
+				"the proxy");
 	else if (strcmp(reason, "proxy_disabled") == 0)
 		buf_addstr(out, "the proxy is disabled: "
 				"permissions.network.enabled = true");

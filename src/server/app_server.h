@@ -43,6 +43,9 @@ struct app_server_opts {
 	const struct conf_opts *conf; /* where config comes from */
 	size_t max_in_flight;         /* 0 = APP_SERVER_MAX_IN_FLIGHT */
 	char *const *envp;            /* the base environment of commands */
+	/* --allow-escalation: command/exec may ask for a wider sandbox mode
+	 * than the config's, or for network when the config has it off */
+	bool allow_escalation;
 };
 
 struct app_server;

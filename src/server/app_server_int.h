@@ -38,6 +38,7 @@ struct app_server {
 	char *const *envp;
 	uint64_t next_exec;
 	struct app_stdio *stdio;    /* the stdio transport, or NULL */
+	bool allow_escalation;      /* --allow-escalation */
 };
 
 struct app_conn {

@@ -12,6 +12,10 @@ from appserverutil import (app_server, call, connect, http_status,
                            initialize, recv, recv_id, send)
 from conftest import AIRLOCK, REPO
 
+# The server's config grants network, so a client asking for it is no
+# escalation (see test_escape_control.py for the refusal).
+NET_ON = ("-c", "sandbox_workspace_write.network_access=true")
+
 UPGRADE = ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
@@ -180,7 +184,7 @@ def test_command_exec_returns_exit_code_and_outputs(airlock_env):
 def test_command_exec_with_network_trusts_the_interception_ca(airlock_env):
     # Limited mode (the default) intercepts HTTPS: the command's CA
     # variables point at the bundle holding airlock's CA, as under run.
-    with app_server(airlock_env) as (_, addr):
+    with app_server(airlock_env, *NET_ON) as (_, addr):
         ws = connect(addr)
         initialize(ws)
         r = call(ws, 1, "command/exec",
@@ -288,7 +292,7 @@ def test_overload_answers_the_129th_request_with_32001(airlock_env):
 def test_blocked_curl_is_notified_and_listed(airlock_env):
     if shutil.which("curl") is None:
         pytest.skip("curl missing")
-    with app_server(airlock_env) as (_, addr):
+    with app_server(airlock_env, *NET_ON) as (_, addr):
         ws, other = connect(addr), connect(addr)
         initialize(ws)
         initialize(other)
