@@ -79,8 +79,9 @@ static const struct schema_key keys[] = {
 	 0, 0, "allow the admin API on a non-loopback address"},
 	{PN "dangerously_allow_all_unix_sockets", SCHEMA_BOOL, "false", NULL,
 	 0, 0, "airlock never proxies to unix sockets; setting this only "
-	 "forces every listener onto loopback (the dangerously_allow_non_"
-	 "loopback_* flags are then refused)"},
+	 "forces every listener onto loopback (a non-loopback proxy_url, "
+	 "socks_url or admin_url is refused even with "
+	 "dangerously_allow_non_loopback_*)"},
 	{PN "audit_log", SCHEMA_PATH, "", NULL, 0, 0,
 	 "JSONL audit log of every decision; empty = off"},
 	{PN "admin_token_file", SCHEMA_PATH, "", NULL, 0, 0,
