@@ -266,21 +266,27 @@ conf_requirements(const struct conf *c)
 
 /* --- requirement fallbacks ------------------------------------------- */
 
-static char *
-list_text(const struct req_list *l)
+char *
+conf_list_text(char *const *items, size_t n)
 {
 	struct buf b;
 	size_t i;
 
 	buf_init(&b, 64 * 1024);
 	buf_addch(&b, '[');
-	for (i = 0; i < l->n; i++) {
+	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_addstr(&b, ", ");
-		buf_add_json_string(&b, l->items[i], strlen(l->items[i]));
+		buf_add_json_string(&b, items[i], strlen(items[i]));
 	}
 	buf_addch(&b, ']');
 	return buf_detach(&b, NULL);
+}
+
+static char *
+list_text(const struct req_list *l)
+{
+	return conf_list_text(l->items, l->n);
 }
 
 /* Replaces the string value of key by required, warning when the user

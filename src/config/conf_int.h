@@ -59,6 +59,8 @@ void conf_walk_layer(struct conf *c, const struct layer *L,
 void conf_derive_managed_requirements(struct conf *c);
 /* Applies the scalar requirements of c->req to c; warnings to warn. */
 void conf_apply_requirements(struct conf *c, struct errbuf *warn);
+/* `["a", "b"]`: items as a TOML array of strings, for messages. Heap. */
+char *conf_list_text(char *const *items, size_t n);
 /* The value of key (a schema key). */
 struct conf_val *conf_val_of(struct conf *c, const char *key);
 /* Replaces v's content (frees the old). */

@@ -29,31 +29,15 @@ static char *
 value_text(const struct conf_val *v, const struct schema_key *k)
 {
 	struct buf b;
-	size_t i;
 
+	if (k->type == SCHEMA_BOOL)
+		return xstrdup(v->b ? "true" : "false");
+	if (k->type == SCHEMA_INT)
+		return xasprintf("%lld", (long long)v->i);
+	if (v->s == NULL) /* the array types */
+		return conf_list_text(v->v, v->n);
 	buf_init(&b, 4096);
-	switch (k->type) {
-	case SCHEMA_BOOL:
-		buf_addstr(&b, v->b ? "true" : "false");
-		break;
-	case SCHEMA_INT:
-		buf_printf(&b, "%lld", (long long)v->i);
-		break;
-	case SCHEMA_STRV:
-	case SCHEMA_PATTERNV:
-	case SCHEMA_PATHV:
-		buf_addch(&b, '[');
-		for (i = 0; i < v->n; i++) {
-			if (i > 0)
-				buf_addstr(&b, ", ");
-			buf_add_json_string(&b, v->v[i], strlen(v->v[i]));
-		}
-		buf_addch(&b, ']');
-		break;
-	default:
-		buf_add_json_string(&b, v->s, strlen(v->s));
-		break;
-	}
+	buf_add_json_string(&b, v->s, strlen(v->s));
 	return buf_detach(&b, NULL);
 }
 

@@ -15,75 +15,8 @@
 #include <unistd.h>
 
 #include "config/conf.h"
+#include "conf_tree.h"
 #include "lib/xalloc.h"
-
-/* --- helpers ------------------------------------------------------------- */
-
-struct tree {
-	char root[64];
-	struct conf_opts o;
-};
-
-static char *
-put(struct tree *t, const char *rel, const char *text)
-{
-	char *path = xasprintf("%s/%s", t->root, rel), *p;
-	FILE *f;
-
-	for (p = path + strlen(t->root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0700);
-		*p = '/';
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	return path;
-}
-
-static void
-tree_init(struct tree *t)
-{
-	snprintf(t->root, sizeof(t->root), "/tmp/airlock-managed-XXXXXX");
-	assert_non_null(mkdtemp(t->root));
-	memset(&t->o, 0, sizeof(t->o));
-	t->o.home = xasprintf("%s/home", t->root);
-	t->o.system_dir = xasprintf("%s/sys", t->root);
-	t->o.cwd = xasprintf("%s/proj", t->root);
-	free(put(t, "proj/.keep", ""));
-}
-
-static void
-tree_release(struct tree *t)
-{
-	char *cmd = xasprintf("rm -rf '%s'", t->root);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	conf_opts_release(&t->o);
-}
-
-static struct conf *
-tree_load(struct tree *t, struct errbuf *warn)
-{
-	struct errbuf err;
-	struct conf *c;
-
-	errbuf_init(&err);
-	c = conf_load(&t->o, warn, &err);
-	if (c == NULL)
-		fail_msg("%s", errbuf_str(&err));
-	errbuf_release(&err);
-	return c;
-}
-
-/* The path of rel in t, for expected messages. Heap. */
-static char *
-path_of(struct tree *t, const char *rel)
-{
-	return xasprintf("%s/%s", t->root, rel);
-}
 
 /* --- managed beats user overrides ---------------------------------------- */
 
@@ -96,11 +29,11 @@ test_managed_value_remembers_its_file_and_line(void **state)
 
 	(void)state;
 	tree_init(&t);
-	free(put(&t, "sys/managed_config.toml",
-		 "\n[sandbox_workspace_write]\nnetwork_access = false\n"));
-	free(put(&t, "home/config.toml", "sandbox_mode = \"read-only\"\n"));
+	put(&t, "sys/managed_config.toml",
+		 "\n[sandbox_workspace_write]\nnetwork_access = false\n");
+	put(&t, "home/config.toml", "sandbox_mode = \"read-only\"\n");
 	c = tree_load(&t, NULL);
-	want = path_of(&t, "sys/managed_config.toml:3");
+	want = tree_path(&t, "sys/managed_config.toml:3");
 	assert_string_equal(
 		conf_managed_origin(c, "sandbox_workspace_write.network_access"),
 		want);
@@ -121,9 +54,9 @@ test_override_of_a_managed_key_is_refused_naming_file_and_key(void **state)
 
 	(void)state;
 	tree_init(&t);
-	free(put(&t, "sys/managed_config.toml",
+	put(&t, "sys/managed_config.toml",
 		 "[sandbox_workspace_write]\nnetwork_access = false\n"
-		 "[permissions.network]\nallowed_domains = [\"pypi.org\"]\n"));
+		 "[permissions.network]\nallowed_domains = [\"pypi.org\"]\n");
 	c = tree_load(&t, NULL);
 	errbuf_init(&err);
 	assert_int_equal(conf_check_override(
@@ -168,7 +101,7 @@ test_managed_preferences_config_is_managed_too(void **state)
 
 	(void)state;
 	tree_init(&t);
-	free(put(&t, "sys/managed_preferences.toml", text));
+	put(&t, "sys/managed_preferences.toml", text);
 	c = tree_load(&t, NULL);
 	errbuf_init(&err);
 	assert_int_equal(conf_check_override(c, "sandbox_mode",
@@ -198,11 +131,11 @@ test_managed_approval_policy_becomes_the_allowed_list(void **state)
 
 	(void)state;
 	tree_init(&t);
-	free(put(&t, "sys/managed_config.toml",
-		 "approval_policy = \"never\"\nweb_search = \"disabled\"\n"));
+	put(&t, "sys/managed_config.toml",
+		 "approval_policy = \"never\"\nweb_search = \"disabled\"\n");
 	c = tree_load(&t, NULL);
 	r = conf_requirements(c);
-	origin = path_of(&t, "sys/managed_config.toml:1");
+	origin = tree_path(&t, "sys/managed_config.toml:1");
 	assert_int_equal(r->approval_policies.n, 1);
 	assert_string_equal(r->approval_policies.items[0], "never");
 	assert_string_equal(r->approval_policies.origin, origin);
@@ -232,8 +165,8 @@ test_managed_sandbox_mode_allows_read_only_and_itself(void **state)
 
 	(void)state;
 	tree_init(&t);
-	free(put(&t, "sys/managed_config.toml",
-		 "sandbox_mode = \"workspace-write\"\n"));
+	put(&t, "sys/managed_config.toml",
+		 "sandbox_mode = \"workspace-write\"\n");
 	c = tree_load(&t, NULL);
 	r = conf_requirements(c);
 	assert_int_equal(r->sandbox_modes.n, 2);
@@ -257,11 +190,11 @@ test_managed_value_never_widens_requirements(void **state)
 
 	(void)state;
 	tree_init(&t);
-	free(put(&t, "sys/managed_config.toml",
-		 "sandbox_mode = \"danger-full-access\"\n"));
-	req = put(&t, "sys/requirements.toml",
-		  "allowed_sandbox_modes = [\"read-only\", "
-		  "\"workspace-write\"]\n");
+	put(&t, "sys/managed_config.toml",
+		 "sandbox_mode = \"danger-full-access\"\n");
+	put(&t, "sys/requirements.toml",
+	    "allowed_sandbox_modes = [\"read-only\", \"workspace-write\"]\n");
+	req = tree_path(&t, "sys/requirements.toml");
 	errbuf_init(&warn);
 	c = tree_load(&t, &warn);
 	r = conf_requirements(c);
@@ -364,9 +297,9 @@ test_partial_load_keeps_the_conf_and_every_problem(void **state)
 
 	(void)state;
 	tree_init(&t);
-	free(put(&t, "home/config.toml",
+	put(&t, "home/config.toml",
 		 "sandbox_mode = \"bogus\"\n[permissions.network]\n"
-		 "allowed_domains = [\"*.*\"]\n"));
+		 "allowed_domains = [\"*.*\"]\n");
 	errbuf_init(&err);
 	assert_null(conf_load(&t.o, NULL, &err));
 	errbuf_clear(&err);
@@ -391,7 +324,7 @@ test_untrusted_project_is_announced_without_verbose(void **state)
 
 	(void)state;
 	tree_init(&t);
-	free(put(&t, "proj/.airlock/config.toml", "web_search = \"live\"\n"));
+	put(&t, "proj/.airlock/config.toml", "web_search = \"live\"\n");
 	errbuf_init(&warn);
 	c = tree_load(&t, &warn);
 	want = xasprintf("ignoring %s/proj/.airlock/config.toml: the project "
