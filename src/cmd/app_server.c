@@ -243,12 +243,18 @@ serve(const struct conf_opts *o, const struct listen_url *u,
 {
 	struct app_server_opts so = {.conf = o, .envp = environ,
 				     .allow_escalation = allow_escalation};
+	struct conf *c = NULL;
 	struct serve v;
 	struct errbuf err;
 	char bound[96];
 	int rc = 2;
 
 	memset(&v, 0, sizeof(v));
+	/* Loaded once here to show its warnings (an untrusted project, a
+	 * requirement fallback) at start; each command loads it afresh. */
+	if (common_load_conf(o, &c) != 0)
+		return 2;
+	conf_free(c);
 	errbuf_init(&err);
 	uv_loop_init(&v.loop);
 	signal(SIGPIPE, SIG_IGN);
@@ -315,8 +321,7 @@ cmd_app_server(int argc, char **argv)
 	struct args args;
 	int rc = 2;
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0)) {
+	if (common_help_asked(argc, argv)) {
 		printf("%s\n%s", usage_text, COMMON_USAGE);
 		return 0;
 	}

@@ -327,6 +327,47 @@ requirements_merge(struct requirements *r, const struct toml_value *doc,
 	return rc ? -1 : 0;
 }
 
+/* --- managed values as requirements ---------------------------------- */
+
+static struct req_list *
+list_of(struct requirements *r, const char *key)
+{
+	if (strcmp(key, "sandbox_mode") == 0)
+		return &r->sandbox_modes;
+	if (strcmp(key, "approval_policy") == 0)
+		return &r->approval_policies;
+	if (strcmp(key, "web_search") == 0)
+		return &r->web_search_modes;
+	return NULL;
+}
+
+void
+requirements_narrow(struct requirements *r, const char *key,
+		    const char *const *items, size_t n, const char *origin)
+{
+	struct req_list *l = list_of(r, key), nl;
+	size_t i;
+
+	if (l == NULL || n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (!req_list_allows(l, items[i]))
+			return;
+	memset(&nl, 0, sizeof(nl));
+	nl.set = true; /* so that req_list_allows() finds duplicates */
+	nl.items = xcalloc(n + 1, sizeof(char *));
+	nl.origins = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++) {
+		if (req_list_allows(&nl, items[i]))
+			continue;
+		nl.items[nl.n] = xstrdup(items[i]);
+		nl.origins[nl.n++] = xstrdup(origin);
+	}
+	nl.origin = xstrdup(origin);
+	list_release(l);
+	*l = nl;
+}
+
 /* --- runtime changes -------------------------------------------------- */
 
 static int

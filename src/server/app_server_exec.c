@@ -90,7 +90,7 @@ check_params(const struct conf *c, const struct exec_params *x,
 		    r, "sandbox_workspace_write.network_access", "true",
 		    err) == -1)
 		return -1;
-	return 0;
+	return exec_check_managed(c, x, err);
 }
 
 /* Until clients' requests can be approved by a person, asking for more

@@ -160,6 +160,26 @@ conn_send(void *arg, const char *msg, size_t n)
 
 /* --- the HTTP request ------------------------------------------------------------ */
 
+/* A web page tried to reach the server (or a client sent Origin): say so
+ * once per request, with the Origin made printable and short. */
+static void
+log_origin_refusal(const struct http_head *h)
+{
+	const struct http_header *o = http_msg_find(h, "origin");
+	char text[101];
+	size_t i, n = o != NULL ? o->value.n : 0;
+
+	if (n > sizeof(text) - 1)
+		n = sizeof(text) - 1;
+	for (i = 0; i < n; i++)
+		text[i] = o->value.p[i] >= 0x20 && o->value.p[i] < 0x7f
+				  ? o->value.p[i]
+				  : '?';
+	text[n] = '\0';
+	log_warn("app-server: refused a request with Origin: %s (browsers "
+		 "may not connect)", text);
+}
+
 static int
 on_head(void *arg, const struct http_head *h)
 {
@@ -170,7 +190,10 @@ on_head(void *arg, const struct http_head *h)
 
 	switch (ws_judge(h, &u)) {
 	case WS_FORBIDDEN:
-		ws_http_response(&c->reply, 403, NULL);
+		log_origin_refusal(h);
+		ws_http_response(&c->reply, 403,
+				 "requests with an Origin header are refused: "
+				 "browsers may not connect to the app-server");
 		break;
 	case WS_HEALTH:
 		ws_http_response(&c->reply, 200, NULL);

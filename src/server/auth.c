@@ -249,6 +249,12 @@ auth_read_secret(const char *path, size_t *len, struct errbuf *err)
 			   "world-writable", path);
 		goto out;
 	}
+	/* Anyone who can read it can connect: as bad as writing it. */
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		errbuf_add(err, "websocket auth secret %s must not be group- or "
+			   "world-readable (chmod 600 it)", path);
+		goto out;
+	}
 	n = read_all(fd, buf, AUTH_MAX_SECRET_FILE);
 	if (n == -2)
 		errbuf_add(err, "failed to read websocket auth secret %s: file "

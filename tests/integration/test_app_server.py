@@ -1,5 +1,5 @@
-"""`airlock app-server`: the WebSocket and stdio JSON-RPC control plane
-(reference §19, DESIGN §7). Only loopback is used."""
+"""`airlock app-server`: the WebSocket and stdio JSON-RPC control plane.
+Only loopback is used."""
 import base64
 import json
 import shutil
@@ -291,7 +291,7 @@ def test_overload_answers_the_129th_request_with_32001(airlock_env):
 
 def test_blocked_curl_is_notified_and_listed(airlock_env):
     if shutil.which("curl") is None:
-        pytest.skip("curl missing")
+        pytest.fail("curl is not installed (scripts/install-deps)")
     with app_server(airlock_env, *NET_ON) as (_, addr):
         ws, other = connect(addr), connect(addr)
         initialize(ws)
@@ -386,7 +386,8 @@ def test_node_ws_client(airlock_env):
     node = shutil.which("node")
     script = REPO / "tests" / "integration" / "node" / "ws_rpc.mjs"
     if node is None or not (script.parent / "node_modules" / "ws").exists():
-        pytest.skip("node or the ws package is missing (scripts/install-deps)")
+        pytest.fail("node or the ws package is missing "
+                    "(scripts/install-deps --test)")
     tok = airlock_env.write("tok", "node-token\n")
     tok.chmod(0o600)
     with app_server(airlock_env, "--ws-auth", "capability-token",

@@ -513,6 +513,26 @@ test_world_writable_token_file_is_refused(void **state)
 }
 
 static void
+test_group_or_world_readable_token_file_is_refused(void **state)
+{
+	static const mode_t modes[] = {0640, 0604, 0644};
+	struct auth_opts o = {.mode = "capability-token"};
+	char *p, *msg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		p = write_file("readable", "tok-123", modes[i]);
+		msg = xasprintf("websocket auth secret %s must not be group- or "
+				"world-readable (chmod 600 it)", p);
+		o.token_file = p;
+		refused_with(&o, true, msg);
+		free(msg);
+		free(p);
+	}
+}
+
+static void
 test_secret_of_31_bytes_after_trimming_is_refused(void **state)
 {
 	char *p = write_file("short", "  0123456789abcdef0123456789abcde\n",
@@ -540,7 +560,7 @@ test_secret_of_32_bytes_is_accepted(void **state)
 static void
 test_read_secret_trims_whitespace(void **state)
 {
-	char *p = write_file("trim", "\t secret value \r\n", 0644);
+	char *p = write_file("trim", "\t secret value \r\n", 0600);
 	size_t n = 0;
 	char *s = auth_read_secret(p, &n, NULL);
 
@@ -868,6 +888,7 @@ main(void)
 		cmocka_unit_test(test_blank_token_file_is_refused),
 		cmocka_unit_test(test_group_writable_secret_is_refused),
 		cmocka_unit_test(test_world_writable_token_file_is_refused),
+		cmocka_unit_test(test_group_or_world_readable_token_file_is_refused),
 		cmocka_unit_test(test_secret_of_31_bytes_after_trimming_is_refused),
 		cmocka_unit_test(test_secret_of_32_bytes_is_accepted),
 		cmocka_unit_test(test_read_secret_trims_whitespace),
