@@ -120,6 +120,7 @@ $(BUILD)/tests/fakelandlock.so: tests/integration/fakelandlock.c
 
 integration: all $(BUILD)/tests/fakedns.so $(BUILD)/tests/fakelandlock.so
 	AIRLOCK_BUILD=$(abspath $(BUILD)) scripts/run-pytest tests/integration
+	scripts/run-escape-as-nobody $(BUILD)
 
 # ASan+UBSan build in its own directory; unit and integration tests run
 # against it.

@@ -4,7 +4,8 @@
 # embedded proxy included), beside `true`, `unshare -Urn true` and
 # `bwrap --unshare-net --ro-bind / / true`, all in the same run.
 # Goals (reported, not enforced): network off within 1.5x of the bwrap
-# line; network granted under 10 ms.
+# line; network granted under 6 ms (issue #12; it was 10 ms before). Every
+# command has a deadline; one that fails or hangs makes the script exit 1.
 set -eu
 build=${1:-build}
 exec /usr/bin/python3 - "$build" <<'PY'
@@ -33,8 +34,12 @@ def median_ms(argv):
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        p = subprocess.run(argv, cwd=tmp, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+        try:
+            p = subprocess.run(argv, cwd=tmp, env=env, timeout=30,
+                               stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            raise SystemExit("%s: no exit in 30 s" % " ".join(argv))
         times.append((time.perf_counter() - t0) * 1000)
         if p.returncode != 0:
             raise SystemExit("%s failed with %d" % (" ".join(argv), p.returncode))
@@ -57,7 +62,12 @@ if bw:
     base = res["airlock --version (start-up only)"]
     print("sandbox cost only: airlock %.2f ms, bwrap %.2f ms (%.2fx)"
           % (off - base, bw - res["true"], (off - base) / max(bw - res["true"], 0.01)))
-print("network granted: %.2f ms (goal < 10 ms) %s"
-      % (on, "ok" if on < 10 else "MISSED"))
+    print("network granted / bwrap: %.2fx (reported beside bwrap, issue #12)"
+          % (on / bw))
+print("network granted: %.2f ms median (goal < 6 ms, issue #12) %s"
+      % (on, "ok" if on < 6 else "MISSED"))
 shutil.rmtree(tmp, ignore_errors=True)
+missing = [name for name, m in res.items() if m is None]
+if missing:
+    raise SystemExit("not measured (tool missing): " + ", ".join(missing))
 PY

@@ -33,7 +33,9 @@ usage(FILE *f)
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(f, "  %-12s %s\n", subcommands[i].name,
 			subcommands[i].summary);
-	fputs("\nrun `airlock COMMAND --help` for the options of one command\n",
+	fputs("\n  --help       this text\n"
+	      "  --version    print airlock's version\n"
+	      "\nrun `airlock COMMAND --help` for the options of one command\n",
 	      f);
 }
 

@@ -4,6 +4,8 @@
  * only; every wait has a deadline.
  *
  *   loadgen origin              HTTP/1.1 keep-alive origin, fixed 200
+ *   loadgen body BYTES          HTTP/1.1 keep-alive origin, 200 with a
+ *                               BYTES-long body (see "body origin" below)
  *   loadgen sink                TCP sink (see "sink protocol" below)
  *   loadgen bulk  VIA PROXY TARGET BYTES     one stream, prints MB/s
  *   loadgen setup VIA PROXY TARGET COUNT     sequential handshakes, p50/p99
@@ -16,7 +18,12 @@
  *
  * Sink protocol: a client that wants an answer sends an 8-byte big-endian
  * count N and then N bytes; once the sink has them all it writes one byte
- * 'k'. A connection that sends nothing is simply held until EOF. */
+ * 'k'. A connection that sends nothing is simply held until EOF.
+ *
+ * Body origin: one process per connection (killed with the server); every
+ * request head gets `200` with `Content-Length: BYTES` and BYTES of 'x',
+ * sent with sendfile(2) from a memfd so that the origin itself costs next
+ * to nothing and the path being measured is the bottleneck. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -29,6 +36,9 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +48,7 @@
 #define BULK_DEADLINE_S 120.0
 #define IDLE_DEADLINE_S 180.0
 #define MAX_EVENTS 256
+#define BODY_FILE (16 << 20)
 
 static char iobuf[CHUNK];
 
@@ -593,10 +604,138 @@ idle_main(enum via via, const struct sockaddr_in *proxy,
 	return errors || alive != opened ? 1 : 0;
 }
 
+/* --- body origin -------------------------------------------------------- */
+
+/* A memfd of min(bytes, BODY_FILE) bytes of 'x', sent over and over. */
+static int
+body_file(uint64_t bytes, off_t *size)
+{
+	int fd = memfd_create("loadgen-body", 0);
+	size_t left;
+
+	if (fd < 0)
+		die("memfd_create");
+	*size = bytes < BODY_FILE ? (off_t)bytes : BODY_FILE;
+	memset(iobuf, 'x', sizeof(iobuf));
+	for (left = (size_t)*size; left > 0;) {
+		size_t take = left < CHUNK ? left : CHUNK;
+
+		if (write_all_nb(fd, iobuf, take) < 0)
+			die("write memfd");
+		left -= take;
+	}
+	return fd;
+}
+
+/* Reads one request head (a GET has no body); 0 when one arrived, -1 on
+ * EOF, error or timeout. Bytes after the head stay in *buf for the next. */
+static int
+body_read_head(int fd, char *buf, size_t cap, size_t *len)
+{
+	char *end;
+	ssize_t r;
+
+	for (;;) {
+		end = memmem(buf, *len, "\r\n\r\n", 4);
+		if (end != NULL) {
+			size_t used = (size_t)(end - buf) + 4;
+
+			memmove(buf, buf + used, *len - used);
+			*len -= used;
+			return 0;
+		}
+		if (*len == cap)
+			return -1;
+		r = read(fd, buf + *len, cap - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		*len += (size_t)r;
+	}
+}
+
+static int
+body_send(int fd, int file, off_t size, uint64_t bytes)
+{
+	char head[256];
+	uint64_t left = bytes;
+	off_t off;
+	ssize_t w;
+	int n;
+
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+		     "Content-Length: %llu\r\nCache-Control: no-store\r\n\r\n",
+		     (unsigned long long)bytes);
+	if (write_all_nb(fd, head, (size_t)n) < 0)
+		return -1;
+	while (left > 0) {
+		off = (off_t)((bytes - left) % (uint64_t)size);
+		w = sendfile(fd, file, &off, (size_t)(left < (uint64_t)(size - off)
+						      ? left : (uint64_t)(size - off)));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		left -= (uint64_t)w;
+	}
+	return 0;
+}
+
+/* One connection: serves requests until EOF, an error or a timeout. */
+static _Noreturn void
+body_conn(int fd, int file, off_t size, uint64_t bytes)
+{
+	char buf[8192];
+	size_t len = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(0);
+	set_timeouts(fd);
+	while (body_read_head(fd, buf, sizeof(buf), &len) == 0)
+		if (body_send(fd, file, size, bytes) < 0)
+			break;
+	_exit(0);
+}
+
+static _Noreturn void
+body_main(uint64_t bytes)
+{
+	off_t size;
+	int file = body_file(bytes, &size);
+	int lfd = listen_any();
+	int fd;
+
+	signal(SIGCHLD, SIG_IGN); /* children are reaped by the kernel */
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EAGAIN || errno == EINTR) {
+				struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+				poll(&pfd, 1, -1);
+				continue;
+			}
+			die("accept");
+		}
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			close(lfd);
+			body_conn(fd, file, size, bytes);
+		}
+		close(fd);
+	}
+}
+
 static int
 usage(void)
 {
-	fprintf(stderr, "usage: loadgen origin | sink\n"
+	fprintf(stderr, "usage: loadgen origin | sink | body BYTES\n"
 		"       loadgen bulk|setup|idle direct|connect|socks "
 		"PROXY TARGET N\n");
 	return 2;
@@ -615,6 +754,12 @@ main(int argc, char **argv)
 		server_main(1);
 	if (argc == 2 && strcmp(argv[1], "sink") == 0)
 		server_main(0);
+	if (argc == 3 && strcmp(argv[1], "body") == 0) {
+		n = strtoull(argv[2], &end, 10);
+		if (*end != '\0' || n == 0)
+			return usage();
+		body_main(n);
+	}
 	if (argc != 6)
 		return usage();
 	if (strcmp(argv[2], "direct") == 0)

@@ -3,11 +3,14 @@
 
 Usage: bench/proxy/run.py [--build build] [--quick] [--json FILE]
 
-Builds bench/proxy/loadgen.c with cc -O2, starts an origin and a sink on
-loopback, then per proxy: wrk keep-alive request rate (absolute-form),
-CONNECT and SOCKS5 bulk throughput, sequential set-up latency, and RSS per
-idle tunnel (1,000 and 5,000 tunnels, fresh proxy each). Prints one table
-with airlock/peer ratios and the goals of issue #3. Goals are reported, not
+Builds bench/proxy/loadgen.c with cc -O2, starts an origin, a large-body
+origin and a sink on loopback, then per proxy: wrk keep-alive request rate
+(absolute-form), CONNECT and SOCKS5 bulk throughput and the proxy's CPU
+time per GiB, a plain HTTP GET of a 1 GiB body with curl (absolute-form
+through the HTTP proxy, and through SOCKS5), sequential set-up latency, and
+RSS per idle tunnel (1,000 and 5,000 tunnels, fresh proxy each). Prints one
+table with airlock/peer ratios and the goals of issues #3, #10 and #12.
+Goals are reported, not
 enforced: the exit status is 1 only when a measurement broke (a tool
 failed, a number is missing) or airlock died. doc/bench.md explains it all.
 """
@@ -25,6 +28,7 @@ import tempfile
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import curlget  # noqa: E402
 import peers  # noqa: E402
 import mitm  # noqa: E402
 import report  # noqa: E402
@@ -45,8 +49,9 @@ def build_loadgen(outdir):
     return str(out)
 
 
-def start_server(loadgen, kind, stack):
-    proc = subprocess.Popen([loadgen, kind], stdout=subprocess.PIPE,
+def start_server(loadgen, kind, stack, *args):
+    proc = subprocess.Popen([loadgen, kind] + list(args),
+                            stdout=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, text=True)
     stack.append(proc)
     ready, _, _ = select.select([proc.stdout], [], [], 10)
@@ -165,6 +170,7 @@ class Bench:
         self.broken = []    # "name metric: why"
         self.quick = args.quick
         self.bulk_bytes = (256 if self.quick else 2048) << 20
+        self.get_bytes = (256 if self.quick else 1024) << 20
         self.setup_count = 300 if self.quick else 2000
         self.wrk_seconds = 2 if self.quick else 5
         self.idle_counts = [200, 1000] if self.quick else [1000, 5000]
@@ -194,6 +200,25 @@ class Bench:
                          self.target(proxy_port) if proxy_port else "-",
                          self.target(self.sink), str(n)])
 
+    def get(self, proxy_url=None):
+        """curl GET of the large body, directly or through proxy_url."""
+        extra = ["-x", proxy_url] if proxy_url else []
+        try:
+            return curlget.get("http://127.0.0.1:%d/" % self.body, extra,
+                               self.get_bytes)
+        except curlget.Failed as e:
+            raise Broken(str(e))
+
+    @staticmethod
+    def with_cpu(p, fn):
+        """fn()'s result plus the proxy's user+system CPU seconds (its
+        whole process tree) per GiB moved during fn."""
+        before = peers.cpu_seconds(p.pids())
+        r = fn()
+        after = peers.cpu_seconds(p.pids())
+        r["cpu_s_per_gib"] = (after - before) / (r["bytes"] / float(1 << 30))
+        return r
+
     def direct(self):
         self.measure("direct", "wrk", lambda: wrk_rate(
             "http://127.0.0.1:%d/" % self.origin, None, self.wrk_seconds,
@@ -203,6 +228,7 @@ class Bench:
                 "bulk", "direct", None, self.bulk_bytes), True)
         self.measure("direct", "setup", lambda: self.client(
             "setup", "direct", None, self.setup_count), True)
+        self.measure("direct", "get", self.get, True)
 
     def workloads(self, p):
         if p.http:
@@ -212,8 +238,15 @@ class Bench:
         for via, port in (("connect", p.http_port), ("socks", p.socks_port)):
             if port is None:
                 continue
-            self.measure(p.name, "bulk_" + via, lambda: self.client(
-                "bulk", via, port, self.bulk_bytes), True)
+            self.measure(p.name, "bulk_" + via, lambda: self.with_cpu(
+                p, lambda: self.client("bulk", via, port, self.bulk_bytes)),
+                True)
+            # The plain GET: absolute-form through the HTTP port.
+            scheme, metric = (("http", "get_http") if via == "connect"
+                              else ("socks5", "get_socks"))
+            url = "%s://127.0.0.1:%d" % (scheme, port)
+            self.measure(p.name, metric, lambda: self.with_cpu(
+                p, lambda: self.get(url)), True)
             self.measure(p.name, "setup_" + via, lambda: self.client(
                 "setup", via, port, self.setup_count), True)
 
@@ -262,8 +295,10 @@ class Bench:
         self.loadgen = build_loadgen(outdir)
         _, self.origin = start_server(self.loadgen, "origin", servers)
         _, self.sink = start_server(self.loadgen, "sink", servers)
-        print("== direct (origin :%d, sink :%d)" % (self.origin, self.sink),
-              flush=True)
+        _, self.body = start_server(self.loadgen, "body", servers,
+                                    str(self.get_bytes))
+        print("== direct (origin :%d, sink :%d, body origin :%d)"
+              % (self.origin, self.sink, self.body), flush=True)
         self.direct()
         for cls in peers.ALL:
             if self.args.only and cls.name not in self.args.only:
@@ -319,6 +354,7 @@ def main():
     out = {"results": bench.results, "broken": bench.broken,
            "mitm": mitm_res,
            "quick": args.quick, "bulk_bytes": bench.bulk_bytes,
+           "get_bytes": bench.get_bytes,
            "setup_count": bench.setup_count, "seconds": elapsed,
            "loadavg_1m": load}
     path = args.json or os.path.join(args.build, "bench-proxy",

@@ -11,13 +11,15 @@
 #include "cmd/cmd.h"
 #include "cmd/common.h"
 #include "lib/errbuf.h"
+#include "lib/xalloc.h"
 #include "server/app_server.h"
 #include "server/auth.h"
 
 extern char **environ;
 
 static const char usage_text[] =
-	"usage: airlock app-server [--listen URL] [--ws-auth MODE ...]\n"
+	"usage: airlock app-server [--listen URL] [--ws-auth MODE ...] "
+	"[--allow-escalation]\n"
 	"\n"
 	"Serves JSON-RPC to a remote client: run sandboxed commands, read "
 	"and\nchange network policy, watch blocked requests.\n"
@@ -25,13 +27,20 @@ static const char usage_text[] =
 	"  --listen URL                    stdio:// (default) or "
 	"ws://IP:PORT\n"
 	"  --ws-auth MODE                  capability-token | "
-	"signed-bearer-token\n"
+	"signed-bearer-token | none\n"
+	"                                  (default on ws://: a fresh token "
+	"in\n"
+	"                                  $AIRLOCK_HOME/app-server.token)\n"
 	"  --ws-token-file PATH            capability token (absolute path)\n"
 	"  --ws-token-sha256 HEX           SHA-256 of the capability token\n"
 	"  --ws-shared-secret-file PATH    HS256 secret (>= 32 bytes)\n"
 	"  --ws-issuer ISSUER              required `iss`\n"
 	"  --ws-audience AUDIENCE          required `aud`\n"
-	"  --ws-max-clock-skew-seconds N   default 30\n";
+	"  --ws-max-clock-skew-seconds N   default 30\n"
+	"  --allow-escalation              let clients ask for a wider "
+	"sandbox\n"
+	"                                  mode or for network beyond the "
+	"config\n";
 
 struct listen_url {
 	bool stdio;
@@ -109,6 +118,7 @@ parse_listen(const char *url, struct listen_url *u)
 struct args {
 	const char *listen;
 	struct auth_opts auth;
+	bool allow_escalation;
 };
 
 static int
@@ -123,6 +133,8 @@ parse_args(int argc, char **argv, struct conf_opts *o, struct args *a)
 			a->listen = argv[++i];
 		} else if (strncmp(argv[i], "--listen=", 9) == 0) {
 			a->listen = argv[i] + 9;
+		} else if (strcmp(argv[i], "--allow-escalation") == 0) {
+			a->allow_escalation = true;
 		} else if ((rc = auth_opts_flag(&a->auth, argc, argv, &i,
 						&err)) != 0) {
 			rc = rc == 1 ? 0 : -1;
@@ -191,8 +203,15 @@ on_eof(void *arg)
 	uv_timer_start(&v->drain, on_drain, 0, 20);
 }
 
+/* How clients authenticate, for the banner: the generated token's path
+ * (never the token), or a warning when there is no authentication. */
+struct auth_note {
+	char *token_file;       /* generated token, or NULL */
+	bool none;              /* --ws-auth none */
+};
+
 static void
-banner(const char *bound, bool loopback)
+banner(const char *bound, bool loopback, const struct auth_note *n)
 {
 	fprintf(stderr,
 		"airlock app-server (WebSockets)\n"
@@ -205,20 +224,37 @@ banner(const char *bound, bool loopback)
 			   "remote access)"
 			 : "websocket auth is required for non-localhost "
 			   "listeners");
+	if (n->token_file != NULL)
+		fprintf(stderr, "  auth: capability token in %s (send "
+				"`Authorization: Bearer <its content>`)\n",
+			n->token_file);
+	if (n->none)
+		fprintf(stderr, "  warning: --ws-auth none: any process on this "
+				"machine that can reach ws://%s, any user's "
+				"included, can run commands as you\n",
+			bound);
 	fflush(stderr);
 }
 
 static int
 serve(const struct conf_opts *o, const struct listen_url *u,
-      const struct auth *a)
+      const struct auth *a, const struct auth_note *note,
+      bool allow_escalation)
 {
-	struct app_server_opts so = {.conf = o, .envp = environ};
+	struct app_server_opts so = {.conf = o, .envp = environ,
+				     .allow_escalation = allow_escalation};
+	struct conf *c = NULL;
 	struct serve v;
 	struct errbuf err;
 	char bound[96];
 	int rc = 2;
 
 	memset(&v, 0, sizeof(v));
+	/* Loaded once here to show its warnings (an untrusted project, a
+	 * requirement fallback) at start; each command loads it afresh. */
+	if (common_load_conf(o, &c) != 0)
+		return 2;
+	conf_free(c);
 	errbuf_init(&err);
 	uv_loop_init(&v.loop);
 	signal(SIGPIPE, SIG_IGN);
@@ -235,7 +271,7 @@ serve(const struct conf_opts *o, const struct listen_url *u,
 				     bound, sizeof(bound), &err);
 		if (v.ws == NULL)
 			goto out;
-		banner(bound, u->loopback);
+		banner(bound, u->loopback, note);
 	}
 	uv_signal_init(&v.loop, &v.sigint);
 	uv_signal_init(&v.loop, &v.sigterm);
@@ -255,9 +291,29 @@ out:
 	return rc;
 }
 
+/* A ws:// listener on loopback started without any --ws-* flag gets a
+ * generated capability token; everything else is judged by auth_new(),
+ * with the reference's messages (a non-loopback listener without
+ * --ws-auth still refuses to start). */
+static struct auth *
+make_auth(const struct auth_opts *ao, const struct listen_url *u,
+	  const char *home, struct auth_note *note, struct errbuf *err)
+{
+	struct auth *a;
+
+	if (!u->stdio && u->loopback && auth_opts_empty(ao)) {
+		note->token_file = xasprintf("%s/app-server.token", home);
+		return auth_new_generated(note->token_file, err);
+	}
+	a = auth_new(ao, u->stdio || u->loopback, u->text, err);
+	note->none = a != NULL && !u->stdio && auth_mode(a) == AUTH_NONE;
+	return a;
+}
+
 int
 cmd_app_server(int argc, char **argv)
 {
+	struct auth_note note = {NULL, false};
 	struct listen_url u;
 	struct auth *a = NULL;
 	struct conf_opts o;
@@ -265,8 +321,7 @@ cmd_app_server(int argc, char **argv)
 	struct args args;
 	int rc = 2;
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0)) {
+	if (common_help_asked(argc, argv)) {
 		printf("%s\n%s", usage_text, COMMON_USAGE);
 		return 0;
 	}
@@ -277,13 +332,14 @@ cmd_app_server(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &args) == -1 ||
 	    parse_listen(args.listen, &u) == -1)
 		goto out;
-	a = auth_new(&args.auth, u.stdio || u.loopback, u.text, &err);
+	a = make_auth(&args.auth, &u, o.home, &note, &err);
 	if (a == NULL) {
 		fprintf(stderr, "airlock: app-server: %s\n", errbuf_str(&err));
 		goto out;
 	}
-	rc = serve(&o, &u, a);
+	rc = serve(&o, &u, a, &note, args.allow_escalation);
 out:
+	free(note.token_file);
 	auth_free(a);
 	errbuf_release(&err);
 	conf_opts_release(&o);

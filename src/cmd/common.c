@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/log.h"
+
 void
 common_print_lines(struct errbuf *e, const char *prefix)
 {
@@ -16,6 +18,17 @@ common_print_lines(struct errbuf *e, const char *prefix)
 		fprintf(stderr, "%s%.*s\n", prefix, (int)(nl - p), p);
 		p = *nl ? nl + 1 : nl;
 	}
+}
+
+bool
+common_help_asked(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
 }
 
 /* The argument of an option given as `-x ARG`, `-xARG` or `--x=ARG`. */
@@ -40,6 +53,7 @@ common_option(struct conf_opts *o, int argc, char **argv, int *i)
 
 	if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 		o->verbose = true;
+		log_set_level(LOG_DEBUG);
 		return 1;
 	}
 	if (strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {

@@ -51,17 +51,24 @@ parse(int argc, char **argv, struct conf_opts *o, struct flags *f)
 	return 0;
 }
 
-/* Loads and runs the network policy checks; problems go to stderr. */
+/* Loads and runs the network policy checks; problems go to stderr. With
+ * all, the network checks run even when a layer had problems, so that
+ * one run lists every problem (a bad enum value does not hide a bad
+ * pattern). */
 static struct conf *
-load_checked(const struct conf_opts *o)
+load_checked(const struct conf_opts *o, bool all)
 {
 	struct errbuf warn, err;
 	struct conf *c;
 
 	errbuf_init(&warn);
 	errbuf_init(&err);
-	c = conf_load(o, &warn, &err);
+	c = all ? conf_load_partial(o, &warn, &err) : conf_load(o, &warn, &err);
 	if (c != NULL && netpolicy_check(c, &warn, &err) == -1) {
+		conf_free(c);
+		c = NULL;
+	}
+	if (err.count > 0) {
 		conf_free(c);
 		c = NULL;
 	}
@@ -75,7 +82,7 @@ load_checked(const struct conf_opts *o)
 static int
 config_show(const struct conf_opts *o, const struct flags *f)
 {
-	struct conf *c = load_checked(o);
+	struct conf *c = load_checked(o, false);
 	char *text;
 
 	if (c == NULL)
@@ -95,7 +102,7 @@ config_show(const struct conf_opts *o, const struct flags *f)
 static int
 config_check(const struct conf_opts *o)
 {
-	struct conf *c = load_checked(o);
+	struct conf *c = load_checked(o, true);
 
 	if (c == NULL)
 		return 1;

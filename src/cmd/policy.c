@@ -249,8 +249,7 @@ out:
 int
 cmd_policy(int argc, char **argv)
 {
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0)) {
+	if (common_help_asked(argc, argv)) {
 		printf("%s\n%s", usage_text, COMMON_USAGE);
 		return 0;
 	}

@@ -135,8 +135,7 @@ cmd_proxy(int argc, char **argv)
 	const char *ready = NULL;
 	int rc = 2;
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0)) {
+	if (common_help_asked(argc, argv)) {
 		printf("%s\n%s", usage_text, COMMON_USAGE);
 		return 0;
 	}

@@ -12,10 +12,12 @@
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "policy/netpolicy.h"
+#include "policy/policy.h"
 #include "sandbox/input.h"
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
+#include "sandbox/workspace.h"
 
 extern char **environ;
 
@@ -37,8 +39,16 @@ static const char usage_text[] =
 	"  --allow PATTERN      also allow PATTERN (repeatable)\n"
 	"  --deny PATTERN       also deny PATTERN (repeatable)\n"
 	"  -C DIR               run in DIR (the workspace)\n"
+	"  --allow-broad-workspace\n"
+	"                       let / or your home directory be the "
+	"workspace\n"
 	"  --print-plan         print the steps the sandbox will apply, "
 	"then exit\n"
+	"\n"
+	"--allow, --deny and --mode need --network. A flag that "
+	"requirements.toml\n"
+	"forbids, or that contradicts a value the managed config sets, is "
+	"refused.\n"
 	"\n"
 	"Exit status: the command's own (128+signal when killed); 125 when "
 	"the\n"
@@ -51,7 +61,9 @@ struct run_args {
 	const char **allow, **deny;
 	size_t n_allow, n_deny;
 	const char *dir;      /* -C */
+	bool allow_broad;     /* --allow-broad-workspace */
 	bool print_plan;
+	bool help;
 	char **argv;          /* the command */
 };
 
@@ -103,6 +115,10 @@ parse_one(struct run_args *a, int argc, char **argv, int *i)
 		a->network = 0;
 	else if (strcmp(argv[*i], "--print-plan") == 0)
 		a->print_plan = true;
+	else if (strcmp(argv[*i], "--allow-broad-workspace") == 0)
+		a->allow_broad = true;
+	else if (strcmp(argv[*i], "--help") == 0 || strcmp(argv[*i], "-h") == 0)
+		a->help = true;
 	else {
 		fprintf(stderr, "airlock: run: unknown option %s\n%s", argv[*i],
 			usage_text);
@@ -129,6 +145,8 @@ parse_args(int argc, char **argv, struct conf_opts *o, struct run_args *a)
 		if (rc == 0 && parse_one(a, argc, argv, &i) == -1)
 			return -1;
 	}
+	if (a->help)
+		return 0;
 	if (i >= argc) {
 		fprintf(stderr, "airlock: run: no command given\n%s",
 			usage_text);
@@ -138,7 +156,9 @@ parse_args(int argc, char **argv, struct conf_opts *o, struct run_args *a)
 	return 0;
 }
 
-/* A flag that requirements refuse is an error naming the requirement. */
+/* A flag is refused when requirements forbid its value, or when a managed
+ * layer sets its key to another value (managed config beats the user);
+ * the message names the requirement or the managed file. */
 static int
 check_flag(const struct conf *c, const char *flag, const char *key,
 	   const char *value)
@@ -148,26 +168,33 @@ check_flag(const struct conf *c, const char *flag, const char *key,
 
 	errbuf_init(&err);
 	rc = requirements_check_change(conf_requirements(c), key, value, &err);
+	if (rc == 0)
+		rc = conf_check_override(c, key, value, &err);
 	if (rc == -1)
-		fprintf(stderr, "airlock: run: %s %s refused: %s\n", flag, value,
+		fprintf(stderr, "airlock: run: %s refused: %s\n", flag,
 			errbuf_first(&err));
 	errbuf_release(&err);
 	return rc;
 }
 
 static int
+check_valued_flag(const struct conf *c, const char *flag, const char *key,
+		  const char *value)
+{
+	char *text = xasprintf("%s %s", flag, value);
+	int rc = check_flag(c, text, key, value);
+
+	free(text);
+	return rc;
+}
+
+/* --deny only narrows the policy, so a managed denylist does not refuse
+ * it; --allow widens it and must not get past a managed allowlist. */
+static int
 check_flags(const struct conf *c, const struct run_args *a)
 {
-	if (a->sandbox != NULL &&
-	    check_flag(c, "--sandbox", "sandbox_mode", a->sandbox) == -1)
-		return -1;
-	if (a->mode != NULL &&
-	    check_flag(c, "--mode", "permissions.network.mode", a->mode) == -1)
-		return -1;
-	if (a->network == 1 &&
-	    check_flag(c, "--network", "sandbox_workspace_write.network_access",
-		       "true") == -1)
-		return -1;
+	size_t i;
+
 	if (a->mode != NULL && strcmp(a->mode, "limited") != 0 &&
 	    strcmp(a->mode, "full") != 0) {
 		fprintf(stderr, "airlock: run: --mode %s: expected limited or "
@@ -175,7 +202,103 @@ check_flags(const struct conf *c, const struct run_args *a)
 			a->mode);
 		return -1;
 	}
+	if (a->sandbox != NULL &&
+	    check_valued_flag(c, "--sandbox", "sandbox_mode", a->sandbox) == -1)
+		return -1;
+	if (a->mode != NULL &&
+	    check_valued_flag(c, "--mode", "permissions.network.mode",
+			      a->mode) == -1)
+		return -1;
+	if (a->network != -1 &&
+	    check_flag(c, a->network ? "--network" : "--no-network",
+		       "sandbox_workspace_write.network_access",
+		       a->network ? "true" : "false") == -1)
+		return -1;
+	for (i = 0; i < a->n_allow; i++)
+		if (check_valued_flag(c, "--allow",
+				      "permissions.network.allowed_domains",
+				      a->allow[i]) == -1)
+			return -1;
 	return 0;
+}
+
+/* `/`, $HOME, system directories are no workspace (sandbox/workspace.h). */
+static int
+check_workspace(const struct conf_opts *o, const struct conf *c,
+		const struct run_args *a, const struct sandbox_plan *p)
+{
+	struct workspace_opts wo = {0};
+	struct errbuf err;
+	int rc;
+
+	wo.airlock_home = o->home;
+	wo.req = conf_requirements(c);
+	wo.writable = p->fs == SANDBOX_FS_WORKSPACE_WRITE;
+	wo.allow_broad = a->allow_broad;
+	wo.hint = "run it from a project directory or pass -C DIR";
+	wo.broad_flag = true;
+	errbuf_init(&err);
+	rc = workspace_check(p->cwd ? p->cwd : o->cwd, &wo, &err);
+	if (rc == -1)
+		fprintf(stderr, "airlock: run: %s\n", errbuf_first(&err));
+	errbuf_release(&err);
+	return rc;
+}
+
+/* The network options of this run that a sandbox without network (or
+ * danger-full-access, which has no proxy) ignores: said once, so that
+ * `--allow x` without `--network` is not a silent no-op. */
+static void
+warn_ignored_network_flags(const struct conf_opts *o, const struct run_args *a,
+			   const struct sandbox_plan *p)
+{
+	struct buf b;
+	size_t i;
+
+	if (p->net == SANDBOX_NET_PROXY)
+		return;
+	buf_init(&b, 4096);
+	if (a->n_allow > 0)
+		buf_addstr(&b, ", --allow");
+	if (a->n_deny > 0)
+		buf_addstr(&b, ", --deny");
+	if (a->mode != NULL)
+		buf_addstr(&b, ", --mode");
+	for (i = 0; i < o->n_overrides; i++)
+		if (strncmp(o->overrides[i], "permissions.network.", 20) == 0)
+			buf_printf(&b, ", -c %.*s",
+				   (int)strcspn(o->overrides[i], "="),
+				   o->overrides[i]);
+	if (b.len > 0)
+		fprintf(stderr, "airlock: run: warning: %s %s no effect %s\n",
+			b.p + 2, strchr(b.p + 2, ',') ? "have" : "has",
+			p->net == SANDBOX_NET_HOST
+				? "in danger-full-access (no proxy)"
+				: "without --network");
+	buf_release(&b);
+}
+
+/* The whole network config is checked on every run, with the network on
+ * or off, so that a bad pattern is found before the day it matters. */
+static int
+check_network_config(const struct conf *c, const struct run_args *a)
+{
+	struct netpolicy_extra extra = {0};
+	struct policy *pol;
+	struct errbuf err;
+
+	extra.allow = a->allow;
+	extra.n_allow = a->n_allow;
+	extra.deny = a->deny;
+	extra.n_deny = a->n_deny;
+	extra.mode = a->mode;
+	errbuf_init(&err);
+	pol = netpolicy_build(c, &extra, NULL, &err);
+	if (pol == NULL)
+		common_print_lines(&err, "airlock: run: ");
+	policy_free(pol);
+	errbuf_release(&err);
+	return pol == NULL ? -1 : 0;
 }
 
 static int
@@ -252,7 +375,7 @@ run(struct conf_opts *o, const struct run_args *a)
 		return rc;
 	errbuf_init(&err);
 	rc = 2;
-	if (check_flags(c, a) == -1)
+	if (check_flags(c, a) == -1 || check_network_config(c, a) == -1)
 		goto out;
 	sandbox_input_from_conf(&in, c, a->sandbox, a->network, o->cwd, a->argv,
 				&err);
@@ -261,6 +384,14 @@ run(struct conf_opts *o, const struct run_args *a)
 		common_print_lines(&err, "airlock: run: ");
 		goto out;
 	}
+	if (check_workspace(o, c, a, &p) == -1) {
+		sandbox_plan_release(&p);
+		goto out;
+	}
+	warn_ignored_network_flags(o, a, &p);
+	/* The embedded proxy loads the config again: its warnings were
+	 * shown above. */
+	o->quiet = true;
 	rc = a->print_plan ? print_plan(&p) : launch(o, c, a, &p);
 	sandbox_plan_release(&p);
 out:
@@ -291,17 +422,16 @@ cmd_run(int argc, char **argv)
 	struct conf_opts o;
 	int rc = 2;
 
-	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
-			  strcmp(argv[1], "-h") == 0)) {
-		printf("%s\n%s", usage_text, COMMON_USAGE);
-		return 0;
-	}
 	memset(&a, 0, sizeof(a));
 	a.network = -1;
 	conf_opts_init(&o);
-	if (parse_args(argc, argv, &o, &a) == 0 &&
-	    (a.dir == NULL || enter_dir(&o, a.dir) == 0))
+	if (parse_args(argc, argv, &o, &a) == 0 && a.help) {
+		printf("%s\n%s", usage_text, COMMON_USAGE);
+		rc = 0;
+	} else if (a.argv != NULL &&
+		   (a.dir == NULL || enter_dir(&o, a.dir) == 0)) {
 		rc = run(&o, &a);
+	}
 	conf_opts_release(&o);
 	free(a.allow);
 	free(a.deny);

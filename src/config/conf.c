@@ -71,6 +71,7 @@ conf_val_clear(struct conf_val *v)
 	free(v->v);
 	free(v->item_origins);
 	free(v->origin);
+	free(v->managed);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -172,6 +173,12 @@ lookup(const struct conf *c, const char *key, const char *want)
 	return &c->vals[schema_index(k)];
 }
 
+struct conf_val *
+conf_val_of(struct conf *c, const char *key)
+{
+	return (struct conf_val *)lookup(c, key, "any");
+}
+
 bool
 conf_bool(const struct conf *c, const char *key)
 {
@@ -259,21 +266,27 @@ conf_requirements(const struct conf *c)
 
 /* --- requirement fallbacks ------------------------------------------- */
 
-static char *
-list_text(const struct req_list *l)
+char *
+conf_list_text(char *const *items, size_t n)
 {
 	struct buf b;
 	size_t i;
 
 	buf_init(&b, 64 * 1024);
 	buf_addch(&b, '[');
-	for (i = 0; i < l->n; i++) {
+	for (i = 0; i < n; i++) {
 		if (i > 0)
 			buf_addstr(&b, ", ");
-		buf_add_json_string(&b, l->items[i], strlen(l->items[i]));
+		buf_add_json_string(&b, items[i], strlen(items[i]));
 	}
 	buf_addch(&b, ']');
 	return buf_detach(&b, NULL);
+}
+
+static char *
+list_text(const struct req_list *l)
+{
+	return conf_list_text(l->items, l->n);
 }
 
 /* Replaces the string value of key by required, warning when the user
@@ -343,6 +356,39 @@ apply_pin(struct conf *c, const char *key, const struct req_flag *f,
 	free(details);
 }
 
+/* The seed: danger-full-access switches web search from cached to live,
+ * unless the user chose a mode or requirements forbid live (then their
+ * fallback, announced like any other). */
+static void
+full_access_web_search(struct conf *c, struct errbuf *warn)
+{
+	struct conf_val *v = conf_val_of(c, "web_search");
+	const struct req_list *l = &c->req.web_search_modes;
+	const char *to = "live";
+	char *lt;
+
+	if (strcmp(conf_str(c, "sandbox_mode"), "danger-full-access") != 0 ||
+	    v->set || strcmp(v->s, "cached") != 0)
+		return;
+	if (!req_list_allows(l, "live")) {
+		to = web_search_fallback(l);
+		lt = list_text(l);
+		errbuf_add(warn,
+			   "Value live for `web_search` (the default in "
+			   "danger-full-access) is disallowed by requirements; "
+			   "falling back to required value %s. Details: "
+			   "allowed_web_search_modes = %s (%s)",
+			   to, lt, l->origin);
+		free(lt);
+	}
+	free(v->s);
+	v->s = xstrdup(to);
+	free(v->origin);
+	v->origin = xstrdup(strcmp(to, "live") == 0
+				    ? "default for danger-full-access"
+				    : l->origin);
+}
+
 void
 conf_apply_requirements(struct conf *c, struct errbuf *warn)
 {
@@ -358,6 +404,7 @@ conf_apply_requirements(struct conf *c, struct errbuf *warn)
 
 	apply_list(c, "sandbox_mode", &r->sandbox_modes,
 		   "allowed_sandbox_modes", "read-only", warn);
+	full_access_web_search(c, warn);
 	if (r->approval_policies.n > 0)
 		apply_list(c, "approval_policy", &r->approval_policies,
 			   "allowed_approval_policies",

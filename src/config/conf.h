@@ -35,7 +35,8 @@ struct conf_opts {
 	char *cwd;
 	const char **overrides; /* "key.path=value", in command-line order */
 	size_t n_overrides;
-	bool verbose;           /* notes (ignored project config) into warn */
+	bool verbose;           /* the user asked for more notes (-v) */
+	bool quiet;             /* warnings were already shown: add none */
 };
 
 void conf_opts_init(struct conf_opts *o);
@@ -49,10 +50,22 @@ struct conf;
 
 /* Loads the effective config. On any problem returns NULL with EVERY
  * problem of every layer added to err, one `file:line: key: problem` line
- * each. Requirement fallbacks of explicitly configured values add a
- * warning to warn. Either errbuf may be NULL. */
+ * each. Requirement fallbacks of explicitly configured values, and a
+ * project config ignored because the project is not trusted, add a
+ * warning to warn. Either errbuf may be NULL.
+ *
+ * The managed layers are also read as requirements (as the reference
+ * does with managed_config.toml): a managed `sandbox_mode = M` allows only
+ * read-only and M, `approval_policy = X` only X, `web_search = W` only W
+ * (and disabled). These narrow requirements.toml, never widen it. */
 struct conf *conf_load(const struct conf_opts *o, struct errbuf *warn,
 		       struct errbuf *err);
+/* conf_load(), but a conf comes back even when err got problems: each
+ * refused value keeps the lower layer's (or the default) value, so later
+ * checks (netpolicy_check) can report their problems in the same run.
+ * For `airlock config check`; never run anything with such a conf. */
+struct conf *conf_load_partial(const struct conf_opts *o,
+			       struct errbuf *warn, struct errbuf *err);
 /* For tests and fuzzing: the same merge and validation with no file
  * system, config_text as the only (user) layer named "<config>" and
  * req_text (may be NULL) as requirements named "<requirements>". */
@@ -76,6 +89,17 @@ const char *conf_item_origin(const struct conf *c, const char *key,
 			     size_t i);
 /* True when some layer set key (it was not defaulted). */
 bool conf_is_set(const struct conf *c, const char *key);
+/* `file:line` of the managed layer (managed_config.toml, or the managed
+ * preferences' config_toml_base64) that set key, or NULL when none did. */
+const char *conf_managed_origin(const struct conf *c, const char *key);
+/* A user-level override — a command-line flag, an app-server param —
+ * asks to set key to value ("true", "full", "read-only"; for an array key,
+ * one item). Managed config beats the user: when a managed layer sets key
+ * and value is not its value (for arrays: not one of its items), adds
+ * `KEY = VALUE is set by the managed config FILE:LINE` to err and returns
+ * -1. Returns 0 otherwise. */
+int conf_check_override(const struct conf *c, const char *key,
+			const char *value, struct errbuf *err);
 /* The flag of a granular approval policy ("rules"...); false when the
  * policy is not granular or the flag was not given. */
 bool conf_granular(const struct conf *c, const char *flag);

@@ -23,6 +23,8 @@ struct conf_val {
 	size_t n;
 	bool gran[SCHEMA_GRANULAR_N];
 	char *origin;
+	char *managed;         /* `file:line` of the managed layer that set it,
+				* or NULL (managed config beats user flags) */
 };
 
 struct conf {
@@ -42,6 +44,7 @@ struct layer {
 	char *origin;
 	bool lines;        /* errors carry :line */
 	bool origin_lines; /* origins carry :line */
+	bool managed;      /* managed_config.toml or managed preferences */
 	char *dir;  /* base for relative paths */
 	struct toml_value *doc;
 };
@@ -51,8 +54,15 @@ struct conf *conf_new_defaults(void);
  * replacing lower layers' values. Adds every problem to err. */
 void conf_walk_layer(struct conf *c, const struct layer *L,
 		     struct errbuf *err);
+/* Narrows c->req by what the managed layers set (sandbox_mode,
+ * approval_policy, web_search); see conf_load() in conf.h. */
+void conf_derive_managed_requirements(struct conf *c);
 /* Applies the scalar requirements of c->req to c; warnings to warn. */
 void conf_apply_requirements(struct conf *c, struct errbuf *warn);
+/* `["a", "b"]`: items as a TOML array of strings, for messages. Heap. */
+char *conf_list_text(char *const *items, size_t n);
+/* The value of key (a schema key). */
+struct conf_val *conf_val_of(struct conf *c, const char *key);
 /* Replaces v's content (frees the old). */
 void conf_val_clear(struct conf_val *v);
 /* "file:line" or the layer's bare origin. Heap string. */

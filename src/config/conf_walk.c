@@ -179,6 +179,10 @@ set_origin(struct conf_val *nv, const struct layer *L, int line)
 {
 	nv->set = true;
 	nv->origin = layer_origin(L, line);
+	if (L->managed)
+		nv->managed = L->lines && line > 0
+				      ? xasprintf("%s:%d", L->label, line)
+				      : xstrdup(L->label);
 }
 
 static int

@@ -199,14 +199,14 @@ dir_of(const char *path)
 
 /* Origins carry `:line` only for plain files: values from the managed
  * payload say "managed-preferences", from flags "-c". */
-static void
+static struct layer *
 add_layer(struct loader *ld, const char *label, const char *origin,
 	  bool lines, const char *dir, struct toml_value *doc)
 {
 	struct layer *L;
 
 	if (doc == NULL)
-		return;
+		return NULL;
 	ld->v = xreallocarray(ld->v, ld->n + 1, sizeof(*ld->v));
 	L = &ld->v[ld->n++];
 	L->label = xstrdup(label);
@@ -215,19 +215,25 @@ add_layer(struct loader *ld, const char *label, const char *origin,
 	L->origin_lines = lines && strcmp(origin, label) == 0;
 	L->dir = xstrdup(dir);
 	L->doc = doc;
+	L->managed = false;
+	return L;
 }
 
-static void
+/* The layer read from path, or NULL when there is none. The pointer is
+ * valid until the next add_layer(). */
+static struct layer *
 add_file_layer(struct loader *ld, const char *path, bool must_exist)
 {
 	struct toml_value *doc = NULL;
+	struct layer *L;
 	char *dir;
 
 	if (read_doc(path, must_exist, &doc, &ld->e) == -1 || doc == NULL)
-		return;
+		return NULL;
 	dir = dir_of(path);
-	add_layer(ld, path, path, true, dir, doc);
+	L = add_layer(ld, path, path, true, dir, doc);
 	free(dir);
+	return L;
 }
 
 /* --- -c overrides ------------------------------------------------------ */
@@ -329,7 +335,7 @@ add_managed_prefs(struct loader *ld, const char *system_dir)
 			ld->req_label[1] = xstrdup(label);
 		} else if (inner != NULL) {
 			add_layer(ld, label, "managed-preferences", true,
-				  system_dir, inner);
+				  system_dir, inner)->managed = true;
 		}
 		free(label);
 		free(dec);
@@ -443,10 +449,10 @@ add_project(struct loader *ld, const struct conf_opts *o,
 		add_file_layer(ld, path, true);
 		ld->project_dir = dir;
 		dir = NULL;
-	} else if (o->verbose) {
-		errbuf_add(warn, "note: %s ignored: project %s is not trusted "
-			   "(set [projects.\"%s\"] trust_level = \"trusted\" "
-			   "in %s)", path, dir, dir, user_file);
+	} else {
+		errbuf_add(warn, "ignoring %s: the project %s is not trusted "
+			   "(to trust it, set [projects.\"%s\"] trust_level = "
+			   "\"trusted\" in %s)", path, dir, dir, user_file);
 	}
 	free(path);
 	free(dir);
@@ -477,7 +483,8 @@ loader_release(struct loader *ld)
 /* Walks the layers into a fresh conf, merges requirements, and applies
  * them; NULL with every problem in err when anything was wrong. */
 static struct conf *
-loader_finish(struct loader *ld, struct errbuf *warn, struct errbuf *err)
+loader_finish(struct loader *ld, bool partial, struct errbuf *warn,
+	      struct errbuf *err)
 {
 	struct conf *c = conf_new_defaults();
 	size_t i;
@@ -490,19 +497,24 @@ loader_finish(struct loader *ld, struct errbuf *warn, struct errbuf *err)
 					   ld->req_label[i], &ld->e);
 	if (ld->e.count > 0) {
 		copy_lines(err, &ld->e, "");
-		conf_free(c);
-		return NULL;
+		if (!partial) {
+			conf_free(c);
+			return NULL;
+		}
 	}
 	c->project_dir = ld->project_dir;
 	ld->project_dir = NULL;
+	conf_derive_managed_requirements(c);
 	conf_apply_requirements(c, warn);
 	return c;
 }
 
-struct conf *
-conf_load(const struct conf_opts *o, struct errbuf *warn, struct errbuf *err)
+static struct conf *
+load(const struct conf_opts *o, bool partial, struct errbuf *warn,
+     struct errbuf *err)
 {
 	struct toml_value *user = NULL;
+	struct layer *L;
 	struct loader ld;
 	struct conf *c;
 	char *user_file, *p;
@@ -510,6 +522,8 @@ conf_load(const struct conf_opts *o, struct errbuf *warn, struct errbuf *err)
 
 	memset(&ld, 0, sizeof(ld));
 	errbuf_init(&ld.e);
+	if (o->quiet)
+		warn = NULL;
 	user_file = o->config_file ? xstrdup(o->config_file)
 				   : xasprintf("%s/config.toml", o->home);
 	p = xasprintf("%s/config.toml", o->system_dir);
@@ -527,17 +541,32 @@ conf_load(const struct conf_opts *o, struct errbuf *warn, struct errbuf *err)
 	for (i = 0; i < o->n_overrides; i++)
 		add_override(&ld, o->overrides[i], o->cwd);
 	p = xasprintf("%s/managed_config.toml", o->system_dir);
-	add_file_layer(&ld, p, false);
+	L = add_file_layer(&ld, p, false);
+	if (L != NULL)
+		L->managed = true;
 	free(p);
 	add_managed_prefs(&ld, o->system_dir);
 	p = xasprintf("%s/requirements.toml", o->system_dir);
 	if (read_doc(p, false, &ld.req_doc[0], &ld.e) == 0 && ld.req_doc[0])
 		ld.req_label[0] = xstrdup(p);
 	free(p);
-	c = loader_finish(&ld, warn, err);
+	c = loader_finish(&ld, partial, warn, err);
 	loader_release(&ld);
 	free(user_file);
 	return c;
+}
+
+struct conf *
+conf_load(const struct conf_opts *o, struct errbuf *warn, struct errbuf *err)
+{
+	return load(o, false, warn, err);
+}
+
+struct conf *
+conf_load_partial(const struct conf_opts *o, struct errbuf *warn,
+		  struct errbuf *err)
+{
+	return load(o, true, warn, err);
 }
 
 struct conf *
@@ -556,7 +585,7 @@ conf_load_text(const char *config_text, size_t n, const char *req_text,
 					  &ld.e);
 		ld.req_label[0] = xstrdup("<requirements>");
 	}
-	c = loader_finish(&ld, warn, err);
+	c = loader_finish(&ld, false, warn, err);
 	loader_release(&ld);
 	return c;
 }

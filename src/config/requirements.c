@@ -84,6 +84,7 @@ requirements_release(struct requirements *r)
 	list_release(&r->sandbox_modes);
 	list_release(&r->approval_policies);
 	list_release(&r->web_search_modes);
+	list_release(&r->workspace_roots);
 	list_release(&r->allowed_domains);
 	list_release(&r->denied_domains);
 	for (i = 0; flags[i] != NULL; i++)
@@ -239,6 +240,35 @@ read_network(struct requirements *r, const struct toml_value *t,
 	return rc;
 }
 
+/* allowed_workspace_roots: absolute paths, kept as written (they are
+ * canonicalised where they are used, as the workspace is). */
+static int
+read_roots(struct requirements *r, const struct toml_kv *kv,
+	   const char *label, struct errbuf *err)
+{
+	struct req_list nl;
+	size_t i;
+	int rc = 0;
+
+	memset(&nl, 0, sizeof(nl));
+	if (read_list(&nl, kv, kv->key, NULL, label, err) == -1)
+		return -1;
+	for (i = 0; i < nl.n; i++) {
+		if (nl.items[i][0] == '/')
+			continue;
+		errbuf_add(err, "%s: %s[%zu]: \"%.64s\" is not an absolute "
+			   "path", nl.origins[i], kv->key, i, nl.items[i]);
+		rc = -1;
+	}
+	if (rc == 0) {
+		list_release(&r->workspace_roots);
+		r->workspace_roots = nl;
+	} else {
+		list_release(&nl);
+	}
+	return rc;
+}
+
 static int
 read_top(struct requirements *r, const struct toml_kv *kv, const char *label,
 	 struct errbuf *err)
@@ -254,6 +284,8 @@ read_top(struct requirements *r, const struct toml_kv *kv, const char *label,
 	if (strcmp(kv->key, "allowed_web_search_modes") == 0)
 		return read_list(&r->web_search_modes, kv, kv->key, web_modes,
 				 label, err);
+	if (strcmp(kv->key, "allowed_workspace_roots") == 0)
+		return read_roots(r, kv, label, err);
 	perm = kv->val;
 	if (strcmp(kv->key, "permissions") == 0 && perm->type == TOML_TABLE &&
 	    perm->u.tab.n == 1 &&
@@ -262,7 +294,8 @@ read_top(struct requirements *r, const struct toml_kv *kv, const char *label,
 		return read_network(r, net, label, err);
 	errbuf_add(err, "%s:%d: %s: unknown requirement (expected "
 		   "allowed_sandbox_modes, allowed_approval_policies, "
-		   "allowed_web_search_modes or [permissions.network])",
+		   "allowed_web_search_modes, allowed_workspace_roots or "
+		   "[permissions.network])",
 		   label, kv->line, kv->key);
 	return -1;
 }
@@ -292,6 +325,47 @@ requirements_merge(struct requirements *r, const struct toml_value *doc,
 	free(r->file);
 	r->file = file;
 	return rc ? -1 : 0;
+}
+
+/* --- managed values as requirements ---------------------------------- */
+
+static struct req_list *
+list_of(struct requirements *r, const char *key)
+{
+	if (strcmp(key, "sandbox_mode") == 0)
+		return &r->sandbox_modes;
+	if (strcmp(key, "approval_policy") == 0)
+		return &r->approval_policies;
+	if (strcmp(key, "web_search") == 0)
+		return &r->web_search_modes;
+	return NULL;
+}
+
+void
+requirements_narrow(struct requirements *r, const char *key,
+		    const char *const *items, size_t n, const char *origin)
+{
+	struct req_list *l = list_of(r, key), nl;
+	size_t i;
+
+	if (l == NULL || n == 0)
+		return;
+	for (i = 0; i < n; i++)
+		if (!req_list_allows(l, items[i]))
+			return;
+	memset(&nl, 0, sizeof(nl));
+	nl.set = true; /* so that req_list_allows() finds duplicates */
+	nl.items = xcalloc(n + 1, sizeof(char *));
+	nl.origins = xcalloc(n + 1, sizeof(char *));
+	for (i = 0; i < n; i++) {
+		if (req_list_allows(&nl, items[i]))
+			continue;
+		nl.items[nl.n] = xstrdup(items[i]);
+		nl.origins[nl.n++] = xstrdup(origin);
+	}
+	nl.origin = xstrdup(origin);
+	list_release(l);
+	*l = nl;
 }
 
 /* --- runtime changes -------------------------------------------------- */

@@ -40,6 +40,9 @@ struct requirements {
 	struct req_list sandbox_modes;      /* allowed_sandbox_modes */
 	struct req_list approval_policies;  /* allowed_approval_policies */
 	struct req_list web_search_modes;   /* allowed_web_search_modes */
+	/* allowed_workspace_roots [ours]: absolute paths; the workspace must
+	 * be one of them or below one (sandbox/workspace.h) */
+	struct req_list workspace_roots;
 	/* [permissions.network] */
 	struct req_flag enabled;
 	bool mode_set;
@@ -66,6 +69,16 @@ void requirements_release(struct requirements *r);
  * `label:line: key: problem`. Returns 0, or -1 when anything was wrong. */
 int requirements_merge(struct requirements *r, const struct toml_value *doc,
 		       const char *label, struct errbuf *err);
+
+/* Narrows the list requirement of key ("sandbox_mode", "approval_policy"
+ * or "web_search") to items[0..n), which then remember origin. Used for
+ * the managed layers' values, which act as requirements but must never
+ * widen requirements.toml: when the list does not allow every item, it is
+ * left as it is (the managed value itself then falls back to what the
+ * list requires). */
+void requirements_narrow(struct requirements *r, const char *key,
+			 const char *const *items, size_t n,
+			 const char *origin);
 
 /* Checks one proposed runtime change (a dotted config key and its new
  * value as text: "true", "full", "read-only"...) against r. Returns 0 when

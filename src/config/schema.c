@@ -31,9 +31,14 @@ static const struct schema_key keys[] = {
 	{"approval_policy", SCHEMA_APPROVAL, "on-request", approval_policies,
 	 0, 0,
 	 "when to ask before running; or { granular = { sandbox_approval, "
-	 "rules, skill_approval, request_permissions, mcp_elicitations } }"},
+	 "rules, skill_approval, request_permissions, mcp_elicitations } }. "
+	 "airlock runs no agent: this is the policy a client reads (`config "
+	 "show`, the app-server's `config/read`) and enforces"},
 	{"web_search", SCHEMA_ENUM, "cached", web_search_modes, 0, 0,
-	 "web search tool mode"},
+	 "web search tool mode; `live` when not set and sandbox_mode is "
+	 "danger-full-access (unless requirements forbid it). airlock has no "
+	 "search tool: this is the policy a client reads (`config show`, "
+	 "`config/read`) and enforces"},
 	{SWW "network_access", SCHEMA_BOOL, "false", NULL, 0, 0,
 	 "the sandbox's network switch"},
 	{SWW "writable_roots", SCHEMA_PATHV, NULL, NULL, 0, 0,
@@ -62,8 +67,10 @@ static const struct schema_key keys[] = {
 	 "SOCKS5 listener"},
 	{PN "enable_socks5_udp", SCHEMA_BOOL, "false", NULL, 0, 0,
 	 "allow SOCKS5 UDP ASSOCIATE"},
-	{PN "allow_upstream_proxy", SCHEMA_BOOL, "false", NULL, 0, 0,
-	 "chain through [network] proxy"},
+	{PN "allow_upstream_proxy", SCHEMA_BOOL, "true", NULL, 0, 0,
+	 "chain the proxy's outbound hop through `[network] proxy`, or else "
+	 "the proxy process's HTTPS_PROXY / HTTP_PROXY / ALL_PROXY; when false, "
+	 "a configured upstream is not used and the proxy says so at start"},
 	{PN "allow_local_binding", SCHEMA_BOOL, "false", NULL, 0, 0,
 	 "allow destinations on local or private addresses"},
 	{PN "dangerously_allow_non_loopback_proxy", SCHEMA_BOOL, "false", NULL,
@@ -71,7 +78,10 @@ static const struct schema_key keys[] = {
 	{PN "dangerously_allow_non_loopback_admin", SCHEMA_BOOL, "false", NULL,
 	 0, 0, "allow the admin API on a non-loopback address"},
 	{PN "dangerously_allow_all_unix_sockets", SCHEMA_BOOL, "false", NULL,
-	 0, 0, "allow proxying to any unix socket"},
+	 0, 0, "airlock never proxies to unix sockets; setting this only "
+	 "forces every listener onto loopback (a non-loopback proxy_url, "
+	 "socks_url or admin_url is refused even with "
+	 "dangerously_allow_non_loopback_*)"},
 	{PN "audit_log", SCHEMA_PATH, "", NULL, 0, 0,
 	 "JSONL audit log of every decision; empty = off"},
 	{PN "admin_token_file", SCHEMA_PATH, "", NULL, 0, 0,
@@ -79,17 +89,17 @@ static const struct schema_key keys[] = {
 	{PN "extra_ca_certificates", SCHEMA_PATHV, NULL, NULL, 0, 0,
 	 "PEM files trusted for upstream TLS"},
 	{PN "header_timeout_ms", SCHEMA_INT, "30000", NULL, 100, 3600000,
-	 "[ours] a client must send a whole request head (or SOCKS5 "
+	 "a client must send a whole request head (or SOCKS5 "
 	 "greeting) within this"},
 	{PN "keepalive_timeout_ms", SCHEMA_INT, "60000", NULL, 100, 3600000,
-	 "[ours] an idle keep-alive client connection is closed after this"},
+	 "an idle keep-alive client connection is closed after this"},
 	{PN "connect_timeout_ms", SCHEMA_INT, "10000", NULL, 100, 600000,
-	 "[ours] deadline for connecting to a destination or upstream proxy"},
+	 "deadline for connecting to a destination or upstream proxy"},
 	{PN "idle_timeout_ms", SCHEMA_INT, "300000", NULL, 100, 86400000,
-	 "[ours] a tunnel or exchange with no byte either way is closed after "
+	 "a tunnel or exchange with no byte either way is closed after "
 	 "this"},
 	{PN "max_connections", SCHEMA_INT, "0", NULL, 0, 1000000,
-	 "[ours] client connections served at once; 0 = derived from the "
+	 "client connections served at once; 0 = derived from the "
 	 "open-file limit"},
 	{"network.proxy", SCHEMA_UPSTREAM, "", NULL, 0, 0,
 	 "upstream proxy URL (http, socks5, socks5h); empty = direct"},
@@ -226,6 +236,17 @@ static const char md_head[] =
 	"directory (or\n   its nearest listed ancestor) "
 	"`[projects.\"/abs/path\"] trust_level = \"trusted\"`\n"
 	"6. system: `$AIRLOCK_SYSTEM_DIR/config.toml`\n\n"
+	"The managed layers (1 and 2) beat the developer on the command line "
+	"too:\na flag or app-server parameter that would give a key a managed "
+	"layer sets\nanother value (`airlock run --network`, `--no-network`, "
+	"`-s`, `--mode`,\n`--allow`; `command/exec`'s `sandbox` and `network`) "
+	"is refused with a\nmessage naming the managed file, line and key. Their "
+	"`sandbox_mode = M`,\n`approval_policy = X` and `web_search = W` also "
+	"act as requirements\n(`allowed_sandbox_modes = [\"read-only\", M]`, "
+	"`allowed_approval_policies\n= [X]`, `allowed_web_search_modes = [W]`), "
+	"narrowing `requirements.toml`,\nnever widening it.\n\n"
+	"A project config that is not loaded because its project is not trusted "
+	"is\nannounced once on stderr.\n\n"
 	"`AIRLOCK_HOME` defaults to `~/.airlock`, `AIRLOCK_SYSTEM_DIR` to\n"
 	"`/etc/airlock`. Relative paths in path-typed keys resolve against "
 	"the\ndirectory of the file that set them (the working directory for "
@@ -247,6 +268,10 @@ static const char md_req[] =
 	"is the fallback |\n"
 	"| `allowed_web_search_modes` | array | `disabled` always allowed; "
 	"fallback `cached` if allowed, else `live`, else `disabled` |\n"
+	"| `allowed_workspace_roots` | array | [ours] absolute paths; the "
+	"workspace of `airlock run` and of the app-server's `command/exec` "
+	"must be one of them or below one (refused otherwise, naming this "
+	"file) |\n"
 	"| `permissions.network.enabled` | bool | pins `enabled` |\n"
 	"| `permissions.network.mode` | `limited`/`full` | the maximum: "
 	"`limited` forbids `full` |\n"

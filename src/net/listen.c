@@ -1,5 +1,6 @@
 #include "net/listen.h"
 #include "lib/xalloc.h"
+#include "net/ownlisten.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -133,10 +134,20 @@ listen_peer(const uv_tcp_t *t, char *out, size_t outsz)
 	return listen_addr_str((struct sockaddr *)&ss, out, outsz);
 }
 
+/* A listener and its entry in the registry of airlock's own listeners
+ * (ownlisten.h); tcp comes first, so the handle is the whole. */
+struct listener {
+	uv_tcp_t tcp;
+	int reg; /* -1: not registered (adopted from the sandbox) */
+};
+
 static void
 free_handle(uv_handle_t *h)
 {
-	free(h);
+	struct listener *l = (struct listener *)h;
+
+	ownlisten_remove(l->reg);
+	free(l);
 }
 
 void
@@ -146,15 +157,33 @@ listen_close(uv_tcp_t *t)
 		uv_close((uv_handle_t *)t, free_handle);
 }
 
+/* Registers what t is bound to; -1 with err. */
+static int
+register_bound(struct listener *l, struct errbuf *err)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof(ss);
+
+	if (uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len) != 0) {
+		errbuf_add(err, "listener registry: cannot read the bound "
+				"address");
+		return -1;
+	}
+	l->reg = ownlisten_add(&ss, err);
+	return l->reg == -1 ? -1 : 0;
+}
+
 uv_tcp_t *
 listen_tcp(uv_loop_t *loop, const struct sockaddr_storage *addr, int fd,
 	   const char *key, uv_connection_cb cb, void *data,
 	   struct errbuf *err)
 {
-	uv_tcp_t *t = xcalloc(1, sizeof(*t));
+	struct listener *l = xcalloc(1, sizeof(*l));
+	uv_tcp_t *t = &l->tcp;
 	char where[80];
 	int rc;
 
+	l->reg = -1;
 	uv_tcp_init(loop, t);
 	t->data = data;
 	if (fd >= 0) {
@@ -165,13 +194,20 @@ listen_tcp(uv_loop_t *loop, const struct sockaddr_storage *addr, int fd,
 		listen_addr_str((const struct sockaddr *)addr, where,
 				sizeof(where));
 	}
+	/* Registered before it listens, so no proxy can reach it before it
+	 * is known. A socket adopted from the sandbox listens in the
+	 * sandbox's network namespace: no address of ours reaches it. */
+	if (rc == 0 && fd < 0 && register_bound(l, err) == -1)
+		goto fail;
 	if (rc == 0)
 		rc = uv_listen((uv_stream_t *)t, 1024, cb);
 	if (rc != 0) {
 		errbuf_add(err, "%s: listen on %s: %s", key, where,
 			   uv_strerror(rc));
-		uv_close((uv_handle_t *)t, free_handle);
-		return NULL;
+		goto fail;
 	}
 	return t;
+fail:
+	uv_close((uv_handle_t *)t, free_handle);
+	return NULL;
 }

@@ -21,8 +21,11 @@ int listen_parse(const char *url, const char *key, struct sockaddr_storage *addr
 bool listen_is_loopback(const struct sockaddr_storage *addr);
 /* Binds and listens a malloc'ed uv_tcp_t on addr (or adopts fd when fd is
  * not -1, an already listening socket), with handle data set to data and
- * cb called for each connection. NULL with a message on failure. Close
- * with listen_close(). */
+ * cb called for each connection. A socket it binds itself is registered
+ * as one of airlock's own listeners (ownlisten.h) from before it listens
+ * until it is closed; an adopted fd is not. NULL with a message on
+ * failure (a registration that fails included). Close with
+ * listen_close(). */
 uv_tcp_t *listen_tcp(uv_loop_t *loop, const struct sockaddr_storage *addr,
 		     int fd, const char *key, uv_connection_cb cb, void *data,
 		     struct errbuf *err);

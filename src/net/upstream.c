@@ -454,6 +454,27 @@ upstream_bypassed(const struct upstream_cfg *cfg, const char *host)
 
 /* --- the configuration ------------------------------------------------------------ */
 
+/* allow_upstream_proxy is false but an upstream is configured: say which
+ * one is not used (by name only: the URL may hold a password). */
+static void
+note_unused(const char *proxy, const char *const *envp, struct errbuf *warn)
+{
+	const char *name = NULL, *v;
+	size_t i;
+
+	if (proxy != NULL && proxy[0] != '\0')
+		name = "network.proxy";
+	for (i = 0; name == NULL && i < EV_N; i++) {
+		v = env_get(envp, env_names[i]);
+		if (v != NULL && v[strspn(v, " \t")] != '\0')
+			name = env_names[i];
+	}
+	if (name != NULL)
+		errbuf_add(warn, "the upstream proxy in %s is not used: "
+			   "permissions.network.allow_upstream_proxy is false",
+			   name);
+}
+
 void
 upstream_cfg_build(struct upstream_cfg *cfg, bool allow, const char *proxy,
 		   const char *const *no_proxy, size_t n_no_proxy,
@@ -464,8 +485,10 @@ upstream_cfg_build(struct upstream_cfg *cfg, bool allow, const char *proxy,
 	size_t i;
 
 	memset(cfg, 0, sizeof(*cfg));
-	if (!allow)
+	if (!allow) {
+		note_unused(proxy, envp, warn);
 		return;
+	}
 	if (proxy != NULL && proxy[0] != '\0') {
 		cfg->tls = xcalloc(1, sizeof(*cfg->tls));
 		if (upstream_parse_url(proxy, strlen(proxy), false, cfg->tls,

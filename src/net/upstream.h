@@ -8,7 +8,8 @@
  * turns the effective settings into a struct upstream_cfg once per proxy
  * state; upstream_select() then says, per request, which upstream to use
  * or NULL for a direct connection. Rules:
- *   - allow_upstream_proxy false → always direct.
+ *   - allow_upstream_proxy false → always direct; when `[network] proxy`
+ *     or a proxy variable is set all the same, one warning says so.
  *   - `[network] proxy` set → it serves every target.
  *   - else the proxy process's environment (reference §10): TLS-ish
  *     targets (CONNECT tunnels, SOCKS5 TCP streams) use HTTPS_PROXY →

@@ -276,6 +276,8 @@ policy_reason_str(enum policy_reason r)
 		return "method_not_allowed";
 	case POLICY_MITM_REQUIRED:
 		return "mitm_required";
+	case POLICY_AIRLOCK_LISTENER:
+		return "airlock_listener";
 	}
 	return "not_allowed";
 }

@@ -64,6 +64,9 @@ enum policy_reason {
 	POLICY_NOT_ALLOWED_LOCAL,
 	POLICY_METHOD_NOT_ALLOWED,
 	POLICY_MITM_REQUIRED,
+	/* Not the pure policy's: the proxy's refusal of a destination that
+	 * is one of airlock's own listeners (net/ownlisten.h). */
+	POLICY_AIRLOCK_LISTENER,
 };
 
 enum policy_source { POLICY_SRC_BASELINE, POLICY_SRC_MODE_GUARD };

@@ -21,6 +21,8 @@ static const struct reason_row reasons[] = {
 	    "HTTPS request denied by MITM hook policy."},
 	{"mitm_required", "blocked-by-mitm-required",
 	    "MITM required for limited HTTPS."},
+	{"airlock_listener", "blocked-by-policy",
+	    "The destination is one of airlock's own listeners."},
 };
 
 static const struct reason_row other_reason = {

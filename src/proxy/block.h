@@ -30,7 +30,7 @@
  * (not_allowed, not_allowed_local), blocked-by-denylist (denied),
  * blocked-by-method-policy (method_not_allowed), blocked-by-mitm-hook
  * (mitm_hook_denied), blocked-by-mitm-required (mitm_required), else
- * blocked-by-policy. */
+ * blocked-by-policy (airlock_listener among them). */
 const char *block_header_value(const char *reason);
 
 /* The human message for a reason, e.g. "Domain not in allowlist.". */

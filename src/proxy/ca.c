@@ -19,6 +19,7 @@
 
 #include "lib/buf.h"
 #include "lib/fdutil.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 
 #define CA_FILE_MAX (64 * 1024)
@@ -425,8 +426,9 @@ ca_load_or_create(const char *dir, struct errbuf *err)
 			ca = ca_load(cert_path, key_path, err);
 	} else if (make_dirs(dir) == -1) {
 		errbuf_add(err, "%s: %s", dir, strerror(errno));
-	} else {
-		ca = ca_create(dir, key_path, err);
+	} else if ((ca = ca_create(dir, key_path, err)) != NULL) {
+		/* Said once, when it appears; -v repeats where it is. */
+		log_info("mitm: created the interception CA %s", cert_path);
 	}
 	free(cert_path);
 	free(key_path);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lib/xalloc.h"
+#include "net/ownlisten.h"
 
 struct proxy_decide {
 	struct proxy *p;
@@ -68,6 +69,28 @@ literal_addrs(const struct policy_decision *d, struct resolve_result *res)
 	}
 }
 
+/* Whatever the policy said, a TCP destination that is one of airlock's
+ * own listeners (the app-server, an admin API, a proxy port) is refused:
+ * reaching one from the sandbox is a way out of it. */
+static void
+refuse_own_listeners(struct policy_decision *d,
+		     const struct resolve_result *addrs)
+{
+	size_t i;
+
+	if (!policy_allowed(d) || d->protocol == POLICY_PROTO_SOCKS5_UDP)
+		return;
+	for (i = 0; i < addrs->n; i++) {
+		if (!ownlisten_find(&addrs->addrs[i], (uint16_t)d->port))
+			continue;
+		d->verdict = POLICY_VERDICT_DENY;
+		d->reason = POLICY_AIRLOCK_LISTENER;
+		d->matched = NULL;
+		d->mitm = false;
+		return;
+	}
+}
+
 static void
 finish(struct proxy_decide *x, const struct resolve_result *addrs,
        const char *why)
@@ -76,6 +99,7 @@ finish(struct proxy_decide *x, const struct resolve_result *addrs,
 		x->p->m.upstream_errors++;
 		x->cb(x->arg, NULL, NULL, why);
 	} else {
+		refuse_own_listeners(&x->d, addrs);
 		proxy_record(x->p, &x->d, x->client, NULL);
 		x->cb(x->arg, &x->d, policy_allowed(&x->d) ? addrs : NULL, NULL);
 	}

@@ -133,8 +133,8 @@ mitm_prepare(struct proxy *px, struct errbuf *err)
 		g.ca = NULL;
 		return -1;
 	}
-	log_info("mitm: CA %s/%s, trust bundle %s", g.dir, CA_CERT_FILE,
-		 bundle);
+	log_debug("mitm: CA %s/%s, trust bundle %s", g.dir, CA_CERT_FILE,
+		  bundle);
 	free(bundle);
 	g.leaves = mitm_leaf_cache_new(g.ca, 0);
 	g.server = server_ctx_new(err);

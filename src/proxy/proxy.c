@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "net/listen.h"
+#include "proxy/admin_token.h"
 #include "policy/netpolicy.h"
 
 /* --- state ----------------------------------------------------------------- */
@@ -371,37 +372,6 @@ write_ready_file(struct proxy *p, const char *path, struct errbuf *err)
 
 /* --- admin token and audit log ------------------------------------------------------- */
 
-/* Reads the admin bearer token named by c into *tok (NULL when none is
- * configured). -1 when the file cannot be read or holds no token. */
-static int
-read_admin_token(const struct conf *c, char **tok, size_t *len,
-		 struct errbuf *err)
-{
-	const char *path = conf_str(c, "permissions.network.admin_token_file");
-	size_t n = 0;
-	char *t;
-
-	*tok = NULL;
-	*len = 0;
-	if (*path == '\0')
-		return 0;
-	t = read_file_capped(path, 4096, &n, err);
-	if (t == NULL)
-		return -1;
-	while (n > 0 && strchr(" \t\r\n", t[n - 1]) != NULL)
-		t[--n] = '\0';
-	if (n == 0) {
-		errbuf_add(err, "permissions.network.admin_token_file: %s: empty "
-				"token",
-			   path);
-		free(t);
-		return -1;
-	}
-	*tok = t;
-	*len = n;
-	return 0;
-}
-
 static void
 set_admin_token(struct proxy *p, char *tok, size_t len)
 {
@@ -413,15 +383,29 @@ set_admin_token(struct proxy *p, char *tok, size_t len)
 	p->admin_token_len = len;
 }
 
+/* The token c names; with none named, the one generated at start (made
+ * now if there is none yet). Nothing changes on failure. */
 static int
-load_admin_token(struct proxy *p, struct errbuf *err)
+load_admin_token(struct proxy *p, const struct conf *c, struct errbuf *err)
 {
-	char *tok;
+	bool generated = false;
+	char *tok, *path;
 	size_t len;
 
-	if (read_admin_token(p->state->conf, &tok, &len, err) == -1)
+	if (admin_token_read(c, &tok, &len, err) == -1)
 		return -1;
+	if (tok == NULL && !p->no_admin) {
+		if (p->admin_token_generated)
+			return 0;
+		if (admin_token_generate(p->conf_opts->home, &tok, &len, &path,
+					 err) == -1)
+			return -1;
+		log_info("admin API: bearer token in %s", path);
+		free(path);
+		generated = true;
+	}
 	set_admin_token(p, tok, len);
+	p->admin_token_generated = generated;
 	return 0;
 }
 
@@ -455,7 +439,8 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 	    conf_int(p->state->conf, "permissions.network.max_connections") > 0)
 		p->max_conns = (size_t)conf_int(p->state->conf,
 						"permissions.network.max_connections");
-	if (p->state == NULL || load_admin_token(p, err) == -1 ||
+	p->no_admin = o->no_admin;
+	if (p->state == NULL || load_admin_token(p, p->state->conf, err) == -1 ||
 	    open_audit_log(p, err) == -1 || bind_all(p, o, err) == -1 ||
 	    (o->ready_file != NULL &&
 	     write_ready_file(p, o->ready_file, err) == -1)) {
@@ -469,18 +454,15 @@ int
 proxy_reload(struct proxy *p, struct errbuf *err)
 {
 	struct proxy_state *s = load_state(p->conf_opts, p->extra, err);
-	char *tok;
-	size_t len;
 
 	if (s == NULL)
 		return -1;
 	/* The token file is part of the config: a bad one fails the reload. */
-	if (read_admin_token(s->conf, &tok, &len, err) == -1) {
+	if (load_admin_token(p, s->conf, err) == -1) {
 		proxy_state_unref(s);
 		return -1;
 	}
 	proxy_set_state(p, s);
-	set_admin_token(p, tok, len);
 	if (p->log != NULL && audit_log_reopen(p->log, err) == -1)
 		log_warn("audit log: %s", errbuf_first(err));
 	return 0;

@@ -98,6 +98,8 @@ struct proxy {
 	struct proxy_metrics m;
 	char *admin_token; /* bearer token, or NULL */
 	size_t admin_token_len;
+	bool admin_token_generated; /* admin_token.h: kept across reloads */
+	bool no_admin;              /* embedded: no admin listener */
 };
 
 struct proxy_state *proxy_state_ref(struct proxy *p);

@@ -8,11 +8,14 @@
 
 #include "lib/xalloc.h"
 
-/* Keys that get the HTTP proxy URL (reference §14). */
+/* Keys that get the HTTP proxy URL (reference §14), less the reference's
+ * npm_config_http_proxy: npm has no `http-proxy` setting, and npm 11
+ * warns "Unknown env config" about it on every run. npm reads `proxy`,
+ * `https-proxy` and `noproxy`, set below. */
 static const char *const http_keys[] = {
 	"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
-	"YARN_HTTP_PROXY", "YARN_HTTPS_PROXY", "npm_config_http_proxy",
-	"npm_config_https_proxy", "npm_config_proxy", "NPM_CONFIG_HTTP_PROXY",
+	"YARN_HTTP_PROXY", "YARN_HTTPS_PROXY",
+	"npm_config_https_proxy", "npm_config_proxy",
 	"NPM_CONFIG_HTTPS_PROXY", "NPM_CONFIG_PROXY", "BUNDLE_HTTP_PROXY",
 	"BUNDLE_HTTPS_PROXY", "PIP_PROXY", "DOCKER_HTTP_PROXY",
 	"DOCKER_HTTPS_PROXY", "WS_PROXY", "WSS_PROXY", "ws_proxy", "wss_proxy",
@@ -23,6 +26,10 @@ static const char *const all_keys[] = {
 static const char *const no_proxy_keys[] = {
 	"NO_PROXY", "no_proxy", "npm_config_noproxy", "NPM_CONFIG_NOPROXY",
 	"YARN_NO_PROXY", "BUNDLE_NO_PROXY", NULL};
+/* Never set, always removed: an inherited one would make npm warn, and
+ * would name a proxy the sandbox cannot reach. */
+static const char *const stale_keys[] = {
+	"npm_config_http_proxy", "NPM_CONFIG_HTTP_PROXY", NULL};
 static const char *const flag_keys[] = {
 	"AIRLOCK_NETWORK_PROXY_ACTIVE", "AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING",
 	"ELECTRON_GET_USE_PROXY", "NODE_USE_ENV_PROXY",
@@ -118,6 +125,7 @@ childenv_apply_proxy(struct childenv *e, const struct childenv_proxy *p)
 				: NULL;
 
 	childenv_unset(e, "AIRLOCK_SANDBOX_NETWORK_DISABLED");
+	unset_all(e, stale_keys);
 	set_all(e, http_keys, h);
 	set_all(e, all_keys, s != NULL ? s : h);
 	set_all(e, no_proxy_keys, CHILDENV_NO_PROXY);
@@ -134,6 +142,7 @@ void
 childenv_apply_network_off(struct childenv *e)
 {
 	unset_all(e, http_keys);
+	unset_all(e, stale_keys);
 	unset_all(e, all_keys);
 	unset_all(e, no_proxy_keys);
 	unset_all(e, flag_keys);

@@ -2,21 +2,63 @@
  * summary.h. */
 #include "sandbox/summary.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/xalloc.h"
 
 struct group {
-	const char *host;
-	unsigned port;
-	const char *reason;
+	const struct audit_blocked *first; /* host, port, reason, method */
 	unsigned count;
 };
 
-void
-summary_advice(const char *reason, const char *host, struct buf *out)
+#define FULL_MODE "--mode full or permissions.network.mode = \"full\""
+
+static bool
+is_socks(const struct audit_blocked *b)
 {
+	return b->protocol != NULL && strncmp(b->protocol, "socks5", 6) == 0;
+}
+
+/* method_not_allowed: name what was refused. */
+static void
+advise_method(const struct audit_blocked *b, struct buf *out)
+{
+	if (is_socks(b) && strcmp(b->protocol, "socks5_udp") == 0)
+		buf_addstr(out, "limited mode refuses SOCKS5 UDP: " FULL_MODE);
+	else if (is_socks(b))
+		buf_printf(out, "limited mode intercepts port 443 only, and "
+				"refused a SOCKS5 connection to port %u: "
+				FULL_MODE,
+			   b->port);
+	else if (b->method == NULL)
+		buf_addstr(out, "limited mode allows GET, HEAD and OPTIONS "
+				"only: " FULL_MODE);
+	else
+		buf_printf(out, "limited mode allows GET, HEAD and OPTIONS "
+				"only, and refused %s: " FULL_MODE,
+			   b->method);
+}
+
+/* mitm_required: interception exists, but only for port 443. */
+static void
+advise_mitm(const struct audit_blocked *b, struct buf *out)
+{
+	if (b->port == 443)
+		buf_addstr(out, "HTTPS in limited mode needs TLS interception: "
+				FULL_MODE);
+	else
+		buf_printf(out, "limited mode intercepts HTTPS on port 443 "
+				"only, and refused a tunnel to port %u: " FULL_MODE,
+			   b->port);
+}
+
+void
+summary_advice(const struct audit_blocked *b, struct buf *out)
+{
+	const char *reason = b->reason, *host = b->host;
+
 	if (strcmp(reason, "not_allowed") == 0)
 		buf_printf(out, "allow with --allow %s or "
 				"permissions.network.allowed_domains",
@@ -30,13 +72,13 @@ summary_advice(const char *reason, const char *host, struct buf *out)
 		buf_addstr(out, "denied by permissions.network.denied_domains "
 				"(or requirements.toml); deny always wins");
 	else if (strcmp(reason, "method_not_allowed") == 0)
-		buf_addstr(out, "limited mode allows GET, HEAD and OPTIONS only: "
-				"--mode full or permissions.network.mode = "
-				"\"full\"");
+		advise_method(b, out);
 	else if (strcmp(reason, "mitm_required") == 0)
-		buf_addstr(out, "HTTPS in limited mode needs TLS interception: "
-				"--mode full or permissions.network.mode = "
-				"\"full\"");
+		advise_mitm(b, out);
+	else if (strcmp(reason, "airlock_listener") == 0)
+		buf_addstr(out, "an airlock control plane (app-server, admin "
+				"API or proxy port): never reachable through "
+				"the proxy");
 	else if (strcmp(reason, "proxy_disabled") == 0)
 		buf_addstr(out, "the proxy is disabled: "
 				"permissions.network.enabled = true");
@@ -44,14 +86,24 @@ summary_advice(const char *reason, const char *host, struct buf *out)
 		buf_addstr(out, "see permissions.network in the config");
 }
 
+static bool
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Refused methods are grouped apart: a POST and a PUT need saying. */
 static struct group *
 find(struct group *g, size_t n, const struct audit_blocked *b)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (g[i].port == b->port && strcmp(g[i].host, b->host) == 0 &&
-		    strcmp(g[i].reason, b->reason) == 0)
+		if (g[i].first->port == b->port &&
+		    strcmp(g[i].first->host, b->host) == 0 &&
+		    strcmp(g[i].first->reason, b->reason) == 0 &&
+		    (strcmp(b->reason, "method_not_allowed") != 0 ||
+		     same_str(g[i].first->method, b->method)))
 			return &g[i];
 	return NULL;
 }
@@ -74,9 +126,7 @@ summary_format(const struct audit_ring *r, struct buf *out)
 		hit = find(g, ng, b);
 		if (hit == NULL) {
 			hit = &g[ng++];
-			hit->host = b->host;
-			hit->port = b->port;
-			hit->reason = b->reason;
+			hit->first = b;
 		}
 		hit->count++;
 	}
@@ -84,9 +134,14 @@ summary_format(const struct audit_ring *r, struct buf *out)
 		   (unsigned long long)r->total,
 		   r->total > n ? " (the last ones shown)" : "");
 	for (i = 0; i < ng; i++) {
-		buf_printf(out, "  %s:%u %s (%ux): ", g[i].host, g[i].port,
-			   g[i].reason, g[i].count);
-		summary_advice(g[i].reason, g[i].host, out);
+		const struct audit_blocked *b = g[i].first;
+
+		buf_printf(out, "  %s:%u %s", b->host, b->port, b->reason);
+		if (strcmp(b->reason, "method_not_allowed") == 0 &&
+		    b->method != NULL && !is_socks(b))
+			buf_printf(out, " %s", b->method);
+		buf_printf(out, " (%ux): ", g[i].count);
+		summary_advice(b, out);
 		buf_addch(out, '\n');
 	}
 	free(g);

@@ -6,6 +6,8 @@
  *   airlock: 3 request(s) blocked:
  *     example.com:80 not_allowed (2x): allow with --allow example.com or
  *       permissions.network.allowed_domains
+ *     pypi.org:80 method_not_allowed POST (1x): limited mode allows GET,
+ *       HEAD and OPTIONS only, and refused POST: --mode full or ...
  *
  * Pure: formats into a buffer; appends nothing when the ring is empty. */
 #ifndef AIRLOCK_SANDBOX_SUMMARY_H
@@ -15,7 +17,9 @@
 #include "proxy/audit.h"
 
 void summary_format(const struct audit_ring *r, struct buf *out);
-/* The advice for one reason and host (a static or buffer-owned text). */
-void summary_advice(const char *reason, const char *host, struct buf *out);
+/* Appends the advice for one blocked request: the flag or key that would
+ * allow it; for method_not_allowed the method refused, for mitm_required
+ * the port that interception does not cover. */
+void summary_advice(const struct audit_blocked *b, struct buf *out);
 
 #endif

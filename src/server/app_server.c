@@ -274,6 +274,7 @@ app_server_new(uv_loop_t *loop, const struct app_server_opts *o,
 	s->loop = loop;
 	s->base = o->conf;
 	s->envp = o->envp;
+	s->allow_escalation = o->allow_escalation;
 	s->max_in_flight = o->max_in_flight ? o->max_in_flight
 					    : APP_SERVER_MAX_IN_FLIGHT;
 	audit_ring_init(&s->ring);

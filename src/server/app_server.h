@@ -43,6 +43,9 @@ struct app_server_opts {
 	const struct conf_opts *conf; /* where config comes from */
 	size_t max_in_flight;         /* 0 = APP_SERVER_MAX_IN_FLIGHT */
 	char *const *envp;            /* the base environment of commands */
+	/* --allow-escalation: command/exec may ask for a wider sandbox mode
+	 * than the config's, or for network when the config has it off */
+	bool allow_escalation;
 };
 
 struct app_server;
@@ -80,9 +83,10 @@ struct app_ws *app_ws_listen(struct app_server *s, const struct sockaddr *addr,
 void app_ws_close(struct app_ws *w);
 
 typedef void app_eof_fn(void *arg);
-/* Serves one client as newline-delimited JSON on in_fd (a pipe) and
- * out_fd; calls on_eof once in_fd ends. -1 with err. Known shortcut:
- * replies are written to out_fd with blocking writes. */
+/* Serves one client as newline-delimited JSON on in_fd (a pipe, socket,
+ * terminal, regular file or device such as /dev/null) and out_fd; calls
+ * on_eof once in_fd ends. -1 with err. Known shortcut: replies are
+ * written to out_fd with blocking writes. */
 int app_stdio_start(struct app_server *s, int in_fd, int out_fd,
 		    app_eof_fn *on_eof, void *arg, struct errbuf *err);
 void app_stdio_stop(struct app_server *s);

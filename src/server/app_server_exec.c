@@ -37,6 +37,7 @@
 #include "sandbox/netns.h"
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
+#include "sandbox/workspace.h"
 #include "server/app_server_int.h"
 #include "server/rpc.h"
 
@@ -89,7 +90,53 @@ check_params(const struct conf *c, const struct exec_params *x,
 		    r, "sandbox_workspace_write.network_access", "true",
 		    err) == -1)
 		return -1;
+	return exec_check_managed(c, x, err);
+}
+
+/* Until clients' requests can be approved by a person, asking for more
+ * than the server's config gives is refused unless the server was
+ * started with --allow-escalation: a wider sandbox mode than
+ * sandbox_mode (danger-full-access above all), or network when
+ * sandbox_workspace_write.network_access is off. */
+static int
+check_escalation(const struct app_server *s, const struct conf *c,
+		 const struct exec_params *x, struct errbuf *err)
+{
+	const char *mode = conf_str(c, "sandbox_mode");
+
+	if (s->allow_escalation)
+		return 0;
+	if (x->sandbox != NULL &&
+	    sandbox_fs_parse(x->sandbox) > sandbox_fs_parse(mode)) {
+		errbuf_add(err, "sandbox %s is wider than the server's "
+			   "sandbox_mode %s (an escalation); start the server "
+			   "with --allow-escalation to let clients ask for it",
+			   x->sandbox, mode);
+		return -1;
+	}
+	if (x->network == 1 &&
+	    !conf_bool(c, "sandbox_workspace_write.network_access")) {
+		errbuf_add(err, "network is off in the server's config "
+			   "(sandbox_workspace_write.network_access = false); "
+			   "asking for it is an escalation; start the server "
+			   "with --allow-escalation to let clients ask for it");
+		return -1;
+	}
 	return 0;
+}
+
+/* The same workspace rule as `airlock run`'s, without its override. */
+static int
+check_workspace(const struct app_server *s, const struct conf *c,
+		const struct sandbox_plan *p, struct errbuf *err)
+{
+	struct workspace_opts wo = {0};
+
+	wo.airlock_home = s->base->home;
+	wo.req = conf_requirements(c);
+	wo.writable = p->fs == SANDBOX_FS_WORKSPACE_WRITE;
+	wo.hint = "pass a project directory as cwd";
+	return workspace_check(p->cwd, &wo, err);
 }
 
 static int
@@ -569,11 +616,15 @@ prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
 	if (c == NULL)
 		goto out;
 	*code = RPC_INVALID_REQUEST;
-	if (check_params(c, x, err) == -1)
+	if (check_params(c, x, err) == -1 ||
+	    check_escalation(e->s, c, x, err) == -1)
 		goto out;
 	*code = RPC_INVALID_PARAMS;
 	e->argv = argv_of(x->command);
 	if (build_plan(e, c, x, e->argv, err) == -1)
+		goto out;
+	*code = RPC_INVALID_REQUEST;
+	if (check_workspace(e->s, c, &e->plan, err) == -1)
 		goto out;
 	*allow_local = conf_bool(c, "permissions.network.allow_local_binding");
 	*code = RPC_INTERNAL_ERROR;

@@ -38,6 +38,7 @@ struct app_server {
 	char *const *envp;
 	uint64_t next_exec;
 	struct app_stdio *stdio;    /* the stdio transport, or NULL */
+	bool allow_escalation;      /* --allow-escalation */
 };
 
 struct app_conn {
@@ -102,6 +103,12 @@ struct exec_params {
 };
 /* Reads and checks p; -1 with the reason in why[RPC_WHY_MAX]. */
 int exec_read_params(const json_t *p, struct exec_params *x, char *why);
+/* Managed config beats a client's params as it beats `airlock run`'s
+ * flags: -1 with `KEY = VALUE is set by the managed config FILE:LINE` in
+ * err when x asks for another sandbox mode or network than a managed
+ * layer sets. */
+int exec_check_managed(const struct conf *c, const struct exec_params *x,
+		       struct errbuf *err);
 /* base (an environ) with env's entries on top; a heap array. */
 char **exec_build_env(char *const *base, const json_t *env);
 void exec_free_env(char **env);

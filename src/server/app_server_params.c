@@ -58,6 +58,20 @@ exec_read_params(const json_t *p, struct exec_params *x, char *why)
 	return 0;
 }
 
+int
+exec_check_managed(const struct conf *c, const struct exec_params *x,
+		   struct errbuf *err)
+{
+	if (x->sandbox != NULL &&
+	    conf_check_override(c, "sandbox_mode", x->sandbox, err) == -1)
+		return -1;
+	if (x->network != -1 &&
+	    conf_check_override(c, "sandbox_workspace_write.network_access",
+				x->network ? "true" : "false", err) == -1)
+		return -1;
+	return 0;
+}
+
 /* The server's environment with params.env on top. */
 char **
 exec_build_env(char *const *base, const json_t *env)

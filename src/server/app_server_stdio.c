@@ -1,7 +1,11 @@
 /* app_server_stdio.c — the stdio:// transport: one client, one JSON
- * message per line on a pipe, replies one per line on out_fd. Lines
+ * message per line on stdin, replies one per line on out_fd. Lines
  * longer than WS_MAX_MSG are dropped whole, as an oversized WebSocket
- * message would be refused. See app_server.h. */
+ * message would be refused. See app_server.h.
+ *
+ * A pipe, socket or terminal is read as a libuv stream. A regular file or
+ * a device such as /dev/null cannot be polled (epoll refuses it), so it is
+ * read with uv_fs_read, one chunk at a time, on the thread pool. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,15 +17,24 @@
 #include "server/app_server_int.h"
 #include "server/ws.h"
 
+#define STDIO_CHUNK (64 * 1024)
+
 struct app_stdio {
 	struct app_server *s;
-	uv_pipe_t in;
+	uv_pipe_t in;           /* stream mode */
+	int in_fd;
 	int out_fd;
 	struct app_conn *conn;
 	struct buf line;
 	bool skipping;          /* inside an oversized line */
 	app_eof_fn *on_eof;
 	void *arg;
+	/* file mode: in_fd cannot be polled */
+	bool file;
+	uv_fs_t req;
+	char *chunk;
+	bool busy;              /* a read or its callback is under way */
+	bool stopped;           /* app_stdio_stop() ran; free when not busy */
 };
 
 static void
@@ -87,18 +100,87 @@ on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
 	take(t, b->base, (size_t)nread);
 }
 
+/* --- file mode ----------------------------------------------------------------- */
+
+static void
+stdio_free(struct app_stdio *t)
+{
+	buf_release(&t->line);
+	free(t->chunk);
+	free(t);
+}
+
+static void file_read_next(struct app_stdio *t);
+
+/* busy stays true while the chunk is handled, so that a stop from inside
+ * a message handler only marks t and the free happens here. */
+static void
+on_file_read(uv_fs_t *req)
+{
+	struct app_stdio *t = req->data;
+	ssize_t n = req->result;
+
+	uv_fs_req_cleanup(req);
+	if (!t->stopped && n > 0)
+		take(t, t->chunk, (size_t)n);
+	t->busy = false;
+	if (t->stopped) {
+		stdio_free(t);
+		return;
+	}
+	if (n > 0) {
+		file_read_next(t);
+		return;
+	}
+	/* End of input, or a read error: the client is done either way. */
+	if (t->on_eof != NULL)
+		t->on_eof(t->arg);
+}
+
+static void
+file_read_next(struct app_stdio *t)
+{
+	uv_buf_t b = uv_buf_init(t->chunk, STDIO_CHUNK);
+
+	t->req.data = t;
+	if (uv_fs_read(t->s->loop, &t->req, t->in_fd, &b, 1, -1,
+		       on_file_read) == 0) {
+		t->busy = true;
+		return;
+	}
+	if (t->on_eof != NULL)
+		t->on_eof(t->arg);
+}
+
+static int
+file_start(struct app_stdio *t)
+{
+	t->file = true;
+	t->chunk = xmalloc(STDIO_CHUNK);
+	t->conn = app_conn_new(t->s, stdio_send, t);
+	t->s->stdio = t;
+	file_read_next(t);
+	return 0;
+}
+
+/* --- start and stop ------------------------------------------------------------- */
+
 int
 app_stdio_start(struct app_server *s, int in_fd, int out_fd,
 		app_eof_fn *on_eof, void *arg, struct errbuf *err)
 {
 	struct app_stdio *t = xcalloc(1, sizeof(*t));
+	uv_handle_type type = uv_guess_handle(in_fd);
 	int rc;
 
 	t->s = s;
+	t->in_fd = in_fd;
 	t->out_fd = out_fd;
 	t->on_eof = on_eof;
 	t->arg = arg;
 	buf_init(&t->line, WS_MAX_MSG);
+	if (type == UV_FILE || type == UV_UNKNOWN_HANDLE)
+		return file_start(t);
 	uv_pipe_init(s->loop, &t->in, 0);
 	t->in.data = t;
 	rc = uv_pipe_open(&t->in, in_fd);
@@ -118,10 +200,7 @@ app_stdio_start(struct app_server *s, int in_fd, int out_fd,
 static void
 on_closed(uv_handle_t *h)
 {
-	struct app_stdio *t = h->data;
-
-	buf_release(&t->line);
-	free(t);
+	stdio_free(h->data);
 }
 
 void
@@ -133,5 +212,12 @@ app_stdio_stop(struct app_server *s)
 		return;
 	s->stdio = NULL;
 	app_conn_free(t->conn);
-	uv_close((uv_handle_t *)&t->in, on_closed);
+	t->conn = NULL;
+	if (!t->file) {
+		uv_close((uv_handle_t *)&t->in, on_closed);
+		return;
+	}
+	t->stopped = true;
+	if (!t->busy)
+		stdio_free(t);
 }

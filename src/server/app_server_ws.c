@@ -6,7 +6,22 @@
  * A client is closed when its frames say so (close handshake, protocol
  * error, a message over 1 MiB closed with 1009), when its output passes
  * WS_MAX_OUTPUT, or when the handshake request is refused or too slow
- * (WS_HANDSHAKE_MS). */
+ * (WS_PREAUTH_MS).
+ *
+ * Pre-authentication connections (accepted, not yet upgraded with valid
+ * credentials; answered-and-lingering ones included) are few and short-
+ * lived, so that half-open sockets cannot lock an authorised client out:
+ * at most WS_PREAUTH_PER_PEER per peer address and WS_PREAUTH_MAX in all,
+ * each for WS_PREAUTH_MS. A connection past a cap evicts the oldest
+ * pre-authentication connection (of its peer, or of all), never the new
+ * one — but first the oldest's pending bytes are read and judged: a
+ * client whose complete, authorised upgrade request is already waiting
+ * is upgraded instead of evicted. Every client on loopback shares one
+ * peer address, so this is what lets a client in while an attacker holds
+ * the cap: it gets in as long as its request arrives before
+ * WS_PREAUTH_PER_PEER newer connections from its address. Upgraded
+ * clients are capped apart (WS_MAX_CLIENTS, 503 past it) and never
+ * evicted. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,27 +29,36 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "net/ownlisten.h"
 #include "proxy/http1.h"
 #include "server/app_server.h"
 #include "server/app_server_int.h"
 #include "server/auth.h"
 #include "server/ws.h"
 
-#define WS_HANDSHAKE_MS 10000
+#define WS_PREAUTH_MS 5000
+#define WS_PREAUTH_PER_PEER 32
+#define WS_PREAUTH_MAX 128
 #define WS_LINGER_MS 2000
 #define WS_LINGER_MAX_BYTES (16 * 1024 * 1024)
-#define WS_MAX_CLIENTS 512
+#define WS_MAX_CLIENTS 512 /* upgraded */
 
 struct app_ws {
 	struct app_server *s;
 	const struct auth *auth;
 	uv_tcp_t tcp;
 	struct ws_client *clients;
-	size_t nclients;
+	struct ws_client *pa_head, *pa_tail; /* pre-auth, oldest first */
+	size_t npreauth;
+	size_t nupgraded;
+	int reg;                /* our entry in the listener registry */
 };
 
 struct ws_client {
 	struct ws_client *prev, *next;
+	struct ws_client *pa_prev, *pa_next;
+	bool preauth;           /* on the pre-auth list */
+	struct sockaddr_storage peer;
 	struct app_ws *l;
 	uv_tcp_t tcp;
 	uv_timer_t timer;
@@ -136,6 +160,26 @@ conn_send(void *arg, const char *msg, size_t n)
 
 /* --- the HTTP request ------------------------------------------------------------ */
 
+/* A web page tried to reach the server (or a client sent Origin): say so
+ * once per request, with the Origin made printable and short. */
+static void
+log_origin_refusal(const struct http_head *h)
+{
+	const struct http_header *o = http_msg_find(h, "origin");
+	char text[101];
+	size_t i, n = o != NULL ? o->value.n : 0;
+
+	if (n > sizeof(text) - 1)
+		n = sizeof(text) - 1;
+	for (i = 0; i < n; i++)
+		text[i] = o->value.p[i] >= 0x20 && o->value.p[i] < 0x7f
+				  ? o->value.p[i]
+				  : '?';
+	text[n] = '\0';
+	log_warn("app-server: refused a request with Origin: %s (browsers "
+		 "may not connect)", text);
+}
+
 static int
 on_head(void *arg, const struct http_head *h)
 {
@@ -146,7 +190,10 @@ on_head(void *arg, const struct http_head *h)
 
 	switch (ws_judge(h, &u)) {
 	case WS_FORBIDDEN:
-		ws_http_response(&c->reply, 403, NULL);
+		log_origin_refusal(h);
+		ws_http_response(&c->reply, 403,
+				 "requests with an Origin header are refused: "
+				 "browsers may not connect to the app-server");
 		break;
 	case WS_HEALTH:
 		ws_http_response(&c->reply, 200, NULL);
@@ -161,6 +208,10 @@ on_head(void *arg, const struct http_head *h)
 			ws_http_response(&c->reply, 401, why);
 			break;
 		}
+		if (c->l->nupgraded >= WS_MAX_CLIENTS) {
+			ws_http_response(&c->reply, 503, "too many clients");
+			break;
+		}
 		ws_accept_key(u.key, accept);
 		ws_http_switch(&c->reply, accept);
 		c->upgrade = true;
@@ -169,10 +220,133 @@ on_head(void *arg, const struct http_head *h)
 	return HTTP1_PAUSE;
 }
 
+/* --- pre-authentication connections ---------------------------------------- */
+
+static void
+preauth_unlink(struct ws_client *c)
+{
+	struct app_ws *l = c->l;
+
+	if (!c->preauth)
+		return;
+	if (c->pa_prev != NULL)
+		c->pa_prev->pa_next = c->pa_next;
+	else
+		l->pa_head = c->pa_next;
+	if (c->pa_next != NULL)
+		c->pa_next->pa_prev = c->pa_prev;
+	else
+		l->pa_tail = c->pa_prev;
+	c->pa_prev = c->pa_next = NULL;
+	c->preauth = false;
+	l->npreauth--;
+}
+
+static void
+preauth_append(struct ws_client *c)
+{
+	struct app_ws *l = c->l;
+
+	c->pa_prev = l->pa_tail;
+	if (l->pa_tail != NULL)
+		l->pa_tail->pa_next = c;
+	else
+		l->pa_head = c;
+	l->pa_tail = c;
+	c->preauth = true;
+	l->npreauth++;
+}
+
+static bool
+same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			      &((const struct sockaddr_in6 *)b)->sin6_addr,
+			      16) == 0;
+	return true; /* unknown families share one bucket */
+}
+
+static void handshake(struct ws_client *c, const char *p, size_t n);
+
+/* Reads and judges whatever c's peer already sent, as on_read would have
+ * in a moment: an authorised request waiting there upgrades c. */
+static void
+preauth_catch_up(struct ws_client *c)
+{
+	char buf[4096];
+	uv_os_fd_t fd;
+	ssize_t n;
+
+	if (uv_fileno((const uv_handle_t *)&c->tcp, &fd) != 0)
+		return;
+	while (c->preauth && !c->closing && !c->lingering &&
+	       c->reply.len == 0) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		handshake(c, buf, (size_t)n);
+	}
+}
+
+/* Makes room for one more pre-auth connection: the oldest one of peer
+ * (peer NULL: of all) leaves the list, upgraded if its request was
+ * waiting, else closed. */
+static void
+preauth_evict(struct app_ws *l, const struct sockaddr_storage *peer)
+{
+	struct ws_client *c;
+
+	for (c = l->pa_head; c != NULL; c = c->pa_next) {
+		if (peer != NULL && !same_peer(&c->peer, peer))
+			continue;
+		preauth_catch_up(c);
+		if (c->preauth)
+			client_close(c);
+		return;
+	}
+}
+
+static size_t
+preauth_count(const struct app_ws *l, const struct sockaddr_storage *peer)
+{
+	const struct ws_client *c;
+	size_t n = 0;
+
+	for (c = l->pa_head; c != NULL; c = c->pa_next)
+		n += same_peer(&c->peer, peer);
+	return n;
+}
+
+/* Holds the caps after c (the newest) joined the list. */
+static void
+preauth_enforce(struct app_ws *l, const struct ws_client *c)
+{
+	size_t tries;
+
+	for (tries = 0; tries <= WS_PREAUTH_MAX &&
+			preauth_count(l, &c->peer) > WS_PREAUTH_PER_PEER;
+	     tries++)
+		preauth_evict(l, &c->peer);
+	for (tries = 0; tries <= WS_PREAUTH_MAX &&
+			l->npreauth > WS_PREAUTH_MAX;
+	     tries++)
+		preauth_evict(l, NULL);
+}
+
+/* --- upgrade ---------------------------------------------------------------------- */
+
 static void
 upgrade(struct ws_client *c, const char *rest, size_t n)
 {
 	uv_timer_stop(&c->timer);
+	preauth_unlink(c);
+	c->l->nupgraded++;
 	c->ws = ws_new(on_text, c, WS_MAX_MSG);
 	c->conn = app_conn_new(c->l->s, conn_send, c);
 	if (n > 0)
@@ -259,13 +433,15 @@ client_close(struct ws_client *c)
 		return;
 	c->closing = true;
 	c->closes = 2;
+	preauth_unlink(c);
+	if (c->conn != NULL)
+		l->nupgraded--;
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
 		l->clients = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
-	l->nclients--;
 	uv_close((uv_handle_t *)&c->tcp, on_client_closed);
 	uv_close((uv_handle_t *)&c->timer, on_client_closed);
 }
@@ -319,20 +495,25 @@ on_connection(uv_stream_t *server, int status)
 	if (c->next != NULL)
 		c->next->prev = c;
 	l->clients = c;
-	l->nclients++;
 	if (uv_accept(server, (uv_stream_t *)&c->tcp) < 0 ||
-	    l->nclients > WS_MAX_CLIENTS) {
+	    uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&c->peer,
+			       &(int){sizeof(c->peer)}) < 0) {
 		client_close(c);
 		return;
 	}
-	uv_timer_start(&c->timer, on_handshake_timeout, WS_HANDSHAKE_MS, 0);
+	preauth_append(c);
+	uv_timer_start(&c->timer, on_handshake_timeout, WS_PREAUTH_MS, 0);
 	uv_read_start((uv_stream_t *)&c->tcp, app_alloc_read, on_read);
+	preauth_enforce(l, c);
 }
 
 static void
 on_listener_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct app_ws *l = h->data;
+
+	ownlisten_remove(l->reg);
+	free(l);
 }
 
 struct app_ws *
@@ -348,11 +529,18 @@ app_ws_listen(struct app_server *s, const struct sockaddr *addr,
 	l->auth = a;
 	uv_tcp_init(s->loop, &l->tcp);
 	l->tcp.data = l;
+	l->reg = -1;
 	rc = uv_tcp_bind(&l->tcp, addr, 0);
 	if (rc == 0)
-		rc = uv_listen((uv_stream_t *)&l->tcp, 128, on_connection);
-	if (rc == 0)
 		rc = uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
+	/* Known to every airlock proxy before a client can connect: no
+	 * sandboxed command may reach us through one (net/ownlisten.h). */
+	if (rc == 0 && (l->reg = ownlisten_add(&ss, err)) == -1) {
+		uv_close((uv_handle_t *)&l->tcp, on_listener_closed);
+		return NULL;
+	}
+	if (rc == 0)
+		rc = uv_listen((uv_stream_t *)&l->tcp, 128, on_connection);
 	if (rc != 0) {
 		errbuf_add(err, "listen: %s", uv_strerror(rc));
 		uv_close((uv_handle_t *)&l->tcp, on_listener_closed);

@@ -16,6 +16,7 @@
 
 #include "lib/hex.h"
 #include "lib/slice.h"
+#include "lib/tokenfile.h"
 #include "lib/xalloc.h"
 #include "server/jws.h"
 
@@ -32,6 +33,7 @@ struct auth {
 
 static const char mode_capability[] = "capability-token";
 static const char mode_signed[] = "signed-bearer-token";
+static const char mode_none[] = "none";
 
 /* ---- flags ------------------------------------------------------------ */
 
@@ -247,6 +249,12 @@ auth_read_secret(const char *path, size_t *len, struct errbuf *err)
 			   "world-writable", path);
 		goto out;
 	}
+	/* Anyone who can read it can connect: as bad as writing it. */
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		errbuf_add(err, "websocket auth secret %s must not be group- or "
+			   "world-readable (chmod 600 it)", path);
+		goto out;
+	}
 	n = read_all(fd, buf, AUTH_MAX_SECRET_FILE);
 	if (n == -2)
 		errbuf_add(err, "failed to read websocket auth secret %s: file "
@@ -357,6 +365,12 @@ any_flag(const struct auth_opts *o)
 	       o->issuer || o->audience || o->max_skew;
 }
 
+bool
+auth_opts_empty(const struct auth_opts *o)
+{
+	return o->mode == NULL && !any_flag(o);
+}
+
 static int
 load_none(bool loopback, const char *listener, const struct auth_opts *o,
 	  struct errbuf *err)
@@ -365,6 +379,13 @@ load_none(bool loopback, const char *listener, const struct auth_opts *o,
 		errbuf_add(err, "websocket auth flags require `--ws-auth "
 			   "capability-token` or `--ws-auth "
 			   "signed-bearer-token`");
+		return -1;
+	}
+	if (!loopback && o->mode != NULL) {
+		errbuf_add(err, "`--ws-auth none` is only allowed on a loopback "
+			   "listener, not %s; configure `--ws-auth "
+			   "capability-token` or `--ws-auth "
+			   "signed-bearer-token`", listener);
 		return -1;
 	}
 	if (!loopback) {
@@ -390,7 +411,7 @@ auth_new(const struct auth_opts *o, bool loopback, const char *listener,
 	if (o->max_skew && parse_u64("--ws-max-clock-skew-seconds",
 				     o->max_skew, &skew, err) == -1)
 		goto fail;
-	if (o->mode == NULL) {
+	if (o->mode == NULL || strcmp(o->mode, mode_none) == 0) {
 		a->mode = AUTH_NONE;
 		rc = load_none(loopback, listener, o, err);
 	} else if (strcmp(o->mode, mode_capability) == 0) {
@@ -401,8 +422,8 @@ auth_new(const struct auth_opts *o, bool loopback, const char *listener,
 		rc = load_signed(a, o, err);
 	} else {
 		errbuf_add(err, "invalid value '%s' for '--ws-auth <MODE>' "
-			   "[possible values: %s, %s]", o->mode,
-			   mode_capability, mode_signed);
+			   "[possible values: %s, %s, %s]", o->mode,
+			   mode_capability, mode_signed, mode_none);
 		rc = -1;
 	}
 	if (rc == 0)
@@ -410,6 +431,21 @@ auth_new(const struct auth_opts *o, bool loopback, const char *listener,
 fail:
 	auth_free(a);
 	return NULL;
+}
+
+struct auth *
+auth_new_generated(const char *path, struct errbuf *err)
+{
+	char tok[TOKENFILE_LEN + 1];
+	struct auth *a;
+
+	if (tokenfile_create(path, tok, err) == -1)
+		return NULL;
+	a = xcalloc(1, sizeof(*a));
+	a->mode = AUTH_CAPABILITY_TOKEN;
+	SHA256((const unsigned char *)tok, TOKENFILE_LEN, a->digest);
+	explicit_bzero(tok, sizeof(tok));
+	return a;
 }
 
 void

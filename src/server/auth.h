@@ -46,11 +46,21 @@ struct auth;
 int auth_opts_flag(struct auth_opts *o, int argc, char **argv, int *i,
 		   struct errbuf *err);
 
+/* True when no --ws-* flag was given at all. */
+bool auth_opts_empty(const struct auth_opts *o);
+
 /* Validates o for a listener (loopback true when its IP is in 127/8 or
  * ::1) and loads the secret. listener is the `ip:port` text used in the
- * non-loopback refusal. NULL with the reference's message in err. */
+ * non-loopback refusal. NULL with the reference's message in err.
+ * `--ws-auth none` [ours] is AUTH_NONE on purpose, refused on a
+ * non-loopback listener; no --ws-auth at all is AUTH_NONE too, for the
+ * stdio transport (a ws:// listener uses auth_new_generated instead). */
 struct auth *auth_new(const struct auth_opts *o, bool loopback,
 		      const char *listener, struct errbuf *err);
+/* [ours] The default of a ws:// listener started without --ws-auth: a
+ * capability token made fresh and written to path (lib/tokenfile.h);
+ * only its SHA-256 is kept. NULL with `path: problem` in err. */
+struct auth *auth_new_generated(const char *path, struct errbuf *err);
 void auth_free(struct auth *a);
 enum auth_mode auth_mode(const struct auth *a);
 

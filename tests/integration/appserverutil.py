@@ -1,5 +1,11 @@
 """Helpers for the app-server tests: start `airlock app-server` on an
-ephemeral loopback port and talk JSON-RPC to it with websocket-client."""
+ephemeral loopback port and talk JSON-RPC to it with websocket-client.
+
+A server started without any --ws-* flag authenticates with the capability
+token it generates into $AIRLOCK_HOME/app-server.token; app_server() reads
+it once the server listens and connect(addr) sends it by default, so tests
+about something else need not care. Pass token=NO_TOKEN to connect without
+an Authorization header, or token="..." to send another one."""
 import contextlib
 import json
 import re
@@ -9,6 +15,15 @@ import time
 import websocket
 
 from conftest import AIRLOCK
+
+NO_TOKEN = ""
+TOKEN_FILE = "app-server.token"
+_tokens = {}  # 'ip:port' -> the generated token of the server there
+
+
+def generated_token(env):
+    """The token the last server started in env generated (stripped)."""
+    return (env.home / TOKEN_FILE).read_text().strip()
 
 
 @contextlib.contextmanager
@@ -20,8 +35,8 @@ def app_server(env, *args, listen="ws://127.0.0.1:0"):
                          cwd=str(env.cwd), env=e, stdin=subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
+    addr = None
     try:
-        addr = None
         for _ in range(50):
             line = p.stderr.readline()
             if not line:
@@ -33,8 +48,12 @@ def app_server(env, *args, listen="ws://127.0.0.1:0"):
         if addr is None:
             p.kill()
             raise AssertionError("app-server did not start: " + p.stderr.read())
+        if not any(str(a).startswith("--ws-") for a in args):
+            _tokens[addr] = generated_token(env)
         yield p, addr
     finally:
+        if addr is not None:
+            _tokens.pop(addr, None)
         p.terminate()
         try:
             p.wait(timeout=10)
@@ -44,8 +63,12 @@ def app_server(env, *args, listen="ws://127.0.0.1:0"):
 
 
 def connect(addr, token=None, header=None):
+    """A websocket to the server at addr, with its generated token unless
+    token says otherwise (NO_TOKEN: no Authorization header)."""
     h = list(header or [])
-    if token is not None:
+    if token is None:
+        token = _tokens.get(addr, NO_TOKEN)
+    if token != NO_TOKEN:
         h.append("Authorization: Bearer " + token)
     # websocket-client sends an Origin of its own unless told not to.
     return websocket.create_connection("ws://" + addr + "/", timeout=20,

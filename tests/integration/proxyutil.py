@@ -3,7 +3,10 @@
 - start_proxy(env, config_text, extra_env=None): writes config.toml into
   env.home, starts `airlock proxy --ready-file`, waits (bounded) for the
   ready file and returns a RunningProxy with .http, .socks, .admin as
-  (host, port) tuples (None when that listener is off), .proc and .stop().
+  (host, port) tuples (None when that listener is off), .proc, .stop(),
+  and .admin_token: the admin API token the proxy generated into
+  $AIRLOCK_HOME/admin.token (None when the config names a token file);
+  .admin_auth() is the header line carrying it.
 - nss_hosts(env, {"name": "127.0.0.1"}): an extra_env that maps names
   through tests/integration/fakedns.c, so host-name tests never touch real DNS.
 - origin_server(): a threaded HTTP origin on 127.0.0.1 counting requests.
@@ -45,6 +48,14 @@ class RunningProxy:
         self.socks = _split_addr(ready.get("socks"))
         self.admin = _split_addr(ready.get("admin"))
         self.stderr_path = stderr_path
+        self.admin_token = None
+
+    def admin_auth(self):
+        """b"Authorization: Bearer TOKEN\r\n" for raw admin requests, or
+        b"" when the proxy generated no token."""
+        if self.admin_token is None:
+            return b""
+        return b"Authorization: Bearer %s\r\n" % self.admin_token.encode()
 
     def stderr(self):
         return pathlib.Path(self.stderr_path).read_text(errors="replace")
@@ -81,7 +92,12 @@ def start_proxy(env, config_text, extra_env=None, args=()):
         if ready.exists():
             try:
                 data = json.loads(ready.read_text())
-                return RunningProxy(proc, data, errpath)
+                rp = RunningProxy(proc, data, errpath)
+                token = env.home / "admin.token"
+                if (data.get("admin") and token.exists()
+                        and "admin_token_file" not in config_text):
+                    rp.admin_token = token.read_text().strip()
+                return rp
             except ValueError:
                 pass
         if proc.poll() is not None:

@@ -43,7 +43,9 @@ TOKEN = "s3cret-admin-token-0123456789"
 
 class Proxy:
     """A running `airlock proxy` (proxyutil.start_proxy) seen as its admin
-    API: get/post on the admin listener, the stderr log."""
+    API: get/post on the admin listener, the stderr log. Without a
+    configured token file the proxy generates a token; get/post send it
+    unless given headers of their own, and .auth is that header."""
 
     def __init__(self, running):
         self.running = running
@@ -51,14 +53,18 @@ class Proxy:
         self.http = "%s:%d" % running.http
         self.admin = "%s:%d" % running.admin
         self.url = f"http://{self.admin}"
+        self.token = running.admin_token
+        self.auth = {"Authorization": "Bearer " + self.token} if self.token else {}
 
     def log(self):
         return self.running.stderr()
 
     def get(self, path, **kw):
+        kw.setdefault("headers", dict(self.auth))
         return requests.get(self.url + path, timeout=10, **kw)
 
     def post(self, path, **kw):
+        kw.setdefault("headers", dict(self.auth))
         return requests.post(self.url + path, timeout=10, **kw)
 
     def stop(self):
@@ -84,6 +90,11 @@ def start(airlock_env):
     yield _start
     for p in started:
         p.stop()
+
+
+def authed(p, data):
+    """data with p's generated token added after every `Host: a` line."""
+    return data.replace(b"Host: a\r\n", b"Host: a\r\n" + p.running.admin_auth())
 
 
 def raw_exchange(addr, data, limit=1 << 20):
@@ -216,7 +227,8 @@ def test_unknown_path_is_404_not_found(start):
     ("HEAD", "/health"),
 ])
 def test_wrong_method_is_404(start, method, path):
-    r = requests.request(method, start().url + path, timeout=10)
+    p = start()
+    r = requests.request(method, p.url + path, headers=p.auth, timeout=10)
     assert r.status_code == 404
     if method != "HEAD":
         assert r.text == "not found"
@@ -461,6 +473,35 @@ def test_reload_with_an_empty_token_file_keeps_the_old_token(start, airlock_env)
     assert p.get("/health", headers=h).text == "ok"
 
 
+def test_without_a_token_file_a_token_is_generated(start, airlock_env):
+    p = start()
+    tf = airlock_env.home / "admin.token"
+    assert tf.stat().st_mode & 0o777 == 0o600
+    assert p.token == tf.read_text().strip() and len(p.token) >= 43
+    r = p.get("/config", headers={})
+    assert (r.status_code, r.text) == (401, "unauthorized")
+    assert p.post("/mode", json={"mode": "full"}, headers={}).status_code == 401
+    assert p.get("/config").status_code == 200
+    assert str(tf) in p.log() and p.token not in p.log()
+
+
+def test_generated_token_survives_a_reload(start):
+    p = start()
+    assert p.post("/reload").status_code == 200
+    assert p.get("/health", headers={}).status_code == 401
+    assert p.get("/health").text == "ok"
+
+
+def test_every_start_generates_a_fresh_token(start):
+    first = start()
+    old = first.token
+    first.stop()
+    second = start()
+    assert second.token != old
+    assert second.get("/health", headers={"Authorization": "Bearer " + old}
+                      ).status_code == 401
+
+
 def test_token_is_never_logged(start):
     p = start(token=TOKEN)
     p.get("/health", headers={"Authorization": "Bearer wrong"})
@@ -477,7 +518,7 @@ def test_keep_alive_serves_several_requests(start):
     c = http.client.HTTPConnection(host, int(port), timeout=10)
     try:
         for path in ["/health", "/config", "/patterns", "/nope", "/health"]:
-            c.request("GET", path)
+            c.request("GET", path, headers=p.auth)
             r = c.getresponse()
             r.read()
             assert r.status in (200, 404)
@@ -489,16 +530,18 @@ def test_keep_alive_serves_several_requests(start):
 def test_pipelined_requests_are_answered_in_order(start):
     p = start()
     out = raw_exchange(
-        p.admin,
+        p.admin, authed(p,
         b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n"
         b"GET /nope HTTP/1.1\r\nHost: a\r\n\r\n"
-        b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"))
     statuses = re.findall(rb"HTTP/1\.1 (\d+) ", out)
     assert statuses == [b"200", b"404", b"200"]
 
 
 def test_http10_request_gets_closed(start):
-    out = raw_exchange(start().admin, b"GET /health HTTP/1.0\r\n\r\n")
+    p = start()
+    out = raw_exchange(p.admin, b"GET /health HTTP/1.0\r\n%s\r\n"
+                       % p.running.admin_auth())
     assert out.startswith(b"HTTP/1.1 200 OK\r\n")
     assert b"connection: close\r\n" in out
     assert out.endswith(b"\r\n\r\nok")
@@ -522,8 +565,8 @@ def test_content_length_over_8k_is_413_before_the_body(start):
     p = start()
     host, port = p.admin.rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=10) as s:
-        s.sendall(b"POST /mode HTTP/1.1\r\nHost: a\r\n"
-                  b"Content-Length: 100000\r\n\r\n")
+        s.sendall(authed(p, b"POST /mode HTTP/1.1\r\nHost: a\r\n"
+                  b"Content-Length: 100000\r\n\r\n"))
         out = b""
         while b"body too large" not in out:
             chunk = s.recv(4096)
@@ -578,7 +621,7 @@ def test_unfinished_request_is_closed_at_the_header_deadline(start):
 def test_idle_keep_alive_connection_is_closed(start):
     p = start(BASE_CONFIG + "keepalive_timeout_ms = 200\n")
     with connect(p.admin) as s:
-        s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+        s.sendall(authed(p, b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n"))
         assert read_response(s).endswith(b"\r\n\r\nok")
         assert recv_until_closed(s) == b""
 
@@ -586,7 +629,7 @@ def test_idle_keep_alive_connection_is_closed(start):
 def test_connection_over_the_cap_is_503(start):
     p = start(BASE_CONFIG + "max_connections = 1\n")
     with connect(p.admin) as first:
-        first.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+        first.sendall(authed(p, b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n"))
         assert read_response(first).endswith(b"ok")
         with connect(p.admin) as second:
             out = recv_until_closed(second)
@@ -601,7 +644,7 @@ def test_connection_over_the_cap_is_503(start):
 def test_sigterm_closes_idle_admin_connections(start):
     p = start()
     with connect(p.admin) as s:
-        s.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+        s.sendall(authed(p, b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n"))
         assert read_response(s).endswith(b"ok")
         p.proc.send_signal(signal.SIGTERM)
         assert recv_until_closed(s) == b""
@@ -609,9 +652,11 @@ def test_sigterm_closes_idle_admin_connections(start):
 
 
 def test_connect_is_404_and_closes(start):
-    out = raw_exchange(start().admin,
+    p = start()
+    out = raw_exchange(p.admin,
                        b"CONNECT a.example:443 HTTP/1.1\r\nHost: a.example:443"
-                       b"\r\n\r\nGET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+                       b"\r\n%s\r\nGET /health HTTP/1.1\r\nHost: a\r\n\r\n"
+                       % p.running.admin_auth())
     assert out.startswith(b"HTTP/1.1 404 ")
     assert b"connection: close\r\n" in out
     assert out.endswith(b"not found")
@@ -620,9 +665,9 @@ def test_connect_is_404_and_closes(start):
 def test_head_answer_has_no_body(start):
     p = start()
     with connect(p.admin) as s:
-        s.sendall(b"HEAD /health HTTP/1.1\r\nHost: a\r\n\r\n"
+        s.sendall(authed(p, b"HEAD /health HTTP/1.1\r\nHost: a\r\n\r\n"
                   b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close"
-                  b"\r\n\r\n")
+                  b"\r\n\r\n"))
         out = recv_until_closed(s)
     assert out.startswith(b"HTTP/1.1 404 ")
     assert b"\r\n\r\nHTTP/1.1 200 OK\r\n" in out
@@ -633,8 +678,8 @@ def test_expect_100_continue_is_honoured(start):
     p = start()
     body = b'{"mode":"full"}'
     with connect(p.admin) as s:
-        s.sendall(b"POST /mode HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
-                  b"Content-Length: %d\r\n\r\n" % len(body))
+        s.sendall(authed(p, b"POST /mode HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body)))
         interim = b""
         while b"\r\n\r\n" not in interim:
             chunk = s.recv(1)
@@ -651,6 +696,7 @@ def test_curl_posts_mode(start):
     p = start()
     r = subprocess.run(
         ["curl", "-sS", "--max-time", "10", "-X", "POST",
+         "-H", "Authorization: Bearer " + p.token,
          "-d", '{"mode":"full"}', p.url + "/mode"],
         capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, r.stderr

@@ -1,5 +1,5 @@
-"""`airlock app-server`: the WebSocket and stdio JSON-RPC control plane
-(reference §19, DESIGN §7). Only loopback is used."""
+"""`airlock app-server`: the WebSocket and stdio JSON-RPC control plane.
+Only loopback is used."""
 import base64
 import json
 import shutil
@@ -11,6 +11,10 @@ import websocket
 from appserverutil import (app_server, call, connect, http_status,
                            initialize, recv, recv_id, send)
 from conftest import AIRLOCK, REPO
+
+# The server's config grants network, so a client asking for it is no
+# escalation (see test_escape_control.py for the refusal).
+NET_ON = ("-c", "sandbox_workspace_write.network_access=true")
 
 UPGRADE = ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
@@ -180,7 +184,7 @@ def test_command_exec_returns_exit_code_and_outputs(airlock_env):
 def test_command_exec_with_network_trusts_the_interception_ca(airlock_env):
     # Limited mode (the default) intercepts HTTPS: the command's CA
     # variables point at the bundle holding airlock's CA, as under run.
-    with app_server(airlock_env) as (_, addr):
+    with app_server(airlock_env, *NET_ON) as (_, addr):
         ws = connect(addr)
         initialize(ws)
         r = call(ws, 1, "command/exec",
@@ -287,8 +291,8 @@ def test_overload_answers_the_129th_request_with_32001(airlock_env):
 
 def test_blocked_curl_is_notified_and_listed(airlock_env):
     if shutil.which("curl") is None:
-        pytest.skip("curl missing")
-    with app_server(airlock_env) as (_, addr):
+        pytest.fail("curl is not installed (scripts/install-deps)")
+    with app_server(airlock_env, *NET_ON) as (_, addr):
         ws, other = connect(addr), connect(addr)
         initialize(ws)
         initialize(other)
@@ -382,7 +386,8 @@ def test_node_ws_client(airlock_env):
     node = shutil.which("node")
     script = REPO / "tests" / "integration" / "node" / "ws_rpc.mjs"
     if node is None or not (script.parent / "node_modules" / "ws").exists():
-        pytest.skip("node or the ws package is missing (scripts/install-deps)")
+        pytest.fail("node or the ws package is missing "
+                    "(scripts/install-deps --test)")
     tok = airlock_env.write("tok", "node-token\n")
     tok.chmod(0o600)
     with app_server(airlock_env, "--ws-auth", "capability-token",

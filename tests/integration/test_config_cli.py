@@ -1,5 +1,5 @@
 """`airlock config show|check|schema` against real files in a temporary
-AIRLOCK_HOME / AIRLOCK_SYSTEM_DIR (DESIGN.md §4.1, §4.2)."""
+AIRLOCK_HOME / AIRLOCK_SYSTEM_DIR."""
 import base64
 import json
 
@@ -418,3 +418,126 @@ def test_help(airlock_env, verb):
 
 def test_unknown_option_is_usage_error(airlock_env):
     assert airlock_env.run("config", "show", "--bogus").returncode == 2
+
+
+# --- every subcommand's --help -----------------------------------------------------
+
+@pytest.mark.parametrize("argv", [
+    ["--help"], ["-h"], ["help"],
+    ["config", "--help"], ["config", "show", "--help"],
+    ["config", "check", "--help"], ["config", "schema", "--help"],
+    ["policy", "--help"], ["policy", "check", "--help"],
+    ["policy", "check", "example.com", "--help"],
+    ["token", "--help"], ["token", "mint", "--help"],
+    ["token", "verify", "--help"],
+    ["ca", "--help"], ["ca", "path", "--help"],
+    ["run", "--help"], ["run", "-v", "--help"],
+    ["proxy", "--help"], ["app-server", "--help"],
+    ["app-server", "--listen", "stdio://", "--help"],
+], ids=lambda a: " ".join(a))
+def test_every_command_help_prints_usage_to_stdout_and_exits_0(airlock_env,
+                                                               argv):
+    r = airlock_env.run(*argv)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("usage: airlock"), r.stdout
+    assert r.stderr == ""
+
+
+def test_top_level_help_names_version(airlock_env):
+    r = airlock_env.run("--help")
+    assert "--version" in r.stdout
+    v = airlock_env.run("--version")
+    assert (v.returncode, v.stdout.startswith("airlock ")) == (0, True)
+
+
+def test_run_help_after_the_command_belongs_to_the_command(airlock_env):
+    r = airlock_env.run("run", "--", "sh", "-c", "echo $1", "sh", "--help")
+    assert (r.returncode, r.stdout) == (0, "--help\n"), r.stderr
+
+
+# --- config check lists every problem ------------------------------------------------
+
+def test_check_lists_a_bad_value_and_bad_patterns_in_one_run(airlock_env):
+    f = airlock_env.write("home/config.toml",
+                          'sandbox_mode = "bogus"\n'
+                          "[permissions.network]\n"
+                          'allowed_domains = ["*.*"]\n'
+                          'denied_domains = ["*"]\n')
+    r = airlock_env.run("config", "check")
+    assert r.returncode == 1
+    assert r.stdout == ""
+    lines = r.stderr.splitlines()
+    assert any(l.startswith(f"{f}:1: sandbox_mode:") for l in lines), lines
+    assert any(l.startswith(f"{f}:3: permissions.network.allowed_domains[0]")
+               for l in lines), lines
+    assert any(l.startswith(f"{f}:4: permissions.network.denied_domains[0]")
+               for l in lines), lines
+
+
+# --- managed config ----------------------------------------------------------------
+
+def test_managed_value_wins_over_user_and_c(airlock_env):
+    env = airlock_env
+    m = env.write("system/managed_config.toml",
+                  "[sandbox_workspace_write]\nnetwork_access = false\n")
+    env.write("work/.airlock/config.toml",
+              "[sandbox_workspace_write]\nnetwork_access = true\n")
+    env.write("home/config.toml",
+              f'[projects."{env.cwd}"]\ntrust_level = "trusted"\n'
+              "[sandbox_workspace_write]\nnetwork_access = true\n")
+    o = origins(env, "-c", "sandbox_workspace_write.network_access=true")
+    assert o["sandbox_workspace_write.network_access"] == ("false", f"{m}:2")
+
+
+def test_managed_sandbox_mode_never_widens_requirements(airlock_env):
+    env = airlock_env
+    env.write("system/managed_config.toml",
+              'sandbox_mode = "danger-full-access"\n')
+    req = env.write("system/requirements.toml",
+                    'allowed_sandbox_modes = ["read-only"]\n')
+    r = env.run("config", "show", "--origins")
+    assert r.returncode == 0, r.stderr
+    assert f'sandbox_mode = "read-only"  # {req}:1' in r.stdout
+    assert "falling back to required value read-only" in r.stderr
+
+
+# --- web_search -------------------------------------------------------------------
+
+def test_full_access_turns_default_web_search_live(airlock_env):
+    o = origins(airlock_env, "-c", "sandbox_mode=danger-full-access")
+    assert o["web_search"] == ('"live"', "default for danger-full-access")
+    o = origins(airlock_env, "-c", "sandbox_mode=danger-full-access",
+                "-c", "web_search=cached")
+    assert o["web_search"] == ('"cached"', "-c")
+
+
+def test_full_access_live_web_search_yields_to_requirements(airlock_env):
+    req = airlock_env.write("system/requirements.toml",
+                            'allowed_web_search_modes = ["cached"]\n')
+    r = airlock_env.run("config", "show", "--origins", "-c",
+                        "sandbox_mode=danger-full-access")
+    assert r.returncode == 0, r.stderr
+    assert f'web_search = "cached"  # {req}:1' in r.stdout
+    assert ("warning: Value live for `web_search` (the default in "
+            "danger-full-access) is disallowed by requirements; falling back "
+            "to required value cached. Details: allowed_web_search_modes = "
+            f'["cached"] ({req}:1)') in r.stderr
+
+
+# --- defaults that changed ---------------------------------------------------------
+
+def test_upstream_proxy_is_allowed_by_default(airlock_env):
+    o = origins(airlock_env)
+    assert o["permissions.network.allow_upstream_proxy"] == ("true",
+                                                             "default")
+
+
+def test_untrusted_project_is_announced_at_default_verbosity(airlock_env):
+    env = airlock_env
+    p = env.write("work/.airlock/config.toml", 'web_search = "live"\n')
+    r = env.run("config", "show")
+    assert r.returncode == 0
+    assert r.stderr == (f"warning: ignoring {p}: the project {env.cwd} is "
+                        "not trusted (to trust it, set "
+                        f'[projects."{env.cwd}"] trust_level = "trusted" in '
+                        f"{env.home}/config.toml)\n")

@@ -152,8 +152,8 @@ def host_of(o, host="127.0.0.1"):
 def admin(p, method, path, body=b""):
     with socket.create_connection(p.admin, timeout=SOCK_TIMEOUT) as c:
         c.sendall(b"%s %s HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n"
-                  b"Connection: close\r\n\r\n%s"
-                  % (method, path, len(body), body))
+                  b"%sConnection: close\r\n\r\n%s"
+                  % (method, path, len(body), p.admin_auth(), body))
         return read_response(Reader(c))
 
 

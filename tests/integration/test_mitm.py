@@ -199,7 +199,8 @@ def test_blocked_write_is_listed_by_the_admin_api(s, good):
     p = s.start()
     s.curl(p, "-X", "POST", "-d", "x", URL)
     with socket.create_connection(p.admin, timeout=5) as c:
-        c.sendall(b"GET /blocked HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        c.sendall(b"GET /blocked HTTP/1.1\r\nHost: a\r\n%sConnection: close"
+                  b"\r\n\r\n" % p.admin_auth())
         r = read_response(Reader(c))
     entry = json.loads(r.body)["blocked"][-1]
     assert (entry["reason"], entry["protocol"], entry["method"],

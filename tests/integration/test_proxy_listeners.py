@@ -6,7 +6,10 @@ Nothing here sends traffic anywhere but loopback: the one test that binds
 127.0.0.1.
 """
 import signal
+import socket
 import subprocess
+
+import pytest
 
 from proxyutil import origin_server, start_proxy
 
@@ -79,3 +82,26 @@ def test_sigint_stops_the_proxy_cleanly(airlock_env):
     p.proc.send_signal(signal.SIGINT)
     assert p.proc.wait(timeout=15) == 0
     assert "stopping" in p.stderr()
+
+
+def test_unix_socket_flag_never_reaches_a_unix_socket(airlock_env, tmp_path):
+    # doc/config.md: the flag forces loopback and does nothing else. A
+    # request naming a unix socket (Codex's x-unix-socket) goes to its
+    # TCP origin as any request would; the unix socket hears nothing.
+    path = tmp_path / "daemon.sock"
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(str(path))
+    srv.listen(1)
+    srv.settimeout(0.5)
+    try:
+        p = start_proxy(airlock_env, BASE + 'proxy_url = "http://127.0.0.1:0"\n'
+                        "dangerously_allow_all_unix_sockets = true\n")
+        with origin_server() as o:
+            r = curl("-x", "http://127.0.0.1:%d" % p.http[1],
+                     "-H", f"x-unix-socket: {path}", o.url("/unix"))
+        assert p.stop() == 0
+        assert r.stdout == b"hello from origin\n", r.stderr
+        with pytest.raises(socket.timeout):
+            srv.accept()
+    finally:
+        srv.close()

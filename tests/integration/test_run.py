@@ -1,5 +1,6 @@
 """`airlock run`: exit codes, signals, the plan, requirements, the
 environment, the blocked summary and running as an unprivileged user."""
+import base64
 import os
 import shutil
 import signal
@@ -226,3 +227,143 @@ def test_run_namespace_has_only_lo(airlock_env):
         "for l in open('/proc/net/dev').readlines()[2:]))"))
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "['lo']"
+
+
+# --- managed config beats the command line -------------------------------------
+
+MANAGED = ('sandbox_mode = "workspace-write"\n'
+           '[sandbox_workspace_write]\nnetwork_access = false\n'
+           '[permissions.network]\nmode = "limited"\n'
+           'allowed_domains = ["pypi.org"]\n')
+
+
+@pytest.mark.parametrize("flags,key,line", [
+    (["--network"], "sandbox_workspace_write.network_access = false", 3),
+    (["--no-network", "--sandbox", "read-only"],
+     'sandbox_mode = "workspace-write"',
+     1),
+    (["--no-network", "--mode", "full"],
+     'permissions.network.mode = "limited"', 5),
+    (["--no-network", "--allow", "example.com"],
+     'permissions.network.allowed_domains = ["pypi.org"]', 6),
+])
+def test_run_flag_against_managed_config_is_refused(airlock_env, flags, key,
+                                                    line):
+    m = airlock_env.write("system/managed_config.toml", MANAGED)
+    p = airlock_env.run("run", *flags, "--", "sh", "-c", "echo ran")
+    assert p.returncode == 2
+    assert p.stdout == ""
+    flag = " ".join(flags[1:] if flags[0] == "--no-network" else flags)
+    assert (f"airlock: run: {flag} refused: {key} is set by the managed "
+            f"config {m}:{line}") in p.stderr
+
+
+def test_run_network_flag_against_managed_preferences_is_refused(
+        airlock_env):
+    payload = base64.b64encode(
+        b"[sandbox_workspace_write]\nnetwork_access = false\n").decode()
+    m = airlock_env.write("system/managed_preferences.toml",
+                          f'config_toml_base64 = "{payload}"\n')
+    p = airlock_env.run("run", "--network", "--", "sh", "-c", "echo ran")
+    assert p.returncode == 2
+    assert p.stdout == ""
+    assert ("airlock: run: --network refused: "
+            "sandbox_workspace_write.network_access = false is set by the "
+            f"managed config {m}[config_toml_base64]:2") in p.stderr
+
+
+def test_run_c_override_of_managed_key_stays_overridden(airlock_env):
+    # -c sits below the managed layer: it never wins, and says nothing.
+    airlock_env.write("system/managed_config.toml", MANAGED)
+    p = airlock_env.run("run", "-c", "sandbox_workspace_write.network_access"
+                        "=true", "--print-plan", "--", "true")
+    assert p.returncode == 0, p.stderr
+    assert "network: off" in p.stdout
+
+
+def test_run_flag_equal_to_the_managed_value_is_accepted(airlock_env):
+    airlock_env.write("system/managed_config.toml", MANAGED)
+    p = airlock_env.run("run", "--no-network", "-s", "workspace-write",
+                        "--", "sh", "-c", "echo ran")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "ran\n"
+
+
+def test_run_managed_sandbox_mode_is_a_requirement_too(airlock_env):
+    # The managed config's sandbox_mode allows read-only and itself, as a
+    # requirement names it.
+    m = airlock_env.write("system/managed_config.toml",
+                          'sandbox_mode = "workspace-write"\n')
+    p = airlock_env.run("run", "-s", "danger-full-access", "--", "true")
+    assert p.returncode == 2
+    assert ("--sandbox danger-full-access refused: invalid value for "
+            "sandbox_mode: danger-full-access (allowed read-only, "
+            f"workspace-write) ({m}:1)") in p.stderr
+
+
+# --- network flags without network ---------------------------------------------
+
+def test_run_network_flags_without_network_warn_once(airlock_env):
+    p = airlock_env.run("run", "--allow", "pypi.org", "--deny", "x.example",
+                        "--mode", "full",
+                        "-c", 'permissions.network.preset="common-dependencies"',
+                        "--", "sh", "-c", "echo ran")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "ran\n"
+    want = ("airlock: run: warning: --allow, --deny, --mode, "
+            "-c permissions.network.preset have no effect without --network")
+    assert p.stderr.count(want) == 1, p.stderr
+    assert p.stderr.count("warning") == 1, p.stderr
+
+
+def test_run_network_flags_with_network_say_nothing(airlock_env):
+    p = airlock_env.run("run", "--network", "--allow", "pypi.org", "--",
+                        "true")
+    assert p.returncode == 0, p.stderr
+    assert "no effect" not in p.stderr
+
+
+def test_run_bad_pattern_is_an_error_with_network_off(airlock_env):
+    f = airlock_env.write("home/config.toml",
+                          '[permissions.network]\ndenied_domains = ["*"]\n')
+    p = airlock_env.run("run", "--", "sh", "-c", "echo ran")
+    assert p.returncode == 2
+    assert p.stdout == ""
+    assert f"{f}:2: permissions.network.denied_domains[0]:" in p.stderr
+
+
+def test_run_untrusted_project_is_announced_once(airlock_env):
+    cfg = airlock_env.write("work/.airlock/config.toml",
+                            'sandbox_mode = "read-only"\n')
+    p = airlock_env.run("run", "--network", "--", "true")
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.count(f"ignoring {cfg}: the project") == 1, p.stderr
+    assert "is not trusted" in p.stderr
+
+
+def test_run_requirement_fallback_is_announced_once_with_network(
+        airlock_env):
+    # The embedded proxy loads the config again; it must not repeat it.
+    airlock_env.write("home/config.toml", 'approval_policy = "never"\n')
+    airlock_env.write("system/requirements.toml",
+                      'allowed_approval_policies = ["on-request"]\n')
+    p = airlock_env.run("run", "--network", "--", "true")
+    assert p.returncode == 0, p.stderr
+    assert p.stderr.count("Configured value for `approval_policy`") == 1, \
+        p.stderr
+
+
+# --- npm and the proxy variables -------------------------------------------------
+
+def test_run_npm_sees_no_unknown_proxy_config(airlock_env):
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.fail("npm is not installed (scripts/install-deps --test)")
+    p = airlock_env.run(
+        "run", "--network", "--", "sh", "-c",
+        "export HOME=$(mktemp -d); npm config get proxy; "
+        "npm config get https-proxy",
+        env={"npm_config_http_proxy": "http://127.0.0.1:9"})
+    assert p.returncode == 0, p.stderr
+    assert "Unknown env config" not in p.stderr
+    assert p.stdout.splitlines() == ["http://127.0.0.1:43128"] * 2

@@ -4,10 +4,10 @@ otherwise, and checks the exact refusal."""
 import os
 import socket
 import subprocess
-import time
 
 import pytest
 
+from conftest import AIRLOCK
 from runutil import ATTEMPT, py
 
 GRANT = ("--network", "--allow", "127.0.0.1")
@@ -229,9 +229,28 @@ def test_escape_tiocsti_is_refused(airlock_env):
 
 
 def test_escape_signal_to_airlock_is_impossible(airlock_env):
-    # The parent is outside the pid namespace: no pid names it.
-    p = airlock_env.run("run", "--", "sh", "-c",
-                        "kill -TERM %d 2>/dev/null && echo sent || echo nope"
-                        % os.getpid())
-    assert p.stdout.strip() == "nope"
-    time.sleep(0)
+    # The parent is outside the pid namespace: no pid names it. `exec`
+    # makes the shell's own pid airlock's, so the command is told the
+    # real pid of the airlock that runs it; were the signal delivered,
+    # airlock would die of it instead of exiting 0.
+    inner = "kill -TERM $1 2>/dev/null && echo sent || echo nope"
+    p = subprocess.run(
+        ["sh", "-c", 'exec "$0" run -- sh -c "$1" sh $$', str(AIRLOCK),
+         inner], cwd=str(airlock_env.cwd), env=airlock_env.env,
+        capture_output=True, text=True, timeout=30)
+    assert (p.returncode, p.stdout.strip()) == (0, "nope"), p.stderr
+
+
+def test_escape_signal_to_a_host_process_is_impossible(airlock_env):
+    # A process of the same user outside the sandbox, not pytest itself:
+    # were the escape to work, it would take a bystander, not the runner.
+    victim = subprocess.Popen(["sleep", "60"])
+    try:
+        p = airlock_env.run("run", "--", "sh", "-c",
+                            "kill -TERM %d 2>/dev/null && echo sent || "
+                            "echo nope" % victim.pid)
+        assert (p.returncode, p.stdout.strip()) == (0, "nope"), p.stderr
+        assert victim.poll() is None, "the host process was signalled"
+    finally:
+        victim.kill()
+        victim.wait(timeout=10)

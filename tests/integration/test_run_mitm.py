@@ -94,3 +94,25 @@ def test_ca_path_creates_a_missing_home(airlock_env, tmp_path):
     r = airlock_env.run("ca", "path", env={"AIRLOCK_HOME": str(home)})
     assert r.returncode == 0, r.stderr
     assert (home / "proxy" / "ca.pem").is_file()
+
+
+def test_ca_line_is_said_when_created_then_only_with_v(airlock_env,
+                                                       tmp_path):
+    pki, ip = prepare(airlock_env, tmp_path)
+    cert, key = pki.leaf("good")
+    get = ("curl", "-sS", "-m", "10", "-o", "/dev/null",
+           "https://%s/hello" % NAME)
+    with https_origin(ip, cert, key) as o:
+        first = run(airlock_env, ip, *get)
+        second = run(airlock_env, ip, *get)
+        e = dict(nss_hosts(airlock_env, {NAME: ip}), **sanitizer_env())
+        verbose = airlock_env.run("run", "-v", "--network", "--allow", NAME,
+                                  "--", *get, env=e, timeout=60)
+        assert o.count == 3
+    ca = airlock_env.home / "proxy" / "ca.pem"
+    for r in (first, second, verbose):
+        assert r.returncode == 0, r.stderr
+    assert first.stderr.count("airlock: mitm: created the interception CA "
+                              f"{ca}\n") == 1, first.stderr
+    assert "mitm:" not in second.stderr, second.stderr
+    assert f"airlock: mitm: CA {ca}, trust bundle " in verbose.stderr

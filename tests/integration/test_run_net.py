@@ -101,8 +101,19 @@ def test_net_granted_blocked_summary_names_host_reason_and_fix(airlock_env):
     assert "3 request(s) blocked" in p.stderr
     assert "example.com:80 not_allowed (2x)" in p.stderr
     assert "--allow example.com" in p.stderr
-    assert "127.0.0.1:1 method_not_allowed (1x)" in p.stderr
-    assert "--mode full" in p.stderr
+    assert "127.0.0.1:1 method_not_allowed POST (1x)" in p.stderr
+    assert "refused POST: --mode full" in p.stderr
+
+
+def test_net_granted_summary_names_the_port_interception_skips(airlock_env):
+    # Interception covers port 443 only; a tunnel elsewhere is refused and
+    # the summary says which port and why.
+    p = airlock_env.run("run", *ALLOW, "--", "sh", "-c",
+                        "curl -s -m 10 -o /dev/null https://127.0.0.1:8443/; true")
+    assert p.returncode == 0, p.stderr
+    assert ("127.0.0.1:8443 mitm_required (1x): limited mode intercepts "
+            "HTTPS on port 443 only, and refused a tunnel to port 8443: "
+            "--mode full") in p.stderr
 
 
 def test_net_granted_no_summary_when_nothing_was_blocked(airlock_env):

@@ -6,6 +6,7 @@ Host names resolve through the fake resolver (fakedns.c) (origin.airlock.test, b
 """
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -369,11 +370,18 @@ def test_closing_control_connection_ends_the_association(proxy_factory,
 
 # --- deadlines, the connection cap and shutdown ----------------------------------
 
+# A deadline of 300 ms must not close earlier (timed from before the
+# connection exists; libuv's cached clock may lag by a few ms).
+LOWER_S = 0.25
+
+
 def test_silent_client_is_closed_after_the_header_timeout(proxy_factory):
     p = proxy_factory(config(extra="header_timeout_ms = 300"))
+    t0 = time.monotonic()
     with socket.create_connection(p.socks, timeout=5) as s:
         s.sendall(b"\x05\x01")  # half a greeting, then nothing
         assert closed_by_peer(s)
+        assert time.monotonic() - t0 >= LOWER_S
 
 
 def test_over_the_cap_the_request_gets_general_failure(proxy_factory):
@@ -395,9 +403,11 @@ def test_idle_tunnel_is_closed(proxy_factory):
     with origin_server() as o:
         s, _ = socks5_connect(p.socks)
         with s:
+            t0 = time.monotonic()  # before the tunnel exists
             rep, _ = socks5_request(s, CONNECT, "127.0.0.1", o.port)
             assert rep == REP_OK
             assert closed_by_peer(s)
+            assert time.monotonic() - t0 >= LOWER_S
 
 
 def test_idle_udp_association_is_closed(proxy_factory, assoc_factory):

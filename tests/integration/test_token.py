@@ -1,4 +1,4 @@
-"""`airlock token mint|verify` against PyJWT (reference §19.2-19.3): tokens
+"""`airlock token mint|verify` against PyJWT: tokens
 PyJWT mints are accepted, tokens airlock mints satisfy PyJWT, and every JWS
 refusal prints the app-server's 401 text and exits 1."""
 import base64
@@ -53,19 +53,26 @@ def test_pyjwt_token_is_accepted_and_claims_printed(airlock_env, secret_file):
     assert json.loads(r.stdout) == claims
 
 
-def test_pyjwt_token_with_audience_list_is_accepted(airlock_env, secret_file):
-    tok = jwt.encode({"exp": future(), "aud": ["x", "airlock"]}, SECRET,
-                     algorithm="HS256")
-    r = verify(airlock_env, secret_file, tok, "--audience", "airlock")
+def accepted(r, claims):
+    """verify said yes: exit 0, the claims on stdout, nothing on stderr."""
     assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == claims
+    assert r.stderr == ""
+
+
+def test_pyjwt_token_with_audience_list_is_accepted(airlock_env, secret_file):
+    claims = {"exp": future(), "aud": ["x", "airlock"]}
+    tok = jwt.encode(claims, SECRET, algorithm="HS256")
+    r = verify(airlock_env, secret_file, tok, "--audience", "airlock")
+    accepted(r, claims)
 
 
 def test_pyjwt_token_with_nbf_in_the_past_is_accepted(airlock_env,
                                                       secret_file):
     now = int(time.time())
-    tok = jwt.encode({"exp": now + 600, "nbf": now - 600}, SECRET,
-                     algorithm="HS256")
-    assert verify(airlock_env, secret_file, tok).returncode == 0
+    claims = {"exp": now + 600, "nbf": now - 600}
+    tok = jwt.encode(claims, SECRET, algorithm="HS256")
+    accepted(verify(airlock_env, secret_file, tok), claims)
 
 
 def test_airlock_token_is_accepted_by_pyjwt(airlock_env, secret_file):
@@ -99,9 +106,10 @@ def test_mint_default_ttl_is_an_hour(airlock_env, secret_file):
 
 
 def test_verify_reads_token_from_stdin(airlock_env, secret_file):
-    tok = jwt.encode({"exp": future()}, SECRET, algorithm="HS256")
+    claims = {"exp": future(), "sub": "from-stdin"}
+    tok = jwt.encode(claims, SECRET, algorithm="HS256")
     r = verify(airlock_env, secret_file, "-", input=tok + "\n")
-    assert r.returncode == 0, r.stderr
+    accepted(r, claims)
 
 
 # --- refusals -------------------------------------------------------------
@@ -165,11 +173,11 @@ def test_expired_token(airlock_env, secret_file):
 
 
 def test_skew_widens_expiry(airlock_env, secret_file):
-    tok = jwt.encode({"exp": int(time.time()) - 600}, SECRET,
-                     algorithm="HS256")
+    claims = {"exp": int(time.time()) - 600}
+    tok = jwt.encode(claims, SECRET, algorithm="HS256")
     r = verify(airlock_env, secret_file, tok, "--max-clock-skew-seconds",
                "3600")
-    assert r.returncode == 0, r.stderr
+    accepted(r, claims)
 
 
 def test_not_yet_valid_token(airlock_env, secret_file):
@@ -180,11 +188,11 @@ def test_not_yet_valid_token(airlock_env, secret_file):
 
 
 def test_skew_widens_not_before(airlock_env, secret_file):
-    tok = jwt.encode({"exp": future(7200), "nbf": future(600)}, SECRET,
-                     algorithm="HS256")
+    claims = {"exp": future(7200), "nbf": future(600)}
+    tok = jwt.encode(claims, SECRET, algorithm="HS256")
     r = verify(airlock_env, secret_file, tok, "--max-clock-skew-seconds",
                "3600")
-    assert r.returncode == 0, r.stderr
+    accepted(r, claims)
 
 
 def test_issuer_mismatch(airlock_env, secret_file):
@@ -224,6 +232,18 @@ def test_group_writable_secret_file_is_refused(airlock_env, secret_file):
     assert r.returncode == 2
     assert r.stderr == (f"websocket auth secret {secret_file} must not be "
                         "group- or world-writable\n")
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o644], ids=oct)
+def test_readable_secret_file_is_refused(airlock_env, secret_file, mode):
+    # Whoever reads the secret can mint tokens: a readable file is as bad
+    # as a writable one.
+    os.chmod(secret_file, mode)
+    r = airlock_env.run("token", "mint", "--secret-file", secret_file)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert r.stderr == (f"websocket auth secret {secret_file} must not be "
+                        "group- or world-readable (chmod 600 it)\n")
 
 
 def test_short_secret_is_refused(airlock_env):

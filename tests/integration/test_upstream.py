@@ -1,9 +1,9 @@
 """Upstream proxy chaining (net/upstream) against real peer proxies.
 
-airlock's listeners are not wired to the upstream module yet, so these
-tests drive it through build/upstream-probe, which selects a route the way
-the proxy will, connects through the upstream and sends `GET /` to a local
-origin. Peers: tinyproxy and squid (HTTP CONNECT and absolute-form),
+These tests drive the upstream module through build/upstream-probe, which
+selects a route the way the proxy does, connects through the upstream and
+sends `GET /` to a local origin (test_upstream_proxy.py drives the proxy
+itself). Peers: tinyproxy and squid (HTTP CONNECT and absolute-form),
 microsocks (SOCKS5, with and without -u/-P). Everything listens on
 127.0.0.1 with ports picked by the kernel; every wait is bounded.
 """
@@ -56,7 +56,10 @@ def peer(argv, port, env=None):
     """Runs a peer proxy in the foreground until the test is done."""
     exe = shutil.which(argv[0])
     if exe is None:
-        pytest.skip(f"{argv[0]} is not installed")
+        # scripts/install-deps --test installs every peer: a missing one
+        # is a broken setup, and a skip would hide the tests it carries.
+        pytest.fail(f"{argv[0]} is not installed (scripts/install-deps "
+                    "--test)")
     proc = subprocess.Popen([exe, *argv[1:]], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, env=env)

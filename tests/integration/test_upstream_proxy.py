@@ -1,7 +1,7 @@
 """`airlock proxy` chained through a real upstream proxy.
 
 The managed proxy applies its policy first and only then takes the
-upstream hop (DESIGN §4.4, §5): tinyproxy for HTTP (CONNECT and
+upstream hop: tinyproxy for HTTP (CONNECT and
 absolute-form), microsocks for SOCKS5. Proof that a request really went
 through the upstream: tinyproxy adds a `Via` header to what it forwards,
 and with the upstream pointed at a dead port the same request fails with a
@@ -128,3 +128,62 @@ def test_upstream_credentials_are_sent(airlock_env, tmp_path):
         good.stop()
         assert r.stdout == b"hello from origin\n"
         assert "s3cret" not in good.stderr()
+
+
+# --- the default, and saying so when the upstream is not used ------------------------
+
+def without_allow_line(text, value=None):
+    """config() without its allow_upstream_proxy line, or with value."""
+    line = "allow_upstream_proxy = true"
+    return text.replace(line, "" if value is None else
+                        f"allow_upstream_proxy = {value}")
+
+
+def test_configured_upstream_is_used_by_default(airlock_env, tmp_path):
+    with origin_server() as o, tinyproxy(tmp_path, o.port) as up:
+        p = start_proxy(airlock_env, without_allow_line(
+            config(f"http://127.0.0.1:{up}")))
+        r = curl("-x", proxy_arg(p), o.url("/default"))
+        p.stop()
+        assert r.returncode == 0, r.stderr
+        assert "tinyproxy" in o.requests[0][2].get("Via", "")
+        assert "not used" not in p.stderr()
+
+
+def test_environment_upstream_is_used_by_default(airlock_env, tmp_path):
+    with origin_server() as o, tinyproxy(tmp_path, o.port) as up:
+        p = start_proxy(airlock_env, without_allow_line(config("")),
+                        extra_env={"HTTP_PROXY": f"http://127.0.0.1:{up}"})
+        r = curl("-x", proxy_arg(p), o.url("/env"))
+        p.stop()
+        assert r.returncode == 0, r.stderr
+        assert "tinyproxy" in o.requests[0][2].get("Via", "")
+
+
+def test_disallowed_upstream_is_named_once_at_start(airlock_env, tmp_path):
+    with origin_server() as o, tinyproxy(tmp_path, o.port) as up:
+        p = start_proxy(airlock_env, without_allow_line(
+            config(f"http://user:pw@127.0.0.1:{up}"), "false"))
+        r = curl("-x", proxy_arg(p), o.url("/direct"))
+        r2 = curl("-x", proxy_arg(p), o.url("/direct"))
+        p.stop()
+        assert r.returncode == 0 and r2.returncode == 0, r.stderr
+        assert all("Via" not in req[2] for req in o.requests)
+        err = p.stderr()
+        assert err.count("the upstream proxy in network.proxy is not used: "
+                         "permissions.network.allow_upstream_proxy is false"
+                         ) == 1, err
+        assert "pw" not in err
+
+
+def test_requirement_pin_leaves_environment_upstream_unused(airlock_env,
+                                                            tmp_path):
+    airlock_env.write("system/requirements.toml",
+                      "[permissions.network]\nallow_upstream_proxy = false\n")
+    with origin_server() as o:
+        p = start_proxy(airlock_env, without_allow_line(config("")),
+                        extra_env={"HTTPS_PROXY": "http://127.0.0.1:9"})
+        r = curl("-x", proxy_arg(p), o.url("/direct"))
+        p.stop()
+        assert r.returncode == 0, r.stderr
+        assert "the upstream proxy in HTTPS_PROXY is not used" in p.stderr()

@@ -262,7 +262,75 @@ test_unknown_ws_auth_mode_is_refused(void **state)
 	(void)state;
 	refused_with(&o, true, "invalid value 'password' for '--ws-auth "
 		     "<MODE>' [possible values: capability-token, "
-		     "signed-bearer-token]");
+		     "signed-bearer-token, none]");
+}
+
+static void
+test_ws_auth_none_is_no_auth_on_loopback_only(void **state)
+{
+	struct auth_opts o = {.mode = "none"};
+	struct auth *a = made(&o);
+
+	(void)state;
+	assert_int_equal(auth_mode(a), AUTH_NONE);
+	assert_null(check(a, NULL));
+	auth_free(a);
+	refused_with(&o, false, "`--ws-auth none` is only allowed on a "
+		     "loopback listener, not 0.0.0.0:8765; configure "
+		     "`--ws-auth capability-token` or `--ws-auth "
+		     "signed-bearer-token`");
+	o.token_sha256 = TOK_SHA;
+	refused_with(&o, true, "websocket auth flags require `--ws-auth "
+		     "capability-token` or `--ws-auth signed-bearer-token`");
+}
+
+static void
+test_opts_empty_only_without_any_flag(void **state)
+{
+	struct auth_opts o = {0};
+
+	(void)state;
+	assert_true(auth_opts_empty(&o));
+	o.issuer = "i";
+	assert_false(auth_opts_empty(&o));
+	memset(&o, 0, sizeof(o));
+	o.mode = "none";
+	assert_false(auth_opts_empty(&o));
+}
+
+static void
+test_generated_token_is_written_0600_and_accepted(void **state)
+{
+	char tmp[] = "/tmp/airlock-auth-XXXXXX";
+	char path[64], line[128], hdr[160];
+	struct errbuf err;
+	struct auth *a;
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmp));
+	snprintf(path, sizeof(path), "%s/app-server.token", tmp);
+	errbuf_init(&err);
+	a = auth_new_generated(path, &err);
+	assert_non_null(a);
+	assert_int_equal(auth_mode(a), AUTH_CAPABILITY_TOKEN);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	assert_int_equal(strlen(line), 43);
+	assert_non_null(check(a, NULL));
+	assert_non_null(check(a, "Bearer wrong"));
+	snprintf(hdr, sizeof(hdr), "Bearer %s", line);
+	assert_null(check(a, hdr));
+	auth_free(a);
+	errbuf_release(&err);
+	unlink(path);
+	rmdir(tmp);
 }
 
 static void
@@ -445,6 +513,26 @@ test_world_writable_token_file_is_refused(void **state)
 }
 
 static void
+test_group_or_world_readable_token_file_is_refused(void **state)
+{
+	static const mode_t modes[] = {0640, 0604, 0644};
+	struct auth_opts o = {.mode = "capability-token"};
+	char *p, *msg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		p = write_file("readable", "tok-123", modes[i]);
+		msg = xasprintf("websocket auth secret %s must not be group- or "
+				"world-readable (chmod 600 it)", p);
+		o.token_file = p;
+		refused_with(&o, true, msg);
+		free(msg);
+		free(p);
+	}
+}
+
+static void
 test_secret_of_31_bytes_after_trimming_is_refused(void **state)
 {
 	char *p = write_file("short", "  0123456789abcdef0123456789abcde\n",
@@ -472,7 +560,7 @@ test_secret_of_32_bytes_is_accepted(void **state)
 static void
 test_read_secret_trims_whitespace(void **state)
 {
-	char *p = write_file("trim", "\t secret value \r\n", 0644);
+	char *p = write_file("trim", "\t secret value \r\n", 0600);
 	size_t n = 0;
 	char *s = auth_read_secret(p, &n, NULL);
 
@@ -783,6 +871,9 @@ main(void)
 		cmocka_unit_test(test_non_loopback_with_auth_is_allowed),
 		cmocka_unit_test(test_ws_flags_without_ws_auth_are_refused),
 		cmocka_unit_test(test_unknown_ws_auth_mode_is_refused),
+		cmocka_unit_test(test_ws_auth_none_is_no_auth_on_loopback_only),
+		cmocka_unit_test(test_opts_empty_only_without_any_flag),
+		cmocka_unit_test(test_generated_token_is_written_0600_and_accepted),
 		cmocka_unit_test(test_capability_token_refuses_signed_bearer_flags),
 		cmocka_unit_test(test_capability_token_file_and_sha256_are_exclusive),
 		cmocka_unit_test(test_capability_token_needs_a_source),
@@ -797,6 +888,7 @@ main(void)
 		cmocka_unit_test(test_blank_token_file_is_refused),
 		cmocka_unit_test(test_group_writable_secret_is_refused),
 		cmocka_unit_test(test_world_writable_token_file_is_refused),
+		cmocka_unit_test(test_group_or_world_readable_token_file_is_refused),
 		cmocka_unit_test(test_secret_of_31_bytes_after_trimming_is_refused),
 		cmocka_unit_test(test_secret_of_32_bytes_is_accepted),
 		cmocka_unit_test(test_read_secret_trims_whitespace),

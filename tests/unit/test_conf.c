@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config/conf.h"
+#include "conf_tree.h"
 #include "lib/xalloc.h"
 
 /* --- helpers ------------------------------------------------------------- */
@@ -36,65 +37,6 @@ load_err(const char *text)
 	snprintf(out, sizeof(out), "%s", errbuf_str(&err));
 	errbuf_release(&err);
 	return out;
-}
-
-struct tree {
-	char root[64];
-	struct conf_opts o;
-};
-
-static void
-put(struct tree *t, const char *rel, const char *text)
-{
-	char *path = xasprintf("%s/%s", t->root, rel), *p;
-	FILE *f;
-
-	for (p = path + strlen(t->root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		mkdir(path, 0700);
-		*p = '/';
-	}
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	free(path);
-}
-
-static void
-tree_init(struct tree *t)
-{
-	snprintf(t->root, sizeof(t->root), "/tmp/airlock-conf-XXXXXX");
-	assert_non_null(mkdtemp(t->root));
-	memset(&t->o, 0, sizeof(t->o));
-	t->o.home = xasprintf("%s/home", t->root);
-	t->o.system_dir = xasprintf("%s/sys", t->root);
-	t->o.cwd = xasprintf("%s/proj/sub", t->root);
-	put(t, "proj/sub/.keep", "");
-}
-
-static void
-tree_release(struct tree *t)
-{
-	char *cmd = xasprintf("rm -rf '%s'", t->root);
-
-	assert_int_equal(system(cmd), 0);
-	free(cmd);
-	conf_opts_release(&t->o);
-}
-
-static struct conf *
-tree_load(struct tree *t, struct errbuf *warn)
-{
-	struct errbuf err;
-	struct conf *c;
-
-	errbuf_init(&err);
-	c = conf_load(&t->o, warn, &err);
-	if (c == NULL)
-		fail_msg("%s", errbuf_str(&err));
-	errbuf_release(&err);
-	return c;
 }
 
 /* --- defaults and single-layer values ----------------------------------- */

@@ -454,6 +454,54 @@ test_summary_groups_by_host_port_reason_and_names_the_fix(void **state)
 	buf_release(&b);
 }
 
+static void
+record_full(struct audit_ring *r, const char *host, unsigned port,
+	    const char *reason, const char *protocol, const char *method)
+{
+	struct audit_event ev = {0};
+
+	ev.host = host;
+	ev.port = (uint16_t)port;
+	ev.reason = reason;
+	ev.protocol = protocol;
+	ev.method = method;
+	audit_ring_record(r, &ev);
+}
+
+static void
+test_summary_names_the_refused_method_and_the_uncovered_port(void **state)
+{
+	struct audit_ring r;
+	struct buf b;
+
+	(void)state;
+	audit_ring_init(&r);
+	buf_init(&b, 1 << 16);
+	record_full(&r, "pypi.org", 80, "method_not_allowed", "http", "POST");
+	record_full(&r, "pypi.org", 80, "method_not_allowed", "http", "PUT");
+	record_full(&r, "pypi.org", 80, "method_not_allowed", "http", "POST");
+	record_full(&r, "git.example", 8443, "mitm_required", "https_connect",
+		    "CONNECT");
+	record_full(&r, "git.example", 22, "method_not_allowed", "socks5_tcp",
+		    NULL);
+	summary_format(&r, &b);
+	assert_non_null(strstr(b.p, "pypi.org:80 method_not_allowed POST (2x): "
+				    "limited mode allows GET, HEAD and OPTIONS "
+				    "only, and refused POST: --mode full"));
+	assert_non_null(strstr(b.p, "pypi.org:80 method_not_allowed PUT (1x): "
+				    "limited mode allows GET, HEAD and OPTIONS "
+				    "only, and refused PUT"));
+	assert_non_null(strstr(b.p, "git.example:8443 mitm_required (1x): "
+				    "limited mode intercepts HTTPS on port 443 "
+				    "only, and refused a tunnel to port 8443"));
+	assert_non_null(strstr(b.p, "git.example:22 method_not_allowed (1x): "
+				    "limited mode intercepts port 443 only, "
+				    "and refused a SOCKS5 connection to port "
+				    "22"));
+	audit_ring_release(&r);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -474,6 +522,7 @@ main(void)
 		cmocka_unit_test(test_plan_format_names_each_step),
 		cmocka_unit_test(test_gitdir_parse_relative_absolute_and_garbage),
 		cmocka_unit_test(test_summary_groups_by_host_port_reason_and_names_the_fix),
+		cmocka_unit_test(test_summary_names_the_refused_method_and_the_uncovered_port),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

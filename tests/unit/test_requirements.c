@@ -180,6 +180,34 @@ test_req_enabled_pins_both_ways(void **state)
 }
 
 static void
+test_req_workspace_roots_are_absolute_paths(void **state)
+{
+	const struct requirements *q;
+	struct run r;
+
+	(void)state;
+	run_load(&r, "", "allowed_workspace_roots = [\"/srv/work\", "
+			 "\"/home/x/code\"]\n");
+	assert_non_null(r.c);
+	q = conf_requirements(r.c);
+	assert_true(q->workspace_roots.set);
+	assert_int_equal(q->workspace_roots.n, 2);
+	assert_string_equal(q->workspace_roots.items[1], "/home/x/code");
+	assert_string_equal(q->workspace_roots.origin, "<requirements>:1");
+	run_release(&r);
+	run_load(&r, "", "allowed_workspace_roots = [\"/ok\", \"rel/dir\"]\n");
+	assert_null(r.c);
+	assert_string_equal(errbuf_str(&r.err),
+			    "<requirements>:1: allowed_workspace_roots[1]: "
+			    "\"rel/dir\" is not an absolute path");
+	run_release(&r);
+	run_load(&r, "", "allowed_workspace_roots = \"/srv\"\n");
+	assert_null(r.c);
+	assert_non_null(strstr(errbuf_str(&r.err), "expected an array"));
+	run_release(&r);
+}
+
+static void
 test_req_unknown_key_is_an_error(void **state)
 {
 	struct run r;
@@ -274,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_req_mode_limited_forbids_full),
 		cmocka_unit_test(test_req_false_pins_flag_false),
 		cmocka_unit_test(test_req_enabled_pins_both_ways),
+		cmocka_unit_test(test_req_workspace_roots_are_absolute_paths),
 		cmocka_unit_test(test_req_unknown_key_is_an_error),
 		cmocka_unit_test(
 			test_req_domain_lists_are_exposed_with_item_origins),

@@ -168,6 +168,37 @@ test_select_disallowed_is_always_direct(void **state)
 	upstream_cfg_release(&cfg);
 }
 
+static void
+test_disallowed_upstream_is_named_once_without_its_url(void **state)
+{
+	static const char *const env[] = {
+		"HTTP_PROXY=http://user:pw@envp:1", NULL};
+	static const char *const none[] = {"HTTPS_PROXY=  ", NULL};
+	struct upstream_cfg cfg;
+	struct errbuf warn;
+
+	(void)state;
+	errbuf_init(&warn);
+	upstream_cfg_build(&cfg, false, "http://u:secret@corp:3128", NULL, 0,
+			   env, &warn);
+	assert_int_equal(warn.count, 1);
+	assert_string_equal(errbuf_str(&warn),
+			    "the upstream proxy in network.proxy is not used: "
+			    "permissions.network.allow_upstream_proxy is false");
+	upstream_cfg_release(&cfg);
+	errbuf_clear(&warn);
+	upstream_cfg_build(&cfg, false, "", NULL, 0, env, &warn);
+	assert_int_equal(warn.count, 1);
+	assert_non_null(strstr(errbuf_str(&warn), "in HTTP_PROXY is not used"));
+	assert_null(strstr(errbuf_str(&warn), "pw"));
+	upstream_cfg_release(&cfg);
+	errbuf_clear(&warn);
+	upstream_cfg_build(&cfg, false, "", NULL, 0, none, &warn);
+	assert_int_equal(warn.count, 0);
+	upstream_cfg_release(&cfg);
+	errbuf_release(&warn);
+}
+
 struct env_case {
 	const char *env[8];
 	const char *tls_host;   /* expected upstream host for TLS, or NULL */
@@ -984,6 +1015,7 @@ main(void)
 		cmocka_unit_test(test_proxy_authorization_is_basic_base64),
 		cmocka_unit_test(test_select_config_proxy_serves_every_target),
 		cmocka_unit_test(test_select_disallowed_is_always_direct),
+		cmocka_unit_test(test_disallowed_upstream_is_named_once_without_its_url),
 		cmocka_unit_test(test_select_environment_order_table),
 		cmocka_unit_test(test_select_warning_never_shows_credentials),
 		cmocka_unit_test(test_no_proxy_matching_table),
