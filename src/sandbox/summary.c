@@ -2,6 +2,7 @@
  * summary.h. */
 #include "sandbox/summary.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +12,15 @@ struct group {
 	const char *host;
 	unsigned port;
 	const char *reason;
+	bool dns; /* a name lookup the stub resolver refused: no port */
 	unsigned count;
 };
+
+static bool
+is_dns(const struct audit_blocked *b)
+{
+	return b->protocol != NULL && strcmp(b->protocol, "dns") == 0;
+}
 
 void
 summary_advice(const char *reason, const char *host, struct buf *out)
@@ -50,7 +58,8 @@ find(struct group *g, size_t n, const struct audit_blocked *b)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (g[i].port == b->port && strcmp(g[i].host, b->host) == 0 &&
+		if (g[i].port == b->port && g[i].dns == is_dns(b) &&
+		    strcmp(g[i].host, b->host) == 0 &&
 		    strcmp(g[i].reason, b->reason) == 0)
 			return &g[i];
 	return NULL;
@@ -77,6 +86,7 @@ summary_format(const struct audit_ring *r, struct buf *out)
 			hit->host = b->host;
 			hit->port = b->port;
 			hit->reason = b->reason;
+			hit->dns = is_dns(b);
 		}
 		hit->count++;
 	}
@@ -84,8 +94,12 @@ summary_format(const struct audit_ring *r, struct buf *out)
 		   (unsigned long long)r->total,
 		   r->total > n ? " (the last ones shown)" : "");
 	for (i = 0; i < ng; i++) {
-		buf_printf(out, "  %s:%u %s (%ux): ", g[i].host, g[i].port,
-			   g[i].reason, g[i].count);
+		if (g[i].dns)
+			buf_printf(out, "  %s (dns lookup) %s (%ux): ",
+				   g[i].host, g[i].reason, g[i].count);
+		else
+			buf_printf(out, "  %s:%u %s (%ux): ", g[i].host,
+				   g[i].port, g[i].reason, g[i].count);
 		summary_advice(g[i].reason, g[i].host, out);
 		buf_addch(out, '\n');
 	}

@@ -6,6 +6,10 @@
  *   airlock: 3 request(s) blocked:
  *     example.com:80 not_allowed (2x): allow with --allow example.com or
  *       permissions.network.allowed_domains
+ *     other.test (dns lookup) not_allowed (1x): allow with ...
+ *
+ * Refusals of the sandbox's stub resolver (protocol "dns") have no port
+ * and are grouped apart from requests to the same host.
  *
  * Pure: formats into a buffer; appends nothing when the ring is empty. */
 #ifndef AIRLOCK_SANDBOX_SUMMARY_H
