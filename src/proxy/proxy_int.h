@@ -98,6 +98,11 @@ struct proxy {
 	struct proxy_metrics m;
 	char *admin_token; /* bearer token, or NULL */
 	size_t admin_token_len;
+	/* The sandbox's stub resolver and the names it handed out (one map
+	 * per proxy, so per sandbox run): synth_name() turns a synthetic
+	 * address back into its name. Both NULL without proxy_opts.dns_fd. */
+	struct dns_stub *dns;
+	struct synth *synth;
 };
 
 struct proxy_state *proxy_state_ref(struct proxy *p);
