@@ -8,10 +8,12 @@ import ipaddress
 import json
 import shutil
 import socket
+import subprocess
 
 import pytest
 
 from appserverutil import app_server, call, connect, initialize
+from conftest import AIRLOCK
 from runutil import py
 
 SYNTH = ipaddress.ip_network("198.18.0.0/15")
@@ -231,3 +233,38 @@ def test_app_server_command_has_the_stub_resolver(airlock_env):
     first, second = res["stdout"].splitlines()
     assert ipaddress.ip_address(first.split()[0]) in SYNTH
     assert second == "refused"
+
+
+# --- a symlinked /etc/resolv.conf (systemd-resolved) ---------------------------------------
+
+# In a private mount namespace, /etc gets an overlay in which resolv.conf
+# is a symlink: first to a file (bound over, the file itself untouched),
+# then dangling (nothing to bind over; resolvers fall back to 127.0.0.1,
+# which is the stub).
+SYMLINK_SCRIPT = r"""
+mount -t overlay overlay -o "lowerdir=/etc,upperdir=$ROOT/u,workdir=$ROOT/w" /etc || exit 91
+rm /etc/resolv.conf && ln -s "$ROOT/stub-resolv.conf" /etc/resolv.conf || exit 92
+"$AIRLOCK" run --network --allow allowed.test -- \
+	sh -c 'grep nameserver /etc/resolv.conf; getent hosts allowed.test' || exit 93
+rm /etc/resolv.conf && ln -s /nonexistent/stub-resolv.conf /etc/resolv.conf || exit 94
+"$AIRLOCK" run --network --allow allowed.test -- getent hosts allowed.test || exit 95
+"""
+
+
+def test_symlinked_resolv_conf_is_bound_over_its_target(airlock_env, tmp_path):
+    for d in ("u", "w"):
+        (tmp_path / d).mkdir()
+    target = tmp_path / "stub-resolv.conf"
+    target.write_text("nameserver 10.9.9.9\n")
+    env = dict(airlock_env.env, AIRLOCK=str(AIRLOCK), ROOT=str(tmp_path))
+    r = subprocess.run(["unshare", "-rm", "sh", "-c", SYMLINK_SCRIPT],
+                       env=env, capture_output=True, text=True, timeout=60)
+    if r.returncode == 91:
+        pytest.skip("this kernel has no overlayfs in user namespaces: "
+                    + r.stderr)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "nameserver 127.0.0.1"
+    for ln in (lines[1], lines[2]):
+        assert ipaddress.ip_address(ln.split()[0]) in SYNTH
+    assert target.read_text() == "nameserver 10.9.9.9\n"
