@@ -88,8 +88,9 @@ setup_namespace(const struct sandbox_plan *p, struct netns_msg *m, int *fds,
 			m->kinds[m->nfds] = NETNS_FD_DNS;
 		} else {
 			fd = netns_listen(s->port, &m->ports[m->nfds], err);
-			m->kinds[m->nfds] = *nports == 0 ? NETNS_FD_HTTP
-							 : NETNS_FD_SOCKS;
+			m->kinds[m->nfds] = strcmp(s->what, "socks5") == 0
+						    ? NETNS_FD_SOCKS
+						    : NETNS_FD_HTTP;
 			if (fd != -1)
 				ports[(*nports)++] = m->ports[m->nfds];
 		}
