@@ -86,7 +86,7 @@ struct dns_query {
 	uint8_t opcode;
 	bool rd;                  /* recursion desired: echoed */
 	bool has_question;        /* the fields below were parsed */
-	struct slice question;    /* QNAME QTYPE QCLASS in the caller's buffer */
+	struct slice question;    /* QNAME QTYPE QCLASS, in the caller's bytes */
 	uint16_t qtype, qclass;
 	bool name_is_host;        /* name holds the text form */
 	char name[DNS_NAME_MAX + 1];

@@ -23,7 +23,7 @@ struct synth {
 	uint64_t k0, k1;             /* hash key */
 };
 
-/* --- SipHash-1-3 (Aumasson and Bernstein), keyed per map -------------------- */
+/* --- SipHash-1-3 (Aumasson and Bernstein), keyed per map ------------- */
 
 static uint64_t
 rotl(uint64_t x, int b)
@@ -75,7 +75,7 @@ sip_hash(const struct synth *m, const char *p, size_t n)
 	return v[0] ^ v[1] ^ v[2] ^ v[3];
 }
 
-/* --- the map ----------------------------------------------------------------- */
+/* --- the map ------------------------------------------------------------ */
 
 static void
 seed(struct synth *m)

@@ -27,7 +27,7 @@ struct dns_stub {
 	bool full_logged;
 };
 
-/* --- one query ------------------------------------------------------------- */
+/* --- one query ---------------------------------------------------------- */
 
 static bool
 has_suffix(const char *name, size_t n, const char *suffix)
@@ -164,7 +164,7 @@ serve_one(struct dns_stub *s, const char *p, size_t n,
 	(void)uv_udp_try_send(&s->udp, &b, 1, from);
 }
 
-/* --- the socket ------------------------------------------------------------ */
+/* --- the socket --------------------------------------------------------- */
 
 static void
 on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b)

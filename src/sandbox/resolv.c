@@ -42,8 +42,8 @@ bind_over(const char *target, struct errbuf *err)
 			   strerror(errno));
 		return -1;
 	}
-	if (mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | RO_FLAGS,
-		  NULL) == -1) {
+	if (mount(NULL, target, NULL,
+		  MS_BIND | MS_REMOUNT | MS_RDONLY | RO_FLAGS, NULL) == -1) {
 		errbuf_add(err, "resolv.conf: make %s read-only: %s", target,
 			   strerror(errno));
 		return -1;
