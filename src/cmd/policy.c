@@ -26,7 +26,8 @@ static const char usage_text[] =
 	"                    ws://, wss://)\n"
 	"  --method M        HTTP method (default GET for http, CONNECT for "
 	"https)\n"
-	"  --protocol P      http | https_connect | socks5_tcp | socks5_udp\n"
+	"  --protocol P      http | https_connect | socks5_tcp | socks5_udp |\n"
+	"                    dns (may the sandbox's stub resolver answer it)\n"
 	"  --no-dns          stop before resolving the host (pre-DNS view)\n";
 
 struct check_args {
@@ -232,7 +233,7 @@ policy_check(int argc, char **argv)
 	if (a.protocol && policy_protocol_parse(a.protocol, &t.protocol)) {
 		fprintf(stderr,
 			"airlock: policy check: --protocol %s: expected http, "
-			"https_connect, socks5_tcp or socks5_udp\n",
+			"https_connect, socks5_tcp, socks5_udp or dns\n",
 			a.protocol);
 		goto out;
 	}

@@ -106,7 +106,7 @@ serve(struct conf_opts *o, const char *ready)
 	uv_loop_init(&d.loop);
 	po.conf = o;
 	po.ready_file = ready;
-	po.http_fd = po.socks_fd = -1;
+	po.http_fd = po.socks_fd = po.dns_fd = -1;
 	d.proxy = proxy_new(&d.loop, &po, &err);
 	if (d.proxy == NULL) {
 		common_print_lines(&err, "airlock: proxy: ");

@@ -317,7 +317,8 @@ port_item(const struct pattab_node *n, enum pattern_kind kind, int port)
 	if (port == -1)
 		return NULL;
 	for (i = 0; i < n->nitems; i++)
-		if (n->items[i].kind == (int)kind && n->items[i].port == port)
+		if (n->items[i].kind == (int)kind &&
+		    (n->items[i].port == port || port == PATTERN_PORT_ANY))
 			return n->items[i].text;
 	return NULL;
 }
@@ -347,7 +348,8 @@ match_mid(const struct pattab_node *n, const struct pattern_probe *p,
 		const struct pattab_item *it = &n->items[k];
 
 		if (it->kind != PATTERN_MID ||
-		    (it->port != -1 && it->port != port))
+		    (it->port != -1 && it->port != port &&
+		     port != PATTERN_PORT_ANY))
 			continue;
 		if (it->prefix_len != plen || memcmp(it->prefix, t, plen) != 0)
 			continue;

@@ -104,9 +104,15 @@ int pattern_check(const char *pattern, unsigned flags, char *why,
 		  size_t whyn);
 
 void pattern_probe_init(struct pattern_probe *p, const struct host *h);
+/* For pattern_set_match: any port at all, so a port-scoped entry matches
+ * too ("is this host allowed on some port?"). */
+#define PATTERN_PORT_ANY (-2)
+
 /* Finds the best pattern of s matching the probed host on port (-1 = no
- * port). Preference: exact (port-scoped first), then wildcards by longest
- * suffix, then CIDR by longest prefix, then `*`. */
+ * port: only entries without a port match; PATTERN_PORT_ANY: entries
+ * with any port or none match). Preference: exact (port-scoped first),
+ * then wildcards by longest suffix, then CIDR by longest prefix, then
+ * `*`. */
 bool pattern_set_match(const struct pattern_set *s,
 		       const struct pattern_probe *p, int port,
 		       struct pattern_match *m);

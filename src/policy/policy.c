@@ -123,6 +123,7 @@ mode_guard(const struct policy *p, struct policy_decision *d)
 			    : POLICY_METHOD_NOT_ALLOWED;
 		break;
 	case POLICY_PROTO_SOCKS5_UDP:
+	case POLICY_PROTO_DNS: /* policy_resolvable(): never reaches here */
 	default:
 		r = POLICY_METHOD_NOT_ALLOWED;
 		break;
@@ -174,6 +175,41 @@ destination(const struct policy *p, const struct pattern_match *am,
 }
 
 void
+policy_resolvable(const struct policy *p, const char *name,
+		  struct policy_decision *d)
+{
+	struct pattern_probe probe;
+	struct pattern_match m;
+	const char *why = NULL;
+	const char *s = name ? name : "";
+
+	d->port = 0;
+	d->protocol = POLICY_PROTO_DNS;
+	d->method = NULL;
+	d->matched = NULL;
+	d->mitm = false;
+	if (host_normalize(s, strlen(s), 0, &d->host, &why) == -1) {
+		bad_host(d, s);
+		return;
+	}
+	if (d->host.len == 0 || d->host.kind != HOST_NAME) {
+		deny(d, POLICY_NOT_ALLOWED, NULL);
+		return;
+	}
+	pattern_probe_init(&probe, &d->host);
+	if (pattern_set_match(p->deny, &probe, -1, &m)) {
+		deny(d, POLICY_DENIED, m.text);
+		return;
+	}
+	if (!pattern_set_match(p->allow, &probe, PATTERN_PORT_ANY, &m)) {
+		deny(d, POLICY_NOT_ALLOWED, NULL);
+		return;
+	}
+	verdict(d, POLICY_VERDICT_ALLOW, POLICY_ALLOW, POLICY_SRC_BASELINE,
+		m.text);
+}
+
+void
 policy_decide(const struct policy *p, const struct policy_request *r,
 	      struct policy_decision *d)
 {
@@ -182,6 +218,10 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 	const char *why = NULL;
 	const char *hs = r->host ? r->host : "";
 
+	if (r->protocol == POLICY_PROTO_DNS) {
+		policy_resolvable(p, hs, d);
+		return;
+	}
 	d->port = r->port;
 	d->protocol = r->protocol;
 	d->method = r->method;
@@ -283,7 +323,7 @@ policy_reason_str(enum policy_reason r)
 }
 
 static const char *const protocol_names[] = {
-	"http", "https_connect", "socks5_tcp", "socks5_udp", "https"};
+	"http", "https_connect", "socks5_tcp", "socks5_udp", "https", "dns"};
 
 const char *
 policy_protocol_str(enum policy_protocol p)

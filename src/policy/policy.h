@@ -49,6 +49,7 @@ enum policy_protocol {
 	POLICY_PROTO_SOCKS5_TCP,
 	POLICY_PROTO_SOCKS5_UDP,
 	POLICY_PROTO_HTTPS, /* a request inside an intercepted tunnel */
+	POLICY_PROTO_DNS,   /* a name looked up by the sandbox's stub resolver */
 };
 
 enum policy_verdict {
@@ -119,6 +120,22 @@ void policy_free(struct policy *p);
 /* Steps 1–5 for r; see above. */
 void policy_decide(const struct policy *p, const struct policy_request *r,
 		   struct policy_decision *d);
+/* May name be resolved? The one question the sandbox's stub resolver
+ * asks for every lookup (and policy_decide() for protocol
+ * POLICY_PROTO_DNS). A name resolves when the proxy would allow some
+ * request to it:
+ *   1 normalize; invalid, empty or an IP literal → not_allowed (a `:port`
+ *     in the text is ignored: the question is about the name)
+ *   2 a deny entry without a port matching it → denied; a port-scoped deny
+ *     entry refuses that port only, so the name still resolves
+ *   3 an allow entry matching it on any port (port-scoped entries count)
+ *     → allow, else not_allowed
+ * The mode does not matter (limited mode lets GET through to every
+ * allowed host), nor do addresses: the stub never resolves anything, and
+ * the proxy judges the destination when something connects. The verdict
+ * is ALLOW or DENY, port 0, protocol POLICY_PROTO_DNS, method NULL. */
+void policy_resolvable(const struct policy *p, const char *name,
+		       struct policy_decision *d);
 /* Finishes a POLICY_VERDICT_RESOLVE decision with the n addresses the host
  * resolved to. Other decisions are left alone. */
 void policy_finish(const struct policy *p, struct policy_decision *d,
@@ -128,8 +145,8 @@ void policy_finish(const struct policy *p, struct policy_decision *d,
 bool policy_allowed(const struct policy_decision *d);
 const char *policy_reason_str(enum policy_reason r);
 const char *policy_protocol_str(enum policy_protocol p);
-/* Parses `http`, `https_connect`, `socks5_tcp`, `socks5_udp`, `https`;
- * 0 or -1. */
+/* Parses `http`, `https_connect`, `socks5_tcp`, `socks5_udp`, `https`,
+ * `dns`; 0 or -1. */
 int policy_protocol_parse(const char *s, enum policy_protocol *out);
 const char *policy_source_str(enum policy_source s);
 

@@ -15,7 +15,9 @@
 #include "lib/xalloc.h"
 #include "net/listen.h"
 #include "proxy/admin_token.h"
+#include "net/synth.h"
 #include "policy/netpolicy.h"
+#include "proxy/dns_stub.h"
 
 /* --- state ----------------------------------------------------------------- */
 
@@ -422,6 +424,17 @@ open_audit_log(struct proxy *p, struct errbuf *err)
 
 /* --- life cycle --------------------------------------------------------------------- */
 
+/* The stub resolver on fd (taken over), with a fresh name map. */
+static int
+start_dns(struct proxy *p, int fd, struct errbuf *err)
+{
+	if (fd < 0)
+		return 0;
+	p->synth = synth_new();
+	p->dns = dns_stub_new(p, fd, err);
+	return p->dns == NULL ? -1 : 0;
+}
+
 struct proxy *
 proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 {
@@ -442,8 +455,11 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 	p->no_admin = o->no_admin;
 	if (p->state == NULL || load_admin_token(p, p->state->conf, err) == -1 ||
 	    open_audit_log(p, err) == -1 || bind_all(p, o, err) == -1 ||
+	    start_dns(p, o->dns_fd, err) == -1 ||
 	    (o->ready_file != NULL &&
 	     write_ready_file(p, o->ready_file, err) == -1)) {
+		if (p->synth == NULL && o->dns_fd >= 0)
+			close(o->dns_fd); /* start_dns never ran */
 		proxy_free(p);
 		return NULL;
 	}
@@ -475,6 +491,8 @@ close_listeners(struct proxy *p)
 	listen_close(p->socks_listener);
 	listen_close(p->admin_listener);
 	p->http_listener = p->socks_listener = p->admin_listener = NULL;
+	dns_stub_close(p->dns);
+	p->dns = NULL;
 }
 
 static void
@@ -550,6 +568,7 @@ proxy_free(struct proxy *p)
 	audit_ring_release(&p->ring);
 	audit_metrics_release(&p->decisions);
 	audit_log_free(p->log);
+	synth_free(p->synth);
 	set_admin_token(p, NULL, 0);
 	free(p);
 }

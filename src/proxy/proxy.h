@@ -3,7 +3,9 @@
  * One struct proxy serves the HTTP listener, the optional SOCKS5 listener
  * (with UDP ASSOCIATE) and the admin API on one libuv loop. `airlock proxy`
  * runs it as a foreground daemon; `airlock run` and the app-server embed it
- * with listening sockets they created themselves (http_fd / socks_fd).
+ * with listening sockets they created themselves (http_fd / socks_fd),
+ * and `airlock run` with the UDP socket of the sandbox's stub resolver
+ * (dns_fd), whose synthetic name map lives as long as the proxy.
  *
  * The effective config is loaded from the conf_opts given at creation, and
  * again on every reload: a reload builds a whole new state (config, policy,
@@ -33,6 +35,9 @@ struct proxy_opts {
 	const char *ready_file;       /* JSON of the bound addresses, or NULL */
 	int http_fd;                  /* pre-bound listening socket, or -1 */
 	int socks_fd;                 /* pre-bound listening socket, or -1 */
+	/* A bound UDP socket to serve as the sandbox's stub resolver
+	 * (dns_stub.h), or -1. Taken over by proxy_new(), even on error. */
+	int dns_fd;
 	bool no_admin;                /* embedded: no admin listener */
 	/* `airlock run --allow/--deny/--mode`, applied on every (re)load;
 	 * borrowed for the proxy's life; NULL when none. */

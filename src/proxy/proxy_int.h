@@ -100,6 +100,11 @@ struct proxy {
 	size_t admin_token_len;
 	bool admin_token_generated; /* admin_token.h: kept across reloads */
 	bool no_admin;              /* embedded: no admin listener */
+	/* The sandbox's stub resolver and the names it handed out (one map
+	 * per proxy, so per sandbox run): synth_name() turns a synthetic
+	 * address back into its name. Both NULL without proxy_opts.dns_fd. */
+	struct dns_stub *dns;
+	struct synth *synth;
 };
 
 struct proxy_state *proxy_state_ref(struct proxy *p);

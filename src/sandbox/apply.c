@@ -22,6 +22,7 @@
 #include "sandbox/childenv.h"
 #include "sandbox/landlock.h"
 #include "sandbox/netns.h"
+#include "sandbox/resolv.h"
 #include "sandbox/seccomp.h"
 #include "sandbox/sigfwd.h"
 
@@ -60,11 +61,13 @@ map_ids(const struct sandbox_plan *p, struct errbuf *err)
 	return write_proc("/proc/self/gid_map", line, err);
 }
 
-/* Runs the NS steps; fills m and fds (the listeners, owned by the caller
- * after the call, even on error). */
+/* Runs the NS steps; fills m and fds (the listeners and the stub
+ * resolver's socket, owned by the caller after the call, even on error)
+ * and ports[0..*nports) (the TCP listeners' ports, for Landlock and the
+ * environment). */
 static int
 setup_namespace(const struct sandbox_plan *p, struct netns_msg *m, int *fds,
-		uint16_t *ports, struct errbuf *err)
+		uint16_t *ports, size_t *nports, struct errbuf *err)
 {
 	size_t i;
 	int fd;
@@ -76,12 +79,24 @@ setup_namespace(const struct sandbox_plan *p, struct netns_msg *m, int *fds,
 			return -1;
 		if (s->kind == SANDBOX_STEP_LO_UP && netns_lo_up(err) == -1)
 			return -1;
-		if (s->kind != SANDBOX_STEP_LISTEN || m->nfds >= NETNS_MAX_FDS)
+		if ((s->kind != SANDBOX_STEP_LISTEN &&
+		     s->kind != SANDBOX_STEP_DNS) ||
+		    m->nfds >= NETNS_MAX_FDS)
 			continue;
-		fd = netns_listen(s->port, &m->ports[m->nfds], err);
+		if (s->kind == SANDBOX_STEP_DNS) {
+			fd = netns_bind_dns(err);
+			m->ports[m->nfds] = s->port;
+			m->kinds[m->nfds] = NETNS_FD_DNS;
+		} else {
+			fd = netns_listen(s->port, &m->ports[m->nfds], err);
+			m->kinds[m->nfds] = strcmp(s->what, "socks5") == 0
+						    ? NETNS_FD_SOCKS
+						    : NETNS_FD_HTTP;
+			if (fd != -1)
+				ports[(*nports)++] = m->ports[m->nfds];
+		}
 		if (fd == -1)
 			return -1;
-		ports[m->nfds] = m->ports[m->nfds];
 		fds[m->nfds++] = fd;
 	}
 	return 0;
@@ -128,6 +143,17 @@ bind_ro(const char *path)
 }
 
 static void
+bind_resolv_conf(const char *path)
+{
+	struct errbuf err;
+
+	errbuf_init(&err);
+	if (resolv_bind(path, &err) == -1)
+		die(SANDBOX_EXIT_SETUP, "run: %s", errbuf_str(&err));
+	errbuf_release(&err);
+}
+
+static void
 setup_mounts(const struct sandbox_plan *p)
 {
 	size_t i;
@@ -154,6 +180,9 @@ setup_mounts(const struct sandbox_plan *p)
 			break;
 		case SANDBOX_STEP_BIND_RO:
 			bind_ro(s->path);
+			break;
+		case SANDBOX_STEP_RESOLV_CONF:
+			bind_resolv_conf(s->path);
 			break;
 		default:
 			break;
@@ -361,7 +390,7 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	struct errbuf err;
 	int fds[NETNS_MAX_FDS];
 	uint16_t ports[NETNS_MAX_FDS] = {0};
-	size_t nports;
+	size_t nports = 0;
 	char go;
 	pid_t pid;
 	int i;
@@ -370,9 +399,8 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	memset(&m, 0, sizeof(m));
 	errbuf_init(&err);
 	if (isolate(o, &err) == 0)
-		setup_namespace(o->plan, &m, fds, ports, &err);
+		setup_namespace(o->plan, &m, fds, ports, &nports, &err);
 	report(o->sock, &m, fds, &err);
-	nports = (size_t)m.nfds;
 	for (i = 0; i < m.nfds; i++)
 		close(fds[i]);
 	/* The parent says go once its proxy owns the listeners; EOF means

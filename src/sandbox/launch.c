@@ -169,8 +169,9 @@ start(struct launch *l, const struct sandbox_launch_opts *o, int sock)
 		return 0;
 	errbuf_init(&err);
 	po.conf = o->conf;
-	po.http_fd = fds[0];
-	po.socks_fd = m.nfds > 1 ? fds[1] : -1;
+	po.http_fd = netns_msg_fd(&m, fds, NETNS_FD_HTTP);
+	po.socks_fd = netns_msg_fd(&m, fds, NETNS_FD_SOCKS);
+	po.dns_fd = netns_msg_fd(&m, fds, NETNS_FD_DNS);
 	po.no_admin = true;
 	po.extra = o->extra;
 	l->proxy = proxy_new(&l->loop, &po, &err);

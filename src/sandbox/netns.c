@@ -66,6 +66,40 @@ netns_listen(uint16_t port, uint16_t *bound, struct errbuf *err)
 }
 
 int
+netns_bind_dns(struct errbuf *err)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd == -1) {
+		errbuf_add(err, "stub resolver: socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(NETNS_DNS_PORT);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		errbuf_add(err, "stub resolver: bind 127.0.0.1:%d/udp: %s",
+			   NETNS_DNS_PORT, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+netns_msg_fd(const struct netns_msg *m, const int *fds, enum netns_fd_kind k)
+{
+	int i;
+
+	for (i = 0; i < m->nfds && i < NETNS_MAX_FDS; i++)
+		if (m->kinds[i] == k)
+			return fds[i];
+	return -1;
+}
+
+int
 netns_send(int sock, const struct netns_msg *m, const int *fds)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * NETNS_MAX_FDS)];

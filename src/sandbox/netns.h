@@ -5,11 +5,13 @@
  * listening sockets there on 127.0.0.1 (netns_listen) and sends them to
  * the parent over a unix socketpair (netns_send); the parent's embedded
  * proxy accepts on them and dials out from the host namespace. There is
- * no veth and no bridge process.
+ * no veth and no bridge process. The UDP socket of the stub resolver
+ * (127.0.0.1:53, netns_bind_dns) travels the same way.
  *
  * Message on the socketpair: one struct netns_msg, with up to
- * NETNS_MAX_FDS descriptors attached as SCM_RIGHTS. An error text in the
- * message means the namespace could not be set up. */
+ * NETNS_MAX_FDS descriptors attached as SCM_RIGHTS, kinds[i] saying what
+ * the i-th one is. An error text in the message means the namespace could
+ * not be set up. */
 #ifndef AIRLOCK_SANDBOX_NETNS_H
 #define AIRLOCK_SANDBOX_NETNS_H
 
@@ -18,11 +20,19 @@
 
 #include "lib/errbuf.h"
 
-#define NETNS_MAX_FDS 2
+#define NETNS_MAX_FDS 3
+#define NETNS_DNS_PORT 53 /* resolv.conf cannot name another */
+
+enum netns_fd_kind {
+	NETNS_FD_HTTP,  /* TCP listener of the HTTP proxy */
+	NETNS_FD_SOCKS, /* TCP listener of the SOCKS5 proxy */
+	NETNS_FD_DNS,   /* UDP socket of the stub resolver */
+};
 
 struct netns_msg {
 	int nfds;                    /* descriptors attached */
 	uint16_t ports[NETNS_MAX_FDS]; /* the port each one is bound to */
+	uint8_t kinds[NETNS_MAX_FDS];  /* enum netns_fd_kind of each */
 	char error[512];             /* "" on success */
 };
 
@@ -31,6 +41,13 @@ int netns_lo_up(struct errbuf *err);
 /* A listening TCP socket on 127.0.0.1:port (0 = ephemeral), close-on-exec;
  * *bound gets the port. -1 with a message. */
 int netns_listen(uint16_t port, uint16_t *bound, struct errbuf *err);
+/* A UDP socket bound to 127.0.0.1:NETNS_DNS_PORT, close-on-exec: binding
+ * port 53 needs CAP_NET_BIND_SERVICE, which the namespace's first process
+ * holds over its own namespace. -1 with a message. */
+int netns_bind_dns(struct errbuf *err);
+/* The descriptor of kind k among fds (as received with m), or -1. */
+int netns_msg_fd(const struct netns_msg *m, const int *fds,
+		 enum netns_fd_kind k);
 /* Sends m with fds[0..m->nfds) attached. 0 or -1 (errno set). */
 int netns_send(int sock, const struct netns_msg *m, const int *fds);
 /* Receives one message; fds[] gets m->nfds descriptors (close-on-exec).

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/xalloc.h"
+#include "sandbox/netns.h"
 
 /* Bounds the list of writable and protected paths: config and flags are
  * local input, but a plan that long would be a mistake. */
@@ -126,6 +127,20 @@ collect_writable(struct sandbox_plan *p, const struct sandbox_input *in,
 	return 0;
 }
 
+/* The file /etc/resolv.conf is, through any symlinks (systemd-resolved
+ * makes it one), when it exists and is not a directory. */
+static void
+find_resolv_conf(struct sandbox_plan *p, const struct sandbox_probe *pr)
+{
+	char *c = pr->resolve(pr->arg, "/etc/resolv.conf");
+
+	if (c != NULL && pr->kind(pr->arg, c) != 'f') {
+		free(c);
+		c = NULL;
+	}
+	p->resolv_conf = c;
+}
+
 static void
 add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
 {
@@ -139,11 +154,14 @@ add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
 		if (in->socks5)
 			add_step(p, SANDBOX_STEP_LISTEN, NULL, in->socks_port,
 				 "socks5");
+		add_step(p, SANDBOX_STEP_DNS, NULL, NETNS_DNS_PORT, "dns");
 	}
 	add_step(p, SANDBOX_STEP_MOUNT_PRIVATE, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_MOUNT_PROC, NULL, 0, NULL);
 	for (i = 0; i < p->n_protected; i++)
 		add_step(p, SANDBOX_STEP_BIND_RO, p->protected[i], 0, NULL);
+	if (p->resolv_conf != NULL)
+		add_step(p, SANDBOX_STEP_RESOLV_CONF, p->resolv_conf, 0, NULL);
 	add_step(p, SANDBOX_STEP_NO_NEW_PRIVS, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_LANDLOCK, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_DROP_CAPS, NULL, 0, NULL);
@@ -192,6 +210,7 @@ sandbox_plan_build(const struct sandbox_input *in,
 		if (in->socks5)
 			p->ports[p->n_ports++] = in->socks_port;
 	}
+	find_resolv_conf(p, probe);
 	add_sandbox_steps(p, in);
 	add_step(p, SANDBOX_STEP_EXEC, NULL, 0, NULL);
 	return 0;
@@ -212,6 +231,7 @@ sandbox_plan_release(struct sandbox_plan *p)
 {
 	free_paths(p->writable, p->n_writable);
 	free_paths(p->protected, p->n_protected);
+	free(p->resolv_conf);
 	free(p->steps);
 	free(p->cwd);
 	memset(p, 0, sizeof(*p));

@@ -17,7 +17,13 @@
  *     `.git` / `.airlock` paths found under them (kept read-only by bind
  *     mounts, since Landlock can only grant, never carve out);
  *   - net is SANDBOX_NET_PROXY only when network was granted; then ports
- *     holds the HTTP proxy port, and the SOCKS5 port when enabled.
+ *     holds the HTTP proxy port, and the SOCKS5 port when enabled, and a
+ *     DNS step binds the stub resolver's UDP socket;
+ *   - every sandboxed mode replaces /etc/resolv.conf (the file it names,
+ *     when it is a symlink) with `nameserver 127.0.0.1` (resolv.h): the
+ *     stub resolver with the network granted, nothing at all without it;
+ *     resolv_conf is NULL when there is no such file (resolvers then ask
+ *     127.0.0.1 anyway).
  *
  * Ownership: the plan owns every string in it; argv is borrowed from the
  * input and must outlive the plan. */
@@ -52,9 +58,11 @@ enum sandbox_step_kind {
 	SANDBOX_STEP_MAP_IDS,      /* NS: uid/gid map to the caller's */
 	SANDBOX_STEP_LO_UP,        /* NS: bring lo up (network granted) */
 	SANDBOX_STEP_LISTEN,       /* NS: listen 127.0.0.1:port, pass the fd */
+	SANDBOX_STEP_DNS,          /* NS: bind 127.0.0.1:53/udp, pass the fd */
 	SANDBOX_STEP_MOUNT_PRIVATE,/* INIT: no mount propagation to the host */
 	SANDBOX_STEP_MOUNT_PROC,   /* INIT: a fresh /proc for the pid ns */
 	SANDBOX_STEP_BIND_RO,      /* INIT: bind path read-only onto itself */
+	SANDBOX_STEP_RESOLV_CONF,  /* INIT: bind our resolv.conf over path */
 	SANDBOX_STEP_NO_NEW_PRIVS, /* CMD */
 	SANDBOX_STEP_LANDLOCK,     /* CMD: writable roots, tcp connect ports */
 	SANDBOX_STEP_DROP_CAPS,    /* CMD: bounding, ambient, effective */
@@ -66,9 +74,9 @@ enum sandbox_step_kind {
 
 struct sandbox_step {
 	enum sandbox_step_kind kind;
-	const char *path;  /* BIND_RO, CHDIR: owned by the plan */
-	uint16_t port;     /* LISTEN */
-	const char *what;  /* LISTEN: "http" or "socks5" */
+	const char *path;  /* BIND_RO, RESOLV_CONF, CHDIR: owned by the plan */
+	uint16_t port;     /* LISTEN, DNS */
+	const char *what;  /* LISTEN: "http" or "socks5"; DNS: "dns" */
 };
 
 /* File-system questions; the launcher answers from the disk, tests from a
@@ -112,6 +120,7 @@ struct sandbox_plan {
 	size_t n_writable;
 	char **protected;          /* read-only bind mounts */
 	size_t n_protected;
+	char *resolv_conf;         /* the file to bind our resolv.conf over */
 	uint16_t ports[2];         /* tcp connect grants (NET_PROXY) */
 	size_t n_ports;
 	char *cwd;

@@ -128,6 +128,11 @@ format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
 				"and hand it to the embedded %s proxy",
 			   (unsigned)s->port, s->what);
 		break;
+	case SANDBOX_STEP_DNS:
+		buf_printf(out, "bind 127.0.0.1:%u/udp inside the namespace "
+				"and hand it to the embedded stub resolver",
+			   (unsigned)s->port);
+		break;
 	case SANDBOX_STEP_MOUNT_PRIVATE:
 		buf_addstr(out, "make every mount private");
 		break;
@@ -136,6 +141,15 @@ format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
 		break;
 	case SANDBOX_STEP_BIND_RO:
 		buf_printf(out, "bind %s read-only", s->path);
+		break;
+	case SANDBOX_STEP_RESOLV_CONF:
+		buf_printf(out, "bind a read-only resolv.conf naming 127.0.0.1 "
+				"over %s%s",
+			   s->path,
+			   p->net == SANDBOX_NET_PROXY
+				   ? " (the stub resolver)"
+				   : " (no resolver there: lookups fail at "
+				     "once)");
 		break;
 	case SANDBOX_STEP_NO_NEW_PRIVS:
 		buf_addstr(out, "set no_new_privs");

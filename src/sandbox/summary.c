@@ -10,10 +10,17 @@
 
 struct group {
 	const struct audit_blocked *first; /* host, port, reason, method */
+	bool dns; /* a name lookup the stub resolver refused: no port */
 	unsigned count;
 };
 
 #define FULL_MODE "--mode full or permissions.network.mode = \"full\""
+
+static bool
+is_dns(const struct audit_blocked *b)
+{
+	return b->protocol != NULL && strcmp(b->protocol, "dns") == 0;
+}
 
 static bool
 is_socks(const struct audit_blocked *b)
@@ -99,7 +106,7 @@ find(struct group *g, size_t n, const struct audit_blocked *b)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (g[i].first->port == b->port &&
+		if (g[i].dns == is_dns(b) && g[i].first->port == b->port &&
 		    strcmp(g[i].first->host, b->host) == 0 &&
 		    strcmp(g[i].first->reason, b->reason) == 0 &&
 		    (strcmp(b->reason, "method_not_allowed") != 0 ||
@@ -127,6 +134,7 @@ summary_format(const struct audit_ring *r, struct buf *out)
 		if (hit == NULL) {
 			hit = &g[ng++];
 			hit->first = b;
+			hit->dns = is_dns(b);
 		}
 		hit->count++;
 	}
@@ -136,9 +144,14 @@ summary_format(const struct audit_ring *r, struct buf *out)
 	for (i = 0; i < ng; i++) {
 		const struct audit_blocked *b = g[i].first;
 
-		buf_printf(out, "  %s:%u %s", b->host, b->port, b->reason);
+		if (g[i].dns)
+			buf_printf(out, "  %s (dns lookup) %s", b->host,
+				   b->reason);
+		else
+			buf_printf(out, "  %s:%u %s", b->host, b->port,
+				   b->reason);
 		if (strcmp(b->reason, "method_not_allowed") == 0 &&
-		    b->method != NULL && !is_socks(b))
+		    b->method != NULL && !is_socks(b) && !g[i].dns)
 			buf_printf(out, " %s", b->method);
 		buf_printf(out, " (%ux): ", g[i].count);
 		summary_advice(b, out);

@@ -9,6 +9,9 @@
  *     pypi.org:80 method_not_allowed POST (1x): limited mode allows GET,
  *       HEAD and OPTIONS only, and refused POST: --mode full or ...
  *
+ * Refusals of the sandbox's stub resolver (protocol "dns") have no port
+ * and are grouped apart from requests to the same host.
+ *
  * Pure: formats into a buffer; appends nothing when the ring is empty. */
 #ifndef AIRLOCK_SANDBOX_SUMMARY_H
 #define AIRLOCK_SANDBOX_SUMMARY_H

@@ -247,8 +247,9 @@ start_proxy(struct app_exec *e, int sock, struct errbuf *err)
 	if (e->plan.net != SANDBOX_NET_PROXY || m.nfds < 1)
 		return 0;
 	po.conf = &e->s->opts;
-	po.http_fd = fds[0];
-	po.socks_fd = m.nfds > 1 ? fds[1] : -1;
+	po.http_fd = netns_msg_fd(&m, fds, NETNS_FD_HTTP);
+	po.socks_fd = netns_msg_fd(&m, fds, NETNS_FD_SOCKS);
+	po.dns_fd = netns_msg_fd(&m, fds, NETNS_FD_DNS);
 	po.no_admin = true;
 	e->proxy = proxy_new(e->s->loop, &po, err);
 	if (e->proxy == NULL)

@@ -403,6 +403,28 @@ test_pattern_covers_follows_managed_list_rules(void **state)
 }
 
 static void
+test_pattern_port_any_matches_port_scoped_and_unscoped_entries(void **state)
+{
+	static const char *const v[] = {"example.com:8443", "*.example.org:8443",
+					"**.example.net:22",
+					"r*.example.io:9000", "plain.test",
+					NULL};
+	struct pattern_set *s = set_of(0, v);
+
+	(void)state;
+	assert_string_equal(match(s, "example.com", PATTERN_PORT_ANY),
+			    "example.com:8443");
+	assert_non_null(match(s, "a.example.org", PATTERN_PORT_ANY));
+	assert_null(match(s, "example.org", PATTERN_PORT_ANY));
+	assert_non_null(match(s, "example.net", PATTERN_PORT_ANY));
+	assert_non_null(match(s, "r1.example.io", PATTERN_PORT_ANY));
+	assert_null(match(s, "x1.example.io", PATTERN_PORT_ANY));
+	assert_non_null(match(s, "plain.test", PATTERN_PORT_ANY));
+	assert_null(match(s, "other.test", PATTERN_PORT_ANY));
+	pattern_set_free(s);
+}
+
+static void
 test_pattern_covers_ports_cidrs_and_globals(void **state)
 {
 	(void)state;
@@ -443,6 +465,7 @@ main(void)
 		cmocka_unit_test(test_pattern_longest_cidr_and_exact_win),
 		cmocka_unit_test(test_pattern_addr_match_ignores_name_and_global_entries),
 		cmocka_unit_test(test_pattern_covers_follows_managed_list_rules),
+		cmocka_unit_test(test_pattern_port_any_matches_port_scoped_and_unscoped_entries),
 		cmocka_unit_test(test_pattern_covers_ports_cidrs_and_globals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

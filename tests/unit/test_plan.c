@@ -347,13 +347,66 @@ test_plan_network_off_never_brings_up_lo(void **state)
 	sandbox_plan_release(&p);
 }
 
-/* Restrictions come in an order that works: ids before listeners, mounts
- * before Landlock (which forbids mounting), no_new_privs before Landlock
- * and seccomp, seccomp after dropping capabilities, exec last. */
 static void
-test_plan_steps_are_in_a_working_order(void **state)
+test_plan_network_grant_binds_the_stub_resolver_after_the_listeners(void **state)
 {
-	static const char *const d[] = {"d:/work", "d:/work/.git", NULL};
+	static const char *const d[] = {"d:/work", "f:/etc/resolv.conf", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+	size_t i, dns = 0, listens = 0;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.network = true;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	for (i = 0; i < p.n_steps; i++) {
+		if (p.steps[i].kind == SANDBOX_STEP_LISTEN)
+			listens++;
+		if (p.steps[i].kind != SANDBOX_STEP_DNS)
+			continue;
+		assert_int_equal(listens, 1);
+		assert_int_equal(p.steps[i].port, 53);
+		dns++;
+	}
+	assert_int_equal(dns, 1);
+	/* Port 53 is UDP: not a TCP connect grant. */
+	assert_int_equal(p.n_ports, 1);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_RESOLV_CONF), 1);
+	sandbox_plan_release(&p);
+}
+
+static void
+test_plan_network_off_replaces_resolv_conf_without_a_resolver(void **state)
+{
+	static const char *const d[] = {"d:/work", "f:/etc/resolv.conf", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+	struct buf b;
+
+	(void)state;
+	disk = d;
+	buf_init(&b, 1 << 16);
+	base_input(&in, "read-only");
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_DNS), 0);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_RESOLV_CONF), 1);
+	assert_string_equal(p.resolv_conf, "/etc/resolv.conf");
+	sandbox_plan_format(&p, &b);
+	assert_non_null(strstr(b.p, "resolv.conf naming 127.0.0.1 over "
+				    "/etc/resolv.conf (no resolver there"));
+	sandbox_plan_release(&p);
+	buf_release(&b);
+}
+
+/* systemd-resolved: /etc/resolv.conf -> ../run/systemd/resolve/stub-...;
+ * a bind mount follows the link, so the plan names the target. */
+static void
+test_plan_symlinked_resolv_conf_binds_over_its_target(void **state)
+{
+	static const char *const d[] = {
+		"d:/work", "l:/etc/resolv.conf=/run/systemd/resolve/stub-resolv.conf",
+		"f:/run/systemd/resolve/stub-resolv.conf", NULL};
 	struct sandbox_input in;
 	struct sandbox_plan p;
 	size_t i;
@@ -363,6 +416,77 @@ test_plan_steps_are_in_a_working_order(void **state)
 	base_input(&in, "workspace-write");
 	in.network = true;
 	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	for (i = 0; i < p.n_steps; i++)
+		if (p.steps[i].kind == SANDBOX_STEP_RESOLV_CONF)
+			assert_string_equal(p.steps[i].path,
+					    "/run/systemd/resolve/stub-resolv.conf");
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_RESOLV_CONF), 1);
+	sandbox_plan_release(&p);
+}
+
+/* No file (or a dangling link, or a directory): nothing to bind over;
+ * resolvers then use 127.0.0.1 by default. */
+static void
+test_plan_missing_resolv_conf_gets_no_step(void **state)
+{
+	static const char *const none[] = {"d:/work", NULL};
+	static const char *const dir[] = {"d:/work", "d:/etc/resolv.conf",
+					  NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	base_input(&in, "workspace-write");
+	in.network = true;
+	disk = none;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_RESOLV_CONF), 0);
+	assert_null(p.resolv_conf);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_DNS), 1);
+	sandbox_plan_release(&p);
+	disk = dir;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_RESOLV_CONF), 0);
+	sandbox_plan_release(&p);
+}
+
+static void
+test_plan_full_access_leaves_resolv_conf_alone(void **state)
+{
+	static const char *const d[] = {"d:/work", "f:/etc/resolv.conf", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "danger-full-access");
+	in.network = true;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_RESOLV_CONF), 0);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_DNS), 0);
+	sandbox_plan_release(&p);
+}
+
+/* Restrictions come in an order that works: ids before listeners, mounts
+ * before Landlock (which forbids mounting), no_new_privs before Landlock
+ * and seccomp, seccomp after dropping capabilities, exec last. */
+static void
+test_plan_steps_are_in_a_working_order(void **state)
+{
+	static const char *const d[] = {"d:/work", "d:/work/.git",
+					"f:/etc/resolv.conf", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+	size_t i;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.network = true;
+	in.socks5 = true;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_RESOLV_CONF), 1);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_DNS), 1);
 	for (i = 1; i < p.n_steps; i++)
 		assert_true(p.steps[i - 1].kind <= p.steps[i].kind);
 	assert_int_equal(p.steps[0].kind, SANDBOX_STEP_UNSHARE);
@@ -502,6 +626,40 @@ test_summary_names_the_refused_method_and_the_uncovered_port(void **state)
 	buf_release(&b);
 }
 
+static void
+test_summary_shows_dns_lookups_without_a_port(void **state)
+{
+	struct audit_ring r;
+	struct audit_event ev = {0};
+	struct buf b;
+
+	(void)state;
+	audit_ring_init(&r);
+	buf_init(&b, 1 << 16);
+	ev.host = "other.test";
+	ev.port = 0;
+	ev.reason = "not_allowed";
+	ev.protocol = "dns";
+	ev.method = "A";
+	audit_ring_record(&r, &ev);
+	ev.method = "AAAA";
+	audit_ring_record(&r, &ev);
+	ev.reason = "denied";
+	ev.host = "evil.test";
+	audit_ring_record(&r, &ev);
+	record(&r, "other.test", 80, "not_allowed");
+	summary_format(&r, &b);
+	assert_non_null(strstr(b.p, "4 request(s) blocked"));
+	assert_non_null(strstr(b.p, "  other.test (dns lookup) not_allowed "
+				    "(2x): allow with --allow other.test"));
+	assert_non_null(strstr(b.p, "  evil.test (dns lookup) denied (1x): "
+				    "denied by"));
+	assert_non_null(strstr(b.p, "  other.test:80 not_allowed (1x)"));
+	assert_null(strstr(b.p, ":0 "));
+	audit_ring_release(&r);
+	buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -518,11 +676,17 @@ main(void)
 		cmocka_unit_test(test_plan_unknown_mode_and_empty_argv_are_errors),
 		cmocka_unit_test(test_plan_network_grant_listens_on_proxy_ports),
 		cmocka_unit_test(test_plan_network_off_never_brings_up_lo),
+		cmocka_unit_test(test_plan_network_grant_binds_the_stub_resolver_after_the_listeners),
+		cmocka_unit_test(test_plan_network_off_replaces_resolv_conf_without_a_resolver),
+		cmocka_unit_test(test_plan_symlinked_resolv_conf_binds_over_its_target),
+		cmocka_unit_test(test_plan_missing_resolv_conf_gets_no_step),
+		cmocka_unit_test(test_plan_full_access_leaves_resolv_conf_alone),
 		cmocka_unit_test(test_plan_steps_are_in_a_working_order),
 		cmocka_unit_test(test_plan_format_names_each_step),
 		cmocka_unit_test(test_gitdir_parse_relative_absolute_and_garbage),
 		cmocka_unit_test(test_summary_groups_by_host_port_reason_and_names_the_fix),
 		cmocka_unit_test(test_summary_names_the_refused_method_and_the_uncovered_port),
+		cmocka_unit_test(test_summary_shows_dns_lookups_without_a_port),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

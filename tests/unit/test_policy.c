@@ -544,6 +544,134 @@ test_policy_decision_json_has_exact_key_order(void **state)
 	policy_free(p);
 }
 
+/* The stub resolver's question; returns the reason, "allow" included. */
+static const char *
+resolvable(const struct policy *p, const char *name)
+{
+	struct policy_decision d;
+
+	policy_resolvable(p, name, &d);
+	assert_int_equal(d.protocol, POLICY_PROTO_DNS);
+	assert_int_equal(d.port, 0);
+	assert_true(d.verdict == POLICY_VERDICT_ALLOW ||
+		    d.verdict == POLICY_VERDICT_DENY);
+	return policy_reason_str(d.reason);
+}
+
+static void
+test_policy_resolvable_follows_the_allowlist(void **state)
+{
+	struct cfg c = {{"allowed.test", "*.wild.test", "**.both.test",
+			 "region*.mid.example.com"},
+			{NULL}, POLICY_MODE_LIMITED, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d;
+
+	(void)state;
+	assert_string_equal(resolvable(p, "allowed.test"), "allow");
+	assert_string_equal(resolvable(p, "ALLOWED.test."), "allow");
+	assert_string_equal(resolvable(p, "other.test"), "not_allowed");
+	assert_string_equal(resolvable(p, "a.b.wild.test"), "allow");
+	assert_string_equal(resolvable(p, "wild.test"), "not_allowed");
+	assert_string_equal(resolvable(p, "both.test"), "allow");
+	assert_string_equal(resolvable(p, "regionx.mid.example.com"), "allow");
+	assert_string_equal(resolvable(p, "other.mid.example.com"),
+			    "not_allowed");
+	policy_resolvable(p, "x.wild.test", &d);
+	assert_string_equal(d.matched, "*.wild.test");
+	assert_string_equal(d.host.text, "x.wild.test");
+	policy_free(p);
+}
+
+static void
+test_policy_resolvable_counts_port_scoped_allow_entries(void **state)
+{
+	struct cfg c = {{"git.test:22", "*.ports.test:8443",
+			 "api*.mid.example.com:444"},
+			{NULL}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+
+	(void)state;
+	assert_string_equal(resolvable(p, "git.test"), "allow");
+	assert_string_equal(resolvable(p, "x.ports.test"), "allow");
+	assert_string_equal(resolvable(p, "api1.mid.example.com"), "allow");
+	assert_string_equal(resolvable(p, "ports.test"), "not_allowed");
+	policy_free(p);
+}
+
+static void
+test_policy_resolvable_deny_wins_unless_scoped_to_a_port(void **state)
+{
+	struct cfg c = {{"*"},
+			{"denied.test", "**.evil.test", "web.test:80"},
+			POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d;
+
+	(void)state;
+	assert_string_equal(resolvable(p, "denied.test"), "denied");
+	assert_string_equal(resolvable(p, "evil.test"), "denied");
+	assert_string_equal(resolvable(p, "a.evil.test"), "denied");
+	/* Denied on port 80 only: other ports stay reachable by name. */
+	assert_string_equal(resolvable(p, "web.test"), "allow");
+	assert_string_equal(resolvable(p, "anything.test"), "allow");
+	policy_resolvable(p, "x.evil.test", &d);
+	assert_string_equal(d.matched, "**.evil.test");
+	policy_free(p);
+}
+
+static void
+test_policy_resolvable_refuses_literals_and_bad_names(void **state)
+{
+	struct cfg c = {{"*", "10.0.0.0/8", "1.2.3.4"}, {NULL},
+			POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+
+	(void)state;
+	assert_string_equal(resolvable(p, "1.2.3.4"), "not_allowed");
+	assert_string_equal(resolvable(p, "::1"), "not_allowed");
+	assert_string_equal(resolvable(p, ""), "not_allowed");
+	assert_string_equal(resolvable(p, "a..b"), "not_allowed");
+	assert_string_equal(resolvable(p, "1.2.3.4.5"), "not_allowed");
+	assert_string_equal(resolvable(p, NULL), "not_allowed");
+	/* A port in the text is not part of the question. */
+	assert_string_equal(resolvable(p, "fine.test:443"), "allow");
+	policy_free(p);
+}
+
+static void
+test_policy_resolvable_ignores_the_mode_and_empty_list_denies(void **state)
+{
+	struct cfg lim = {{"a.test"}, {NULL}, POLICY_MODE_LIMITED, false,
+			  PRESET_NONE};
+	struct cfg none = {{NULL}, {NULL}, POLICY_MODE_FULL, false,
+			   PRESET_NONE};
+	struct policy *p = build(&lim), *q = build(&none);
+
+	(void)state;
+	assert_string_equal(resolvable(p, "a.test"), "allow");
+	assert_string_equal(resolvable(q, "a.test"), "not_allowed");
+	policy_free(p);
+	policy_free(q);
+}
+
+static void
+test_policy_decide_with_dns_protocol_is_the_resolvable_question(void **state)
+{
+	struct cfg c = {{"git.test:22"}, {NULL}, POLICY_MODE_LIMITED, false,
+			PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d = decide(p, "git.test", 443, POLICY_PROTO_DNS,
+					  "GET");
+
+	(void)state;
+	assert_int_equal(d.verdict, POLICY_VERDICT_ALLOW);
+	assert_int_equal(d.port, 0);
+	assert_null(d.method);
+	assert_string_equal(policy_protocol_str(d.protocol), "dns");
+	policy_free(p);
+}
+
 static void
 test_policy_protocol_names_round_trip(void **state)
 {
@@ -555,6 +683,9 @@ test_policy_protocol_names_round_trip(void **state)
 	assert_string_equal(policy_protocol_str(pr), "socks5_udp");
 	assert_int_equal(policy_protocol_parse("https", &pr), 0);
 	assert_int_equal(pr, POLICY_PROTO_HTTPS);
+	assert_int_equal(policy_protocol_parse("dns", &pr), 0);
+	assert_int_equal(pr, POLICY_PROTO_DNS);
+	assert_string_equal(policy_protocol_str(pr), "dns");
 	assert_int_equal(policy_protocol_parse("ftp", &pr), -1);
 }
 
@@ -583,6 +714,12 @@ main(void)
 		cmocka_unit_test(test_policy_build_reports_every_bad_pattern_with_origin),
 		cmocka_unit_test(test_policy_global_allow_needs_permission),
 		cmocka_unit_test(test_policy_decision_json_has_exact_key_order),
+		cmocka_unit_test(test_policy_resolvable_follows_the_allowlist),
+		cmocka_unit_test(test_policy_resolvable_counts_port_scoped_allow_entries),
+		cmocka_unit_test(test_policy_resolvable_deny_wins_unless_scoped_to_a_port),
+		cmocka_unit_test(test_policy_resolvable_refuses_literals_and_bad_names),
+		cmocka_unit_test(test_policy_resolvable_ignores_the_mode_and_empty_list_denies),
+		cmocka_unit_test(test_policy_decide_with_dns_protocol_is_the_resolvable_question),
 		cmocka_unit_test(test_policy_protocol_names_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
