@@ -187,7 +187,8 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 	d->method = r->method;
 	d->matched = NULL;
 	d->mitm = false;
-	if (host_normalize(hs, strlen(hs), 0, &d->host, &why) == -1) {
+	if (host_normalize(hs, strlen(hs), r->port_in_host ? 0 : HOST_NO_PORT,
+			   &d->host, &why) == -1) {
 		bad_host(d, hs);
 		return;
 	}

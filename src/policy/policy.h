@@ -86,10 +86,15 @@ struct policy_options {
 };
 
 struct policy_request {
-	const char *host; /* as received; may carry brackets or `:port` */
-	int port;         /* 1..65535; a port inside host wins when given */
+	const char *host; /* as received; may carry brackets */
+	int port;         /* 1..65535: the port the caller will dial */
 	enum policy_protocol protocol;
 	const char *method; /* HTTP method, "CONNECT", or NULL for SOCKS */
+	/* host may end in `:port`, which then replaces port. Only for a
+	 * target a person typed (`airlock policy check`): a proxy judges
+	 * exactly the port it dials, so for it (false) a host carrying a
+	 * port is a bad host → not_allowed. */
+	bool port_in_host;
 };
 
 struct policy_decision {

@@ -374,6 +374,10 @@ on_decided(void *arg, const struct policy_decision *d,
 		conn_fail(c, SOCKS5_REP_NOT_ALLOWED);
 		return;
 	}
+	/* From here on, exactly what was judged: the normalized host and
+	 * its port (dial, upstream, interception, the tunnel's record). */
+	snprintf(c->host, sizeof(c->host), "%s", d->host.text);
+	c->port = (uint16_t)d->port;
 	if (d->mitm) {
 		start_mitm(c);
 		return;

@@ -59,7 +59,19 @@ static struct policy_decision
 decide(const struct policy *p, const char *host, int port,
        enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method};
+	struct policy_request r = {host, port, proto, method, false};
+	struct policy_decision d;
+
+	policy_decide(p, &r, &d);
+	return d;
+}
+
+/* A target a person typed (`airlock policy check`): host may say :port. */
+static struct policy_decision
+decide_typed(const struct policy *p, const char *host, int port,
+	     enum policy_protocol proto, const char *method)
+{
+	struct policy_request r = {host, port, proto, method, true};
 	struct policy_decision d;
 
 	policy_decide(p, &r, &d);
@@ -149,7 +161,6 @@ test_policy_deny_wins_over_global_allow(void **state)
 
 	(void)state;
 	assert_string_equal(why(p, "example.com"), "resolve");
-	assert_string_equal(why(p, "api.openai.com:443"), "resolve");
 	assert_string_equal(why(p, "evil.example"), "denied");
 	assert_string_equal(why(p, "EVIL.example."), "denied");
 	assert_string_equal(why(p, "8.8.8.8"), "denied");
@@ -436,9 +447,43 @@ test_policy_port_scoped_allow_entry(void **state)
 	assert_true(policy_allowed(&d));
 	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_HTTP, "GET");
 	assert_string_equal(policy_reason_str(d.reason), "not_allowed");
-	d = decide(p, "1.1.1.1:8443", 443, POLICY_PROTO_HTTP, "GET");
+	d = decide_typed(p, "1.1.1.1:8443", 443, POLICY_PROTO_HTTP, "GET");
 	assert_true(policy_allowed(&d));
 	assert_int_equal(d.port, 8443);
+	policy_free(p);
+}
+
+/* Issue 9 item 10: a proxy judges the port it dials. A host string that
+ * carries a port of its own (a SOCKS5 domain `good.test:443` with
+ * DST.PORT 25) must neither open a port-scoped allow entry nor slip past
+ * a port-scoped deny entry. */
+static void
+test_policy_port_inside_a_proxy_host_is_refused(void **state)
+{
+	struct cfg c = {{"good.test:443", "*"}, {"smtp.test:25"},
+			POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	struct policy_decision d;
+
+	(void)state;
+	d = decide(p, "good.test:443", 25, POLICY_PROTO_SOCKS5_TCP, NULL);
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	assert_string_equal(policy_reason_str(d.reason), "not_allowed");
+	assert_int_equal(d.port, 25);
+	d = decide(p, "smtp.test:80", 25, POLICY_PROTO_SOCKS5_TCP, NULL);
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	assert_int_equal(d.port, 25);
+	d = decide(p, "smtp.test", 25, POLICY_PROTO_SOCKS5_TCP, NULL);
+	assert_string_equal(policy_reason_str(d.reason), "denied");
+	d = decide(p, "[::1]:443", 25, POLICY_PROTO_HTTP, "GET");
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	/* Brackets alone and bare IPv6 text carry no port. */
+	d = decide(p, "[2001:4860::1]", 25, POLICY_PROTO_HTTP, "GET");
+	assert_true(policy_allowed(&d));
+	assert_int_equal(d.port, 25);
+	d = decide(p, "2001:4860::1:25", 80, POLICY_PROTO_HTTP, "GET");
+	assert_true(policy_allowed(&d));
+	assert_int_equal(d.port, 80);
 	policy_free(p);
 }
 
@@ -579,6 +624,7 @@ main(void)
 		cmocka_unit_test(test_policy_inner_https_requests_are_method_checked),
 		cmocka_unit_test(test_policy_full_mode_allows_every_protocol_and_method),
 		cmocka_unit_test(test_policy_port_scoped_allow_entry),
+		cmocka_unit_test(test_policy_port_inside_a_proxy_host_is_refused),
 		cmocka_unit_test(test_policy_preset_joins_the_allowlist),
 		cmocka_unit_test(test_policy_build_reports_every_bad_pattern_with_origin),
 		cmocka_unit_test(test_policy_global_allow_needs_permission),
