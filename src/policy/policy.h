@@ -6,7 +6,10 @@
  *
  * policy_decide() runs steps 1–5 of §4.4 for one request:
  *   1 normalize the host (empty or invalid → not_allowed)
- *   2 deny list match → denied (deny always wins)
+ *   2 deny list match → denied (deny always wins); an IPv6 literal is
+ *     also matched by the IPv4 addresses it embeds (NAT64, 6to4,
+ *     Teredo, compatible: ipclass_embedded_v4) against IP and CIDR
+ *     entries — deny entries only, allow entries are not widened
  *   3 allowlist + preset miss → not_allowed (empty allowlist = deny all)
  *   4 limited mode: http or https method not GET/HEAD/OPTIONS →
  *     method_not_allowed; https_connect or socks5_tcp to port 443 →
@@ -21,7 +24,8 @@
  *     caller resolves it once and calls policy_finish() with the addresses
  *     it will dial.
  * policy_finish() judges the resolved addresses: an IP-literal or CIDR
- * entry of the deny list matching any of them → denied; any non-public
+ * entry of the deny list matching any of them, or any IPv4 address one of
+ * them embeds (a DNS64-synthesised AAAA), → denied; any non-public
  * address → not_allowed_local unless allow_local_binding or that address
  * is explicitly allowlisted (exact IP or CIDR). No addresses → not_allowed_
  * local (fail closed).

@@ -228,6 +228,54 @@ test_policy_embedded_private_ipv4_in_ipv6_is_local(void **state)
 	policy_free(p);
 }
 
+/* Issue 9 item 11: an IP deny entry stops every IPv6 spelling that
+ * embeds its address, as a literal and as a resolved address; an IPv4
+ * allow entry does not allow them. */
+static void
+test_policy_ip_deny_entry_covers_ipv6_that_embeds_it(void **state)
+{
+	static const char *const v[] = {
+		"64:ff9b::9.9.9.9", "[64:ff9b::909:909]", "::9.9.9.9",
+		"2002:909:909::1", "2001:0:4136:e378:8000:63bf:f6f6:f6f6",
+		"64:ff9b::8.8.4.4", "2002:808:404::", NULL};
+	struct cfg c = {{"*"}, {"9.9.9.9", "8.8.4.0/24"}, POLICY_MODE_FULL,
+			false, PRESET_NONE};
+	struct cfg l = {{"*"}, {"9.9.9.9"}, POLICY_MODE_FULL, true,
+			PRESET_NONE};
+	struct cfg a = {{"9.9.9.9"}, {NULL}, POLICY_MODE_FULL, false,
+			PRESET_NONE};
+	struct policy *p = build(&c), *q = build(&l), *r = build(&a);
+	struct policy_decision d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; v[i] != NULL; i++)
+		if (strcmp(why(p, v[i]), "denied") != 0)
+			fail_msg("%s: %s, want denied", v[i], why(p, v[i]));
+	/* The local-use prefix: non-public anyway, denied when local
+	 * binding is on, at whichever length the network uses. */
+	assert_string_equal(why(q, "64:ff9b:1::9.9.9.9"), "denied");
+	assert_string_equal(why(q, "64:ff9b:1:909:9:900::"), "denied");
+	assert_string_equal(why(p, "64:ff9b::1.1.1.1"), "allow");
+	/* Resolved (DNS64 synthesised) addresses too. */
+	d = decide(p, "name.test", 443, POLICY_PROTO_HTTPS_CONNECT, "CONNECT");
+	finish(p, &d, "64:ff9b::909:909");
+	assert_string_equal(policy_reason_str(d.reason), "denied");
+	assert_string_equal(d.matched, "9.9.9.9");
+	d = decide(p, "name.test", 443, POLICY_PROTO_HTTPS_CONNECT, "CONNECT");
+	finish(p, &d, "2002:808:4ff::1");
+	assert_string_equal(policy_reason_str(d.reason), "denied");
+	d = decide(p, "name.test", 443, POLICY_PROTO_HTTPS_CONNECT, "CONNECT");
+	finish(p, &d, "64:ff9b::101:101");
+	assert_true(policy_allowed(&d));
+	/* Allow entries are not widened. */
+	assert_string_equal(why(r, "9.9.9.9"), "allow");
+	assert_string_equal(why(r, "64:ff9b::9.9.9.9"), "not_allowed");
+	policy_free(p);
+	policy_free(q);
+	policy_free(r);
+}
+
 static void
 test_policy_allow_local_binding_lets_any_match_through(void **state)
 {
@@ -625,6 +673,7 @@ main(void)
 		cmocka_unit_test(test_policy_full_mode_allows_every_protocol_and_method),
 		cmocka_unit_test(test_policy_port_scoped_allow_entry),
 		cmocka_unit_test(test_policy_port_inside_a_proxy_host_is_refused),
+		cmocka_unit_test(test_policy_ip_deny_entry_covers_ipv6_that_embeds_it),
 		cmocka_unit_test(test_policy_preset_joins_the_allowlist),
 		cmocka_unit_test(test_policy_build_reports_every_bad_pattern_with_origin),
 		cmocka_unit_test(test_policy_global_allow_needs_permission),
