@@ -98,6 +98,16 @@ is_safe_method(const char *m)
 			     strcmp(m, "OPTIONS") == 0);
 }
 
+/* What limited mode lets through: a request that can only read — a safe
+ * method and no body. A body on GET, HEAD or OPTIONS is legal HTTP and
+ * carries data out just as well as a POST. The one place where a future
+ * exception (say, the POST of a git fetch) would go. */
+static bool
+limited_request_ok(const struct policy_decision *d)
+{
+	return is_safe_method(d->method) && !d->has_body;
+}
+
 /* Step 4: the limited-mode guard. True when it denied; a tunnel to 443
  * that interception can police passes with d->mitm set. */
 static bool
@@ -108,7 +118,7 @@ mode_guard(const struct policy *p, struct policy_decision *d)
 	switch (d->protocol) {
 	case POLICY_PROTO_HTTP:
 	case POLICY_PROTO_HTTPS:
-		if (is_safe_method(d->method))
+		if (limited_request_ok(d))
 			return false;
 		r = POLICY_METHOD_NOT_ALLOWED;
 		break;
@@ -230,6 +240,7 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 	d->port = r->port;
 	d->protocol = r->protocol;
 	d->method = r->method;
+	d->has_body = r->has_body;
 	d->matched = NULL;
 	d->mitm = false;
 	if (host_normalize(hs, strlen(hs), r->port_in_host ? 0 : HOST_NO_PORT,

@@ -11,8 +11,8 @@
  *     Teredo, compatible: ipclass_embedded_v4) against IP and CIDR
  *     entries — deny entries only, allow entries are not widened
  *   3 allowlist + preset miss → not_allowed (empty allowlist = deny all)
- *   4 limited mode: http or https method not GET/HEAD/OPTIONS →
- *     method_not_allowed; https_connect or socks5_tcp to port 443 →
+ *   4 limited mode: http or https method not GET/HEAD/OPTIONS, or a
+ *     request with a body (whatever its method) → method_not_allowed; https_connect or socks5_tcp to port 443 →
  *     allowed with `mitm` set when the options enable interception
  *     (the caller must terminate TLS and check every inner request as
  *     protocol https), else mitm_required; https_connect to another port
@@ -99,6 +99,8 @@ struct policy_request {
 	 * exactly the port it dials, so for it (false) a host carrying a
 	 * port is a bad host → not_allowed. */
 	bool port_in_host;
+	/* The request carries a body (Content-Length > 0, or chunked). */
+	bool has_body;
 };
 
 struct policy_decision {
@@ -110,6 +112,7 @@ struct policy_decision {
 	int port;
 	enum policy_protocol protocol;
 	const char *method; /* borrowed from the request */
+	bool has_body;      /* from the request */
 	bool mitm;          /* allowed only through TLS interception */
 };
 

@@ -59,7 +59,7 @@ static struct policy_decision
 decide(const struct policy *p, const char *host, int port,
        enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, false};
+	struct policy_request r = {host, port, proto, method, false, false};
 	struct policy_decision d;
 
 	policy_decide(p, &r, &d);
@@ -71,7 +71,7 @@ static struct policy_decision
 decide_typed(const struct policy *p, const char *host, int port,
 	     enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, true};
+	struct policy_request r = {host, port, proto, method, true, false};
 	struct policy_decision d;
 
 	policy_decide(p, &r, &d);
@@ -274,6 +274,43 @@ test_policy_ip_deny_entry_covers_ipv6_that_embeds_it(void **state)
 	policy_free(p);
 	policy_free(q);
 	policy_free(r);
+}
+
+/* Issue 9 item 12: limited mode refuses any request with a body, as the
+ * method guard does; full mode does not care. */
+static void
+test_policy_limited_mode_refuses_a_body_on_any_method(void **state)
+{
+	static const char *const m[] = {"GET", "HEAD", "OPTIONS", "POST"};
+	struct cfg c = {{"good.test"}, {NULL}, POLICY_MODE_LIMITED, false,
+			PRESET_NONE};
+	struct cfg f = {{"good.test"}, {NULL}, POLICY_MODE_FULL, false,
+			PRESET_NONE};
+	struct policy *p = build(&c), *q = build(&f);
+	struct policy_request r = {0};
+	struct policy_decision d;
+	size_t i;
+
+	(void)state;
+	r.host = "good.test";
+	r.port = 80;
+	for (i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		r.method = m[i];
+		r.has_body = true;
+		r.protocol = i % 2 ? POLICY_PROTO_HTTPS : POLICY_PROTO_HTTP;
+		policy_decide(p, &r, &d);
+		assert_string_equal(policy_reason_str(d.reason),
+				    "method_not_allowed");
+		assert_string_equal(policy_source_str(d.source), "mode_guard");
+		policy_decide(q, &r, &d);
+		assert_int_equal(d.verdict, POLICY_VERDICT_RESOLVE);
+	}
+	r.method = "GET";
+	r.has_body = false;
+	policy_decide(p, &r, &d);
+	assert_int_equal(d.verdict, POLICY_VERDICT_RESOLVE);
+	policy_free(p);
+	policy_free(q);
 }
 
 static void
@@ -674,6 +711,7 @@ main(void)
 		cmocka_unit_test(test_policy_port_scoped_allow_entry),
 		cmocka_unit_test(test_policy_port_inside_a_proxy_host_is_refused),
 		cmocka_unit_test(test_policy_ip_deny_entry_covers_ipv6_that_embeds_it),
+		cmocka_unit_test(test_policy_limited_mode_refuses_a_body_on_any_method),
 		cmocka_unit_test(test_policy_preset_joins_the_allowlist),
 		cmocka_unit_test(test_policy_build_reports_every_bad_pattern_with_origin),
 		cmocka_unit_test(test_policy_global_allow_needs_permission),
