@@ -93,6 +93,7 @@ struct hconn {
 	bool pumping;              /* inside hc_pump (no re-entry) */
 	bool exchange_end;         /* request and answer are both done */
 	bool head_ready;           /* on_head fired; start the request */
+	bool head_armed;           /* the head in progress has its deadline */
 	bool req_done, resp_done;  /* the two halves of an exchange */
 	bool replying;             /* the current request was answered by us */
 	bool close_after;          /* close once the current answer is out */
