@@ -93,7 +93,7 @@ lookup_file(const char *node, const char *service,
 
 		if (ip == NULL || ip[0] == '#')
 			continue;
-		while ((name = strtok_r(NULL, " \t\r\n", &save)) != NULL)
+		while ((name = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
 			if (strcasecmp(name, node) != 0)
 				continue;
 			if (strcmp(ip, "hang") == 0) {
@@ -101,6 +101,7 @@ lookup_file(const char *node, const char *service,
 				hang();
 			}
 			append_numeric(ip, service, hints, tail);
+		}
 	}
 	fclose(f);
 }
