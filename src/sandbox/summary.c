@@ -37,6 +37,11 @@ summary_advice(const char *reason, const char *host, struct buf *out)
 		buf_addstr(out, "HTTPS in limited mode needs TLS interception: "
 				"--mode full or permissions.network.mode = "
 				"\"full\"");
+	else if (strcmp(reason, "sni_mismatch") == 0)
+		buf_addstr(out, "a tunnel's TLS server name was not the host it "
+				"was allowed for (domain fronting?); "
+				"permissions.network.require_sni_match = false "
+				"turns the check off");
 	else if (strcmp(reason, "proxy_disabled") == 0)
 		buf_addstr(out, "the proxy is disabled: "
 				"permissions.network.enabled = true");
