@@ -83,7 +83,7 @@ static const struct schema_key keys[] = {
 	 "PEM files trusted for upstream TLS"},
 	{PN "header_timeout_ms", SCHEMA_INT, "30000", NULL, 100, 3600000,
 	 "[ours] a client must send a whole request head (or SOCKS5 "
-	 "greeting) within this"},
+	 "greeting and request) within this, counted from its first byte"},
 	{PN "keepalive_timeout_ms", SCHEMA_INT, "60000", NULL, 100, 3600000,
 	 "[ours] an idle keep-alive client connection is closed after this"},
 	{PN "connect_timeout_ms", SCHEMA_INT, "10000", NULL, 100, 600000,

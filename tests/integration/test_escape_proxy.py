@@ -274,6 +274,12 @@ def _attempts(p, host, bracket):
     return out
 
 
+def _sanitizer_reports(p):
+    err = p.stderr()
+    return [b for b in ("AddressSanitizer", "LeakSanitizer", "runtime error:")
+            if b in err]
+
+
 def _nat64_proxy(root, allowed, denied, names=None):
     env = Env(pathlib.Path(root))
     e = dict(nss_hosts(env, names or {}), **sanitizer_env())
@@ -297,6 +303,7 @@ def ns_nat64_literals(root):
                              if t.addr == a)
                       for a in NAT64_DENIED + [NAT64_ALLOWED]}
     got["audit"] = audit(env)
+    got["sanitizer"] = _sanitizer_reports(p)
     return got
 
 
@@ -316,6 +323,7 @@ def test_ipv6_literal_embedding_a_denied_ipv4_is_denied(airlock_env):
     denied = [e for e in got["audit"] if e.get("reason") == "denied"]
     assert len(denied) == 3 * len(NAT64_DENIED)
     assert all(e["matched"] == "9.9.9.9" for e in denied)
+    assert got["sanitizer"] == []
 
 
 def ns_dns64_names(root):
@@ -334,6 +342,7 @@ def ns_dns64_names(root):
             t.close()
     got["reached"] = sum(t.connections for t in targets
                          if t.addr == "64:ff9b::909:909")
+    got["sanitizer"] = _sanitizer_reports(p)
     return got
 
 
@@ -347,6 +356,7 @@ def test_name_resolving_to_nat64_of_a_denied_ipv4_is_denied(airlock_env):
     assert bad["http"] == [403, "blocked-by-denylist"]
     assert bad["socks"] == 2
     assert got["reached"] == 0
+    assert got["sanitizer"] == []
 
 
 # --- item 12: limited mode forwards request bodies -----------------------------
