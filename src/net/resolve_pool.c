@@ -93,6 +93,7 @@ static struct {
 	struct job *jobs;
 	size_t njobs;
 	struct job *qhead, **qtail;
+	unsigned nqueued;
 	unsigned threads, idle;
 	unsigned threads_max, client_max;
 	uint64_t abandon_ms;
@@ -169,6 +170,7 @@ queue_unlink(struct job *j)
 	for (pp = &pool.qhead; *pp != NULL; pp = &(*pp)->qnext) {
 		if (*pp == j) {
 			*pp = j->qnext;
+			pool.nqueued--;
 			break;
 		}
 	}
@@ -219,12 +221,12 @@ pool_wake(void)
 	pthread_t tid;
 	int rc;
 
-	if (pool.idle > 0) {
+	/* A signalled thread counts as idle until it runs, so compare the
+	 * queue with the idle threads rather than trust one signal per job. */
+	if (pool.idle > 0)
 		pthread_cond_signal(&pool.work);
-		return 0;
-	}
-	if (pool.threads >= pool.threads_max)
-		return 0; /* queued until a thread is free */
+	if (pool.nqueued <= pool.idle || pool.threads >= pool.threads_max)
+		return 0; /* an idle thread will come, or a busy one will */
 	pthread_attr_init(&ta);
 	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
 	rc = pthread_create(&tid, &ta, pool_thread, NULL);
@@ -268,6 +270,7 @@ job_new(const char *host, const char *service, const char *client,
 	pool.njobs++;
 	*pool.qtail = j;
 	pool.qtail = &j->qnext;
+	pool.nqueued++;
 	rc = pool_wake();
 	if (rc != 0) {
 		queue_unlink(j);
@@ -371,6 +374,7 @@ pool_thread(void *arg)
 		pool.qhead = j->qnext;
 		if (pool.qhead == NULL)
 			pool.qtail = &pool.qhead;
+		pool.nqueued--;
 		j->state = JOB_RUNNING;
 		j->refs++;
 		pthread_mutex_unlock(&pool.mu);
