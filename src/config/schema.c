@@ -67,7 +67,7 @@ static const struct schema_key keys[] = {
 	{PN "allow_local_binding", SCHEMA_BOOL, "false", NULL, 0, 0,
 	 "allow destinations on local or private addresses"},
 	{PN "require_sni_match", SCHEMA_BOOL, "true", NULL, 0, 0,
-	 "[ours] full mode: close a tunnel whose TLS ClientHello names "
+	 "full mode: close a tunnel whose TLS ClientHello names "
 	 "another host (SNI) than the one it was allowed for"},
 	{PN "dangerously_allow_non_loopback_proxy", SCHEMA_BOOL, "false", NULL,
 	 0, 0, "allow proxy listeners on non-loopback addresses"},
