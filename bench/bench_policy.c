@@ -114,8 +114,9 @@ run(size_t n)
 		q[i] = make_query(n);
 	t0 = now();
 	for (i = 0; i < ITERATIONS; i++) {
-		struct policy_request r = {q[i % NQUERIES], 443,
-					   POLICY_PROTO_HTTP, "GET"};
+		struct policy_request r = {
+			.host = q[i % NQUERIES], .port = 443,
+			.protocol = POLICY_PROTO_HTTP, .method = "GET"};
 		struct policy_decision d;
 
 		policy_decide(p, &r, &d);

@@ -195,6 +195,7 @@ decide(const struct conf *c, const struct check_args *a,
 	}
 	req.host = t->host;
 	req.port = t->port;
+	req.port_in_host = true; /* TARGET may say host:port */
 	req.protocol = t->protocol;
 	req.method = a->method ? a->method : t->method;
 	if (t->protocol != POLICY_PROTO_HTTP &&

@@ -73,6 +73,9 @@ static const struct schema_key keys[] = {
 	 "a configured upstream is not used and the proxy says so at start"},
 	{PN "allow_local_binding", SCHEMA_BOOL, "false", NULL, 0, 0,
 	 "allow destinations on local or private addresses"},
+	{PN "require_sni_match", SCHEMA_BOOL, "true", NULL, 0, 0,
+	 "full mode: close a tunnel whose TLS ClientHello names "
+	 "another host (SNI) than the one it was allowed for"},
 	{PN "dangerously_allow_non_loopback_proxy", SCHEMA_BOOL, "false", NULL,
 	 0, 0, "allow proxy listeners on non-loopback addresses"},
 	{PN "dangerously_allow_non_loopback_admin", SCHEMA_BOOL, "false", NULL,
@@ -90,7 +93,7 @@ static const struct schema_key keys[] = {
 	 "PEM files trusted for upstream TLS"},
 	{PN "header_timeout_ms", SCHEMA_INT, "30000", NULL, 100, 3600000,
 	 "a client must send a whole request head (or SOCKS5 "
-	 "greeting) within this"},
+	 "greeting and request) within this, counted from its first byte"},
 	{PN "keepalive_timeout_ms", SCHEMA_INT, "60000", NULL, 100, 3600000,
 	 "an idle keep-alive client connection is closed after this"},
 	{PN "connect_timeout_ms", SCHEMA_INT, "10000", NULL, 100, 600000,

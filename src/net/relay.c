@@ -79,6 +79,7 @@ relay_finish(struct relay *r)
 	st.duration_ms = (uv_hrtime() - r->started_ns) / 1000000u;
 	st.error = r->error;
 	r->done(r->arg, &st);
+	free(r->held);
 	while ((k = r->free) != NULL) {
 		r->free = k->next;
 		free(k);
@@ -106,6 +107,16 @@ relay_timer_closed(uv_handle_t *h)
 		relay_finish(r);
 }
 
+static void
+relay_hold_timer_closed(uv_handle_t *h)
+{
+	struct relay *r = h->data;
+
+	free(h);
+	if (--r->open == 0)
+		relay_finish(r);
+}
+
 /* The one death path: pending writes and shutdowns are cancelled by libuv
  * before the close callbacks run. In splice mode the poll handles are
  * closed before the sockets whose fds they watch. */
@@ -122,6 +133,9 @@ relay_close(struct relay *r, int error)
 	uv_close((uv_handle_t *)r->c.s, relay_handle_closed);
 	uv_close((uv_handle_t *)r->s.s, relay_handle_closed);
 	uv_close((uv_handle_t *)&r->idle, relay_timer_closed);
+	if (r->hold_timer != NULL)
+		uv_close((uv_handle_t *)r->hold_timer, relay_hold_timer_closed);
+	r->holding = 0;
 }
 
 void
@@ -256,12 +270,18 @@ side_eof(struct relay_side *src)
 		relay_close(src->r, rc);
 }
 
+static void hold_read(struct relay *r, ssize_t nread, const uv_buf_t *buf);
+
 static void
 relay_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct relay_side *src = s->data;
 	struct relay *r = src->r;
 
+	if (src == &r->c && r->holding && (nread > 0 || nread == UV_EOF)) {
+		hold_read(r, nread, buf);
+		return;
+	}
 	if (nread > 0) {
 		relay_touch(r);
 		relay_send(src->peer, chunk_of(buf->base), (size_t)nread);
@@ -306,6 +326,87 @@ relay_pre(struct relay_side *dst, const char *p, size_t n)
 	relay_send(dst, k, n);
 }
 
+/* --- holding the client's first bytes (relay.h) ------------------------- */
+
+static void
+hold_deadline(uv_timer_t *t)
+{
+	relay_close(t->data, UV_ETIMEDOUT);
+}
+
+/* Sends the held bytes (and rest[0..n_rest), which arrived with the
+ * last of them) on, and relays as usual from now on: on the copy path,
+ * or by splice once what is queued has been written. */
+static void
+hold_release(struct relay *r, const char *rest, size_t n_rest)
+{
+	r->holding = 0;
+	uv_timer_stop(r->hold_timer);
+	relay_pre(&r->s, r->held, r->nheld);
+	relay_pre(&r->s, rest, n_rest);
+	free(r->held);
+	r->held = NULL;
+	if (r->closing || !r->splice_after_hold)
+		return;
+	side_pause(&r->c);
+	side_pause(&r->s);
+	r->mode = RELAY_SPLICE_PENDING;
+	if (r->c.queued == 0 && r->s.queued == 0)
+		relay_splice_begin(r);
+}
+
+static void
+hold_add(struct relay *r, const char *p, size_t n)
+{
+	size_t room = r->hold.max - r->nheld, k = n < room ? n : room;
+	int v;
+
+	memcpy(r->held + r->nheld, p, k);
+	r->nheld += k;
+	v = r->hold.fn(r->hold.arg, r->held, r->nheld);
+	if (v == RELAY_HOLD_MORE && r->nheld == r->hold.max)
+		v = RELAY_HOLD_REFUSE; /* full, and still undecided */
+	if (v == RELAY_HOLD_REFUSE) {
+		relay_close(r, UV_EACCES);
+	} else if (v == RELAY_HOLD_PASS) {
+		hold_release(r, p + k, n - k);
+	} else if (!uv_is_active((uv_handle_t *)r->hold_timer) &&
+		   r->hold.deadline_ms > 0) {
+		uv_timer_start(r->hold_timer, hold_deadline,
+			       (uint64_t)r->hold.deadline_ms, 0);
+	}
+}
+
+/* The client ended its side while held: a cut-short first message is
+ * refused; a client that sent nothing has nothing to judge. */
+static void
+hold_eof(struct relay *r)
+{
+	if (r->nheld > 0) {
+		relay_close(r, UV_EACCES);
+		return;
+	}
+	r->holding = 0;
+	r->splice_after_hold = 0;
+	free(r->held);
+	r->held = NULL;
+	side_eof(&r->c);
+}
+
+/* A read from the client while held: bytes join the held ones. */
+static void
+hold_read(struct relay *r, ssize_t nread, const uv_buf_t *buf)
+{
+	if (nread > 0) {
+		relay_touch(r);
+		hold_add(r, buf->base, (size_t)nread);
+	}
+	if (buf->base != NULL)
+		chunk_put(r, chunk_of(buf->base));
+	if (nread == UV_EOF && r->holding)
+		hold_eof(r);
+}
+
 static void
 side_init(struct relay *r, struct relay_side *side, uv_stream_t *s,
 	  struct relay_side *peer)
@@ -326,6 +427,20 @@ relay_copy_begin(struct relay *r)
 	side_resume(&r->s);
 }
 
+static void
+hold_init(struct relay *r, const struct relay_hold *hold)
+{
+	r->hold = *hold;
+	if (r->hold.max == 0)
+		r->hold.max = RELAY_READ_SIZE;
+	r->held = xmalloc(r->hold.max);
+	r->hold_timer = xmalloc(sizeof(*r->hold_timer));
+	uv_timer_init(r->loop, r->hold_timer);
+	r->hold_timer->data = r;
+	r->open++;
+	r->holding = 1;
+}
+
 /* Byte counts are bytes whose write completed, the caller's pre-read bytes
  * included. idle_ms <= 0 turns the idle deadline off; the proxy always
  * passes one. */
@@ -333,6 +448,16 @@ struct relay *
 relay_start(uv_loop_t *loop, uv_stream_t *client, uv_stream_t *server,
 	    const char *pre_up, size_t n_up, const char *pre_down,
 	    size_t n_down, int idle_ms, relay_done_fn *done, void *arg)
+{
+	return relay_start_held(loop, client, server, pre_up, n_up, pre_down,
+				n_down, idle_ms, NULL, done, arg);
+}
+
+struct relay *
+relay_start_held(uv_loop_t *loop, uv_stream_t *client, uv_stream_t *server,
+		 const char *pre_up, size_t n_up, const char *pre_down,
+		 size_t n_down, int idle_ms, const struct relay_hold *hold,
+		 relay_done_fn *done, void *arg)
 {
 	struct relay *r = xcalloc(1, sizeof(*r));
 
@@ -350,11 +475,19 @@ relay_start(uv_loop_t *loop, uv_stream_t *client, uv_stream_t *server,
 	/* The caller may have been reading these streams itself. */
 	uv_read_stop(client);
 	uv_read_stop(server);
+	if (hold != NULL && hold->fn != NULL)
+		hold_init(r, hold);
 	/* TCP pairs splice, once the pre-read bytes are out (uv_poll may not
-	 * watch an fd while its uv_tcp still has writes queued). */
-	if (relay_splice_possible(r))
-		r->mode = RELAY_SPLICE_PENDING;
-	relay_pre(&r->s, pre_up, n_up);
+	 * watch an fd while its uv_tcp still has writes queued) and, when
+	 * held, once the hold is passed (held bytes are read by copy). */
+	if (relay_splice_possible(r)) {
+		if (r->holding)
+			r->splice_after_hold = 1;
+		else
+			r->mode = RELAY_SPLICE_PENDING;
+	}
+	if (!r->holding)
+		relay_pre(&r->s, pre_up, n_up);
 	relay_pre(&r->c, pre_down, n_down);
 	if (!r->closing && r->mode == RELAY_COPY)
 		relay_copy_begin(r);
@@ -362,6 +495,8 @@ relay_start(uv_loop_t *loop, uv_stream_t *client, uv_stream_t *server,
 		relay_splice_begin(r);
 	if (!r->closing && r->idle_ms > 0)
 		uv_timer_start(&r->idle, relay_idle, r->idle_ms, 0);
+	if (!r->closing && r->holding && n_up > 0)
+		hold_add(r, pre_up, n_up);
 	return r;
 }
 

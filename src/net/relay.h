@@ -49,6 +49,36 @@ struct relay *relay_start(uv_loop_t *loop, uv_stream_t *client,
 			  uv_stream_t *server, const char *pre_up, size_t n_up,
 			  const char *pre_down, size_t n_down, int idle_ms,
 			  relay_done_fn *done, void *arg);
+/* Holding the client's first bytes. A relay started with a hold passes
+ * nothing from the client to the server until fn has judged the client's
+ * first bytes: fn is called with all of them held so far (the caller's
+ * pre_up first) each time more arrive and answers RELAY_HOLD_MORE (keep
+ * them, read on), RELAY_HOLD_PASS (send them on and relay as usual from
+ * now on) or RELAY_HOLD_REFUSE (close the tunnel; done reports error
+ * UV_EACCES). Meanwhile the server's bytes flow to the client as usual,
+ * so protocols where the server speaks first are not held up. At most
+ * max bytes are held: fn is last called with a full buffer, and MORE
+ * then is a refusal. deadline_ms counts from the first held byte; if it
+ * passes the tunnel is closed (UV_ETIMEDOUT). A client that ends its
+ * side with bytes held is refused; one that ends it having sent nothing
+ * is not judged. A held relay starts on the copy path and moves to
+ * splice(2) once passed. fn must not stop the relay. */
+enum { RELAY_HOLD_REFUSE = -1, RELAY_HOLD_MORE = 0, RELAY_HOLD_PASS = 1 };
+typedef int relay_hold_fn(void *arg, const char *p, size_t n);
+struct relay_hold {
+	relay_hold_fn *fn;
+	void *arg;
+	size_t max;
+	int deadline_ms;
+};
+
+/* relay_start with the client's first bytes held for hold->fn (copied;
+ * NULL is relay_start). */
+struct relay *relay_start_held(uv_loop_t *loop, uv_stream_t *client,
+			       uv_stream_t *server, const char *pre_up,
+			       size_t n_up, const char *pre_down, size_t n_down,
+			       int idle_ms, const struct relay_hold *hold,
+			       relay_done_fn *done, void *arg);
 /* Ends the relay now (both streams closed; done still called). The relay
  * frees itself after done returns: calling relay_stop inside done is a
  * no-op, after it a use-after-free, so drop the pointer in done. */

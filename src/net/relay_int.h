@@ -80,6 +80,13 @@ struct relay {
 	int error;
 	enum relay_mode mode;
 	unsigned closing : 1;
+	/* The client's first bytes, held for hold.fn (relay.h). */
+	struct relay_hold hold;
+	char *held;		/* hold.max bytes, while holding */
+	size_t nheld;
+	uv_timer_t *hold_timer;	/* deadline, armed by the first held byte */
+	unsigned holding : 1;
+	unsigned splice_after_hold : 1;
 };
 
 /* relay.c */

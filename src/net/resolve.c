@@ -1,4 +1,7 @@
+/* resolve.c — the synchronous lookup and the helpers both forms share;
+ * the event-loop form is resolve_pool.c. */
 #include "net/resolve.h"
+#include "net/resolve_int.h"
 #include "lib/xalloc.h"
 
 #include <arpa/inet.h>
@@ -10,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <uv.h>
 
 static int
 addr_seen(const struct resolve_result *r, const struct sockaddr *sa,
@@ -24,8 +26,8 @@ addr_seen(const struct resolve_result *r, const struct sockaddr *sa,
 	return 0;
 }
 
-static void
-collect(struct resolve_result *out, const struct addrinfo *ai)
+void
+resolve_collect(struct resolve_result *out, const struct addrinfo *ai)
 {
 	for (; ai != NULL && out->n < RESOLVE_MAX_ADDRS; ai = ai->ai_next) {
 		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
@@ -166,7 +168,7 @@ resolve_sync(const char *host, uint16_t port, int timeout_ms,
 		errbuf_add(err, "could not resolve host %s: %s", host,
 			   gai_strerror(l->rc));
 	else {
-		collect(out, l->res);
+		resolve_collect(out, l->res);
 		if (out->n == 0)
 			errbuf_add(err, "could not resolve host %s: no addresses",
 				   host);
@@ -175,157 +177,6 @@ resolve_sync(const char *host, uint16_t port, int timeout_ms,
 	}
 	lookup_unref(l);
 	return rc;
-}
-
-/* The event-loop form. A request holds two things libuv calls back: the
- * getaddrinfo work (always called back exactly once, with UV_EAI_CANCELED
- * when uv_cancel() took it off the queue) and the deadline timer (called
- * back once more by uv_close()). The request is freed when both have let
- * go; `finished` records that the caller's cb has run or was cancelled, so
- * nothing after that point reaches the caller. A lookup already running
- * in a pool thread cannot be cancelled: its late callback just frees. */
-struct resolve_req {
-	uv_getaddrinfo_t gai;
-	uv_timer_t timer;
-	resolve_cb *cb;
-	void *arg;
-	char *host;
-	int timeout_ms;
-	int start_err;		/* uv_getaddrinfo failed synchronously */
-	unsigned gai_pending : 1;
-	unsigned timer_open : 1;
-	unsigned timer_closing : 1;
-	unsigned finished : 1;
-};
-
-static void
-req_maybe_free(struct resolve_req *r)
-{
-	if (r->gai_pending || r->timer_open)
-		return;
-	free(r->host);
-	free(r);
-}
-
-static void
-req_timer_closed(uv_handle_t *h)
-{
-	struct resolve_req *r = h->data;
-
-	r->timer_open = 0;
-	req_maybe_free(r);
-}
-
-/* Releases what the request holds on the loop; the free follows in the
- * last callback. */
-static void
-req_release(struct resolve_req *r)
-{
-	r->finished = 1;
-	if (r->gai_pending)
-		uv_cancel((uv_req_t *)&r->gai);
-	if (r->timer_open && !r->timer_closing) {
-		r->timer_closing = 1;
-		uv_close((uv_handle_t *)&r->timer, req_timer_closed);
-	}
-}
-
-static void
-req_fail(struct resolve_req *r, const char *why)
-{
-	char msg[512];
-
-	snprintf(msg, sizeof(msg), "could not resolve host %s: %s", r->host,
-		 why);
-	r->finished = 1;
-	r->cb(r->arg, -1, NULL, msg);
-}
-
-static void
-req_gai_done(uv_getaddrinfo_t *g, int status, struct addrinfo *res)
-{
-	struct resolve_req *r = g->data;
-	struct resolve_result out;
-
-	r->gai_pending = 0;
-	if (!r->finished) {
-		out.n = 0;
-		if (status == 0)
-			collect(&out, res);
-		if (status != 0)
-			req_fail(r, uv_strerror(status));
-		else if (out.n == 0)
-			req_fail(r, "no addresses");
-		else {
-			r->finished = 1;
-			r->cb(r->arg, 0, &out, NULL);
-		}
-	}
-	uv_freeaddrinfo(res);
-	req_release(r);
-	req_maybe_free(r);
-}
-
-static void
-req_deadline(uv_timer_t *t)
-{
-	struct resolve_req *r = t->data;
-	char why[64];
-
-	if (r->finished)
-		return;
-	if (r->start_err != 0)
-		req_fail(r, uv_strerror(r->start_err));
-	else {
-		snprintf(why, sizeof(why), "timed out after %d ms",
-			 r->timeout_ms);
-		req_fail(r, why);
-	}
-	req_release(r);
-}
-
-struct resolve_req *
-resolve_start(struct uv_loop_s *loop, const char *host, uint16_t port,
-	      int timeout_ms, resolve_cb *cb, void *arg)
-{
-	struct resolve_req *r = xcalloc(1, sizeof(*r));
-	struct addrinfo hints;
-	char service[8];
-	int rc;
-
-	r->cb = cb;
-	r->arg = arg;
-	r->host = xstrdup(host);
-	r->timeout_ms = timeout_ms < 0 ? RESOLVE_TIMEOUT_MS : timeout_ms;
-	r->gai.data = r;
-	r->timer.data = r;
-	uv_timer_init(loop, &r->timer);
-	r->timer_open = 1;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(service, sizeof(service), "%u", (unsigned)port);
-	rc = uv_getaddrinfo(loop, &r->gai, req_gai_done, host, service, &hints);
-	if (rc == 0)
-		r->gai_pending = 1;
-	else
-		r->start_err = rc;
-	/* A failure to start is reported from the timer too, so that cb never
-	 * runs inside resolve_start(). */
-	uv_timer_start(&r->timer, req_deadline,
-		       rc == 0 ? (uint64_t)r->timeout_ms : 0, 0);
-	return r;
-}
-
-void
-resolve_cancel(struct resolve_req *r)
-{
-	/* From inside cb the request is already finished and frees itself
-	 * when its callbacks have run. */
-	if (r == NULL || r->finished)
-		return;
-	req_release(r);
 }
 
 const char *

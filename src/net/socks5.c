@@ -20,6 +20,26 @@ put16(unsigned char *p, uint16_t v)
 	p[1] = (unsigned char)(v & 0xff);
 }
 
+/* The bytes a domain may hold: those of host names (letters, digits,
+ * `-`, `_`, `.`). Anything else — a `:` that would smuggle a port past
+ * the decision, a NUL, brackets, `%`, spaces — makes the address
+ * invalid. */
+static bool
+domain_chars_ok(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.'))
+			return false;
+	}
+	return true;
+}
+
 /* Parses ATYP ADDR PORT at p[0..n). Returns its length, 0 for a valid
  * prefix, SOCKS5_EATYP or SOCKS5_EINVAL. */
 static int
@@ -51,7 +71,7 @@ parse_addr(const unsigned char *p, size_t n, struct socks5_addr *out)
 			return SOCKS5_EINVAL;
 		need = 2 + (size_t)p[1] + 2;
 		avail = n - 2 < p[1] ? n - 2 : p[1];
-		if (memchr(p + 2, 0, avail) != NULL)
+		if (!domain_chars_ok(p + 2, avail))
 			return SOCKS5_EINVAL;
 		if (n < need)
 			return SOCKS5_INCOMPLETE;
@@ -85,7 +105,8 @@ encode_addr(const struct socks5_addr *a, unsigned char *out, size_t cap)
 		break;
 	case SOCKS5_ATYP_DOMAIN:
 		if (a->host.n == 0 || a->host.n > 255 ||
-		    memchr(a->host.p, 0, a->host.n) != NULL)
+		    !domain_chars_ok((const unsigned char *)a->host.p,
+				     a->host.n))
 			return 0;
 		len = 2 + a->host.n + 2;
 		if (cap < len)

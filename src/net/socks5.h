@@ -20,8 +20,11 @@
  * Leniency, written down: the RSV bytes of requests, replies and UDP
  * headers are ignored (RFC 1928 says zero but some clients send garbage); the RFC 1929 reply
  * version may be 0x01 or 0x05 (servers in the wild send both). A domain
- * must be 1..255 bytes and must not contain a NUL byte, so a later C-string
- * copy cannot judge one name and dial another. */
+ * must be 1..255 bytes of host-name characters (letters, digits, `-`, `_`,
+ * `.`), checked as soon as its bytes arrive: no NUL, so a later C-string
+ * copy cannot judge one name and dial another, and no `:`, so a domain
+ * like `good.example:443` cannot carry a port of its own past the policy
+ * while DST.PORT says another. Encoders refuse the same domains. */
 #ifndef AIRLOCK_SOCKS5_H
 #define AIRLOCK_SOCKS5_H
 

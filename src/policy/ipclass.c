@@ -84,6 +84,50 @@ embedded_v4(const unsigned char *a, uint32_t *v4)
 	return false;
 }
 
+/* RFC 6052 §2.2: where a prefix of length plen puts the IPv4 address
+ * (skipping bits 64..71, the `u` octet). */
+static uint32_t
+rfc6052_v4(const unsigned char *a, unsigned plen)
+{
+	unsigned char v4[4];
+	unsigned i, at = plen / 8;
+
+	if (plen == 96)
+		return get32(a + 12);
+	for (i = 0; i < 4; i++, at++) {
+		if (at == 8)
+			at++;
+		v4[i] = a[at];
+	}
+	return get32(v4);
+}
+
+size_t
+ipclass_embedded_v4(const struct ipaddr *ip, uint32_t *out, size_t max)
+{
+	static const unsigned char nat64_local[6] = {0, 0x64, 0xff, 0x9b, 0, 1};
+	static const unsigned plens[] = {48, 56, 64, 96};
+	const unsigned char *a = ip->a;
+	size_t n = 0, i;
+	uint32_t v4;
+
+	if (ip->family != AF_INET6 || max == 0)
+		return 0;
+	if (all_zero(a, 15) && a[15] <= 1)
+		return 0; /* :: and ::1 are not IPv4-compatible addresses */
+	if (embedded_v4(a, &v4)) {
+		out[n++] = v4;
+		return n;
+	}
+	if (memcmp(a, nat64_local, 6) != 0)
+		return 0;
+	/* The local-use NAT64 prefix may be used at any RFC 6052 length
+	 * within it, and nothing tells which: every reading counts. */
+	for (i = 0; i < sizeof(plens) / sizeof(plens[0]) && n < max; i++)
+		out[n++] = rfc6052_v4(a, plens[i]);
+	return n;
+}
+
 static bool
 v6_nonpublic(const unsigned char *a)
 {

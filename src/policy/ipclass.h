@@ -38,6 +38,17 @@ struct cidr {
 bool ipclass_v4_nonpublic(uint32_t v4);
 /* True when ip is not a public unicast address. */
 bool ipclass_nonpublic(const struct ipaddr *ip);
+/* The IPv4 addresses an IPv6 address ip stands for, written to
+ * out[0..max) (at most IPCLASS_EMBEDDED_MAX are ever found); returns how
+ * many. The forms above (mapped, translated, compatible but not :: or
+ * ::1, NAT64 64:ff9b::/96, 6to4, Teredo client), plus the NAT64
+ * local-use prefix 64:ff9b:1::/48 read at each RFC 6052 prefix length
+ * that fits inside it (/48, /56, /64, /96: four candidates), since the
+ * address alone does not say which length a network uses. 0 for IPv4
+ * and for IPv6 addresses that embed nothing. */
+#define IPCLASS_EMBEDDED_MAX 4
+size_t ipclass_embedded_v4(const struct ipaddr *ip, uint32_t *out,
+			   size_t max);
 /* Converts a socket address; IPv4-mapped IPv6 becomes IPv4. -1 for other
  * families. */
 int ipaddr_from_sockaddr(const struct sockaddr *sa, struct ipaddr *out);

@@ -98,6 +98,16 @@ is_safe_method(const char *m)
 			     strcmp(m, "OPTIONS") == 0);
 }
 
+/* What limited mode lets through: a request that can only read — a safe
+ * method and no body. A body on GET, HEAD or OPTIONS is legal HTTP and
+ * carries data out just as well as a POST. The one place where a future
+ * exception (say, the POST of a git fetch) would go. */
+static bool
+limited_request_ok(const struct policy_decision *d)
+{
+	return is_safe_method(d->method) && !d->has_body;
+}
+
 /* Step 4: the limited-mode guard. True when it denied; a tunnel to 443
  * that interception can police passes with d->mitm set. */
 static bool
@@ -108,7 +118,7 @@ mode_guard(const struct policy *p, struct policy_decision *d)
 	switch (d->protocol) {
 	case POLICY_PROTO_HTTP:
 	case POLICY_PROTO_HTTPS:
-		if (is_safe_method(d->method))
+		if (limited_request_ok(d))
 			return false;
 		r = POLICY_METHOD_NOT_ALLOWED;
 		break;
@@ -142,6 +152,51 @@ bad_host(struct policy_decision *d, const char *s)
 	d->host.len = d->host.unscoped_len = n;
 	d->host.kind = HOST_NAME;
 	deny(d, POLICY_NOT_ALLOWED, NULL);
+}
+
+/* The IP and CIDR entries of the deny list against ip and against every
+ * IPv4 address ip embeds (NAT64, 6to4, Teredo, ...): a gateway that
+ * translates `64:ff9b::9.9.9.9` reaches 9.9.9.9, so an entry for
+ * 9.9.9.9 must stop it. The allow list gets no such widening: an
+ * IPv4 allow entry does not allow its IPv6 spellings (they may take
+ * another path), which errs on the side of refusing. */
+static bool
+deny_addr(const struct policy *p, const struct ipaddr *ip, int port,
+	  struct pattern_match *m)
+{
+	uint32_t v4[IPCLASS_EMBEDDED_MAX];
+	struct ipaddr e;
+	size_t i, n;
+
+	if (pattern_set_match_addr(p->deny, ip, port, m))
+		return true;
+	n = ipclass_embedded_v4(ip, v4, IPCLASS_EMBEDDED_MAX);
+	for (i = 0; i < n; i++) {
+		memset(&e, 0, sizeof(e));
+		e.family = AF_INET;
+		e.a[0] = (unsigned char)(v4[i] >> 24);
+		e.a[1] = (unsigned char)(v4[i] >> 16);
+		e.a[2] = (unsigned char)(v4[i] >> 8);
+		e.a[3] = (unsigned char)v4[i];
+		if (pattern_set_match_addr(p->deny, &e, port, m))
+			return true;
+	}
+	return false;
+}
+
+/* The literal's own address, for deny_addr. */
+static bool
+deny_literal(const struct policy *p, const struct host *h, int port,
+	     struct pattern_match *m)
+{
+	struct ipaddr ip;
+
+	if (h->kind != HOST_IPV6)
+		return false;
+	memset(&ip, 0, sizeof(ip));
+	ip.family = AF_INET6;
+	memcpy(ip.a, h->addr, 16);
+	return deny_addr(p, &ip, port, m);
 }
 
 /* Step 5 for IP literals and `localhost`; host names wait for DNS. */
@@ -225,9 +280,11 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 	d->port = r->port;
 	d->protocol = r->protocol;
 	d->method = r->method;
+	d->has_body = r->has_body;
 	d->matched = NULL;
 	d->mitm = false;
-	if (host_normalize(hs, strlen(hs), 0, &d->host, &why) == -1) {
+	if (host_normalize(hs, strlen(hs), r->port_in_host ? 0 : HOST_NO_PORT,
+			   &d->host, &why) == -1) {
 		bad_host(d, hs);
 		return;
 	}
@@ -241,7 +298,8 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 	pattern_set_prefetch(p->deny, &probe);
 	pattern_set_prefetch(p->allow, &probe);
 	if (pattern_set_match(p->deny, &probe, d->port > 0 ? d->port : -1,
-			      &m)) {
+			      &m) ||
+	    deny_literal(p, &d->host, d->port > 0 ? d->port : -1, &m)) {
 		deny(d, POLICY_DENIED, m.text);
 		return;
 	}
@@ -277,7 +335,7 @@ policy_finish(const struct policy *p, struct policy_decision *d,
 			deny(d, POLICY_NOT_ALLOWED_LOCAL, d->matched);
 			return;
 		}
-		if (pattern_set_match_addr(p->deny, &ip, port, &m)) {
+		if (deny_addr(p, &ip, port, &m)) {
 			deny(d, POLICY_DENIED, m.text);
 			return;
 		}

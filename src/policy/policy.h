@@ -6,10 +6,13 @@
  *
  * policy_decide() runs steps 1–5 of §4.4 for one request:
  *   1 normalize the host (empty or invalid → not_allowed)
- *   2 deny list match → denied (deny always wins)
+ *   2 deny list match → denied (deny always wins); an IPv6 literal is
+ *     also matched by the IPv4 addresses it embeds (NAT64, 6to4,
+ *     Teredo, compatible: ipclass_embedded_v4) against IP and CIDR
+ *     entries — deny entries only, allow entries are not widened
  *   3 allowlist + preset miss → not_allowed (empty allowlist = deny all)
- *   4 limited mode: http or https method not GET/HEAD/OPTIONS →
- *     method_not_allowed; https_connect or socks5_tcp to port 443 →
+ *   4 limited mode: http or https method not GET/HEAD/OPTIONS, or a
+ *     request with a body (whatever its method) → method_not_allowed; https_connect or socks5_tcp to port 443 →
  *     allowed with `mitm` set when the options enable interception
  *     (the caller must terminate TLS and check every inner request as
  *     protocol https), else mitm_required; https_connect to another port
@@ -21,7 +24,8 @@
  *     caller resolves it once and calls policy_finish() with the addresses
  *     it will dial.
  * policy_finish() judges the resolved addresses: an IP-literal or CIDR
- * entry of the deny list matching any of them → denied; any non-public
+ * entry of the deny list matching any of them, or any IPv4 address one of
+ * them embeds (a DNS64-synthesised AAAA), → denied; any non-public
  * address → not_allowed_local unless allow_local_binding or that address
  * is explicitly allowlisted (exact IP or CIDR). No addresses → not_allowed_
  * local (fail closed).
@@ -90,10 +94,17 @@ struct policy_options {
 };
 
 struct policy_request {
-	const char *host; /* as received; may carry brackets or `:port` */
-	int port;         /* 1..65535; a port inside host wins when given */
+	const char *host; /* as received; may carry brackets */
+	int port;         /* 1..65535: the port the caller will dial */
 	enum policy_protocol protocol;
 	const char *method; /* HTTP method, "CONNECT", or NULL for SOCKS */
+	/* host may end in `:port`, which then replaces port. Only for a
+	 * target a person typed (`airlock policy check`): a proxy judges
+	 * exactly the port it dials, so for it (false) a host carrying a
+	 * port is a bad host → not_allowed. */
+	bool port_in_host;
+	/* The request carries a body (Content-Length > 0, or chunked). */
+	bool has_body;
 };
 
 struct policy_decision {
@@ -105,6 +116,7 @@ struct policy_decision {
 	int port;
 	enum policy_protocol protocol;
 	const char *method; /* borrowed from the request */
+	bool has_body;      /* from the request */
 	bool mitm;          /* allowed only through TLS interception */
 };
 

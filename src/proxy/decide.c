@@ -91,6 +91,20 @@ refuse_own_listeners(struct policy_decision *d,
 	}
 }
 
+/* Who a lookup is charged to (resolve.h): the client's address without
+ * its port, so that every connection of one sandbox or one host shares
+ * one quota of lookups in flight. */
+static void
+client_key(const char *client, char *out, size_t outsz)
+{
+	const char *colon = strrchr(client, ':');
+	size_t n = strlen(client);
+
+	if (colon != NULL && colon != client && colon[-1] != ':')
+		n = (size_t)(colon - client);
+	snprintf(out, outsz, "%.*s", (int)n, client);
+}
+
 static void
 finish(struct proxy_decide *x, const struct resolve_result *addrs,
        const char *why)
@@ -129,6 +143,7 @@ proxy_decide_start(struct proxy *p, struct proxy_state *s,
 {
 	struct proxy_decide *x = xcalloc(1, sizeof(*x));
 	struct resolve_result lit;
+	char key[64];
 
 	x->p = p;
 	x->s = s;
@@ -146,8 +161,9 @@ proxy_decide_start(struct proxy *p, struct proxy_state *s,
 		finish(x, &lit, NULL);
 		return NULL;
 	}
-	x->rr = resolve_start(p->loop, x->d.host.text, (uint16_t)x->d.port,
-			      RESOLVE_TIMEOUT_MS, on_resolved, x);
+	client_key(x->client, key, sizeof(key));
+	x->rr = resolve_start_for(p->loop, x->d.host.text, (uint16_t)x->d.port,
+				  RESOLVE_TIMEOUT_MS, key, on_resolved, x);
 	return x;
 }
 

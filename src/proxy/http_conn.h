@@ -39,6 +39,7 @@
 #include "net/upstream.h"
 #include "proxy/http_msg.h"
 #include "proxy/proxy_int.h"
+#include "proxy/sni_check.h"
 
 #define HC_IN_MAX (64 * 1024)
 #define HC_WRITE_HIGH (256 * 1024)
@@ -93,6 +94,7 @@ struct hconn {
 	bool pumping;              /* inside hc_pump (no re-entry) */
 	bool exchange_end;         /* request and answer are both done */
 	bool head_ready;           /* on_head fired; start the request */
+	bool head_armed;           /* the head in progress has its deadline */
 	bool req_done, resp_done;  /* the two halves of an exchange */
 	bool replying;             /* the current request was answered by us */
 	bool close_after;          /* close once the current answer is out */
@@ -111,6 +113,7 @@ struct hconn {
 	hc_reached_fn *reached;     /* what hr_reach does once connected */
 	const struct upstream *via; /* HTTP upstream taking absolute-form */
 	struct relay *relay;
+	struct sni_check sni;      /* the tunnel's SNI check (sni_check.h) */
 	struct mitm_tunnel *mitm;  /* inside an intercepted tunnel (mitm.h) */
 	struct hc_park park;       /* a parked origin, or park.tcp == NULL */
 	struct sockaddr_storage origin_addr; /* peer of the origin in use */

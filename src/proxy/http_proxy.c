@@ -99,6 +99,18 @@ hc_deadline(struct hconn *c, uint64_t ms)
 	uv_timer_start(c->timer, on_deadline, ms, 0);
 }
 
+/* The first byte of a request head has arrived: the whole head must follow
+ * within header_timeout_ms. Armed once per head, never pushed back by
+ * later bytes, so a client trickling a byte at a time is still cut off. */
+static void
+hc_head_started(struct hconn *c)
+{
+	if (c->head_armed)
+		return;
+	c->head_armed = true;
+	hc_deadline(c, c->px->state->header_timeout_ms);
+}
+
 /* --- writing ------------------------------------------------------------------ */
 
 struct hc_write_req {
@@ -196,7 +208,11 @@ hc_exchange_done(struct hconn *c)
 		return;
 	}
 	c->state = HC_HEAD;
-	hc_deadline(c, c->px->state->keepalive_timeout_ms);
+	c->head_armed = false;
+	if (c->in.len > 0)
+		hc_head_started(c); /* pipelined: the next head has begun */
+	else
+		hc_deadline(c, c->px->state->keepalive_timeout_ms);
 	c->paused = false;
 }
 
@@ -428,6 +444,8 @@ hc_decide(struct hconn *c, enum policy_protocol proto, proxy_decide_cb *cb)
 	r.port = c->target.port;
 	r.protocol = proto;
 	r.method = c->method;
+	r.has_body = h->framing == HTTP_FRAMING_CHUNKED ||
+		     (h->framing == HTTP_FRAMING_LENGTH && h->content_length > 0);
 	c->state = HC_DECIDING;
 	hc_deadline(c, c->st->connect_timeout_ms + 5000);
 	c->decide = proxy_decide_start(c->px, c->st, &r, c->peer, cb, c);
@@ -467,7 +485,7 @@ on_client_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 		return;
 	}
 	if (c->state == HC_HEAD)
-		hc_deadline(c, c->px->state->header_timeout_ms);
+		hc_head_started(c);
 	else if (c->state == HC_FORWARD)
 		hc_deadline(c, c->st->idle_timeout_ms);
 	hc_pump(c);
@@ -559,7 +577,8 @@ hc_serve(struct hconn *c)
 {
 	c->req = http1_new(HTTP1_REQUEST, &req_callbacks, c, 0);
 	c->state = HC_HEAD;
-	hc_deadline(c, c->px->state->header_timeout_ms);
+	/* A new connection owes its first head at once. */
+	hc_head_started(c);
 	hc_client_read(c, true);
 }
 

@@ -33,8 +33,12 @@ static void
 start_tunnel(struct hconn *c, uv_tcp_t *origin, const char *pre, size_t n_pre)
 {
 	uv_tcp_t *client = c->client;
+	const struct relay_hold *hold;
+	struct relay_hold h;
 	struct buf down;
 
+	hold = sni_check_hold(&c->sni, &h, c->px, c->st, c->host, c->target.port,
+			      "https_connect", c->peer);
 	buf_init(&down, sizeof(connect_ok) + UPSTREAM_HEAD_MAX);
 	buf_add(&down, connect_ok, sizeof(connect_ok) - 1);
 	if (n_pre > 0)
@@ -44,10 +48,11 @@ start_tunnel(struct hconn *c, uv_tcp_t *origin, const char *pre, size_t n_pre)
 	c->client = NULL;
 	c->handles--; /* the relay closes and frees the client socket */
 	c->state = HC_TUNNEL;
-	c->relay = relay_start(c->px->loop, (uv_stream_t *)client,
-			       (uv_stream_t *)origin, c->in.p, c->in.len, down.p,
-			       down.len, (int)c->st->idle_timeout_ms,
-			       on_tunnel_done, c);
+	c->relay = relay_start_held(c->px->loop, (uv_stream_t *)client,
+				    (uv_stream_t *)origin, c->in.p, c->in.len,
+				    down.p, down.len,
+				    (int)c->st->idle_timeout_ms, hold,
+				    on_tunnel_done, c);
 	buf_reset(&c->in);
 	buf_release(&down);
 }

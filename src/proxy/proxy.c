@@ -71,6 +71,8 @@ proxy_state_new_extra(struct conf *c, const struct netpolicy_extra *x,
 		conf_bool(c, "permissions.network.allow_upstream_proxy");
 	s->allow_local_binding =
 		conf_bool(c, "permissions.network.allow_local_binding");
+	s->require_sni_match =
+		conf_bool(c, "permissions.network.require_sni_match");
 	s->header_timeout_ms =
 		(uint64_t)conf_int(c, "permissions.network.header_timeout_ms");
 	s->keepalive_timeout_ms =

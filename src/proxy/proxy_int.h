@@ -52,6 +52,7 @@ struct proxy_state {
 	bool enable_socks5_udp;
 	bool allow_upstream_proxy;
 	bool allow_local_binding;
+	bool require_sni_match;    /* full-mode tunnels (sni_check.h) */
 	uint64_t header_timeout_ms;    /* a request head must arrive */
 	uint64_t keepalive_timeout_ms; /* idle between requests */
 	uint64_t connect_timeout_ms;

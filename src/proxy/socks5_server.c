@@ -38,6 +38,7 @@
 #include "net/relay.h"
 #include "proxy/mitm.h"
 #include "net/socks5.h"
+#include "proxy/sni_check.h"
 #include "proxy/socks5_udp.h"
 
 /* A greeting (≤ 257 bytes) plus a request (≤ 262) always fits; what a
@@ -69,6 +70,7 @@ struct s5_conn {
 	struct dial *dial;
 	struct upstream_connect *up;
 	struct relay *relay;
+	struct sni_check sni;	/* the tunnel's SNI check, for the relay */
 	struct socks5_udp *udp;
 	char in[S5_INBUF];
 	size_t n_in;
@@ -247,6 +249,8 @@ start_relay(struct s5_conn *c, uv_tcp_t *up, const char *pre, size_t n_pre)
 	struct sockaddr_storage ss;
 	struct socks5_addr bnd;
 	char out[SOCKS5_REQUEST_MAX + UPSTREAM_HEAD_MAX];
+	const struct relay_hold *hold;
+	struct relay_hold h;
 	int len = sizeof(ss);
 	size_t n;
 
@@ -263,10 +267,13 @@ start_relay(struct s5_conn *c, uv_tcp_t *up, const char *pre, size_t n_pre)
 		memcpy(out + n, pre, n_pre);
 	c->st = S5_ST_RELAY;
 	uv_timer_stop(&c->timer);
-	c->relay = relay_start(c->p->loop, (uv_stream_t *)c->client,
-			       (uv_stream_t *)up, c->in + c->req_len,
-			       c->n_in - c->req_len, out, n + n_pre,
-			       (int)c->s->idle_timeout_ms, on_relay_done, c);
+	hold = sni_check_hold(&c->sni, &h, c->p, c->s, c->host, c->port,
+			      "socks5_tcp", c->peer);
+	c->relay = relay_start_held(c->p->loop, (uv_stream_t *)c->client,
+				    (uv_stream_t *)up, c->in + c->req_len,
+				    c->n_in - c->req_len, out, n + n_pre,
+				    (int)c->s->idle_timeout_ms, hold,
+				    on_relay_done, c);
 	c->client = NULL;
 	c->handles--;	/* the relay closes and frees the client socket */
 }
@@ -374,6 +381,10 @@ on_decided(void *arg, const struct policy_decision *d,
 		conn_fail(c, SOCKS5_REP_NOT_ALLOWED);
 		return;
 	}
+	/* From here on, exactly what was judged: the normalized host and
+	 * its port (dial, upstream, interception, the tunnel's record). */
+	snprintf(c->host, sizeof(c->host), "%s", d->host.text);
+	c->port = (uint16_t)d->port;
 	if (d->mitm) {
 		start_mitm(c);
 		return;

@@ -86,6 +86,11 @@ summary_advice(const struct audit_blocked *b, struct buf *out)
 		buf_addstr(out, "an airlock control plane (app-server, admin "
 				"API or proxy port): never reachable through "
 				"the proxy");
+	else if (strcmp(reason, "sni_mismatch") == 0)
+		buf_addstr(out, "a tunnel's TLS server name was not the host it "
+				"was allowed for (domain fronting?); "
+				"permissions.network.require_sni_match = false "
+				"turns the check off");
 	else if (strcmp(reason, "proxy_disabled") == 0)
 		buf_addstr(out, "the proxy is disabled: "
 				"permissions.network.enabled = true");

@@ -104,8 +104,9 @@ try_policy(char **pats, size_t np, char **hosts, size_t nh)
 		return;
 	buf_init(&b, 1 << 16);
 	for (i = 0; i < nh; i++) {
-		struct policy_request r = {hosts[i], 443, POLICY_PROTO_HTTP,
-					   "GET"};
+		struct policy_request r = {
+			.host = hosts[i], .port = 443,
+			.protocol = POLICY_PROTO_HTTP, .method = "GET"};
 		struct policy_decision d;
 
 		policy_decide(pol, &r, &d);

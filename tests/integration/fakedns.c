@@ -6,7 +6,8 @@
  * `localhost` to 127.0.0.1 and ::1, numeric hosts to themselves, and every
  * other name fails with EAI_NONAME — no query is ever sent to a name
  * server. (nss_wrapper falls back to real DNS for unknown names, which a
- * loopback-only test suite must not do.) */
+ * loopback-only test suite must not do.) A line `hang NAME` makes every
+ * lookup of NAME block forever, like a name whose server never answers. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 typedef int gai_fn(const char *, const char *, const struct addrinfo *,
 		   struct addrinfo **);
@@ -68,6 +70,14 @@ is_numeric(const char *node)
 	       inet_pton(AF_INET6, node, buf) == 1;
 }
 
+/* A lookup that never answers: the calling thread sleeps for good. */
+static void __attribute__((noreturn))
+hang(void)
+{
+	for (;;)
+		sleep(3600);
+}
+
 static void
 lookup_file(const char *node, const char *service,
 	    const struct addrinfo *hints, struct addrinfo ***tail)
@@ -83,9 +93,15 @@ lookup_file(const char *node, const char *service,
 
 		if (ip == NULL || ip[0] == '#')
 			continue;
-		while ((name = strtok_r(NULL, " \t\r\n", &save)) != NULL)
-			if (strcasecmp(name, node) == 0)
-				append_numeric(ip, service, hints, tail);
+		while ((name = strtok_r(NULL, " \t\r\n", &save)) != NULL) {
+			if (strcasecmp(name, node) != 0)
+				continue;
+			if (strcmp(ip, "hang") == 0) {
+				fclose(f);
+				hang();
+			}
+			append_numeric(ip, service, hints, tail);
+		}
 	}
 	fclose(f);
 }

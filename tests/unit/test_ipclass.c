@@ -164,6 +164,79 @@ test_cidr_refuses_host_bits_bad_lengths_and_garbage(void **state)
 	assert_non_null(strstr(why, "did you mean 10.0.0.0/8?"));
 }
 
+/* Issue 9 item 11: the IPv4 addresses a deny entry must see behind IPv6. */
+static size_t
+embedded(const char *s, uint32_t *out)
+{
+	struct ipaddr ip;
+
+	if (ipaddr_parse(s, strlen(s), &ip) == -1)
+		fail_msg("cannot parse %s", s);
+	return ipclass_embedded_v4(&ip, out, IPCLASS_EMBEDDED_MAX);
+}
+
+static void
+test_ipclass_embedded_v4_of_each_ipv6_form(void **state)
+{
+	static const struct {
+		const char *v6;
+		uint32_t v4;
+	} v[] = {
+		{"64:ff9b::9.9.9.9", 0x09090909u},       /* NAT64 well-known */
+		{"64:ff9b::909:909", 0x09090909u},
+		{"::9.9.9.9", 0x09090909u},              /* compatible */
+		{"::ffff:0:909:909", 0x09090909u},       /* translated */
+		{"2002:909:909::1", 0x09090909u},        /* 6to4 */
+		{"2001:0:4136:e378:8000:63bf:f6f6:f6f6", 0x09090909u}, /* Teredo */
+	};
+	uint32_t out[IPCLASS_EMBEDDED_MAX];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (embedded(v[i].v6, out) != 1 || out[0] != v[i].v4)
+			fail_msg("%s should embed %08x", v[i].v6, v[i].v4);
+	}
+}
+
+static void
+test_ipclass_embedded_v4_local_use_nat64_reads_every_length(void **state)
+{
+	uint32_t out[IPCLASS_EMBEDDED_MAX];
+	size_t i, n;
+	int hit48 = 0, hit96 = 0, hit64 = 0, hit56 = 0;
+
+	(void)state;
+	/* 9.9.9.9 at /96, /64 (bytes 9..12), /56 (7, 9..11), /48 (6,7,9,10) */
+	n = embedded("64:ff9b:1::9.9.9.9", out);
+	assert_int_equal(n, 4);
+	for (i = 0; i < n; i++)
+		hit96 |= out[i] == 0x09090909u;
+	n = embedded("64:ff9b:1:0:9:909:900::", out);
+	for (i = 0; i < n; i++)
+		hit64 |= out[i] == 0x09090909u;
+	n = embedded("64:ff9b:1:9:9:909::", out);
+	for (i = 0; i < n; i++)
+		hit56 |= out[i] == 0x09090909u;
+	n = embedded("64:ff9b:1:909:9:900::", out);
+	for (i = 0; i < n; i++)
+		hit48 |= out[i] == 0x09090909u;
+	assert_true(hit96 && hit64 && hit56 && hit48);
+}
+
+static void
+test_ipclass_embedded_v4_none_for_plain_addresses(void **state)
+{
+	uint32_t out[IPCLASS_EMBEDDED_MAX];
+
+	(void)state;
+	assert_int_equal(embedded("::1", out), 0);
+	assert_int_equal(embedded("::", out), 0);
+	assert_int_equal(embedded("2606:4700::1111", out), 0);
+	assert_int_equal(embedded("9.9.9.9", out), 0);
+	assert_int_equal(embedded("fe80::1", out), 0);
+}
+
 int
 main(void)
 {
@@ -172,6 +245,9 @@ main(void)
 		cmocka_unit_test(test_ipclass_ipv4_smokescreen_list),
 		cmocka_unit_test(test_ipclass_ipv6_ranges),
 		cmocka_unit_test(test_ipclass_embedded_ipv4_is_judged_by_the_ipv4),
+		cmocka_unit_test(test_ipclass_embedded_v4_of_each_ipv6_form),
+		cmocka_unit_test(test_ipclass_embedded_v4_local_use_nat64_reads_every_length),
+		cmocka_unit_test(test_ipclass_embedded_v4_none_for_plain_addresses),
 		cmocka_unit_test(test_ipclass_sockaddr_unmaps_ipv4_mapped),
 		cmocka_unit_test(test_cidr_parses_and_contains),
 		cmocka_unit_test(test_cidr_refuses_host_bits_bad_lengths_and_garbage),

@@ -269,6 +269,7 @@ struct fix {
 	struct relay_stats st;
 	size_t max_queued;
 	int small_buffers;
+	struct relay_hold *hold;	/* relay_start_held when set */
 };
 
 /* Two connected loopback sockets. */
@@ -397,10 +398,10 @@ fix_start(struct fix *f, const char *pre_up, const char *pre_down,
 	cs = open_stream(&f->loop, rc, a[1]);
 	ss = open_stream(&f->loop, rs, b[0]);
 	open_stream(&f->loop, &f->backend.tcp, b[1]);
-	f->relay = relay_start(&f->loop, cs, ss, pre_up,
-			       pre_up ? strlen(pre_up) : 0, pre_down,
-			       pre_down ? strlen(pre_down) : 0, idle_ms,
-			       on_done, f);
+	f->relay = relay_start_held(&f->loop, cs, ss, pre_up,
+				    pre_up ? strlen(pre_up) : 0, pre_down,
+				    pre_down ? strlen(pre_down) : 0, idle_ms,
+				    f->hold, on_done, f);
 	assert_non_null(f->relay);
 	peer_start(&f->client);
 	peer_start(&f->backend);
@@ -587,6 +588,132 @@ test_relay_stops_reading_a_sender_whose_receiver_does_not_read(void **state)
 	assert_true(f->backend.h_recv == f->client.h_sent);
 }
 
+/* --- holding the client's first bytes ------------------------------------ */
+
+struct judge {
+	size_t pass_at;		/* PASS once this many bytes are held */
+	size_t refuse_at;	/* REFUSE once this many are held */
+	int calls;
+	size_t last_n;
+	char first[8];
+};
+
+static int
+judge_fn(void *arg, const char *p, size_t n)
+{
+	struct judge *j = arg;
+
+	j->calls++;
+	j->last_n = n;
+	memcpy(j->first, p, n < sizeof(j->first) ? n : sizeof(j->first));
+	if (j->refuse_at != 0 && n >= j->refuse_at)
+		return RELAY_HOLD_REFUSE;
+	if (j->pass_at != 0 && n >= j->pass_at)
+		return RELAY_HOLD_PASS;
+	return RELAY_HOLD_MORE;
+}
+
+static void
+test_relay_hold_passed_relays_everything_in_order(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t total = 4u * 1024 * 1024;
+	struct judge j = { .pass_at = 100 };
+	struct relay_hold h = { judge_fn, &j, 4096, 5000 };
+
+	f->hold = &h;
+	f->client.to_send = total;
+	f->client.shut_after_send = 1;
+	f->backend.echo = 1;
+	fix_start(f, "GET ", NULL, 5000);
+	run_bounded(&f->loop);
+	assert_true(j.calls >= 1);
+	assert_memory_equal(j.first, "GET ", 4);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->st.error, 0);
+	assert_int_equal(f->backend.received, total + 4);
+	assert_memory_equal(f->backend.head, "GET ", 4);
+	assert_int_equal(f->client.received, total + 4);
+	assert_int_equal(f->st.up, total + 4);
+}
+
+static void
+test_relay_hold_refused_sends_nothing_on(void **state)
+{
+	struct fix *f = *state;
+	struct judge j = { .refuse_at = 3 };
+	struct relay_hold h = { judge_fn, &j, 4096, 5000 };
+
+	f->hold = &h;
+	f->client.to_send = 1000;
+	fix_start(f, NULL, "HTTP/1.1 200 OK\r\n\r\n", 5000);
+	run_bounded(&f->loop);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->st.error, UV_EACCES);
+	assert_int_equal(f->backend.received, 0);
+	assert_int_equal(f->st.up, 0);
+	assert_true(f->client.eof || f->client.closed);
+}
+
+/* The server's bytes are not held: a protocol where the server speaks
+ * first goes on while the client's first bytes wait for a verdict; the
+ * hold's own deadline then ends a client that never completes them. */
+static void
+test_relay_hold_lets_the_server_speak_and_has_a_deadline(void **state)
+{
+	struct fix *f = *state;
+	struct judge j = { 0 };
+	struct relay_hold h = { judge_fn, &j, 4096, 50 };
+
+	f->hold = &h;
+	f->backend.to_send = 5;
+	f->client.to_send = 2;
+	fix_start(f, NULL, NULL, 5000);
+	run_bounded(&f->loop);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->st.error, UV_ETIMEDOUT);
+	assert_int_equal(f->client.received, 5);
+	assert_int_equal(f->backend.received, 0);
+	assert_int_equal(j.last_n, 2);
+}
+
+static void
+test_relay_hold_full_and_undecided_is_refused(void **state)
+{
+	struct fix *f = *state;
+	struct judge j = { 0 };
+	struct relay_hold h = { judge_fn, &j, 16, 5000 };
+
+	f->hold = &h;
+	f->client.to_send = 100;
+	fix_start(f, NULL, NULL, 5000);
+	run_bounded(&f->loop);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->st.error, UV_EACCES);
+	assert_int_equal(j.last_n, 16);
+	assert_int_equal(f->backend.received, 0);
+}
+
+/* A client that closes without sending is not judged: the server's
+ * answer to that EOF still arrives. */
+static void
+test_relay_hold_client_sending_nothing_is_not_judged(void **state)
+{
+	struct fix *f = *state;
+	struct judge j = { 0 };
+	struct relay_hold h = { judge_fn, &j, 4096, 5000 };
+
+	f->hold = &h;
+	f->client.shut_after_send = 1;
+	f->backend.reply_on_eof = "pong";
+	fix_start(f, NULL, NULL, 5000);
+	run_bounded(&f->loop);
+	assert_int_equal(j.calls, 0);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->st.error, 0);
+	assert_memory_equal(f->client.head, "pong", 4);
+}
+
 /* --- which path ---------------------------------------------------------- */
 
 static void
@@ -628,6 +755,29 @@ test_relay_force_copy_keeps_tcp_sockets_on_the_copy_path(void **state)
 	assert_int_equal(f->st.error, 0);
 	assert_int_equal(f->st.up, total);
 	assert_int_equal(f->st.down, total);
+}
+
+static void
+test_relay_hold_passed_moves_to_splice(void **state)
+{
+	struct fix *f = *state;
+	const uint64_t total = 1024 * 1024;
+	struct judge j = { .pass_at = 4 };
+	struct relay_hold h = { judge_fn, &j, 4096, 5000 };
+
+	relay_force_copy(false);
+	f->hold = &h;
+	f->client.to_send = total;
+	f->client.shut_after_send = 1;
+	f->backend.echo = 1;
+	fix_start(f, "GET ", "HTTP/1.1 200 OK\r\n", 5000);
+	run_bounded(&f->loop);
+	assert_true(f->backend.saw_splice);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->st.error, 0);
+	assert_int_equal(f->st.up, total + 4);
+	assert_int_equal(f->st.down, total + 4 + 17);
+	assert_true(f->client.h_recv != FNV_INIT);
 }
 
 /* With the fd table full, a spliced relay gets no pipe: each direction
@@ -696,6 +846,7 @@ main(void)
 		T(test_relay_splices_between_tcp_sockets),
 		T(test_relay_force_copy_keeps_tcp_sockets_on_the_copy_path),
 		T(test_relay_without_pipes_still_relays_everything),
+		T(test_relay_hold_passed_moves_to_splice),
 	};
 	const struct CMUnitTest tests[] = {
 		T(test_relay_echoes_10mb_both_ways_intact),
@@ -705,6 +856,11 @@ main(void)
 		T(test_relay_stop_closes_both_sides_and_reports_once),
 		T(test_relay_peer_reset_ends_the_tunnel_with_an_error),
 		T(test_relay_stops_reading_a_sender_whose_receiver_does_not_read),
+		T(test_relay_hold_passed_relays_everything_in_order),
+		T(test_relay_hold_refused_sends_nothing_on),
+		T(test_relay_hold_lets_the_server_speak_and_has_a_deadline),
+		T(test_relay_hold_full_and_undecided_is_refused),
+		T(test_relay_hold_client_sending_nothing_is_not_judged),
 	};
 
 	int failed = 0;

@@ -2,11 +2,11 @@
  * and cancellation, each on a real loop bounded by a guard timer.
  *
  * Deadlines are made deterministic without timing luck: this binary
- * interposes getaddrinfo (libuv's pool threads call ours), and the name
- * `gate.test` blocks inside it until the test opens the gate. With the
- * thread pool cut to one thread (UV_THREADPOOL_SIZE=1, set before libuv
- * starts it), a gated lookup is "running, cannot be cancelled", and any
- * lookup started after it is "queued, can be cancelled". */
+ * interposes getaddrinfo (the resolver's pool threads call ours), and the
+ * name `gate.test` blocks inside it until the test opens the gate. With
+ * the pool cut to one thread (resolve_pool_limits), a gated lookup is
+ * "running, cannot be cancelled", and any lookup started after it is
+ * "queued, can be cancelled". */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +33,7 @@ static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
 static int gate_open;
 static int gate_inside;		/* lookups currently held at the gate */
+static int gate_calls;		/* getaddrinfo calls for the gated name */
 
 typedef int gai_fn(const char *, const char *, const struct addrinfo *,
 		   struct addrinfo **);
@@ -49,6 +50,7 @@ getaddrinfo(const char *node, const char *service,
 	if (node != NULL && strcmp(node, GATE_HOST) == 0) {
 		pthread_mutex_lock(&gate_mu);
 		gate_inside++;
+		gate_calls++;
 		pthread_cond_broadcast(&gate_cv);
 		while (!gate_open)
 			pthread_cond_wait(&gate_cv, &gate_mu);
@@ -158,6 +160,10 @@ setup(void **state)
 	if (loop == NULL || uv_loop_init(loop) != 0)
 		return -1;
 	gate_close();
+	pthread_mutex_lock(&gate_mu);
+	gate_calls = 0;
+	pthread_mutex_unlock(&gate_mu);
+	resolve_pool_limits(0, 0, -1);
 	*state = loop;
 	return 0;
 }
@@ -268,6 +274,8 @@ test_resolve_deadline_cancels_a_queued_lookup(void **state)
 	struct seen blocker = { 0 };
 	struct seen queued = { 0 };
 
+	resolve_pool_limits(1, 0, -1);
+
 	/* The gated lookup holds the only pool thread; the second one waits
 	 * in the queue, where its deadline's uv_cancel does take it back. */
 	blocker.self = resolve_start(loop, GATE_HOST, 80, GUARD_MS,
@@ -321,6 +329,8 @@ test_resolve_cancel_queued_lookup_never_calls_back(void **state)
 	struct seen s = { 0 };
 	struct resolve_req *r;
 
+	resolve_pool_limits(1, 0, -1);
+
 	resolve_start(loop, GATE_HOST, 80, GUARD_MS, on_resolved, &blocker);
 	assert_true(gate_wait_entered());
 	r = resolve_start(loop, "localhost", 80, 2000, on_resolved, &s);
@@ -362,6 +372,104 @@ test_resolve_negative_timeout_uses_the_default(void **state)
 	assert_int_equal(s.status, 0);
 }
 
+/* Issue 9 item 15: a name that never answers must not delay the others
+ * (libuv's four shared threads let eight of them starve every lookup). */
+static void
+test_resolve_stuck_lookups_do_not_delay_another(void **state)
+{
+	uv_loop_t *loop = *state;
+	struct seen stuck[8];
+	struct seen ok = { 0 }, warm = { 0 };
+	size_t i;
+
+	/* One thread idle in the pool first: a woken idle thread must not
+	 * be counted on for more than one of the lookups that follow. */
+	resolve_start(loop, "localhost", 80, 2000, on_resolved, &warm);
+	run_bounded(loop);
+	assert_int_equal(warm.status, 0);
+	memset(stuck, 0, sizeof(stuck));
+	for (i = 0; i < 8; i++)
+		resolve_start_for(loop, GATE_HOST, (uint16_t)(1 + i), GUARD_MS,
+				  "10.0.0.1", on_resolved, &stuck[i]);
+	assert_true(gate_wait_entered());
+	ok.release_gate = 1;
+	resolve_start_for(loop, "localhost", 80, 2000, "10.0.0.1", on_resolved,
+			  &ok);
+	run_bounded(loop);
+	assert_int_equal(ok.calls, 1);
+	assert_int_equal(ok.status, 0);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(stuck[i].calls, 1);
+}
+
+static void
+test_resolve_identical_lookups_share_one_call(void **state)
+{
+	uv_loop_t *loop = *state;
+	struct seen a = { 0 }, b = { 0 };
+
+	resolve_start_for(loop, GATE_HOST, 80, GUARD_MS, "x", on_resolved, &a);
+	assert_true(gate_wait_entered());
+	resolve_start_for(loop, GATE_HOST, 80, GUARD_MS, "y", on_resolved, &b);
+	gate_release();
+	run_bounded(loop);
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(b.calls, 1);
+	assert_int_equal(a.status, -1);
+	assert_int_equal(b.status, -1);
+	assert_int_equal(gate_calls, 1);
+}
+
+static void
+test_resolve_client_cap_refuses_at_once(void **state)
+{
+	uv_loop_t *loop = *state;
+	struct seen held[2], over = { 0 }, other = { 0 };
+
+	memset(held, 0, sizeof(held));
+	resolve_pool_limits(8, 2, -1);
+	resolve_start_for(loop, GATE_HOST, 1, GUARD_MS, "a", on_resolved,
+			  &held[0]);
+	resolve_start_for(loop, GATE_HOST, 2, GUARD_MS, "a", on_resolved,
+			  &held[1]);
+	resolve_start_for(loop, "localhost", 80, GUARD_MS, "a", on_resolved,
+			  &over);
+	other.release_gate = 1;
+	resolve_start_for(loop, "localhost", 80, GUARD_MS, "b", on_resolved,
+			  &other);
+	run_bounded(loop);
+	assert_int_equal(over.calls, 1);
+	assert_int_equal(over.status, -1);
+	assert_string_equal(over.why, "could not resolve host localhost: "
+				      "too many lookups in flight (2 for this "
+				      "client)");
+	assert_int_equal(other.calls, 1);
+	assert_int_equal(other.status, 0);
+}
+
+static void
+test_resolve_abandoned_lookup_stops_counting_against_its_client(void **state)
+{
+	uv_loop_t *loop = *state;
+	struct seen gone = { 0 }, next = { 0 };
+
+	/* Two threads, one lookup per client, write-off at once: the stuck
+	 * lookup times out, and the client may look up another name while
+	 * the first still holds its thread. */
+	resolve_pool_limits(2, 1, 0);
+	resolve_start_for(loop, GATE_HOST, 80, 20, "a", on_resolved, &gone);
+	assert_true(gate_wait_entered());
+	run_bounded(loop);
+	assert_int_equal(gone.calls, 1);
+	assert_string_equal(gone.why, "could not resolve host gate.test: "
+				      "timed out after 20 ms");
+	next.release_gate = 1;
+	resolve_start_for(loop, "localhost", 80, 2000, "a", on_resolved, &next);
+	run_bounded(loop);
+	assert_int_equal(next.calls, 1);
+	assert_int_equal(next.status, 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -378,11 +486,12 @@ main(void)
 		T(test_resolve_cancel_queued_lookup_never_calls_back),
 		T(test_resolve_cancel_inside_callback_is_harmless),
 		T(test_resolve_negative_timeout_uses_the_default),
+		T(test_resolve_stuck_lookups_do_not_delay_another),
+		T(test_resolve_identical_lookups_share_one_call),
+		T(test_resolve_client_cap_refuses_at_once),
+		T(test_resolve_abandoned_lookup_stops_counting_against_its_client),
 	};
 
-	/* Before libuv starts its pool: one thread makes "queued behind a
-	 * gated lookup" a state the tests can reach. */
-	setenv("UV_THREADPOOL_SIZE", "1", 1);
 	/* nonexistent.invalid goes to the real resolver; with no reachable
 	 * name server a lookup could outlive the guard (glibc's default is
 	 * 5 s a try), so bound it. */

@@ -265,6 +265,67 @@ test_request_domain_with_nul_is_invalid_even_when_truncated(void **state)
 			 SOCKS5_EINVAL);
 }
 
+/* Issue 9 item 10: `good.test:443` as a domain with DST.PORT 25 would be
+ * judged on one port and dialled on another; a domain is host-name
+ * characters only. */
+static void
+test_request_domain_carrying_a_port_is_invalid(void **state)
+{
+	(void)state;
+	assert_int_equal(request(MSG("\x05\x01\x00\x03\x0d" "good.test:443"
+				     "\x00\x19")),
+			 SOCKS5_EINVAL);
+	/* As soon as the colon has arrived. */
+	assert_int_equal(request(MSG("\x05\x01\x00\x03\x0d" "good.test:")),
+			 SOCKS5_EINVAL);
+	assert_int_equal(udp(MSG("\x00\x00\x00\x03\x0d" "good.test:443"
+				 "\x00\x35" "payload")),
+			 SOCKS5_EINVAL);
+}
+
+static void
+test_request_domain_outside_host_grammar_is_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"[::1]", "a b", "a%62", "a/b", "a@b", "*.x", "a\\b", "a\xc3\xa9",
+		"a\tb", "::1",
+	};
+	char msg[64];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = strlen(bad[i]);
+		memcpy(msg, "\x05\x01\x00\x03", 4);
+		msg[4] = (char)n;
+		memcpy(msg + 5, bad[i], n);
+		msg[5 + n] = 0;
+		msg[6 + n] = 80;
+		assert_int_equal(request(msg, n + 7), SOCKS5_EINVAL);
+	}
+	/* Case, digits, `-`, `_` and a trailing dot are fine. */
+	assert_int_equal(request(MSG("\x05\x01\x00\x03\x0e" "A-b_c.Test-9.x."
+				     "\x00\x50")),
+			 21);
+}
+
+static void
+test_encoders_refuse_a_domain_outside_host_grammar(void **state)
+{
+	struct socks5_addr a;
+	char out[SOCKS5_REQUEST_MAX];
+
+	(void)state;
+	socks5_addr_domain(&a, "good.test:443", 13, 25);
+	assert_int_equal(socks5_encode_request(SOCKS5_CMD_CONNECT, &a, out,
+					       sizeof(out)),
+			 0);
+	socks5_addr_domain(&a, "good.test", 9, 25);
+	assert_int_equal(socks5_encode_request(SOCKS5_CMD_CONNECT, &a, out,
+					       sizeof(out)),
+			 16);
+}
+
 static void
 test_request_255_byte_domain_is_accepted(void **state)
 {
@@ -606,6 +667,9 @@ main(void)
 		cmocka_unit_test(test_request_wrong_version_is_eversion),
 		cmocka_unit_test(test_request_zero_length_domain_is_invalid),
 		cmocka_unit_test(test_request_domain_with_nul_is_invalid_even_when_truncated),
+		cmocka_unit_test(test_request_domain_carrying_a_port_is_invalid),
+		cmocka_unit_test(test_request_domain_outside_host_grammar_is_invalid),
+		cmocka_unit_test(test_encoders_refuse_a_domain_outside_host_grammar),
 		cmocka_unit_test(test_request_255_byte_domain_is_accepted),
 		cmocka_unit_test(test_request_truncated_at_every_length_needs_more),
 		cmocka_unit_test(test_request_ignores_reserved_byte),
