@@ -76,7 +76,7 @@ def proxies(airlock_env):
 
 def admin_blocked(p):
     with connect(p.admin) as c:
-        c.sendall(b"GET /blocked HTTP/1.1\r\nHost: a\r\n"
+        c.sendall(b"GET /blocked HTTP/1.1\r\nHost: a\r\n" + p.admin_auth() +
                   b"Connection: close\r\n\r\n")
         return json.loads(read_response(Reader(c)).body)["blocked"]
 

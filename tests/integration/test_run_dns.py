@@ -220,6 +220,7 @@ def test_policy_check_protocol_dns(airlock_env):
 
 def test_app_server_command_has_the_stub_resolver(airlock_env):
     (airlock_env.home / "config.toml").write_text(
+        '[sandbox_workspace_write]\nnetwork_access = true\n'
         '[permissions.network]\nallowed_domains = ["allowed.test"]\n')
     with app_server(airlock_env) as (_, addr):
         ws = connect(addr)
