@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +19,7 @@
 #include "lib/log.h"
 #include "sandbox/childenv.h"
 #include "sandbox/landlock.h"
+#include "sandbox/mounts.h"
 #include "sandbox/netns.h"
 #include "sandbox/seccomp.h"
 #include "sandbox/sigfwd.h"
@@ -84,80 +84,6 @@ setup_namespace(const struct sandbox_plan *p, struct netns_msg *m, int *fds,
 		fds[m->nfds++] = fd;
 	}
 	return 0;
-}
-
-/* --- mounts (pid 1, after go) -------------------------------------------------- */
-
-/* Flags a read-only remount must keep: the kernel refuses to clear the
- * ones locked by the outer namespace. */
-static unsigned long
-kept_flags(const char *path)
-{
-	struct statvfs sv;
-	unsigned long f = 0;
-
-	if (statvfs(path, &sv) == -1)
-		return 0;
-	if (sv.f_flag & ST_NOSUID)
-		f |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV)
-		f |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC)
-		f |= MS_NOEXEC;
-	if (sv.f_flag & ST_NOATIME)
-		f |= MS_NOATIME;
-	if (sv.f_flag & ST_NODIRATIME)
-		f |= MS_NODIRATIME;
-	if (sv.f_flag & ST_RELATIME)
-		f |= MS_RELATIME;
-	return f;
-}
-
-static void
-bind_ro(const char *path)
-{
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == -1)
-		die(SANDBOX_EXIT_SETUP, "run: bind %s: %s", path,
-		    strerror(errno));
-	if (mount(NULL, path, NULL,
-		  MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(path),
-		  NULL) == -1)
-		die(SANDBOX_EXIT_SETUP, "run: make %s read-only: %s", path,
-		    strerror(errno));
-}
-
-static void
-setup_mounts(const struct sandbox_plan *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->n_steps; i++) {
-		const struct sandbox_step *s = &p->steps[i];
-
-		switch (s->kind) {
-		case SANDBOX_STEP_MOUNT_PRIVATE:
-			if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ==
-			    -1)
-				die(SANDBOX_EXIT_SETUP,
-				    "run: make mounts private: %s",
-				    strerror(errno));
-			break;
-		case SANDBOX_STEP_MOUNT_PROC:
-			if (mount("proc", "/proc", "proc",
-				  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == -1)
-				die(SANDBOX_EXIT_SETUP,
-				    "run: mount a fresh /proc: %s (the host's "
-				    "/proc must be fully visible: no masked "
-				    "paths over it)",
-				    strerror(errno));
-			break;
-		case SANDBOX_STEP_BIND_RO:
-			bind_ro(s->path);
-			break;
-		default:
-			break;
-		}
-	}
 }
 
 /* --- the command's process ---------------------------------------------------- */
@@ -277,8 +203,23 @@ run_command(const struct sandbox_child_opts *o, const uint16_t *ports,
 
 /* --- init ------------------------------------------------------------------------ */
 
+/* Placeholders are removed only once nothing in the sandbox can race
+ * the removal: everything left in the pid namespace is killed and reaped
+ * first (the kernel would kill it anyway when pid 1 exits). */
 static __attribute__((noreturn)) void
-init_loop(pid_t cmd)
+init_exit(int status, struct placeholders *ph)
+{
+	if (ph->n > 0) {
+		kill(-1, SIGKILL);
+		while (waitpid(-1, NULL, 0) != -1 || errno == EINTR)
+			;
+		placeholder_release(ph);
+	}
+	_exit(status);
+}
+
+static __attribute__((noreturn)) void
+init_loop(pid_t cmd, struct placeholders *ph)
 {
 	int st;
 	pid_t w;
@@ -288,12 +229,12 @@ init_loop(pid_t cmd)
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1)
-			_exit(SANDBOX_EXIT_SETUP);
+			init_exit(SANDBOX_EXIT_SETUP, ph);
 		if (w != cmd)
 			continue;
 		if (WIFSIGNALED(st))
-			_exit(128 + WTERMSIG(st));
-		_exit(WEXITSTATUS(st));
+			init_exit(128 + WTERMSIG(st), ph);
+		init_exit(WEXITSTATUS(st), ph);
 	}
 }
 
@@ -311,6 +252,7 @@ report(int sock, struct netns_msg *m, const int *fds, struct errbuf *err)
 void
 sandbox_child_main(const struct sandbox_child_opts *o)
 {
+	struct placeholders ph = {0};
 	struct netns_msg m;
 	struct errbuf err;
 	int fds[NETNS_MAX_FDS];
@@ -332,7 +274,7 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	 * it failed or died, and nothing may run. */
 	if (read(o->sock, &go, 1) != 1)
 		_exit(SANDBOX_EXIT_SETUP);
-	setup_mounts(o->plan);
+	mounts_setup(o->plan, &ph);
 	sigfwd_install();
 	pid = fork();
 	if (pid == -1)
@@ -341,5 +283,5 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 		run_command(o, ports, nports);
 	sigfwd_target(pid);
 	close(o->sock);
-	init_loop(pid);
+	init_loop(pid, &ph);
 }

@@ -4,12 +4,13 @@
  * sandbox_child_main() runs in the process cloned into new user, mount,
  * pid and network namespaces; it is pid 1 there. It maps the caller's uid
  * and gid, sets up the network side (netns.h) and reports to the parent
- * over sock, waits for the parent's go, makes the mounts (private
- * propagation, a fresh /proc, read-only binds of the protected paths),
- * then forks the command and stays as its init: it forwards the signals
- * the parent forwards, reaps orphans, and exits with the command's status
- * (128+signal when the command was killed). When it exits, the kernel
- * kills everything left in the pid namespace.
+ * over sock, waits for the parent's go, builds the mount namespace
+ * (mounts.h), then forks the command and stays as its init: it forwards
+ * the signals the parent forwards, reaps orphans, and exits with the
+ * command's status (128+signal when the command was killed). When it
+ * exits, the kernel kills everything left in the pid namespace; when the
+ * run holds placeholders (placeholder.h), it kills and reaps everything
+ * itself first, then removes them.
  *
  * The command's process applies the rest of the plan in order —
  * no_new_privs, Landlock, capabilities dropped, seccomp, environment,

@@ -12,10 +12,15 @@
  *   - SANDBOX_FS_FULL_ACCESS has no steps but EXEC: no sandbox, no proxy
  *     (reference §15.1);
  *   - every other mode unshares user, mount, pid and network namespaces,
- *     applies Landlock and seccomp, and drops capabilities; writable holds
- *     canonical existing directories, deduplicated, and protected the
- *     `.git` / `.airlock` paths found under them (kept read-only by bind
- *     mounts, since Landlock can only grant, never carve out);
+ *     makes every mount read-only, applies Landlock and seccomp, and drops
+ *     capabilities; writable holds canonical existing directories,
+ *     deduplicated, each bound back read-write (nosuid, nodev);
+ *   - protected holds the paths kept read-only under the writable roots
+ *     (protect.h: `.git`, `.airlock`, AIRLOCK_HOME, the system directory),
+ *     placeholders those of them airlock creates because they are
+ *     missing, chain the directories between them and their outermost
+ *     writable root (bound onto themselves so they cannot be renamed);
+ *     hidden the paths masked in every mode (the CA key);
  *   - net is SANDBOX_NET_PROXY only when network was granted; then ports
  *     holds the HTTP proxy port, and the SOCKS5 port when enabled.
  *
@@ -53,8 +58,17 @@ enum sandbox_step_kind {
 	SANDBOX_STEP_LO_UP,        /* NS: bring lo up (network granted) */
 	SANDBOX_STEP_LISTEN,       /* NS: listen 127.0.0.1:port, pass the fd */
 	SANDBOX_STEP_MOUNT_PRIVATE,/* INIT: no mount propagation to the host */
-	SANDBOX_STEP_MOUNT_PROC,   /* INIT: a fresh /proc for the pid ns */
+	SANDBOX_STEP_MKDIR,        /* INIT: create path (0700), kept after */
+	SANDBOX_STEP_PLACEHOLDER,  /* INIT: empty mode-0 directory at a missing
+				    * protected path, removed after the run */
+	SANDBOX_STEP_ROOT_RO,      /* INIT: every mount read-only */
+	SANDBOX_STEP_BIND_RW,      /* INIT: writable root back, nosuid, nodev */
+	SANDBOX_STEP_BIND_SELF,    /* INIT: bind a directory onto itself */
 	SANDBOX_STEP_BIND_RO,      /* INIT: bind path read-only onto itself */
+	SANDBOX_STEP_HIDE,         /* INIT: mask path (empty tmpfs, /dev/null) */
+	SANDBOX_STEP_MOUNT_PROC,   /* INIT: a fresh /proc for the pid ns */
+	SANDBOX_STEP_MOUNT_SHM,    /* INIT: a private tmpfs on /dev/shm */
+	SANDBOX_STEP_MOUNT_DEVPTS, /* INIT: a new devpts instance */
 	SANDBOX_STEP_NO_NEW_PRIVS, /* CMD */
 	SANDBOX_STEP_LANDLOCK,     /* CMD: writable roots, tcp connect ports */
 	SANDBOX_STEP_DROP_CAPS,    /* CMD: bounding, ambient, effective */
@@ -66,9 +80,25 @@ enum sandbox_step_kind {
 
 struct sandbox_step {
 	enum sandbox_step_kind kind;
-	const char *path;  /* BIND_RO, CHDIR: owned by the plan */
+	const char *path;  /* mount steps, CHDIR: owned by the plan */
 	uint16_t port;     /* LISTEN */
 	const char *what;  /* LISTEN: "http" or "socks5" */
+};
+
+/* The bounded walk for repositories under the writable roots. The plan
+ * sets the budget, skip and found; the walk adds to dirs and ms and sets
+ * stopped when it gave up early. One budget serves every root. */
+struct sandbox_scan {
+	size_t max_dirs;          /* directories read, over all roots */
+	unsigned max_ms;          /* wall time, over all roots */
+	size_t dirs;
+	unsigned ms;
+	const char *stopped;      /* NULL, or why the walk stopped early */
+	char *const *skip;        /* directories not entered (other roots) */
+	size_t n_skip;
+	/* path: canonical; kind as sandbox_probe.kind. -1 stops the walk. */
+	int (*found)(void *ctx, const char *path, int kind);
+	void *ctx;
 };
 
 /* File-system questions; the launcher answers from the disk, tests from a
@@ -76,12 +106,15 @@ struct sandbox_step {
 struct sandbox_probe {
 	/* The canonical absolute path of an existing path, else NULL. */
 	char *(*resolve)(void *arg, const char *path);
-	/* 'd' directory, 'f' anything else that exists, 0 missing; never
-	 * follows a final symlink. */
+	/* 'd' directory, 'l' symbolic link, 'f' anything else that exists,
+	 * 0 missing; never follows a final symlink. */
 	int (*kind)(void *arg, const char *path);
 	/* For a `.git` file: the directory its `gitdir:` line names, made
 	 * absolute against the file's directory and canonical; else NULL. */
 	char *(*gitdir)(void *arg, const char *gitfile);
+	/* Walks the directories under root (gitscan.h) within the budget in
+	 * sc, calling sc->found for each `.git` and `.airlock`. */
+	void (*scan)(void *arg, const char *root, struct sandbox_scan *sc);
 	void *arg;
 };
 
@@ -101,6 +134,9 @@ struct sandbox_input {
 	gid_t gid;
 	int landlock_abi;          /* detected at run time; 0 = none */
 	char *const *argv;         /* the command; argv[0] non-NULL */
+	const char *home;          /* AIRLOCK_HOME, or NULL */
+	const char *system_dir;    /* AIRLOCK_SYSTEM_DIR, or NULL */
+	const char *config_file;   /* --config FILE, or NULL */
 };
 
 struct sandbox_plan {
@@ -112,6 +148,18 @@ struct sandbox_plan {
 	size_t n_writable;
 	char **protected;          /* read-only bind mounts */
 	size_t n_protected;
+	char **placeholders;       /* created empty before, removed after */
+	size_t n_placeholders;
+	char **chain;              /* bound onto themselves: no rename */
+	size_t n_chain;
+	char **hidden;             /* masked in every mode */
+	size_t n_hidden;
+	char *make_home;           /* AIRLOCK_HOME to create, or NULL */
+	struct {
+		size_t dirs, found;
+		unsigned ms;
+		const char *stopped;
+	} scan;                    /* what the repository walk did */
 	uint16_t ports[2];         /* tcp connect grants (NET_PROXY) */
 	size_t n_ports;
 	char *cwd;

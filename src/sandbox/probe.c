@@ -8,6 +8,7 @@
 
 #include "lib/fdutil.h"
 #include "lib/xalloc.h"
+#include "sandbox/gitscan.h"
 
 static char *
 disk_resolve(void *arg, const char *path)
@@ -24,6 +25,8 @@ disk_kind(void *arg, const char *path)
 	(void)arg;
 	if (lstat(path, &st) == -1)
 		return 0;
+	if (S_ISLNK(st.st_mode))
+		return 'l';
 	return S_ISDIR(st.st_mode) ? 'd' : 'f';
 }
 
@@ -71,11 +74,19 @@ disk_gitdir(void *arg, const char *gitfile)
 	return real;
 }
 
+static void
+disk_scan(void *arg, const char *root, struct sandbox_scan *sc)
+{
+	(void)arg;
+	gitscan_walk(root, sc);
+}
+
 void
 sandbox_probe_disk(struct sandbox_probe *p)
 {
 	p->resolve = disk_resolve;
 	p->kind = disk_kind;
 	p->gitdir = disk_gitdir;
+	p->scan = disk_scan;
 	p->arg = NULL;
 }

@@ -101,6 +101,9 @@ build_plan(struct app_exec *e, const struct conf *c,
 
 	sandbox_input_from_conf(&in, c, x->sandbox, x->network,
 				x->cwd ? x->cwd : e->s->base->cwd, argv, err);
+	in.home = e->s->opts.home;
+	in.system_dir = e->s->opts.system_dir;
+	in.config_file = e->s->opts.config_file;
 	sandbox_probe_disk(&probe);
 	if (err->count > 0 || sandbox_plan_build(&in, &probe, &e->plan, err))
 		return -1;

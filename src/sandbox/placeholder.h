@@ -1,0 +1,46 @@
+/* placeholder.h — empty directories that stand in for missing protected
+ * paths (the workspace root's `.git` and `.airlock`, a missing system
+ * directory) for the length of a run.
+ *
+ * A mount needs an existing path, and a command must not be able to
+ * create these names. So the sandbox's pid 1 creates an empty directory
+ * with no permission bits (mode 0: nobody makes such a `.git` by hand,
+ * which is how a leftover is recognised) before the tree turns read-only,
+ * and binds it read-only. Several runs may share one placeholder (the
+ * app-server runs commands side by side in one workspace): each holds a
+ * shared flock(2) on it while it runs, and after its run the last one out
+ * (the one that gets the exclusive lock) unmounts and removes it, if it
+ * is still an empty mode-0 directory. A placeholder left by a run that
+ * was killed is taken over and removed by the next run.
+ *
+ * Ownership: struct placeholders holds the locked descriptors; paths are
+ * borrowed from the plan. */
+#ifndef AIRLOCK_SANDBOX_PLACEHOLDER_H
+#define AIRLOCK_SANDBOX_PLACEHOLDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PLACEHOLDER_MAX 8
+
+struct placeholders {
+	const char *path[PLACEHOLDER_MAX];
+	int fd[PLACEHOLDER_MAX];
+	size_t n;
+};
+
+/* Creates, or joins, the placeholder at path and locks it shared. 0 when
+ * something now exists at path (a placeholder, or a directory someone
+ * made since the plan: protected all the same); -1 when the caller may
+ * not create it (EACCES, EPERM, EROFS: then neither may the command, and
+ * there is nothing to mount). Dies on anything else. */
+int placeholder_claim(struct placeholders *ph, const char *path);
+
+/* After everything in the sandbox has exited: unmounts and removes each
+ * placeholder no other run holds. Best effort, never fails. */
+void placeholder_release(struct placeholders *ph);
+
+/* Whether mode is that of a placeholder directory. */
+bool placeholder_mode(unsigned mode);
+
+#endif
