@@ -19,7 +19,7 @@
 bool
 placeholder_mode(unsigned mode)
 {
-	return S_ISDIR(mode) && (mode & 07777) == 0;
+	return S_ISDIR(mode) && (mode & 07777) == PLACEHOLDER_MODE;
 }
 
 static bool
@@ -39,7 +39,12 @@ try_claim(struct placeholders *ph, const char *path)
 	struct stat st;
 	int fd;
 
-	if (mkdir(path, 0) == -1 && errno != EEXIST) {
+	if (mkdir(path, 0) == 0) {
+		/* chmod, not mkdir's mode: the umask must not change it. */
+		if (chmod(path, PLACEHOLDER_MODE) == -1)
+			die(SANDBOX_EXIT_SETUP, "run: placeholder %s: %s", path,
+			    strerror(errno));
+	} else if (errno != EEXIST) {
 		if (errno == EACCES || errno == EPERM || errno == EROFS)
 			return -1;
 		die(SANDBOX_EXIT_SETUP, "run: create placeholder %s: %s", path,

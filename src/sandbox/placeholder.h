@@ -4,9 +4,11 @@
  *
  * A mount needs an existing path, and a command must not be able to
  * create these names. So the sandbox's pid 1 creates an empty directory
- * with no permission bits (mode 0: nobody makes such a `.git` by hand,
- * which is how a leftover is recognised) before the tree turns read-only,
- * and binds it read-only. Several runs may share one placeholder (the
+ * of mode PLACEHOLDER_MODE (sticky and read-only: nobody makes such a
+ * `.git` by hand, which is how a leftover is recognised; readable, so
+ * that tools listing the workspace, git status among them, see an empty
+ * directory rather than an error) before the tree turns read-only, and
+ * binds it read-only. Several runs may share one placeholder (the
  * app-server runs commands side by side in one workspace): each holds a
  * shared flock(2) on it while it runs, and after its run the last one out
  * (the one that gets the exclusive lock) unmounts and removes it, if it
@@ -22,6 +24,7 @@
 #include <stddef.h>
 
 #define PLACEHOLDER_MAX 8
+#define PLACEHOLDER_MODE 01555
 
 struct placeholders {
 	const char *path[PLACEHOLDER_MAX];
