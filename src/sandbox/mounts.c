@@ -30,10 +30,13 @@ fail(const char *what, const char *path)
 	die(SANDBOX_EXIT_SETUP, "run: %s %s: %s", what, path, strerror(e));
 }
 
-/* An O_PATH descriptor of path, no symbolic link followed anywhere; -1
- * when path is missing and missing_ok. */
+/* An O_PATH descriptor of path, no symbolic link followed anywhere.
+ * lenient: -1 when path has gone, cannot be reached or now runs through
+ * a symbolic link. A path pid 1 cannot reach, the command (same user,
+ * no capabilities) cannot reach either; one that vanished or moved since
+ * the plan has nothing left to protect at that place. */
 static int
-open_path(const char *path, bool missing_ok)
+open_path(const char *path, bool lenient)
 {
 	struct open_how how;
 	int fd;
@@ -42,7 +45,9 @@ open_path(const char *path, bool missing_ok)
 	how.flags = O_PATH | O_CLOEXEC;
 	how.resolve = RESOLVE_NO_SYMLINKS;
 	fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
-	if (fd == -1 && errno == ENOENT && missing_ok)
+	if (fd == -1 && lenient &&
+	    (errno == ENOENT || errno == EACCES || errno == ELOOP ||
+	     errno == ENOTDIR))
 		return -1;
 	if (fd == -1 && errno == ELOOP)
 		die(SANDBOX_EXIT_SETUP, "run: %s: a symbolic link appeared on "
@@ -106,24 +111,10 @@ make_dirs(const char *path)
 		fail("create", path);
 }
 
-/* Paths airlock creates may be missing when it was not allowed to. */
-static bool
-may_be_missing(const struct sandbox_plan *p, const char *path)
-{
-	size_t i;
-
-	if (p->make_home != NULL && strcmp(p->make_home, path) == 0)
-		return true;
-	for (i = 0; i < p->n_placeholders; i++)
-		if (strcmp(p->placeholders[i], path) == 0)
-			return true;
-	return false;
-}
-
 static void
-bind_ro(const struct sandbox_plan *p, const char *path)
+bind_ro(const char *path)
 {
-	int fd = open_path(path, may_be_missing(p, path)), t;
+	int fd = open_path(path, true), t;
 
 	if (fd == -1)
 		return;
@@ -137,8 +128,10 @@ bind_ro(const struct sandbox_plan *p, const char *path)
 static void
 bind_self(const char *path)
 {
-	int fd = open_path(path, false);
+	int fd = open_path(path, true);
 
+	if (fd == -1)
+		return;
 	attach(clone_tree(fd, path), fd, path);
 	close(fd);
 }
@@ -291,7 +284,7 @@ apply_one(const struct sandbox_plan *p, size_t i, int *fds,
 		bind_self(s->path);
 		break;
 	case SANDBOX_STEP_BIND_RO:
-		bind_ro(p, s->path);
+		bind_ro(s->path);
 		break;
 	case SANDBOX_STEP_HIDE:
 		hide(s->path);
