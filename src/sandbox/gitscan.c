@@ -26,6 +26,7 @@ static const char *const pruned[] = {
 struct walk {
 	struct sandbox_scan *sc;
 	char **queue;
+	unsigned *depth;  /* of each queued directory below the root */
 	size_t head, n;
 	struct timespec start;
 	unsigned ms0;   /* sc->ms when this walk started */
@@ -90,20 +91,28 @@ entry_kind(int dfd, const struct dirent64 *de)
 }
 
 static void
-enqueue(struct walk *w, char *path)
+enqueue(struct walk *w, char *path, unsigned depth)
 {
+	if (w->sc->max_depth > 0 && depth > w->sc->max_depth) {
+		free(path);
+		return;
+	}
 	if (w->n - w->head + w->sc->dirs >= w->sc->max_dirs) {
 		w->full = true;
 		free(path);
 		return;
 	}
 	w->queue = xreallocarray(w->queue, w->n + 1, sizeof(*w->queue));
+	w->depth = xreallocarray(w->depth, w->n + 1, sizeof(*w->depth));
+	w->depth[w->n] = depth;
 	w->queue[w->n++] = path;
 }
 
-/* Reports or queues one entry of dir; -1 when found() asked to stop. */
+/* Reports or queues one entry of dir (at depth below the root); -1 when
+ * found() asked to stop. */
 static int
-visit(struct walk *w, int dfd, const char *dir, const struct dirent64 *de)
+visit(struct walk *w, int dfd, const char *dir, unsigned depth,
+      const struct dirent64 *de)
 {
 	const char *name = de->d_name;
 	int kind;
@@ -126,14 +135,14 @@ visit(struct walk *w, int dfd, const char *dir, const struct dirent64 *de)
 	if (skipped(w->sc, path))
 		free(path);
 	else
-		enqueue(w, path);
+		enqueue(w, path, depth + 1);
 	return 0;
 }
 
 /* getdents64 straight into a buffer: half the system calls of
  * opendir/readdir, which matters at start-up. */
 static void
-read_dir(struct walk *w, const char *dir)
+read_dir(struct walk *w, const char *dir, unsigned depth)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct dirent64 *de;
@@ -145,7 +154,7 @@ read_dir(struct walk *w, const char *dir)
 	while ((n = syscall(SYS_getdents64, fd, w->buf, sizeof(w->buf))) > 0) {
 		for (off = 0; off < n; off += de->d_reclen) {
 			de = (struct dirent64 *)(w->buf + off);
-			if (visit(w, fd, dir, de) == -1) {
+			if (visit(w, fd, dir, depth, de) == -1) {
 				if (w->sc->stopped == NULL)
 					w->sc->stopped = "stopped";
 				close(fd);
@@ -164,14 +173,14 @@ gitscan_walk(const char *root, struct sandbox_scan *sc)
 	w->sc = sc;
 	w->ms0 = sc->ms;
 	clock_gettime(CLOCK_MONOTONIC, &w->start);
-	enqueue(w, xstrdup(root));
+	enqueue(w, xstrdup(root), 0);
 	while (w->head < w->n && sc->stopped == NULL) {
 		if (w->head % GITSCAN_CLOCK_EVERY == 0 &&
 		    w->ms0 + elapsed_ms(w) >= sc->max_ms) {
 			sc->stopped = "time limit";
 			break;
 		}
-		read_dir(w, w->queue[w->head]);
+		read_dir(w, w->queue[w->head], w->depth[w->head]);
 		free(w->queue[w->head]);
 		w->queue[w->head++] = NULL;
 	}
@@ -181,5 +190,6 @@ gitscan_walk(const char *root, struct sandbox_scan *sc)
 	while (w->head < w->n)
 		free(w->queue[w->head++]);
 	free(w->queue);
+	free(w->depth);
 	free(w);
 }

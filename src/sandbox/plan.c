@@ -70,6 +70,7 @@ collect_writable(struct sandbox_plan *p, const struct sandbox_input *in,
 	add_writable(p, pr, in->cwd);
 	for (i = 0; i < in->n_writable_roots; i++)
 		add_writable(p, pr, in->writable_roots[i]);
+	p->n_own_roots = p->n_writable;
 	if (!in->exclude_slash_tmp)
 		add_writable(p, pr, "/tmp");
 	if (!in->exclude_tmpdir_env_var && in->tmpdir != NULL &&

@@ -94,6 +94,7 @@ struct sandbox_scan {
 	size_t dirs;
 	unsigned ms;
 	const char *stopped;      /* NULL, or why the walk stopped early */
+	unsigned max_depth;       /* levels below root read; 0 = no limit */
 	char *const *skip;        /* directories not entered (other roots) */
 	size_t n_skip;
 	/* path: canonical; kind as sandbox_probe.kind. -1 stops the walk. */
@@ -146,6 +147,8 @@ struct sandbox_plan {
 	size_t n_steps;
 	char **writable;           /* Landlock write grants */
 	size_t n_writable;
+	size_t n_own_roots;        /* writable[0..n): cwd and writable_roots;
+				    * the rest are /tmp and $TMPDIR */
 	char **protected;          /* read-only bind mounts */
 	size_t n_protected;
 	char **placeholders;       /* created empty before, removed after */
@@ -158,6 +161,7 @@ struct sandbox_plan {
 	struct {
 		size_t dirs, found;
 		unsigned ms;
+		unsigned tmp_depth;    /* /tmp, $TMPDIR read this deep; 0 none */
 		const char *stopped;
 	} scan;                    /* what the repository walk did */
 	uint16_t ports[2];         /* tcp connect grants (NET_PROXY) */

@@ -202,8 +202,12 @@ format_scan(const struct sandbox_plan *p, struct buf *out)
 	if (p->fs != SANDBOX_FS_WORKSPACE_WRITE)
 		return;
 	buf_printf(out, "repositories: %zu found in %zu directories under the "
-			"writable roots (%u ms); %zu paths protected",
-		   p->scan.found, p->scan.dirs, p->scan.ms, p->n_protected);
+			"writable roots (%u ms",
+		   p->scan.found, p->scan.dirs, p->scan.ms);
+	if (p->scan.tmp_depth > 0)
+		buf_printf(out, "; /tmp and $TMPDIR %u levels deep",
+			   p->scan.tmp_depth);
+	buf_printf(out, "); %zu paths protected", p->n_protected);
 	if (p->scan.stopped != NULL)
 		buf_printf(out, "; the walk stopped early (%s): repositories "
 				"beyond it are not protected",

@@ -184,7 +184,8 @@ on_found(void *ctx, const char *path, int kind)
 }
 
 /* Walks every writable root, the workspace (writable[0]) first, within
- * one budget; a root nested in another is walked once. */
+ * one budget; a root nested in another is walked once; /tmp and $TMPDIR
+ * only a few levels deep. */
 static void
 scan_roots(struct sandbox_plan *p, const struct sandbox_probe *pr)
 {
@@ -200,12 +201,16 @@ scan_roots(struct sandbox_plan *p, const struct sandbox_probe *pr)
 	sc.found = on_found;
 	sc.ctx = &c;
 	for (i = 0; i < p->n_writable && pr->scan != NULL; i++) {
+		sc.max_depth = i < p->n_own_roots ? 0 : PROTECT_SCAN_TMP_DEPTH;
 		pr->scan(pr->arg, p->writable[i], &sc);
 		if (sc.stopped != NULL || p->scan.stopped != NULL)
 			break;
 	}
 	p->scan.dirs = sc.dirs;
 	p->scan.ms = sc.ms;
+	p->scan.tmp_depth = p->n_writable > p->n_own_roots
+				    ? PROTECT_SCAN_TMP_DEPTH
+				    : 0;
 	p->scan.found = c.found;
 	if (p->scan.stopped == NULL)
 		p->scan.stopped = sc.stopped;

@@ -6,8 +6,9 @@
  * read-only (a read-only bind of the path onto itself):
  *   - every `.git` (directory, `gitdir:` file and the directory it names)
  *     and `.airlock` found by a bounded walk of the writable roots
- *     (gitscan.h), in the workspace root and in each of its ancestors
- *     that lies under a writable root;
+ *     (gitscan.h: the workspace first, /tmp and $TMPDIR only
+ *     PROTECT_SCAN_TMP_DEPTH levels deep), in the workspace root and in
+ *     each of its ancestors that lies under a writable root;
  *   - AIRLOCK_HOME (created first when missing: the user layer of the
  *     next run lives there), the system directory and the --config file.
  * The workspace root's `.git` and `.airlock`, and a missing system
@@ -29,9 +30,12 @@
 
 #include "sandbox/plan.h"
 
-/* The walk's budget: directories read, and milliseconds, over all roots. */
-#define PROTECT_SCAN_MAX_DIRS 8192
-#define PROTECT_SCAN_MAX_MS 100
+/* The walk's budget: directories read, and milliseconds, over all roots;
+ * and how deep the shared temporary directories (/tmp, $TMPDIR) are read,
+ * which hold other tools' trees by the thousand (test runs, builds). */
+#define PROTECT_SCAN_MAX_DIRS 4096
+#define PROTECT_SCAN_MAX_MS 40
+#define PROTECT_SCAN_TMP_DEPTH 2
 /* Protected paths the walk may add before it stops. */
 #define PROTECT_MAX_FOUND 512
 
