@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define PLACEHOLDER_MAX 8
+#define PLACEHOLDER_MAX 64
 #define PLACEHOLDER_MODE 01555
 
 struct placeholders {

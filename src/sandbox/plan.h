@@ -116,6 +116,9 @@ struct sandbox_probe {
 	/* Walks the directories under root (gitscan.h) within the budget in
 	 * sc, calling sc->found for each `.git` and `.airlock`. */
 	void (*scan)(void *arg, const char *root, struct sandbox_scan *sc);
+	/* A small regular file's bytes (symbolic links not followed), *n
+	 * their count; NULL when missing, unreadable or over 64 KiB. */
+	char *(*read)(void *arg, const char *path, size_t *n);
 	void *arg;
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/xalloc.h"
+#include "sandbox/gitmodules.h"
 #include "proxy/ca.h"
 
 /* Bounds every list: a plan longer than this would be a mistake, and each
@@ -150,6 +151,68 @@ push_protected(struct sandbox_plan *p, char *path)
 			    PROTECT_MAX_PATHS);
 }
 
+/* A placeholder at path (canonical, missing), protected too. */
+static void
+push_placeholder(struct sandbox_plan *p, const char *path)
+{
+	if (p->make_home != NULL && strcmp(p->make_home, path) == 0)
+		return;
+	if (protect_push(&p->placeholders, &p->n_placeholders, xstrdup(path),
+			 PROTECT_MAX_PLACEHOLDERS))
+		push_protected(p, xstrdup(path));
+}
+
+static bool protect_entry(struct sandbox_plan *p,
+			  const struct sandbox_probe *pr, const char *path,
+			  int kind);
+static char *first_missing(const struct sandbox_probe *pr, const char *path);
+static char *resolve_partial(const struct sandbox_probe *pr,
+			     const char *path);
+static const char *outer_root(const struct sandbox_plan *p,
+			      const char *path);
+
+/* The submodules of the repository whose `.git` is at gitpath: each
+ * `.git` the `.gitmodules` beside it lists is protected, or, when missing,
+ * gets a placeholder (at the first missing name of its path) if it lies
+ * under a writable root. Paths that leave the repository are skipped. */
+static void
+protect_submodules(struct sandbox_plan *p, const struct sandbox_probe *pr,
+		   const char *gitpath)
+{
+	char *dir = xstrndup(gitpath, strlen(gitpath) - 5);
+	char *file = xasprintf("%s/.gitmodules", dir), *text, *sub, *ph;
+	char **v = NULL;
+	size_t i, n = 0, len = 0;
+
+	text = pr->read != NULL ? pr->read(pr->arg, file, &len) : NULL;
+	if (text != NULL)
+		v = gitmodules_paths(text, len, &n);
+	for (i = 0; i < n; i++) {
+		char *want = xasprintf("%s/%s/.git", dir, v[i]);
+
+		sub = resolve_partial(pr, want);
+		free(want);
+		if (sub != NULL && protect_under(dir, sub) &&
+		    outer_root(p, sub) != NULL) {
+			int k = pr->kind(pr->arg, sub);
+
+			if (k != 0) {
+				protect_entry(p, pr, sub, k);
+			} else {
+				ph = first_missing(pr, sub);
+				push_placeholder(p, ph);
+				free(ph);
+			}
+		}
+		free(sub);
+		free(v[i]);
+	}
+	free(v);
+	free(text);
+	free(file);
+	free(dir);
+}
+
 /* One existing `.git` / `.airlock`: the path itself, and for a `gitdir:`
  * file the directory it names. A symbolic link cannot take a mount: its
  * target is protected instead (the link itself can still be replaced). */
@@ -164,9 +227,14 @@ protect_entry(struct sandbox_plan *p, const struct sandbox_probe *pr,
 
 		return t == NULL || push_protected(p, t);
 	}
-	if (kind == 'f' && base != NULL && strcmp(base, "/.git") == 0)
+	if (base == NULL || strcmp(base, "/.git") != 0)
+		return push_protected(p, xstrdup(path));
+	if (kind == 'f')
 		push_protected(p, pr->gitdir(pr->arg, path));
-	return push_protected(p, xstrdup(path));
+	if (!push_protected(p, xstrdup(path)))
+		return false;
+	protect_submodules(p, pr, path);
+	return true;
 }
 
 static int
@@ -230,14 +298,10 @@ protect_dir(struct sandbox_plan *p, const struct sandbox_probe *pr,
 	for (i = 0; i < 2; i++) {
 		path = join(dir, names[i]);
 		k = pr->kind(pr->arg, path);
-		if (k != 0) {
+		if (k != 0)
 			protect_entry(p, pr, path, k);
-		} else if (placeholder && (p->make_home == NULL ||
-					   strcmp(p->make_home, path) != 0)) {
-			protect_push(&p->placeholders, &p->n_placeholders,
-				     xstrdup(path), PROTECT_MAX_PATHS);
-			push_protected(p, xstrdup(path));
-		}
+		else if (placeholder)
+			push_placeholder(p, path);
 		free(path);
 	}
 }
@@ -308,13 +372,12 @@ protect_airlock(struct sandbox_plan *p, const struct sandbox_input *in,
 		if (pr->kind(pr->arg, sys) == 0) {
 			char *ph = first_missing(pr, sys);
 
-			protect_push(&p->placeholders, &p->n_placeholders,
-				     xstrdup(ph), PROTECT_MAX_PATHS);
-			free(sys);
-			sys = ph;
+			push_placeholder(p, ph);
+			free(ph);
+		} else {
+			push_protected(p, sys);
+			sys = NULL;
 		}
-		push_protected(p, sys);
-		sys = NULL;
 	}
 	if (conf != NULL && outer_root(p, conf) != NULL) {
 		push_protected(p, conf);

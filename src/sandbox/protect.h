@@ -11,9 +11,11 @@
  *     each of its ancestors that lies under a writable root;
  *   - AIRLOCK_HOME (created first when missing: the user layer of the
  *     next run lives there), the system directory and the --config file.
- * The workspace root's `.git` and `.airlock`, and a missing system
- * directory, get an empty placeholder directory (mode 0) for the run, so
- * that the command cannot create them; it is removed after the run.
+ * The workspace root's `.git` and `.airlock`, the `.git` of each
+ * submodule a found repository's `.gitmodules` lists that is not checked
+ * out, and a missing system directory get an empty placeholder directory
+ * (placeholder.h) for the run, so that the command cannot create them;
+ * it is removed after the run.
  * The directories between each protected path and the outermost writable
  * root above it go to chain: bound onto themselves they become mount
  * points, which rename(2) refuses (EBUSY), so nobody can swap a workspace
@@ -36,8 +38,9 @@
 #define PROTECT_SCAN_MAX_DIRS 4096
 #define PROTECT_SCAN_MAX_MS 40
 #define PROTECT_SCAN_TMP_DEPTH 2
-/* Protected paths the walk may add before it stops. */
+/* Protected paths the walk may add before it stops; placeholders. */
 #define PROTECT_MAX_FOUND 512
+#define PROTECT_MAX_PLACEHOLDERS 48
 
 /* Fills protected, placeholders, chain, make_home and scan of a
  * workspace-write plan whose writable list is final. */

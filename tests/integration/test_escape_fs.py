@@ -205,6 +205,35 @@ def test_escape_fs_submodule_gitfile_cannot_be_repointed(airlock_env):
     assert not marker.exists()
 
 
+def test_escape_fs_submodule_not_checked_out_cannot_be_planted(airlock_env):
+    # A fresh clone: the submodule's directory is empty, its `.git` is
+    # missing; one planted there is used by the user's `git status`.
+    no_tmpdir(airlock_env)
+    lib = airlock_env.root / "lib"
+    init_repo(lib)
+    sup = airlock_env.root / "super"
+    init_repo(sup)
+    git(sup, "-c", "protocol.file.allow=always", "submodule", "add", "-q",
+        str(lib), "sub")
+    git(sup, "commit", "-q", "-m", "sub")
+    ws = airlock_env.root / "clone"
+    git(airlock_env.root, "clone", "-q", str(sup), str(ws))
+    assert (ws / "sub").is_dir() and not (ws / "sub" / ".git").exists()
+    marker = airlock_env.root / "pwned"
+    evil = airlock_env.root / "evil"
+    body = ("import subprocess\n"
+            "subprocess.run(['git', 'init', '-q', %r], check=True)\n"
+            "open(%r, 'a').write(%r)\n"
+            "attempt(lambda: open('sub/.git', 'w').write('gitdir: %s\\n'))\n"
+            % (str(evil), str(evil / ".git" / "config"),
+               fsmonitor_config(marker), str(evil / ".git")))
+    out = attempt(airlock_env, body, cwd=ws)
+    assert out in ("ERR EISDIR", "ERR EROFS")
+    assert not (ws / "sub" / ".git").exists()
+    git(ws, "status", "--porcelain")
+    assert not marker.exists()
+
+
 def test_escape_fs_nested_repository_hooks_are_read_only(airlock_env):
     no_tmpdir(airlock_env)
     nested = airlock_env.cwd / "vendor" / "tool"

@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "proxy/audit.h"
+#include "sandbox/gitmodules.h"
 #include "sandbox/gitscan.h"
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
@@ -87,7 +90,8 @@ fake_scan(void *arg, const char *root, struct sandbox_scan *sc)
 		snprintf(path, sizeof(path), "%.*s",
 			 (int)strcspn(disk[i] + 2, "="), disk[i] + 2);
 		base = strrchr(path, '/');
-		if (disk[i][0] == 'l' || strncmp(path, root, n) != 0 ||
+		if (disk[i][0] == 'l' || disk[i][0] == 'm' ||
+		    strncmp(path, root, n) != 0 ||
 		    path[n] != '/' ||
 		    (strcmp(base, "/.git") != 0 && strcmp(base, "/.airlock")))
 			continue;
@@ -97,8 +101,23 @@ fake_scan(void *arg, const char *root, struct sandbox_scan *sc)
 	}
 }
 
+/* "m:/x/.gitmodules=TEXT": a file's contents for read(). */
+static char *
+fake_read(void *arg, const char *path, size_t *n)
+{
+	const char *m = lookup('m', path);
+
+	(void)arg;
+	if (m == NULL)
+		return NULL;
+	m = strchr(m, '=') + 1;
+	*n = strlen(m);
+	return xstrdup(m);
+}
+
 static const struct sandbox_probe probe = {fake_resolve, fake_kind,
-					   fake_gitdir, fake_scan, NULL};
+					   fake_gitdir, fake_scan, fake_read,
+					   NULL};
 static char *argv_true[] = {"true", NULL};
 
 static void
@@ -467,6 +486,122 @@ test_plan_symlinked_git_protects_its_target(void **state)
 }
 
 static void
+test_plan_submodule_not_checked_out_gets_a_placeholder(void **state)
+{
+	static const char *const d[] = {
+		"d:/work", "d:/work/.git", "d:/work/lib", "d:/work/deps",
+		"m:/work/.gitmodules=[submodule \"lib\"]\n\tpath = lib\n"
+		"[submodule \"x\"]\n\tpath = deps/x/y\n"
+		"[submodule \"up\"]\n\tpath = ../outside\n",
+		NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.exclude_slash_tmp = true;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_true(has(p.placeholders, p.n_placeholders, "/work/lib/.git"));
+	assert_true(has(p.protected, p.n_protected, "/work/lib/.git"));
+	/* Not even the submodule's directory may be made. */
+	assert_true(has(p.placeholders, p.n_placeholders, "/work/deps/x"));
+	assert_int_equal(p.n_placeholders, 3); /* and /work/.airlock */
+	sandbox_plan_release(&p);
+}
+
+static void
+test_gitmodules_paths_reads_submodule_sections_only(void **state)
+{
+	static const char text[] =
+		"# top\n[core]\n\tpath = not-a-submodule\n"
+		"[submodule \"a\"]\n\tpath = lib/a/ # trailing\n\turl = x\n"
+		"[submodule \"b\"]\n\tPath = \"with space/\\\"q\\\"\"\n"
+		"[submodule \"c\"]\n\tpath = ../up\n\tpath = /abs\n"
+		"\tpath = a/./b\n\tpath = lib/a\n\tpath = \"open\n";
+	size_t n, i;
+	char **v = gitmodules_paths(text, sizeof(text) - 1, &n);
+
+	(void)state;
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "lib/a");
+	assert_string_equal(v[1], "with space/\"q\"");
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	assert_null(gitmodules_paths("", 0, &n));
+	assert_int_equal(n, 0);
+}
+
+static void
+mk(const char *root, const char *rel)
+{
+	char path[512];
+	char *p;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (p = path + strlen(root) + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	mkdir(path, 0755);
+}
+
+static int
+count_found(void *ctx, const char *path, int kind)
+{
+	(void)path;
+	(void)kind;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* The real walk on a real tree: dependency trees are pruned, symbolic
+ * links are not followed, depth and directory budgets hold. */
+static void
+test_gitscan_walk_prunes_and_keeps_its_budget(void **state)
+{
+	char root[] = "/tmp/airlock-gitscan-XXXXXX", link[600];
+	struct sandbox_scan sc;
+	int found = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	mk(root, "a/.git");
+	mk(root, "node_modules/m/.git");
+	mk(root, "deep/1/2/.git");
+	snprintf(link, sizeof(link), "%s/ln", root);
+	assert_int_equal(symlink("a", link), 0);
+	memset(&sc, 0, sizeof(sc));
+	sc.max_dirs = 100;
+	sc.max_ms = 10000;
+	sc.found = count_found;
+	sc.ctx = &found;
+	gitscan_walk(root, &sc);
+	assert_int_equal(found, 2);
+	assert_null(sc.stopped);
+	found = 0;
+	memset(&sc, 0, sizeof(sc));
+	sc.max_dirs = 100;
+	sc.max_ms = 10000;
+	sc.max_depth = 2;
+	sc.found = count_found;
+	sc.ctx = &found;
+	gitscan_walk(root, &sc);
+	assert_int_equal(found, 1);
+	memset(&sc, 0, sizeof(sc));
+	sc.max_dirs = 2;
+	sc.max_ms = 10000;
+	sc.found = count_found;
+	sc.ctx = &found;
+	gitscan_walk(root, &sc);
+	assert_string_equal(sc.stopped, "directory limit");
+	snprintf(link, sizeof(link), "rm -rf '%s'", root);
+	assert_int_equal(system(link), 0);
+}
+
+static void
 test_gitscan_prunes_dependency_trees_only(void **state)
 {
 	(void)state;
@@ -717,6 +852,9 @@ main(void)
 		cmocka_unit_test(test_plan_walk_protects_nested_repositories_and_submodules),
 		cmocka_unit_test(test_plan_walk_stopped_early_is_reported),
 		cmocka_unit_test(test_plan_symlinked_git_protects_its_target),
+		cmocka_unit_test(test_plan_submodule_not_checked_out_gets_a_placeholder),
+		cmocka_unit_test(test_gitmodules_paths_reads_submodule_sections_only),
+		cmocka_unit_test(test_gitscan_walk_prunes_and_keeps_its_budget),
 		cmocka_unit_test(test_gitscan_prunes_dependency_trees_only),
 		cmocka_unit_test(test_plan_writable_roots_are_canonical_and_deduplicated),
 		cmocka_unit_test(test_plan_relative_writable_root_is_an_error),
