@@ -203,23 +203,8 @@ run_command(const struct sandbox_child_opts *o, const uint16_t *ports,
 
 /* --- init ------------------------------------------------------------------------ */
 
-/* Placeholders are removed only once nothing in the sandbox can race
- * the removal: everything left in the pid namespace is killed and reaped
- * first (the kernel would kill it anyway when pid 1 exits). */
 static __attribute__((noreturn)) void
-init_exit(int status, struct placeholders *ph)
-{
-	if (ph->n > 0) {
-		kill(-1, SIGKILL);
-		while (waitpid(-1, NULL, 0) != -1 || errno == EINTR)
-			;
-		placeholder_release(ph);
-	}
-	_exit(status);
-}
-
-static __attribute__((noreturn)) void
-init_loop(pid_t cmd, struct placeholders *ph)
+init_loop(pid_t cmd)
 {
 	int st;
 	pid_t w;
@@ -229,12 +214,12 @@ init_loop(pid_t cmd, struct placeholders *ph)
 		if (w == -1 && errno == EINTR)
 			continue;
 		if (w == -1)
-			init_exit(SANDBOX_EXIT_SETUP, ph);
+			_exit(SANDBOX_EXIT_SETUP);
 		if (w != cmd)
 			continue;
 		if (WIFSIGNALED(st))
-			init_exit(128 + WTERMSIG(st), ph);
-		init_exit(WEXITSTATUS(st), ph);
+			_exit(128 + WTERMSIG(st));
+		_exit(WEXITSTATUS(st));
 	}
 }
 
@@ -252,6 +237,7 @@ report(int sock, struct netns_msg *m, const int *fds, struct errbuf *err)
 void
 sandbox_child_main(const struct sandbox_child_opts *o)
 {
+	/* Holds the placeholders' locks until pid 1 exits. */
 	struct placeholders ph = {0};
 	struct netns_msg m;
 	struct errbuf err;
@@ -283,5 +269,5 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 		run_command(o, ports, nports);
 	sigfwd_target(pid);
 	close(o->sock);
-	init_loop(pid, &ph);
+	init_loop(pid);
 }

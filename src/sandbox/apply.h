@@ -8,9 +8,9 @@
  * (mounts.h), then forks the command and stays as its init: it forwards
  * the signals the parent forwards, reaps orphans, and exits with the
  * command's status (128+signal when the command was killed). When it
- * exits, the kernel kills everything left in the pid namespace; when the
- * run holds placeholders (placeholder.h), it kills and reaps everything
- * itself first, then removes them.
+ * exits, the kernel kills everything left in the pid namespace, and the
+ * caller, once it has reaped it, removes the run's placeholders with
+ * placeholder_cleanup() (placeholder.h).
  *
  * The command's process applies the rest of the plan in order —
  * no_new_privs, Landlock, capabilities dropped, seccomp, environment,

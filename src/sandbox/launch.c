@@ -20,6 +20,7 @@
 #include "proxy/proxy.h"
 #include "sandbox/apply.h"
 #include "sandbox/netns.h"
+#include "sandbox/placeholder.h"
 #include "sandbox/sigfwd.h"
 #include "sandbox/summary.h"
 
@@ -218,6 +219,7 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 	else
 		close(sv[0]);
 	uv_loop_close(&l.loop);
+	placeholder_cleanup(o->plan);
 	return rc;
 }
 

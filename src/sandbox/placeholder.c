@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -84,29 +83,24 @@ placeholder_claim(struct placeholders *ph, const char *path)
 }
 
 static void
-release_one(const char *path, int fd)
+remove_one(const char *path)
 {
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
-	int i;
 
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+	if (fd == -1)
 		return;
-	for (i = 0; i < 8 && umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0;
-	     i++)
-		;
 	if (fstat(fd, &st) == 0 && placeholder_mode(st.st_mode) &&
-	    same_inode(fd, path))
+	    flock(fd, LOCK_EX | LOCK_NB) == 0 && same_inode(fd, path))
 		rmdir(path);
+	close(fd);
 }
 
 void
-placeholder_release(struct placeholders *ph)
+placeholder_cleanup(const struct sandbox_plan *p)
 {
 	size_t i;
 
-	for (i = 0; i < ph->n; i++) {
-		release_one(ph->path[i], ph->fd[i]);
-		close(ph->fd[i]);
-	}
-	ph->n = 0;
+	for (i = 0; i < p->n_placeholders; i++)
+		remove_one(p->placeholders[i]);
 }

@@ -9,19 +9,23 @@
  * that tools listing the workspace, git status among them, see an empty
  * directory rather than an error) before the tree turns read-only, and
  * binds it read-only. Several runs may share one placeholder (the
- * app-server runs commands side by side in one workspace): each holds a
- * shared flock(2) on it while it runs, and after its run the last one out
- * (the one that gets the exclusive lock) unmounts and removes it, if it
- * is still an empty mode-0 directory. A placeholder left by a run that
- * was killed is taken over and removed by the next run.
+ * app-server runs commands side by side in one workspace): the sandbox's
+ * pid 1 of each holds a shared flock(2) on it until it exits. Then the
+ * run's parent, outside the sandbox's mount namespace (where the path is
+ * no mount point, so no unmount is needed), removes it if it gets the
+ * exclusive lock (no other run holds it) and it is still an empty
+ * placeholder. One left by a run that was killed is taken over and
+ * removed by the next run at that path.
  *
- * Ownership: struct placeholders holds the locked descriptors; paths are
- * borrowed from the plan. */
+ * Ownership: struct placeholders holds the locked descriptors (closed by
+ * exit); paths are borrowed from the plan. */
 #ifndef AIRLOCK_SANDBOX_PLACEHOLDER_H
 #define AIRLOCK_SANDBOX_PLACEHOLDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "sandbox/plan.h"
 
 #define PLACEHOLDER_MAX 64
 #define PLACEHOLDER_MODE 01555
@@ -39,9 +43,10 @@ struct placeholders {
  * there is nothing to mount). Dies on anything else. */
 int placeholder_claim(struct placeholders *ph, const char *path);
 
-/* After everything in the sandbox has exited: unmounts and removes each
- * placeholder no other run holds. Best effort, never fails. */
-void placeholder_release(struct placeholders *ph);
+/* Outside the sandbox, after its pid 1 was reaped (everything in it is
+ * gone then): removes each placeholder of p that no other run holds.
+ * Best effort, never fails; nothing to do for most plans. */
+void placeholder_cleanup(const struct sandbox_plan *p);
 
 /* Whether mode is that of a placeholder directory. */
 bool placeholder_mode(unsigned mode);

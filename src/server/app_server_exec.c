@@ -36,6 +36,7 @@
 #include "sandbox/launch.h"
 #include "sandbox/netns.h"
 #include "sandbox/plan.h"
+#include "sandbox/placeholder.h"
 #include "sandbox/probe.h"
 #include "server/app_server_int.h"
 #include "server/rpc.h"
@@ -384,6 +385,7 @@ maybe_finish(struct app_exec *e)
 {
 	if (e->status < 0 || !e->out.eof || !e->err.eof || e->answered)
 		return;
+	placeholder_cleanup(&e->plan);
 	answer(e);
 	teardown(e);
 }
