@@ -331,6 +331,15 @@ def test_escape_fs_host_shared_memory_is_not_reachable(airlock_env):
         os.unlink(name)
 
 
+def test_escape_fs_private_shared_memory_works_inside(airlock_env):
+    # POSIX semaphores live in /dev/shm: multiprocessing needs them.
+    p = airlock_env.run("run", "-s", "read-only", "--", *py(
+        "import multiprocessing as m\nl = m.Lock()\nl.acquire()\n"
+        "print(len(__import__('os').listdir('/dev/shm')) >= 0)"))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "True"
+
+
 def test_escape_fs_ptys_still_work_inside(airlock_env):
     p = airlock_env.run("run", "--", "sh", "-c",
                         PY + " -c 'import pty; pty.openpty()' && "
@@ -403,3 +412,28 @@ def test_escape_fs_tools_still_work_inside(airlock_env):
     assert p.stdout.strip() == "ok"
     assert p.stderr == ""
     assert not (airlock_env.cwd / ".airlock").exists()
+
+
+def test_escape_fs_npm_install_writes_node_modules(airlock_env):
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("needs npm")
+    pkg = airlock_env.root / "pkg"
+    pkg.mkdir()
+    (pkg / "package.json").write_text('{"name":"tinypkg","version":"1.0.0"}')
+    (pkg / "index.js").write_text("module.exports = 42\n")
+    subprocess.run([npm, "pack", "-q"], cwd=str(pkg), check=True,
+                   capture_output=True, timeout=60)
+    (airlock_env.cwd / "package.json").write_text(
+        '{"name":"app","version":"1.0.0"}')
+    # npm's cache must be writable: ~/.npm is outside the writable roots.
+    p = airlock_env.run(
+        "run", "--", "sh", "-c",
+        "npm install --offline --no-audit --no-fund %s > /dev/null && "
+        "node -e 'console.log(require(\"tinypkg\"))'"
+        % (pkg / "tinypkg-1.0.0.tgz"),
+        env={"npm_config_cache": str(airlock_env.root / "npm-cache")},
+        timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "42"
+    assert (airlock_env.cwd / "node_modules" / "tinypkg").is_dir()
