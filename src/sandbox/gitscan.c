@@ -124,10 +124,12 @@ visit(struct walk *w, int dfd, const char *dir, unsigned depth,
 	if (kind == 0)
 		return 0;
 	if (strcmp(name, ".git") == 0 || strcmp(name, ".airlock") == 0) {
+		int rc;
+
 		path = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
-		kind = w->sc->found(w->sc->ctx, path, kind);
+		rc = w->sc->found(w->sc->ctx, path, kind);
 		free(path);
-		return kind;
+		return rc;
 	}
 	if (kind != 'd' || gitscan_pruned(name))
 		return 0;
