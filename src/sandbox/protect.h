@@ -36,7 +36,7 @@
  * and how deep the shared temporary directories (/tmp, $TMPDIR) are read,
  * which hold other tools' trees by the thousand (test runs, builds). */
 #define PROTECT_SCAN_MAX_DIRS 4096
-#define PROTECT_SCAN_MAX_MS 40
+#define PROTECT_SCAN_MAX_MS 25
 #define PROTECT_SCAN_TMP_DEPTH 2
 /* Protected paths the walk may add before it stops; placeholders. */
 #define PROTECT_MAX_FOUND 512
