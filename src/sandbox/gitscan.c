@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/fdutil.h"
 #include "lib/xalloc.h"
+#include "sandbox/mountinfo.h"
 
 /* Directories that hold installed dependencies, build output or caches:
  * large, rebuilt by tools, and not where a user's repositories live. */
@@ -25,6 +27,8 @@ static const char *const pruned[] = {
 
 struct walk {
 	struct sandbox_scan *sc;
+	char **mounts;    /* mount points below the root: not entered */
+	size_t n_mounts;
 	char **queue;
 	unsigned *depth;  /* of each queued directory below the root */
 	size_t head, n;
@@ -58,14 +62,44 @@ elapsed_ms(const struct walk *w)
 }
 
 static bool
-skipped(const struct sandbox_scan *sc, const char *path)
+skipped(const struct walk *w, const char *path)
 {
 	size_t i;
 
-	for (i = 0; i < sc->n_skip; i++)
-		if (strcmp(sc->skip[i], path) == 0)
+	for (i = 0; i < w->sc->n_skip; i++)
+		if (strcmp(w->sc->skip[i], path) == 0)
+			return true;
+	for (i = 0; i < w->n_mounts; i++)
+		if (strcmp(w->mounts[i], path) == 0)
 			return true;
 	return false;
+}
+
+/* The mount points strictly below root, from /proc/self/mountinfo. */
+static void
+load_mounts(struct walk *w, const char *root)
+{
+	size_t i, n = 0, len = 0, rn = strlen(root);
+	char *text = read_file_capped("/proc/self/mountinfo", 1 << 20, &len,
+				      NULL);
+	char **v = text ? mountinfo_points(text, len, &n) : NULL;
+
+	for (i = 0; i < n; i++) {
+		bool below = strcmp(root, "/") == 0
+				     ? strcmp(v[i], "/") != 0
+				     : strncmp(v[i], root, rn) == 0 &&
+					       v[i][rn] == '/';
+
+		if (below) {
+			w->mounts = xreallocarray(w->mounts, w->n_mounts + 1,
+						  sizeof(*w->mounts));
+			w->mounts[w->n_mounts++] = v[i];
+		} else {
+			free(v[i]);
+		}
+	}
+	free(v);
+	free(text);
 }
 
 static int
@@ -134,7 +168,7 @@ visit(struct walk *w, int dfd, const char *dir, unsigned depth,
 	if (kind != 'd' || gitscan_pruned(name))
 		return 0;
 	path = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
-	if (skipped(w->sc, path))
+	if (skipped(w, path))
 		free(path);
 	else
 		enqueue(w, path, depth + 1);
@@ -171,10 +205,12 @@ void
 gitscan_walk(const char *root, struct sandbox_scan *sc)
 {
 	struct walk *w = xcalloc(1, sizeof(*w));
+	size_t i;
 
 	w->sc = sc;
 	w->ms0 = sc->ms;
 	clock_gettime(CLOCK_MONOTONIC, &w->start);
+	load_mounts(w, root);
 	enqueue(w, xstrdup(root), 0);
 	while (w->head < w->n && sc->stopped == NULL) {
 		if (w->head % GITSCAN_CLOCK_EVERY == 0 &&
@@ -191,6 +227,9 @@ gitscan_walk(const char *root, struct sandbox_scan *sc)
 		sc->stopped = "directory limit";
 	while (w->head < w->n)
 		free(w->queue[w->head++]);
+	for (i = 0; i < w->n_mounts; i++)
+		free(w->mounts[i]);
+	free(w->mounts);
 	free(w->queue);
 	free(w->depth);
 	free(w);

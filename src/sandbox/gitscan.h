@@ -6,7 +6,9 @@
  * named `.git` (directory, `gitdir:` file or link) or `.airlock`; it does
  * not enter them. It prunes the directories gitscan_pruned() names
  * (dependency trees and caches, which hold no repository of the user's
- * worth the time) and those in sc->skip, and stops when the budget in sc
+ * worth the time), those in sc->skip, and every mount point below root
+ * (mountinfo.h: it stays on root's own file system, never touching a
+ * network, FUSE or automounted one), and stops when the budget in sc
  * (directories read, milliseconds, shared by every call) runs out, saying
  * why in sc->stopped. Unreadable directories are passed over. */
 #ifndef AIRLOCK_SANDBOX_GITSCAN_H

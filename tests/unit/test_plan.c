@@ -18,6 +18,7 @@
 #include "proxy/audit.h"
 #include "sandbox/gitmodules.h"
 #include "sandbox/gitscan.h"
+#include "sandbox/mountinfo.h"
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
 #include "sandbox/summary.h"
@@ -534,6 +535,28 @@ test_gitmodules_paths_reads_submodule_sections_only(void **state)
 }
 
 static void
+test_mountinfo_points_unescapes_and_skips_bad_lines(void **state)
+{
+	static const char text[] =
+		"22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+		"36 35 98:0 /mnt1 /mnt/with\\040space rw - ext3 /dev/root rw\n"
+		"37 35 0:1 / /bad\\09 rw - x y rw\n"
+		"38 35 0:1 / /nul\\000 rw - x y rw\n"
+		"short line\n"
+		"39 35 0:1 / relative rw - x y rw";
+	size_t n, i;
+	char **v = mountinfo_points(text, sizeof(text) - 1, &n);
+
+	(void)state;
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "/proc");
+	assert_string_equal(v[1], "/mnt/with space");
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
 mk(const char *root, const char *rel)
 {
 	char path[512];
@@ -855,6 +878,7 @@ main(void)
 		cmocka_unit_test(test_plan_submodule_not_checked_out_gets_a_placeholder),
 		cmocka_unit_test(test_gitmodules_paths_reads_submodule_sections_only),
 		cmocka_unit_test(test_gitscan_walk_prunes_and_keeps_its_budget),
+		cmocka_unit_test(test_mountinfo_points_unescapes_and_skips_bad_lines),
 		cmocka_unit_test(test_gitscan_prunes_dependency_trees_only),
 		cmocka_unit_test(test_plan_writable_roots_are_canonical_and_deduplicated),
 		cmocka_unit_test(test_plan_relative_writable_root_is_an_error),
