@@ -388,8 +388,23 @@ protect_airlock(struct sandbox_plan *p, const struct sandbox_input *in,
 	free(conf);
 }
 
+/* Whether dir lies inside a protected path: read-only, so nothing in it
+ * can be renamed, and a mount there would only be copied by the
+ * protected bind. */
+static bool
+inside_protected(const struct sandbox_plan *p, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_protected; i++)
+		if (protect_under(p->protected[i], dir))
+			return true;
+	return false;
+}
+
 /* The directories strictly between path and the outermost writable root
- * above it, writable roots excepted (they are mount points already). */
+ * above it, writable roots excepted (they are mount points already), and
+ * those inside a protected path. */
 static void
 add_chain(struct sandbox_plan *p, const char *path)
 {
@@ -406,7 +421,7 @@ add_chain(struct sandbox_plan *p, const char *path)
 		*slash = '\0';
 		if (strlen(dir) <= strlen(root))
 			break;
-		if (!is_writable_root(p, dir))
+		if (!is_writable_root(p, dir) && !inside_protected(p, dir))
 			protect_push(&p->chain, &p->n_chain, xstrdup(dir),
 				     PROTECT_MAX_PATHS);
 	}

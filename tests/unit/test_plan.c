@@ -435,6 +435,9 @@ test_plan_walk_protects_nested_repositories_and_submodules(void **state)
 	assert_true(has(p.protected, p.n_protected, "/work/vendor/lib/.git"));
 	assert_true(has(p.chain, p.n_chain, "/work/vendor/lib"));
 	assert_true(has(p.chain, p.n_chain, "/work/sub"));
+	/* Inside the read-only /work/.git nothing can be renamed anyway. */
+	assert_false(has(p.chain, p.n_chain, "/work/.git"));
+	assert_false(has(p.chain, p.n_chain, "/work/.git/modules"));
 	buf_init(&b, 1 << 16);
 	sandbox_plan_format(&p, &b);
 	assert_non_null(strstr(b.p, "the walk was complete"));
