@@ -107,8 +107,10 @@ struct sandbox_scan {
 struct sandbox_probe {
 	/* The canonical absolute path of an existing path, else NULL. */
 	char *(*resolve)(void *arg, const char *path);
-	/* 'd' directory, 'l' symbolic link, 'f' anything else that exists,
-	 * 0 missing; never follows a final symlink. */
+	/* 'd' directory, 'l' symbolic link, 'p' a placeholder directory
+	 * (placeholder.h) another run holds or one left behind, 'f'
+	 * anything else that exists, 0 missing; never follows a final
+	 * symlink. */
 	int (*kind)(void *arg, const char *path);
 	/* For a `.git` file: the directory its `gitdir:` line names, made
 	 * absolute against the file's directory and canonical; else NULL. */

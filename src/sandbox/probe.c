@@ -11,6 +11,7 @@
 #include "lib/fdutil.h"
 #include "lib/xalloc.h"
 #include "sandbox/gitscan.h"
+#include "sandbox/placeholder.h"
 
 static char *
 disk_resolve(void *arg, const char *path)
@@ -29,6 +30,8 @@ disk_kind(void *arg, const char *path)
 		return 0;
 	if (S_ISLNK(st.st_mode))
 		return 'l';
+	if (placeholder_mode(st.st_mode))
+		return 'p';
 	return S_ISDIR(st.st_mode) ? 'd' : 'f';
 }
 

@@ -222,6 +222,10 @@ protect_entry(struct sandbox_plan *p, const struct sandbox_probe *pr,
 {
 	const char *base = strrchr(path, '/');
 
+	if (kind == 'p') {
+		push_placeholder(p, path);
+		return true;
+	}
 	if (kind == 'l') {
 		char *t = pr->resolve(pr->arg, path);
 
@@ -337,13 +341,15 @@ static char *
 first_missing(const struct sandbox_probe *pr, const char *path)
 {
 	char *cur = xstrdup(path), *slash;
+	int k;
 
 	for (;;) {
 		slash = strrchr(cur, '/');
 		if (slash == NULL || slash == cur)
 			return cur;
 		*slash = '\0';
-		if (pr->kind(pr->arg, cur) != 0) {
+		k = pr->kind(pr->arg, cur);
+		if (k != 0 && k != 'p') {
 			*slash = '/';
 			return cur;
 		}
@@ -369,7 +375,9 @@ protect_airlock(struct sandbox_plan *p, const struct sandbox_input *in,
 		home = NULL;
 	}
 	if (sys != NULL && outer_root(p, sys) != NULL) {
-		if (pr->kind(pr->arg, sys) == 0) {
+		int k = pr->kind(pr->arg, sys);
+
+		if (k == 0 || k == 'p') {
 			char *ph = first_missing(pr, sys);
 
 			push_placeholder(p, ph);

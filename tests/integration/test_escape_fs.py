@@ -264,6 +264,60 @@ def test_escape_fs_git_init_in_the_workspace_root_fails(airlock_env):
     assert not marker.exists()
 
 
+def test_escape_fs_placeholder_outlives_a_shorter_run_beside_it(airlock_env):
+    # Two runs in one workspace (as the app-server runs them): the one that
+    # ends first must not remove the placeholder the other still relies on.
+    no_tmpdir(airlock_env)
+    go = airlock_env.root / "go"
+    body = ("import time\n"
+            "for _ in range(600):\n"
+            "    if os.path.exists(%r): break\n"
+            "    time.sleep(0.05)\n"
+            "attempt(lambda: os.makedirs('.git/hooks'))\n" % str(go))
+    long_run = subprocess.Popen(
+        [str(AIRLOCK), "run", "--", *py(ATTEMPT + body)],
+        cwd=str(airlock_env.cwd), env=airlock_env.env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(600):
+            if (airlock_env.cwd / ".git").exists():
+                break
+            time.sleep(0.05)
+        assert (airlock_env.cwd / ".git").is_dir()
+        short = airlock_env.run("run", "--", "true")
+        assert short.returncode == 0, short.stderr
+        assert (airlock_env.cwd / ".git").is_dir()
+        go.write_text("")
+        out, err = long_run.communicate(timeout=60)
+        assert long_run.returncode == 0, err
+        assert out.strip() in ("ERR EROFS", "ERR EACCES")
+    finally:
+        long_run.kill()
+        long_run.wait()
+    assert not (airlock_env.cwd / ".git").exists()
+
+
+def test_escape_fs_placeholder_left_by_a_killed_run_is_removed(airlock_env):
+    no_tmpdir(airlock_env)
+    run = subprocess.Popen([str(AIRLOCK), "run", "--", "sleep", "60"],
+                           cwd=str(airlock_env.cwd), env=airlock_env.env)
+    try:
+        for _ in range(600):
+            if (airlock_env.cwd / ".git").exists():
+                break
+            time.sleep(0.05)
+        run.kill()
+        run.wait(timeout=30)
+    finally:
+        run.kill()
+        run.wait()
+    assert (airlock_env.cwd / ".git").is_dir()
+    p = airlock_env.run("run", "--", "true")
+    assert p.returncode == 0, p.stderr
+    assert not (airlock_env.cwd / ".git").exists()
+    assert not (airlock_env.cwd / ".airlock").exists()
+
+
 # --- 4. metadata outside the writable roots --------------------------------------
 
 @pytest.mark.parametrize("what", ["chmod", "utime", "xattr", "setuid"])

@@ -26,7 +26,8 @@
 /* The fake disk: "d:/path" directories, "f:/path" files; "l:/a=/b" makes
  * /a resolve to /b; "g:/x/.git=/y" a gitdir file pointing at /y; "s:/a=/b"
  * a symbolic link /a to /b. The fake walk reports every `.git` and
- * `.airlock` under the root, or stops at once with scan_stop. */
+ * `.airlock` under the root, or stops at once with scan_stop. "p:/x" is a
+ * placeholder directory another run holds or left behind. */
 static const char *const *disk;
 static const char *scan_stop;
 
@@ -48,6 +49,8 @@ fake_kind(void *arg, const char *path)
 	(void)arg;
 	if (lookup('s', path) != NULL)
 		return 'l';
+	if (lookup('p', path) != NULL)
+		return 'p';
 	if (lookup('d', path) != NULL)
 		return 'd';
 	if (lookup('f', path) != NULL || lookup('g', path) != NULL)
@@ -296,6 +299,27 @@ test_plan_missing_workspace_git_gets_a_placeholder(void **state)
 	assert_true(has(p.protected, p.n_protected, "/work/.git"));
 	assert_int_equal(count_steps(&p, SANDBOX_STEP_PLACEHOLDER), 2);
 	assert_int_equal(count_steps(&p, SANDBOX_STEP_BIND_RO), 2);
+	sandbox_plan_release(&p);
+}
+
+/* A placeholder of a run beside this one, or of one that was killed, is
+ * this run's too: held while it runs, removed by the last one out. */
+static void
+test_plan_existing_placeholder_is_taken_over(void **state)
+{
+	static const char *const d[] = {"d:/work", "p:/work/.git", "d:/tmp",
+					"p:/tmp/x", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.system_dir = "/tmp/x/etc/airlock";
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_true(has(p.placeholders, p.n_placeholders, "/work/.git"));
+	assert_true(has(p.placeholders, p.n_placeholders, "/tmp/x"));
+	assert_true(has(p.protected, p.n_protected, "/work/.git"));
 	sandbox_plan_release(&p);
 }
 
@@ -870,6 +894,7 @@ main(void)
 		cmocka_unit_test(test_plan_git_dir_and_airlock_dir_are_protected),
 		cmocka_unit_test(test_plan_gitdir_file_protects_file_and_target),
 		cmocka_unit_test(test_plan_missing_workspace_git_gets_a_placeholder),
+		cmocka_unit_test(test_plan_existing_placeholder_is_taken_over),
 		cmocka_unit_test(test_plan_tree_is_read_only_and_roots_come_back_parents_first),
 		cmocka_unit_test(test_plan_chain_up_to_the_outermost_writable_root),
 		cmocka_unit_test(test_plan_home_under_a_writable_root_is_made_and_protected),
