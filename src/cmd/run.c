@@ -379,6 +379,9 @@ run(struct conf_opts *o, const struct run_args *a)
 		goto out;
 	sandbox_input_from_conf(&in, c, a->sandbox, a->network, o->cwd, a->argv,
 				&err);
+	in.home = o->home;
+	in.system_dir = o->system_dir;
+	in.config_file = o->config_file;
 	sandbox_probe_disk(&probe);
 	if (err.count > 0 || sandbox_plan_build(&in, &probe, &p, &err) == -1) {
 		common_print_lines(&err, "airlock: run: ");

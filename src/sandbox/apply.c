@@ -12,7 +12,6 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "lib/log.h"
 #include "sandbox/childenv.h"
 #include "sandbox/landlock.h"
+#include "sandbox/mounts.h"
 #include "sandbox/netns.h"
 #include "sandbox/resolv.h"
 #include "sandbox/seccomp.h"
@@ -100,94 +100,6 @@ setup_namespace(const struct sandbox_plan *p, struct netns_msg *m, int *fds,
 		fds[m->nfds++] = fd;
 	}
 	return 0;
-}
-
-/* --- mounts (pid 1, after go) -------------------------------------------------- */
-
-/* Flags a read-only remount must keep: the kernel refuses to clear the
- * ones locked by the outer namespace. */
-static unsigned long
-kept_flags(const char *path)
-{
-	struct statvfs sv;
-	unsigned long f = 0;
-
-	if (statvfs(path, &sv) == -1)
-		return 0;
-	if (sv.f_flag & ST_NOSUID)
-		f |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV)
-		f |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC)
-		f |= MS_NOEXEC;
-	if (sv.f_flag & ST_NOATIME)
-		f |= MS_NOATIME;
-	if (sv.f_flag & ST_NODIRATIME)
-		f |= MS_NODIRATIME;
-	if (sv.f_flag & ST_RELATIME)
-		f |= MS_RELATIME;
-	return f;
-}
-
-static void
-bind_ro(const char *path)
-{
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == -1)
-		die(SANDBOX_EXIT_SETUP, "run: bind %s: %s", path,
-		    strerror(errno));
-	if (mount(NULL, path, NULL,
-		  MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(path),
-		  NULL) == -1)
-		die(SANDBOX_EXIT_SETUP, "run: make %s read-only: %s", path,
-		    strerror(errno));
-}
-
-static void
-bind_resolv_conf(const char *path)
-{
-	struct errbuf err;
-
-	errbuf_init(&err);
-	if (resolv_bind(path, &err) == -1)
-		die(SANDBOX_EXIT_SETUP, "run: %s", errbuf_str(&err));
-	errbuf_release(&err);
-}
-
-static void
-setup_mounts(const struct sandbox_plan *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->n_steps; i++) {
-		const struct sandbox_step *s = &p->steps[i];
-
-		switch (s->kind) {
-		case SANDBOX_STEP_MOUNT_PRIVATE:
-			if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ==
-			    -1)
-				die(SANDBOX_EXIT_SETUP,
-				    "run: make mounts private: %s",
-				    strerror(errno));
-			break;
-		case SANDBOX_STEP_MOUNT_PROC:
-			if (mount("proc", "/proc", "proc",
-				  MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == -1)
-				die(SANDBOX_EXIT_SETUP,
-				    "run: mount a fresh /proc: %s (the host's "
-				    "/proc must be fully visible: no masked "
-				    "paths over it)",
-				    strerror(errno));
-			break;
-		case SANDBOX_STEP_BIND_RO:
-			bind_ro(s->path);
-			break;
-		case SANDBOX_STEP_RESOLV_CONF:
-			bind_resolv_conf(s->path);
-			break;
-		default:
-			break;
-		}
-	}
 }
 
 /* --- the command's process ---------------------------------------------------- */
@@ -386,6 +298,8 @@ report(int sock, struct netns_msg *m, const int *fds, struct errbuf *err)
 void
 sandbox_child_main(const struct sandbox_child_opts *o)
 {
+	/* Holds the placeholders' locks until pid 1 exits. */
+	struct placeholders ph = {0};
 	struct netns_msg m;
 	struct errbuf err;
 	int fds[NETNS_MAX_FDS];
@@ -407,7 +321,7 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	 * it failed or died, and nothing may run. */
 	if (read(o->sock, &go, 1) != 1)
 		_exit(SANDBOX_EXIT_SETUP);
-	setup_mounts(o->plan);
+	mounts_setup(o->plan, &ph);
 	sigfwd_install(SIGFWD_SENT);
 	pid = fork();
 	if (pid == -1)

@@ -6,13 +6,15 @@
  * descriptor but 0, 1, 2 and sock, makes itself the leader of a new
  * process group (own_session: a new session), maps the caller's uid and
  * gid, sets up the network side (netns.h) and reports to the parent over
- * sock, waits for the parent's go, makes the mounts (private propagation,
- * a fresh /proc, read-only binds of the protected paths), then forks the
+ * sock, waits for the parent's go, builds the mount namespace (mounts.h),
+ * then forks the
  * command and stays as its init: it forwards the signals the parent
  * forwards (sigfwd.h), tells the parent over sock when the command stops
  * (SANDBOX_MSG_STOPPED), reaps orphans, and exits with the command's
  * status (128+signal when the command was killed). When it exits, the
- * kernel kills everything left in the pid namespace.
+ * kernel kills everything left in the pid namespace, and the caller,
+ * once it has reaped it, removes the run's placeholders with
+ * placeholder_cleanup() (placeholder.h).
  *
  * The command's process applies the rest of the plan in order —
  * no_new_privs, Landlock, capabilities dropped, seccomp, environment,

@@ -13,7 +13,11 @@
 /* Devices a command may write to in every mode. */
 static const char *const dev_paths[] = {
 	"/dev/null", "/dev/zero", "/dev/full", "/dev/tty", "/dev/ptmx",
-	"/dev/pts", "/dev/random", "/dev/urandom", "/dev/shm", NULL};
+	"/dev/pts", "/dev/random", "/dev/urandom", NULL};
+
+/* The sandbox's own tmpfs (mounts.h): POSIX shared memory and
+ * semaphores (multiprocessing) work, and nothing of the host is there. */
+#define PRIVATE_SHM "/dev/shm"
 
 int
 landlock_abi(void)
@@ -129,6 +133,8 @@ landlock_apply(int abi, char *const *writable, size_t n_writable,
 			     LL_FS_WRITE_FILE | (abi >= 3 ? LL_FS_TRUNCATE : 0),
 			     err) == -1)
 			goto out;
+	if (add_path(rfd, PRIVATE_SHM, rights, err) == -1)
+		goto out;
 	for (i = 0; i < n_writable; i++)
 		if (add_path(rfd, writable[i], rights, err) == -1)
 			goto out;

@@ -21,6 +21,7 @@
 #include "sandbox/apply.h"
 #include "sandbox/jobctl.h"
 #include "sandbox/netns.h"
+#include "sandbox/placeholder.h"
 #include "sandbox/sigfwd.h"
 #include "sandbox/summary.h"
 
@@ -268,6 +269,7 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 		close(sv[0]);
 	}
 	uv_loop_close(&l.loop);
+	placeholder_cleanup(o->plan);
 	return rc;
 }
 

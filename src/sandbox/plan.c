@@ -6,9 +6,10 @@
 
 #include "lib/xalloc.h"
 #include "sandbox/netns.h"
+#include "sandbox/protect.h"
 
-/* Bounds the list of writable and protected paths: config and flags are
- * local input, but a plan that long would be a mistake. */
+/* Bounds the list of writable roots: config and flags are local input,
+ * but a plan that long would be a mistake. */
 #define PLAN_MAX_PATHS 256
 
 int
@@ -39,31 +40,6 @@ add_step(struct sandbox_plan *p, enum sandbox_step_kind kind,
 	s->what = what;
 }
 
-static bool
-has_path(char *const *v, size_t n, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], path) == 0)
-			return true;
-	return false;
-}
-
-/* Appends path (taken over) to the list unless present; frees it then. */
-static void
-push_path(char ***v, size_t *n, char *path)
-{
-	if (path == NULL)
-		return;
-	if (*n >= PLAN_MAX_PATHS || has_path(*v, *n, path)) {
-		free(path);
-		return;
-	}
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	(*v)[(*n)++] = path;
-}
-
 static void
 add_writable(struct sandbox_plan *p, const struct sandbox_probe *pr,
 	     const char *path)
@@ -74,35 +50,14 @@ add_writable(struct sandbox_plan *p, const struct sandbox_probe *pr,
 		free(c);
 		return;
 	}
-	push_path(&p->writable, &p->n_writable, c);
-}
-
-/* `.git` (a directory, or a `gitdir:` file and where it points) and
- * `.airlock` under one writable root (reference §15.1). */
-static void
-add_protected_under(struct sandbox_plan *p, const struct sandbox_probe *pr,
-		    const char *root)
-{
-	char *git = xasprintf("%s/.git", root);
-	char *al = xasprintf("%s/.airlock", root);
-	int k = pr->kind(pr->arg, git);
-
-	if (k == 'f')
-		push_path(&p->protected, &p->n_protected,
-			  pr->gitdir(pr->arg, git));
-	if (k != 0)
-		push_path(&p->protected, &p->n_protected, xstrdup(git));
-	if (pr->kind(pr->arg, al) != 0)
-		push_path(&p->protected, &p->n_protected, xstrdup(al));
-	free(git);
-	free(al);
+	protect_push(&p->writable, &p->n_writable, c, PLAN_MAX_PATHS);
 }
 
 static int
 collect_writable(struct sandbox_plan *p, const struct sandbox_input *in,
 		 const struct sandbox_probe *pr, struct errbuf *err)
 {
-	size_t i, n;
+	size_t i;
 
 	for (i = 0; i < in->n_writable_roots; i++) {
 		if (in->writable_roots[i][0] != '/') {
@@ -116,14 +71,13 @@ collect_writable(struct sandbox_plan *p, const struct sandbox_input *in,
 	add_writable(p, pr, in->cwd);
 	for (i = 0; i < in->n_writable_roots; i++)
 		add_writable(p, pr, in->writable_roots[i]);
+	p->n_own_roots = p->n_writable;
 	if (!in->exclude_slash_tmp)
 		add_writable(p, pr, "/tmp");
 	if (!in->exclude_tmpdir_env_var && in->tmpdir != NULL &&
 	    in->tmpdir[0] == '/')
 		add_writable(p, pr, in->tmpdir);
-	n = p->n_writable;
-	for (i = 0; i < n; i++)
-		add_protected_under(p, pr, p->writable[i]);
+	protect_collect(p, in, pr);
 	return 0;
 }
 
@@ -142,10 +96,47 @@ find_resolv_conf(struct sandbox_plan *p, const struct sandbox_probe *pr)
 }
 
 static void
-add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
+add_path_steps(struct sandbox_plan *p, enum sandbox_step_kind kind,
+	       char *const *v, size_t n)
 {
 	size_t i;
 
+	for (i = 0; i < n; i++)
+		add_step(p, kind, v[i], 0, NULL);
+}
+
+/* The mount namespace, in an order that works: placeholders before the
+ * tree turns read-only; the writable roots back before the chains and
+ * the protected binds that sit on them; masks last, on top of all. */
+static void
+add_mount_steps(struct sandbox_plan *p)
+{
+	char **rw = xreallocarray(NULL, p->n_writable + 1, sizeof(*rw));
+
+	if (p->n_writable > 0)
+		memcpy(rw, p->writable, p->n_writable * sizeof(*rw));
+	add_step(p, SANDBOX_STEP_MOUNT_PRIVATE, NULL, 0, NULL);
+	if (p->make_home != NULL)
+		add_step(p, SANDBOX_STEP_MKDIR, p->make_home, 0, NULL);
+	add_path_steps(p, SANDBOX_STEP_PLACEHOLDER, p->placeholders,
+		       p->n_placeholders);
+	add_step(p, SANDBOX_STEP_ROOT_RO, NULL, 0, NULL);
+	protect_sort(rw, p->n_writable);
+	add_path_steps(p, SANDBOX_STEP_BIND_RW, rw, p->n_writable);
+	free(rw);
+	add_path_steps(p, SANDBOX_STEP_BIND_SELF, p->chain, p->n_chain);
+	add_path_steps(p, SANDBOX_STEP_BIND_RO, p->protected, p->n_protected);
+	add_path_steps(p, SANDBOX_STEP_HIDE, p->hidden, p->n_hidden);
+	if (p->resolv_conf != NULL)
+		add_step(p, SANDBOX_STEP_RESOLV_CONF, p->resolv_conf, 0, NULL);
+	add_step(p, SANDBOX_STEP_MOUNT_PROC, NULL, 0, NULL);
+	add_step(p, SANDBOX_STEP_MOUNT_SHM, NULL, 0, NULL);
+	add_step(p, SANDBOX_STEP_MOUNT_DEVPTS, NULL, 0, NULL);
+}
+
+static void
+add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
+{
 	add_step(p, SANDBOX_STEP_UNSHARE, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_MAP_IDS, NULL, 0, NULL);
 	if (p->net == SANDBOX_NET_PROXY) {
@@ -156,12 +147,7 @@ add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
 				 "socks5");
 		add_step(p, SANDBOX_STEP_DNS, NULL, NETNS_DNS_PORT, "dns");
 	}
-	add_step(p, SANDBOX_STEP_MOUNT_PRIVATE, NULL, 0, NULL);
-	add_step(p, SANDBOX_STEP_MOUNT_PROC, NULL, 0, NULL);
-	for (i = 0; i < p->n_protected; i++)
-		add_step(p, SANDBOX_STEP_BIND_RO, p->protected[i], 0, NULL);
-	if (p->resolv_conf != NULL)
-		add_step(p, SANDBOX_STEP_RESOLV_CONF, p->resolv_conf, 0, NULL);
+	add_mount_steps(p);
 	add_step(p, SANDBOX_STEP_NO_NEW_PRIVS, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_LANDLOCK, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_DROP_CAPS, NULL, 0, NULL);
@@ -205,6 +191,7 @@ sandbox_plan_build(const struct sandbox_input *in,
 		sandbox_plan_release(p);
 		return -1;
 	}
+	protect_hide(p, in, probe);
 	if (p->net == SANDBOX_NET_PROXY) {
 		p->ports[p->n_ports++] = in->http_port;
 		if (in->socks5)
@@ -232,6 +219,10 @@ sandbox_plan_release(struct sandbox_plan *p)
 	free_paths(p->writable, p->n_writable);
 	free_paths(p->protected, p->n_protected);
 	free(p->resolv_conf);
+	free_paths(p->placeholders, p->n_placeholders);
+	free_paths(p->chain, p->n_chain);
+	free_paths(p->hidden, p->n_hidden);
+	free(p->make_home);
 	free(p->steps);
 	free(p->cwd);
 	memset(p, 0, sizeof(*p));

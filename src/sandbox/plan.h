@@ -12,10 +12,15 @@
  *   - SANDBOX_FS_FULL_ACCESS has no steps but EXEC: no sandbox, no proxy
  *     (reference §15.1);
  *   - every other mode unshares user, mount, pid and network namespaces,
- *     applies Landlock and seccomp, and drops capabilities; writable holds
- *     canonical existing directories, deduplicated, and protected the
- *     `.git` / `.airlock` paths found under them (kept read-only by bind
- *     mounts, since Landlock can only grant, never carve out);
+ *     makes every mount read-only, applies Landlock and seccomp, and drops
+ *     capabilities; writable holds canonical existing directories,
+ *     deduplicated, each bound back read-write (nosuid, nodev);
+ *   - protected holds the paths kept read-only under the writable roots
+ *     (protect.h: `.git`, `.airlock`, AIRLOCK_HOME, the system directory),
+ *     placeholders those of them airlock creates because they are
+ *     missing, chain the directories between them and their outermost
+ *     writable root (bound onto themselves so they cannot be renamed);
+ *     hidden the paths masked in every mode (the CA key);
  *   - net is SANDBOX_NET_PROXY only when network was granted; then ports
  *     holds the HTTP proxy port, and the SOCKS5 port when enabled, and a
  *     DNS step binds the stub resolver's UDP socket;
@@ -60,9 +65,18 @@ enum sandbox_step_kind {
 	SANDBOX_STEP_LISTEN,       /* NS: listen 127.0.0.1:port, pass the fd */
 	SANDBOX_STEP_DNS,          /* NS: bind 127.0.0.1:53/udp, pass the fd */
 	SANDBOX_STEP_MOUNT_PRIVATE,/* INIT: no mount propagation to the host */
-	SANDBOX_STEP_MOUNT_PROC,   /* INIT: a fresh /proc for the pid ns */
+	SANDBOX_STEP_MKDIR,        /* INIT: create path (0700), kept after */
+	SANDBOX_STEP_PLACEHOLDER,  /* INIT: empty mode-0 directory at a missing
+				    * protected path, removed after the run */
+	SANDBOX_STEP_ROOT_RO,      /* INIT: every mount read-only */
+	SANDBOX_STEP_BIND_RW,      /* INIT: writable root back, nosuid, nodev */
+	SANDBOX_STEP_BIND_SELF,    /* INIT: bind a directory onto itself */
 	SANDBOX_STEP_BIND_RO,      /* INIT: bind path read-only onto itself */
+	SANDBOX_STEP_HIDE,         /* INIT: mask path (empty tmpfs, /dev/null) */
 	SANDBOX_STEP_RESOLV_CONF,  /* INIT: bind our resolv.conf over path */
+	SANDBOX_STEP_MOUNT_PROC,   /* INIT: a fresh /proc for the pid ns */
+	SANDBOX_STEP_MOUNT_SHM,    /* INIT: a private tmpfs on /dev/shm */
+	SANDBOX_STEP_MOUNT_DEVPTS, /* INIT: a new devpts instance */
 	SANDBOX_STEP_NO_NEW_PRIVS, /* CMD */
 	SANDBOX_STEP_LANDLOCK,     /* CMD: writable roots, tcp connect ports */
 	SANDBOX_STEP_DROP_CAPS,    /* CMD: bounding, ambient, effective */
@@ -79,17 +93,42 @@ struct sandbox_step {
 	const char *what;  /* LISTEN: "http" or "socks5"; DNS: "dns" */
 };
 
+/* The bounded walk for repositories under the writable roots. The plan
+ * sets the budget, skip and found; the walk adds to dirs and ms and sets
+ * stopped when it gave up early. One budget serves every root. */
+struct sandbox_scan {
+	size_t max_dirs;          /* directories read, over all roots */
+	unsigned max_ms;          /* wall time, over all roots */
+	size_t dirs;
+	unsigned ms;
+	const char *stopped;      /* NULL, or why the walk stopped early */
+	unsigned max_depth;       /* levels below root read; 0 = no limit */
+	char *const *skip;        /* directories not entered (other roots) */
+	size_t n_skip;
+	/* path: canonical; kind as sandbox_probe.kind. -1 stops the walk. */
+	int (*found)(void *ctx, const char *path, int kind);
+	void *ctx;
+};
+
 /* File-system questions; the launcher answers from the disk, tests from a
  * table. Both return heap strings the plan takes over, or NULL. */
 struct sandbox_probe {
 	/* The canonical absolute path of an existing path, else NULL. */
 	char *(*resolve)(void *arg, const char *path);
-	/* 'd' directory, 'f' anything else that exists, 0 missing; never
-	 * follows a final symlink. */
+	/* 'd' directory, 'l' symbolic link, 'p' a placeholder directory
+	 * (placeholder.h) another run holds or one left behind, 'f'
+	 * anything else that exists, 0 missing; never follows a final
+	 * symlink. */
 	int (*kind)(void *arg, const char *path);
 	/* For a `.git` file: the directory its `gitdir:` line names, made
 	 * absolute against the file's directory and canonical; else NULL. */
 	char *(*gitdir)(void *arg, const char *gitfile);
+	/* Walks the directories under root (gitscan.h) within the budget in
+	 * sc, calling sc->found for each `.git` and `.airlock`. */
+	void (*scan)(void *arg, const char *root, struct sandbox_scan *sc);
+	/* A small regular file's bytes (symbolic links not followed), *n
+	 * their count; NULL when missing, unreadable or over 64 KiB. */
+	char *(*read)(void *arg, const char *path, size_t *n);
 	void *arg;
 };
 
@@ -109,6 +148,9 @@ struct sandbox_input {
 	gid_t gid;
 	int landlock_abi;          /* detected at run time; 0 = none */
 	char *const *argv;         /* the command; argv[0] non-NULL */
+	const char *home;          /* AIRLOCK_HOME, or NULL */
+	const char *system_dir;    /* AIRLOCK_SYSTEM_DIR, or NULL */
+	const char *config_file;   /* --config FILE, or NULL */
 };
 
 struct sandbox_plan {
@@ -118,9 +160,24 @@ struct sandbox_plan {
 	size_t n_steps;
 	char **writable;           /* Landlock write grants */
 	size_t n_writable;
+	size_t n_own_roots;        /* writable[0..n): cwd and writable_roots;
+				    * the rest are /tmp and $TMPDIR */
 	char **protected;          /* read-only bind mounts */
 	size_t n_protected;
 	char *resolv_conf;         /* the file to bind our resolv.conf over */
+	char **placeholders;       /* created empty before, removed after */
+	size_t n_placeholders;
+	char **chain;              /* bound onto themselves: no rename */
+	size_t n_chain;
+	char **hidden;             /* masked in every mode */
+	size_t n_hidden;
+	char *make_home;           /* AIRLOCK_HOME to create, or NULL */
+	struct {
+		size_t dirs, found;
+		unsigned ms;
+		unsigned tmp_depth;    /* /tmp, $TMPDIR read this deep; 0 none */
+		const char *stopped;
+	} scan;                    /* what the repository walk did */
 	uint16_t ports[2];         /* tcp connect grants (NET_PROXY) */
 	size_t n_ports;
 	char *cwd;

@@ -2,6 +2,7 @@
  * See plan.h. */
 #include "sandbox/plan.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static const char *
@@ -107,10 +108,61 @@ format_exec(const struct sandbox_plan *p, struct buf *out)
 		buf_printf(out, " %s", p->argv[i]);
 }
 
+/* The mount steps; false for any other kind. */
+static bool
+format_mount(const struct sandbox_step *s, struct buf *out)
+{
+	switch (s->kind) {
+	case SANDBOX_STEP_MOUNT_PRIVATE:
+		buf_addstr(out, "make every mount private");
+		break;
+	case SANDBOX_STEP_MKDIR:
+		buf_printf(out, "create %s (mode 0700; kept)", s->path);
+		break;
+	case SANDBOX_STEP_PLACEHOLDER:
+		buf_printf(out, "create an empty placeholder at %s, missing "
+				"(removed after the run)",
+			   s->path);
+		break;
+	case SANDBOX_STEP_ROOT_RO:
+		buf_addstr(out, "make every mount read-only");
+		break;
+	case SANDBOX_STEP_BIND_RW:
+		buf_printf(out, "bind %s back read-write, nosuid, nodev",
+			   s->path);
+		break;
+	case SANDBOX_STEP_BIND_SELF:
+		buf_printf(out, "bind %s onto itself (cannot be renamed)",
+			   s->path);
+		break;
+	case SANDBOX_STEP_BIND_RO:
+		buf_printf(out, "bind %s read-only", s->path);
+		break;
+	case SANDBOX_STEP_HIDE:
+		buf_printf(out, "hide %s, if present", s->path);
+		break;
+	case SANDBOX_STEP_MOUNT_PROC:
+		buf_addstr(out, "mount a fresh /proc");
+		break;
+	case SANDBOX_STEP_MOUNT_SHM:
+		buf_addstr(out, "mount a private tmpfs on /dev/shm");
+		break;
+	case SANDBOX_STEP_MOUNT_DEVPTS:
+		buf_addstr(out, "mount a new devpts instance on /dev/pts (no "
+				"terminal of the host) with /dev/ptmx into it");
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
 static void
 format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
 	    struct buf *out)
 {
+	if (format_mount(s, out))
+		return;
 	switch (s->kind) {
 	case SANDBOX_STEP_UNSHARE:
 		buf_addstr(out, "unshare user, mount, pid and network "
@@ -132,15 +184,6 @@ format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
 		buf_printf(out, "bind 127.0.0.1:%u/udp inside the namespace "
 				"and hand it to the embedded stub resolver",
 			   (unsigned)s->port);
-		break;
-	case SANDBOX_STEP_MOUNT_PRIVATE:
-		buf_addstr(out, "make every mount private");
-		break;
-	case SANDBOX_STEP_MOUNT_PROC:
-		buf_addstr(out, "mount a fresh /proc");
-		break;
-	case SANDBOX_STEP_BIND_RO:
-		buf_printf(out, "bind %s read-only", s->path);
 		break;
 	case SANDBOX_STEP_RESOLV_CONF:
 		buf_printf(out, "bind a read-only resolv.conf naming 127.0.0.1 "
@@ -178,7 +221,32 @@ format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
 	case SANDBOX_STEP_EXEC:
 		format_exec(p, out);
 		break;
+	default:
+		break;
 	}
+}
+
+/* What the walk for repositories did, so that a user can tell whether
+ * every repository under the writable roots was protected. */
+static void
+format_scan(const struct sandbox_plan *p, struct buf *out)
+{
+	if (p->fs != SANDBOX_FS_WORKSPACE_WRITE)
+		return;
+	buf_printf(out, "repositories: %zu found in %zu directories under the "
+			"writable roots (%u ms",
+		   p->scan.found, p->scan.dirs, p->scan.ms);
+	if (p->scan.tmp_depth > 0)
+		buf_printf(out, "; /tmp and $TMPDIR %u levels deep",
+			   p->scan.tmp_depth);
+	buf_printf(out, "); %zu paths protected", p->n_protected);
+	if (p->scan.stopped != NULL)
+		buf_printf(out, "; the walk stopped early (%s): repositories "
+				"beyond it are not protected",
+			   p->scan.stopped);
+	else
+		buf_addstr(out, "; the walk was complete");
+	buf_addch(out, '\n');
 }
 
 void
@@ -188,6 +256,7 @@ sandbox_plan_format(const struct sandbox_plan *p, struct buf *out)
 
 	buf_printf(out, "sandbox: %s\n", fs_name(p->fs));
 	buf_printf(out, "network: %s\n", net_name(p->net));
+	format_scan(p, out);
 	for (i = 0; i < p->n_steps; i++) {
 		buf_printf(out, "%2zu. ", i + 1);
 		format_step(p, &p->steps[i], out);

@@ -5,9 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "lib/fdutil.h"
 #include "lib/xalloc.h"
+#include "sandbox/gitscan.h"
+#include "sandbox/placeholder.h"
 
 static char *
 disk_resolve(void *arg, const char *path)
@@ -24,6 +28,10 @@ disk_kind(void *arg, const char *path)
 	(void)arg;
 	if (lstat(path, &st) == -1)
 		return 0;
+	if (S_ISLNK(st.st_mode))
+		return 'l';
+	if (placeholder_mode(st.st_mode))
+		return 'p';
 	return S_ISDIR(st.st_mode) ? 'd' : 'f';
 }
 
@@ -71,11 +79,34 @@ disk_gitdir(void *arg, const char *gitfile)
 	return real;
 }
 
+static char *
+disk_read(void *arg, const char *path, size_t *n)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), big = 0;
+	char *text;
+
+	(void)arg;
+	if (fd == -1)
+		return NULL;
+	text = read_fd_capped(fd, 65536, n, &big);
+	close(fd);
+	return text;
+}
+
+static void
+disk_scan(void *arg, const char *root, struct sandbox_scan *sc)
+{
+	(void)arg;
+	gitscan_walk(root, sc);
+}
+
 void
 sandbox_probe_disk(struct sandbox_probe *p)
 {
 	p->resolve = disk_resolve;
 	p->kind = disk_kind;
 	p->gitdir = disk_gitdir;
+	p->scan = disk_scan;
+	p->read = disk_read;
 	p->arg = NULL;
 }

@@ -36,6 +36,7 @@
 #include "sandbox/launch.h"
 #include "sandbox/netns.h"
 #include "sandbox/plan.h"
+#include "sandbox/placeholder.h"
 #include "sandbox/probe.h"
 #include "sandbox/workspace.h"
 #include "server/app_server_int.h"
@@ -148,6 +149,9 @@ build_plan(struct app_exec *e, const struct conf *c,
 
 	sandbox_input_from_conf(&in, c, x->sandbox, x->network,
 				x->cwd ? x->cwd : e->s->base->cwd, argv, err);
+	in.home = e->s->opts.home;
+	in.system_dir = e->s->opts.system_dir;
+	in.config_file = e->s->opts.config_file;
 	sandbox_probe_disk(&probe);
 	if (err->count > 0 || sandbox_plan_build(&in, &probe, &e->plan, err))
 		return -1;
@@ -432,6 +436,7 @@ maybe_finish(struct app_exec *e)
 {
 	if (e->status < 0 || !e->out.eof || !e->err.eof || e->answered)
 		return;
+	placeholder_cleanup(&e->plan);
 	answer(e);
 	teardown(e);
 }

@@ -7,19 +7,29 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "proxy/audit.h"
+#include "sandbox/gitmodules.h"
+#include "sandbox/gitscan.h"
+#include "sandbox/mountinfo.h"
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
 #include "sandbox/summary.h"
 
 /* The fake disk: "d:/path" directories, "f:/path" files; "l:/a=/b" makes
- * /a resolve to /b; "g:/x/.git=/y" a gitdir file pointing at /y. */
+ * /a resolve to /b; "g:/x/.git=/y" a gitdir file pointing at /y; "s:/a=/b"
+ * a symbolic link /a to /b. The fake walk reports every `.git` and
+ * `.airlock` under the root, or stops at once with scan_stop. "p:/x" is a
+ * placeholder directory another run holds or left behind. */
 static const char *const *disk;
+static const char *scan_stop;
 
 static const char *
 lookup(char type, const char *path)
@@ -37,6 +47,10 @@ static int
 fake_kind(void *arg, const char *path)
 {
 	(void)arg;
+	if (lookup('s', path) != NULL)
+		return 'l';
+	if (lookup('p', path) != NULL)
+		return 'p';
 	if (lookup('d', path) != NULL)
 		return 'd';
 	if (lookup('f', path) != NULL || lookup('g', path) != NULL)
@@ -49,6 +63,8 @@ fake_resolve(void *arg, const char *path)
 {
 	const char *l = lookup('l', path);
 
+	if (l == NULL)
+		l = lookup('s', path);
 	if (l != NULL)
 		return xstrdup(strchr(l, '=') + 1);
 	return fake_kind(arg, path) ? xstrdup(path) : NULL;
@@ -63,8 +79,49 @@ fake_gitdir(void *arg, const char *gitfile)
 	return g ? xstrdup(strchr(g, '=') + 1) : NULL;
 }
 
+static void
+fake_scan(void *arg, const char *root, struct sandbox_scan *sc)
+{
+	size_t i, n = strlen(root);
+	const char *base;
+	char path[256];
+
+	if (scan_stop != NULL) {
+		sc->stopped = scan_stop;
+		return;
+	}
+	for (i = 0; disk[i] != NULL; i++) {
+		snprintf(path, sizeof(path), "%.*s",
+			 (int)strcspn(disk[i] + 2, "="), disk[i] + 2);
+		base = strrchr(path, '/');
+		if (disk[i][0] == 'l' || disk[i][0] == 'm' ||
+		    strncmp(path, root, n) != 0 ||
+		    path[n] != '/' ||
+		    (strcmp(base, "/.git") != 0 && strcmp(base, "/.airlock")))
+			continue;
+		sc->dirs++;
+		if (sc->found(sc->ctx, path, fake_kind(arg, path)) == -1)
+			return;
+	}
+}
+
+/* "m:/x/.gitmodules=TEXT": a file's contents for read(). */
+static char *
+fake_read(void *arg, const char *path, size_t *n)
+{
+	const char *m = lookup('m', path);
+
+	(void)arg;
+	if (m == NULL)
+		return NULL;
+	m = strchr(m, '=') + 1;
+	*n = strlen(m);
+	return xstrdup(m);
+}
+
 static const struct sandbox_probe probe = {fake_resolve, fake_kind,
-					   fake_gitdir, NULL};
+					   fake_gitdir, fake_scan, fake_read,
+					   NULL};
 static char *argv_true[] = {"true", NULL};
 
 static void
@@ -214,15 +271,19 @@ test_plan_gitdir_file_protects_file_and_target(void **state)
 	base_input(&in, "workspace-write");
 	in.exclude_slash_tmp = true;
 	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
-	assert_int_equal(p.n_protected, 2);
+	assert_int_equal(p.n_protected, 3);
 	assert_true(has(p.protected, p.n_protected, "/work/.git"));
 	assert_true(has(p.protected, p.n_protected,
 			"/repos/main/.git/worktrees/w"));
+	assert_true(has(p.protected, p.n_protected, "/work/.airlock"));
+	assert_int_equal(p.n_placeholders, 1);
 	sandbox_plan_release(&p);
 }
 
+/* `git init` or a planted `.airlock/config.toml` in the workspace root
+ * must fail: a placeholder stands in for each while the command runs. */
 static void
-test_plan_missing_protected_paths_are_not_mounted(void **state)
+test_plan_missing_workspace_git_gets_a_placeholder(void **state)
 {
 	static const char *const d[] = {"d:/work", NULL};
 	struct sandbox_input in;
@@ -232,9 +293,373 @@ test_plan_missing_protected_paths_are_not_mounted(void **state)
 	disk = d;
 	base_input(&in, "workspace-write");
 	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
-	assert_int_equal(p.n_protected, 0);
-	assert_int_equal(count_steps(&p, SANDBOX_STEP_BIND_RO), 0);
+	assert_int_equal(p.n_placeholders, 2);
+	assert_true(has(p.placeholders, p.n_placeholders, "/work/.git"));
+	assert_true(has(p.placeholders, p.n_placeholders, "/work/.airlock"));
+	assert_true(has(p.protected, p.n_protected, "/work/.git"));
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_PLACEHOLDER), 2);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_BIND_RO), 2);
 	sandbox_plan_release(&p);
+}
+
+/* A placeholder of a run beside this one, or of one that was killed, is
+ * this run's too: held while it runs, removed by the last one out. */
+static void
+test_plan_existing_placeholder_is_taken_over(void **state)
+{
+	static const char *const d[] = {"d:/work", "p:/work/.git", "d:/tmp",
+					"p:/tmp/x", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.system_dir = "/tmp/x/etc/airlock";
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_true(has(p.placeholders, p.n_placeholders, "/work/.git"));
+	assert_true(has(p.placeholders, p.n_placeholders, "/tmp/x"));
+	assert_true(has(p.protected, p.n_protected, "/work/.git"));
+	sandbox_plan_release(&p);
+}
+
+static void
+test_plan_tree_is_read_only_and_roots_come_back_parents_first(void **state)
+{
+	static const char *const d[] = {"d:/tmp/a/ws", "d:/tmp/a",
+					"d:/tmp", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+	size_t i, rw = 0;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.cwd = "/tmp/a/ws";
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_ROOT_RO), 1);
+	for (i = 0; i < p.n_steps; i++) {
+		if (p.steps[i].kind != SANDBOX_STEP_BIND_RW)
+			continue;
+		assert_string_equal(p.steps[i].path, rw ? "/tmp/a/ws" : "/tmp");
+		rw++;
+	}
+	assert_int_equal(rw, 2);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_MOUNT_SHM), 1);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_MOUNT_DEVPTS), 1);
+	sandbox_plan_release(&p);
+	base_input(&in, "read-only");
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_ROOT_RO), 1);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_BIND_RW), 0);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_MOUNT_DEVPTS), 1);
+	sandbox_plan_release(&p);
+}
+
+/* Renaming /tmp/a away (with the workspace and its read-only `.git` in
+ * it) and putting another tree at its place must fail: every directory
+ * between the protected path and /tmp is a mount point. */
+static void
+test_plan_chain_up_to_the_outermost_writable_root(void **state)
+{
+	static const char *const d[] = {"d:/tmp/a/b/ws", "d:/tmp/a/b/ws/.git",
+					"d:/tmp/a/b", "d:/tmp/a", "d:/tmp",
+					NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.cwd = "/tmp/a/b/ws";
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(p.n_chain, 2);
+	assert_string_equal(p.chain[0], "/tmp/a");
+	assert_string_equal(p.chain[1], "/tmp/a/b");
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_BIND_SELF), 2);
+	sandbox_plan_release(&p);
+}
+
+static void
+test_plan_home_under_a_writable_root_is_made_and_protected(void **state)
+{
+	static const char *const d[] = {"d:/work", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.home = "/work/.airlock";
+	in.exclude_slash_tmp = true;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_string_equal(p.make_home, "/work/.airlock");
+	assert_true(has(p.protected, p.n_protected, "/work/.airlock"));
+	assert_false(has(p.placeholders, p.n_placeholders, "/work/.airlock"));
+	assert_true(has(p.hidden, p.n_hidden, "/work/.airlock/proxy/ca.key"));
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_MKDIR), 1);
+	sandbox_plan_release(&p);
+}
+
+static void
+test_plan_ca_key_is_hidden_in_read_only_mode_too(void **state)
+{
+	static const char *const d[] = {"d:/work", "d:/h", "l:/hl=/h", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "read-only");
+	in.home = "/hl/.airlock";
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(p.n_protected, 0);
+	assert_null(p.make_home);
+	assert_int_equal(p.n_hidden, 1);
+	assert_string_equal(p.hidden[0], "/h/.airlock/proxy/ca.key");
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_HIDE), 1);
+	sandbox_plan_release(&p);
+}
+
+static void
+test_plan_missing_system_dir_gets_a_placeholder_at_its_top(void **state)
+{
+	static const char *const d[] = {"d:/work", "d:/tmp", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.system_dir = "/tmp/x/etc/airlock";
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_true(has(p.placeholders, p.n_placeholders, "/tmp/x"));
+	assert_true(has(p.protected, p.n_protected, "/tmp/x"));
+	sandbox_plan_release(&p);
+}
+
+static void
+test_plan_walk_protects_nested_repositories_and_submodules(void **state)
+{
+	static const char *const d[] = {
+		"d:/work", "d:/work/.git", "g:/work/sub/.git=/work/.git/modules/sub",
+		"d:/work/sub", "d:/work/vendor/lib/.git", "d:/work/vendor/lib",
+		"d:/work/vendor", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+	struct buf b;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.exclude_slash_tmp = true;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_true(has(p.protected, p.n_protected, "/work/sub/.git"));
+	assert_true(has(p.protected, p.n_protected, "/work/.git/modules/sub"));
+	assert_true(has(p.protected, p.n_protected, "/work/vendor/lib/.git"));
+	assert_true(has(p.chain, p.n_chain, "/work/vendor/lib"));
+	assert_true(has(p.chain, p.n_chain, "/work/sub"));
+	/* Inside the read-only /work/.git nothing can be renamed anyway. */
+	assert_false(has(p.chain, p.n_chain, "/work/.git"));
+	assert_false(has(p.chain, p.n_chain, "/work/.git/modules"));
+	buf_init(&b, 1 << 16);
+	sandbox_plan_format(&p, &b);
+	assert_non_null(strstr(b.p, "the walk was complete"));
+	sandbox_plan_release(&p);
+	buf_release(&b);
+}
+
+static void
+test_plan_walk_stopped_early_is_reported(void **state)
+{
+	static const char *const d[] = {"d:/tmp/p/ws", "d:/tmp/p/.git",
+					"d:/tmp/p", "d:/tmp", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+	struct buf b;
+
+	(void)state;
+	disk = d;
+	scan_stop = "time limit";
+	base_input(&in, "workspace-write");
+	in.cwd = "/tmp/p/ws";
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	scan_stop = NULL;
+	/* The workspace's ancestors are checked whatever the walk did. */
+	assert_true(has(p.protected, p.n_protected, "/tmp/p/.git"));
+	buf_init(&b, 1 << 16);
+	sandbox_plan_format(&p, &b);
+	assert_non_null(strstr(b.p, "stopped early (time limit)"));
+	sandbox_plan_release(&p);
+	buf_release(&b);
+}
+
+static void
+test_plan_symlinked_git_protects_its_target(void **state)
+{
+	static const char *const d[] = {"d:/work", "s:/work/.git=/srv/repo.git",
+					"d:/srv/repo.git", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.exclude_slash_tmp = true;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_true(has(p.protected, p.n_protected, "/srv/repo.git"));
+	assert_false(has(p.protected, p.n_protected, "/work/.git"));
+	assert_false(has(p.placeholders, p.n_placeholders, "/work/.git"));
+	sandbox_plan_release(&p);
+}
+
+static void
+test_plan_submodule_not_checked_out_gets_a_placeholder(void **state)
+{
+	static const char *const d[] = {
+		"d:/work", "d:/work/.git", "d:/work/lib", "d:/work/deps",
+		"m:/work/.gitmodules=[submodule \"lib\"]\n\tpath = lib\n"
+		"[submodule \"x\"]\n\tpath = deps/x/y\n"
+		"[submodule \"up\"]\n\tpath = ../outside\n",
+		NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.exclude_slash_tmp = true;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_true(has(p.placeholders, p.n_placeholders, "/work/lib/.git"));
+	assert_true(has(p.protected, p.n_protected, "/work/lib/.git"));
+	/* Not even the submodule's directory may be made. */
+	assert_true(has(p.placeholders, p.n_placeholders, "/work/deps/x"));
+	assert_int_equal(p.n_placeholders, 3); /* and /work/.airlock */
+	sandbox_plan_release(&p);
+}
+
+static void
+test_gitmodules_paths_reads_submodule_sections_only(void **state)
+{
+	static const char text[] =
+		"# top\n[core]\n\tpath = not-a-submodule\n"
+		"[submodule \"a\"]\n\tpath = lib/a/ # trailing\n\turl = x\n"
+		"[submodule \"b\"]\n\tPath = \"with space/\\\"q\\\"\"\n"
+		"[submodule \"c\"]\n\tpath = ../up\n\tpath = /abs\n"
+		"\tpath = a/./b\n\tpath = lib/a\n\tpath = \"open\n";
+	size_t n, i;
+	char **v = gitmodules_paths(text, sizeof(text) - 1, &n);
+
+	(void)state;
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "lib/a");
+	assert_string_equal(v[1], "with space/\"q\"");
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	assert_null(gitmodules_paths("", 0, &n));
+	assert_int_equal(n, 0);
+}
+
+static void
+test_mountinfo_points_unescapes_and_skips_bad_lines(void **state)
+{
+	static const char text[] =
+		"22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+		"36 35 98:0 /mnt1 /mnt/with\\040space rw - ext3 /dev/root rw\n"
+		"37 35 0:1 / /bad\\09 rw - x y rw\n"
+		"38 35 0:1 / /nul\\000 rw - x y rw\n"
+		"short line\n"
+		"39 35 0:1 / relative rw - x y rw";
+	size_t n, i;
+	char **v = mountinfo_points(text, sizeof(text) - 1, &n);
+
+	(void)state;
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0], "/proc");
+	assert_string_equal(v[1], "/mnt/with space");
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+mk(const char *root, const char *rel)
+{
+	char path[512];
+	char *p;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (p = path + strlen(root) + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	mkdir(path, 0755);
+}
+
+static int
+count_found(void *ctx, const char *path, int kind)
+{
+	(void)path;
+	(void)kind;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/* The real walk on a real tree: dependency trees are pruned, symbolic
+ * links are not followed, depth and directory budgets hold. */
+static void
+test_gitscan_walk_prunes_and_keeps_its_budget(void **state)
+{
+	char root[] = "/tmp/airlock-gitscan-XXXXXX", link[600];
+	struct sandbox_scan sc;
+	int found = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	mk(root, "a/.git");
+	mk(root, "node_modules/m/.git");
+	mk(root, "deep/1/2/.git");
+	snprintf(link, sizeof(link), "%s/ln", root);
+	assert_int_equal(symlink("a", link), 0);
+	memset(&sc, 0, sizeof(sc));
+	sc.max_dirs = 100;
+	sc.max_ms = 10000;
+	sc.found = count_found;
+	sc.ctx = &found;
+	gitscan_walk(root, &sc);
+	assert_int_equal(found, 2);
+	assert_null(sc.stopped);
+	found = 0;
+	memset(&sc, 0, sizeof(sc));
+	sc.max_dirs = 100;
+	sc.max_ms = 10000;
+	sc.max_depth = 2;
+	sc.found = count_found;
+	sc.ctx = &found;
+	gitscan_walk(root, &sc);
+	assert_int_equal(found, 1);
+	memset(&sc, 0, sizeof(sc));
+	sc.max_dirs = 2;
+	sc.max_ms = 10000;
+	sc.found = count_found;
+	sc.ctx = &found;
+	gitscan_walk(root, &sc);
+	assert_string_equal(sc.stopped, "directory limit");
+	snprintf(link, sizeof(link), "rm -rf '%s'", root);
+	assert_int_equal(system(link), 0);
+}
+
+static void
+test_gitscan_prunes_dependency_trees_only(void **state)
+{
+	(void)state;
+	assert_true(gitscan_pruned("node_modules"));
+	assert_true(gitscan_pruned(".venv"));
+	assert_true(gitscan_pruned("__pycache__"));
+	assert_false(gitscan_pruned("src"));
+	assert_false(gitscan_pruned(".github"));
 }
 
 static void
@@ -513,6 +938,10 @@ test_plan_format_names_each_step(void **state)
 	assert_non_null(strstr(b.p, "network: proxy only"));
 	assert_non_null(strstr(b.p, "listen on 127.0.0.1:43128"));
 	assert_non_null(strstr(b.p, "bind /work/.git read-only"));
+	assert_non_null(strstr(b.p, "make every mount read-only"));
+	assert_non_null(strstr(b.p, "bind /work back read-write, nosuid, "
+				    "nodev"));
+	assert_non_null(strstr(b.p, "new devpts instance"));
 	assert_non_null(strstr(b.p, "TCP connect 127.0.0.1:43128"));
 	assert_non_null(strstr(b.p, "exec true\n"));
 	sandbox_plan_release(&p);
@@ -670,7 +1099,21 @@ main(void)
 		cmocka_unit_test(test_plan_full_access_is_only_exec),
 		cmocka_unit_test(test_plan_git_dir_and_airlock_dir_are_protected),
 		cmocka_unit_test(test_plan_gitdir_file_protects_file_and_target),
-		cmocka_unit_test(test_plan_missing_protected_paths_are_not_mounted),
+		cmocka_unit_test(test_plan_missing_workspace_git_gets_a_placeholder),
+		cmocka_unit_test(test_plan_existing_placeholder_is_taken_over),
+		cmocka_unit_test(test_plan_tree_is_read_only_and_roots_come_back_parents_first),
+		cmocka_unit_test(test_plan_chain_up_to_the_outermost_writable_root),
+		cmocka_unit_test(test_plan_home_under_a_writable_root_is_made_and_protected),
+		cmocka_unit_test(test_plan_ca_key_is_hidden_in_read_only_mode_too),
+		cmocka_unit_test(test_plan_missing_system_dir_gets_a_placeholder_at_its_top),
+		cmocka_unit_test(test_plan_walk_protects_nested_repositories_and_submodules),
+		cmocka_unit_test(test_plan_walk_stopped_early_is_reported),
+		cmocka_unit_test(test_plan_symlinked_git_protects_its_target),
+		cmocka_unit_test(test_plan_submodule_not_checked_out_gets_a_placeholder),
+		cmocka_unit_test(test_gitmodules_paths_reads_submodule_sections_only),
+		cmocka_unit_test(test_gitscan_walk_prunes_and_keeps_its_budget),
+		cmocka_unit_test(test_mountinfo_points_unescapes_and_skips_bad_lines),
+		cmocka_unit_test(test_gitscan_prunes_dependency_trees_only),
 		cmocka_unit_test(test_plan_writable_roots_are_canonical_and_deduplicated),
 		cmocka_unit_test(test_plan_relative_writable_root_is_an_error),
 		cmocka_unit_test(test_plan_unknown_mode_and_empty_argv_are_errors),

@@ -1,0 +1,330 @@
+/* mounts.c — the sandbox's mount namespace. See mounts.h. */
+#include "sandbox/mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "lib/xalloc.h"
+#include "sandbox/apply.h"
+#include "sandbox/resolv.h"
+
+#define ATTR_SIZE sizeof(struct mount_attr)
+
+static __attribute__((noreturn)) void
+fail(const char *what, const char *path)
+{
+	int e = errno;
+
+	if (e == ENOSYS)
+		die(SANDBOX_EXIT_SETUP, "run: %s %s: this kernel lacks the new "
+			       "mount API (Linux 5.12 or later is needed)",
+		    what, path);
+	die(SANDBOX_EXIT_SETUP, "run: %s %s: %s", what, path, strerror(e));
+}
+
+/* An O_PATH descriptor of path, no symbolic link followed anywhere.
+ * lenient: -1 when path has gone, cannot be reached or now runs through
+ * a symbolic link. A path pid 1 cannot reach, the command (same user,
+ * no capabilities) cannot reach either; one that vanished or moved since
+ * the plan has nothing left to protect at that place. */
+static int
+open_path(const char *path, bool lenient)
+{
+	struct open_how how;
+	int fd;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_CLOEXEC;
+	how.resolve = RESOLVE_NO_SYMLINKS;
+	fd = (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+	if (fd == -1 && lenient &&
+	    (errno == ENOENT || errno == EACCES || errno == ELOOP ||
+	     errno == ENOTDIR))
+		return -1;
+	if (fd == -1 && errno == ELOOP)
+		die(SANDBOX_EXIT_SETUP, "run: %s: a symbolic link appeared on "
+			       "the way since the plan was made; not mounting "
+			       "through it", path);
+	if (fd == -1)
+		fail("open", path);
+	return fd;
+}
+
+/* A detached copy of the mount tree at fd, its submounts included. */
+static int
+clone_tree(int fd, const char *path)
+{
+	int t = open_tree(fd, "", AT_EMPTY_PATH | AT_RECURSIVE |
+					  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	if (t == -1)
+		fail("bind", path);
+	return t;
+}
+
+static void
+set_attr(int fd, const char *at, uint64_t set, const char *path)
+{
+	struct mount_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.attr_set = set;
+	if (mount_setattr(fd, at, (at[0] ? 0 : AT_EMPTY_PATH) | AT_RECURSIVE,
+			  &a, ATTR_SIZE) == -1)
+		fail("set mount flags of", path);
+}
+
+static void
+attach(int tree, int dst, const char *path)
+{
+	if (move_mount(tree, "", dst, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == -1)
+		fail("mount onto", path);
+	close(tree);
+}
+
+/* --- the steps ----------------------------------------------------------- */
+
+static void
+make_dirs(const char *path)
+{
+	char *p = xstrdup(path), *s;
+	int rc = 0;
+
+	for (s = p + 1; rc == 0 && (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		rc = mkdir(p, 0700) == -1 && errno != EEXIST ? -1 : 0;
+		*s = '/';
+	}
+	if (rc == 0 && mkdir(p, 0700) == -1 && errno != EEXIST)
+		rc = -1;
+	free(p);
+	if (rc == -1 && errno != EACCES && errno != EPERM && errno != EROFS)
+		fail("create", path);
+}
+
+static void
+bind_ro(const char *path)
+{
+	int fd = open_path(path, true), t;
+
+	if (fd == -1)
+		return;
+	t = clone_tree(fd, path);
+	set_attr(t, "", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				MOUNT_ATTR_NODEV, path);
+	attach(t, fd, path);
+	close(fd);
+}
+
+static void
+bind_self(const char *path)
+{
+	int fd = open_path(path, true);
+
+	if (fd == -1)
+		return;
+	attach(clone_tree(fd, path), fd, path);
+	close(fd);
+}
+
+/* A read-only empty tmpfs for a directory. */
+static int
+empty_dir_mount(const char *path)
+{
+	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), m;
+
+	if (fs == -1 || fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0", 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1)
+		fail("mask", path);
+	m = fsmount(fs, FSMOUNT_CLOEXEC,
+		    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    MOUNT_ATTR_NOEXEC);
+	if (m == -1)
+		fail("mask", path);
+	close(fs);
+	return m;
+}
+
+/* /dev/null, read-only, for a file. */
+static int
+null_mount(const char *path)
+{
+	int m = open_tree(AT_FDCWD, "/dev/null",
+			  OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	if (m == -1)
+		fail("mask", path);
+	set_attr(m, "", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				MOUNT_ATTR_NOEXEC, path);
+	return m;
+}
+
+/* Masks path when it exists and can be reached; symbolic links are
+ * resolved first, so the mask lands on what they point at. */
+static void
+hide(const char *path)
+{
+	char *real = realpath(path, NULL);
+	struct stat st;
+	int fd;
+
+	if (real == NULL)
+		return;
+	fd = open_path(real, true);
+	if (fd != -1 && fstat(fd, &st) == 0)
+		attach(S_ISDIR(st.st_mode) ? empty_dir_mount(real)
+					   : null_mount(real),
+		       fd, real);
+	if (fd != -1)
+		close(fd);
+	free(real);
+}
+
+/* The writable roots are cloned before the tree turns read-only (a clone
+ * keeps the flags of its source, and a flag locked by the outer namespace
+ * could not be cleared afterwards) and put back after; fds[i] holds the
+ * clone for step i. */
+static void
+root_read_only(const struct sandbox_plan *p, int *fds)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i < p->n_steps; i++) {
+		const struct sandbox_step *s = &p->steps[i];
+
+		if (s->kind != SANDBOX_STEP_BIND_RW)
+			continue;
+		fd = open_path(s->path, false);
+		fds[i] = clone_tree(fd, s->path);
+		close(fd);
+		set_attr(fds[i], "", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+			 s->path);
+	}
+	set_attr(AT_FDCWD, "/", MOUNT_ATTR_RDONLY, "/");
+}
+
+/* Its mount point is opened only now: through the roots put back before
+ * it (parents first), so the clone lands on top, where paths lead. */
+static void
+bind_rw(int tree, const char *path)
+{
+	int fd = open_path(path, false);
+
+	attach(tree, fd, path);
+	close(fd);
+}
+
+static void
+mount_shm(void)
+{
+	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
+		  "mode=1777") == -1 && errno != ENOENT)
+		fail("mount a private tmpfs on", "/dev/shm");
+}
+
+static void
+mount_devpts(void)
+{
+	struct stat st;
+
+	if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+		  "newinstance,ptmxmode=0666,mode=0620") == -1)
+		fail("mount a new devpts instance on", "/dev/pts");
+	if (lstat("/dev/ptmx", &st) == 0 && S_ISLNK(st.st_mode))
+		return;
+	if (mount("/dev/pts/ptmx", "/dev/ptmx", NULL, MS_BIND, NULL) == -1)
+		fail("bind /dev/pts/ptmx onto", "/dev/ptmx");
+}
+
+static void
+mount_proc(void)
+{
+	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) == -1)
+		die(SANDBOX_EXIT_SETUP,
+		    "run: mount a fresh /proc: %s (the host's /proc must be "
+		    "fully visible: no masked paths over it)",
+		    strerror(errno));
+}
+
+static void
+bind_resolv_conf(const char *path)
+{
+	struct errbuf err;
+
+	errbuf_init(&err);
+	if (resolv_bind(path, &err) == -1)
+		die(SANDBOX_EXIT_SETUP, "run: %s", errbuf_str(&err));
+	errbuf_release(&err);
+}
+
+static void
+apply_one(const struct sandbox_plan *p, size_t i, int *fds,
+	  struct placeholders *ph)
+{
+	const struct sandbox_step *s = &p->steps[i];
+
+	switch (s->kind) {
+	case SANDBOX_STEP_MOUNT_PRIVATE:
+		if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+			fail("make every mount private under", "/");
+		break;
+	case SANDBOX_STEP_MKDIR:
+		make_dirs(s->path);
+		break;
+	case SANDBOX_STEP_PLACEHOLDER:
+		placeholder_claim(ph, s->path);
+		break;
+	case SANDBOX_STEP_ROOT_RO:
+		root_read_only(p, fds);
+		break;
+	case SANDBOX_STEP_BIND_RW:
+		bind_rw(fds[i], s->path);
+		break;
+	case SANDBOX_STEP_BIND_SELF:
+		bind_self(s->path);
+		break;
+	case SANDBOX_STEP_BIND_RO:
+		bind_ro(s->path);
+		break;
+	case SANDBOX_STEP_HIDE:
+		hide(s->path);
+		break;
+	case SANDBOX_STEP_RESOLV_CONF:
+		bind_resolv_conf(s->path);
+		break;
+	case SANDBOX_STEP_MOUNT_PROC:
+		mount_proc();
+		break;
+	case SANDBOX_STEP_MOUNT_SHM:
+		mount_shm();
+		break;
+	case SANDBOX_STEP_MOUNT_DEVPTS:
+		mount_devpts();
+		break;
+	default:
+		break;
+	}
+}
+
+void
+mounts_setup(const struct sandbox_plan *p, struct placeholders *ph)
+{
+	int *fds = xcalloc(p->n_steps + 1, sizeof(*fds));
+	size_t i;
+
+	for (i = 0; i < p->n_steps; i++)
+		apply_one(p, i, fds, ph);
+	free(fds);
+}

@@ -1,0 +1,31 @@
+/* mounts.h — the sandbox's mount namespace, built from the plan's mount
+ * steps by the namespace's pid 1 (apply.h) after the parent's go.
+ *
+ * In plan order: every mount private; AIRLOCK_HOME created when the plan
+ * says so; placeholders claimed (placeholder.h); the writable roots
+ * cloned, then every mount made read-only (recursively, as bubblewrap's
+ * `--ro-bind / /`: a flag can be added to a mount inherited from the
+ * outer namespace even where it cannot be cleared), then the clones put
+ * back read-write with nosuid and nodev; the chain directories bound onto
+ * themselves; the protected paths bound read-only; the hidden paths
+ * masked (an empty read-only tmpfs over a directory, /dev/null over a
+ * file; a hidden path that is missing or unreachable is passed over);
+ * a fresh /proc, a private tmpfs on /dev/shm, and a new devpts instance
+ * on /dev/pts with /dev/ptmx bound to its ptmx, so that no terminal of the
+ * host can be opened by path.
+ *
+ * Paths are opened with openat2(RESOLVE_NO_SYMLINKS): the plan's paths
+ * are canonical, so a symbolic link met on the way means the tree was
+ * changed since the plan, and the run stops. Any failure dies with exit
+ * 125: a half-built namespace never runs a command. Needs Linux 5.12
+ * (open_tree, move_mount, mount_setattr). */
+#ifndef AIRLOCK_SANDBOX_MOUNTS_H
+#define AIRLOCK_SANDBOX_MOUNTS_H
+
+#include "sandbox/placeholder.h"
+#include "sandbox/plan.h"
+
+/* Applies every mount step of p; the claimed placeholders go to ph. */
+void mounts_setup(const struct sandbox_plan *p, struct placeholders *ph);
+
+#endif
