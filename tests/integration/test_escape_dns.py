@@ -77,9 +77,11 @@ def test_escape_dns_exfiltration_never_reaches_a_name_server(airlock_env, tmp_pa
     env = dict(airlock_env.env, AIRLOCK=str(AIRLOCK), ROOT=str(tmp_path),
                RESOLV=resolv, PY=PY, ATTACK=ATTACK)
     r = subprocess.run(["unshare", "-rmn", "sh", "-c", SCRIPT], env=env,
-                       capture_output=True, text=True, timeout=120)
+                       cwd=str(airlock_env.cwd), capture_output=True,
+                       text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     out = (tmp_path / "attack.out").read_text().splitlines()
+    assert out, (tmp_path / "attack.err").read_text()
     # The stub answered every lookup itself...
     assert out[0].split()[1] == "c2VjcmV0.exfil.test"
     assert out[0].startswith("198.1")
