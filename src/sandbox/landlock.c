@@ -67,8 +67,7 @@ add_path(int rfd, const char *path, uint64_t rights, struct errbuf *err)
 	}
 	close(fd);
 	if (rc == -1)
-		errbuf_add(err, "landlock: add rule for %s: %s", path,
-			   strerror(errno));
+		errbuf_add(err, "landlock: add rule for %s: %m", path);
 	return rc;
 }
 
@@ -82,8 +81,8 @@ add_port(int rfd, uint16_t port, struct errbuf *err)
 	np.port = port;
 	if (syscall(__NR_landlock_add_rule, rfd, LL_RULE_NET_PORT, &np, 0) ==
 	    -1) {
-		errbuf_add(err, "landlock: add rule for tcp port %u: %s",
-			   (unsigned)port, strerror(errno));
+		errbuf_add(err, "landlock: add rule for tcp port %u: %m",
+			   (unsigned)port);
 		return -1;
 	}
 	return 0;
@@ -108,8 +107,7 @@ create_ruleset(int abi, struct errbuf *err)
 	}
 	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0);
 	if (fd == -1)
-		errbuf_add(err, "landlock: create ruleset (ABI %d): %s", abi,
-			   strerror(errno));
+		errbuf_add(err, "landlock: create ruleset (ABI %d): %m", abi);
 	return fd;
 }
 
@@ -142,7 +140,7 @@ landlock_apply(int abi, char *const *writable, size_t n_writable,
 		if (add_port(rfd, ports[i], err) == -1)
 			goto out;
 	if (syscall(__NR_landlock_restrict_self, rfd, 0) == -1) {
-		errbuf_add(err, "landlock: restrict self: %s", strerror(errno));
+		errbuf_add(err, "landlock: restrict self: %m");
 		goto out;
 	}
 	rc = 0;

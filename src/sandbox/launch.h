@@ -1,19 +1,17 @@
-/* launch.h — the parent's side of `airlock run` (apply.h is the child's).
+/* launch.h — `airlock run`'s side of a sandbox (apply.h is the child's).
  *
  * sandbox_launch() runs a built plan to completion and returns the exit
- * status for airlock: the command's own (128+signal when killed), 125 when
- * the sandbox could not be set up (the message names the missing
- * mechanism and the fix), 2 when the embedded proxy's config is invalid.
+ * status for airlock: the command's own (128+signal when killed), or, when
+ * the sandbox could not be set up, the status session.h's table gives
+ * (125; 2 when the embedded proxy's config is invalid) after printing
+ * why (the message names the missing mechanism and the fix).
  *
  * danger-full-access execs the command in place (no sandbox, no proxy).
- * Otherwise the parent clones a child into new user, mount, pid and
- * network namespaces (fail closed: no fallback), receives the listening
- * sockets the child made inside its namespace when network is granted,
- * serves them with an embedded proxy (no admin listener) on a libuv loop
- * in this process, forwards the signals airlock gets (sigfwd.h), hands
- * the terminal to the sandbox's own process group and follows its stops
- * (jobctl.h), and at the end prints the blocked-request summary
- * (summary.h) to stderr. */
+ * Otherwise one sandbox session (session.h) runs on a libuv loop of its
+ * own, with the terminal: it forwards the signals airlock gets
+ * (sigfwd.h), hands the terminal to the sandbox's own process group and
+ * follows its stops (jobctl.h); at the end the blocked-request summary
+ * (summary.h) goes to stderr. */
 #ifndef AIRLOCK_SANDBOX_LAUNCH_H
 #define AIRLOCK_SANDBOX_LAUNCH_H
 
@@ -22,6 +20,7 @@
 #include "config/conf.h"
 #include "policy/netpolicy.h"
 #include "lib/errbuf.h"
+#include "sandbox/apply.h"
 #include "sandbox/plan.h"
 
 struct sandbox_launch_opts {

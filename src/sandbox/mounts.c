@@ -12,7 +12,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "lib/log.h"
 #include "lib/xalloc.h"
 #include "sandbox/apply.h"
 #include "sandbox/resolv.h"
@@ -25,10 +24,11 @@ fail(const char *what, const char *path)
 	int e = errno;
 
 	if (e == ENOSYS)
-		die(SANDBOX_EXIT_SETUP, "run: %s %s: this kernel lacks the new "
-			       "mount API (Linux 5.12 or later is needed)",
-		    what, path);
-	die(SANDBOX_EXIT_SETUP, "run: %s %s: %s", what, path, strerror(e));
+		sandbox_child_fail("%s %s: this kernel lacks the new mount API "
+				   "(Linux 5.12 or later is needed)",
+				   what, path);
+	errno = e;
+	sandbox_child_fail("%s %s: %m", what, path);
 }
 
 /* An O_PATH descriptor of path, no symbolic link followed anywhere.
@@ -51,9 +51,10 @@ open_path(const char *path, bool lenient)
 	     errno == ENOTDIR))
 		return -1;
 	if (fd == -1 && errno == ELOOP)
-		die(SANDBOX_EXIT_SETUP, "run: %s: a symbolic link appeared on "
-			       "the way since the plan was made; not mounting "
-			       "through it", path);
+		sandbox_child_fail("%s: a symbolic link appeared on the way "
+				   "since the plan was made; not mounting "
+				   "through it",
+				   path);
 	if (fd == -1)
 		fail("open", path);
 	return fd;
@@ -94,12 +95,20 @@ attach(int tree, int dst, const char *path)
 
 /* --- the steps ----------------------------------------------------------- */
 
+/* path, and every missing directory above it; a stack copy, since the
+ * child may not allocate. */
 static void
 make_dirs(const char *path)
 {
-	char *p = xstrdup(path), *s;
+	char p[PATH_MAX], *s;
+	size_t n = strlen(path);
 	int rc = 0;
 
+	if (n >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		fail("create", path);
+	}
+	memcpy(p, path, n + 1);
 	for (s = p + 1; rc == 0 && (s = strchr(s, '/')) != NULL; s++) {
 		*s = '\0';
 		rc = mkdir(p, 0700) == -1 && errno != EEXIST ? -1 : 0;
@@ -107,7 +116,6 @@ make_dirs(const char *path)
 	}
 	if (rc == 0 && mkdir(p, 0700) == -1 && errno != EEXIST)
 		rc = -1;
-	free(p);
 	if (rc == -1 && errno != EACCES && errno != EPERM && errno != EROFS)
 		fail("create", path);
 }
@@ -169,12 +177,11 @@ null_mount(const char *path)
 	return m;
 }
 
-/* Masks path when it exists and can be reached; symbolic links are
- * resolved first, so the mask lands on what they point at. */
+/* Masks real (a hidden path with its symbolic links resolved by
+ * mounts_prepare) when it can be reached. */
 static void
-hide(const char *path)
+hide(const char *real)
 {
-	char *real = realpath(path, NULL);
 	struct stat st;
 	int fd;
 
@@ -187,7 +194,6 @@ hide(const char *path)
 		       fd, real);
 	if (fd != -1)
 		close(fd);
-	free(real);
 }
 
 /* The writable roots are cloned before the tree turns read-only (a clone
@@ -252,27 +258,28 @@ mount_proc(void)
 {
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) == -1)
-		die(SANDBOX_EXIT_SETUP,
-		    "run: mount a fresh /proc: %s (the host's /proc must be "
-		    "fully visible: no masked paths over it)",
-		    strerror(errno));
+		sandbox_child_fail("mount a fresh /proc: %m (the host's /proc "
+				   "must be fully visible: no masked paths "
+				   "over it)");
 }
 
 static void
 bind_resolv_conf(const char *path)
 {
+	char text[SANDBOX_FAIL_MAX];
 	struct errbuf err;
 
-	errbuf_init(&err);
+	errbuf_init_fixed(&err, text, sizeof(text));
 	if (resolv_bind(path, &err) == -1)
-		die(SANDBOX_EXIT_SETUP, "run: %s", errbuf_str(&err));
-	errbuf_release(&err);
+		sandbox_child_fail("%s", text);
 }
 
 static void
-apply_one(const struct sandbox_plan *p, size_t i, int *fds,
-	  struct placeholders *ph)
+apply_one(const struct sandbox_plan *p, size_t i,
+	  const struct mounts_prep *prep, struct placeholders *ph)
 {
+	int *fds = prep->fds;
+
 	const struct sandbox_step *s = &p->steps[i];
 
 	switch (s->kind) {
@@ -299,7 +306,7 @@ apply_one(const struct sandbox_plan *p, size_t i, int *fds,
 		bind_ro(s->path);
 		break;
 	case SANDBOX_STEP_HIDE:
-		hide(s->path);
+		hide(prep->real[i]);
 		break;
 	case SANDBOX_STEP_RESOLV_CONF:
 		bind_resolv_conf(s->path);
@@ -318,13 +325,38 @@ apply_one(const struct sandbox_plan *p, size_t i, int *fds,
 	}
 }
 
-void
-mounts_setup(const struct sandbox_plan *p, struct placeholders *ph)
+int
+mounts_prepare(const struct sandbox_plan *p, struct mounts_prep *prep)
 {
-	int *fds = xcalloc(p->n_steps + 1, sizeof(*fds));
 	size_t i;
 
+	prep->n = p->n_steps;
+	prep->fds = xcalloc(p->n_steps + 1, sizeof(*prep->fds));
+	prep->real = xcalloc(p->n_steps + 1, sizeof(*prep->real));
 	for (i = 0; i < p->n_steps; i++)
-		apply_one(p, i, fds, ph);
-	free(fds);
+		if (p->steps[i].kind == SANDBOX_STEP_HIDE)
+			prep->real[i] = realpath(p->steps[i].path, NULL);
+	return 0;
+}
+
+void
+mounts_prep_release(struct mounts_prep *prep)
+{
+	size_t i;
+
+	for (i = 0; prep->real != NULL && i < prep->n; i++)
+		free(prep->real[i]);
+	free(prep->real);
+	free(prep->fds);
+	memset(prep, 0, sizeof(*prep));
+}
+
+void
+mounts_setup(const struct sandbox_plan *p, const struct mounts_prep *prep,
+	     struct placeholders *ph)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_steps && i < prep->n; i++)
+		apply_one(p, i, prep, ph);
 }

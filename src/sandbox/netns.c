@@ -17,8 +17,7 @@ netns_lo_up(struct errbuf *err)
 	int rc = -1;
 
 	if (fd == -1) {
-		errbuf_add(err, "network namespace: socket: %s",
-			   strerror(errno));
+		errbuf_add(err, "network namespace: socket: %m");
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
@@ -31,7 +30,7 @@ netns_lo_up(struct errbuf *err)
 	rc = 0;
 	goto out;
 fail:
-	errbuf_add(err, "network namespace: bring up lo: %s", strerror(errno));
+	errbuf_add(err, "network namespace: bring up lo: %m");
 out:
 	close(fd);
 	return rc;
@@ -45,8 +44,8 @@ netns_listen(uint16_t port, uint16_t *bound, struct errbuf *err)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd == -1) {
-		errbuf_add(err, "listen 127.0.0.1:%u: socket: %s",
-			   (unsigned)port, strerror(errno));
+		errbuf_add(err, "listen 127.0.0.1:%u: socket: %m",
+			   (unsigned)port);
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -56,8 +55,7 @@ netns_listen(uint16_t port, uint16_t *bound, struct errbuf *err)
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
 	    listen(fd, 511) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) == -1) {
-		errbuf_add(err, "listen 127.0.0.1:%u: %s", (unsigned)port,
-			   strerror(errno));
+		errbuf_add(err, "listen 127.0.0.1:%u: %m", (unsigned)port);
 		close(fd);
 		return -1;
 	}
@@ -72,7 +70,7 @@ netns_bind_dns(struct errbuf *err)
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd == -1) {
-		errbuf_add(err, "stub resolver: socket: %s", strerror(errno));
+		errbuf_add(err, "stub resolver: socket: %m");
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -80,8 +78,8 @@ netns_bind_dns(struct errbuf *err)
 	sa.sin_port = htons(NETNS_DNS_PORT);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
-		errbuf_add(err, "stub resolver: bind 127.0.0.1:%d/udp: %s",
-			   NETNS_DNS_PORT, strerror(errno));
+		errbuf_add(err, "stub resolver: bind 127.0.0.1:%d/udp: %m",
+			   NETNS_DNS_PORT);
 		close(fd);
 		return -1;
 	}
@@ -127,13 +125,23 @@ netns_send(int sock, const struct netns_msg *m, const int *fds)
 	return n == (ssize_t)sizeof(*m) ? 0 : -1;
 }
 
-int
+static void
+close_all(const int *fds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+ssize_t
 netns_recv(int sock, struct netns_msg *m, int *fds)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * NETNS_MAX_FDS)];
 	struct iovec iov = {m, sizeof(*m)};
 	struct msghdr mh;
 	struct cmsghdr *cm;
+	int got_fds[NETNS_MAX_FDS];
 	size_t got = 0;
 	ssize_t n;
 
@@ -145,16 +153,30 @@ netns_recv(int sock, struct netns_msg *m, int *fds)
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*m))
+	if (n <= 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t k;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (k > NETNS_MAX_FDS - got)
+			k = NETNS_MAX_FDS - got;
+		memcpy(got_fds + got, CMSG_DATA(cm), sizeof(int) * k);
+		got += k;
+	}
+	if (n != (ssize_t)sizeof(*m) && !(mh.msg_flags & MSG_TRUNC)) {
+		close_all(got_fds, got);
+		return n; /* another kind of message: its bytes are in m */
+	}
+	if ((mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || m->nfds < 0 ||
+	    m->nfds > NETNS_MAX_FDS || got != (size_t)m->nfds) {
+		close_all(got_fds, got);
+		errno = EBADMSG;
 		return -1;
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-	if (m->nfds < 0 || m->nfds > NETNS_MAX_FDS || got != (size_t)m->nfds ||
-	    (mh.msg_flags & MSG_CTRUNC))
-		return -1;
-	if (got > 0)
-		memcpy(fds, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int) * got);
+	}
+	memcpy(fds, got_fds, sizeof(int) * got);
 	m->error[sizeof(m->error) - 1] = '\0';
-	return 0;
+	return n;
 }

@@ -3,13 +3,21 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/xalloc.h"
 
 /* System calls newer than some libseccomp releases: when the installed
  * one cannot name them, the number is used directly. From 424 on, the
@@ -290,34 +298,104 @@ deny_sockets(scmp_filter_ctx ctx, const struct sock_family *tab, size_t n)
 	return 0;
 }
 
-int
-seccomp_apply(bool network, struct errbuf *err)
+/* The filter as a libseccomp context; NULL with err. */
+static scmp_filter_ctx
+build_ctx(bool network, struct errbuf *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int rc = -1, r;
 
 	if (ctx == NULL) {
 		errbuf_add(err, "seccomp: cannot create a filter");
-		return -1;
+		return NULL;
 	}
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) <
 		    0 ||
 	    deny_names(ctx) == -1 || deny_xattr_writes(ctx) == -1 ||
-	    deny_setuid_modes(ctx) == -1)
-		goto fail;
-	if (network ? deny_sockets(ctx, sockets_granted, N_OF(sockets_granted))
-		    : deny_sockets(ctx, NULL, 0))
-		goto fail;
-	r = seccomp_load(ctx);
-	if (r < 0) {
-		errbuf_add(err, "seccomp: load: %s", strerror(-r));
-		goto out;
+	    deny_setuid_modes(ctx) == -1 ||
+	    (network ? deny_sockets(ctx, sockets_granted, N_OF(sockets_granted))
+		     : deny_sockets(ctx, NULL, 0))) {
+		errbuf_add(err, "seccomp: cannot build the filter");
+		seccomp_release(ctx);
+		return NULL;
 	}
-	rc = 0;
-	goto out;
-fail:
-	errbuf_add(err, "seccomp: cannot build the filter");
-out:
+	return ctx;
+}
+
+int
+seccomp_apply(bool network, struct errbuf *err)
+{
+	struct seccomp_prog p;
+	int rc;
+
+	if (seccomp_prog_build(network, &p, err) == -1)
+		return -1;
+	rc = seccomp_prog_load(&p, 0);
+	if (rc == -1)
+		errbuf_add(err, "seccomp: load: %m");
+	seccomp_prog_release(&p);
+	return rc == -1 ? -1 : 0;
+}
+
+/* libseccomp 2.5 exports to a descriptor only: a memfd, read back. */
+static int
+export_prog(scmp_filter_ctx ctx, struct seccomp_prog *p, struct errbuf *err)
+{
+	int fd = memfd_create("airlock-seccomp", MFD_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	if (fd == -1) {
+		errbuf_add(err, "seccomp: memfd: %m");
+		return -1;
+	}
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0 || fstat(fd, &st) == -1 || st.st_size <= 0 ||
+	    st.st_size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		errbuf_add(err, "seccomp: cannot export the filter");
+		close(fd);
+		return -1;
+	}
+	p->insns = xmalloc((size_t)st.st_size);
+	p->len = (unsigned short)(st.st_size / (off_t)sizeof(*p->insns));
+	n = pread(fd, p->insns, (size_t)st.st_size, 0);
+	close(fd);
+	if (n != st.st_size) {
+		errbuf_add(err, "seccomp: cannot read the exported filter");
+		seccomp_prog_release(p);
+		return -1;
+	}
+	return 0;
+}
+
+int
+seccomp_prog_build(bool network, struct seccomp_prog *p, struct errbuf *err)
+{
+	scmp_filter_ctx ctx = build_ctx(network, err);
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (ctx == NULL)
+		return -1;
+	rc = export_prog(ctx, p, err);
 	seccomp_release(ctx);
 	return rc;
+}
+
+void
+seccomp_prog_release(struct seccomp_prog *p)
+{
+	free(p->insns);
+	memset(p, 0, sizeof(*p));
+}
+
+int
+seccomp_prog_load(const struct seccomp_prog *p, unsigned flags)
+{
+	struct sock_fprog fp;
+
+	fp.len = p->len;
+	fp.filter = p->insns;
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fp);
 }

@@ -24,11 +24,32 @@
 #ifndef AIRLOCK_SANDBOX_SECCOMP_H
 #define AIRLOCK_SANDBOX_SECCOMP_H
 
+#include <linux/filter.h>
 #include <stdbool.h>
 
 #include "lib/errbuf.h"
 
-/* Loads the filter into the calling thread (no_new_privs must be set).
+/* The filter as a classic BPF program, built in a sandbox's parent
+ * (libseccomp allocates) and loaded by its child (seccomp_prog_load). */
+struct seccomp_prog {
+	struct sock_filter *insns; /* heap */
+	unsigned short len;        /* instructions */
+};
+
+/* Builds the filter for network granted or not into p. -1 with
+ * `seccomp: problem` in err. */
+int seccomp_prog_build(bool network, struct seccomp_prog *p,
+		       struct errbuf *err);
+void seccomp_prog_release(struct seccomp_prog *p);
+
+/* Loads p into the calling thread (no_new_privs must be set) with
+ * seccomp(2)'s flags: 0, or SECCOMP_FILTER_FLAG_NEW_LISTENER to get a
+ * user-notification descriptor back. Returns what seccomp(2) returns
+ * (0 or that descriptor; -1 with errno). Nothing but the system call:
+ * safe in a cloned child. */
+int seccomp_prog_load(const struct seccomp_prog *p, unsigned flags);
+
+/* Builds and loads in one go (tests, and any caller free to allocate).
  * -1 with `seccomp: problem` in err. */
 int seccomp_apply(bool network, struct errbuf *err);
 

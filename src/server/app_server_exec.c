@@ -1,48 +1,34 @@
 /* app_server_exec.c — command/exec and command/kill.
  *
  * A command runs exactly as under `airlock run`: the same sandbox plan
- * (sandbox/plan.h) built from the config with the runtime policy, the
- * same child (sandbox/apply.h) cloned into new user, mount, pid and
- * network namespaces, and, when network is granted, an embedded proxy on
- * this server's loop serving the listeners the child made inside its
- * namespace. Requirements apply to the sandbox and network params as they
- * apply to `airlock run`'s flags. The child's stdin is /dev/null; stdout
- * and stderr come back through pipes, each kept up to
+ * (sandbox/plan.h) built from the config with the runtime policy, and
+ * the same sandbox session (sandbox/session.h) on this server's loop:
+ * the same clone, the same embedded proxy when network is granted, the
+ * same deadline on the child's report, so a launch that fails or hangs
+ * fails that one command with a JSON-RPC error (the session's table) and
+ * never stalls the loop. Requirements apply to the sandbox and network
+ * params as they apply to `airlock run`'s flags. The child's stdin is
+ * /dev/null; stdout and stderr come back through pipes, each kept up to
  * APP_SERVER_MAX_OUTPUT bytes (the rest is read and dropped, `truncated`
- * says so), and streamed as command/exec/outputDelta when asked.
- *
- * Known shortcut: the parent waits for the child's set-up report
- * (netns_recv) synchronously, as `airlock run` does; it takes a few
- * milliseconds and blocks the loop meanwhile. The child is the pid 1 of
- * its pid namespace, so SIGKILL to it ends the whole command. */
+ * says so), and streamed as command/exec/outputDelta when asked. */
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
-#include "lib/log.h"
 #include "lib/xalloc.h"
-#include "proxy/proxy.h"
-#include "sandbox/apply.h"
 #include "sandbox/input.h"
 #include "sandbox/launch.h"
-#include "sandbox/netns.h"
 #include "sandbox/plan.h"
-#include "sandbox/placeholder.h"
 #include "sandbox/probe.h"
+#include "sandbox/session.h"
 #include "sandbox/workspace.h"
 #include "server/app_server_int.h"
 #include "server/rpc.h"
-
-#define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
 
 struct exec_stream {
 	uv_pipe_t pipe;
@@ -59,13 +45,13 @@ struct app_exec {
 	json_t *id;
 	char *process_id;
 	bool stream;
-	pid_t pid;
-	bool full_access;
+	struct sandbox_session *session; /* NULL once done */
 	int status;             /* -1 while running */
+	enum sandbox_fail fail; /* the session's result */
+	char *fail_message;
 	struct exec_stream out, err;
 	uv_timer_t timer;
 	bool timed_out;
-	struct proxy *proxy;
 	int handles;            /* open uv handles; freed at 0 */
 	bool answered;
 	struct sandbox_plan plan;
@@ -160,68 +146,12 @@ build_plan(struct app_exec *e, const struct conf *c,
 				"refusing to run without a sandbox");
 		return -1;
 	}
-	e->full_access = e->plan.fs == SANDBOX_FS_FULL_ACCESS;
 	return 0;
 }
 
-/* --- the child ------------------------------------------------------------------ */
+/* --- the session ---------------------------------------------------------------- */
 
-static void
-child_stdio(int out, int err)
-{
-	int null = open("/dev/null", O_RDONLY);
-
-	if (null >= 0 && null != 0) {
-		dup2(null, 0);
-		close(null);
-	}
-	dup2(out, 1);
-	dup2(err, 2);
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-}
-
-static __attribute__((noreturn)) void
-child_full_access(const struct app_exec *e)
-{
-	/* No sandbox, but not the server's descriptors either. */
-	close_range(3, ~0U, 0);
-	setpgid(0, 0);
-	if (e->plan.cwd != NULL && chdir(e->plan.cwd) == -1) {
-		fprintf(stderr, "airlock: chdir %s: %s\n", e->plan.cwd,
-			strerror(errno));
-		_exit(SANDBOX_EXIT_SETUP);
-	}
-	execvpe(e->argv[0], e->argv, e->envp);
-	fprintf(stderr, "airlock: %s: %s\n", e->argv[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
-}
-
-/* Clones the child with its stdout/stderr on the pipes; -1 on failure. */
-static pid_t
-clone_child(struct app_exec *e, bool allow_local, int sock, int out, int err)
-{
-	struct sandbox_child_opts co;
-	pid_t pid;
-
-	fflush(NULL);
-	pid = (pid_t)syscall(SYS_clone,
-			     (e->full_access ? 0 : NS_FLAGS) | SIGCHLD, NULL,
-			     NULL, NULL, NULL);
-	if (pid != 0)
-		return pid;
-	child_stdio(out, err);
-	if (e->full_access)
-		child_full_access(e);
-	memset(&co, 0, sizeof(co));
-	co.plan = &e->plan;
-	co.sock = sock;
-	co.own_session = true; /* stdin is /dev/null: no terminal to share */
-	co.allow_local_binding = allow_local;
-	co.envp = e->envp;
-	co.ca_bundle = e->ca_bundle;
-	sandbox_child_main(&co);
-}
+static void maybe_finish(struct app_exec *e);
 
 static void
 on_blocked(void *arg, const struct audit_event *ev)
@@ -231,40 +161,21 @@ on_blocked(void *arg, const struct audit_event *ev)
 	app_policy_blocked(e->s, ev);
 }
 
-/* Receives the child's report and starts the embedded proxy on its
- * listeners. -1 with err (the child is then killed by the caller). */
-static int
-start_proxy(struct app_exec *e, int sock, struct errbuf *err)
+static void
+on_done(void *arg, struct sandbox_session *ss, const struct sandbox_result *r)
 {
-	struct proxy_opts po = {0};
-	struct netns_msg m;
-	int fds[NETNS_MAX_FDS];
+	struct app_exec *e = arg;
 
-	if (netns_recv(sock, &m, fds) == -1) {
-		errbuf_add(err, "the sandbox ended while being set up");
-		return -1;
-	}
-	if (m.error[0] != '\0') {
-		errbuf_add(err, "cannot set up the sandbox: %s", m.error);
-		return -1;
-	}
-	if (e->plan.net != SANDBOX_NET_PROXY || m.nfds < 1)
-		return 0;
-	po.conf = &e->s->opts;
-	po.http_fd = netns_msg_fd(&m, fds, NETNS_FD_HTTP);
-	po.socks_fd = netns_msg_fd(&m, fds, NETNS_FD_SOCKS);
-	po.dns_fd = netns_msg_fd(&m, fds, NETNS_FD_DNS);
-	po.no_admin = true;
-	e->proxy = proxy_new(e->s->loop, &po, err);
-	if (e->proxy == NULL)
-		return -1;
-	proxy_observe_blocked(e->proxy, on_blocked, e);
-	return 0;
+	e->status = r->status;
+	e->fail = r->fail;
+	if (r->fail != SANDBOX_OK)
+		e->fail_message = xstrdup(r->message);
+	e->session = NULL;
+	sandbox_session_free(ss);
+	maybe_finish(e);
 }
 
 /* --- output ---------------------------------------------------------------------- */
-
-static void maybe_finish(struct app_exec *e);
 
 static char *
 b64(const char *p, size_t n)
@@ -330,7 +241,7 @@ unlink_exec(struct app_exec *e)
 static void
 exec_free(struct app_exec *e)
 {
-	proxy_free(e->proxy);
+	free(e->fail_message);
 	buf_release(&e->out.data);
 	buf_release(&e->err.data);
 	json_decref(e->id);
@@ -359,12 +270,6 @@ static void
 on_timer_closed(uv_handle_t *h)
 {
 	release_one(h->data);
-}
-
-static void
-on_proxy_done(void *arg)
-{
-	release_one(arg);
 }
 
 /* Bytes as a JSON string: invalid UTF-8 sequences become U+FFFD. */
@@ -405,7 +310,13 @@ answer(struct app_exec *e)
 	json_t *r;
 
 	e->answered = true;
-	if (e->conn != NULL) {
+	if (e->conn != NULL && e->fail != SANDBOX_OK) {
+		char *msg = xasprintf("command/exec failed: %s",
+				      e->fail_message);
+
+		app_send_error(e->conn, e->id, sandbox_fail_rpc(e->fail), msg);
+		free(msg);
+	} else if (e->conn != NULL) {
 		r = json_pack("{s:s,s:i,s:o,s:o,s:b,s:b}", "processId",
 			      e->process_id, "exitCode", e->status, "stdout",
 			      text_json(&e->out.data), "stderr",
@@ -421,22 +332,17 @@ static void
 teardown(struct app_exec *e)
 {
 	unlink_exec(e);
-	e->handles = 3 + (e->proxy != NULL);
+	e->handles = 3;
 	uv_close((uv_handle_t *)&e->out.pipe, on_pipe_closed);
 	uv_close((uv_handle_t *)&e->err.pipe, on_pipe_closed);
 	uv_close((uv_handle_t *)&e->timer, on_timer_closed);
-	if (e->proxy != NULL) {
-		proxy_observe_blocked(e->proxy, NULL, NULL);
-		proxy_shutdown(e->proxy, 0, on_proxy_done, e);
-	}
 }
 
 static void
 maybe_finish(struct app_exec *e)
 {
-	if (e->status < 0 || !e->out.eof || !e->err.eof || e->answered)
+	if (e->session != NULL || !e->out.eof || !e->err.eof || e->answered)
 		return;
-	placeholder_cleanup(&e->plan);
 	answer(e);
 	teardown(e);
 }
@@ -444,9 +350,8 @@ maybe_finish(struct app_exec *e)
 static void
 kill_exec(struct app_exec *e)
 {
-	if (e->status >= 0)
-		return;
-	kill(e->full_access ? -e->pid : e->pid, SIGKILL);
+	if (e->session != NULL)
+		sandbox_session_kill(e->session);
 }
 
 static void
@@ -458,69 +363,28 @@ on_timeout(uv_timer_t *t)
 	kill_exec(e);
 }
 
-static void
-on_sigchld(uv_signal_t *h, int signum)
-{
-	struct app_server *s = h->data;
-	struct app_exec *e, *next;
-	int st;
-
-	(void)signum;
-	for (e = s->execs; e != NULL; e = next) {
-		next = e->next;
-		if (e->status >= 0 || waitpid(e->pid, &st, WNOHANG) != e->pid)
-			continue;
-		e->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st)
-					    : WEXITSTATUS(st);
-		maybe_finish(e);
-	}
-}
-
-int
-app_exec_init(struct app_server *s)
-{
-	s->sigchld = xcalloc(1, sizeof(*s->sigchld));
-	uv_signal_init(s->loop, s->sigchld);
-	s->sigchld->data = s;
-	uv_signal_start(s->sigchld, on_sigchld, SIGCHLD);
-	return 0;
-}
-
-static void
-free_handle(uv_handle_t *h)
-{
-	free(h);
-}
-
-void
-app_exec_release(struct app_server *s)
-{
-	if (s->sigchld != NULL)
-		uv_close((uv_handle_t *)s->sigchld, free_handle);
-	s->sigchld = NULL;
-}
-
 /* Kills c's commands (every command when c is NULL) and forgets their
- * clients. At server end (c NULL) the children are reaped here, since the
- * SIGCHLD watcher is about to go. */
+ * clients. At server end (c NULL) each sandbox is reaped here and its
+ * command finished at once, since the server goes away. */
 void
 app_exec_drop(struct app_server *s, struct app_conn *c)
 {
 	struct app_exec *e, *next;
-	int st;
 
 	for (e = s->execs; e != NULL; e = next) {
 		next = e->next;
 		if (c != NULL && e->conn != c)
 			continue;
 		e->conn = NULL;
-		kill_exec(e);
-		if (c == NULL && e->status < 0 &&
-		    waitpid(e->pid, &st, 0) == e->pid) {
-			e->status = 128 + SIGKILL;
-			e->out.eof = e->err.eof = true;
-			maybe_finish(e);
+		if (c != NULL) {
+			kill_exec(e);
+			continue;
 		}
+		e->out.eof = e->err.eof = true;
+		if (e->session != NULL)
+			sandbox_session_abort(e->session);
+		else
+			maybe_finish(e);
 	}
 }
 
@@ -572,40 +436,35 @@ close_fds(int *fds, size_t n)
 			close(fds[i]);
 }
 
-/* Starts the child; 0, or -1 with err (nothing left running). fds:
- * out[0..1], err[0..1], sock[0..1]. */
+/* Starts the sandbox session with stdin /dev/null and stdout, stderr on
+ * pipes; 0, or -1 with err (nothing started). What happens to the
+ * sandbox afterwards, failures included, comes to on_done. */
 static int
 spawn(struct app_exec *e, bool allow_local, struct errbuf *err)
 {
-	int fds[6] = {-1, -1, -1, -1, -1, -1};
-	char go = 'G';
+	struct sandbox_session_opts so;
+	int fds[5] = {-1, -1, -1, -1, -1};
 
 	if (pipe2(fds, O_CLOEXEC) == -1 || pipe2(fds + 2, O_CLOEXEC) == -1 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds + 4)) {
+	    (fds[4] = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1) {
 		errbuf_add(err, "pipe: %s", strerror(errno));
-		close_fds(fds, 6);
+		close_fds(fds, 5);
 		return -1;
 	}
-	e->pid = clone_child(e, allow_local, fds[5], fds[1], fds[3]);
-	if (e->pid == -1) {
-		errbuf_add(err, "cannot create the sandbox's namespaces: %s",
-			   strerror(errno));
-		close_fds(fds, 6);
-		return -1;
-	}
-	close(fds[1]);
-	close(fds[3]);
-	close(fds[5]);
-	if (!e->full_access && start_proxy(e, fds[4], err) == -1) {
-		kill(e->pid, SIGKILL);
-		waitpid(e->pid, NULL, 0);
-		close_fds((int[]){fds[0], fds[2], fds[4]}, 3);
-		return -1;
-	}
-	if (!e->full_access && write(fds[4], &go, 1) != 1) {
-		/* The child is gone; SIGCHLD reports its status. */
-	}
-	close(fds[4]);
+	memset(&so, 0, sizeof(so));
+	so.plan = &e->plan;
+	so.envp = e->envp;
+	so.ca_bundle = e->ca_bundle;
+	so.allow_local_binding = allow_local;
+	so.conf = &e->s->opts;
+	so.stdio[0] = fds[4];
+	so.stdio[1] = fds[1];
+	so.stdio[2] = fds[3];
+	so.on_blocked = on_blocked;
+	so.on_done = on_done;
+	so.arg = e;
+	e->session = sandbox_session_start(e->s->loop, &so);
+	close_fds((int[]){fds[1], fds[3], fds[4]}, 3);
 	stream_init(e, &e->out, "stdout", fds[0]);
 	stream_init(e, &e->err, "stderr", fds[2]);
 	return 0;
@@ -683,7 +542,6 @@ start(struct app_conn *c, const json_t *id, const struct exec_params *x)
 	if (e->next != NULL)
 		e->next->prev = e;
 	c->s->execs = e;
-	on_sigchld(c->s->sigchld, SIGCHLD);
 }
 
 void

@@ -33,7 +33,6 @@ struct app_server {
 	size_t in_flight, max_in_flight;
 	struct app_conn *conns;
 	struct app_exec *execs;
-	uv_signal_t *sigchld;
 	struct audit_ring ring;     /* blocked requests of every command */
 	char *const *envp;
 	uint64_t next_exec;
@@ -74,8 +73,6 @@ void app_exec_kill(struct app_conn *c, const json_t *id,
 		   const json_t *params);
 /* Kills and detaches every command of c (c NULL: of the server). */
 void app_exec_drop(struct app_server *s, struct app_conn *c);
-int app_exec_init(struct app_server *s);
-void app_exec_release(struct app_server *s);
 
 void app_policy_read(struct app_conn *c, const json_t *id,
 		     const json_t *params);
