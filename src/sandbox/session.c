@@ -488,8 +488,6 @@ spawn(struct sandbox_session *s)
 	}
 	s->sock = sv[0];
 	(void)fcntl(s->sock, F_SETFL, O_NONBLOCK);
-	if (s->plain)
-		(void)setpgid(s->pid, s->pid);
 	return 0;
 }
 

@@ -755,6 +755,33 @@ test_plan_network_grant_listens_on_proxy_ports(void **state)
 	sandbox_plan_release(&p);
 }
 
+/* Port 0 is any free port: in the sandbox's own namespace the plan picks
+ * one, so that the parent knows it before the clone. */
+static void
+test_plan_port_zero_gets_a_fixed_port_in_the_namespace(void **state)
+{
+	static const char *const d[] = {"d:/work", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.network = true;
+	in.socks5 = true;
+	in.http_port = 0;
+	in.socks_port = 0;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(p.ports[0], SANDBOX_PORT_HTTP);
+	assert_int_equal(p.ports[1], SANDBOX_PORT_SOCKS);
+	sandbox_plan_release(&p);
+	in.http_port = SANDBOX_PORT_SOCKS;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(p.ports[0], SANDBOX_PORT_SOCKS);
+	assert_int_equal(p.ports[1], SANDBOX_PORT_SOCKS + 1);
+	sandbox_plan_release(&p);
+}
+
 static void
 test_plan_network_off_never_brings_up_lo(void **state)
 {
@@ -1118,6 +1145,7 @@ main(void)
 		cmocka_unit_test(test_plan_relative_writable_root_is_an_error),
 		cmocka_unit_test(test_plan_unknown_mode_and_empty_argv_are_errors),
 		cmocka_unit_test(test_plan_network_grant_listens_on_proxy_ports),
+		cmocka_unit_test(test_plan_port_zero_gets_a_fixed_port_in_the_namespace),
 		cmocka_unit_test(test_plan_network_off_never_brings_up_lo),
 		cmocka_unit_test(test_plan_network_grant_binds_the_stub_resolver_after_the_listeners),
 		cmocka_unit_test(test_plan_network_off_replaces_resolv_conf_without_a_resolver),
