@@ -17,6 +17,7 @@
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
+#include "sandbox/setup.h"
 #include "sandbox/workspace.h"
 
 extern char **environ;
@@ -38,6 +39,10 @@ static const char usage_text[] =
 	"  --mode MODE          limited | full (permissions.network.mode)\n"
 	"  --allow PATTERN      also allow PATTERN (repeatable)\n"
 	"  --deny PATTERN       also deny PATTERN (repeatable)\n"
+	"  --setup 'CMD'        first run the shell command line CMD in a "
+	"sandbox\n"
+	"                       of its own with the setup network policy\n"
+	"                       (repeatable; replaces setup.commands)\n"
 	"  -C DIR               run in DIR (the workspace)\n"
 	"  --allow-broad-workspace\n"
 	"                       let / or your home directory be the "
@@ -45,12 +50,17 @@ static const char usage_text[] =
 	"  --print-plan         print the steps the sandbox will apply, "
 	"then exit\n"
 	"\n"
-	"--allow, --deny and --mode need --network. A flag that "
-	"requirements.toml\n"
+	"--allow, --deny and --mode need --network; they, --network and "
+	"--sandbox\n"
+	"apply to CMD, not to setup commands (see the [setup] config table). "
+	"A flag\n"
+	"that requirements.toml\n"
 	"forbids, or that contradicts a value the managed config sets, is "
 	"refused.\n"
 	"\n"
-	"Exit status: the command's own (128+signal when killed); 125 when "
+	"Exit status: the command's own (128+signal when killed), or that of "
+	"the\n"
+	"first setup command that failed (then CMD does not run); 125 when "
 	"the\n"
 	"sandbox cannot be set up; 2 for usage or configuration errors.\n";
 
@@ -58,8 +68,8 @@ struct run_args {
 	const char *sandbox;  /* -s, or NULL */
 	int network;          /* -1 from config, 0 / 1 from a flag */
 	const char *mode;     /* --mode, or NULL */
-	const char **allow, **deny;
-	size_t n_allow, n_deny;
+	const char **allow, **deny, **setup;
+	size_t n_allow, n_deny, n_setup;
 	const char *dir;      /* -C */
 	bool allow_broad;     /* --allow-broad-workspace */
 	bool print_plan;
@@ -107,6 +117,8 @@ parse_one(struct run_args *a, int argc, char **argv, int *i)
 		push(&a->allow, &a->n_allow, v);
 	else if ((v = opt_value(argc, argv, i, "--deny")) != NULL)
 		push(&a->deny, &a->n_deny, v);
+	else if ((v = opt_value(argc, argv, i, "--setup")) != NULL)
+		push(&a->setup, &a->n_setup, v);
 	else if ((v = opt_value(argc, argv, i, "-C")) != NULL)
 		a->dir = v;
 	else if (strcmp(argv[*i], "--network") == 0)
@@ -188,6 +200,33 @@ check_valued_flag(const struct conf *c, const char *flag, const char *key,
 	return rc;
 }
 
+/* --setup replaces setup.commands: a managed list stands unless repeated
+ * exactly. */
+static int
+check_setup_flags(const struct conf *c, const struct run_args *a)
+{
+	struct errbuf err;
+	size_t i;
+	int rc;
+
+	if (a->n_setup == 0)
+		return 0;
+	for (i = 0; i < a->n_setup; i++)
+		if (a->setup[i][0] == '\0') {
+			fprintf(stderr, "airlock: run: --setup needs a command "
+					"line\n");
+			return -1;
+		}
+	errbuf_init(&err);
+	rc = conf_check_override_list(c, "setup.commands", a->setup,
+				      a->n_setup, &err);
+	if (rc == -1)
+		fprintf(stderr, "airlock: run: --setup refused: %s\n",
+			errbuf_first(&err));
+	errbuf_release(&err);
+	return rc;
+}
+
 /* --deny only narrows the policy, so a managed denylist does not refuse
  * it; --allow widens it and must not get past a managed allowlist. */
 static int
@@ -219,7 +258,7 @@ check_flags(const struct conf *c, const struct run_args *a)
 				      "permissions.network.allowed_domains",
 				      a->allow[i]) == -1)
 			return -1;
-	return 0;
+	return check_setup_flags(c, a);
 }
 
 /* `/`, $HOME, system directories are no workspace (sandbox/workspace.h). */
@@ -294,6 +333,15 @@ check_network_config(const struct conf *c, const struct run_args *a)
 	extra.mode = a->mode;
 	errbuf_init(&err);
 	pol = netpolicy_build(c, &extra, NULL, &err);
+	if (pol != NULL) {
+		/* The setup phase's too: the same deny flags, its own lists. */
+		policy_free(pol);
+		memset(&extra, 0, sizeof(extra));
+		extra.deny = a->deny;
+		extra.n_deny = a->n_deny;
+		extra.setup = true;
+		pol = netpolicy_build(c, &extra, NULL, &err);
+	}
 	if (pol == NULL)
 		common_print_lines(&err, "airlock: run: ");
 	policy_free(pol);
@@ -313,35 +361,53 @@ print_plan(const struct sandbox_plan *p)
 	return 0;
 }
 
+static bool
+landlock_missing(const struct sandbox_plan *p)
+{
+	if (p->fs == SANDBOX_FS_FULL_ACCESS || p->landlock_abi >= 1)
+		return false;
+	fputs("airlock: error: run: Landlock is not available in this "
+	      "kernel; refusing to run without a sandbox. Enable it: "
+	      "a kernel with CONFIG_SECURITY_LANDLOCK=y booted with "
+	      "`lsm=landlock,...` in its command line\n",
+	      stderr);
+	return true;
+}
+
+/* One sandbox, to its end: its exit status for airlock. */
+static int
+launch_one(const struct conf_opts *o, const struct sandbox_plan *p,
+	   const struct netpolicy_extra *extra, bool allow_local,
+	   const char *bundle, const char *setup)
+{
+	struct sandbox_launch_opts lo = {0};
+
+	if (landlock_missing(p))
+		return 125;
+	lo.plan = p;
+	lo.conf = o;
+	lo.extra = extra;
+	lo.allow_local_binding = allow_local;
+	lo.envp = environ;
+	lo.ca_bundle = bundle;
+	lo.setup = setup;
+	return sandbox_launch(&lo);
+}
+
 static int
 launch(const struct conf_opts *o, const struct conf *c,
        const struct run_args *a, const struct sandbox_plan *p)
 {
 	struct netpolicy_extra extra = {0};
-	struct sandbox_launch_opts lo = {0};
 	struct errbuf err;
 	char *bundle;
 	int rc;
 
-	if (p->fs != SANDBOX_FS_FULL_ACCESS && p->landlock_abi < 1) {
-		fputs("airlock: error: run: Landlock is not available in this "
-		      "kernel; refusing to run without a sandbox. Enable it: "
-		      "a kernel with CONFIG_SECURITY_LANDLOCK=y booted with "
-		      "`lsm=landlock,...` in its command line\n",
-		      stderr);
-		return 125;
-	}
 	extra.allow = a->allow;
 	extra.n_allow = a->n_allow;
 	extra.deny = a->deny;
 	extra.n_deny = a->n_deny;
 	extra.mode = a->mode;
-	lo.plan = p;
-	lo.conf = o;
-	lo.extra = &extra;
-	lo.allow_local_binding =
-		conf_bool(c, "permissions.network.allow_local_binding");
-	lo.envp = environ;
 	errbuf_init(&err);
 	bundle = sandbox_ca_bundle(o->home, p,
 				   a->mode ? a->mode
@@ -354,10 +420,70 @@ launch(const struct conf_opts *o, const struct conf *c,
 		return 125;
 	}
 	errbuf_release(&err);
-	lo.ca_bundle = bundle;
-	rc = sandbox_launch(&lo);
+	rc = launch_one(o, p, &extra,
+			conf_bool(c, "permissions.network.allow_local_binding"),
+			bundle, NULL);
 	free(bundle);
 	return rc;
+}
+
+/* Setup command i of n in its own sandbox (sandbox/setup.h): 0, or the
+ * status that ends the run. */
+static int
+setup_one(const struct conf_opts *o, const struct conf *c,
+	  const struct run_args *a, const char *cmd, size_t i, size_t n)
+{
+	struct setup_where w = {o->cwd, o->home, o->system_dir,
+				o->config_file};
+	struct setup_phase ph;
+	struct errbuf err;
+	int rc = 125;
+
+	errbuf_init(&err);
+	if (setup_phase_build(&ph, c, cmd, &w, a->deny, a->n_deny, &err)) {
+		fprintf(stderr, "airlock: error: run: setup `%s`: %s\n", cmd,
+			errbuf_str(&err));
+		goto out;
+	}
+	rc = 2;
+	if (check_workspace(o, c, a, &ph.plan) == -1)
+		goto out;
+	if (a->print_plan) {
+		printf("setup `%s`:\n", cmd);
+		rc = print_plan(&ph.plan);
+		goto out;
+	}
+	fprintf(stderr, "airlock: setup %zu/%zu: %s\n", i + 1, n, cmd);
+	rc = launch_one(o, &ph.plan, &ph.extra, ph.allow_local_binding,
+			ph.ca_bundle, ph.command);
+	if (rc != 0)
+		fprintf(stderr, "airlock: error: run: setup `%s` failed with "
+				"exit status %d; not running the command\n",
+			cmd, rc);
+out:
+	setup_phase_release(&ph);
+	errbuf_release(&err);
+	return rc;
+}
+
+/* The setup phase, then the command, each in its own sandbox. */
+static int
+run_phases(const struct conf_opts *o, const struct conf *c,
+	   const struct run_args *a, const struct sandbox_plan *p)
+{
+	const char *const *cmds;
+	size_t i, n = setup_commands(c, a->setup, a->n_setup, &cmds);
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = setup_one(o, c, a, cmds[i], i, n);
+	if (rc != 0)
+		return rc;
+	if (!a->print_plan)
+		return launch(o, c, a, p);
+	if (n > 0)
+		printf("command:\n");
+	return print_plan(p);
 }
 
 static int
@@ -395,7 +521,7 @@ run(struct conf_opts *o, const struct run_args *a)
 	/* The embedded proxy loads the config again: its warnings were
 	 * shown above. */
 	o->quiet = true;
-	rc = a->print_plan ? print_plan(&p) : launch(o, c, a, &p);
+	rc = run_phases(o, c, a, &p);
 	sandbox_plan_release(&p);
 out:
 	errbuf_release(&err);
@@ -438,5 +564,6 @@ cmd_run(int argc, char **argv)
 	conf_opts_release(&o);
 	free(a.allow);
 	free(a.deny);
+	free(a.setup);
 	return rc;
 }

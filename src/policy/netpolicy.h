@@ -35,6 +35,11 @@ struct netpolicy_extra {
 	const char *const *deny;
 	size_t n_deny;
 	const char *mode; /* "limited" / "full" instead of the config's, or NULL */
+	/* The setup phase's policy: the allowlist is setup.allowed_domains
+	 * plus setup.preset, bounded by requirements_setup_allowlist(), and
+	 * the mode setup.mode (unless mode above says otherwise); the deny
+	 * lists are the same as ever. */
+	bool setup;
 };
 
 /* Builds the policy of c (plus extra, which may be NULL). Returns NULL
@@ -42,6 +47,10 @@ struct netpolicy_extra {
 struct policy *netpolicy_build(const struct conf *c,
 			       const struct netpolicy_extra *extra,
 			       struct errbuf *warn, struct errbuf *err);
+
+/* The mode ("limited" / "full") the policy of c (+extra) enforces. */
+const char *netpolicy_mode(const struct conf *c,
+			   const struct netpolicy_extra *extra);
 
 /* True when some pattern of the managed allowlist covers pattern
  * (pattern_covers, reference §2.4). */
@@ -56,8 +65,9 @@ typedef void netpolicy_pattern_fn(void *arg, const char *pattern, bool deny);
 void netpolicy_patterns(const struct conf *c, const struct netpolicy_extra *extra,
 			netpolicy_pattern_fn *fn, void *arg);
 
-/* Validates the network policy of c: adds one line to err per problem and
- * returns -1, or returns 0. Warnings go to warn. */
+/* Validates the network policy of c, and the setup phase's: adds one
+ * line to err per problem and returns -1, or returns 0. Warnings go to
+ * warn. */
 int netpolicy_check(const struct conf *c, struct errbuf *warn,
 		    struct errbuf *err);
 

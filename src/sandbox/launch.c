@@ -19,17 +19,21 @@
 
 struct launch {
 	int status;
+	const char *setup;
 };
 
 static void
-print_summary(const struct audit_ring *r)
+print_summary(const struct audit_ring *r, const char *setup)
 {
 	struct buf b;
 
 	if (r == NULL)
 		return;
 	buf_init(&b, 1 << 20);
-	summary_format(r, &b);
+	if (setup != NULL)
+		summary_format_setup(r, setup, &b);
+	else
+		summary_format(r, &b);
 	if (b.len > 0)
 		fputs(b.p, stderr);
 	buf_release(&b);
@@ -40,9 +44,11 @@ on_done(void *arg, struct sandbox_session *s, const struct sandbox_result *r)
 {
 	struct launch *l = arg;
 
-	if (r->fail != SANDBOX_OK)
+	if (r->fail != SANDBOX_OK && l->setup != NULL)
+		log_error("run: setup `%s`: %s", l->setup, r->message);
+	else if (r->fail != SANDBOX_OK)
 		log_error("run: %s", r->message);
-	print_summary(sandbox_session_blocked(s));
+	print_summary(sandbox_session_blocked(s), l->setup);
 	l->status = r->status;
 	sandbox_session_free(s);
 }
@@ -51,10 +57,10 @@ int
 sandbox_launch(const struct sandbox_launch_opts *o)
 {
 	struct sandbox_session_opts so;
-	struct launch l = {SANDBOX_EXIT_SETUP};
+	struct launch l = {SANDBOX_EXIT_SETUP, o->setup};
 	uv_loop_t loop;
 
-	if (o->plan->fs == SANDBOX_FS_FULL_ACCESS) {
+	if (o->plan->fs == SANDBOX_FS_FULL_ACCESS && o->setup == NULL) {
 		execvp(o->plan->argv[0], o->plan->argv);
 		log_error("run: %s: %s", o->plan->argv[0], strerror(errno));
 		return errno == ENOENT ? 127 : 126;

@@ -30,6 +30,9 @@ struct sandbox_launch_opts {
 	bool allow_local_binding;
 	char *const *envp;
 	const char *ca_bundle; /* interception on: trust bundle for the child */
+	/* A setup command's sandbox (setup.h): its summary says so, and
+	 * danger-full-access runs it in a child (airlock goes on after). */
+	const char *setup;
 };
 
 int sandbox_launch(const struct sandbox_launch_opts *o);

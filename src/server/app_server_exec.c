@@ -26,6 +26,7 @@
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
 #include "sandbox/session.h"
+#include "sandbox/setup.h"
 #include "sandbox/workspace.h"
 #include "server/app_server_int.h"
 #include "server/rpc.h"
@@ -58,6 +59,16 @@ struct app_exec {
 	char **argv;            /* the plan borrows it */
 	char **envp;
 	char *ca_bundle;        /* limited mode: the interception trust bundle */
+	bool allow_local;
+	/* The setup phase (sandbox/setup.h): phases[0..n_phases) run first,
+	 * one sandbox each; phase == n_phases is the command's. */
+	struct setup_phase *phases;
+	size_t n_phases, phase;
+	json_t *setup_results;  /* [{command, exitCode}] */
+	char *failed_setup;     /* the setup command that failed */
+	bool stopped;           /* killed or timed out: no next phase */
+	bool done;              /* the last sandbox ended */
+	int stdio[3];           /* every sandbox's 0, 1, 2; -1 once closed */
 };
 
 /* --- the plan ------------------------------------------------------------------ */
@@ -112,6 +123,42 @@ check_escalation(const struct app_server *s, const struct conf *c,
 	return 0;
 }
 
+/* The setup phase follows the server's setup.* config, which a client
+ * cannot change; but setup commands from a client of a server whose
+ * config gives no network (or a narrower mode) would get what the
+ * setup.* defaults give — an escalation, unless the config sets those
+ * keys itself. */
+static int
+check_setup_escalation(const struct app_server *s, const struct conf *c,
+		       const struct exec_params *x, struct errbuf *err)
+{
+	if (s->allow_escalation || json_array_size(x->setup) == 0)
+		return 0;
+	if (conf_bool(c, "setup.network_access") &&
+	    !conf_is_set(c, "setup.network_access") &&
+	    !conf_bool(c, "sandbox_workspace_write.network_access")) {
+		errbuf_add(err, "setup commands would get network "
+			   "(setup.network_access, by default) while the "
+			   "server's network is off (an escalation); set "
+			   "setup.network_access in the server's config, or "
+			   "start it with --allow-escalation");
+		return -1;
+	}
+	if (!conf_is_set(c, "setup.sandbox_mode") &&
+	    sandbox_fs_parse(conf_str(c, "setup.sandbox_mode")) >
+		    sandbox_fs_parse(conf_str(c, "sandbox_mode"))) {
+		errbuf_add(err, "setup commands would run %s (setup.sandbox_mode, "
+			   "by default), wider than the server's sandbox_mode "
+			   "%s (an escalation); set setup.sandbox_mode in the "
+			   "server's config, or start it with "
+			   "--allow-escalation",
+			   conf_str(c, "setup.sandbox_mode"),
+			   conf_str(c, "sandbox_mode"));
+		return -1;
+	}
+	return 0;
+}
+
 /* The same workspace rule as `airlock run`'s, without its override. */
 static int
 check_workspace(const struct app_server *s, const struct conf *c,
@@ -124,6 +171,30 @@ check_workspace(const struct app_server *s, const struct conf *c,
 	wo.writable = p->fs == SANDBOX_FS_WORKSPACE_WRITE;
 	wo.hint = "pass a project directory as cwd";
 	return workspace_check(p->cwd, &wo, err);
+}
+
+/* One setup phase per command of the setup param, in the command's
+ * workspace, each judged by the workspace rule. */
+static int
+build_phases(struct app_exec *e, const struct conf *c,
+	     const struct exec_params *x, struct errbuf *err)
+{
+	struct setup_where w = {e->plan.cwd, e->s->opts.home,
+				e->s->opts.system_dir, e->s->opts.config_file};
+	size_t i, n = json_array_size(x->setup);
+
+	e->phases = xcalloc(n + 1, sizeof(*e->phases));
+	e->setup_results = json_array();
+	for (i = 0; i < n; i++) {
+		const char *cmd = json_string_value(json_array_get(x->setup, i));
+
+		e->n_phases++;
+		if (setup_phase_build(&e->phases[i], c, cmd, &w, NULL, 0,
+				      err) == -1 ||
+		    check_workspace(e->s, c, &e->phases[i].plan, err) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -161,18 +232,73 @@ on_blocked(void *arg, const struct audit_event *ev)
 	app_policy_blocked(e->s, ev);
 }
 
+static void start_phase(struct app_exec *e);
+
+static void
+close_stdio(struct app_exec *e)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (e->stdio[i] >= 0)
+			close(e->stdio[i]);
+	e->stdio[0] = e->stdio[1] = e->stdio[2] = -1;
+}
+
+/* A sandbox ended: the next phase, or the end. The pipes reach EOF once
+ * the last sandbox is gone and our write ends are closed. */
 static void
 on_done(void *arg, struct sandbox_session *ss, const struct sandbox_result *r)
 {
 	struct app_exec *e = arg;
+	const char *setup = NULL;
 
-	e->status = r->status;
-	e->fail = r->fail;
-	if (r->fail != SANDBOX_OK)
-		e->fail_message = xstrdup(r->message);
 	e->session = NULL;
 	sandbox_session_free(ss);
+	if (e->phase < e->n_phases) {
+		setup = e->phases[e->phase].command;
+		json_array_append_new(e->setup_results,
+				      json_pack("{s:s,s:i}", "command", setup,
+						"exitCode", r->status));
+		if (r->fail == SANDBOX_OK && r->status == 0 && !e->stopped) {
+			e->phase++;
+			start_phase(e);
+			return;
+		}
+		if (r->fail == SANDBOX_OK)
+			e->failed_setup = xstrdup(setup);
+	}
+	e->status = r->status;
+	e->fail = r->fail;
+	if (r->fail != SANDBOX_OK && setup != NULL)
+		e->fail_message = xasprintf("setup `%s`: %s", setup, r->message);
+	else if (r->fail != SANDBOX_OK)
+		e->fail_message = xstrdup(r->message);
+	e->done = true;
+	close_stdio(e);
 	maybe_finish(e);
+}
+
+/* Starts the sandbox of the current phase. */
+static void
+start_phase(struct app_exec *e)
+{
+	const struct setup_phase *ph =
+		e->phase < e->n_phases ? &e->phases[e->phase] : NULL;
+	struct sandbox_session_opts so;
+
+	memset(&so, 0, sizeof(so));
+	so.plan = ph ? &ph->plan : &e->plan;
+	so.envp = e->envp;
+	so.ca_bundle = ph ? ph->ca_bundle : e->ca_bundle;
+	so.allow_local_binding = ph ? ph->allow_local_binding : e->allow_local;
+	so.conf = &e->s->opts;
+	so.extra = ph ? &ph->extra : NULL;
+	memcpy(so.stdio, e->stdio, sizeof(so.stdio));
+	so.on_blocked = on_blocked;
+	so.on_done = on_done;
+	so.arg = e;
+	e->session = sandbox_session_start(e->s->loop, &so);
 }
 
 /* --- output ---------------------------------------------------------------------- */
@@ -241,6 +367,14 @@ unlink_exec(struct app_exec *e)
 static void
 exec_free(struct app_exec *e)
 {
+	size_t i;
+
+	for (i = 0; i < e->n_phases; i++)
+		setup_phase_release(&e->phases[i]);
+	free(e->phases);
+	json_decref(e->setup_results);
+	free(e->failed_setup);
+	close_stdio(e);
 	free(e->fail_message);
 	buf_release(&e->out.data);
 	buf_release(&e->err.data);
@@ -304,12 +438,35 @@ text_json(const struct buf *b)
 	return j;
 }
 
+/* The setup command that failed says so last on stderr. */
+static void
+note_failed_setup(struct app_exec *e)
+{
+	char *note;
+	size_t n;
+
+	if (e->failed_setup == NULL)
+		return;
+	note = xasprintf("airlock: setup `%s` failed with exit status %d; the "
+			 "command did not run\n",
+			 e->failed_setup, e->status);
+	n = strlen(note);
+	if (n > APP_SERVER_MAX_OUTPUT - e->err.data.len) {
+		e->err.truncated = true;
+		n = APP_SERVER_MAX_OUTPUT - e->err.data.len;
+	}
+	buf_add(&e->err.data, note, n);
+	delta(e, "stderr", note, n);
+	free(note);
+}
+
 static void
 answer(struct app_exec *e)
 {
 	json_t *r;
 
 	e->answered = true;
+	note_failed_setup(e);
 	if (e->conn != NULL && e->fail != SANDBOX_OK) {
 		char *msg = xasprintf("command/exec failed: %s",
 				      e->fail_message);
@@ -323,6 +480,8 @@ answer(struct app_exec *e)
 			      text_json(&e->err.data), "truncated",
 			      e->out.truncated || e->err.truncated, "timedOut",
 			      e->timed_out);
+		if (e->n_phases > 0)
+			json_object_set(r, "setup", e->setup_results);
 		app_send_result(e->conn, e->id, r);
 	}
 	app_request_done(e->s);
@@ -341,7 +500,7 @@ teardown(struct app_exec *e)
 static void
 maybe_finish(struct app_exec *e)
 {
-	if (e->session != NULL || !e->out.eof || !e->err.eof || e->answered)
+	if (!e->done || !e->out.eof || !e->err.eof || e->answered)
 		return;
 	answer(e);
 	teardown(e);
@@ -350,6 +509,7 @@ maybe_finish(struct app_exec *e)
 static void
 kill_exec(struct app_exec *e)
 {
+	e->stopped = true;
 	if (e->session != NULL)
 		sandbox_session_kill(e->session);
 }
@@ -381,6 +541,7 @@ app_exec_drop(struct app_server *s, struct app_conn *c)
 			continue;
 		}
 		e->out.eof = e->err.eof = true;
+		e->stopped = true;
 		if (e->session != NULL)
 			sandbox_session_abort(e->session);
 		else
@@ -436,13 +597,12 @@ close_fds(int *fds, size_t n)
 			close(fds[i]);
 }
 
-/* Starts the sandbox session with stdin /dev/null and stdout, stderr on
+/* Starts the first sandbox with stdin /dev/null and stdout, stderr on
  * pipes; 0, or -1 with err (nothing started). What happens to the
- * sandbox afterwards, failures included, comes to on_done. */
+ * sandboxes afterwards, failures included, comes to on_done. */
 static int
-spawn(struct app_exec *e, bool allow_local, struct errbuf *err)
+spawn(struct app_exec *e, struct errbuf *err)
 {
-	struct sandbox_session_opts so;
 	int fds[5] = {-1, -1, -1, -1, -1};
 
 	if (pipe2(fds, O_CLOEXEC) == -1 || pipe2(fds + 2, O_CLOEXEC) == -1 ||
@@ -451,28 +611,18 @@ spawn(struct app_exec *e, bool allow_local, struct errbuf *err)
 		close_fds(fds, 5);
 		return -1;
 	}
-	memset(&so, 0, sizeof(so));
-	so.plan = &e->plan;
-	so.envp = e->envp;
-	so.ca_bundle = e->ca_bundle;
-	so.allow_local_binding = allow_local;
-	so.conf = &e->s->opts;
-	so.stdio[0] = fds[4];
-	so.stdio[1] = fds[1];
-	so.stdio[2] = fds[3];
-	so.on_blocked = on_blocked;
-	so.on_done = on_done;
-	so.arg = e;
-	e->session = sandbox_session_start(e->s->loop, &so);
-	close_fds((int[]){fds[1], fds[3], fds[4]}, 3);
+	e->stdio[0] = fds[4];
+	e->stdio[1] = fds[1];
+	e->stdio[2] = fds[3];
 	stream_init(e, &e->out, "stdout", fds[0]);
 	stream_init(e, &e->err, "stderr", fds[2]);
+	start_phase(e);
 	return 0;
 }
 
 static int
 prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
-	int *code, bool *allow_local)
+	int *code)
 {
 	struct conf *c = app_load_conf(e->s, err);
 	int rc = -1;
@@ -482,7 +632,8 @@ prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
 		goto out;
 	*code = RPC_INVALID_REQUEST;
 	if (check_params(c, x, err) == -1 ||
-	    check_escalation(e->s, c, x, err) == -1)
+	    check_escalation(e->s, c, x, err) == -1 ||
+	    check_setup_escalation(e->s, c, x, err) == -1)
 		goto out;
 	*code = RPC_INVALID_PARAMS;
 	e->argv = argv_of(x->command);
@@ -491,7 +642,9 @@ prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
 	*code = RPC_INVALID_REQUEST;
 	if (check_workspace(e->s, c, &e->plan, err) == -1)
 		goto out;
-	*allow_local = conf_bool(c, "permissions.network.allow_local_binding");
+	if (build_phases(e, c, x, err) == -1)
+		goto out;
+	e->allow_local = conf_bool(c, "permissions.network.allow_local_binding");
 	*code = RPC_INTERNAL_ERROR;
 	e->ca_bundle = sandbox_ca_bundle(e->s->opts.home, &e->plan,
 					 conf_str(c, "permissions.network.mode"),
@@ -508,18 +661,18 @@ static void
 start(struct app_conn *c, const json_t *id, const struct exec_params *x)
 {
 	struct app_exec *e = xcalloc(1, sizeof(*e));
-	bool allow_local = false;
 	struct errbuf err;
 	char *msg;
 	int code;
 
 	e->s = c->s;
 	e->status = -1;
+	e->stdio[0] = e->stdio[1] = e->stdio[2] = -1;
 	errbuf_init(&err);
-	if (prepare(e, x, &err, &code, &allow_local) == -1 ||
+	if (prepare(e, x, &err, &code) == -1 ||
 	    (code = RPC_INTERNAL_ERROR,
 	     e->envp = exec_build_env(c->s->envp, x->env),
-	     spawn(e, allow_local, &err) == -1)) {
+	     spawn(e, &err) == -1)) {
 		msg = xasprintf("command/exec refused: %s", errbuf_str(&err));
 		app_reply_error(c, id, code, msg);
 		free(msg);

@@ -93,6 +93,7 @@ void app_policy_blocked(struct app_server *s, const struct audit_event *ev);
 #define EXEC_MAX_TIMEOUT_MS (24LL * 3600 * 1000)
 struct exec_params {
 	json_t *command, *env;
+	json_t *setup;           /* shell command lines, or NULL */
 	const char *cwd, *sandbox, *process_id;
 	int network; /* -1 config, 0, 1 */
 	bool stream;
