@@ -1034,6 +1034,30 @@ test_summary_groups_by_host_port_reason_and_names_the_fix(void **state)
 	buf_release(&b);
 }
 
+/* A setup command's sandbox: its own title, advice in setup.* keys. */
+static void
+test_summary_of_a_setup_command_names_it_and_the_setup_keys(void **state)
+{
+	struct audit_ring r;
+	struct buf b;
+
+	(void)state;
+	audit_ring_init(&r);
+	buf_init(&b, 1 << 16);
+	record(&r, "example.com", 80, "not_allowed");
+	record(&r, "pypi.org", 443, "method_not_allowed");
+	summary_format_setup(&r, "npm ci", &b);
+	assert_non_null(strstr(b.p, "airlock: setup `npm ci`: 2 request(s) "
+				    "blocked:\n"));
+	assert_non_null(strstr(b.p, "example.com:80 not_allowed (1x): allow "
+				    "example.com with setup.allowed_domains"));
+	assert_non_null(strstr(b.p, "setup.mode = \"full\""));
+	assert_null(strstr(b.p, "--allow"));
+	assert_null(strstr(b.p, "--mode"));
+	audit_ring_release(&r);
+	buf_release(&b);
+}
+
 static void
 record_full(struct audit_ring *r, const char *host, unsigned port,
 	    const char *reason, const char *protocol, const char *method)
@@ -1156,6 +1180,8 @@ main(void)
 		cmocka_unit_test(test_plan_format_names_each_step),
 		cmocka_unit_test(test_gitdir_parse_relative_absolute_and_garbage),
 		cmocka_unit_test(test_summary_groups_by_host_port_reason_and_names_the_fix),
+		cmocka_unit_test(
+			test_summary_of_a_setup_command_names_it_and_the_setup_keys),
 		cmocka_unit_test(test_summary_names_the_refused_method_and_the_uncovered_port),
 		cmocka_unit_test(test_summary_shows_dns_lookups_without_a_port),
 	};
