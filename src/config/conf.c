@@ -398,6 +398,7 @@ conf_apply_requirements(struct conf *c, struct errbuf *warn)
 		"permissions.network.dangerously_allow_non_loopback_proxy",
 		"permissions.network.dangerously_allow_non_loopback_admin",
 		"permissions.network.dangerously_allow_all_unix_sockets",
+		"permissions.network.limited_allow_git_fetch",
 		NULL};
 	struct requirements *r = &c->req;
 	size_t i;

@@ -60,6 +60,8 @@ flag_of(struct requirements *r, const char *key)
 		return &r->allow_local_binding;
 	if (strcmp(key, "allow_upstream_proxy") == 0)
 		return &r->allow_upstream_proxy;
+	if (strcmp(key, "limited_allow_git_fetch") == 0)
+		return &r->limited_allow_git_fetch;
 	if (strcmp(key, "dangerously_allow_non_loopback_proxy") == 0)
 		return &r->dangerously_allow_non_loopback_proxy;
 	if (strcmp(key, "dangerously_allow_non_loopback_admin") == 0)
@@ -77,7 +79,8 @@ requirements_release(struct requirements *r)
 		"managed_allowed_domains_only", "allow_local_binding",
 		"allow_upstream_proxy", "dangerously_allow_non_loopback_proxy",
 		"dangerously_allow_non_loopback_admin",
-		"dangerously_allow_all_unix_sockets", NULL};
+		"dangerously_allow_all_unix_sockets", "limited_allow_git_fetch",
+		NULL};
 	size_t i;
 
 	free(r->file);

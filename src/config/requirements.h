@@ -57,6 +57,7 @@ struct requirements {
 	struct req_flag dangerously_allow_non_loopback_proxy;
 	struct req_flag dangerously_allow_non_loopback_admin;
 	struct req_flag dangerously_allow_all_unix_sockets;
+	struct req_flag limited_allow_git_fetch;
 };
 
 void requirements_init(struct requirements *r);

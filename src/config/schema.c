@@ -51,6 +51,11 @@ static const struct schema_key keys[] = {
 	 "run the managed proxy when the sandbox has network"},
 	{PN "mode", SCHEMA_ENUM, "limited", network_modes, 0, 0,
 	 "limited allows only GET, HEAD and OPTIONS; full allows all methods"},
+	{PN "limited_allow_git_fetch", SCHEMA_BOOL, "true", NULL, 0, 0,
+	 "limited mode also lets through the POST of a git smart-HTTP fetch "
+	 "or clone (a path ending in /git-upload-pack with Content-Type "
+	 "application/x-git-upload-pack-request) to an allowed host; "
+	 "git-receive-pack (push) stays refused"},
 	{PN "proxy_url", SCHEMA_LISTENER, "http://127.0.0.1:43128", NULL, 0, 0,
 	 "HTTP proxy listener"},
 	{PN "admin_url", SCHEMA_LISTENER, "http://127.0.0.1:43129", NULL, 0, 0,
@@ -288,6 +293,8 @@ static const char md_req[] =
 	"managed allowlist is the whole allowlist |\n"
 	"| `permissions.network.allow_local_binding` | bool | `false` pins "
 	"it false |\n"
+	"| `permissions.network.limited_allow_git_fetch` | bool | `false` "
+	"pins it false |\n"
 	"| `permissions.network.allow_upstream_proxy` | bool | `false` pins "
 	"it false |\n"
 	"| `permissions.network.dangerously_allow_non_loopback_proxy` | bool "
