@@ -94,9 +94,12 @@ def test_requirement_pins_git_fetch_off(airlock_env, tmp_path):
         """))
     p, srv, _ = plain(airlock_env, tmp_path, CLONE_AND_FETCH)
     assert p.returncode != 0
+    # git ran and asked (a GET), and its POST was refused.
+    assert srv.requests != []
     assert posts(srv, "git-upload-pack") == []
-    assert "limited_allow_git_fetch" in p.stderr
-    assert "requirements.toml" in p.stderr
+    assert "method_not_allowed POST" in p.stderr
+    assert ("Configured value for `permissions.network.limited_allow_git_fetch`"
+            " is disallowed by requirements") in p.stderr
 
 
 # --- intercepted HTTPS ---------------------------------------------------------
