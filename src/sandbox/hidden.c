@@ -225,7 +225,7 @@ hidden_collect(struct sandbox_plan *p, const struct sandbox_input *in,
 	       const struct sandbox_probe *pr, struct errbuf *err)
 {
 	struct collect c = {NULL, 0, false};
-	char *home = hide_airlock_home(&c, in, pr), *dir;
+	char *home = hide_airlock_home(&c, in, pr), *dir, *bundle;
 	size_t i;
 
 	collect_all(&c, in, pr);
@@ -240,19 +240,20 @@ hidden_collect(struct sandbox_plan *p, const struct sandbox_input *in,
 		return -1;
 	}
 	take(p, &c);
-	/* The command trusts the CA bundle (childenv.h); it alone comes
-	 * back, read-only, when AIRLOCK_HOME itself is masked. */
+	/* The command trusts the CA bundle (childenv.h): it comes back,
+	 * read-only, inside the mask over AIRLOCK_HOME (or over a hidden
+	 * directory holding it). */
 	if (home != NULL && p->net == SANDBOX_NET_PROXY) {
+		dir = ca_dir_for_home(home);
+		bundle = xasprintf("%s/%s", dir, CA_BUNDLE_FILE);
 		for (i = 0; i < p->n_hidden; i++)
-			if (strcmp(p->hidden[i], home) == 0)
+			if (protect_under(p->hidden[i], bundle))
 				break;
-		if (i < p->n_hidden) {
-			dir = ca_dir_for_home(home);
-			protect_push(&p->reveal, &p->n_reveal,
-				     xasprintf("%s/%s", dir, CA_BUNDLE_FILE),
-				     1);
-			free(dir);
-		}
+		if (i < p->n_hidden)
+			protect_push(&p->reveal, &p->n_reveal, bundle, 1);
+		else
+			free(bundle);
+		free(dir);
 	}
 	free(home);
 	return check_workspace(p, in, pr, err);

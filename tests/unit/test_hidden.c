@@ -238,6 +238,33 @@ test_hidden_airlock_home_keeps_only_the_ca_bundle_with_network(void **state)
 }
 
 static void
+test_hidden_ca_bundle_comes_back_inside_a_wider_mask(void **state)
+{
+	static const char *const d[] = {"d:/work", "d:/home/u",
+					"d:/home/u/.airlock", NULL};
+	static const char *const paths[] = {"~"};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	input(&in, "workspace-write");
+	in.home = "/home/u/.airlock";
+	in.network = true;
+	in.hidden_paths = paths;
+	in.n_hidden_paths = 1;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	/* The whole home is masked, AIRLOCK_HOME with it... */
+	assert_int_equal(p.n_hidden, 1);
+	assert_string_equal(p.hidden[0], "/home/u");
+	/* ...and the bundle still comes back. */
+	assert_int_equal(p.n_reveal, 1);
+	assert_string_equal(p.reveal[0],
+			    "/home/u/.airlock/proxy/ca-bundle.pem");
+	sandbox_plan_release(&p);
+}
+
+static void
 test_hidden_airlock_secrets_linked_elsewhere_are_hidden_there(void **state)
 {
 	static const char *const d[] = {
@@ -364,6 +391,8 @@ main(void)
 		cmocka_unit_test(test_hidden_secret_files_of_request_actions),
 		cmocka_unit_test(
 			test_hidden_airlock_home_keeps_only_the_ca_bundle_with_network),
+		cmocka_unit_test(
+			test_hidden_ca_bundle_comes_back_inside_a_wider_mask),
 		cmocka_unit_test(
 			test_hidden_airlock_secrets_linked_elsewhere_are_hidden_there),
 		cmocka_unit_test(
