@@ -8,7 +8,8 @@
  *   1 normalize the host (empty or invalid → not_allowed)
  *   2 deny list match → denied (deny always wins)
  *   3 allowlist + preset miss → not_allowed (empty allowlist = deny all)
- *   4 limited mode: http or https method not GET/HEAD/OPTIONS →
+ *   4 limited mode: http or https method not GET/HEAD/OPTIONS (and not
+ *     let through by a request rule: rule_method_ok) →
  *     method_not_allowed; https_connect or socks5_tcp to port 443 →
  *     allowed with `mitm` set when the options enable interception
  *     (the caller must terminate TLS and check every inner request as
@@ -67,9 +68,16 @@ enum policy_reason {
 	/* Not the pure policy's: the proxy's refusal of a destination that
 	 * is one of airlock's own listeners (net/ownlisten.h). */
 	POLICY_AIRLOCK_LISTENER,
+	/* A request to a host with request rules that none of them matches
+	 * (policy/reqpolicy.h); x-proxy-error blocked-by-request-rule. */
+	POLICY_REQUEST_RULE_NOT_MATCHED,
 };
 
-enum policy_source { POLICY_SRC_BASELINE, POLICY_SRC_MODE_GUARD };
+enum policy_source {
+	POLICY_SRC_BASELINE,
+	POLICY_SRC_MODE_GUARD,
+	POLICY_SRC_REQUEST_RULE, /* "request_rule": policy/reqpolicy.h */
+};
 
 struct policy_entry {
 	const char *pattern;
@@ -93,6 +101,9 @@ struct policy_request {
 	int port;         /* 1..65535; a port inside host wins when given */
 	enum policy_protocol protocol;
 	const char *method; /* HTTP method, "CONNECT", or NULL for SOCKS */
+	/* A request rule matched this request (policy/reqpolicy.h): its
+	 * method passes the limited-mode check of step 4. */
+	bool rule_method_ok;
 };
 
 struct policy_decision {

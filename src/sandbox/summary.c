@@ -41,6 +41,10 @@ summary_advice(const char *reason, const char *host, struct buf *out)
 		buf_addstr(out, "an airlock control plane (app-server, admin "
 				"API or proxy port): never reachable through "
 				"the proxy");
+	else if (strcmp(reason, "request_rule_not_matched") == 0)
+		buf_addstr(out, "this host takes only requests a rule matches: "
+				"see permissions.network.request_rules (try "
+				"`airlock policy check --path`)");
 	else if (strcmp(reason, "proxy_disabled") == 0)
 		buf_addstr(out, "the proxy is disabled: "
 				"permissions.network.enabled = true");
