@@ -115,7 +115,7 @@ run(size_t n)
 	t0 = now();
 	for (i = 0; i < ITERATIONS; i++) {
 		struct policy_request r = {q[i % NQUERIES], 443,
-					   POLICY_PROTO_HTTP, "GET"};
+					   POLICY_PROTO_HTTP, "GET", false};
 		struct policy_decision d;
 
 		policy_decide(p, &r, &d);

@@ -105,7 +105,7 @@ try_policy(char **pats, size_t np, char **hosts, size_t nh)
 	buf_init(&b, 1 << 16);
 	for (i = 0; i < nh; i++) {
 		struct policy_request r = {hosts[i], 443, POLICY_PROTO_HTTP,
-					   "GET"};
+					   "GET", false};
 		struct policy_decision d;
 
 		policy_decide(pol, &r, &d);

@@ -59,7 +59,7 @@ static struct policy_decision
 decide(const struct policy *p, const char *host, int port,
        enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method};
+	struct policy_request r = {host, port, proto, method, false};
 	struct policy_decision d;
 
 	policy_decide(p, &r, &d);
