@@ -124,7 +124,7 @@ static const struct schema_subkey rule_keys[] = {
 	{AT, "strip_request_headers", "array of strings", "header names "
 	 "removed from the request"},
 	{AT, "inject_request_headers", "array of tables", "headers added "
-	 "after stripping: { name, prefix, secret_file | secret_env_var }"},
+	 "after stripping: { name, prefix, secret_file or secret_env_var }"},
 	{AT, "inject_request_headers[].name", "string", "required; the "
 	 "header name"},
 	{AT, "inject_request_headers[].prefix", "string", "text before the "
