@@ -370,8 +370,8 @@ add_name(struct buf *b, bool *first, const char *s)
 	return rc | buf_add_json_string(b, s, strlen(s));
 }
 
-/* Whether s is among the first `upto` strip names of the rule's actions
- * before action ai, strip entry si (to list each name once). */
+/* Whether s was already listed: a strip name of an earlier action of the
+ * rule, or an earlier entry (before si) of action ai. */
 static bool
 strip_seen(const struct reqpolicy *rp, const char *const *acts, size_t ai,
 	   size_t si, const char *s)
