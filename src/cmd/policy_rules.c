@@ -109,7 +109,9 @@ policy_rules_json(const struct policy_decision *d, const struct reqpolicy *rp,
 		return -1;
 	if (!show)
 		return 0;
-	out->len--; /* the closing brace */
+	if (out->len == 0 || out->p[out->len - 1] != '}')
+		return -1;
+	out->len--; /* the closing brace; the rule fields go before it */
 	if (reqpolicy_audit_json(rp, rule, out) == -1)
 		return -1;
 	return buf_addch(out, '}');

@@ -294,12 +294,13 @@ reqrule_match(const struct reqrule_set *s, const struct reqrule_request *q)
 
 	if (h == NULL)
 		return NULL;
-	mark = memchr(q->target.p, '?', q->target.n);
+	mark = q->target.n ? memchr(q->target.p, '?', q->target.n) : NULL;
 	if (mark != NULL) {
 		path.n = (size_t)(mark - q->target.p);
 		query = slice_of(mark + 1, q->target.n - path.n - 1);
 	}
-	if (!reqrule_path_safe(path) || memchr(query.p, '#', query.n) != NULL)
+	if (!reqrule_path_safe(path) ||
+	    (query.n > 0 && memchr(query.p, '#', query.n) != NULL))
 		return NULL;
 	for (i = 0; i < h->n; i++)
 		if (rule_matches(h->rules[i], q, path, query))
