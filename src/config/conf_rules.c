@@ -26,284 +26,7 @@ conf_rules_owns(const char *key)
 	return strcmp(key, RT) == 0 || strcmp(key, AT) == 0;
 }
 
-bool
-conf_rules_owned_header(const char *n)
-{
-	static const char *const owned[] = {
-		"host", "content-length", "transfer-encoding", "connection",
-		"keep-alive", "proxy-connection", "proxy-authorization",
-		"proxy-authenticate", "te", "trailer", "upgrade", NULL};
-	size_t i;
-
-	for (i = 0; owned[i] != NULL; i++)
-		if (strcmp(owned[i], n) == 0)
-			return true;
-	return false;
-}
-
-/* --- small checks ---------------------------------------------------------- */
-
-static bool
-is_tchar(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	       (c >= 'A' && c <= 'Z') || strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static bool
-is_token(const char *s)
-{
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!is_tchar((unsigned char)*s))
-			return false;
-	return true;
-}
-
-static bool
-has_ctl(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
-			return true;
-	return false;
-}
-
-/* Letters, digits, '_' and '-': rule and action names appear in JSON,
- * logs and block reports. */
-static bool
-is_name(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || strlen(s) != n || n > 64)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!(is_tchar((unsigned char)s[i]) &&
-		      strchr("!#$%&'*+.^`|~", s[i]) == NULL))
-			return false;
-	return true;
-}
-
-static bool
-is_env_name(const char *s)
-{
-	size_t i;
-
-	if (*s == '\0' || (*s >= '0' && *s <= '9'))
-		return false;
-	for (i = 0; s[i] != '\0'; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return false;
-	return true;
-}
-
-static void
-lower(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s + 32);
-}
-
-static void
-upper(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s >= 'a' && *s <= 'z')
-			*s = (char)(*s - 32);
-}
-
-static char *
-quoted(const char *s)
-{
-	struct buf b;
-	size_t n = strlen(s);
-
-	buf_init(&b, 512);
-	buf_add_json_string(&b, s, n > 200 ? 200 : n);
-	return buf_detach(&b, NULL);
-}
-
-/* `label:line: key`, as layer_error() starts its lines: where a value was
- * written, for messages made later (loading its secret). */
-static char *
-where(const struct layer *L, int line, const char *key)
-{
-	if (line > 0 && L->lines)
-		return xasprintf("%s:%d: %s", L->label, line, key);
-	return xasprintf("%s: %s", L->label, key);
-}
-
-/* Reports `key: <problem> "value"` and returns -1. */
-static int
-bad_value(struct errbuf *err, const struct layer *L, int line,
-	  const char *key, const char *value, const char *why)
-{
-	char *q = quoted(value);
-
-	layer_error(err, L, line, key, "%s %s", q, why);
-	free(q);
-	return -1;
-}
-
-static int
-want_type(struct errbuf *err, const struct layer *L, const char *key,
-	  const struct toml_value *v, enum toml_type t, const char *want)
-{
-	if (v->type == t)
-		return 0;
-	layer_error(err, L, v->line, key, "expected %s, got %s", want,
-		    toml_type_name(v->type));
-	return -1;
-}
-
-/* The string v, or NULL after reporting why it is not one. */
-static const char *
-want_string(struct errbuf *err, const struct layer *L, const char *key,
-	    const struct toml_value *v)
-{
-	if (want_type(err, L, key, v, TOML_STRING, "a string") == -1)
-		return NULL;
-	if (strlen(v->u.str.s) != v->u.str.len) {
-		layer_error(err, L, v->line, key, "string contains a NUL byte");
-		return NULL;
-	}
-	return v->u.str.s;
-}
-
-typedef int item_check_fn(struct errbuf *err, const struct layer *L,
-			  int line, const char *key, char *s);
-
-/* An array of strings, each copied and passed through check (which may
- * rewrite it in place). nonempty refuses []. 0, or -1 after reporting. */
-static int
-read_strv(struct errbuf *err, const struct layer *L, const char *key,
-	  const struct toml_value *v, bool nonempty, item_check_fn *check,
-	  char ***out, size_t *nout)
-{
-	size_t i;
-	int bad = 0;
-
-	if (want_type(err, L, key, v, TOML_ARRAY, "an array of strings"))
-		return -1;
-	if (nonempty && v->u.arr.n == 0) {
-		layer_error(err, L, v->line, key, "must not be empty");
-		return -1;
-	}
-	*out = xcalloc(v->u.arr.n + 1, sizeof(**out));
-	for (i = 0; i < v->u.arr.n; i++) {
-		const struct toml_value *it = v->u.arr.items[i];
-		char *ikey = xasprintf("%s[%zu]", key, i);
-		const char *s = want_string(err, L, ikey, it);
-		char *copy = s ? xstrdup(s) : NULL;
-
-		if (copy == NULL ||
-		    (check && check(err, L, it->line, ikey, copy) == -1)) {
-			free(copy);
-			bad = 1;
-		} else {
-			(*out)[(*nout)++] = copy;
-		}
-		free(ikey);
-	}
-	return bad ? -1 : 0;
-}
-
-static void
-unknown(struct errbuf *err, const struct layer *L, int line, const char *key,
-	const char *const *keys)
-{
-	struct buf b;
-	size_t i;
-
-	buf_init(&b, 1024);
-	for (i = 0; keys[i] != NULL; i++)
-		buf_printf(&b, "%s%s", i ? ", " : "", keys[i]);
-	layer_error(err, L, line, key, "unknown key (expected one of %s)",
-		    b.p);
-	buf_release(&b);
-}
-
-/* --- item checks -------------------------------------------------------- */
-
-static int
-check_method(struct errbuf *err, const struct layer *L, int line,
-	     const char *key, char *s)
-{
-	if (!is_token(s))
-		return bad_value(err, L, line, key, s, "is not an HTTP method");
-	upper(s);
-	if (strcmp(s, "CONNECT") == 0)
-		return bad_value(err, L, line, key, s,
-				 "cannot be matched: a CONNECT inside an "
-				 "intercepted tunnel is always refused");
-	return 0;
-}
-
-static int
-check_path(struct errbuf *err, const struct layer *L, int line,
-	   const char *key, char *s)
-{
-	const char *p = s;
-
-	if (strncmp(p, "pattern:", 8) == 0)
-		p += 8;
-	else if (strncmp(p, "literal:", 8) == 0)
-		p += 8;
-	if (*p != '/')
-		return bad_value(err, L, line, key, s,
-				 "must start with /, pattern:/ or literal:/ "
-				 "(request paths start with /)");
-	if (strpbrk(p, "?#") != NULL)
-		return bad_value(err, L, line, key, s,
-				 "holds ? or #: a path prefix is matched "
-				 "against the path alone (use query = {...})");
-	if (strchr(p, ' ') != NULL || has_ctl(p))
-		return bad_value(err, L, line, key, s,
-				 "holds a space or a control character");
-	return 0;
-}
-
-static int
-check_action_name(struct errbuf *err, const struct layer *L, int line,
-		  const char *key, char *s)
-{
-	if (!is_name(s, strlen(s)))
-		return bad_value(err, L, line, key, s,
-				 "is not an action name (letters, digits, _ "
-				 "and -)");
-	return 0;
-}
-
-static int
-check_header_name(struct errbuf *err, const struct layer *L, int line,
-		  const char *key, char *s)
-{
-	if (!is_token(s))
-		return bad_value(err, L, line, key, s,
-				 "is not a valid header name");
-	lower(s);
-	if (conf_rules_owned_header(s))
-		return bad_value(err, L, line, key, s,
-				 "is a header the proxy itself manages");
-	return 0;
-}
-
-static int
-check_match_value(struct errbuf *err, const struct layer *L, int line,
-		  const char *key, char *s)
-{
-	if (has_ctl(s))
-		return bad_value(err, L, line, key, s,
-				 "holds a control character");
-	return 0;
-}
-
-/* --- query and headers ---------------------------------------------------- */
+/* --- query and headers ------------------------------------------------ */
 
 static void
 match_release(struct conf_rule_match *m, size_t n)
@@ -328,7 +51,7 @@ read_matches(struct errbuf *err, const struct layer *L, const char *key,
 	size_t i;
 	int bad = 0;
 
-	if (want_type(err, L, key, v, TOML_TABLE, "a table of arrays"))
+	if (rules_want_type(err, L, key, v, TOML_TABLE, "a table of arrays"))
 		return -1;
 	*out = xcalloc(v->u.tab.n + 1, sizeof(**out));
 	for (i = 0; i < v->u.tab.n; i++) {
@@ -338,20 +61,21 @@ read_matches(struct errbuf *err, const struct layer *L, const char *key,
 		char *name = xstrndup(kv->key, kv->keylen);
 
 		if (strlen(kv->key) != kv->keylen || *name == '\0' ||
-		    has_ctl(name)) {
+		    rules_has_ctl(name)) {
 			layer_error(err, L, kv->line, fk, "not a valid %s name",
 				    headers ? "header" : "parameter");
 			bad = 1;
-		} else if (headers && !is_token(name)) {
-			bad |= bad_value(err, L, kv->line, fk, name,
-					 "is not a valid header name") != 0;
-		} else if (read_strv(err, L, fk, kv->val, false,
-				     check_match_value, &m->values,
-				     &m->n) == -1) {
+		} else if (headers && !rules_is_token(name)) {
+			bad |=
+			    rules_bad_value(err, L, kv->line, fk, name,
+					    "is not a valid header name") != 0;
+		} else if (rules_read_strv(err, L, fk, kv->val, false,
+					   rules_check_match_value, &m->values,
+					   &m->n) == -1) {
 			bad = 1;
 		} else {
 			if (headers)
-				lower(name);
+				rules_lower(name);
 			m->name = name;
 			name = NULL;
 			(*nout)++;
@@ -371,7 +95,7 @@ read_matches(struct errbuf *err, const struct layer *L, const char *key,
 	return bad ? -1 : 0;
 }
 
-/* --- one rule ------------------------------------------------------------- */
+/* --- one rule --------------------------------------------------------- */
 
 void
 conf_reqrule_release(struct conf_reqrule *r)
@@ -403,26 +127,28 @@ static int
 read_host(struct conf_reqrule *r, struct errbuf *err, const struct layer *L,
 	  const char *key, const struct toml_value *v)
 {
-	const char *s = want_string(err, L, key, v);
+	const char *s = rules_want_string(err, L, key, v);
 
 	if (s == NULL)
 		return -1;
 	if (strchr(s, '*') != NULL)
-		return bad_value(err, L, v->line, key, s,
-				 "holds a wildcard: a rule names one exact "
-				 "host");
+		return rules_bad_value(
+		    err, L, v->line, key, s,
+		    "holds a wildcard: a rule names one exact "
+		    "host");
 	if (strstr(s, "://") != NULL || strchr(s, '/') != NULL)
-		return bad_value(err, L, v->line, key, s,
-				 "is not a host name (write the host alone, "
-				 "no scheme or path)");
-	if (*s == '\0' || strchr(s, ' ') != NULL || has_ctl(s))
-		return bad_value(err, L, v->line, key, s,
-				 "is not a host name");
+		return rules_bad_value(
+		    err, L, v->line, key, s,
+		    "is not a host name (write the host alone, "
+		    "no scheme or path)");
+	if (*s == '\0' || strchr(s, ' ') != NULL || rules_has_ctl(s))
+		return rules_bad_value(err, L, v->line, key, s,
+				       "is not a host name");
 	free(r->host);
 	free(r->host_where);
 	r->host = xstrdup(s);
-	r->host_where = where(L, v->line, key);
-	lower(r->host);
+	r->host_where = rules_where(L, v->line, key);
+	rules_lower(r->host);
 	return 0;
 }
 
@@ -435,14 +161,17 @@ rule_key(struct conf_reqrule *r, struct errbuf *err, const struct layer *L,
 	if (strcmp(k, "host") == 0)
 		return read_host(r, err, L, fk, kv->val);
 	if (strcmp(k, "methods") == 0)
-		return read_strv(err, L, fk, kv->val, true, check_method,
-				 &r->methods, &r->n_methods);
+		return rules_read_strv(err, L, fk, kv->val, true,
+				       rules_check_method, &r->methods,
+				       &r->n_methods);
 	if (strcmp(k, "path_prefixes") == 0)
-		return read_strv(err, L, fk, kv->val, true, check_path,
-				 &r->paths, &r->n_paths);
+		return rules_read_strv(err, L, fk, kv->val, true,
+				       rules_check_path, &r->paths,
+				       &r->n_paths);
 	if (strcmp(k, "actions") == 0)
-		return read_strv(err, L, fk, kv->val, true, check_action_name,
-				 &r->actions, &r->n_actions);
+		return rules_read_strv(err, L, fk, kv->val, true,
+				       rules_check_action_name, &r->actions,
+				       &r->n_actions);
 	if (strcmp(k, "query") == 0)
 		return read_matches(err, L, fk, kv->val, false, &r->query,
 				    &r->n_query);
@@ -454,7 +183,7 @@ rule_key(struct conf_reqrule *r, struct errbuf *err, const struct layer *L,
 			    "reserved: request bodies are not matched");
 		return -1;
 	}
-	unknown(err, L, kv->line, fk, rule_keys);
+	rules_unknown(err, L, kv->line, fk, rule_keys);
 	return -1;
 }
 
@@ -463,7 +192,7 @@ parse_rule(struct conf_reqrule *r, struct errbuf *err, const struct layer *L,
 	   const char *key, const struct toml_value *t)
 {
 	static const char *const required[] = {
-		"host", "methods", "path_prefixes", "actions", NULL};
+	    "host", "methods", "path_prefixes", "actions", NULL};
 	size_t i;
 	int bad = 0;
 
@@ -472,8 +201,9 @@ parse_rule(struct conf_reqrule *r, struct errbuf *err, const struct layer *L,
 		char *fk = xasprintf("%s.%s", key, kv->key);
 
 		if (strlen(kv->key) != kv->keylen)
-			bad |= -1 == bad_value(err, L, kv->line, fk, kv->key,
-					       "is not a valid key");
+			bad |=
+			    -1 == rules_bad_value(err, L, kv->line, fk, kv->key,
+						  "is not a valid key");
 		else
 			bad |= rule_key(r, err, L, fk, kv) == -1;
 		free(fk);
@@ -488,7 +218,7 @@ parse_rule(struct conf_reqrule *r, struct errbuf *err, const struct layer *L,
 	return bad ? -1 : 0;
 }
 
-/* --- one action ------------------------------------------------------------- */
+/* --- one action ------------------------------------------------------- */
 
 void
 conf_reqaction_release(struct conf_reqaction *a)
@@ -522,34 +252,35 @@ inject_key(struct conf_inject *in, struct errbuf *err, const struct layer *L,
 	if (strcmp(kv->key, "name") != 0 && strcmp(kv->key, "prefix") != 0 &&
 	    strcmp(kv->key, "secret_file") != 0 &&
 	    strcmp(kv->key, "secret_env_var") != 0) {
-		unknown(err, L, kv->line, fk, inject_keys);
+		rules_unknown(err, L, kv->line, fk, inject_keys);
 		return -1;
 	}
-	if ((s = want_string(err, L, fk, kv->val)) == NULL)
+	if ((s = rules_want_string(err, L, fk, kv->val)) == NULL)
 		return -1;
 	copy = xstrdup(s);
 	if (strcmp(kv->key, "name") == 0) {
-		if (check_header_name(err, L, kv->val->line, fk, copy) == -1)
+		if (rules_check_header_name(err, L, kv->val->line, fk, copy) ==
+		    -1)
 			goto bad;
 		in->name = copy;
 	} else if (strcmp(kv->key, "prefix") == 0) {
-		if (has_ctl(copy)) {
-			bad_value(err, L, kv->val->line, fk, copy,
-				  "holds a control character");
+		if (rules_has_ctl(copy)) {
+			rules_bad_value(err, L, kv->val->line, fk, copy,
+					"holds a control character");
 			goto bad;
 		}
 		in->prefix = copy;
 	} else if (strcmp(kv->key, "secret_file") == 0) {
 		if (copy[0] != '/') {
-			bad_value(err, L, kv->val->line, fk, copy,
-				  "is not an absolute path");
+			rules_bad_value(err, L, kv->val->line, fk, copy,
+					"is not an absolute path");
 			goto bad;
 		}
 		in->secret_file = copy;
 	} else {
-		if (!is_env_name(copy)) {
-			bad_value(err, L, kv->val->line, fk, copy,
-				  "is not an environment variable name");
+		if (!rules_is_env_name(copy)) {
+			rules_bad_value(err, L, kv->val->line, fk, copy,
+					"is not an environment variable name");
 			goto bad;
 		}
 		in->secret_env_var = copy;
@@ -561,15 +292,15 @@ bad:
 }
 
 static int
-parse_inject(struct conf_inject *in, struct errbuf *err,
-	     const struct layer *L, const char *key,
-	     const struct toml_value *t)
+parse_inject(struct conf_inject *in, struct errbuf *err, const struct layer *L,
+	     const char *key, const struct toml_value *t)
 {
 	size_t i;
 	int bad = 0;
 
-	if (want_type(err, L, key, t, TOML_TABLE,
-		      "a table { name, prefix, secret_file | secret_env_var }"))
+	if (rules_want_type(
+		err, L, key, t, TOML_TABLE,
+		"a table { name, prefix, secret_file | secret_env_var }"))
 		return -1;
 	for (i = 0; i < t->u.tab.n; i++) {
 		const struct toml_kv *kv = &t->u.tab.items[i];
@@ -592,19 +323,18 @@ parse_inject(struct conf_inject *in, struct errbuf *err,
 	}
 	if (in->prefix == NULL)
 		in->prefix = xstrdup("");
-	in->where = where(L, t->line, key);
+	in->where = rules_where(L, t->line, key);
 	return 0;
 }
 
 static int
 read_injects(struct conf_reqaction *a, struct errbuf *err,
-	     const struct layer *L, const char *key,
-	     const struct toml_value *v)
+	     const struct layer *L, const char *key, const struct toml_value *v)
 {
 	size_t i, j;
 	int bad = 0;
 
-	if (want_type(err, L, key, v, TOML_ARRAY, "an array of tables"))
+	if (rules_want_type(err, L, key, v, TOML_ARRAY, "an array of tables"))
 		return -1;
 	a->inject = xcalloc(v->u.arr.n + 1, sizeof(*a->inject));
 	for (i = 0; i < v->u.arr.n; i++) {
@@ -618,8 +348,8 @@ read_injects(struct conf_reqaction *a, struct errbuf *err,
 				if (a->inject[j].name == NULL ||
 				    strcmp(a->inject[j].name, in->name) != 0)
 					continue;
-				layer_error(err, L, v->u.arr.items[i]->line,
-					    ik, "header %s is injected twice",
+				layer_error(err, L, v->u.arr.items[i]->line, ik,
+					    "header %s is injected twice",
 					    in->name);
 				bad = 1;
 				break;
@@ -632,8 +362,7 @@ read_injects(struct conf_reqaction *a, struct errbuf *err,
 
 static int
 parse_action(struct conf_reqaction *a, struct errbuf *err,
-	     const struct layer *L, const char *key,
-	     const struct toml_value *t)
+	     const struct layer *L, const char *key, const struct toml_value *t)
 {
 	size_t i;
 	int bad = 0;
@@ -643,13 +372,13 @@ parse_action(struct conf_reqaction *a, struct errbuf *err,
 		char *fk = xasprintf("%s.%s", key, kv->key);
 
 		if (strcmp(kv->key, "strip_request_headers") == 0)
-			bad |= read_strv(err, L, fk, kv->val, false,
-					 check_header_name, &a->strip,
-					 &a->n_strip) == -1;
+			bad |= rules_read_strv(err, L, fk, kv->val, false,
+					       rules_check_header_name,
+					       &a->strip, &a->n_strip) == -1;
 		else if (strcmp(kv->key, "inject_request_headers") == 0)
 			bad |= read_injects(a, err, L, fk, kv->val) == -1;
 		else {
-			unknown(err, L, kv->line, fk, action_keys);
+			rules_unknown(err, L, kv->line, fk, action_keys);
 			bad = 1;
 		}
 		free(fk);
@@ -663,7 +392,7 @@ parse_action(struct conf_reqaction *a, struct errbuf *err,
 	return bad ? -1 : 0;
 }
 
-/* --- setting entries into the conf ---------------------------------------- */
+/* --- setting entries into the conf ------------------------------------ */
 
 static struct conf_rules *
 rules_of(struct conf *c)
@@ -720,14 +449,14 @@ set_action(struct conf *c, struct conf_reqaction *na)
 			return;
 		}
 	}
-	R->actions = xreallocarray(R->actions, R->nactions + 1,
-				   sizeof(*R->actions));
+	R->actions =
+	    xreallocarray(R->actions, R->nactions + 1, sizeof(*R->actions));
 	R->actions[R->nactions++] = *na;
 }
 
 static void
-walk_entry(struct conf *c, const struct layer *L, bool rules,
-	   const char *key, const struct toml_kv *e, struct errbuf *err)
+walk_entry(struct conf *c, const struct layer *L, bool rules, const char *key,
+	   const struct toml_kv *e, struct errbuf *err)
 {
 	char *ek = xasprintf("%s.%s", key, e->key);
 	struct conf_reqaction a;
@@ -736,15 +465,16 @@ walk_entry(struct conf *c, const struct layer *L, bool rules,
 
 	memset(&r, 0, sizeof(r));
 	memset(&a, 0, sizeof(a));
-	if (!is_name(e->key, e->keylen)) {
-		bad_value(err, L, e->line, ek, e->key,
-			  rules ? "is not a rule name (letters, digits, _ "
-				  "and -)"
-				: "is not an action name (letters, digits, _ "
-				  "and -)");
+	if (!rules_is_name(e->key, e->keylen)) {
+		rules_bad_value(
+		    err, L, e->line, ek, e->key,
+		    rules ? "is not a rule name (letters, digits, _ "
+			    "and -)"
+			  : "is not an action name (letters, digits, _ "
+			    "and -)");
 		goto out;
 	}
-	if (want_type(err, L, ek, e->val, TOML_TABLE, "a table") == -1)
+	if (rules_want_type(err, L, ek, e->val, TOML_TABLE, "a table") == -1)
 		goto out;
 	rc = rules ? parse_rule(&r, err, L, ek, e->val)
 		   : parse_action(&a, err, L, ek, e->val);
@@ -753,14 +483,14 @@ walk_entry(struct conf *c, const struct layer *L, bool rules,
 	if (rules) {
 		r.name = xstrdup(e->key);
 		r.origin = layer_origin(L, e->val->line);
-		r.where = where(L, e->val->line, ek);
+		r.where = rules_where(L, e->val->line, ek);
 		r.managed = L->kind == LAYER_MANAGED;
 		set_rule(c, &r);
 		memset(&r, 0, sizeof(r));
 	} else {
 		a.name = xstrdup(e->key);
 		a.origin = layer_origin(L, e->val->line);
-		a.where = where(L, e->val->line, ek);
+		a.where = rules_where(L, e->val->line, ek);
 		a.managed = L->kind == LAYER_MANAGED;
 		set_action(c, &a);
 		memset(&a, 0, sizeof(a));
@@ -785,7 +515,8 @@ conf_rules_walk(struct conf *c, const struct layer *L, const char *key,
 			    "belong in your user config or the managed one");
 		return;
 	}
-	if (want_type(err, L, key, v, TOML_TABLE, "a table of named tables"))
+	if (rules_want_type(err, L, key, v, TOML_TABLE,
+			    "a table of named tables"))
 		return;
 	for (i = 0; i < v->u.tab.n; i++)
 		walk_entry(c, L, rules, key, &v->u.tab.items[i], err);

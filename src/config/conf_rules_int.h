@@ -32,4 +32,47 @@ void conf_reqaction_release(struct conf_reqaction *a);
  * injected by an action. */
 bool conf_rules_owned_header(const char *lower_name);
 
+/* --- conf_rules_value.c: checks of single values ----------------------- */
+
+/* An HTTP token (RFC 9110); rule and action names (letters, digits, `_`
+ * and `-`, at most 64); an environment variable name. */
+bool rules_is_token(const char *s);
+bool rules_is_name(const char *s, size_t n);
+bool rules_is_env_name(const char *s);
+/* A control character other than tab. */
+bool rules_has_ctl(const char *s);
+void rules_lower(char *s);
+/* `label:line: key`, as layer_error() starts its lines: where a value was
+ * written, for messages made later (loading its secret). Heap string. */
+char *rules_where(const struct layer *L, int line, const char *key);
+/* Reports `key: "value" why` and returns -1. */
+int rules_bad_value(struct errbuf *err, const struct layer *L, int line,
+		    const char *key, const char *value, const char *why);
+/* 0 when v has type t, else -1 after reporting `expected want`. */
+int rules_want_type(struct errbuf *err, const struct layer *L,
+		    const char *key, const struct toml_value *v,
+		    enum toml_type t, const char *want);
+/* The string v, or NULL after reporting why it is not one. */
+const char *rules_want_string(struct errbuf *err, const struct layer *L,
+			      const char *key, const struct toml_value *v);
+/* `unknown key (expected one of ...)`. */
+void rules_unknown(struct errbuf *err, const struct layer *L, int line,
+		   const char *key, const char *const *keys);
+
+/* Checks one array item s (written at line, named key) and may rewrite
+ * it in place (upper- or lower-casing); 0, or -1 after reporting. */
+typedef int item_check_fn(struct errbuf *err, const struct layer *L,
+			  int line, const char *key, char *s);
+item_check_fn rules_check_method;      /* token, upper-cased, not CONNECT */
+item_check_fn rules_check_path;        /* a path prefix in one of 3 forms */
+item_check_fn rules_check_action_name;
+item_check_fn rules_check_header_name; /* token, lower-cased, not owned */
+item_check_fn rules_check_match_value; /* no control characters */
+/* An array of strings, each copied and passed through check (may be
+ * NULL); nonempty refuses []. Appends to *out / *nout (which the caller
+ * frees, also on failure). 0, or -1 after reporting. */
+int rules_read_strv(struct errbuf *err, const struct layer *L,
+		    const char *key, const struct toml_value *v, bool nonempty,
+		    item_check_fn *check, char ***out, size_t *nout);
+
 #endif

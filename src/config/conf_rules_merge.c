@@ -80,34 +80,31 @@ check_pair(const struct conf_reqrule *r, const struct conf_reqaction *a,
 					   b->name, a->inject[i].name);
 }
 
-/* Every action exists; no header is injected twice by one rule. */
+/* Every action of r exists and is named once; no header is injected
+ * twice. */
 static void
-cross_check(const struct conf_rules *R, struct errbuf *err)
+check_rule(const struct conf_rules *R, const struct conf_reqrule *r,
+	   struct errbuf *err)
 {
 	const struct conf_reqaction *a, *b;
-	size_t i, j, k;
+	size_t j, k;
 
-	for (i = 0; i < R->nrules; i++) {
-		const struct conf_reqrule *r = &R->rules[i];
-
-		for (j = 0; j < r->n_actions; j++) {
-			a = find_action(R, r->actions[j]);
-			if (a == NULL) {
-				errbuf_add(err, "%s.actions[%zu]: no request "
-					   "action called %s (define [%s.%s])",
-					   r->where, j, r->actions[j],
-					   SCHEMA_ACTIONS_TABLE, r->actions[j]);
-				continue;
-			}
-			for (k = j + 1; k < r->n_actions; k++) {
-				b = find_action(R, r->actions[k]);
-				if (b == a)
-					errbuf_add(err, "%s.actions[%zu]: %s is "
-						   "named twice", r->where, k,
-						   a->name);
-				else if (b != NULL)
-					check_pair(r, a, b, err);
-			}
+	for (j = 0; j < r->n_actions; j++) {
+		a = find_action(R, r->actions[j]);
+		if (a == NULL) {
+			errbuf_add(err, "%s.actions[%zu]: no request action "
+				   "called %s (define [%s.%s])",
+				   r->where, j, r->actions[j],
+				   SCHEMA_ACTIONS_TABLE, r->actions[j]);
+			continue;
+		}
+		for (k = j + 1; k < r->n_actions; k++) {
+			b = find_action(R, r->actions[k]);
+			if (b == a)
+				errbuf_add(err, "%s.actions[%zu]: %s is named "
+					   "twice", r->where, k, a->name);
+			else if (b != NULL)
+				check_pair(r, a, b, err);
 		}
 	}
 }
@@ -118,6 +115,7 @@ conf_rules_finish(struct conf *c, struct errbuf *warn, struct errbuf *err)
 	const struct req_flag *only = &c->req.request_rules_managed_only;
 	struct conf_rules *R = c->rules;
 	const char *managed;
+	size_t i;
 
 	if (R == NULL)
 		return;
@@ -128,7 +126,8 @@ conf_rules_finish(struct conf *c, struct errbuf *warn, struct errbuf *err)
 	else if ((managed = first_managed(R)) != NULL)
 		keep_managed(R, "the managed config defines the request "
 			     "rules and actions", managed, warn);
-	cross_check(R, err);
+	for (i = 0; i < R->nrules; i++)
+		check_rule(R, &R->rules[i], err);
 }
 
 size_t

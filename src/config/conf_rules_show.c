@@ -142,7 +142,7 @@ conf_rules_show(struct buf *b, const struct conf *c, bool with_origins)
 		show_action(b, &a[i], with_origins);
 }
 
-/* --- JSON ---------------------------------------------------------------- */
+/* --- JSON ------------------------------------------------------------- */
 
 static json_t *
 json_strv(char *const *v, size_t n)

@@ -183,7 +183,8 @@ secret_from_file(const char *path, struct errbuf *err)
 	int fd = -1;
 
 	if (path[0] != '/') {
-		errbuf_add(err, "secret file %s: must be an absolute path", path);
+		errbuf_add(err, "secret file %s: must be an absolute path",
+			   path);
 		return NULL;
 	}
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |

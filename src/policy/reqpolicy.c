@@ -30,7 +30,7 @@ struct reqpolicy {
 	size_t nactions;
 };
 
-/* --- building ---------------------------------------------------------------- */
+/* --- building --------------------------------------------------------- */
 
 static void
 action_release(struct action *a)
@@ -186,7 +186,7 @@ find_action(const struct reqpolicy *rp, const char *name)
 	return NULL;
 }
 
-/* --- decisions ---------------------------------------------------------------- */
+/* --- decisions -------------------------------------------------------- */
 
 bool
 reqpolicy_host_has_rules(const struct reqpolicy *rp, const char *host)
@@ -279,7 +279,7 @@ reqpolicy_decide_request(const struct policy *p, const struct reqpolicy *rp,
 	return rule;
 }
 
-/* --- the rewrite ------------------------------------------------------------------ */
+/* --- the rewrite ------------------------------------------------------ */
 
 /* Whether an action of rule strips or injects header name. */
 static bool
@@ -359,7 +359,7 @@ reqpolicy_write_headers(struct buf *b, const struct reqrule_hdr *h, size_t n)
 	return 0;
 }
 
-/* --- the audit view ---------------------------------------------------------------- */
+/* --- the audit view --------------------------------------------------- */
 
 static int
 add_name(struct buf *b, bool *first, const char *s)

@@ -42,7 +42,7 @@ struct reqrule_set {
 	size_t nhosts;
 };
 
-/* --- building ---------------------------------------------------------------- */
+/* --- building --------------------------------------------------------- */
 
 static char **
 copy_strv(char *const *v, size_t n)
@@ -233,7 +233,7 @@ reqrule_set_free(struct reqrule_set *s)
 	free(s);
 }
 
-/* --- matching ------------------------------------------------------------------ */
+/* --- matching --------------------------------------------------------- */
 
 static const struct host_rules *
 find_host(const struct reqrule_set *s, const char *host)

@@ -10,7 +10,7 @@
 #define PATTERN "pattern:"
 #define LITERAL "literal:"
 
-/* --- globs ------------------------------------------------------------------ */
+/* --- globs ------------------------------------------------------------ */
 
 /* The pattern byte at i; in prefix mode an implicit `*` follows the
  * pattern, so "p matches a prefix of s" is "p* matches s". */
@@ -106,7 +106,7 @@ reqrule_value_match(const char *p, struct slice v)
 	return slice_eq_cstr(v, p);
 }
 
-/* --- path safety ---------------------------------------------------------- */
+/* --- path safety ------------------------------------------------------ */
 
 /* The byte an escape at s[i] (s[i] == '%') decodes to, or -1 when it is
  * malformed. */
@@ -173,7 +173,7 @@ reqrule_path_safe(struct slice path)
 	return true;
 }
 
-/* --- query ------------------------------------------------------------------ */
+/* --- query ------------------------------------------------------------ */
 
 struct reading {
 	bool semicolon; /* `;` separates pairs too */
@@ -328,7 +328,7 @@ reqrule_query_ok(struct slice query, const struct reqrule_param *p, size_t n)
 	return true;
 }
 
-/* --- headers ------------------------------------------------------------------ */
+/* --- headers ---------------------------------------------------------- */
 
 bool
 reqrule_headers_ok(const struct reqrule_hdr *h, size_t nh,
