@@ -59,7 +59,7 @@ static struct policy_decision
 decide(const struct policy *p, const char *host, int port,
        enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, false, false};
+	struct policy_request r = {host, port, proto, method, false, false, false};
 	struct policy_decision d;
 
 	policy_decide(p, &r, &d);
@@ -71,7 +71,7 @@ static struct policy_decision
 decide_typed(const struct policy *p, const char *host, int port,
 	     enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, true, false};
+	struct policy_request r = {host, port, proto, method, true, false, false};
 	struct policy_decision d;
 
 	policy_decide(p, &r, &d);
