@@ -131,13 +131,16 @@ static bool
 limited_request_ok(const struct policy *p, const struct policy_request *r,
 		   const struct policy_decision *d)
 {
+	if (r->rule_method_ok)
+		return true; /* a request rule (policy/reqpolicy.h) allows it */
 	if (is_safe_method(d->method) && !d->has_body)
 		return true;
 	return p->git_fetch && is_git_fetch(r);
 }
 
 /* Step 4: the limited-mode guard. True when it denied; a tunnel to 443
- * that interception can police passes with d->mitm set. */
+ * that interception can police passes with d->mitm set. A method a
+ * matching request rule allows passes too. */
 static bool
 mode_guard(const struct policy *p, const struct policy_request *req,
 	   struct policy_decision *d)
@@ -439,6 +442,8 @@ policy_reason_str(enum policy_reason r)
 		return "mitm_required";
 	case POLICY_AIRLOCK_LISTENER:
 		return "airlock_listener";
+	case POLICY_REQUEST_RULE_NOT_MATCHED:
+		return "request_rule_not_matched";
 	}
 	return "not_allowed";
 }
@@ -472,7 +477,15 @@ policy_protocol_parse(const char *s, enum policy_protocol *out)
 const char *
 policy_source_str(enum policy_source s)
 {
-	return s == POLICY_SRC_MODE_GUARD ? "mode_guard" : "baseline_policy";
+	switch (s) {
+	case POLICY_SRC_MODE_GUARD:
+		return "mode_guard";
+	case POLICY_SRC_REQUEST_RULE:
+		return "request_rule";
+	case POLICY_SRC_BASELINE:
+		break;
+	}
+	return "baseline_policy";
 }
 
 static int

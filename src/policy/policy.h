@@ -13,8 +13,9 @@
  *   3 allowlist + preset miss → not_allowed (empty allowlist = deny all)
  *   4 limited mode: http or https method not GET/HEAD/OPTIONS, or a
  *     request with a body (whatever its method) → method_not_allowed,
- *     save the one exception below; https_connect or socks5_tcp to port
- *     443 →
+ *     unless a request rule lets it through (rule_method_ok) or it is
+ *     the one git-fetch exception below; https_connect or socks5_tcp to
+ *     port 443 →
  *     allowed with `mitm` set when the options enable interception
  *     (the caller must terminate TLS and check every inner request as
  *     protocol https), else mitm_required; https_connect to another port
@@ -89,9 +90,16 @@ enum policy_reason {
 	/* Not the pure policy's: the proxy's refusal of a destination that
 	 * is one of airlock's own listeners (net/ownlisten.h). */
 	POLICY_AIRLOCK_LISTENER,
+	/* A request to a host with request rules that none of them matches
+	 * (policy/reqpolicy.h); x-proxy-error blocked-by-request-rule. */
+	POLICY_REQUEST_RULE_NOT_MATCHED,
 };
 
-enum policy_source { POLICY_SRC_BASELINE, POLICY_SRC_MODE_GUARD };
+enum policy_source {
+	POLICY_SRC_BASELINE,
+	POLICY_SRC_MODE_GUARD,
+	POLICY_SRC_REQUEST_RULE, /* "request_rule": policy/reqpolicy.h */
+};
 
 struct policy_entry {
 	const char *pattern;
@@ -129,6 +137,9 @@ struct policy_request {
 	 * during policy_decide(). */
 	struct slice path;
 	struct slice content_type;
+	/* A request rule matched this request (policy/reqpolicy.h): its
+	 * method passes the limited-mode check of step 4. */
+	bool rule_method_ok;
 };
 
 struct policy_decision {

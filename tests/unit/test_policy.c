@@ -86,7 +86,6 @@ decide_typed(const struct policy *p, const char *host, int port,
 	r.protocol = proto;
 	r.method = method;
 	r.port_in_host = true;
-
 	policy_decide(p, &r, &d);
 	return d;
 }
