@@ -292,6 +292,35 @@ def test_escape_hidden_requirement_adds_paths_and_pins_the_defaults(
     assert "requirements.toml" in p.stderr
 
 
+def test_escape_hidden_secret_file_of_a_request_action(airlock_env, home,
+                                                     tmp_path):
+    secrets = tmp_path / "secrets"
+    secrets.mkdir(mode=0o700)
+    token = secrets / "api-token"
+    token.write_text(SECRET + "\n")
+    token.chmod(0o600)
+    (airlock_env.home / "config.toml").write_text(textwrap.dedent(f"""
+        [permissions.network]
+        allowed_domains = ["api.example.com"]
+
+        [permissions.network.request_rules.issues]
+        host = "api.example.com"
+        methods = ["GET"]
+        path_prefixes = ["/repos/"]
+        actions = ["token"]
+
+        [permissions.network.request_actions.token]
+        inject_request_headers = [{{ name = "authorization", prefix = "Bearer ", secret_file = "{token}" }}]
+        """))
+    for flags in ((), ("--network",)):
+        out = tries(airlock_env, "read(%r)\nattempt(lambda: os.listdir(%r))\n"
+                    % (str(token), str(secrets)), *flags)
+        # The file reads as empty; the directory beside it is untouched.
+        assert out == ["OK ''", "OK ['api-token']"], flags
+    p = airlock_env.run("run", "--print-plan", "--", "true")
+    assert "hide %s (a request action's secret file)" % token in p.stdout
+
+
 def test_escape_hidden_command_exec_hides_them_too(airlock_env, home):
     with app_server(airlock_env) as (_, addr):
         ws = connect(addr)
