@@ -297,3 +297,22 @@ def test_usage_errors_exit_2(airlock_env, args, msg):
     r = airlock_env.run("policy", "check", *args)
     assert r.returncode == 2
     assert msg in r.stderr
+
+
+@pytest.mark.parametrize("path,ctype,reason", [
+    ("/r.git/git-upload-pack", "application/x-git-upload-pack-request", "allow"),
+    ("/r.git/git-receive-pack", "application/x-git-receive-pack-request",
+     "method_not_allowed"),
+    ("/r.git/git-upload-pack", "text/plain", "method_not_allowed"),
+])
+def test_limited_mode_git_fetch_post_in_the_dry_run(airlock_env, path, ctype,
+                                                    reason):
+    r, out = check(airlock_env, "--no-dns", *allow("git.example"), "--method", "POST",
+                   "--path", path, "--header", "Content-Type: " + ctype,
+                   "https://git.example")
+    assert (out["protocol"], out["reason"]) == ("https", reason)
+    r, out = check(airlock_env, "--no-dns", *allow("git.example"), "--method", "POST",
+                   "-c", "permissions.network.limited_allow_git_fetch=false",
+                   "--path", path, "--header", "Content-Type: " + ctype,
+                   "https://git.example")
+    assert out["reason"] == "method_not_allowed"
