@@ -8,11 +8,13 @@
 
 #include "cmd/cmd.h"
 #include "cmd/common.h"
+#include "config/conf_rules.h"
 #include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "policy/netpolicy.h"
 #include "policy/policy.h"
+#include "sandbox/childenv.h"
 #include "sandbox/input.h"
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
@@ -374,11 +376,27 @@ landlock_missing(const struct sandbox_plan *p)
 	return true;
 }
 
+/* airlock's environment without the variables that hold request-rule
+ * secrets: they never reach a sandbox. */
+static char **
+run_env(const struct conf *c)
+{
+	const char **secret_vars;
+	size_t nvars;
+	char **env;
+
+	secret_vars = conf_request_env_vars(c, &nvars);
+	env = childenv_without_secrets((const char *const *)environ,
+				       secret_vars, nvars);
+	free(secret_vars);
+	return env;
+}
+
 /* One sandbox, to its end: its exit status for airlock. */
 static int
 launch_one(const struct conf_opts *o, const struct sandbox_plan *p,
 	   const struct netpolicy_extra *extra, bool allow_local,
-	   const char *bundle, const char *setup)
+	   char *const *env, const char *bundle, const char *setup)
 {
 	struct sandbox_launch_opts lo = {0};
 
@@ -388,7 +406,7 @@ launch_one(const struct conf_opts *o, const struct sandbox_plan *p,
 	lo.conf = o;
 	lo.extra = extra;
 	lo.allow_local_binding = allow_local;
-	lo.envp = environ;
+	lo.envp = env;
 	lo.ca_bundle = bundle;
 	lo.setup = setup;
 	return sandbox_launch(&lo);
@@ -396,7 +414,8 @@ launch_one(const struct conf_opts *o, const struct sandbox_plan *p,
 
 static int
 launch(const struct conf_opts *o, const struct conf *c,
-       const struct run_args *a, const struct sandbox_plan *p)
+       const struct run_args *a, const struct sandbox_plan *p,
+       char *const *env)
 {
 	struct netpolicy_extra extra = {0};
 	struct errbuf err;
@@ -422,7 +441,7 @@ launch(const struct conf_opts *o, const struct conf *c,
 	errbuf_release(&err);
 	rc = launch_one(o, p, &extra,
 			conf_bool(c, "permissions.network.allow_local_binding"),
-			bundle, NULL);
+			env, bundle, NULL);
 	free(bundle);
 	return rc;
 }
@@ -431,7 +450,8 @@ launch(const struct conf_opts *o, const struct conf *c,
  * status that ends the run. */
 static int
 setup_one(const struct conf_opts *o, const struct conf *c,
-	  const struct run_args *a, const char *cmd, size_t i, size_t n)
+	  const struct run_args *a, char *const *env, const char *cmd,
+	  size_t i, size_t n)
 {
 	struct setup_where w = {o->cwd, o->home, o->system_dir,
 				o->config_file};
@@ -454,7 +474,7 @@ setup_one(const struct conf_opts *o, const struct conf *c,
 		goto out;
 	}
 	fprintf(stderr, "airlock: setup %zu/%zu: %s\n", i + 1, n, cmd);
-	rc = launch_one(o, &ph.plan, &ph.extra, ph.allow_local_binding,
+	rc = launch_one(o, &ph.plan, &ph.extra, ph.allow_local_binding, env,
 			ph.ca_bundle, ph.command);
 	if (rc != 0)
 		fprintf(stderr, "airlock: error: run: setup `%s` failed with "
@@ -466,24 +486,29 @@ out:
 	return rc;
 }
 
-/* The setup phase, then the command, each in its own sandbox. */
+/* The setup phase, then the command, each in its own sandbox; every one
+ * gets the environment without the variables that hold request-rule
+ * secrets. */
 static int
 run_phases(const struct conf_opts *o, const struct conf *c,
 	   const struct run_args *a, const struct sandbox_plan *p)
 {
 	const char *const *cmds;
 	size_t i, n = setup_commands(c, a->setup, a->n_setup, &cmds);
+	char **env = run_env(c);
 	int rc = 0;
 
 	for (i = 0; i < n && rc == 0; i++)
-		rc = setup_one(o, c, a, cmds[i], i, n);
-	if (rc != 0)
-		return rc;
-	if (!a->print_plan)
-		return launch(o, c, a, p);
-	if (n > 0)
-		printf("command:\n");
-	return print_plan(p);
+		rc = setup_one(o, c, a, env, cmds[i], i, n);
+	if (rc == 0 && !a->print_plan)
+		rc = launch(o, c, a, p, env);
+	else if (rc == 0) {
+		if (n > 0)
+			printf("command:\n");
+		rc = print_plan(p);
+	}
+	childenv_free_array(env);
+	return rc;
 }
 
 static int
@@ -493,6 +518,8 @@ run(struct conf_opts *o, const struct run_args *a)
 	struct sandbox_input in;
 	struct sandbox_plan p;
 	struct conf *c = NULL;
+	const char **secret_files = NULL;
+	size_t n_secret_files;
 	struct errbuf err;
 	int rc;
 
@@ -508,6 +535,9 @@ run(struct conf_opts *o, const struct run_args *a)
 	in.home = o->home;
 	in.system_dir = o->system_dir;
 	in.config_file = o->config_file;
+	/* The files request actions read secrets from stay the proxy's. */
+	secret_files = conf_request_secret_files(c, &n_secret_files);
+	sandbox_input_hide_files(&in, secret_files, n_secret_files);
 	sandbox_probe_disk(&probe);
 	if (err.count > 0 || sandbox_plan_build(&in, &probe, &p, &err) == -1) {
 		common_print_lines(&err, "airlock: run: ");
@@ -524,6 +554,7 @@ run(struct conf_opts *o, const struct run_args *a)
 	rc = run_phases(o, c, a, &p);
 	sandbox_plan_release(&p);
 out:
+	free(secret_files);
 	errbuf_release(&err);
 	conf_free(c);
 	return rc;

@@ -14,6 +14,7 @@
 
 #include "lib/xalloc.h"
 #include "sandbox/apply.h"
+#include "sandbox/protect.h"
 #include "sandbox/resolv.h"
 
 #define ATTR_SIZE sizeof(struct mount_attr)
@@ -145,18 +146,22 @@ bind_self(const char *path)
 	close(fd);
 }
 
-/* A read-only empty tmpfs for a directory. */
+/* An empty tmpfs for a directory: mode 0 and read-only, or, when files
+ * are to be bound back into it, mode 0111 (they can be reached, nothing
+ * can be listed) and writable until they are (mask_revealing). */
 static int
-empty_dir_mount(const char *path)
+empty_dir_mount(const char *path, bool revealing)
 {
 	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), m;
 
-	if (fs == -1 || fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0", 0) ||
+	if (fs == -1 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", revealing ? "0111" : "0",
+		     0) ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1)
 		fail("mask", path);
 	m = fsmount(fs, FSMOUNT_CLOEXEC,
-		    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			    MOUNT_ATTR_NOEXEC);
+		    (revealing ? 0 : MOUNT_ATTR_RDONLY) | MOUNT_ATTR_NOSUID |
+			    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (m == -1)
 		fail("mask", path);
 	close(fs);
@@ -177,10 +182,104 @@ null_mount(const char *path)
 	return m;
 }
 
-/* Masks real (a hidden path with its symbolic links resolved by
- * mounts_prepare) when it can be reached. */
+/* A detached read-only copy of the regular file at real (a reveal, its
+ * links resolved by mounts_prepare), or -1 when there is none. Taken
+ * before the mask above it. */
+static int
+clone_file(const char *real)
+{
+	struct stat st;
+	int fd, t = -1;
+
+	if (real == NULL)
+		return -1;
+	fd = open_path(real, true);
+	if (fd != -1 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		t = clone_tree(fd, real);
+		set_attr(t, "", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			 real);
+	}
+	if (fd != -1)
+		close(fd);
+	return t;
+}
+
+/* Creates the directories (0111) and the empty file (0444) of rel under
+ * the fresh tmpfs at dir, and binds tree onto the file. The path is put
+ * together on the stack: the child may not allocate. */
 static void
-hide(const char *real)
+reveal_at(const char *dir, const char *rel, int tree)
+{
+	char path[PATH_MAX], *s;
+	size_t nd = strlen(dir), nr = strlen(rel);
+	int fd;
+
+	if (nd + 1 + nr >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		fail("create", rel);
+	}
+	memcpy(path, dir, nd);
+	path[nd] = '/';
+	memcpy(path + nd + 1, rel, nr + 1);
+	for (s = path + nd + 1; (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		if (mkdir(path, 0111) == -1 && errno != EEXIST)
+			fail("create", path);
+		*s = '/';
+	}
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
+	if (fd == -1)
+		fail("create", path);
+	close(fd);
+	fd = open_path(path, false);
+	attach(tree, fd, path);
+	close(fd);
+}
+
+/* The mask of directory real (its mount point open at fd) with the
+ * plan's reveals under it bound back read-only, then made read-only. */
+static void
+mask_revealing(const struct sandbox_plan *p, const struct mounts_prep *prep,
+	       const char *real, int fd)
+{
+	int *trees = prep->trees, top;
+	size_t i;
+
+	for (i = 0; i < p->n_reveal; i++)
+		trees[i] = protect_under(real, p->reveal[i]) &&
+					   strcmp(real, p->reveal[i]) != 0
+				   ? clone_file(prep->reveal_real[i])
+				   : -1;
+	attach(empty_dir_mount(real, true), fd, real);
+	for (i = 0; i < p->n_reveal; i++)
+		if (trees[i] != -1)
+			reveal_at(real, p->reveal[i] + strlen(real) + 1,
+				  trees[i]);
+	top = open_path(real, false);
+	set_attr(top, "", MOUNT_ATTR_RDONLY, real);
+	close(top);
+}
+
+/* Whether a reveal of p lies under dir. */
+static bool
+reveals_under(const struct sandbox_plan *p, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_reveal; i++)
+		if (protect_under(dir, p->reveal[i]) &&
+		    strcmp(dir, p->reveal[i]) != 0)
+			return true;
+	return false;
+}
+
+/* Masks real (a hidden path with its symbolic links resolved by
+ * mounts_prepare, so the mask lands on what they point at) when it can
+ * be reached. */
+static void
+hide(const struct sandbox_plan *p, const struct mounts_prep *prep,
+     const char *real)
 {
 	struct stat st;
 	int fd;
@@ -188,10 +287,14 @@ hide(const char *real)
 	if (real == NULL)
 		return;
 	fd = open_path(real, true);
-	if (fd != -1 && fstat(fd, &st) == 0)
-		attach(S_ISDIR(st.st_mode) ? empty_dir_mount(real)
-					   : null_mount(real),
-		       fd, real);
+	if (fd != -1 && fstat(fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode) && reveals_under(p, real))
+			mask_revealing(p, prep, real, fd);
+		else if (S_ISDIR(st.st_mode))
+			attach(empty_dir_mount(real, false), fd, real);
+		else
+			attach(null_mount(real), fd, real);
+	}
 	if (fd != -1)
 		close(fd);
 }
@@ -306,7 +409,7 @@ apply_one(const struct sandbox_plan *p, size_t i,
 		bind_ro(s->path);
 		break;
 	case SANDBOX_STEP_HIDE:
-		hide(prep->real[i]);
+		hide(p, prep, prep->real[i]);
 		break;
 	case SANDBOX_STEP_RESOLV_CONF:
 		bind_resolv_conf(s->path);
@@ -336,6 +439,12 @@ mounts_prepare(const struct sandbox_plan *p, struct mounts_prep *prep)
 	for (i = 0; i < p->n_steps; i++)
 		if (p->steps[i].kind == SANDBOX_STEP_HIDE)
 			prep->real[i] = realpath(p->steps[i].path, NULL);
+	prep->n_reveal = p->n_reveal;
+	prep->trees = xcalloc(p->n_reveal + 1, sizeof(*prep->trees));
+	prep->reveal_real = xcalloc(p->n_reveal + 1,
+				    sizeof(*prep->reveal_real));
+	for (i = 0; i < p->n_reveal; i++)
+		prep->reveal_real[i] = realpath(p->reveal[i], NULL);
 	return 0;
 }
 
@@ -346,7 +455,11 @@ mounts_prep_release(struct mounts_prep *prep)
 
 	for (i = 0; prep->real != NULL && i < prep->n; i++)
 		free(prep->real[i]);
+	for (i = 0; prep->reveal_real != NULL && i < prep->n_reveal; i++)
+		free(prep->reveal_real[i]);
 	free(prep->real);
+	free(prep->reveal_real);
+	free(prep->trees);
 	free(prep->fds);
 	memset(prep, 0, sizeof(*prep));
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/conf_rules.h"
 #include "lib/xalloc.h"
 #include "sandbox/input.h"
 #include "sandbox/launch.h"
@@ -27,6 +28,9 @@ setup_phase_build(struct setup_phase *ph, const struct conf *c,
 {
 	struct sandbox_probe probe;
 	struct sandbox_input in;
+	const char **secret_files;
+	size_t n_secret_files;
+	int rc;
 
 	memset(ph, 0, sizeof(*ph));
 	ph->command = xstrdup(command);
@@ -46,8 +50,15 @@ setup_phase_build(struct setup_phase *ph, const struct conf *c,
 	in.home = w->home;
 	in.system_dir = w->system_dir;
 	in.config_file = w->config_file;
+	/* The files request actions read secrets from stay the proxy's, in
+	 * the setup phase as in the command's. */
+	secret_files = conf_request_secret_files(c, &n_secret_files);
+	sandbox_input_hide_files(&in, secret_files, n_secret_files);
 	sandbox_probe_disk(&probe);
-	if (err->count > 0 || sandbox_plan_build(&in, &probe, &ph->plan, err))
+	rc = err->count > 0 ||
+	     sandbox_plan_build(&in, &probe, &ph->plan, err) == -1;
+	free(secret_files);
+	if (rc)
 		return -1;
 	ph->ca_bundle = sandbox_ca_bundle(w->home, &ph->plan, ph->extra.mode,
 					  err);

@@ -10,7 +10,10 @@
  * setup.network_access (on by default) through an embedded proxy whose
  * policy is netpolicy_extra.setup: setup.allowed_domains plus
  * setup.preset (common-dependencies by default) in setup.mode (full by
- * default), the deny lists as for every request. Requirements bound all
+ * default), the deny lists as for every request; the files that hold
+ * request-rule secrets are hidden from it as from the command (the
+ * caller strips the secret variables from the environment it gives).
+ * Requirements bound all
  * of it ([setup] in requirements.toml, requirements.h) before it gets
  * here. The first command that fails stops the run: its exit status is
  * the run's, and the command does not run.

@@ -17,24 +17,23 @@ struct group {
 /* What a phase's advice names: the command line and keys of the command
  * itself, or the setup.* keys of the setup phase. */
 struct words {
-	const char *allow[2]; /* around the host */
-	const char *local[2];
+	const char *allow[2]; /* before and after the host */
+	const char *local[2]; /* after the host */
 	const char *full;
 };
 
 static const struct words command_words = {
 	{"allow with --allow ", " or permissions.network.allowed_domains"},
-	{"a local address: allow with --allow ",
-	 " (the exact address) or permissions.network.allow_local_binding = "
-	 "true"},
+	{" is a local address: allow it with --allow and the exact address, "
+	 "or permissions.network.allow_local_binding = true", ""},
 	"--mode full or permissions.network.mode = \"full\"",
 };
 
 static const struct words setup_words = {
 	{"allow ", " with setup.allowed_domains"},
-	{"a local address: allow ",
-	 " (the exact address) with setup.allowed_domains, or "
-	 "permissions.network.allow_local_binding = true"},
+	{" is a local address: allow it with the exact address in "
+	 "setup.allowed_domains, or permissions.network.allow_local_binding "
+	 "= true", ""},
 	"setup.mode = \"full\"",
 };
 
@@ -93,8 +92,11 @@ advise(const struct audit_blocked *b, const struct words *w, struct buf *out)
 
 	if (strcmp(reason, "not_allowed") == 0)
 		buf_printf(out, "%s%s%s", w->allow[0], host, w->allow[1]);
+	else if (strcmp(reason, "not_allowed_local") == 0 &&
+		 b->detail != NULL && w == &command_words)
+		buf_addstr(out, b->detail);
 	else if (strcmp(reason, "not_allowed_local") == 0)
-		buf_printf(out, "%s%s%s", w->local[0], host, w->local[1]);
+		buf_printf(out, "%s%s%s", host, w->local[0], w->local[1]);
 	else if (strcmp(reason, "denied") == 0)
 		buf_addstr(out, "denied by permissions.network.denied_domains "
 				"(or requirements.toml); deny always wins");
@@ -111,6 +113,10 @@ advise(const struct audit_blocked *b, const struct words *w, struct buf *out)
 				"was allowed for (domain fronting?); "
 				"permissions.network.require_sni_match = false "
 				"turns the check off");
+	else if (strcmp(reason, "request_rule_not_matched") == 0)
+		buf_addstr(out, "this host takes only requests a rule matches: "
+				"see permissions.network.request_rules (try "
+				"`airlock policy check --path`)");
 	else if (strcmp(reason, "proxy_disabled") == 0)
 		buf_addstr(out, "the proxy is disabled: "
 				"permissions.network.enabled = true");
