@@ -22,6 +22,7 @@
 #include "config/conf_rules.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
+#include "sandbox/childenv.h"
 #include "sandbox/input.h"
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
@@ -172,6 +173,26 @@ check_workspace(const struct app_server *s, const struct conf *c,
 	wo.writable = p->fs == SANDBOX_FS_WORKSPACE_WRITE;
 	wo.hint = "pass a project directory as cwd";
 	return workspace_check(p->cwd, &wo, err);
+}
+
+/* The server's environment without the variables that hold request-rule
+ * secrets (they stay airlock's, as under `airlock run`), with the env
+ * param on top. */
+static char **
+command_env(const struct app_server *s, const struct conf *c,
+	    const struct exec_params *x)
+{
+	const char **secret_vars;
+	char **base, **env;
+	size_t nvars;
+
+	secret_vars = conf_request_env_vars(c, &nvars);
+	base = childenv_without_secrets((const char *const *)s->envp,
+					secret_vars, nvars);
+	free(secret_vars);
+	env = exec_build_env(base, x->env);
+	childenv_free_array(base);
+	return env;
 }
 
 /* One setup phase per command of the setup param, in the command's
@@ -654,6 +675,7 @@ prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
 		goto out;
 	if (build_phases(e, c, x, err) == -1)
 		goto out;
+	e->envp = command_env(e->s, c, x);
 	e->allow_local = conf_bool(c, "permissions.network.allow_local_binding");
 	*code = RPC_INTERNAL_ERROR;
 	e->ca_bundle = sandbox_ca_bundle(e->s->opts.home, &e->plan,
@@ -680,9 +702,7 @@ start(struct app_conn *c, const json_t *id, const struct exec_params *x)
 	e->stdio[0] = e->stdio[1] = e->stdio[2] = -1;
 	errbuf_init(&err);
 	if (prepare(e, x, &err, &code) == -1 ||
-	    (code = RPC_INTERNAL_ERROR,
-	     e->envp = exec_build_env(c->s->envp, x->env),
-	     spawn(e, &err) == -1)) {
+	    (code = RPC_INTERNAL_ERROR, spawn(e, &err) == -1)) {
 		msg = xasprintf("command/exec refused: %s", errbuf_str(&err));
 		app_reply_error(c, id, code, msg);
 		free(msg);
