@@ -82,17 +82,23 @@ convert(struct out *o, const char *f, va_list *ap, int err)
 		break;
 	case 'd':
 	case 'i':
-		put_signed(o, size	 ? (long long)va_arg(*ap, ssize_t)
-			      : longs ? (long long)va_arg(*ap, long)
-				      : va_arg(*ap, int));
+		if (size)
+			put_signed(o, (long long)va_arg(*ap, ssize_t));
+		else if (longs)
+			put_signed(o, (long long)va_arg(*ap, long));
+		else
+			put_signed(o, va_arg(*ap, int));
 		break;
 	case 'u':
 	case 'x':
-		put_unsigned(o,
-			     size    ? va_arg(*ap, size_t)
-			     : longs ? va_arg(*ap, unsigned long)
-				     : va_arg(*ap, unsigned),
-			     *f == 'x' ? 16 : 10);
+		if (size)
+			put_unsigned(o, va_arg(*ap, size_t), *f == 'x' ? 16 : 10);
+		else if (longs)
+			put_unsigned(o, va_arg(*ap, unsigned long),
+				     *f == 'x' ? 16 : 10);
+		else
+			put_unsigned(o, va_arg(*ap, unsigned),
+				     *f == 'x' ? 16 : 10);
 		break;
 	case 'm':
 		puts_(o, sigsafe_strerror(err));

@@ -353,10 +353,12 @@ drain(struct sandbox_session *s)
 			on_message(s, &m, fds);
 		else if (n == 2 && b[0] == SANDBOX_MSG_STOPPED && s->o.terminal)
 			jobctl_stopped(&s->job, b[1]);
-		else if (n == -1 && s->state == ST_REPORTING)
+		else if (n == -1 && s->state == ST_REPORTING) {
 			set_fail(s, SANDBOX_FAIL_SETUP,
 				 "cannot set up the sandbox: a malformed "
 				 "report");
+			kill_child(s);
+		}
 	}
 }
 
