@@ -377,7 +377,12 @@ on_deadline(uv_timer_t *t)
 
 	if (s->pid <= 0) {
 		finish(s); /* a failure before the clone */
-	} else if (s->state == ST_REPORTING) {
+		return;
+	}
+	/* A busy loop runs expired timers before it polls: a report that
+	 * came in time may be waiting unread. */
+	drain(s);
+	if (s->state == ST_REPORTING && s->result.fail == SANDBOX_OK) {
 		set_fail(s, SANDBOX_FAIL_TIMEOUT,
 			 "cannot set up the sandbox: it did not report within "
 			 "%u ms; killed it",
