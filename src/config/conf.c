@@ -88,6 +88,7 @@ val_default(struct conf_val *v, const struct schema_key *k)
 	case SCHEMA_STRV:
 	case SCHEMA_PATTERNV:
 	case SCHEMA_PATHV:
+	case SCHEMA_SOCKMAP:
 		break;
 	case SCHEMA_STRING:
 	case SCHEMA_ENUM:
@@ -157,7 +158,8 @@ lookup(const struct conf *c, const char *key, const char *want)
 	case SCHEMA_INT: ok = strcmp(want, "int") == 0; break;
 	case SCHEMA_STRV:
 	case SCHEMA_PATTERNV:
-	case SCHEMA_PATHV: ok = strcmp(want, "strv") == 0; break;
+	case SCHEMA_PATHV:
+	case SCHEMA_SOCKMAP: ok = strcmp(want, "strv") == 0; break;
 	case SCHEMA_STRING:
 	case SCHEMA_ENUM:
 	case SCHEMA_LISTENER:

@@ -26,6 +26,8 @@ enum schema_type {
 	SCHEMA_PATTERNV,  /* array of domain patterns (checked by netpolicy) */
 	SCHEMA_PATHV,     /* array of paths, each resolved like SCHEMA_PATH */
 	SCHEMA_APPROVAL,  /* enum values[] or { granular = { ... } } */
+	SCHEMA_SOCKMAP,   /* table of absolute path = "allow"; kept as the
+			   * array of its paths; layers add to it */
 };
 
 #define SCHEMA_PROJECTS_KEY "projects.*.trust_level"

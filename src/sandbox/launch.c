@@ -24,6 +24,7 @@
 #include "sandbox/placeholder.h"
 #include "sandbox/sigfwd.h"
 #include "sandbox/summary.h"
+#include "sandbox/unotify.h"
 
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
 
@@ -35,6 +36,9 @@ struct launch {
 	int sock;
 	struct jobctl job;
 	struct proxy *proxy;
+	const struct sandbox_plan *plan;
+	int diag_fd;       /* the sandbox's sock_diag socket, until unotify */
+	struct unotify *unotify;
 	pid_t pid;
 	int status; /* exit status for airlock, -1 while running */
 };
@@ -61,6 +65,38 @@ on_proxy_done(void *arg)
 }
 
 static void
+print_unix_refusals(struct launch *l)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 16);
+	unotify_summary(l->unotify, &b);
+	if (b.len > 0)
+		fputs(b.p, stderr);
+	buf_release(&b);
+}
+
+/* The command's seccomp listener arrived (SANDBOX_MSG_NOTIFY): serve it. */
+static void
+start_unotify(struct launch *l, int fd)
+{
+	struct unotify_policy up;
+	struct errbuf warn, err;
+
+	errbuf_init(&warn);
+	errbuf_init(&err);
+	unotify_policy_of_plan(l->plan, &up);
+	l->unotify = unotify_start(&l->loop, fd, l->diag_fd, &up, &warn, &err);
+	l->diag_fd = -1;
+	if (warn.count > 0)
+		log_warn("run: %s", errbuf_str(&warn));
+	if (l->unotify == NULL)
+		log_error("run: %s", errbuf_str(&err));
+	errbuf_release(&warn);
+	errbuf_release(&err);
+}
+
+static void
 on_sigchld(uv_signal_t *h, int signum)
 {
 	struct launch *l = h->data;
@@ -73,6 +109,9 @@ on_sigchld(uv_signal_t *h, int signum)
 		return;
 	l->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 	sigfwd_target(0);
+	print_unix_refusals(l);
+	unotify_stop(l->unotify);
+	l->unotify = NULL;
 	uv_close((uv_handle_t *)h, NULL);
 	uv_close((uv_handle_t *)&l->sigcont, NULL);
 	uv_close((uv_handle_t *)&l->stops, NULL);
@@ -87,16 +126,22 @@ on_stop_report(uv_poll_t *h, int status, int events)
 {
 	struct launch *l = h->data;
 	unsigned char msg[2];
-	ssize_t n;
+	int n, fd;
 
 	(void)events;
-	n = status < 0 ? -1 : recv(l->sock, msg, sizeof(msg), MSG_DONTWAIT);
+	n = status < 0 ? -1 : netns_recv_tagged(l->sock, msg, &fd);
 	if (n == -1 && status == 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n != (ssize_t)sizeof(msg)) {
+	if (n != 2) {
 		uv_poll_stop(h); /* EOF: the init is gone */
 		return;
 	}
+	if (msg[0] == SANDBOX_MSG_NOTIFY && fd >= 0 && l->unotify == NULL) {
+		start_unotify(l, fd);
+		fd = -1;
+	}
+	if (fd >= 0)
+		close(fd);
 	if (msg[0] == SANDBOX_MSG_STOPPED)
 		jobctl_stopped(&l->job, msg[1]);
 }
@@ -166,6 +211,7 @@ start(struct launch *l, const struct sandbox_launch_opts *o, int sock)
 		wait_status(l->pid);
 		return SANDBOX_EXIT_SETUP;
 	}
+	l->diag_fd = netns_msg_fd(&m, fds, NETNS_FD_DIAG);
 	if (o->plan->net != SANDBOX_NET_PROXY || m.nfds < 1)
 		return 0;
 	errbuf_init(&err);
@@ -180,6 +226,8 @@ start(struct launch *l, const struct sandbox_launch_opts *o, int sock)
 		log_error("run: cannot start the embedded proxy: %s",
 			  errbuf_str(&err));
 		errbuf_release(&err);
+		close(l->diag_fd);
+		l->diag_fd = -1;
 		kill(l->pid, SIGKILL);
 		wait_status(l->pid);
 		return 2;
@@ -244,6 +292,8 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 	}
 	memset(&l, 0, sizeof(l));
 	l.status = -1;
+	l.plan = o->plan;
+	l.diag_fd = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_error("run: socketpair: %s", strerror(errno));
 		return SANDBOX_EXIT_SETUP;
@@ -268,6 +318,8 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 		jobctl_release(&l.job);
 		close(sv[0]);
 	}
+	if (l.diag_fd >= 0)
+		close(l.diag_fd);
 	uv_loop_close(&l.loop);
 	placeholder_cleanup(o->plan);
 	return rc;

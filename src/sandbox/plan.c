@@ -155,7 +155,6 @@ add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
 	add_step(p, SANDBOX_STEP_UNSHARE, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_MAP_IDS, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_LO_UP, NULL, 0, NULL);
-	add_step(p, SANDBOX_STEP_UNIX_DIAG, NULL, 0, NULL);
 	if (p->net == SANDBOX_NET_PROXY) {
 		add_step(p, SANDBOX_STEP_LISTEN, NULL, in->http_port, "http");
 		if (in->socks5)
@@ -163,6 +162,7 @@ add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
 				 "socks5");
 		add_step(p, SANDBOX_STEP_DNS, NULL, NETNS_DNS_PORT, "dns");
 	}
+	add_step(p, SANDBOX_STEP_UNIX_DIAG, NULL, 0, NULL);
 	add_mount_steps(p);
 	add_step(p, SANDBOX_STEP_NO_NEW_PRIVS, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_LANDLOCK, NULL, 0, NULL);

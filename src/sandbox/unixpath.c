@@ -43,9 +43,8 @@ unixpath_of_addr(const struct sockaddr_un *sa, socklen_t len,
 	return 1;
 }
 
-/* path made absolute against tid's working directory, in buf. */
-static const char *
-absolute(pid_t tid, const char *path, char *buf, size_t size)
+const char *
+unixpath_absolute(pid_t tid, const char *path, char *buf, size_t size)
 {
 	char link[64];
 	ssize_t n;
@@ -74,7 +73,7 @@ unixpath_open(pid_t tid, const char *path)
 	int rfd, fd, e;
 
 	snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
-	abs = absolute(tid, path, buf, sizeof(buf));
+	abs = unixpath_absolute(tid, path, buf, sizeof(buf));
 	if (abs == NULL)
 		return -1;
 	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);

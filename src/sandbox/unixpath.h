@@ -54,6 +54,12 @@ struct unixpath_mounts {
 int unixpath_of_addr(const struct sockaddr_un *sa, socklen_t len,
 		     char path[UNIXPATH_MAX + 1]);
 
+/* path made absolute against tid's working directory (as text, symbolic
+ * links kept), in buf; path itself when absolute; NULL when it cannot
+ * be (errno). */
+const char *unixpath_absolute(pid_t tid, const char *path, char *buf,
+			      size_t size);
+
 /* Opens path as thread tid would resolve it (see above): an O_PATH,
  * close-on-exec descriptor, or -1 with errno (ENOENT, ELOOP for a magic
  * link, ...). */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/audit.h>
 #include <poll.h>
 #include <signal.h>
@@ -91,18 +92,23 @@ unotify_write(const struct unotify_call *c, uint64_t addr, const void *p,
 }
 
 void
-unotify_note_refusal(struct unotify *u, const char *path)
+unotify_note_refusal(const struct unotify_call *c, const char *rel)
 {
+	char buf[PATH_MAX];
+	struct unotify *u = c->u;
+	const char *path = unixpath_absolute(c->tid, rel, buf, sizeof(buf));
 	size_t i;
 
+	if (path == NULL)
+		path = rel;
 	for (i = 0; i < u->n_refused; i++)
 		if (strcmp(u->refused[i].path, path) == 0)
 			break;
 	if (i == u->n_refused) {
 		if (i == UNOTIFY_MAX_REFUSED)
 			return;
-		snprintf(u->refused[i].path, sizeof(u->refused[i].path), "%s",
-			 path);
+		snprintf(u->refused[i].path, sizeof(u->refused[i].path), "%.*s",
+			 (int)sizeof(u->refused[i].path) - 1, path);
 		u->n_refused++;
 	}
 	u->refused[i].count++;
@@ -113,6 +119,39 @@ unotify_refused(const struct unotify *u, const struct unotify_refusal **out)
 {
 	*out = u ? u->refused : NULL;
 	return u ? u->n_refused : 0;
+}
+
+void
+unotify_summary(const struct unotify *u, struct buf *out)
+{
+	unsigned total = 0;
+	size_t i;
+
+	if (u == NULL || u->n_refused == 0)
+		return;
+	for (i = 0; i < u->n_refused; i++)
+		total += u->refused[i].count;
+	buf_printf(out, "airlock: %u connection(s) to unix sockets bound "
+			"outside the sandbox refused:\n",
+		   total);
+	for (i = 0; i < u->n_refused; i++)
+		buf_printf(out, "  %s (%ux): allow with "
+				"permissions.network.unix_sockets = "
+				"{ \"%s\" = \"allow\" }\n",
+			   u->refused[i].path, u->refused[i].count,
+			   u->refused[i].path);
+}
+
+void
+unotify_policy_of_plan(const struct sandbox_plan *p,
+		       struct unotify_policy *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->listed = p->unix_sockets;
+	out->n_listed = p->n_unix_sockets;
+	out->allow_all = p->unix_sockets_all;
+	out->uid = p->uid;
+	out->gid = p->gid;
 }
 
 /* --- answers ---------------------------------------------------------------------- */

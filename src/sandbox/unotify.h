@@ -43,7 +43,9 @@
 #include <sys/types.h>
 #include <uv.h>
 
+#include "lib/buf.h"
 #include "lib/errbuf.h"
+#include "sandbox/plan.h"
 #include "sandbox/unixpath.h"
 
 #define UNOTIFY_BATCH 32
@@ -62,7 +64,7 @@ struct unotify_policy {
 };
 
 struct unotify_refusal {
-	char path[UNIXPATH_MAX + 1]; /* as the command gave it */
+	char path[256]; /* made absolute (symbolic links kept), cut at 255 */
 	unsigned count;
 };
 
@@ -81,8 +83,17 @@ struct unotify *unotify_start(uv_loop_t *loop, int notify_fd, int diag_fd,
  * closed the handles. u may be NULL. */
 void unotify_stop(struct unotify *u);
 
+/* The policy a plan gives (its unix_sockets, its uid and gid); borrows
+ * the plan's strings. */
+void unotify_policy_of_plan(const struct sandbox_plan *p,
+			    struct unotify_policy *out);
+
 /* The refused unix paths so far, distinct, in order of first refusal. */
 size_t unotify_refused(const struct unotify *u,
 		       const struct unotify_refusal **out);
+/* Appends the refusals as lines for the end of a run (nothing when there
+ * were none): which paths, how often, and the key that allows one. u may
+ * be NULL. */
+void unotify_summary(const struct unotify *u, struct buf *out);
 
 #endif

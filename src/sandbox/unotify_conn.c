@@ -99,7 +99,7 @@ unotify_gate(struct unotify_call *c, struct sockaddr_storage *ss,
 	else if (r == 0 && (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode)))
 		r = -ECONNREFUSED; /* what connecting to a file says */
 	else if (r == 0 && !allowed(c, fd)) {
-		unotify_note_refusal(c->u, path);
+		unotify_note_refusal(c, path);
 		r = -EACCES;
 	} else if (r == 0 && geteuid() == 0 && !may_write(c->u, &st))
 		r = -EACCES;

@@ -95,8 +95,9 @@ void unotify_op_wait_writable(struct unotify_op *op);
 void unotify_op_retry(struct unotify_op *op);
 /* Answers op's call with v (a result >= 0 or -errno) and frees op. */
 void unotify_op_finish(struct unotify_op *op, long v);
-/* Remembers a refused path (for unotify_refused). */
-void unotify_note_refusal(struct unotify *u, const char *path);
+/* Remembers a refused path, made absolute against c's working directory
+ * (for unotify_refused). */
+void unotify_note_refusal(const struct unotify_call *c, const char *path);
 
 /* --- unotify_conn.c --------------------------------------------------------- */
 
