@@ -388,7 +388,10 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) == -1)
 		die(SANDBOX_EXIT_SETUP, "run: socketpair: %s", strerror(errno));
 	sigfwd_install(SIGFWD_SENT);
-	pid = fork();
+	/* _Fork: no atfork handler runs. The parent's libraries registered
+	 * some (libuv re-creates its signal lock pipe in the child, closing
+	 * whatever now has the numbers its pipe had in airlock: chan[1]). */
+	pid = _Fork();
 	if (pid == -1)
 		die(SANDBOX_EXIT_SETUP, "run: fork: %s", strerror(errno));
 	if (pid == 0) {
