@@ -174,7 +174,9 @@ deny_names(scmp_filter_ctx ctx)
 	/* A filter of the command's own with a listener would take over the
 	 * calls this one hands to airlock's supervisor (the most recent
 	 * user-notification filter gets them) and could let them continue
-	 * unchecked. Without a listener, its user notifications fail. */
+	 * unchecked. The kernel already refuses a second listener while
+	 * airlock's is open (EBUSY); this refuses it in any case. Without a
+	 * listener, a filter's user notifications fail. */
 	return ADD(ctx, SCMP_SYS(seccomp), 2,
 		   SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
 		   SCMP_A1(SCMP_CMP_MASKED_EQ,

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -65,26 +67,29 @@ unixpath_absolute(pid_t tid, const char *path, char *buf, size_t size)
 }
 
 int
-unixpath_open(pid_t tid, const char *path)
+unixpath_open(pid_t tid, int rootfd, const char *path)
 {
 	struct open_how how;
 	char root[64], buf[PATH_MAX + UNIXPATH_MAX + 2];
 	const char *abs;
-	int rfd, fd, e;
+	int rfd = rootfd, fd, e;
 
-	snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
 	abs = unixpath_absolute(tid, path, buf, sizeof(buf));
 	if (abs == NULL)
 		return -1;
-	rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rfd == -1)
-		return -1;
+	if (rfd == -1) {
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)tid);
+		rfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rfd == -1)
+			return -1;
+	}
 	memset(&how, 0, sizeof(how));
 	how.flags = O_PATH | O_CLOEXEC;
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 	fd = (int)syscall(SYS_openat2, rfd, abs, &how, sizeof(how));
 	e = errno;
-	close(rfd);
+	if (rfd != rootfd)
+		close(rfd);
 	errno = e;
 	return fd;
 }
@@ -145,11 +150,33 @@ read_mounts(struct unixpath_mounts *m, pid_t tid)
 	return 0;
 }
 
+/* File systems whose getattr reports the super block's device and the
+ * inode's own number (generic_fillattr). */
+static bool
+stat_is_exact(long type)
+{
+	return type == EXT4_SUPER_MAGIC || type == TMPFS_MAGIC ||
+	       type == XFS_SUPER_MAGIC;
+}
+
 int
 unixpath_id(int fd, struct unixpath_mounts *m, pid_t tid, struct unixid *out)
 {
 	uint64_t mnt_id = 0, ino = 0;
+	struct statfs sf;
+	struct stat st;
 
+	if (fstatfs(fd, &sf) == -1)
+		return -1;
+	out->ino32 = sf.f_type == EXT4_SUPER_MAGIC;
+	if (stat_is_exact(sf.f_type)) {
+		if (fstat(fd, &st) == -1 || major(st.st_dev) > 0xfff ||
+		    minor(st.st_dev) > 0xfffff)
+			return -1;
+		out->dev = (uint32_t)(major(st.st_dev) << 20 | minor(st.st_dev));
+		out->ino = st.st_ino;
+		return 0;
+	}
 	if (fdinfo(fd, &mnt_id, &ino) == -1)
 		return -1;
 	if (m->text == NULL ||
@@ -170,20 +197,13 @@ unixpath_mounts_release(struct unixpath_mounts *m)
 	m->n = 0;
 }
 
-bool
-unixpath_ino32(int fd)
-{
-	struct statfs sf;
-
-	return fstatfs(fd, &sf) == 0 && sf.f_type == EXT4_SUPER_MAGIC;
-}
-
 /* --- the sandbox's own sockets ------------------------------------------------ */
 
 struct bound_search {
 	const struct unixid *id;
 	bool exact;        /* 32-bit inode numbers: the dump says it all */
 	pid_t tid;
+	int rootfd;
 	struct unixpath_mounts *m;
 	bool found;
 };
@@ -203,7 +223,7 @@ name_is_ours(const struct bound_search *b, const struct sockdiag_entry *e)
 		return false;
 	memcpy(name, e->name, e->name_len);
 	name[e->name_len] = '\0';
-	fd = unixpath_open(b->tid, name);
+	fd = unixpath_open(b->tid, b->rootfd, name);
 	if (fd == -1)
 		return false;
 	same = unixpath_id(fd, b->m, b->tid, &other) == 0 &&
@@ -223,13 +243,13 @@ on_entry(void *arg, const struct sockdiag_entry *e)
 }
 
 int
-unixpath_bound_inside(int diag_fd, int fd, const struct unixid *id,
-		      pid_t tid, struct unixpath_mounts *m)
+unixpath_bound_inside(int diag_fd, const struct unixid *id, pid_t tid,
+		      int rootfd, struct unixpath_mounts *m)
 {
-	struct bound_search b = {id, false, tid, m, false};
+	struct bound_search b = {id, false, tid, rootfd, m, false};
 	uint32_t listen = 1u << TCP_LISTEN_STATE;
 
-	b.exact = id->ino <= UINT32_MAX && unixpath_ino32(fd);
+	b.exact = id->ino <= UINT32_MAX && id->ino32;
 	/* Listeners first: what a connect() usually wants, and few. */
 	if (sockdiag_dump(diag_fd, listen, !b.exact, on_entry, &b) == -1)
 		return -1;

@@ -11,10 +11,11 @@
  *
  * An inode's identity is the device of its file system's super block (in
  * the kernel's encoding, as sock_diag reports it) and its full inode
- * number: /proc/self/fdinfo gives the inode number and mount id, and the
- * mount table (/proc/PID/mountinfo, kept in a struct unixpath_mounts)
- * gives the mount's device. stat(2) is not used: overlayfs and btrfs
- * report other numbers than the ones the kernel files sockets under.
+ * number. On ext2/3/4, tmpfs and xfs, fstat(2) reports exactly those; on
+ * any other file system (overlayfs and btrfs report other numbers than the
+ * ones the kernel files sockets under) /proc/self/fdinfo gives the inode
+ * number and mount id, and the mount table (/proc/PID/mountinfo, kept in a
+ * struct unixpath_mounts) the mount's device.
  *
  * unixpath_bound_inside() decides whether a socket bound inside the
  * sandbox made the inode, from the sandbox's sock_diag socket
@@ -38,6 +39,8 @@
 struct unixid {
 	uint32_t dev; /* kernel encoding: major << 20 | minor */
 	uint64_t ino;
+	bool ino32;   /* its file system's inode numbers fit 32 bits
+		       * (ext2/3/4): sock_diag's truncated ones are exact */
 };
 
 /* A mount table read from /proc/TID/mountinfo when first needed (the
@@ -62,8 +65,9 @@ const char *unixpath_absolute(pid_t tid, const char *path, char *buf,
 
 /* Opens path as thread tid would resolve it (see above): an O_PATH,
  * close-on-exec descriptor, or -1 with errno (ENOENT, ELOOP for a magic
- * link, ...). */
-int unixpath_open(pid_t tid, const char *path);
+ * link, ...). rootfd is tid's root directory when the caller holds it
+ * (O_PATH), else -1 (then /proc/TID/root is opened). */
+int unixpath_open(pid_t tid, int rootfd, const char *path);
 
 /* The identity of fd's inode, its mount looked up in m, which is (re)read
  * from tid's mountinfo (0: this process's) when needed. 0 or -1. */
@@ -71,15 +75,11 @@ int unixpath_id(int fd, struct unixpath_mounts *m, pid_t tid,
 		struct unixid *out);
 void unixpath_mounts_release(struct unixpath_mounts *m);
 
-/* True when fd lies on a file system whose inode numbers fit 32 bits
- * (ext2/3/4): sock_diag's truncated numbers are exact there. */
-bool unixpath_ino32(int fd);
-
-/* 1 when a socket of diag_fd's namespace is bound at the inode of fd
- * (identity id), 0 when none is, -1 when it cannot be told (errno). tid
- * is the asking thread (for relative bound names), m the sandbox's
- * mounts. */
-int unixpath_bound_inside(int diag_fd, int fd, const struct unixid *id,
-			  pid_t tid, struct unixpath_mounts *m);
+/* 1 when a socket of diag_fd's namespace is bound at the inode whose
+ * identity is id, 0 when none is, -1 when it cannot be told (errno). tid
+ * is the asking thread and rootfd its root or -1 (for bound names), m the
+ * sandbox's mounts. */
+int unixpath_bound_inside(int diag_fd, const struct unixid *id, pid_t tid,
+			  int rootfd, struct unixpath_mounts *m);
 
 #endif

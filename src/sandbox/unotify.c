@@ -201,15 +201,48 @@ dispatch(struct unotify_call *c)
 	}
 }
 
+/* The thread group of tid, from /proc/TID/status; -1 when unknown. */
+static pid_t
+tgid_of(pid_t tid)
+{
+	char name[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(name, sizeof(name), "/proc/%d/status", (int)tid);
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTgid:\t");
+	return p ? (pid_t)strtol(p + 7, NULL, 10) : -1;
+}
+
+/* A pidfd of the calling thread; before Linux 6.9 (no PIDFD_THREAD), of
+ * its thread group, which shares its descriptor table. */
+static int
+pidfd_of(pid_t tid)
+{
+	int fd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD_FLAG);
+	pid_t tgid;
+
+	if (fd >= 0 || errno != EINVAL || (tgid = tgid_of(tid)) <= 0)
+		return fd;
+	return (int)syscall(SYS_pidfd_open, tgid, 0);
+}
+
 /* Takes the caller's socket: pidfd_getfd(2) on a pidfd checked to be the
  * caller's. -errno, or UNOTIFY_GONE. */
 static long
 take_socket(struct unotify_call *c)
 {
-	socklen_t len = sizeof(int);
 	int e;
 
-	c->pidfd = (int)syscall(SYS_pidfd_open, c->tid, PIDFD_THREAD_FLAG);
+	c->pidfd = pidfd_of(c->tid);
 	e = errno;
 	if (!unotify_valid(c))
 		return UNOTIFY_GONE;
@@ -218,12 +251,39 @@ take_socket(struct unotify_call *c)
 	c->sfd = (int)syscall(SYS_pidfd_getfd, c->pidfd, (int)c->args[0], 0);
 	if (c->sfd == -1)
 		return errno == ESRCH ? UNOTIFY_GONE : -errno;
+	return 0;
+}
+
+void
+unotify_sockinfo(struct unotify_call *c)
+{
+	socklen_t len = sizeof(int);
+
+	if (c->domain != -2)
+		return;
 	if (getsockopt(c->sfd, SOL_SOCKET, SO_DOMAIN, &c->domain, &len) == -1)
 		c->domain = -1;
 	len = sizeof(int);
 	if (getsockopt(c->sfd, SOL_SOCKET, SO_TYPE, &c->type, &len) == -1)
 		c->type = -1;
-	return 0;
+}
+
+int
+unotify_rootfd(struct unotify_call *c)
+{
+	char name[64];
+	int fd;
+
+	if (c->u->rootfd >= 0)
+		return c->u->rootfd;
+	snprintf(name, sizeof(name), "/proc/%d/root", (int)c->tid);
+	fd = open(name, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0 && !unotify_valid(c)) {
+		close(fd);
+		fd = -1;
+	}
+	c->u->rootfd = fd;
+	return fd;
 }
 
 static void
@@ -239,7 +299,7 @@ serve(struct unotify *u, const struct seccomp_notif *n)
 	c.nr = n->data.nr;
 	memcpy(c.args, n->data.args, sizeof(c.args));
 	c.pidfd = c.sfd = -1;
-	c.domain = c.type = -1;
+	c.domain = c.type = -2;
 	if (n->data.arch != NATIVE_ARCH)
 		v = -ENOSYS;
 	else if ((v = take_socket(&c)) == 0)
@@ -470,6 +530,8 @@ unotify_start(uv_loop_t *loop, int notify_fd, int diag_fd,
 	u->fd = notify_fd;
 	u->diag_fd = diag_fd;
 	u->allow_all = p->allow_all;
+	u->rootfd = -1;
+	u->root = geteuid() == 0;
 	u->uid = p->uid;
 	u->gid = p->gid;
 	/* A dump that never answers must not hang the loop. */
@@ -506,6 +568,8 @@ release(struct unotify *u)
 	free(u->pins);
 	free(u->listed);
 	unixpath_mounts_release(&u->mounts);
+	if (u->rootfd >= 0)
+		close(u->rootfd);
 	if (u->fd >= 0)
 		close(u->fd);
 	if (u->diag_fd >= 0)

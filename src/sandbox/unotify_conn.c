@@ -57,7 +57,7 @@ allowed(struct unotify_call *c, int fd)
 		if (u->listed[i].dev == id.dev && u->listed[i].ino == id.ino)
 			return true;
 	return u->diag_fd >= 0 &&
-	       unixpath_bound_inside(u->diag_fd, fd, &id, c->tid,
+	       unixpath_bound_inside(u->diag_fd, &id, c->tid, unotify_rootfd(c),
 				     &u->mounts) == 1;
 }
 
@@ -86,13 +86,15 @@ unotify_gate(struct unotify_call *c, struct sockaddr_storage *ss,
 	int r, fd;
 
 	*pin = -1;
-	if (c->domain != AF_UNIX || *len < sizeof(sa_family_t) ||
-	    ss->ss_family != AF_UNIX)
-		return 0; /* the kernel refuses it, or it is no path */
+	if (*len < sizeof(sa_family_t) || ss->ss_family != AF_UNIX)
+		return 0; /* no path */
+	unotify_sockinfo(c);
+	if (c->domain != AF_UNIX)
+		return 0; /* the kernel refuses it without a lookup */
 	r = unixpath_of_addr((const struct sockaddr_un *)ss, *len, path);
 	if (r <= 0)
 		return r == 0 ? 0 : -EINVAL; /* abstract: per namespace */
-	fd = unixpath_open(c->tid, path);
+	fd = unixpath_open(c->tid, unotify_rootfd(c), path);
 	r = fd == -1 ? -errno : 0;
 	if (!unotify_valid(c))
 		r = (int)UNOTIFY_GONE;
@@ -101,7 +103,7 @@ unotify_gate(struct unotify_call *c, struct sockaddr_storage *ss,
 	else if (r == 0 && !allowed(c, fd)) {
 		unotify_note_refusal(c, path);
 		r = -EACCES;
-	} else if (r == 0 && geteuid() == 0 && !may_write(c->u, &st))
+	} else if (r == 0 && c->u->root && !may_write(c->u, &st))
 		r = -EACCES;
 	if (r != 0) {
 		if (fd >= 0)
@@ -159,7 +161,7 @@ connect_once(struct unotify_call *c, const struct sockaddr_storage *ss,
 		return 0;
 	if (e == EINPROGRESS)
 		*wait = WAIT_WRITABLE;
-	else if (e == EAGAIN && c->domain == AF_UNIX)
+	else if (e == EAGAIN && (unotify_sockinfo(c), c->domain == AF_UNIX))
 		*wait = WAIT_RETRY; /* the listener's backlog is full */
 	return -e;
 }

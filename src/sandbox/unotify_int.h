@@ -29,6 +29,8 @@ struct unotify {
 	int *pins;             /* their inodes, held open */
 	size_t n_listed;
 	struct unixpath_mounts mounts;
+	int rootfd;          /* the sandbox's root directory, once known */
+	bool root;           /* airlock runs as root */
 	struct unotify_op *ops;
 	size_t n_ops;
 	bool reading;        /* the listener is polled */
@@ -48,7 +50,8 @@ struct unotify_call {
 	uint64_t args[6];
 	int pidfd;           /* of the calling thread */
 	int sfd;             /* the caller's socket, dup'd here */
-	int domain, type;    /* of sfd; -1 when not a socket */
+	int domain, type;    /* of sfd (unotify_sockinfo): -2 not asked yet,
+			      * -1 not a socket */
 };
 
 typedef void unotify_resume_fn(struct unotify_op *op);
@@ -71,6 +74,12 @@ struct unotify_op {
 
 /* --- unotify.c ------------------------------------------------------------- */
 
+/* Fills c->domain and c->type on first use. */
+void unotify_sockinfo(struct unotify_call *c);
+/* The sandbox's root directory (O_PATH), taken from c's thread the first
+ * time (every sandboxed process has the same: chroot and pivot_root are
+ * refused); -1 when it cannot be had. */
+int unotify_rootfd(struct unotify_call *c);
 /* Whether the caller is still in the notified call (so that what was read
  * from /proc/TID or its memory was the caller's). */
 bool unotify_valid(const struct unotify_call *c);

@@ -47,7 +47,8 @@ struct out_msg {
 struct send_job {
 	int nr;            /* __NR_sendto, __NR_sendmsg or __NR_sendmmsg */
 	int flags;
-	bool blocking;     /* wait rather than answer EAGAIN */
+	int blocking;      /* wait rather than answer EAGAIN: 1, 0, or -1
+			    * not asked yet (is_blocking) */
 	uint64_t vec;      /* sendmmsg: the caller's array */
 	unsigned vlen, i;  /* sendmmsg: messages, the current one */
 	bool ready;        /* m holds the current message */
@@ -94,6 +95,7 @@ copy_data(struct unotify_call *c, struct iovec *riov, size_t n,
 		if (riov[i].iov_len > (size_t)SSIZE_MAX - total)
 			return -EINVAL;
 		if (total + riov[i].iov_len > SEND_MAX_DATA) {
+			unotify_sockinfo(c);
 			if (c->type != SOCK_STREAM)
 				return -EMSGSIZE;
 			riov[i].iov_len = SEND_MAX_DATA - total;
@@ -123,6 +125,7 @@ copy_name(struct unotify_call *c, uint64_t addr, int len, struct out_msg *m)
 	slen = (socklen_t)len;
 	/* Only a datagram socket sends to an address: a stream socket
 	 * refuses one and a seqpacket socket ignores it, without a lookup. */
+	unotify_sockinfo(c);
 	if (c->type == SOCK_DGRAM) {
 		r = unotify_gate(c, &m->name, &slen, &m->pin);
 		if (r != 0)
@@ -170,6 +173,7 @@ copy_control(struct unotify_call *c, uint64_t addr, size_t len,
 	r = unotify_read(c, addr, m->control, len);
 	if (r < 0)
 		return r;
+	unotify_sockinfo(c);
 	memset(&walk, 0, sizeof(walk));
 	walk.msg_control = m->control;
 	walk.msg_controllen = len;
@@ -252,6 +256,22 @@ prepare_next(struct unotify_call *c, struct send_job *j)
 	return r;
 }
 
+/* Whether the call blocks: the socket's own flag and the call's. Asked
+ * only when it matters (a full buffer), which saves a system call on
+ * every send that goes through at once. */
+static bool
+is_blocking(struct unotify_call *c, struct send_job *j)
+{
+	int fl;
+
+	if (j->blocking < 0) {
+		fl = fcntl(c->sfd, F_GETFL);
+		j->blocking = fl != -1 && !(fl & O_NONBLOCK) &&
+			      !(j->flags & MSG_DONTWAIT);
+	}
+	return j->blocking == 1;
+}
+
 /* One message as far as it goes: its byte count, -EAGAIN when it must
  * wait, or -errno. A blocking stream send goes on until all is sent. */
 static long
@@ -266,8 +286,8 @@ send_message(struct unotify_call *c, struct send_job *j)
 			return r == -EAGAIN || m->sent == 0 ? r
 							    : (long)m->sent;
 		m->sent += (size_t)r;
-		if (m->sent >= m->len || c->type != SOCK_STREAM ||
-		    !j->blocking)
+		if (m->sent >= m->len || !is_blocking(c, j) ||
+		    (unotify_sockinfo(c), c->type != SOCK_STREAM))
 			return (long)m->sent;
 		/* The rest carries no descriptors and no address again. */
 		m->mh.msg_control = NULL;
@@ -290,7 +310,7 @@ run(struct unotify_call *c, struct send_job *j, bool *wait)
 		if (!j->ready && (r = prepare_next(c, j)) != 0)
 			return j->i > 0 && r != UNOTIFY_GONE ? (long)j->i : r;
 		r = send_message(c, j);
-		if (r == -EAGAIN && j->blocking &&
+		if (r == -EAGAIN && is_blocking(c, j) &&
 		    (j->m.sent > 0 || j->i == 0)) {
 			*wait = true;
 			return UNOTIFY_LATER;
@@ -344,10 +364,7 @@ start(struct unotify_call *c, struct send_job *j)
 	struct unotify_op *op;
 	bool wait;
 	long r;
-	int fl = fcntl(c->sfd, F_GETFL);
 
-	j->blocking = fl != -1 && !(fl & O_NONBLOCK) &&
-		      !(j->flags & MSG_DONTWAIT);
 	r = run(c, j, &wait);
 	if (wait) {
 		op = unotify_op_new(c, resume, j, job_free);
@@ -368,6 +385,7 @@ job_new(struct unotify_call *c)
 	struct send_job *j = xcalloc(1, sizeof(*j));
 
 	j->nr = c->nr;
+	j->blocking = -1;
 	j->m.pin = -1;
 	return j;
 }

@@ -222,10 +222,12 @@ def test_escape_datagram_to_a_host_socket(airlock_env, host_sock, tmp_path,
     assert h.nothing()
 
 
-# The bypass the supervisor's own filter rule closes: a user-notification
-# filter of the command's own, installed after airlock's, gets the
-# command's connect() first and answers CONTINUE, so the kernel would
-# perform it unchecked. Raw BPF: connect (42) -> USER_NOTIF, else ALLOW.
+# A user-notification filter of the command's own, installed after
+# airlock's, would get the command's connect() first and could answer
+# CONTINUE, so the kernel would perform it unchecked. The kernel refuses a
+# second listener while airlock's lives (EBUSY); airlock's filter refuses
+# any listener first (EPERM). Raw BPF: connect (42) -> USER_NOTIF, else
+# ALLOW.
 TAKEOVER = r"""
 import ctypes, struct, threading, fcntl
 libc = ctypes.CDLL(None, use_errno=True)

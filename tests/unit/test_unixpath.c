@@ -280,10 +280,10 @@ bound_inside(const char *name)
 	diag = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	assert_true(diag >= 0);
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	fd = unixpath_open(getpid(), p);
+	fd = unixpath_open(getpid(), -1, p);
 	assert_true(fd >= 0);
 	assert_int_equal(unixpath_id(fd, &m, 0, &id), 0);
-	r = unixpath_bound_inside(diag, fd, &id, getpid(), &m);
+	r = unixpath_bound_inside(diag, &id, getpid(), -1, &m);
 	close(fd);
 	close(diag);
 	unixpath_mounts_release(&m);
@@ -318,8 +318,8 @@ test_unixpath_identity_is_the_inode_whatever_the_path(void **state)
 	snprintf(p, sizeof(p), "%s/live.sock", dir);
 	snprintf(l, sizeof(l), "%s/link", dir);
 	assert_int_equal(symlink(p, l), 0);
-	fa = unixpath_open(getpid(), p);
-	fb = unixpath_open(getpid(), l);
+	fa = unixpath_open(getpid(), -1, p);
+	fb = unixpath_open(getpid(), -1, l);
 	assert_true(fa >= 0 && fb >= 0);
 	assert_int_equal(unixpath_id(fa, &m, 0, &a), 0);
 	assert_int_equal(unixpath_id(fb, &m, 0, &b), 0);
@@ -345,9 +345,10 @@ test_unixpath_refuses_magic_links(void **state)
 	fd = open(dir, O_PATH | O_CLOEXEC);
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
 	errno = 0;
-	assert_int_equal(unixpath_open(getpid(), p), -1);
+	assert_int_equal(unixpath_open(getpid(), -1, p), -1);
 	assert_int_equal(errno, ELOOP);
-	assert_int_equal(unixpath_open(getpid(), "/proc/self/root/tmp"), -1);
+	assert_int_equal(unixpath_open(getpid(), -1, "/proc/self/root/tmp"),
+			 -1);
 	close(fd);
 }
 
