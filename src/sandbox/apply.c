@@ -176,10 +176,16 @@ static void
 hand_over_listener(int chan, int listener)
 {
 	char ack = 0;
+	ssize_t n;
 
-	if (write(chan, &listener, sizeof(listener)) !=
-		    (ssize_t)sizeof(listener) ||
-	    read(chan, &ack, 1) != 1 || ack != SANDBOX_MSG_NOTIFY)
+	do
+		n = write(chan, &listener, sizeof(listener));
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)sizeof(listener))
+		do
+			n = read(chan, &ack, 1);
+		while (n == -1 && errno == EINTR);
+	if (n != 1 || ack != SANDBOX_MSG_NOTIFY)
 		die(SANDBOX_EXIT_SETUP, "run: seccomp: cannot hand the "
 					"notification listener to airlock");
 	close(listener);
@@ -329,8 +335,12 @@ take_listener(pid_t cmd, int chan, int sock)
 {
 	char ack = SANDBOX_MSG_NOTIFY;
 	int num = -1, fd = -1, pidfd;
+	ssize_t n;
 
-	if (read(chan, &num, sizeof(num)) == (ssize_t)sizeof(num)) {
+	do
+		n = read(chan, &num, sizeof(num));
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)sizeof(num)) {
 		pidfd = (int)syscall(SYS_pidfd_open, cmd, 0);
 		if (pidfd >= 0) {
 			fd = (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);

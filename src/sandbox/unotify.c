@@ -28,7 +28,7 @@
 #endif
 
 #define PIDFD_THREAD_FLAG O_EXCL /* PIDFD_THREAD, Linux 6.9 */
-#define SWEEP_MS 1000
+#define SWEEP_MS 200
 #define RETRY_FIRST_MS 10
 #define RETRY_MAX_MS 250
 
@@ -373,6 +373,8 @@ on_readable(uv_poll_t *h, int status, int events)
 
 /* --- calls that wait -------------------------------------------------------------- */
 
+static void on_sweep(uv_timer_t *t);
+
 static void
 op_closed(uv_handle_t *h)
 {
@@ -412,13 +414,20 @@ unotify_op_new(struct unotify_call *c, unotify_resume_fn *resume,
 	struct unotify *u = c->u;
 	struct unotify_op *op;
 
+	int fl;
+
 	if (u->n_ops >= UNOTIFY_MAX_PENDING)
 		return NULL;
 	op = xcalloc(1, sizeof(*op));
+	/* uv_poll_init makes the descriptor non-blocking: it is the
+	 * command's own open file description, so its flags go back. */
+	fl = fcntl(c->sfd, F_GETFL);
 	if (uv_poll_init(u->loop, &op->poll, c->sfd) != 0) {
 		free(op);
 		return NULL;
 	}
+	if (fl != -1)
+		fcntl(c->sfd, F_SETFL, fl);
 	uv_timer_init(u->loop, &op->timer);
 	op->poll.data = op->timer.data = op;
 	op->handles = 2;
@@ -432,6 +441,8 @@ unotify_op_new(struct unotify_call *c, unotify_resume_fn *resume,
 		op->next->prev = op;
 	u->ops = op;
 	u->n_ops++;
+	if (!uv_is_active((uv_handle_t *)&u->sweep))
+		uv_timer_start(&u->sweep, on_sweep, SWEEP_MS, SWEEP_MS);
 	return op;
 }
 
@@ -474,7 +485,44 @@ unotify_op_finish(struct unotify_op *op, long v)
 		set_reading(u, true);
 }
 
-/* Calls whose caller died (killed while it waited) are dropped. */
+/* The hex mask after `key` in a /proc/TID/status text; 0 when absent. */
+static uint64_t
+status_mask(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 16) : 0;
+}
+
+/* Whether a signal the thread handles is pending for it: then the kernel
+ * would interrupt its blocking call (EINTR). The supervisor's own wait
+ * cannot be interrupted (WAIT_KILLABLE_RECV), so it answers EINTR itself,
+ * and Ctrl-C reaches a program stuck connecting. */
+static bool
+signal_pending(pid_t tid)
+{
+	char name[64], buf[2048];
+	uint64_t pending;
+	ssize_t n;
+	int fd;
+
+	snprintf(name, sizeof(name), "/proc/%d/status", (int)tid);
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	pending = status_mask(buf, "\nSigPnd:\t") | status_mask(buf, "\nShdPnd:\t");
+	return (pending & ~status_mask(buf, "\nSigBlk:\t") &
+		status_mask(buf, "\nSigCgt:\t")) != 0;
+}
+
+/* While calls wait: those whose caller died (killed while it waited) are
+ * dropped, and those whose caller has a signal to handle are answered
+ * EINTR, as the kernel would have. */
 static void
 on_sweep(uv_timer_t *t)
 {
@@ -485,7 +533,11 @@ on_sweep(uv_timer_t *t)
 		next = op->next;
 		if (!unotify_valid(&op->c))
 			unotify_op_finish(op, UNOTIFY_GONE);
+		else if (signal_pending(op->c.tid))
+			unotify_op_finish(op, -EINTR);
 	}
+	if (u->ops == NULL)
+		uv_timer_stop(t);
 }
 
 /* --- life cycle ------------------------------------------------------------------- */
@@ -551,7 +603,6 @@ unotify_start(uv_loop_t *loop, int notify_fd, int diag_fd,
 	u->poll.data = u;
 	uv_timer_init(loop, &u->sweep);
 	u->sweep.data = u;
-	uv_timer_start(&u->sweep, on_sweep, SWEEP_MS, SWEEP_MS);
 	uv_unref((uv_handle_t *)&u->sweep);
 	u->handles = 2;
 	set_reading(u, true);

@@ -31,8 +31,10 @@
  * UNOTIFY_BATCH notifications, and at most UNOTIFY_MAX_PENDING calls wait
  * at once (the listener is not read meanwhile: the command's further calls
  * wait in the kernel). A caller that dies is forgotten: its answer fails
- * with ENOENT, and a sweep every second drops waiting calls whose caller
- * is gone. Closing the listener (unotify_stop, or airlock's exit) makes
+ * with ENOENT, and while calls wait a sweep every 200 ms drops those whose
+ * caller is gone and answers EINTR to those whose caller has a signal to
+ * handle (the command waits killably: only a fatal signal would interrupt
+ * it otherwise, and Ctrl-C must reach a program stuck connecting). Closing the listener (unotify_stop, or airlock's exit) makes
  * every pending and future call of the command fail with ENOSYS — never
  * hang, never pass unchecked. */
 #ifndef AIRLOCK_SANDBOX_UNOTIFY_H

@@ -89,6 +89,8 @@ unotify_gate(struct unotify_call *c, struct sockaddr_storage *ss,
 	if (*len < sizeof(sa_family_t) || ss->ss_family != AF_UNIX)
 		return 0; /* no path */
 	unotify_sockinfo(c);
+	if (c->domain == -1)
+		return -ENOTSOCK; /* what the kernel says; and never unchecked */
 	if (c->domain != AF_UNIX)
 		return 0; /* the kernel refuses it without a lookup */
 	r = unixpath_of_addr((const struct sockaddr_un *)ss, *len, path);

@@ -126,7 +126,7 @@ copy_name(struct unotify_call *c, uint64_t addr, int len, struct out_msg *m)
 	/* Only a datagram socket sends to an address: a stream socket
 	 * refuses one and a seqpacket socket ignores it, without a lookup. */
 	unotify_sockinfo(c);
-	if (c->type == SOCK_DGRAM) {
+	if (c->type == SOCK_DGRAM || c->type == -1) {
 		r = unotify_gate(c, &m->name, &slen, &m->pin);
 		if (r != 0)
 			return r;
