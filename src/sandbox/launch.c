@@ -78,22 +78,40 @@ print_unix_refusals(struct launch *l)
 
 /* The command's seccomp listener arrived (SANDBOX_MSG_NOTIFY): serve it. */
 static void
-start_unotify(struct launch *l, int fd)
+start_unotify(uv_loop_t *loop, const struct sandbox_plan *p, int fd,
+	      int *diag_fd, struct unotify **u, const char *prefix)
 {
 	struct unotify_policy up;
 	struct errbuf warn, err;
 
 	errbuf_init(&warn);
 	errbuf_init(&err);
-	unotify_policy_of_plan(l->plan, &up);
-	l->unotify = unotify_start(&l->loop, fd, l->diag_fd, &up, &warn, &err);
-	l->diag_fd = -1;
+	unotify_policy_of_plan(p, &up);
+	*u = unotify_start(loop, fd, *diag_fd, &up, &warn, &err);
+	*diag_fd = -1;
 	if (warn.count > 0)
-		log_warn("run: %s", errbuf_str(&warn));
-	if (l->unotify == NULL)
-		log_error("run: %s", errbuf_str(&err));
+		log_warn("%s%s", prefix, errbuf_str(&warn));
+	if (*u == NULL)
+		log_error("%s%s", prefix, errbuf_str(&err));
 	errbuf_release(&warn);
 	errbuf_release(&err);
+}
+
+int
+sandbox_init_message(int sock, uv_loop_t *loop, const struct sandbox_plan *p,
+		     int *diag_fd, struct unotify **u, unsigned char msg[2],
+		     const char *prefix)
+{
+	int n, fd;
+
+	n = netns_recv_tagged(sock, msg, &fd);
+	if (n == 2 && msg[0] == SANDBOX_MSG_NOTIFY && fd >= 0 && *u == NULL) {
+		start_unotify(loop, p, fd, diag_fd, u, prefix);
+		fd = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return n;
 }
 
 static void
@@ -126,22 +144,19 @@ on_stop_report(uv_poll_t *h, int status, int events)
 {
 	struct launch *l = h->data;
 	unsigned char msg[2];
-	int n, fd;
+	int n;
 
 	(void)events;
-	n = status < 0 ? -1 : netns_recv_tagged(l->sock, msg, &fd);
+	n = status < 0 ? -1
+		       : sandbox_init_message(l->sock, &l->loop, l->plan,
+					      &l->diag_fd, &l->unotify, msg,
+					      "run: ");
 	if (n == -1 && status == 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n != 2) {
 		uv_poll_stop(h); /* EOF: the init is gone */
 		return;
 	}
-	if (msg[0] == SANDBOX_MSG_NOTIFY && fd >= 0 && l->unotify == NULL) {
-		start_unotify(l, fd);
-		fd = -1;
-	}
-	if (fd >= 0)
-		close(fd);
 	if (msg[0] == SANDBOX_MSG_STOPPED)
 		jobctl_stopped(&l->job, msg[1]);
 }

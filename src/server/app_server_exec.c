@@ -604,28 +604,17 @@ static void
 on_init_message(uv_poll_t *h, int status, int events)
 {
 	struct app_exec *e = h->data;
-	struct unotify_policy up;
-	struct errbuf err;
 	unsigned char msg[2];
-	int n, fd;
+	int n;
 
 	(void)events;
-	n = status < 0 ? -1 : netns_recv_tagged(e->notify_sock, msg, &fd);
+	n = status < 0 ? -1
+		       : sandbox_init_message(e->notify_sock, e->s->loop,
+					      &e->plan, &e->diag_fd,
+					      &e->unotify, msg,
+					      "command/exec: ");
 	if (n == -1 && status == 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n == 2 && msg[0] == SANDBOX_MSG_NOTIFY && fd >= 0) {
-		errbuf_init(&err);
-		unotify_policy_of_plan(&e->plan, &up);
-		e->unotify = unotify_start(e->s->loop, fd, e->diag_fd, &up,
-					   &err, &err);
-		e->diag_fd = -1;
-		if (err.count > 0)
-			log_warn("command/exec: %s", errbuf_str(&err));
-		errbuf_release(&err);
-		fd = -1;
-	}
-	if (fd >= 0)
-		close(fd);
 	if (n == 2 && msg[0] != SANDBOX_MSG_NOTIFY)
 		return;
 	uv_poll_stop(h);
