@@ -247,6 +247,15 @@ check_workspace(const struct conf_opts *o, const struct conf *c,
 	return rc;
 }
 
+/* The permissions.network keys that act with the network off too: the
+ * unix sockets the sandbox may reach. */
+static bool
+applies_offline(const char *key)
+{
+	return strncmp(key, "unix_sockets", 12) == 0 ||
+	       strncmp(key, "dangerously_allow_all_unix_sockets", 34) == 0;
+}
+
 /* The network options of this run that a sandbox without network (or
  * danger-full-access, which has no proxy) ignores: said once, so that
  * `--allow x` without `--network` is not a silent no-op. */
@@ -267,7 +276,8 @@ warn_ignored_network_flags(const struct conf_opts *o, const struct run_args *a,
 	if (a->mode != NULL)
 		buf_addstr(&b, ", --mode");
 	for (i = 0; i < o->n_overrides; i++)
-		if (strncmp(o->overrides[i], "permissions.network.", 20) == 0)
+		if (strncmp(o->overrides[i], "permissions.network.", 20) == 0 &&
+		    !applies_offline(o->overrides[i] + 20))
 			buf_printf(&b, ", -c %.*s",
 				   (int)strcspn(o->overrides[i], "="),
 				   o->overrides[i]);
@@ -278,6 +288,25 @@ warn_ignored_network_flags(const struct conf_opts *o, const struct run_args *a,
 				? "in danger-full-access (no proxy)"
 				: "without --network");
 	buf_release(&b);
+}
+
+/* With the network granted, an allow entry naming the loopback without a
+ * port is refused: inside, the loopback is the command's own. */
+static int
+check_loopback_entries(const struct conf *c, const struct run_args *a)
+{
+	struct netpolicy_extra extra = {0};
+	struct errbuf err;
+	int rc;
+
+	extra.allow = a->allow;
+	extra.n_allow = a->n_allow;
+	errbuf_init(&err);
+	rc = netpolicy_check_loopback(c, &extra, &err);
+	if (rc == -1)
+		common_print_lines(&err, "airlock: run: ");
+	errbuf_release(&err);
+	return rc;
 }
 
 /* The whole network config is checked on every run, with the network on
@@ -403,7 +432,8 @@ run(struct conf_opts *o, const struct run_args *a)
 		common_print_lines(&err, "airlock: run: ");
 		goto out;
 	}
-	if (check_workspace(o, c, a, &p) == -1) {
+	if (check_workspace(o, c, a, &p) == -1 ||
+	    (p.net == SANDBOX_NET_PROXY && check_loopback_entries(c, a) == -1)) {
 		sandbox_plan_release(&p);
 		goto out;
 	}

@@ -311,6 +311,56 @@ join_lower(struct conf_val *nv, const struct conf_val *old)
 		nv->managed = xstrdup(old->managed);
 }
 
+/* `{ "/abs/path" = "allow", ... }`: the paths, added to what lower layers
+ * listed (the only value is "allow", so a table merge is a union). */
+static int
+check_sockmap(struct conf_val *nv, const struct conf_val *old,
+	      struct errbuf *err, const struct layer *L, const char *key,
+	      const struct toml_value *v)
+{
+	size_t i, j;
+	int bad = 0;
+
+	if (v->type != TOML_TABLE) {
+		type_error(err, L, key, v, "a table of absolute path = \"allow\"");
+		return -1;
+	}
+	nv->v = xcalloc(old->n + v->u.tab.n + 1, sizeof(*nv->v));
+	nv->item_origins = xcalloc(old->n + v->u.tab.n + 1, sizeof(char *));
+	for (i = 0; i < old->n; i++) {
+		nv->v[nv->n] = xstrdup(old->v[i]);
+		nv->item_origins[nv->n++] = xstrdup(old->item_origins[i]);
+	}
+	for (i = 0; i < v->u.tab.n; i++) {
+		const struct toml_kv *kv = &v->u.tab.items[i];
+		char *ikey = xasprintf("%s.\"%s\"", key, kv->key);
+
+		if (strlen(kv->key) != kv->keylen || kv->key[0] != '/') {
+			layer_error(err, L, kv->line, ikey,
+				    "a unix socket path must be absolute");
+			bad = 1;
+		} else if (kv->val->type != TOML_STRING ||
+			   strcmp(kv->val->u.str.s, "allow") != 0) {
+			layer_error(err, L, kv->line, ikey,
+				    "expected \"allow\" (the only value: "
+				    "leave a socket out to keep it "
+				    "unreachable)");
+			bad = 1;
+		} else {
+			for (j = 0; j < nv->n; j++)
+				if (strcmp(nv->v[j], kv->key) == 0)
+					break;
+			if (j == nv->n) {
+				nv->v[nv->n] = xstrdup(kv->key);
+				nv->item_origins[nv->n++] =
+					layer_origin(L, kv->line);
+			}
+		}
+		free(ikey);
+	}
+	return bad ? -1 : 0;
+}
+
 /* Validates v for row k; on success replaces the value in c. */
 static void
 set_value(struct conf *c, const struct layer *L, const struct schema_key *k,
@@ -346,6 +396,10 @@ set_value(struct conf *c, const struct layer *L, const struct schema_key *k,
 	case SCHEMA_PATHV:
 	case SCHEMA_PATHSET:
 		ok = check_array(&nv, err, L, k, key, v) == 0;
+		break;
+	case SCHEMA_SOCKMAP:
+		ok = check_sockmap(&nv, &c->vals[schema_index(k)], err, L, key,
+				   v) == 0;
 		break;
 	case SCHEMA_APPROVAL:
 		if (v->type == TOML_TABLE) {

@@ -95,11 +95,19 @@ static const struct schema_key keys[] = {
 	 0, 0, "allow proxy listeners on non-loopback addresses"},
 	{PN "dangerously_allow_non_loopback_admin", SCHEMA_BOOL, "false", NULL,
 	 0, 0, "allow the admin API on a non-loopback address"},
+	{PN "unix_sockets", SCHEMA_SOCKMAP, NULL, NULL, 0, 0,
+	 "unix sockets bound outside the sandbox that sandboxed commands "
+	 "may connect (and send) to, as `{ \"/abs/path\" = \"allow\" }`; "
+	 "resolved when a run starts (a socket made later at that path is "
+	 "not the one listed); sockets the command binds itself need no "
+	 "entry"},
 	{PN "dangerously_allow_all_unix_sockets", SCHEMA_BOOL, "false", NULL,
-	 0, 0, "airlock never proxies to unix sockets; setting this only "
-	 "forces every listener onto loopback (a non-loopback proxy_url, "
-	 "socks_url or admin_url is refused even with "
-	 "dangerously_allow_non_loopback_*)"},
+	 0, 0, "let sandboxed commands connect to every unix socket bound "
+	 "outside the sandbox (ssh-agent, the session bus, docker.sock...); "
+	 "connections still go through airlock's supervisor, which refuses "
+	 "magic links. Also forces every listener onto loopback (a "
+	 "non-loopback proxy_url, socks_url or admin_url is refused even "
+	 "with dangerously_allow_non_loopback_*)"},
 	{PN "audit_log", SCHEMA_PATH, "", NULL, 0, 0,
 	 "JSONL audit log of every decision; empty = off"},
 	{PN "admin_token_file", SCHEMA_PATH, "", NULL, 0, 0,
@@ -279,6 +287,7 @@ schema_type_name(enum schema_type t)
 	case SCHEMA_PATHV: return "array of paths";
 	case SCHEMA_PATHSET: return "array of paths, joined across layers";
 	case SCHEMA_APPROVAL: return "approval policy";
+	case SCHEMA_SOCKMAP: return "table of absolute path = \"allow\"";
 	}
 	return "?";
 }
@@ -434,7 +443,9 @@ schema_markdown(struct buf *out)
 		else
 			buf_printf(out, "| `%s` | ", k->key);
 		md_type(out, k);
-		if (k->def == NULL)
+		if (k->def == NULL && k->type == SCHEMA_SOCKMAP)
+			buf_addstr(out, " | `{}` | ");
+		else if (k->def == NULL)
 			buf_addstr(out, " | `[]` | ");
 		else if (k->type == SCHEMA_BOOL || k->type == SCHEMA_INT)
 			buf_printf(out, " | `%s` | ", k->def);

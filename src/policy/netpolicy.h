@@ -56,6 +56,19 @@ typedef void netpolicy_pattern_fn(void *arg, const char *pattern, bool deny);
 void netpolicy_patterns(const struct conf *c, const struct netpolicy_extra *extra,
 			netpolicy_pattern_fn *fn, void *arg);
 
+/* Inside the sandbox the loopback is the command's own, so an allow entry
+ * that names the loopback without a port — an address in 127.0.0.0/8 or
+ * ::1, a CIDR inside them, `localhost` or a name under it — cannot mean a
+ * service on the host's loopback; only a port-scoped entry
+ * (`127.0.0.1:8765`, `[::1]:8765`, `localhost:8765`) can. Adds one line
+ * per such entry of the config's allowed_domains and of extra (may be
+ * NULL) to err, naming it and the port form, and returns -1; 0 when there
+ * is none. The preset and the requirements' managed list are not looked
+ * at: the user cannot change them. */
+int netpolicy_check_loopback(const struct conf *c,
+			     const struct netpolicy_extra *extra,
+			     struct errbuf *err);
+
 /* Validates the network policy of c: adds one line to err per problem and
  * returns -1, or returns 0. Warnings go to warn. */
 int netpolicy_check(const struct conf *c, struct errbuf *warn,

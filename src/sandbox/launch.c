@@ -24,6 +24,7 @@
 #include "sandbox/placeholder.h"
 #include "sandbox/sigfwd.h"
 #include "sandbox/summary.h"
+#include "sandbox/unotify.h"
 
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
 
@@ -35,6 +36,9 @@ struct launch {
 	int sock;
 	struct jobctl job;
 	struct proxy *proxy;
+	const struct sandbox_plan *plan;
+	int diag_fd;       /* the sandbox's sock_diag socket, until unotify */
+	struct unotify *unotify;
 	pid_t pid;
 	int status; /* exit status for airlock, -1 while running */
 };
@@ -61,6 +65,56 @@ on_proxy_done(void *arg)
 }
 
 static void
+print_unix_refusals(struct launch *l)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 16);
+	unotify_summary(l->unotify, &b);
+	if (b.len > 0)
+		fputs(b.p, stderr);
+	buf_release(&b);
+}
+
+/* The command's seccomp listener arrived (SANDBOX_MSG_NOTIFY): serve it. */
+static void
+start_unotify(uv_loop_t *loop, const struct sandbox_plan *p, int fd,
+	      int *diag_fd, struct unotify **u, const char *prefix)
+{
+	struct unotify_policy up;
+	struct errbuf warn, err;
+
+	errbuf_init(&warn);
+	errbuf_init(&err);
+	unotify_policy_of_plan(p, &up);
+	*u = unotify_start(loop, fd, *diag_fd, &up, &warn, &err);
+	*diag_fd = -1;
+	if (warn.count > 0)
+		log_warn("%s%s", prefix, errbuf_str(&warn));
+	if (*u == NULL)
+		log_error("%s%s", prefix, errbuf_str(&err));
+	errbuf_release(&warn);
+	errbuf_release(&err);
+}
+
+int
+sandbox_init_message(int sock, uv_loop_t *loop, const struct sandbox_plan *p,
+		     int *diag_fd, struct unotify **u, unsigned char msg[2],
+		     const char *prefix)
+{
+	int n, fd;
+
+	n = netns_recv_tagged(sock, msg, &fd);
+	if (n == 2 && msg[0] == SANDBOX_MSG_NOTIFY && fd >= 0 && *u == NULL) {
+		start_unotify(loop, p, fd, diag_fd, u, prefix);
+		fd = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+static void
 on_sigchld(uv_signal_t *h, int signum)
 {
 	struct launch *l = h->data;
@@ -73,6 +127,9 @@ on_sigchld(uv_signal_t *h, int signum)
 		return;
 	l->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 	sigfwd_target(0);
+	print_unix_refusals(l);
+	unotify_stop(l->unotify);
+	l->unotify = NULL;
 	uv_close((uv_handle_t *)h, NULL);
 	uv_close((uv_handle_t *)&l->sigcont, NULL);
 	uv_close((uv_handle_t *)&l->stops, NULL);
@@ -87,13 +144,16 @@ on_stop_report(uv_poll_t *h, int status, int events)
 {
 	struct launch *l = h->data;
 	unsigned char msg[2];
-	ssize_t n;
+	int n;
 
 	(void)events;
-	n = status < 0 ? -1 : recv(l->sock, msg, sizeof(msg), MSG_DONTWAIT);
+	n = status < 0 ? -1
+		       : sandbox_init_message(l->sock, &l->loop, l->plan,
+					      &l->diag_fd, &l->unotify, msg,
+					      "run: ");
 	if (n == -1 && status == 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n != (ssize_t)sizeof(msg)) {
+	if (n != 2) {
 		uv_poll_stop(h); /* EOF: the init is gone */
 		return;
 	}
@@ -166,6 +226,7 @@ start(struct launch *l, const struct sandbox_launch_opts *o, int sock)
 		wait_status(l->pid);
 		return SANDBOX_EXIT_SETUP;
 	}
+	l->diag_fd = netns_msg_fd(&m, fds, NETNS_FD_DIAG);
 	if (o->plan->net != SANDBOX_NET_PROXY || m.nfds < 1)
 		return 0;
 	errbuf_init(&err);
@@ -180,6 +241,8 @@ start(struct launch *l, const struct sandbox_launch_opts *o, int sock)
 		log_error("run: cannot start the embedded proxy: %s",
 			  errbuf_str(&err));
 		errbuf_release(&err);
+		close(l->diag_fd);
+		l->diag_fd = -1;
 		kill(l->pid, SIGKILL);
 		wait_status(l->pid);
 		return 2;
@@ -244,6 +307,8 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 	}
 	memset(&l, 0, sizeof(l));
 	l.status = -1;
+	l.plan = o->plan;
+	l.diag_fd = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_error("run: socketpair: %s", strerror(errno));
 		return SANDBOX_EXIT_SETUP;
@@ -268,6 +333,8 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 		jobctl_release(&l.job);
 		close(sv[0]);
 	}
+	if (l.diag_fd >= 0)
+		close(l.diag_fd);
 	uv_loop_close(&l.loop);
 	placeholder_cleanup(o->plan);
 	return rc;

@@ -31,6 +31,7 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "policy/netpolicy.h"
 #include "proxy/proxy.h"
 #include "sandbox/apply.h"
 #include "sandbox/input.h"
@@ -39,6 +40,7 @@
 #include "sandbox/plan.h"
 #include "sandbox/placeholder.h"
 #include "sandbox/probe.h"
+#include "sandbox/unotify.h"
 #include "sandbox/workspace.h"
 #include "server/app_server_int.h"
 #include "server/rpc.h"
@@ -67,6 +69,11 @@ struct app_exec {
 	uv_timer_t timer;
 	bool timed_out;
 	struct proxy *proxy;
+	int diag_fd;            /* the sandbox's sock_diag socket, until
+				 * the supervisor takes it */
+	uv_poll_t notify;       /* waits for the seccomp listener */
+	int notify_sock;        /* the init's socket; -1 once closed */
+	struct unotify *unotify;
 	int handles;            /* open uv handles; freed at 0 */
 	bool answered;
 	struct sandbox_plan plan;
@@ -258,6 +265,7 @@ start_proxy(struct app_exec *e, int sock, struct errbuf *err)
 		errbuf_add(err, "cannot set up the sandbox: %s", m.error);
 		return -1;
 	}
+	e->diag_fd = netns_msg_fd(&m, fds, NETNS_FD_DIAG);
 	if (e->plan.net != SANDBOX_NET_PROXY || m.nfds < 1)
 		return 0;
 	po.conf = &e->s->opts;
@@ -340,6 +348,8 @@ unlink_exec(struct app_exec *e)
 static void
 exec_free(struct app_exec *e)
 {
+	if (e->diag_fd >= 0)
+		close(e->diag_fd);
 	proxy_free(e->proxy);
 	buf_release(&e->out.data);
 	buf_release(&e->err.data);
@@ -375,6 +385,16 @@ static void
 on_proxy_done(void *arg)
 {
 	release_one(arg);
+}
+
+static void
+on_notify_closed(uv_handle_t *h)
+{
+	struct app_exec *e = h->data;
+
+	close(e->notify_sock);
+	e->notify_sock = -1;
+	release_one(e);
 }
 
 /* Bytes as a JSON string: invalid UTF-8 sequences become U+FFFD. */
@@ -431,7 +451,11 @@ static void
 teardown(struct app_exec *e)
 {
 	unlink_exec(e);
-	e->handles = 3 + (e->proxy != NULL);
+	e->handles = 3 + (e->proxy != NULL) + (e->notify_sock >= 0);
+	unotify_stop(e->unotify);
+	e->unotify = NULL;
+	if (e->notify_sock >= 0)
+		uv_close((uv_handle_t *)&e->notify, on_notify_closed);
 	uv_close((uv_handle_t *)&e->out.pipe, on_pipe_closed);
 	uv_close((uv_handle_t *)&e->err.pipe, on_pipe_closed);
 	uv_close((uv_handle_t *)&e->timer, on_timer_closed);
@@ -447,6 +471,7 @@ maybe_finish(struct app_exec *e)
 	if (e->status < 0 || !e->out.eof || !e->err.eof || e->answered)
 		return;
 	placeholder_cleanup(&e->plan);
+	unotify_summary(e->unotify, &e->err.data);
 	answer(e);
 	teardown(e);
 }
@@ -582,6 +607,41 @@ close_fds(int *fds, size_t n)
 			close(fds[i]);
 }
 
+/* The init's messages after go: only the command's seccomp listener
+ * matters here (SANDBOX_MSG_NOTIFY); the socket is closed once it came,
+ * or at EOF. */
+static void
+on_init_message(uv_poll_t *h, int status, int events)
+{
+	struct app_exec *e = h->data;
+	unsigned char msg[2];
+	int n;
+
+	(void)events;
+	n = status < 0 ? -1
+		       : sandbox_init_message(e->notify_sock, e->s->loop,
+					      &e->plan, &e->diag_fd,
+					      &e->unotify, msg,
+					      "command/exec: ");
+	if (n == -1 && status == 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == 2 && msg[0] != SANDBOX_MSG_NOTIFY)
+		return;
+	uv_poll_stop(h);
+}
+
+static void
+wait_listener(struct app_exec *e, int sock)
+{
+	if (uv_poll_init(e->s->loop, &e->notify, sock) != 0) {
+		close(sock); /* the command's calls then fail: ENOSYS */
+		return;
+	}
+	e->notify_sock = sock;
+	e->notify.data = e;
+	uv_poll_start(&e->notify, UV_READABLE, on_init_message);
+}
+
 /* Starts the child; 0, or -1 with err (nothing left running). fds:
  * out[0..1], err[0..1], sock[0..1]. */
 static int
@@ -615,7 +675,10 @@ spawn(struct app_exec *e, bool allow_local, struct errbuf *err)
 	if (!e->full_access && write(fds[4], &go, 1) != 1) {
 		/* The child is gone; SIGCHLD reports its status. */
 	}
-	close(fds[4]);
+	if (e->full_access)
+		close(fds[4]);
+	else
+		wait_listener(e, fds[4]);
 	stream_init(e, &e->out, "stdout", fds[0]);
 	stream_init(e, &e->err, "stderr", fds[2]);
 	return 0;
@@ -640,7 +703,9 @@ prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
 	if (build_plan(e, c, x, e->argv, err) == -1)
 		goto out;
 	*code = RPC_INVALID_REQUEST;
-	if (check_workspace(e->s, c, &e->plan, err) == -1)
+	if (check_workspace(e->s, c, &e->plan, err) == -1 ||
+	    (e->plan.net == SANDBOX_NET_PROXY &&
+	     netpolicy_check_loopback(c, NULL, err) == -1))
 		goto out;
 	*allow_local = conf_bool(c, "permissions.network.allow_local_binding");
 	*code = RPC_INTERNAL_ERROR;
@@ -666,6 +731,8 @@ start(struct app_conn *c, const json_t *id, const struct exec_params *x)
 
 	e->s = c->s;
 	e->status = -1;
+	e->diag_fd = -1;
+	e->notify_sock = -1;
 	errbuf_init(&err);
 	if (prepare(e, x, &err, &code, &allow_local) == -1 ||
 	    (code = RPC_INTERNAL_ERROR,

@@ -102,7 +102,11 @@ send({"id": 2, "method": "command/exec",
 print("EXEC", json.dumps(recv()))
 '''
 
-FULL_LOOPBACK = ("--network", "--mode", "full", "--allow", "127.0.0.1")
+def full_loopback(port):
+    """Network in full mode with the host's loopback port allowed: the
+    policy lets the request through, so only the own-listener check can
+    stop it."""
+    return ("--network", "--mode", "full", "--allow", "127.0.0.1:%d" % port)
 
 
 def port_of(addr):
@@ -110,7 +114,7 @@ def port_of(addr):
 
 
 def run_attack(airlock_env, port, marker):
-    p = airlock_env.run("run", *FULL_LOOPBACK, "--",
+    p = airlock_env.run("run", *full_loopback(port), "--",
                         *py(ATTACK), str(port), str(marker), timeout=60)
     assert p.returncode == 0, p.stderr
     return p
@@ -193,7 +197,8 @@ admin_url = "http://127.0.0.1:0"
 """)
     try:
         port = running.admin[1]
-        p = airlock_env.run("run", *FULL_LOOPBACK, "--", "curl", "-s", "-i",
+        p = airlock_env.run("run", *full_loopback(port), "--", "curl", "-s",
+                            "-i",
                             "-m", "10", "-X", "POST", "-d", '{"mode":"full"}',
                             "http://127.0.0.1:%d/mode" % port, timeout=60)
     finally:
@@ -228,11 +233,13 @@ admin_url = "http://127.0.0.1:0"
 def test_command_exec_cannot_reach_its_own_app_server(airlock_env):
     marker = airlock_env.root / "escaped"
     with app_server(airlock_env, "-c", "permissions.network.mode=full",
-                    "-c", 'permissions.network.allowed_domains=["127.0.0.1"]',
                     "-c", "sandbox_workspace_write.network_access=true"
                     ) as (_, addr):
         ws = connect(addr)
         initialize(ws)
+        r = call(ws, 0, "network/policy/update",
+                 {"addAllowedDomains": ["127.0.0.1:%d" % port_of(addr)]})
+        assert "result" in r, r
         r = call(ws, 1, "command/exec",
                  {"command": py(ATTACK) + [str(port_of(addr)), str(marker)],
                   "network": True, "timeoutMs": 30000})
