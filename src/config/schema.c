@@ -30,10 +30,15 @@ static const struct schema_key keys[] = {
 	 "how commands are sandboxed"},
 	{"approval_policy", SCHEMA_APPROVAL, "on-request", approval_policies,
 	 0, 0,
-	 "when to ask before running; or { granular = { sandbox_approval, "
-	 "rules, skill_approval, request_permissions, mcp_elicitations } }. "
-	 "airlock runs no agent: this is the policy a client reads (`config "
-	 "show`, the app-server's `config/read`) and enforces"},
+	 "who may be asked to approve: on-request and untrusted ask a person "
+	 "about allowlist misses (and app-server escalations; untrusted also "
+	 "about commands off the known-safe list), never denies without "
+	 "asking; or { granular = { sandbox_approval, rules, skill_approval, "
+	 "request_permissions, mcp_elicitations } }, where sandbox_approval = "
+	 "false denies without asking. See doc/approvals.md"},
+	{"approval_timeout_ms", SCHEMA_INT, "60000", NULL, 100, 3600000,
+	 "how long a request waits for a person's answer before it is "
+	 "denied"},
 	{"web_search", SCHEMA_ENUM, "cached", web_search_modes, 0, 0,
 	 "web search tool mode; `live` when not set and sandbox_mode is "
 	 "danger-full-access (unless requirements forbid it). airlock has no "
