@@ -45,6 +45,9 @@ struct layer {
 	bool lines;        /* errors carry :line */
 	bool origin_lines; /* origins carry :line */
 	bool managed;      /* managed_config.toml or managed preferences */
+	/* approvals.toml (config/approvals.h): only the two domain arrays,
+	 * and they join the lower layers' lists instead of replacing them */
+	bool additive;
 	char *dir;  /* base for relative paths */
 	struct toml_value *doc;
 };
