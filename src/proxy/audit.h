@@ -22,7 +22,9 @@
  *     "timestamp_ms":1735689600123}, ...],"total":205}
  *
  * Entries are oldest first. `source` is omitted when the event had none,
- * as the reference does; `decision` defaults to "deny". */
+ * as the reference does; `decision` defaults to "deny". An entry for a
+ * request a person was asked about (or could not be) ends with
+ * `"approval":"deny","answered_by":"...","latency_ms":N` [ours]. */
 #ifndef AIRLOCK_AUDIT_H
 #define AIRLOCK_AUDIT_H
 
@@ -48,6 +50,12 @@ struct audit_event {
 	const char *source;	/* "baseline_policy", "mode_guard", ... or NULL */
 	const char *matched;	/* the pattern that decided, or NULL */
 	const char *mode;	/* "full" | "limited" for mode blocks, or NULL */
+	/* When a person was (or could not be) asked (proxy/approval.h): the
+	 * answer ("allow_once"... "timeout", "not_asked"), who gave it, and
+	 * how long the request waited. approval NULL: none of the three. */
+	const char *approval;
+	const char *answered_by;
+	int64_t latency_ms;
 };
 
 /* A tunnel (CONNECT, SOCKS5 TCP) that has just closed. */
@@ -75,6 +83,9 @@ struct audit_blocked {
 	char *source;
 	char *decision;
 	char *mode;
+	char *approval;		/* NULL when no one was asked */
+	char *answered_by;
+	int64_t latency_ms;
 };
 
 struct audit_ring {
@@ -128,6 +139,8 @@ int audit_metrics_render(const struct audit_metrics *m,
  *    "reason":"denied","host":"h","port":443,"protocol":"http",
  *    "method":"GET"|"none","client":"ip:port"|"unknown",
  *    "source":"baseline_policy"|null,"matched":"pattern"|null}
+ *   (followed by "approval", "answered_by" and "latency_ms" when the
+ *   event has an approval; decision "ask" when a person is being asked)
  *   {"ts":"...","event":"tunnel_close","host":"h","port":443,
  *    "protocol":"https_connect","client":"...","bytes_up":N,
  *    "bytes_down":N,"duration_ms":N}

@@ -17,6 +17,7 @@
 
 #include "lib/errbuf.h"
 #include "lib/log.h"
+#include "proxy/approval.h"
 #include "proxy/proxy.h"
 #include "sandbox/apply.h"
 #include "sandbox/jobctl.h"
@@ -35,6 +36,7 @@ struct launch {
 	int sock;
 	struct jobctl job;
 	struct proxy *proxy;
+	struct approval_broker *approvals; /* who is asked about misses */
 	pid_t pid;
 	int status; /* exit status for airlock, -1 while running */
 };
@@ -146,6 +148,22 @@ clone_child(const struct sandbox_launch_opts *o, int sv[2])
 	sandbox_child_main(&co);
 }
 
+/* The broker the embedded proxy asks about allowlist misses. Its front-end
+ * is the terminal airlock runs on; without one, no one can be asked, and
+ * approval_policy behaves as never — the blocked summary says "not asked:
+ * no terminal". */
+static struct approval_broker *
+new_broker(struct launch *l, const struct sandbox_launch_opts *o)
+{
+	struct approval_broker_opts bo = {0};
+	bool tty = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+
+	bo.home = o->conf->home;
+	bo.wait_for_asker = false;
+	bo.no_asker_why = tty ? "no prompt on this terminal" : "no terminal";
+	return approval_broker_new(&l->loop, &bo);
+}
+
 /* Receives the child's report; starts the proxy on its listeners. Returns
  * 0, or an exit status for airlock after killing the child. */
 static int
@@ -175,6 +193,9 @@ start(struct launch *l, const struct sandbox_launch_opts *o, int sock)
 	po.dns_fd = netns_msg_fd(&m, fds, NETNS_FD_DNS);
 	po.no_admin = true;
 	po.extra = o->extra;
+	l->approvals = new_broker(l, o);
+	po.approvals = l->approvals;
+	po.command = o->plan->argv != NULL ? o->plan->argv[0] : NULL;
 	l->proxy = proxy_new(&l->loop, &po, &err);
 	if (l->proxy == NULL) {
 		log_error("run: cannot start the embedded proxy: %s",
@@ -227,6 +248,8 @@ serve(struct launch *l, int sock)
 	close(sock);
 	print_summary(l);
 	proxy_free(l->proxy);
+	approval_broker_close(l->approvals);
+	approval_broker_unref(l->approvals);
 	uv_run(&l->loop, UV_RUN_DEFAULT);
 	return l->status;
 }
@@ -267,6 +290,7 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 	} else {
 		jobctl_release(&l.job);
 		close(sv[0]);
+		approval_broker_unref(l.approvals); /* no timer started */
 	}
 	uv_loop_close(&l.loop);
 	placeholder_cleanup(o->plan);
