@@ -63,6 +63,9 @@ typedef void app_send_fn(void *arg, const char *msg, size_t n);
 
 struct app_conn *app_conn_new(struct app_server *s, app_send_fn *send,
 			      void *arg);
+/* The roles of c's client (AUTH_SCOPE_* of server/auth.h: exec, approve);
+ * a new conn has both. Set before its first message. */
+void app_conn_set_scope(struct app_conn *c, unsigned scope);
 /* One message (a WebSocket text frame or a stdio line). */
 void app_conn_message(struct app_conn *c, const char *p, size_t n);
 void app_conn_free(struct app_conn *c);

@@ -27,6 +27,7 @@ exec_read_params(const json_t *p, struct exec_params *x, char *why)
 	if (rpc_param_str(p, "cwd", &x->cwd, why) == -1 ||
 	    rpc_param_str(p, "sandbox", &x->sandbox, why) == -1 ||
 	    rpc_param_str(p, "processId", &x->process_id, why) == -1 ||
+	    rpc_param_str(p, "justification", &x->justification, why) == -1 ||
 	    rpc_param_bool(p, "stream", &x->stream, why) == -1 ||
 	    rpc_param_int(p, "timeoutMs", 1, EXEC_MAX_TIMEOUT_MS,
 			  &x->timeout_ms, why) == -1)
