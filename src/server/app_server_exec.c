@@ -359,38 +359,6 @@ on_proxy_done(void *arg)
 	release_one(arg);
 }
 
-/* Bytes as a JSON string: invalid UTF-8 sequences become U+FFFD. */
-static json_t *
-text_json(const struct buf *b)
-{
-	json_t *j = json_stringn(b->p ? b->p : "", b->len);
-	struct buf o;
-	size_t i = 0;
-
-	if (j != NULL)
-		return j;
-	buf_init(&o, 4 * b->len + 1);
-	while (i < b->len) {
-		size_t k;
-
-		for (k = 1; k <= 4 && i + k <= b->len; k++)
-			if ((j = json_stringn(b->p + i, k)) != NULL)
-				break;
-		if (j != NULL) {
-			buf_add(&o, b->p + i, k);
-			json_decref(j);
-			j = NULL;
-			i += k;
-		} else {
-			buf_addstr(&o, "\xef\xbf\xbd");
-			i++;
-		}
-	}
-	j = json_stringn(o.p ? o.p : "", o.len);
-	buf_release(&o);
-	return j;
-}
-
 static void
 answer(struct app_exec *e)
 {
@@ -400,8 +368,8 @@ answer(struct app_exec *e)
 	if (e->conn != NULL) {
 		r = json_pack("{s:s,s:i,s:o,s:o,s:b,s:b}", "processId",
 			      e->process_id, "exitCode", e->status, "stdout",
-			      text_json(&e->out.data), "stderr",
-			      text_json(&e->err.data), "truncated",
+			      exec_text_json(&e->out.data), "stderr",
+			      exec_text_json(&e->err.data), "truncated",
 			      e->out.truncated || e->err.truncated, "timedOut",
 			      e->timed_out);
 		app_send_result(e->conn, e->id, r);

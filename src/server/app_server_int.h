@@ -200,6 +200,9 @@ int exec_read_params(const json_t *p, struct exec_params *x, char *why);
  * layer sets. */
 int exec_check_managed(const struct conf *c, const struct exec_params *x,
 		       struct errbuf *err);
+/* Output bytes as a JSON string; invalid UTF-8 becomes U+FFFD. */
+struct buf;
+json_t *exec_text_json(const struct buf *b);
 /* base (an environ) with env's entries on top; a heap array. */
 char **exec_build_env(char *const *base, const json_t *env);
 void exec_free_env(char **env);
