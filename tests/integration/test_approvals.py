@@ -632,3 +632,39 @@ def test_run_approval_policy_flag_is_bounded_by_requirements(airlock_env):
     r = airlock_env.run("run", "--approval-policy", "sometimes", "--", "true")
     assert r.returncode == 2 and "expected untrusted, on-request or never" in r.stderr
     assert airlock_env.run("run", "-a", "never", "--", "true").returncode == 0
+
+
+# --- limited mode: an approved tunnel's intercepted requests -------------------------
+
+def test_allow_once_covers_the_requests_inside_an_intercepted_tunnel(airlock_env, tmp_path):
+    from test_mitm import NAME as TLS_NAME, Pki, fresh_ip, https_origin
+    flags, ext, apt = roles(airlock_env)
+    pki, ip = Pki(tmp_path), fresh_ip()
+    airlock_env.write("home/config.toml",
+                      'approval_policy = "on-request"\n'
+                      "[sandbox_workspace_write]\nnetwork_access = true\n"
+                      "[permissions.network]\nallow_local_binding = true\n"
+                      'extra_ca_certificates = ["%s"]\n' % pki.ca)
+    airlock_env.env.update(fake_dns_env(airlock_env, [(TLS_NAME, ip)]))
+    cert, key = pki.leaf("good")
+    url = "https://%s/hello" % TLS_NAME
+    # One connection, two requests (curl reuses it), then a new connection.
+    script = ("curl -s -o /dev/null -o /dev/null -w '%%{http_code}\\n' %s %s; "
+              "curl -s -o /dev/null -w '%%{http_code}\\n' %s" % (url, url, url))
+    with https_origin(ip, cert, key) as o, \
+            app_server(airlock_env, *flags) as (_, addr):
+        runner, approver = connect(addr, ext), connect(addr, apt)
+        hello(runner, "runner")
+        hello(approver, "approver")
+        send(runner, {"id": 1, "method": "command/exec",
+                      "params": {"command": ["sh", "-c", script], "network": True}})
+        req = next_request(approver, "network/approval")
+        assert (req["params"]["protocol"], req["params"]["method"]) == \
+            ("https", "CONNECT")
+        answer(approver, req, "allow_once")
+        # The second connection is asked again: once is once.
+        answer(approver, next_request(approver, "network/approval"), "deny")
+        r = recv_id(runner, 1)
+        # A refused CONNECT: curl prints 000 and fails.
+        assert r["result"]["stdout"] == "200\n200\n000\n", r
+        assert o.count == 2
