@@ -15,10 +15,14 @@
  * are never refused. Unparseable messages are ignored (reference §19.4).
  *
  * Methods: initialize, command/exec, command/kill, network/policy/read,
- * network/policy/update, network/blocked/list, config/read; notifications
- * sent: command/exec/outputDelta (to the requesting client) and
- * network/blocked (to every initialized client). doc/app-server.md
- * describes each.
+ * network/policy/update, network/blocked/list, config/read,
+ * approval/policy/read, approval/policy/update; notifications sent:
+ * command/exec/outputDelta (to the requesting client), network/blocked (to
+ * every initialized client), network/approval/resolved and
+ * exec/approval/resolved (to approvers); requests sent: network/approval
+ * and exec/approval (to approvers). Each connection has roles (exec,
+ * approve; server/auth.h) that gate the methods. doc/app-server.md and
+ * doc/approvals.md describe each.
  *
  * Ownership: app_server_new() borrows loop and o->conf for the server's
  * life. A conn's send function may be called from app_conn_message() and
@@ -43,8 +47,9 @@ struct app_server_opts {
 	const struct conf_opts *conf; /* where config comes from */
 	size_t max_in_flight;         /* 0 = APP_SERVER_MAX_IN_FLIGHT */
 	char *const *envp;            /* the base environment of commands */
-	/* --allow-escalation: command/exec may ask for a wider sandbox mode
-	 * than the config's, or for network when the config has it off */
+	/* --allow-escalation: a command/exec that asks for a wider sandbox
+	 * mode than the config's, or for network when the config has it off,
+	 * is approved at once instead of put to an approver */
 	bool allow_escalation;
 };
 
