@@ -302,14 +302,13 @@ app_conn_new(struct app_server *s, app_send_fn *send, void *arg)
 	return c;
 }
 
-void
-app_conn_free(struct app_conn *c)
+/* Ends c's part in the server: its commands are killed, its asks
+ * cancelled, and it leaves the list. c->s is NULL afterwards. */
+static void
+conn_detach(struct app_conn *c)
 {
-	struct app_server *s;
+	struct app_server *s = c->s;
 
-	if (c == NULL)
-		return;
-	s = c->s;
 	app_exec_drop(s, c);
 	app_approval_conn_gone(c);
 	if (c->prev != NULL)
@@ -318,6 +317,17 @@ app_conn_free(struct app_conn *c)
 		s->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	c->s = NULL;
+}
+
+void
+app_conn_free(struct app_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->s != NULL)
+		conn_detach(c);
 	json_decref(c->opt_out);
 	free(c->name);
 	free(c);
@@ -349,8 +359,11 @@ app_server_free(struct app_server *s)
 {
 	if (s == NULL)
 		return;
+	/* A transport frees its conns, maybe later than now (a WebSocket
+	 * client whose close is still under way): the server only lets go of
+	 * them, and app_conn_free() of a detached conn just frees it. */
 	while (s->conns != NULL)
-		app_conn_free(s->conns);
+		conn_detach(s->conns);
 	app_exec_drop(s, NULL);
 	app_exec_release(s);
 	app_approval_release(s);

@@ -28,8 +28,9 @@
  * life. A conn's send function may be called from app_conn_message() and
  * later from loop callbacks, until app_conn_free(); it must not free the
  * conn. app_conn_free() kills the commands that conn started.
- * app_server_free() kills every command; run the loop afterwards so the
- * handles close. */
+ * app_server_free() kills every command and lets go of every conn, which
+ * its transport still frees with app_conn_free() (also after the server is
+ * gone); run the loop afterwards so the handles close. */
 #ifndef AIRLOCK_APP_SERVER_H
 #define AIRLOCK_APP_SERVER_H
 
