@@ -321,6 +321,21 @@ def test_requests_wait_for_an_approver_to_connect(airlock_env, tmp_path):
         assert recv_id(runner, 1)["result"]["stdout"] == "200\n"
 
 
+def test_names_an_approver_may_be_asked_about_resolve_in_the_sandbox(airlock_env):
+    net_config(airlock_env, "")
+    (airlock_env.home / "config.toml").write_text(
+        (airlock_env.home / "config.toml").read_text() +
+        'denied_domains = ["denied.test"]\n')
+    with app_server(airlock_env) as (_, addr):
+        ws = connect(addr)
+        hello(ws, "ui")
+        r = call(ws, 1, "command/exec",
+                 {"command": ["sh", "-c", "getent hosts asked.test | wc -l; "
+                              "getent hosts denied.test || echo refused"],
+                  "network": True})
+        assert r["result"]["stdout"] == "1\nrefused\n", r
+
+
 def test_never_denies_without_asking(airlock_env, tmp_path):
     flags, ext, apt = roles(airlock_env)
     net_config(airlock_env)
