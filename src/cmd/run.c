@@ -8,11 +8,13 @@
 
 #include "cmd/cmd.h"
 #include "cmd/common.h"
+#include "config/conf_rules.h"
 #include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "policy/netpolicy.h"
 #include "policy/policy.h"
+#include "sandbox/childenv.h"
 #include "sandbox/input.h"
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
@@ -341,8 +343,10 @@ launch(const struct conf_opts *o, const struct conf *c,
 {
 	struct netpolicy_extra extra = {0};
 	struct sandbox_launch_opts lo = {0};
+	const char **secret_vars;
 	struct errbuf err;
-	char *bundle;
+	char *bundle, **env;
+	size_t nvars;
 	int rc;
 
 	if (p->fs != SANDBOX_FS_FULL_ACCESS && p->landlock_abi < 1) {
@@ -363,7 +367,12 @@ launch(const struct conf_opts *o, const struct conf *c,
 	lo.extra = &extra;
 	lo.allow_local_binding =
 		conf_bool(c, "permissions.network.allow_local_binding");
-	lo.envp = environ;
+	/* Variables that hold request-rule secrets never reach the child. */
+	secret_vars = conf_request_env_vars(c, &nvars);
+	env = childenv_without_secrets((const char *const *)environ,
+				       secret_vars, nvars);
+	free(secret_vars);
+	lo.envp = env;
 	errbuf_init(&err);
 	bundle = sandbox_ca_bundle(o->home, p,
 				   a->mode ? a->mode
@@ -373,12 +382,14 @@ launch(const struct conf_opts *o, const struct conf *c,
 		fprintf(stderr, "airlock: error: run: TLS interception: %s\n",
 			errbuf_str(&err));
 		errbuf_release(&err);
+		childenv_free_array(env);
 		return 125;
 	}
 	errbuf_release(&err);
 	lo.ca_bundle = bundle;
 	rc = sandbox_launch(&lo);
 	free(bundle);
+	childenv_free_array(env);
 	return rc;
 }
 

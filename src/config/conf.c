@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config/conf_int.h"
+#include "config/conf_rules_int.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 
@@ -136,6 +137,7 @@ conf_free(struct conf *c)
 	free(c->projects);
 	free(c->project_dir);
 	requirements_release(&c->req);
+	conf_rules_free(c->rules);
 	free(c);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/conf_int.h"
+#include "config/conf_rules.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 
@@ -125,6 +126,7 @@ conf_show(const struct conf *c, bool with_origins)
 		buf_addch(&b, '\n');
 	}
 	show_projects(&b, c, with_origins);
+	conf_rules_show(&b, c, with_origins);
 	return buf_detach(&b, NULL);
 }
 
@@ -217,6 +219,7 @@ conf_json(const struct conf *c)
 		json_object_set_new(projects, c->projects[i].path, p);
 	}
 	json_object_set_new(root, "projects", projects);
+	conf_rules_json(root, c);
 	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	copy = xstrdup(out ? out : "{}");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/conf_int.h"
+#include "config/conf_rules_int.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 
@@ -179,7 +180,7 @@ set_origin(struct conf_val *nv, const struct layer *L, int line)
 {
 	nv->set = true;
 	nv->origin = layer_origin(L, line);
-	if (L->managed)
+	if (L->kind == LAYER_MANAGED)
 		nv->managed = L->lines && line > 0
 				      ? xasprintf("%s:%d", L->label, line)
 				      : xstrdup(L->label);
@@ -473,6 +474,8 @@ walk_table(struct conf *c, const struct layer *L, const struct toml_value *t,
 					walk_project(c, L,
 						     &kv->val->u.tab.items[j],
 						     err);
+		} else if (conf_rules_owns(key)) {
+			conf_rules_walk(c, L, key, kv->val, err);
 		} else if (k != NULL && strchr(key, '*') == NULL) {
 			set_value(c, L, k, key, kv->val, err);
 		} else if (schema_is_table(key)) {

@@ -66,6 +66,8 @@ flag_of(struct requirements *r, const char *key)
 		return &r->dangerously_allow_non_loopback_admin;
 	if (strcmp(key, "dangerously_allow_all_unix_sockets") == 0)
 		return &r->dangerously_allow_all_unix_sockets;
+	if (strcmp(key, "request_rules_managed_only") == 0)
+		return &r->request_rules_managed_only;
 	return NULL;
 }
 
@@ -77,7 +79,8 @@ requirements_release(struct requirements *r)
 		"managed_allowed_domains_only", "allow_local_binding",
 		"allow_upstream_proxy", "dangerously_allow_non_loopback_proxy",
 		"dangerously_allow_non_loopback_admin",
-		"dangerously_allow_all_unix_sockets", NULL};
+		"dangerously_allow_all_unix_sockets",
+		"request_rules_managed_only", NULL};
 	size_t i;
 
 	free(r->file);

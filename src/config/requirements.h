@@ -57,6 +57,9 @@ struct requirements {
 	struct req_flag dangerously_allow_non_loopback_proxy;
 	struct req_flag dangerously_allow_non_loopback_admin;
 	struct req_flag dangerously_allow_all_unix_sockets;
+	/* true: request rules and actions come from managed layers only
+	 * (config/conf_rules.h) */
+	struct req_flag request_rules_managed_only;
 };
 
 void requirements_init(struct requirements *r);

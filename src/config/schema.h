@@ -58,6 +58,23 @@ const char *schema_suggest(const char *key);
 /* "a boolean", "one of limited, full"... for messages; static or owned by
  * the table, never freed. */
 const char *schema_type_name(enum schema_type t);
+/* The named sub-tables [permissions.network.request_rules.<name>] and
+ * [permissions.network.request_actions.<name>] (config/conf_rules.c reads
+ * them): the keys one rule or one action may hold, for validation
+ * messages and the reference. */
+#define SCHEMA_RULES_TABLE "permissions.network.request_rules"
+#define SCHEMA_ACTIONS_TABLE "permissions.network.request_actions"
+
+struct schema_subkey {
+	const char *table;  /* SCHEMA_RULES_TABLE or SCHEMA_ACTIONS_TABLE */
+	const char *key;    /* "host", "inject_request_headers[].name"... */
+	const char *type;   /* for the reference */
+	const char *doc;    /* one line */
+};
+
+/* The sub-table keys, rules first, and their count. */
+const struct schema_subkey *schema_rule_keys(size_t *n);
+
 /* Writes the markdown reference (keys, requirements, layers) to f. */
 struct buf;
 int schema_markdown(struct buf *out);

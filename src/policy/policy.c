@@ -111,16 +111,17 @@ limited_request_ok(const struct policy_decision *d)
 }
 
 /* Step 4: the limited-mode guard. True when it denied; a tunnel to 443
- * that interception can police passes with d->mitm set. */
+ * that interception can police passes with d->mitm set. A method a
+ * matching request rule allows passes too. */
 static bool
-mode_guard(const struct policy *p, struct policy_decision *d)
+mode_guard(const struct policy *p, bool rule_ok, struct policy_decision *d)
 {
 	enum policy_reason r;
 
 	switch (d->protocol) {
 	case POLICY_PROTO_HTTP:
 	case POLICY_PROTO_HTTPS:
-		if (limited_request_ok(d))
+		if (rule_ok || limited_request_ok(d))
 			return false;
 		r = POLICY_METHOD_NOT_ALLOWED;
 		break;
@@ -284,7 +285,7 @@ allowlist_miss(const struct policy *p, const struct policy_request *r,
 	}
 	memset(&none, 0, sizeof(none));
 	none.kind = PATTERN_GLOBAL;
-	if (p->mode == POLICY_MODE_LIMITED && mode_guard(p, d)) {
+	if (p->mode == POLICY_MODE_LIMITED && mode_guard(p, r->rule_method_ok, d)) {
 		d->mitm = false;
 		deny(d, POLICY_NOT_ALLOWED, NULL);
 		return;
@@ -350,7 +351,8 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 		return;
 	}
 	d->matched = m.text;
-	if (p->mode == POLICY_MODE_LIMITED && mode_guard(p, d))
+	if (p->mode == POLICY_MODE_LIMITED &&
+	    mode_guard(p, r->rule_method_ok, d))
 		return;
 	destination(p, &m, d);
 }
@@ -417,6 +419,8 @@ policy_reason_str(enum policy_reason r)
 		return "mitm_required";
 	case POLICY_AIRLOCK_LISTENER:
 		return "airlock_listener";
+	case POLICY_REQUEST_RULE_NOT_MATCHED:
+		return "request_rule_not_matched";
 	}
 	return "not_allowed";
 }
@@ -450,7 +454,15 @@ policy_protocol_parse(const char *s, enum policy_protocol *out)
 const char *
 policy_source_str(enum policy_source s)
 {
-	return s == POLICY_SRC_MODE_GUARD ? "mode_guard" : "baseline_policy";
+	switch (s) {
+	case POLICY_SRC_MODE_GUARD:
+		return "mode_guard";
+	case POLICY_SRC_REQUEST_RULE:
+		return "request_rule";
+	case POLICY_SRC_BASELINE:
+		break;
+	}
+	return "baseline_policy";
 }
 
 static int

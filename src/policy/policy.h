@@ -12,7 +12,9 @@
  *     entries — deny entries only, allow entries are not widened
  *   3 allowlist + preset miss → not_allowed (empty allowlist = deny all)
  *   4 limited mode: http or https method not GET/HEAD/OPTIONS, or a
- *     request with a body (whatever its method) → method_not_allowed; https_connect or socks5_tcp to port 443 →
+ *     request with a body (whatever its method), unless a request rule
+ *     lets it through (rule_method_ok) → method_not_allowed;
+ *     https_connect or socks5_tcp to port 443 →
  *     allowed with `mitm` set when the options enable interception
  *     (the caller must terminate TLS and check every inner request as
  *     protocol https), else mitm_required; https_connect to another port
@@ -88,9 +90,16 @@ enum policy_reason {
 	/* Not the pure policy's: the proxy's refusal of a destination that
 	 * is one of airlock's own listeners (net/ownlisten.h). */
 	POLICY_AIRLOCK_LISTENER,
+	/* A request to a host with request rules that none of them matches
+	 * (policy/reqpolicy.h); x-proxy-error blocked-by-request-rule. */
+	POLICY_REQUEST_RULE_NOT_MATCHED,
 };
 
-enum policy_source { POLICY_SRC_BASELINE, POLICY_SRC_MODE_GUARD };
+enum policy_source {
+	POLICY_SRC_BASELINE,
+	POLICY_SRC_MODE_GUARD,
+	POLICY_SRC_REQUEST_RULE, /* "request_rule": policy/reqpolicy.h */
+};
 
 struct policy_entry {
 	const char *pattern;
@@ -125,6 +134,9 @@ struct policy_request {
 	/* A person approved this request's (protocol, host, port): an
 	 * askable allowlist miss goes on as if allowlisted. */
 	bool approved;
+	/* A request rule matched this request (policy/reqpolicy.h): its
+	 * method passes the limited-mode check of step 4. */
+	bool rule_method_ok;
 };
 
 struct policy_decision {

@@ -23,6 +23,8 @@ static const struct reason_row reasons[] = {
 	    "MITM required for limited HTTPS."},
 	{"airlock_listener", "blocked-by-policy",
 	    "The destination is one of airlock's own listeners."},
+	{"request_rule_not_matched", "blocked-by-request-rule",
+	    "Request does not match any request rule of this host."},
 };
 
 static const struct reason_row other_reason = {

@@ -29,7 +29,8 @@
 /* The `x-proxy-error` value for a policy reason: blocked-by-allowlist
  * (not_allowed, not_allowed_local), blocked-by-denylist (denied),
  * blocked-by-method-policy (method_not_allowed), blocked-by-mitm-hook
- * (mitm_hook_denied), blocked-by-mitm-required (mitm_required), else
+ * (mitm_hook_denied), blocked-by-mitm-required (mitm_required),
+ * blocked-by-request-rule (request_rule_not_matched), else
  * blocked-by-policy (airlock_listener among them). */
 const char *block_header_value(const char *reason);
 

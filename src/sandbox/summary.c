@@ -91,6 +91,10 @@ summary_advice(const struct audit_blocked *b, struct buf *out)
 				"was allowed for (domain fronting?); "
 				"permissions.network.require_sni_match = false "
 				"turns the check off");
+	else if (strcmp(reason, "request_rule_not_matched") == 0)
+		buf_addstr(out, "this host takes only requests a rule matches: "
+				"see permissions.network.request_rules (try "
+				"`airlock policy check --path`)");
 	else if (strcmp(reason, "proxy_disabled") == 0)
 		buf_addstr(out, "the proxy is disabled: "
 				"permissions.network.enabled = true");

@@ -108,6 +108,16 @@ test_block_connect_mitm_hook_denied(void **state)
 }
 
 static void
+test_block_connect_request_rule_not_matched(void **state)
+{
+	(void)state;
+	block_connect(&out, "request_rule_not_matched", false);
+	assert_out("HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\n"
+	    "x-proxy-error: blocked-by-request-rule\r\ncontent-length: 53\r\n"
+	    "\r\nRequest does not match any request rule of this host.");
+}
+
+static void
 test_block_unknown_reason_is_blocked_by_policy(void **state)
 {
 	(void)state;
@@ -293,6 +303,7 @@ main(void)
 		T(test_block_connect_not_allowed_local),
 		T(test_block_connect_mitm_required),
 		T(test_block_connect_mitm_hook_denied),
+		T(test_block_connect_request_rule_not_matched),
 		T(test_block_unknown_reason_is_blocked_by_policy),
 		T(test_block_plain_http_method_not_allowed_from_mode_guard),
 		T(test_block_plain_http_denied_ask_decision),
