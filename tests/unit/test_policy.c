@@ -61,7 +61,7 @@ static struct policy_decision
 decide(const struct policy *p, const char *host, int port,
        enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, false, false, false};
+	struct policy_request r = {host, port, proto, method, false, false, false, false};
 	struct policy_decision d;
 
 	policy_decide(p, &r, &d);
@@ -73,7 +73,7 @@ static struct policy_decision
 decide_typed(const struct policy *p, const char *host, int port,
 	     enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, true, false, false};
+	struct policy_request r = {host, port, proto, method, true, false, false, false};
 	struct policy_decision d;
 
 	policy_decide(p, &r, &d);
@@ -827,7 +827,7 @@ static struct policy_decision
 decide_approved(const struct policy *p, const char *host, int port,
 		enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, false, false, false};
+	struct policy_request r = {host, port, proto, method, false, false, false, false};
 	struct policy_decision d;
 
 	r.approved = true;
