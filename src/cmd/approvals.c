@@ -15,8 +15,9 @@ static const char usage_text[] =
 	"usage: airlock approvals list\n"
 	"       airlock approvals revoke PATTERN\n"
 	"\n"
-	"The network approvals answered \"always\" (allow_always, deny_always),\n"
-	"kept in $AIRLOCK_HOME/approvals.toml and loaded as allowlist and\n"
+	"The network approvals answered \"always\" (allow_always,\n"
+	"deny_always), kept in $AIRLOCK_HOME/approvals.toml and loaded as\n"
+	"allowlist and "
 	"denylist entries on top of your config (requirements still bound "
 	"them).\n"
 	"\n"
@@ -161,7 +162,8 @@ cmd_approvals(int argc, char **argv)
 			goto usage;
 		if (rc == 1)
 			continue;
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
 			printf("%s\n%s", usage_text, COMMON_USAGE);
 			conf_opts_release(&o);
 			return 0;

@@ -175,7 +175,8 @@ drop(char **v, int *lines, size_t *n, const char *entry)
 		}
 		free(v[i]);
 		memmove(v + i, v + i + 1, (*n - i - 1) * sizeof(*v));
-		memmove(lines + i, lines + i + 1, (*n - i - 1) * sizeof(*lines));
+		memmove(lines + i, lines + i + 1,
+			(*n - i - 1) * sizeof(*lines));
 		(*n)--;
 		gone++;
 	}

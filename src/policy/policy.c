@@ -285,7 +285,8 @@ allowlist_miss(const struct policy *p, const struct policy_request *r,
 	}
 	memset(&none, 0, sizeof(none));
 	none.kind = PATTERN_GLOBAL;
-	if (p->mode == POLICY_MODE_LIMITED && mode_guard(p, r->rule_method_ok, d)) {
+	if (p->mode == POLICY_MODE_LIMITED &&
+	    mode_guard(p, r->rule_method_ok, d)) {
 		d->mitm = false;
 		deny(d, POLICY_NOT_ALLOWED, NULL);
 		return;
@@ -481,8 +482,8 @@ policy_denied_message(const char *reason, const char *host, struct buf *b)
 	} details[] = {
 		{"denied", "domain is explicitly denied by policy and cannot "
 			   "be approved from this prompt"},
-		{"not_allowed", "domain is not on the allowlist for the current "
-				"sandbox mode"},
+		{"not_allowed", "domain is not on the allowlist for the "
+				"current sandbox mode"},
 		{"not_allowed_local", "local/private network addresses are "
 				      "blocked by the sandbox policy"},
 		{"method_not_allowed", "request method is blocked by the "

@@ -41,9 +41,10 @@
  * refuse is the verdict ASK instead of a denial: steps 4 and 5 run as if
  * the host were allowlisted by a wildcard entry (so a local IP literal is
  * still refused, as no exact entry names it), and only when they would
- * let the request on (ALLOW or RESOLVE) is the miss askable. Anything else — a deny entry,
- * a local literal, a method limited mode refuses, a bad host — stays a
- * plain not_allowed (or its own reason) that no answer can lift. ASK
+ * let the request on (ALLOW or RESOLVE) is the miss askable. Anything
+ * else — a deny entry, a local literal, a method limited mode refuses, a
+ * bad host — stays a plain not_allowed (or its own reason) that no
+ * answer can lift. ASK
  * keeps reason not_allowed and matched NULL. A request a person already
  * approved (policy_request.approved) is judged the same way, and where
  * ASK would be the verdict it goes on as ALLOW or RESOLVE with

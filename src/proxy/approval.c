@@ -255,7 +255,7 @@ approval_can_ask(const struct approval_broker *b)
 	return b != NULL && !b->closed && (b->naskers > 0 || b->wait_for_asker);
 }
 
-/* --- session memory -------------------------------------------------------- */
+/* --- session memory ------------------------------------------------------- */
 
 static const struct memo *
 memo_find(const struct approval_broker *b, const struct key *k)
@@ -310,7 +310,7 @@ persist(struct approval_broker *b, const struct key *k, bool deny)
 	errbuf_release(&err);
 }
 
-/* --- settling ---------------------------------------------------------------- */
+/* --- settling ------------------------------------------------------------- */
 
 static void
 free_timer(uv_handle_t *h)
@@ -422,7 +422,7 @@ approval_broker_close(struct approval_broker *b)
 		settle(b->pending.next, APPROVAL_CANCELLED, "shut down");
 }
 
-/* --- asking -------------------------------------------------------------------- */
+/* --- asking --------------------------------------------------------------- */
 
 static struct pending *
 pending_find(struct approval_broker *b, const struct key *k)

@@ -81,7 +81,7 @@ bool approval_answer_allows(enum approval_answer a);
  * askers get it with id set (pass that id to approval_answer()). */
 struct approval_request {
 	uint64_t id;
-	const char *protocol;   /* "http", "https", "socks5_tcp", "socks5_udp" */
+	const char *protocol;   /* http, https, socks5_tcp, socks5_udp */
 	const char *host;       /* normalized */
 	int port;
 	const char *method;     /* "GET", "CONNECT", ...; NULL for SOCKS5 */
@@ -118,8 +118,8 @@ struct approval_broker;
 struct approval_asker;
 struct approval_wait;
 
-struct approval_broker *approval_broker_new(uv_loop_t *loop,
-					    const struct approval_broker_opts *o);
+struct approval_broker *
+approval_broker_new(uv_loop_t *loop, const struct approval_broker_opts *o);
 struct approval_broker *approval_broker_ref(struct approval_broker *b);
 /* Drops one reference; the last one frees the broker once its timers
  * have closed. NULL is ignored. */

@@ -244,7 +244,8 @@ ask(struct proxy_decide *x)
 	rq.process_id = p->approval_process_id;
 	rq.client = x->client;
 	rq.timeout_ms = x->s->approval_timeout_ms;
-	waiting = approval_ask(p->approvals, &rq, on_answer, x, &x->aw, &o) == 0;
+	waiting = approval_ask(p->approvals, &rq, on_answer, x, &x->aw,
+			       &o) == 0;
 	buf_release(&msg);
 	if (waiting)
 		proxy_record(p, &x->d, x->client, NULL); /* decision "ask" */

@@ -203,8 +203,8 @@ handle_initialize(struct app_conn *c, const json_t *id, const json_t *params)
 		return;
 	}
 	c->initialized = true;
-	c->name = xstrdup(json_string_value(
-		json_object_get(json_object_get(params, "clientInfo"), "name")));
+	c->name = xstrdup(json_string_value(json_object_get(
+		json_object_get(params, "clientInfo"), "name")));
 	app_reply(c, id,
 		  json_pack("{s:s,s:s,s:s,s:s}", "userAgent", APP_USER_AGENT,
 			    "airlockHome", c->s->base->home, "platformFamily",

@@ -138,14 +138,15 @@ net_ask(void *arg, const struct approval_request *rq)
 	a->network = true;
 	a->broker_id = rq->id;
 	snprintf(a->id, sizeof(a->id), "net-%llu", (unsigned long long)rq->id);
-	a->params = json_pack(
-		"{s:s,s:o,s:s,s:s,s:i,s:o,s:s,s:o,s:o,s:I}", "approvalId", a->id,
-		"processId", str_or_null(rq->process_id), "protocol",
-		rq->protocol, "host", rq->host, "port", rq->port, "method",
-		str_or_null(rq->method), "reason", rq->reason ? rq->reason : "",
-		"message", str_or_null(rq->message), "command",
-		str_or_null(rq->command), "timeoutMs",
-		(json_int_t)rq->timeout_ms);
+	a->params = json_pack("{s:s,s:o,s:s,s:s,s:i,s:o,s:s,s:o,s:o,s:I}",
+			      "approvalId", a->id, "processId",
+			      str_or_null(rq->process_id), "protocol",
+			      rq->protocol, "host", rq->host, "port", rq->port,
+			      "method", str_or_null(rq->method), "reason",
+			      rq->reason ? rq->reason : "", "message",
+			      str_or_null(rq->message), "command",
+			      str_or_null(rq->command), "timeoutMs",
+			      (json_int_t)rq->timeout_ms);
 	link_ask(s, a);
 	broadcast(a);
 }
@@ -176,7 +177,7 @@ net_resolved(void *arg, uint64_t id, enum approval_answer ans,
 
 static const struct approval_asker_ops net_ops = {net_ask, net_resolved};
 
-/* --- exec asks ---------------------------------------------------------------- */
+/* --- exec asks ------------------------------------------------------------ */
 
 static const char *
 verdict_str(enum app_exec_verdict v)
@@ -237,7 +238,7 @@ app_ask_exec(struct app_conn *origin, json_t *params, uint64_t timeout_ms,
 	broadcast(a);
 }
 
-/* --- answers ------------------------------------------------------------------- */
+/* --- answers -------------------------------------------------------------- */
 
 static struct app_ask *
 find_id(struct app_server *s, const char *id)
@@ -326,7 +327,7 @@ app_approval_response(struct app_conn *c, const struct rpc_msg *m)
 						  result, "decision")));
 }
 
-/* --- connections and life cycle ---------------------------------------------- */
+/* --- connections and life cycle ------------------------------------------- */
 
 void
 app_approval_conn_ready(struct app_conn *c)

@@ -17,16 +17,15 @@
 /* Read-only commands: they print what they read and write nothing, run
  * no other program and take no option that does. */
 static const char *const safe_commands[] = {
-	"ls",	  "cat",      "head",	  "tail",     "wc",	 "grep",
-	"egrep",  "fgrep",    "rg",	  "pwd",      "echo",	 "true",
-	"false",  "which",    "stat",	  "du",	      "df",	 "whoami",
-	"id",	  "uname",    "cut",	  "diff",     "cmp",	 "basename",
-	"dirname", "realpath", "readlink", "nl",      "sha256sum", "md5sum",
-	NULL};
+	"ls", "cat", "head", "tail", "wc", "grep", "egrep", "fgrep", "rg",
+	"pwd", "echo", "true", "false", "which", "stat", "du", "df",
+	"whoami", "id", "uname", "cut", "diff", "cmp", "basename", "dirname",
+	"realpath", "readlink", "nl", "sha256sum", "md5sum", NULL};
 
 /* git subcommands that only read the repository. */
-static const char *const safe_git[] = {"status", "log",      "diff",  "show",
-				       "rev-parse", "ls-files", "blame", NULL};
+static const char *const safe_git[] = {
+	"status", "log", "diff", "show", "rev-parse", "ls-files", "blame",
+	NULL};
 
 /* Options that make an otherwise safe command write a file or run a
  * program: rg --pre runs a preprocessor; git --output writes, and
@@ -52,7 +51,8 @@ command_name(const char *argv0)
 {
 	if (strchr(argv0, '/') == NULL)
 		return argv0;
-	if (strncmp(argv0, "/usr/bin/", 9) == 0 && strchr(argv0 + 9, '/') == NULL)
+	if (strncmp(argv0, "/usr/bin/", 9) == 0 &&
+	    strchr(argv0 + 9, '/') == NULL)
 		return argv0 + 9;
 	if (strncmp(argv0, "/bin/", 5) == 0 && strchr(argv0 + 5, '/') == NULL)
 		return argv0 + 5;
@@ -75,8 +75,9 @@ exec_known_safe(const json_t *command, const json_t *env)
 	if (name == NULL)
 		return false;
 	if (strcmp(name, "git") == 0) {
-		if (n < 2 || !in_list(safe_git, json_string_value(
-							json_array_get(command, 1))))
+		arg = n < 2 ? NULL
+			    : json_string_value(json_array_get(command, 1));
+		if (arg == NULL || !in_list(safe_git, arg))
 			return false;
 	} else if (!in_list(safe_commands, name)) {
 		return false;

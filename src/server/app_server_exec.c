@@ -595,7 +595,8 @@ prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
 	*code = RPC_INVALID_REQUEST;
 	if (check_workspace(e->s, c, &e->plan, err) == -1)
 		goto out;
-	e->allow_local = conf_bool(c, "permissions.network.allow_local_binding");
+	e->allow_local =
+		conf_bool(c, "permissions.network.allow_local_binding");
 	*code = RPC_INTERNAL_ERROR;
 	e->ca_bundle = sandbox_ca_bundle(e->s->opts.home, &e->plan,
 					 conf_str(c, "permissions.network.mode"),
@@ -639,7 +640,8 @@ go(struct app_exec *e)
 	uv_timer_init(s->loop, &e->timer);
 	e->timer.data = e;
 	if (e->timeout_ms > 0)
-		uv_timer_start(&e->timer, on_timeout, (uint64_t)e->timeout_ms, 0);
+		uv_timer_start(&e->timer, on_timeout, (uint64_t)e->timeout_ms,
+			       0);
 	e->next = s->execs;
 	if (e->next != NULL)
 		e->next->prev = e;

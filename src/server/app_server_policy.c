@@ -378,7 +378,7 @@ app_policy_update(struct app_conn *c, const json_t *id,
 	apply_update(c, id, &u);
 }
 
-/* --- approval/policy/read, approval/policy/update ----------------------------- */
+/* --- approval/policy/read, approval/policy/update --------------------- */
 
 /* "on-request", or {"granular":{"sandbox_approval":true,...}}. */
 static json_t *
@@ -461,8 +461,9 @@ approval_override(const json_t *params, const char **name, char *why)
 				buf_release(&o);
 				goto bad;
 			}
-			buf_printf(&o, "%s%s=%s", o.p[o.len - 1] == '{' ? "" : ",",
-				   k, json_is_true(b) ? "true" : "false");
+			buf_printf(&o, "%s%s=%s",
+				   o.p[o.len - 1] == '{' ? "" : ",", k,
+				   json_is_true(b) ? "true" : "false");
 		}
 		buf_addstr(&o, "}}");
 		return buf_detach(&o, NULL);

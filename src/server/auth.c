@@ -478,8 +478,8 @@ auth_new(const struct auth_opts *o, bool loopback, const char *listener,
 		if (approver_flag(o))
 			errbuf_add(err, "`--ws-approver-token-file` and "
 				   "`--ws-approver-token-sha256` require "
-				   "`--ws-auth capability-token`; signed tokens "
-				   "carry a `scope` claim instead");
+				   "`--ws-auth capability-token`; signed "
+				   "tokens carry a `scope` claim instead");
 	} else {
 		errbuf_add(err, "invalid value '%s' for '--ws-auth <MODE>' "
 			   "[possible values: %s, %s, %s]", o->mode,

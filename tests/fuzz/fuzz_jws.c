@@ -2,8 +2,9 @@
  * a mode: 0 verifies the rest as a compact token; 1 splits the rest at the
  * first newline into header and claims JSON, signs them with the test key
  * and verifies (so the JSON and claim checks, which sit behind the
- * signature, are reached, and the `scope` claim of accepted claims); 2 checks that strict base64url decoding and
- * encoding are inverse (a decoded text must re-encode to itself). */
+ * signature, are reached, and the `scope` reading of accepted claims);
+ * 2 checks that strict base64url decoding and encoding are inverse (a
+ * decoded text must re-encode to itself). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -164,7 +164,7 @@ ask_now(struct fx *f, const struct approval_request *rq)
 	return o;
 }
 
-/* --- tests ------------------------------------------------------------------- */
+/* --- tests ---------------------------------------------------------------- */
 
 static void
 test_approval_requests_for_one_key_share_one_ask(void **state)
@@ -403,7 +403,9 @@ test_approval_answer_names(void **state)
 	assert_false(approval_answer_allows(APPROVAL_TIMEOUT));
 }
 
-/* --- the approvals file ---------------------------------------------------- */
+/* --- the approvals file --------------------------------------------------- */
+
+#define K "k.example:443"
 
 static void
 test_approvals_file_add_moves_and_remove_counts(void **state)
@@ -416,19 +418,18 @@ test_approvals_file_add_moves_and_remove_counts(void **state)
 	char *path = approvals_path(f->home);
 
 	errbuf_init(&err);
-	assert_int_equal(approvals_add(f->home, false, "k.example:443", &err), 0);
-	assert_int_equal(approvals_add(f->home, false, "k.example:443", &err), 0);
+	assert_int_equal(approvals_add(f->home, false, K, &err), 0);
+	assert_int_equal(approvals_add(f->home, false, K, &err), 0);
 	assert_int_equal(approvals_add(f->home, true, "l.example:80", &err), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0600);
 	/* Denied now: it leaves the allow list. */
-	assert_int_equal(approvals_add(f->home, true, "k.example:443", &err), 0);
+	assert_int_equal(approvals_add(f->home, true, K, &err), 0);
 	assert_int_equal(approvals_load(path, &a, &err), 0);
 	assert_int_equal(a.n_allow, 0);
 	assert_int_equal(a.n_deny, 2);
 	approvals_release(&a);
-	assert_int_equal(approvals_remove(f->home, "k.example:443", &removed,
-					  &err), 0);
+	assert_int_equal(approvals_remove(f->home, K, &removed, &err), 0);
 	assert_int_equal(removed, 1);
 	assert_int_equal(approvals_remove(f->home, "nothing:1", &removed, &err),
 			 0);

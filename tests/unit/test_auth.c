@@ -859,7 +859,7 @@ test_signed_token_over_8_kib_is_invalid_jwt(void **state)
 	free(claims);
 }
 
-/* ---- roles ----------------------------------------------------------------- */
+/* ---- roles ------------------------------------------------------------ */
 
 static unsigned
 scope_of(const struct auth *a, const char *header)
@@ -924,10 +924,11 @@ test_approver_token_flags_are_checked(void **state)
 	o.mode = "signed-bearer-token";
 	o.secret_file = secret;
 	o.approver_token_file = tok;
-	refused_with(&o, true, "`--ws-approver-token-file` and "
-			       "`--ws-approver-token-sha256` require `--ws-auth "
-			       "capability-token`; signed tokens carry a `scope` "
-			       "claim instead");
+	refused_with(&o, true,
+		     "`--ws-approver-token-file` and "
+		     "`--ws-approver-token-sha256` require `--ws-auth "
+		     "capability-token`; signed tokens carry a `scope` claim "
+		     "instead");
 	memset(&o, 0, sizeof(o));
 	o.approver_token_file = tok;
 	refused_with(&o, true, "websocket auth flags require `--ws-auth "
@@ -970,7 +971,8 @@ test_scope_claim_sets_the_roles(void **state)
 		if (scope_of(a, h) != cases[i].scope)
 			fail_msg("claims %s: scope %u", claims, scope_of(a, h));
 		if (cases[i].scope == 0)
-			assert_string_equal(check(a, h), "invalid websocket jwt");
+			assert_string_equal(check(a, h),
+					    "invalid websocket jwt");
 		free(h);
 		free(claims);
 	}

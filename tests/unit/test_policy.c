@@ -61,7 +61,8 @@ static struct policy_decision
 decide(const struct policy *p, const char *host, int port,
        enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, false, false, false, false};
+	struct policy_request r = {.host = host, .port = port,
+				   .protocol = proto, .method = method};
 	struct policy_decision d;
 
 	policy_decide(p, &r, &d);
@@ -73,7 +74,9 @@ static struct policy_decision
 decide_typed(const struct policy *p, const char *host, int port,
 	     enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, true, false, false, false};
+	struct policy_request r = {.host = host, .port = port,
+				   .protocol = proto, .method = method,
+				   .port_in_host = true};
 	struct policy_decision d;
 
 	policy_decide(p, &r, &d);
@@ -827,7 +830,8 @@ static struct policy_decision
 decide_approved(const struct policy *p, const char *host, int port,
 		enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, false, false, false, false};
+	struct policy_request r = {.host = host, .port = port,
+				   .protocol = proto, .method = method};
 	struct policy_decision d;
 
 	r.approved = true;
@@ -902,7 +906,7 @@ test_policy_ask_never_for_local_literals(void **state)
 }
 
 static void
-test_policy_ask_never_for_what_limited_mode_refuses(void **state)
+test_policy_ask_never_for_limited_refusals(void **state)
 {
 	struct cfg c = {.allow = {"a.example"}, .mode = POLICY_MODE_LIMITED};
 	struct policy *p;
@@ -936,7 +940,7 @@ test_policy_ask_never_for_what_limited_mode_refuses(void **state)
 }
 
 static void
-test_policy_approved_request_goes_on_and_keeps_later_checks(void **state)
+test_policy_approved_keeps_later_checks(void **state)
 {
 	struct cfg c = {.allow = {"a.example"}, .deny = {"9.9.9.9"},
 			.mode = POLICY_MODE_LIMITED};
@@ -1070,8 +1074,8 @@ main(void)
 		cmocka_unit_test(test_policy_protocol_names_round_trip),
 		cmocka_unit_test(test_policy_ask_only_for_an_allowlist_miss),
 		cmocka_unit_test(test_policy_ask_never_for_local_literals),
-		cmocka_unit_test(test_policy_ask_never_for_what_limited_mode_refuses),
-		cmocka_unit_test(test_policy_approved_request_goes_on_and_keeps_later_checks),
+		cmocka_unit_test(test_policy_ask_never_for_limited_refusals),
+		cmocka_unit_test(test_policy_approved_keeps_later_checks),
 		cmocka_unit_test(test_policy_resolvable_askable_name_is_ask),
 		cmocka_unit_test(test_policy_ask_json_and_denied_messages),
 	};
