@@ -64,7 +64,7 @@ decide_request(const struct policy *p, const struct reqpolicy *rp,
 {
 	struct reqrule_hdr h[MAX_HEADERS];
 	struct reqrule_request q;
-	size_t i;
+	size_t i, j;
 
 	memset(&q, 0, sizeof(q));
 	for (i = 0; i < a->nheaders && i < MAX_HEADERS; i++)
@@ -73,6 +73,12 @@ decide_request(const struct policy *p, const struct reqpolicy *rp,
 	q.target = slice_cstr(a->path ? a->path : "/");
 	q.headers = h;
 	q.nheaders = i;
+	/* What limited mode's git-fetch exception reads, as the proxy
+	 * fills it (policy.h). */
+	r->path = q.target;
+	for (j = i; j-- > 0;) /* the first one wins, as in the proxy */
+		if (slice_caseeq_cstr(h[j].name, "content-type"))
+			r->content_type = h[j].value;
 	return reqpolicy_decide_request(p, rp, r, &q, d);
 }
 

@@ -400,6 +400,8 @@ run(struct conf_opts *o, struct run_args *a)
 	struct sandbox_input in;
 	struct sandbox_plan p;
 	struct conf *c = NULL;
+	const char **secret_files = NULL;
+	size_t n_secret_files;
 	struct errbuf err;
 	int rc;
 
@@ -415,6 +417,9 @@ run(struct conf_opts *o, struct run_args *a)
 	in.home = o->home;
 	in.system_dir = o->system_dir;
 	in.config_file = o->config_file;
+	/* The files request actions read secrets from stay the proxy's. */
+	secret_files = conf_request_secret_files(c, &n_secret_files);
+	sandbox_input_hide_files(&in, secret_files, n_secret_files);
 	sandbox_probe_disk(&probe);
 	if (err.count > 0 || sandbox_plan_build(&in, &probe, &p, &err) == -1) {
 		common_print_lines(&err, "airlock: run: ");
@@ -438,6 +443,7 @@ run(struct conf_opts *o, struct run_args *a)
 	rc = a->print_plan ? print_plan(&p) : launch(o, c, a, &p);
 	sandbox_plan_release(&p);
 out:
+	free(secret_files);
 	errbuf_release(&err);
 	conf_free(c);
 	return rc;

@@ -100,6 +100,10 @@ const struct conf_reqaction *conf_request_action(const struct conf *c,
  * the array with free(). The sandbox removes these from the command's
  * environment. */
 const char **conf_request_env_vars(const struct conf *c, size_t *n);
+/* The secret_file paths of every effective action (duplicates removed),
+ * likewise: the sandbox hides these files from the command
+ * (sandbox/hidden.h). */
+const char **conf_request_secret_files(const struct conf *c, size_t *n);
 
 /* For `airlock config show`: the rules and actions as TOML tables
  * (with_origins: one `key = value  # origin` line per rule or action),

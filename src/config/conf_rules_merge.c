@@ -150,11 +150,14 @@ conf_request_action(const struct conf *c, const char *name)
 	return find_action(c->rules, name);
 }
 
-const char **
-conf_request_env_vars(const struct conf *c, size_t *n)
+/* The distinct secret_file (files) or secret_env_var values of every
+ * injected header, as a heap array of borrowed strings. */
+static const char **
+inject_strings(const struct conf *c, bool files, size_t *n)
 {
 	const struct conf_rules *R = c->rules;
-	const char **v;
+	const struct conf_inject *in;
+	const char **v, *e;
 	size_t i, j, k, cap = 0;
 
 	*n = 0;
@@ -163,8 +166,8 @@ conf_request_env_vars(const struct conf *c, size_t *n)
 	v = xcalloc(cap + 1, sizeof(*v));
 	for (i = 0; R != NULL && i < R->nactions; i++) {
 		for (j = 0; j < R->actions[i].n_inject; j++) {
-			const char *e = R->actions[i].inject[j].secret_env_var;
-
+			in = &R->actions[i].inject[j];
+			e = files ? in->secret_file : in->secret_env_var;
 			for (k = 0; e != NULL && k < *n; k++)
 				if (strcmp(v[k], e) == 0)
 					break;
@@ -173,4 +176,16 @@ conf_request_env_vars(const struct conf *c, size_t *n)
 		}
 	}
 	return v;
+}
+
+const char **
+conf_request_env_vars(const struct conf *c, size_t *n)
+{
+	return inject_strings(c, false, n);
+}
+
+const char **
+conf_request_secret_files(const struct conf *c, size_t *n)
+{
+	return inject_strings(c, true, n);
 }

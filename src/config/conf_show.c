@@ -32,6 +32,7 @@ add_value(struct buf *b, const struct schema_key *k, const struct conf_val *v)
 	case SCHEMA_STRV:
 	case SCHEMA_PATTERNV:
 	case SCHEMA_PATHV:
+	case SCHEMA_PATHSET:
 		buf_addch(b, '[');
 		for (i = 0; i < v->n; i++) {
 			if (i > 0)
@@ -170,6 +171,7 @@ json_value(const struct schema_key *k, const struct conf_val *v)
 	case SCHEMA_STRV:
 	case SCHEMA_PATTERNV:
 	case SCHEMA_PATHV:
+	case SCHEMA_PATHSET:
 		a = json_array();
 		for (i = 0; i < v->n; i++)
 			json_array_append_new(a, json_string(v->v[i]));

@@ -52,10 +52,25 @@ static const struct schema_key keys[] = {
 	 "do not make $TMPDIR writable"},
 	{SWW "exclude_slash_tmp", SCHEMA_BOOL, "false", NULL, 0, 0,
 	 "do not make /tmp writable"},
+	{"sandbox.hidden_paths", SCHEMA_PATHSET, NULL, NULL, 0, 0,
+	 "files and directories the sandboxed command cannot read (a "
+	 "directory shows as an empty one it may not open, a file as an "
+	 "empty one), on top of the default credential locations; `~/` is "
+	 "the caller's home; the lists of all layers and requirements.toml "
+	 "are joined, so no layer removes what another hides"},
+	{"sandbox.hidden_paths_defaults", SCHEMA_BOOL, "true", NULL, 0, 0,
+	 "also hide the default credential locations under the caller's "
+	 "home (~/.ssh, ~/.aws, ~/.netrc... see doc/sandbox.md); false drops "
+	 "them unless requirements.toml pins it"},
 	{PN "enabled", SCHEMA_BOOL, "true", NULL, 0, 0,
 	 "run the managed proxy when the sandbox has network"},
 	{PN "mode", SCHEMA_ENUM, "limited", network_modes, 0, 0,
 	 "limited allows only GET, HEAD and OPTIONS; full allows all methods"},
+	{PN "limited_allow_git_fetch", SCHEMA_BOOL, "true", NULL, 0, 0,
+	 "limited mode also lets through the POST of a git smart-HTTP fetch "
+	 "or clone (a path ending in /git-upload-pack with Content-Type "
+	 "application/x-git-upload-pack-request) to an allowed host; "
+	 "git-receive-pack (push) stays refused"},
 	{PN "proxy_url", SCHEMA_LISTENER, "http://127.0.0.1:43128", NULL, 0, 0,
 	 "HTTP proxy listener"},
 	{PN "admin_url", SCHEMA_LISTENER, "http://127.0.0.1:43129", NULL, 0, 0,
@@ -267,6 +282,7 @@ schema_type_name(enum schema_type t)
 	case SCHEMA_STRV: return "array of strings";
 	case SCHEMA_PATTERNV: return "array of domain patterns";
 	case SCHEMA_PATHV: return "array of paths";
+	case SCHEMA_PATHSET: return "array of paths, joined across layers";
 	case SCHEMA_APPROVAL: return "approval policy";
 	}
 	return "?";
@@ -336,6 +352,12 @@ static const char md_req[] =
 	"workspace of `airlock run` and of the app-server's `command/exec` "
 	"must be one of them or below one (refused otherwise, naming this "
 	"file) |\n"
+	"| `sandbox.hidden_paths` | array | absolute paths (or `~/...`, "
+	"the caller's home) hidden from every sandboxed command, joined to "
+	"what the config layers hide |\n"
+	"| `sandbox.hidden_paths_defaults` | bool | `true` keeps the "
+	"default credential locations hidden: a layer that sets `false` "
+	"falls back |\n"
 	"| `permissions.network.enabled` | bool | pins `enabled` |\n"
 	"| `permissions.network.mode` | `limited`/`full` | the maximum: "
 	"`limited` forbids `full` |\n"
@@ -349,6 +371,8 @@ static const char md_req[] =
 	"managed allowlist is the whole allowlist |\n"
 	"| `permissions.network.allow_local_binding` | bool | `false` pins "
 	"it false |\n"
+	"| `permissions.network.limited_allow_git_fetch` | bool | `false` "
+	"pins it false |\n"
 	"| `permissions.network.allow_upstream_proxy` | bool | `false` pins "
 	"it false |\n"
 	"| `permissions.network.dangerously_allow_non_loopback_proxy` | bool "

@@ -25,6 +25,10 @@ enum schema_type {
 	SCHEMA_STRV,      /* array of strings */
 	SCHEMA_PATTERNV,  /* array of domain patterns (checked by netpolicy) */
 	SCHEMA_PATHV,     /* array of paths, each resolved like SCHEMA_PATH */
+	SCHEMA_PATHSET,   /* array of paths like SCHEMA_PATHV, where `~` and
+			   * `~/...` stand for the caller's home; the lists
+			   * of every layer are joined: a layer adds, none
+			   * removes (sandbox.hidden_paths) */
 	SCHEMA_APPROVAL,  /* enum values[] or { granular = { ... } } */
 };
 

@@ -246,6 +246,8 @@ netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 		 * limited). */
 		o.mitm = true;
 		o.ask = netpolicy_may_ask(c, NULL);
+		o.git_fetch = conf_bool(
+			c, "permissions.network.limited_allow_git_fetch");
 		p = policy_new(&o, err);
 	}
 	entries_release(&allow);

@@ -12,9 +12,10 @@
  *     entries — deny entries only, allow entries are not widened
  *   3 allowlist + preset miss → not_allowed (empty allowlist = deny all)
  *   4 limited mode: http or https method not GET/HEAD/OPTIONS, or a
- *     request with a body (whatever its method), unless a request rule
- *     lets it through (rule_method_ok) → method_not_allowed;
- *     https_connect or socks5_tcp to port 443 →
+ *     request with a body (whatever its method) → method_not_allowed,
+ *     unless a request rule lets it through (rule_method_ok) or it is
+ *     the one git-fetch exception below; https_connect or socks5_tcp to
+ *     port 443 →
  *     allowed with `mitm` set when the options enable interception
  *     (the caller must terminate TLS and check every inner request as
  *     protocol https), else mitm_required; https_connect to another port
@@ -32,6 +33,14 @@
  * is explicitly allowlisted (exact IP or CIDR). No addresses → not_allowed_
  * local (fail closed).
  *
+ * The one exception to step 4, when the options set git_fetch (config
+ * permissions.network.limited_allow_git_fetch): the POST of a git
+ * smart-HTTP fetch or clone — method exactly POST, a path (no query)
+ * ending in `/git-upload-pack`, and Content-Type exactly
+ * `application/x-git-upload-pack-request` (letters in any case). Its body
+ * says which objects the client wants; `git-receive-pack` (push) stays
+ * refused.
+ *
  * `matched` is the pattern that decided: the deny entry for `denied`, the
  * allow entry for everything past step 3, NULL for `not_allowed`. It
  * points into the policy and lives as long as it.
@@ -44,8 +53,7 @@
  * let the request on (ALLOW or RESOLVE) is the miss askable. Anything
  * else — a deny entry, a local literal, a method limited mode refuses, a
  * bad host — stays a plain not_allowed (or its own reason) that no
- * answer can lift. ASK
- * keeps reason not_allowed and matched NULL. A request a person already
+ * answer can lift. ASK keeps reason not_allowed and matched NULL. A request a person already
  * approved (policy_request.approved) is judged the same way, and where
  * ASK would be the verdict it goes on as ALLOW or RESOLVE with
  * `approved` set; without the `ask` option `approved` changes nothing
@@ -60,10 +68,17 @@
 
 #include "lib/buf.h"
 #include "lib/errbuf.h"
+#include "lib/slice.h"
 #include "policy/host.h"
+#include "policy/ipclass.h"
 #include "policy/preset.h"
 
 enum policy_mode { POLICY_MODE_LIMITED, POLICY_MODE_FULL };
+
+/* Addresses a decision remembers (net/resolve.h keeps as many), and the
+ * room one of them takes as text. */
+#define POLICY_ADDRS_MAX 16
+#define POLICY_ADDR_TEXT 48
 
 enum policy_protocol {
 	POLICY_PROTO_HTTP,
@@ -118,6 +133,7 @@ struct policy_options {
 	bool allow_global; /* `*` permitted in allow (the user allowlist) */
 	bool mitm;         /* limited mode may intercept TLS to port 443 */
 	bool ask;          /* askable allowlist misses are ASK, not deny */
+	bool git_fetch;    /* limited mode lets a git fetch POST through */
 };
 
 struct policy_request {
@@ -135,6 +151,12 @@ struct policy_request {
 	/* A person approved this request's (protocol, host, port): an
 	 * askable allowlist miss goes on as if allowlisted. */
 	bool approved;
+	/* The request-target's path and query, origin-form
+	 * ("/r.git/git-upload-pack"), and the Content-Type header's value;
+	 * empty when unknown. Read only by the git-fetch exception above,
+	 * during policy_decide(). */
+	struct slice path;
+	struct slice content_type;
 	/* A request rule matched this request (policy/reqpolicy.h): its
 	 * method passes the limited-mode check of step 4. */
 	bool rule_method_ok;
@@ -152,6 +174,13 @@ struct policy_decision {
 	bool has_body;      /* from the request */
 	bool mitm;          /* allowed only through TLS interception */
 	bool approved;      /* allowed past the allowlist by a person */
+	/* The addresses step 5 judged: those policy_finish() was given (the
+	 * first POLICY_ADDRS_MAX), or an IP literal's own; n_addrs is 0 when
+	 * nothing was resolved. Bit i of local is set for each addrs[i] that
+	 * made the decision not_allowed_local. */
+	struct ipaddr addrs[POLICY_ADDRS_MAX];
+	size_t n_addrs;
+	uint32_t local;
 };
 
 struct policy;
@@ -210,11 +239,22 @@ const char *policy_source_str(enum policy_source s);
 int policy_denied_message(const char *reason, const char *host,
 			  struct buf *b);
 
+/* For a not_allowed_local decision, appends which address was local, what
+ * kind of address it is, and how to allow it:
+ *   `registry.example resolved to 10.1.2.3, a private address: allow it
+ *    with --allow 10.1.2.3`
+ *   `10.1.2.3 is a private address: allow it with --allow 10.1.2.3`
+ * (every local address is named when there are several). Appends nothing
+ * for any other decision. 0, or -1 when b is full. */
+int policy_local_detail(const struct policy_decision *d, struct buf *b);
+
 /* Appends the §4.5 object for d to b, keys in this order: decision, reason,
  * host, port, protocol, method, source, matched (method and matched null
- * when absent). A pending (RESOLVE) decision is written as allow: it is
- * the pre-DNS view `policy check --no-dns` shows; ASK as "ask". 0, or -1
- * when b is full. */
+ * when absent), then addresses (the texts of d->addrs, [] when nothing was
+ * resolved) and, for not_allowed_local only, detail
+ * (policy_local_detail()). A pending (RESOLVE) decision is written as
+ * allow: it is the pre-DNS view `policy check --no-dns` shows; ASK as
+ * "ask". 0, or -1 when b is full. */
 int policy_decision_json(const struct policy_decision *d, struct buf *b);
 
 #endif

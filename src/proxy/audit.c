@@ -46,6 +46,7 @@ blocked_release(struct audit_blocked *b)
 	free(b->mode);
 	free(b->approval);
 	free(b->answered_by);
+	free(b->detail);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -100,6 +101,7 @@ audit_ring_record(struct audit_ring *r, const struct audit_event *ev)
 	b->approval = dup_or_null(ev->approval);
 	b->answered_by = ev->approval ? dup_or_null(ev->answered_by) : NULL;
 	b->latency_ms = ev->approval ? ev->latency_ms : 0;
+	b->detail = dup_or_null(ev->detail);
 	if (r->total != UINT64_MAX)
 		r->total++;
 }
@@ -324,6 +326,21 @@ add_head(struct buf *out, int64_t ts_ms, const char *event)
 	return buf_printf(out, "{\"ts\":\"%s\",\"event\":\"%s\"", ts, event);
 }
 
+static int
+add_addresses(struct buf *out, const struct audit_event *ev)
+{
+	size_t i;
+
+	if (buf_addstr(out, ",\"addresses\":[") == -1)
+		return -1;
+	for (i = 0; i < ev->n_addresses; i++)
+		if ((i > 0 && buf_addch(out, ',') == -1) ||
+		    buf_add_json_string(out, ev->addresses[i],
+					strlen(ev->addresses[i])) == -1)
+			return -1;
+	return buf_addch(out, ']');
+}
+
 int
 audit_format_decision(const struct audit_event *ev, struct buf *out)
 {
@@ -338,7 +355,10 @@ audit_format_decision(const struct audit_event *ev, struct buf *out)
 	    add_field(out, "client", or_default(ev->client, "unknown"), 0) ==
 		    -1 ||
 	    add_field(out, "source", ev->source, 0) == -1 ||
-	    add_field(out, "matched", ev->matched, 0) == -1)
+	    add_field(out, "matched", ev->matched, 0) == -1 ||
+	    add_addresses(out, ev) == -1)
+		return -1;
+	if (ev->detail != NULL && add_field(out, "detail", ev->detail, 0) == -1)
 		return -1;
 	if (ev->approval != NULL &&
 	    add_approval(out, ev->approval, ev->answered_by,

@@ -56,6 +56,13 @@ struct audit_event {
 	const char *approval;
 	const char *answered_by;
 	int64_t latency_ms;
+	/* The addresses the host resolved to (or an IP literal's own);
+	 * none when nothing was resolved. */
+	const char *const *addresses;
+	size_t n_addresses;
+	/* not_allowed_local: which address was local and how to allow it
+	 * (policy_local_detail()); NULL otherwise. */
+	const char *detail;
 };
 
 /* A tunnel (CONNECT, SOCKS5 TCP) that has just closed. */
@@ -86,6 +93,7 @@ struct audit_blocked {
 	char *approval;		/* NULL when no one was asked */
 	char *answered_by;
 	int64_t latency_ms;
+	char *detail; /* for the run's summary; not in the JSON below */
 };
 
 struct audit_ring {
@@ -141,6 +149,11 @@ int audit_metrics_render(const struct audit_metrics *m,
  *    "source":"baseline_policy"|null,"matched":"pattern"|null}
  *   (followed by "approval", "answered_by" and "latency_ms" when the
  *   event has an approval; decision "ask" when a person is being asked)
+ *    "source":"baseline_policy"|null,"matched":"pattern"|null,
+ *    "addresses":["10.1.2.3",...]}
+ *   (addresses [] when nothing was resolved; not_allowed_local adds
+ *   "detail":"registry.example resolved to 10.1.2.3, a private address:
+ *   allow it with --allow 10.1.2.3" at the end)
  *   {"ts":"...","event":"tunnel_close","host":"h","port":443,
  *    "protocol":"https_connect","client":"...","bytes_up":N,
  *    "bytes_down":N,"duration_ms":N}

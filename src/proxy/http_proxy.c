@@ -448,6 +448,10 @@ hc_decide(struct hconn *c, enum policy_protocol proto, proxy_decide_cb *cb)
 	r.has_body = h->framing == HTTP_FRAMING_CHUNKED ||
 		     (h->framing == HTTP_FRAMING_LENGTH && h->content_length > 0);
 	r.approved = c->mitm != NULL && c->mitm->approved;
+	/* For limited mode's git-fetch exception (policy.h). */
+	r.path = c->target.path;
+	if (http_msg_find(h, "content-type") != NULL)
+		r.content_type = http_msg_find(h, "content-type")->value;
 	c->state = HC_DECIDING;
 	hc_deadline(c, c->st->connect_timeout_ms + 5000);
 	c->decide = proxy_decide_start(c->px, c->st, &r, c->peer, cb, c);

@@ -194,9 +194,7 @@ hr_refuse(struct hconn *c, const struct policy_decision *d, bool text)
 
 	hf_drop_parked(c);
 	buf_init(&b, 8192);
-	block_for_reason(&b, policy_reason_str(d->reason), d->host.text,
-			 (unsigned)d->port, policy_source_str(d->source), text,
-			 close);
+	block_for_decision(&b, d, text, close);
 	hc_reply(c, &b, close);
 	buf_release(&b);
 }

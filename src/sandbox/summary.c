@@ -70,9 +70,12 @@ summary_advice(const struct audit_blocked *b, struct buf *out)
 		buf_printf(out, "allow with --allow %s or "
 				"permissions.network.allowed_domains",
 			   host);
+	else if (strcmp(reason, "not_allowed_local") == 0 &&
+		 b->detail != NULL)
+		buf_addstr(out, b->detail);
 	else if (strcmp(reason, "not_allowed_local") == 0)
-		buf_printf(out, "a local address: allow with --allow %s (the "
-				"exact address) or "
+		buf_printf(out, "%s is a local address: allow it with --allow "
+				"and the exact address, or "
 				"permissions.network.allow_local_binding = true",
 			   host);
 	else if (strcmp(reason, "denied") == 0)

@@ -275,7 +275,7 @@ def test_policy_check_reports_matching_rule_actions_and_injected_names(airlock_e
     assert out == {
         "decision": "allow", "reason": "allow", "host": "api.github.com", "port": 443,
         "protocol": "https", "method": "POST", "source": "baseline_policy",
-        "matched": "api.github.com",
+        "matched": "api.github.com", "addresses": [],
         "request_rule": "github_issues", "request_actions": ["github_token"],
         "request_headers_stripped": ["authorization", "cookie"],
         "request_headers_injected": {"authorization": "[injected]"},
