@@ -276,6 +276,48 @@ check_granular(struct conf_val *nv, struct errbuf *err, const struct layer *L,
 	return bad ? -1 : 0;
 }
 
+/* An additive layer's array joins the value below it: the lower items
+ * first, each keeping its origin, then nv's. The value's origin names
+ * both layers (`lower + approvals.toml:N`), or nv's alone over a
+ * default. */
+static void
+join_array(struct conf_val *old, struct conf_val *nv)
+{
+	size_t i, n = old->n + nv->n;
+	char **v = xcalloc(n + 1, sizeof(*v));
+	char **o = xcalloc(n + 1, sizeof(*o));
+
+	for (i = 0; i < old->n; i++) {
+		v[i] = old->v[i];
+		o[i] = old->item_origins[i];
+	}
+	for (i = 0; i < nv->n; i++) {
+		v[old->n + i] = nv->v[i];
+		o[old->n + i] = nv->item_origins[i];
+	}
+	free(old->v);
+	free(old->item_origins);
+	free(nv->v);
+	free(nv->item_origins);
+	old->v = v;
+	old->item_origins = o;
+	old->n = n;
+	nv->v = nv->item_origins = NULL;
+	nv->n = 0;
+	if (!old->set) {
+		free(old->origin);
+		old->origin = nv->origin;
+		nv->origin = NULL;
+		old->set = true;
+	} else {
+		char *both = xasprintf("%s + %s", old->origin, nv->origin);
+
+		free(old->origin);
+		old->origin = both;
+	}
+	conf_val_clear(nv);
+}
+
 /* SCHEMA_PATHSET: the lower layers' items go first into nv, the new
  * layer's after them, each path once (the first origin kept); a managed
  * layer below stays named in nv->managed. */
@@ -421,10 +463,22 @@ set_value(struct conf *c, const struct layer *L, const struct schema_key *k,
 		return;
 	}
 	set_origin(&nv, L, v->line);
+	if (L->additive) {
+		join_array(&c->vals[schema_index(k)], &nv);
+		return;
+	}
 	if (k->type == SCHEMA_PATHSET)
 		join_lower(&nv, &c->vals[schema_index(k)]);
 	conf_val_clear(&c->vals[schema_index(k)]);
 	c->vals[schema_index(k)] = nv;
+}
+
+/* What an additive layer may set: the two domain arrays. */
+static bool
+additive_key_ok(const char *key)
+{
+	return strcmp(key, "permissions.network.allowed_domains") == 0 ||
+	       strcmp(key, "permissions.network.denied_domains") == 0;
 }
 
 static void
@@ -511,6 +565,12 @@ walk_table(struct conf *c, const struct layer *L, const struct toml_value *t,
 
 		if (strlen(kv->key) != kv->keylen) {
 			unknown_key(err, L, kv->line, key);
+		} else if (L->additive && !additive_key_ok(key) &&
+			   strcmp(key, "permissions") != 0 &&
+			   strcmp(key, "permissions.network") != 0) {
+			layer_error(err, L, kv->line, key,
+				    "only permissions.network.allowed_domains "
+				    "and denied_domains belong in this file");
 		} else if (prefix == NULL && strcmp(key, "projects") == 0) {
 			size_t j;
 

@@ -30,10 +30,15 @@ static const struct schema_key keys[] = {
 	 "how commands are sandboxed"},
 	{"approval_policy", SCHEMA_APPROVAL, "on-request", approval_policies,
 	 0, 0,
-	 "when to ask before running; or { granular = { sandbox_approval, "
-	 "rules, skill_approval, request_permissions, mcp_elicitations } }. "
-	 "airlock runs no agent: this is the policy a client reads (`config "
-	 "show`, the app-server's `config/read`) and enforces"},
+	 "who may be asked to approve: on-request and untrusted ask a person "
+	 "about allowlist misses (and app-server escalations; untrusted also "
+	 "about commands off the known-safe list), never denies without "
+	 "asking; or { granular = { sandbox_approval, rules, skill_approval, "
+	 "request_permissions, mcp_elicitations } }, where sandbox_approval = "
+	 "false denies without asking. See doc/approvals.md"},
+	{"approval_timeout_ms", SCHEMA_INT, "60000", NULL, 100, 3600000,
+	 "how long a request waits for a person's answer before it is "
+	 "denied"},
 	{"web_search", SCHEMA_ENUM, "cached", web_search_modes, 0, 0,
 	 "web search tool mode; `live` when not set and sandbox_mode is "
 	 "danger-full-access (unless requirements forbid it). airlock has no "
@@ -307,14 +312,19 @@ static const char md_head[] =
 	"   `requirements_toml_base64` (a requirements document), each the "
 	"base64\n   of a TOML document; origin `managed-preferences`\n"
 	"2. `$AIRLOCK_SYSTEM_DIR/managed_config.toml`\n"
-	"3. `-c key.path=value` flags (TOML value syntax; a value that is not "
+	"3. approvals: `$AIRLOCK_HOME/approvals.toml`, the network approvals "
+	"answered\n   \"always\" (doc/approvals.md); it holds only "
+	"`permissions.network.allowed_domains`\n   and `denied_domains`, and "
+	"adds them to the lists of the layers below\n   instead of replacing "
+	"them\n"
+	"4. `-c key.path=value` flags (TOML value syntax; a value that is not "
 	"TOML\n   is taken as a plain string); origin `-c`\n"
-	"4. user: `$AIRLOCK_HOME/config.toml`, or `--config FILE` instead\n"
-	"5. project: `.airlock/config.toml` in the nearest ancestor of the "
+	"5. user: `$AIRLOCK_HOME/config.toml`, or `--config FILE` instead\n"
+	"6. project: `.airlock/config.toml` in the nearest ancestor of the "
 	"working\n   directory, loaded only when the user layer marks that "
 	"directory (or\n   its nearest listed ancestor) "
 	"`[projects.\"/abs/path\"] trust_level = \"trusted\"`\n"
-	"6. system: `$AIRLOCK_SYSTEM_DIR/config.toml`\n\n"
+	"7. system: `$AIRLOCK_SYSTEM_DIR/config.toml`\n\n"
 	"The managed layers (1 and 2) beat the developer on the command line "
 	"too:\na flag or app-server parameter that would give a key a managed "
 	"layer sets\nanother value (`airlock run --network`, `--no-network`, "

@@ -195,6 +195,30 @@ collect(const struct conf *c, const struct netpolicy_extra *extra,
 	return rc;
 }
 
+bool
+netpolicy_may_ask(const struct conf *c, const char **why)
+{
+	const struct requirements *r = conf_requirements(c);
+	const char *ap = conf_str(c, "approval_policy");
+	const char *no = NULL;
+
+	if (strcmp(ap, "never") == 0)
+		no = "approval_policy = \"never\"";
+	else if (strcmp(ap, "granular") == 0 &&
+		 !conf_granular(c, "sandbox_approval"))
+		no = "approval_policy granular.sandbox_approval = false";
+	else if (r->managed_allowed_domains_only.set &&
+		 r->managed_allowed_domains_only.value)
+		no = "requirements: managed_allowed_domains_only = true";
+	else if (r->allowed_domains.set &&
+		 !(r->allowlist_expansion.set && r->allowlist_expansion.value))
+		no = "requirements: a managed allowed_domains without "
+		     "allowlist_expansion";
+	if (why != NULL)
+		*why = no;
+	return no == NULL;
+}
+
 struct policy *
 netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 		struct errbuf *warn, struct errbuf *err)
@@ -222,6 +246,7 @@ netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 		 * (reference §8.1: interception is on whenever mode is
 		 * limited). */
 		o.mitm = true;
+		o.ask = netpolicy_may_ask(c, NULL);
 		o.git_fetch = conf_bool(
 			c, "permissions.network.limited_allow_git_fetch");
 		p = policy_new(&o, err);

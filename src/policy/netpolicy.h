@@ -16,7 +16,15 @@
  *     some managed pattern covers (pattern_covers); the others are dropped
  *     with a warning naming the requirement file;
  *   - a managed allowlist may not hold `*`.
- * Without requirements the allowlist is the user's plus the preset. */
+ * Without requirements the allowlist is the user's plus the preset.
+ *
+ * Asking (policy.h, `ask`): an allowlist miss may be put to a person when
+ * approval_policy is on-request or untrusted, or granular with
+ * sandbox_approval = true — and only when requirements leave room for a
+ * user's allow entry: not under managed_allowed_domains_only, nor under a
+ * managed allowlist without allowlist_expansion (an approved host would be
+ * dropped there anyway). never, and granular without sandbox_approval,
+ * deny without asking. */
 #ifndef AIRLOCK_NETPOLICY_H
 #define AIRLOCK_NETPOLICY_H
 
@@ -42,6 +50,11 @@ struct netpolicy_extra {
 struct policy *netpolicy_build(const struct conf *c,
 			       const struct netpolicy_extra *extra,
 			       struct errbuf *warn, struct errbuf *err);
+
+/* Whether allowlist misses may be asked about under c (above). When not
+ * and why is not NULL, *why names the reason ("approval_policy never",
+ * "managed_allowed_domains_only", ...). */
+bool netpolicy_may_ask(const struct conf *c, const char **why);
 
 /* True when some pattern of the managed allowlist covers pattern
  * (pattern_covers, reference §2.4). */

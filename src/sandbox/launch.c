@@ -17,6 +17,7 @@
 
 #include "lib/errbuf.h"
 #include "lib/log.h"
+#include "proxy/approval.h"
 #include "proxy/proxy.h"
 #include "sandbox/apply.h"
 #include "sandbox/jobctl.h"
@@ -39,6 +40,7 @@ struct launch {
 	const struct sandbox_plan *plan;
 	int diag_fd;       /* the sandbox's sock_diag socket, until unotify */
 	struct unotify *unotify;
+	struct approval_broker *approvals; /* who is asked about misses */
 	pid_t pid;
 	int status; /* exit status for airlock, -1 while running */
 };
@@ -206,6 +208,22 @@ clone_child(const struct sandbox_launch_opts *o, int sv[2])
 	sandbox_child_main(&co);
 }
 
+/* The broker the embedded proxy asks about allowlist misses. Its front-end
+ * is the terminal airlock runs on; without one, no one can be asked, and
+ * approval_policy behaves as never — the blocked summary says "not asked:
+ * no terminal". */
+static struct approval_broker *
+new_broker(struct launch *l, const struct sandbox_launch_opts *o)
+{
+	struct approval_broker_opts bo = {0};
+	bool tty = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+
+	bo.home = o->conf->home;
+	bo.wait_for_asker = false;
+	bo.no_asker_why = tty ? "no prompt on this terminal" : "no terminal";
+	return approval_broker_new(&l->loop, &bo);
+}
+
 /* Receives the child's report; starts the proxy on its listeners. Returns
  * 0, or an exit status for airlock after killing the child. */
 static int
@@ -236,6 +254,9 @@ start(struct launch *l, const struct sandbox_launch_opts *o, int sock)
 	po.dns_fd = netns_msg_fd(&m, fds, NETNS_FD_DNS);
 	po.no_admin = true;
 	po.extra = o->extra;
+	l->approvals = new_broker(l, o);
+	po.approvals = l->approvals;
+	po.command = o->plan->argv != NULL ? o->plan->argv[0] : NULL;
 	l->proxy = proxy_new(&l->loop, &po, &err);
 	if (l->proxy == NULL) {
 		log_error("run: cannot start the embedded proxy: %s",
@@ -290,6 +311,8 @@ serve(struct launch *l, int sock)
 	close(sock);
 	print_summary(l);
 	proxy_free(l->proxy);
+	approval_broker_close(l->approvals);
+	approval_broker_unref(l->approvals);
 	uv_run(&l->loop, UV_RUN_DEFAULT);
 	return l->status;
 }
@@ -332,6 +355,7 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 	} else {
 		jobctl_release(&l.job);
 		close(sv[0]);
+		approval_broker_unref(l.approvals); /* no timer started */
 	}
 	if (l.diag_fd >= 0)
 		close(l.diag_fd);

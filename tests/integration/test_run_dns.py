@@ -220,7 +220,10 @@ def test_policy_check_protocol_dns(airlock_env):
 
 
 def test_app_server_command_has_the_stub_resolver(airlock_env):
+    # never: a name no one may be asked about (test_approvals.py has the
+    # names an approver may be asked about, which resolve).
     (airlock_env.home / "config.toml").write_text(
+        'approval_policy = "never"\n'
         '[sandbox_workspace_write]\nnetwork_access = true\n'
         '[permissions.network]\nallowed_domains = ["allowed.test"]\n')
     with app_server(airlock_env) as (_, addr):
