@@ -10,6 +10,7 @@ exact address 127.0.0.1 is allowlisted so that the name, once approved,
 passes the local-address check. Every wait is bounded by a count and the
 socket timeout of the client; nothing depends on timing."""
 import json
+import socket
 import shutil
 import subprocess
 
@@ -43,12 +44,19 @@ def roles(env):
 
 
 def net_config(env, extra=""):
-    """Network on for commands; only the loopback address allowlisted, so
-    `api.test` is an allowlist miss; `api.test` resolves to 127.0.0.1."""
+    """Network on for commands; only the origin's loopback address and port
+    allowlisted, so `api.test` is an allowlist miss; `api.test` resolves to
+    127.0.0.1. The origin's socket is bound here (env.origin_sock), so that
+    its port can be named; static_origin(..., sock=env.origin_sock)
+    serves on it."""
+    env.origin_sock = socket.socket()
+    env.origin_sock.bind(("127.0.0.1", 0))
+    port = env.origin_sock.getsockname()[1]
     env.write("home/config.toml",
               'approval_policy = "on-request"\n' + extra +
               "[sandbox_workspace_write]\nnetwork_access = true\n"
-              "[permissions.network]\nallowed_domains = [\"127.0.0.1\"]\n"
+              "[permissions.network]\nallowed_domains = [\"127.0.0.1:%d\"]\n"
+              % port +
               "audit_log = \"%s\"\n" % (env.root / "audit.jsonl"))
     env.env.update(fake_dns_env(env, [(NAME, "127.0.0.1")]))
 
@@ -101,7 +109,7 @@ def audit(env):
 def test_network_ask_reaches_only_the_approver_and_allow_once_passes(airlock_env, tmp_path):
     flags, ext, apt = roles(airlock_env)
     net_config(airlock_env)
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, *flags) as (_, addr):
         port = srv.server_address[1]
         runner, approver, watcher = connect(addr, ext), connect(addr, apt), connect(addr, apt)
@@ -143,7 +151,7 @@ def test_network_ask_reaches_only_the_approver_and_allow_once_passes(airlock_env
 def test_exec_only_client_cannot_answer_and_a_deny_blocks(airlock_env, tmp_path):
     flags, ext, apt = roles(airlock_env)
     net_config(airlock_env)
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, *flags) as (_, addr):
         port = srv.server_address[1]
         runner, approver = connect(addr, ext), connect(addr, apt)
@@ -170,7 +178,7 @@ def test_exec_only_client_cannot_answer_and_a_deny_blocks(airlock_env, tmp_path)
 def test_first_answer_wins_and_later_answers_change_nothing(airlock_env, tmp_path):
     flags, ext, apt = roles(airlock_env)
     net_config(airlock_env)
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, *flags) as (_, addr):
         port = srv.server_address[1]
         runner, a1, a2 = connect(addr, ext), connect(addr, apt), connect(addr, apt)
@@ -199,7 +207,7 @@ def test_first_answer_wins_and_later_answers_change_nothing(airlock_env, tmp_pat
 def test_concurrent_requests_for_one_key_wait_for_one_answer(airlock_env, tmp_path):
     flags, ext, apt = roles(airlock_env)
     net_config(airlock_env)
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, *flags) as (_, addr):
         port = srv.server_address[1]
         runner, approver = connect(addr, ext), connect(addr, apt)
@@ -235,7 +243,7 @@ def test_concurrent_requests_for_one_key_wait_for_one_answer(airlock_env, tmp_pa
 def test_allow_always_is_written_listed_and_revoked(airlock_env, tmp_path):
     flags, ext, apt = roles(airlock_env)
     net_config(airlock_env)
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, *flags) as (_, addr):
         port = srv.server_address[1]
         runner, approver = connect(addr, ext), connect(addr, apt)
@@ -264,7 +272,7 @@ def test_allow_always_is_written_listed_and_revoked(airlock_env, tmp_path):
 def test_persisted_answers_apply_without_asking(airlock_env, tmp_path):
     flags, ext, _ = roles(airlock_env)
     net_config(airlock_env, 'approval_timeout_ms = 200\n')
-    with static_origin(tmp_path, BODY) as srv:
+    with static_origin(tmp_path, BODY, getattr(airlock_env, "origin_sock", None)) as srv:
         port = srv.server_address[1]
         airlock_env.write("home/approvals.toml",
                           '[permissions.network]\nallowed_domains = ["%s:%d"]\n'
@@ -283,7 +291,7 @@ def test_persisted_answers_apply_without_asking(airlock_env, tmp_path):
 def test_unanswered_ask_times_out_as_a_deny(airlock_env, tmp_path):
     flags, ext, apt = roles(airlock_env)
     net_config(airlock_env, "approval_timeout_ms = 300\n")
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, *flags) as (_, addr):
         port = srv.server_address[1]
         runner, approver = connect(addr, ext), connect(addr, apt)
@@ -304,7 +312,7 @@ def test_unanswered_ask_times_out_as_a_deny(airlock_env, tmp_path):
 def test_requests_wait_for_an_approver_to_connect(airlock_env, tmp_path):
     flags, ext, apt = roles(airlock_env)
     net_config(airlock_env)
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, *flags) as (_, addr):
         port = srv.server_address[1]
         runner = connect(addr, ext)
@@ -339,7 +347,7 @@ def test_names_an_approver_may_be_asked_about_resolve_in_the_sandbox(airlock_env
 def test_never_denies_without_asking(airlock_env, tmp_path):
     flags, ext, apt = roles(airlock_env)
     net_config(airlock_env)
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, *flags, "-c", 'approval_policy="never"') as (_, addr):
         port = srv.server_address[1]
         runner, approver = connect(addr, ext), connect(addr, apt)
@@ -355,7 +363,7 @@ def test_requirements_never_makes_every_ask_a_deny_and_refuse_updates(airlock_en
     net_config(airlock_env)
     req = airlock_env.write("system/requirements.toml",
                             'allowed_approval_policies = ["never"]\n')
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, *flags) as (_, addr):
         port = srv.server_address[1]
         runner, approver = connect(addr, ext), connect(addr, apt)
@@ -396,7 +404,7 @@ def _wait_for_line(ws, rid, line):
 
 def test_network_policy_update_reaches_a_running_command(airlock_env, tmp_path):
     net_config(airlock_env)
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, "-c", 'approval_policy="never"') as (_, addr):
         port = srv.server_address[1]
         ws = connect(addr)
@@ -415,7 +423,7 @@ def test_network_policy_update_reaches_a_running_command(airlock_env, tmp_path):
 def test_approval_policy_update_reaches_a_running_command(airlock_env, tmp_path):
     flags, ext, apt = roles(airlock_env)
     net_config(airlock_env)
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, *flags, "-c", 'approval_policy="never"') as (_, addr):
         port = srv.server_address[1]
         runner, approver = connect(addr, ext), connect(addr, apt)
@@ -597,7 +605,7 @@ def test_node_ws_approver_answers_a_network_ask(airlock_env, tmp_path):
                     "(cd tests/integration/node && npm ci)")
     flags, ext, apt = roles(airlock_env)
     net_config(airlock_env)
-    with static_origin(tmp_path, BODY) as srv, \
+    with static_origin(tmp_path, BODY, airlock_env.origin_sock) as srv, \
             app_server(airlock_env, *flags) as (_, addr):
         port = srv.server_address[1]
         runner = connect(addr, ext)
@@ -621,9 +629,10 @@ def test_node_ws_approver_answers_a_network_ask(airlock_env, tmp_path):
 # --- airlock run: no terminal ---------------------------------------------------------
 
 def test_run_without_a_terminal_never_asks_and_says_so(airlock_env, tmp_path):
-    with static_origin(tmp_path, BODY) as srv:
+    with static_origin(tmp_path, BODY, getattr(airlock_env, "origin_sock", None)) as srv:
         port = srv.server_address[1]
-        r = airlock_env.run("run", "--network", "--allow", "127.0.0.1", "--",
+        r = airlock_env.run("run", "--network", "--allow",
+                            "127.0.0.1:%d" % port, "--",
                             "sh", "-c", "curl -s -o /dev/null -w '%%{http_code}\\n' "
                             "http://example.com:%d/" % port, input="")
         assert r.returncode == 0, r.stderr
