@@ -13,6 +13,7 @@
 #include "net/relay.h"
 #include "proxy/block.h"
 #include "proxy/mitm.h"
+#include "proxy/mitm_int.h"
 
 /* --- handles and closing ------------------------------------------------------ */
 
@@ -446,6 +447,7 @@ hc_decide(struct hconn *c, enum policy_protocol proto, proxy_decide_cb *cb)
 	r.method = c->method;
 	r.has_body = h->framing == HTTP_FRAMING_CHUNKED ||
 		     (h->framing == HTTP_FRAMING_LENGTH && h->content_length > 0);
+	r.approved = c->mitm != NULL && c->mitm->approved;
 	/* For limited mode's git-fetch exception (policy.h). */
 	r.path = c->target.path;
 	if (http_msg_find(h, "content-type") != NULL)
@@ -453,6 +455,9 @@ hc_decide(struct hconn *c, enum policy_protocol proto, proxy_decide_cb *cb)
 	c->state = HC_DECIDING;
 	hc_deadline(c, c->st->connect_timeout_ms + 5000);
 	c->decide = proxy_decide_start(c->px, c->st, &r, c->peer, cb, c);
+	if (proxy_decide_wait_ms(c->decide) > 0) /* a person is asked */
+		hc_deadline(c, c->st->connect_timeout_ms + 5000 +
+				       proxy_decide_wait_ms(c->decide));
 }
 
 /* --- the client socket -------------------------------------------------------------- */

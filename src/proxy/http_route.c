@@ -164,7 +164,7 @@ hr_reach(struct hconn *c, const struct resolve_result *addrs, bool tunnel,
 /* Limited mode: CONNECT to 443 is intercepted instead of tunnelled
  * (mitm.h). The 200 rides ahead of the TLS handshake. */
 static void
-start_mitm(struct hconn *c)
+start_mitm(struct hconn *c, bool approved)
 {
 	uv_tcp_t *client = c->client;
 	struct errbuf err;
@@ -180,7 +180,7 @@ start_mitm(struct hconn *c)
 	c->client = NULL;
 	c->handles--; /* the interception owns the socket now */
 	mitm_start(c->px, client, c->host, c->target.port, c->in.p, c->in.len,
-		   connect_ok, sizeof(connect_ok) - 1, c->peer);
+		   connect_ok, sizeof(connect_ok) - 1, c->peer, approved);
 	buf_reset(&c->in);
 	hc_close(c, "intercepted");
 }
@@ -211,7 +211,7 @@ hr_decided(void *arg, const struct policy_decision *d,
 	} else if (!policy_allowed(d)) {
 		hr_refuse(c, d, c->is_connect);
 	} else if (d->mitm && c->is_connect) {
-		start_mitm(c);
+		start_mitm(c, d->approved);
 		return;
 	} else {
 		hr_reach(c, addrs, c->is_connect, connected);

@@ -240,7 +240,7 @@ is_ip_literal(const char *host)
 void
 mitm_start(struct proxy *px, uv_tcp_t *client, const char *host,
 	   uint16_t port, const char *pre_in, size_t n_in, const char *pre_out,
-	   size_t n_out, const char *peer)
+	   size_t n_out, const char *peer, bool approved)
 {
 	struct mitm_accept *a;
 	const char *h = host;
@@ -257,6 +257,7 @@ mitm_start(struct proxy *px, uv_tcp_t *client, const char *host,
 	snprintf(a->t->host, sizeof(a->t->host), "%.*s", (int)n, h);
 	a->t->port = port;
 	a->t->is_ip = is_ip_literal(a->t->host);
+	a->t->approved = approved;
 	snprintf(a->peer, sizeof(a->peer), "%s", peer);
 	ssl = server_ssl(a->t->host);
 	if (ssl == NULL) {

@@ -31,6 +31,7 @@
 #ifndef AIRLOCK_MITM_H
 #define AIRLOCK_MITM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -48,11 +49,14 @@ int mitm_prepare(struct proxy *px, struct errbuf *err);
 /* Intercepts client (takes ownership: malloc'd, initialised, not
  * reading) for host:port. pre_in are client bytes already read (the start
  * of its TLS); pre_out is the reply that accepts the tunnel (CONNECT 200,
- * SOCKS5 success), written before any TLS byte. peer is `ip:port`. Call
- * only after mitm_prepare() succeeded. */
+ * SOCKS5 success), written before any TLS byte. peer is `ip:port`.
+ * approved: a person allowed the tunnel once (its decision's approved), so
+ * its requests are judged as approved too. Call only after
+ * mitm_prepare() succeeded. */
 void mitm_start(struct proxy *px, uv_tcp_t *client, const char *host,
 		uint16_t port, const char *pre_in, size_t n_in,
-		const char *pre_out, size_t n_out, const char *peer);
+		const char *pre_out, size_t n_out, const char *peer,
+		bool approved);
 
 /* start_request's hook for a connection inside a tunnel (c->mitm set):
  * runs steps 1–3 above; step 4 follows from the decision. */

@@ -17,6 +17,7 @@ struct mitm_tunnel {
 	char host[HTTP_MSG_MAX_HOST + 1]; /* CONNECT host, no brackets */
 	uint16_t port;
 	bool is_ip;                       /* an IPv4 or IPv6 literal */
+	bool approved;                    /* allowed once by a person */
 	struct tls_pipe *pending;         /* upstream handshake, or NULL */
 };
 

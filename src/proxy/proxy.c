@@ -15,6 +15,7 @@
 #include "lib/xalloc.h"
 #include "net/listen.h"
 #include "proxy/admin_token.h"
+#include "proxy/approval.h"
 #include "net/synth.h"
 #include "policy/netpolicy.h"
 #include "proxy/dns_stub.h"
@@ -79,6 +80,7 @@ proxy_state_new_extra(struct conf *c, const struct netpolicy_extra *x,
 		(uint64_t)conf_int(c, "permissions.network.connect_timeout_ms");
 	s->idle_timeout_ms =
 		(uint64_t)conf_int(c, "permissions.network.idle_timeout_ms");
+	s->approval_timeout_ms = (uint64_t)conf_int(c, "approval_timeout_ms");
 	build_upstream(s, warn);
 	return s;
 }
@@ -197,9 +199,14 @@ report_log_failures(struct proxy *p)
 void
 proxy_record_event(struct proxy *p, const struct audit_event *ev)
 {
-	bool denied = ev->decision == NULL || strcmp(ev->decision, "allow") != 0;
+	bool ask = ev->decision != NULL && strcmp(ev->decision, "ask") == 0;
+	bool denied = !ask && (ev->decision == NULL ||
+			       strcmp(ev->decision, "allow") != 0);
 
-	audit_metrics_count(&p->decisions, ev->reason);
+	/* An ask is no decision yet: its answer is counted and, when it
+	 * denies, remembered as a block. */
+	if (!ask)
+		audit_metrics_count(&p->decisions, ev->reason);
 	if (denied)
 		audit_ring_record(&p->ring, ev);
 	if (denied && p->on_blocked != NULL)
@@ -221,6 +228,14 @@ void
 proxy_record(struct proxy *p, const struct policy_decision *d,
 	     const char *client, const char *mode)
 {
+	proxy_record_noted(p, d, client, mode, NULL);
+}
+
+void
+proxy_record_noted(struct proxy *p, const struct policy_decision *d,
+		   const char *client, const char *mode,
+		   const struct proxy_approval_note *n)
+{
 	char text[POLICY_ADDRS_MAX][POLICY_ADDR_TEXT];
 	const char *addrs[POLICY_ADDRS_MAX];
 	struct audit_event ev = {0};
@@ -237,8 +252,14 @@ proxy_record(struct proxy *p, const struct policy_decision *d,
 	buf_init(&detail, 4096);
 	policy_local_detail(d, &detail);
 	ev.detail = detail.len > 0 ? detail.p : NULL;
-
-	ev.decision = allowed ? "allow" : "deny";
+	ev.decision = d->verdict == POLICY_VERDICT_ASK ? "ask"
+		      : allowed			 ? "allow"
+							 : "deny";
+	if (n != NULL) {
+		ev.approval = n->approval;
+		ev.answered_by = n->answered_by;
+		ev.latency_ms = n->latency_ms;
+	}
 	ev.reason = policy_reason_str(d->reason);
 	ev.host = d->host.text;
 	ev.port = (uint16_t)d->port;
@@ -462,6 +483,9 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 	audit_ring_init(&p->ring);
 	audit_metrics_init(&p->decisions);
 	p->extra = o->extra;
+	p->approvals = approval_broker_ref(o->approvals);
+	p->approval_command = o->command ? xstrdup(o->command) : NULL;
+	p->approval_process_id = o->process_id ? xstrdup(o->process_id) : NULL;
 	p->state = load_state(o->conf, p->extra, err);
 	if (p->state != NULL &&
 	    conf_int(p->state->conf, "permissions.network.max_connections") > 0)
@@ -585,5 +609,8 @@ proxy_free(struct proxy *p)
 	audit_log_free(p->log);
 	synth_free(p->synth);
 	set_admin_token(p, NULL, 0);
+	approval_broker_unref(p->approvals);
+	free(p->approval_command);
+	free(p->approval_process_id);
 	free(p);
 }

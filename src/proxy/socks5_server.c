@@ -336,7 +336,7 @@ reach(struct s5_conn *c, const struct resolve_result *addrs)
 /* Limited mode: a connect to 443 is intercepted (mitm.h); the success
  * reply rides ahead of the TLS handshake. */
 static void
-start_mitm(struct s5_conn *c)
+start_mitm(struct s5_conn *c, bool approved)
 {
 	char out[SOCKS5_REQUEST_MAX];
 	struct socks5_addr bnd;
@@ -359,7 +359,7 @@ start_mitm(struct s5_conn *c)
 	c->client = NULL;
 	c->handles--; /* the interception owns the socket now */
 	mitm_start(c->p, client, c->host, c->port, c->in + c->req_len,
-		   c->n_in - c->req_len, out, n, c->peer);
+		   c->n_in - c->req_len, out, n, c->peer, approved);
 	conn_close(c);
 }
 
@@ -386,7 +386,7 @@ on_decided(void *arg, const struct policy_decision *d,
 	snprintf(c->host, sizeof(c->host), "%s", d->host.text);
 	c->port = (uint16_t)d->port;
 	if (d->mitm) {
-		start_mitm(c);
+		start_mitm(c, d->approved);
 		return;
 	}
 	c->st = S5_ST_CONNECTING;
@@ -421,6 +421,9 @@ start_connect(struct s5_conn *c)
 	x = proxy_decide_start(c->p, c->s, &r, c->peer, on_decided, c);
 	if (x != NULL)
 		c->dec = x;
+	if (proxy_decide_wait_ms(x) > 0) /* a person is asked */
+		conn_deadline(c, RESOLVE_TIMEOUT_MS + c->s->connect_timeout_ms +
+				 proxy_decide_wait_ms(x));
 }
 
 static void

@@ -26,6 +26,9 @@
 /* The socket failures are reported on; -1 before the child starts. */
 static int fail_sock = -1;
 
+/* The init's answer on chan once the parent has the listener. */
+#define LISTENER_TAKEN 'N'
+
 void
 sandbox_child_fail(const char *fmt, ...)
 {
@@ -72,9 +75,9 @@ map_ids(const struct sandbox_child_opts *o, struct errbuf *err)
 	return write_proc("/proc/self/gid_map", o->gid_map, err);
 }
 
-/* Runs the NS steps; fills m and fds (the listeners and the stub
- * resolver's socket, to be closed by the caller after the report, even
- * on error). */
+/* Runs the NS steps; fills m and fds (the listeners, the stub
+ * resolver's socket and the sock_diag socket, to be closed by the caller
+ * after the report, even on error). */
 static int
 setup_namespace(const struct sandbox_child_opts *o, struct netns_msg *m,
 		int *fds, struct errbuf *err)
@@ -91,10 +94,15 @@ setup_namespace(const struct sandbox_child_opts *o, struct netns_msg *m,
 		if (s->kind == SANDBOX_STEP_LO_UP && netns_lo_up(err) == -1)
 			return -1;
 		if ((s->kind != SANDBOX_STEP_LISTEN &&
-		     s->kind != SANDBOX_STEP_DNS) ||
+		     s->kind != SANDBOX_STEP_DNS &&
+		     s->kind != SANDBOX_STEP_UNIX_DIAG) ||
 		    m->nfds >= NETNS_MAX_FDS)
 			continue;
-		if (s->kind == SANDBOX_STEP_DNS) {
+		if (s->kind == SANDBOX_STEP_UNIX_DIAG) {
+			fd = netns_diag(err);
+			m->ports[m->nfds] = 0;
+			m->kinds[m->nfds] = NETNS_FD_DIAG;
+		} else if (s->kind == SANDBOX_STEP_DNS) {
 			fd = netns_bind_dns(err);
 			m->ports[m->nfds] = s->port;
 			m->kinds[m->nfds] = NETNS_FD_DNS;
@@ -149,12 +157,43 @@ reset_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* Hands the seccomp listener to the init (take_listener below), which
+ * passes it on to the parent: write() and read() on chan, because
+ * sendmsg() is now one of the calls the filter hands to a supervisor that
+ * does not have the listener yet (and the init, whose calls are not
+ * filtered, can take the descriptor with pidfd_getfd). The command must
+ * never keep its own listener: it could answer its own notifications. It
+ * is closed before a failure is reported, so that the report's sendmsg
+ * fails at once (ENOSYS) rather than wait for a supervisor that never
+ * comes; sandbox_child_fail then prints it on stderr. */
 static void
-apply_step(const struct sandbox_child_opts *o, const struct sandbox_step *s)
+hand_over_listener(int chan, int listener)
+{
+	char ack = 0;
+	ssize_t n;
+
+	do
+		n = write(chan, &listener, sizeof(listener));
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)sizeof(listener))
+		do
+			n = read(chan, &ack, 1);
+		while (n == -1 && errno == EINTR);
+	close(listener);
+	close(chan);
+	if (n != 1 || ack != LISTENER_TAKEN)
+		sandbox_child_fail("seccomp: cannot hand the notification "
+				   "listener to airlock");
+}
+
+static void
+apply_step(const struct sandbox_child_opts *o, int chan,
+	   const struct sandbox_step *s)
 {
 	const struct sandbox_plan *p = o->plan;
 	char text[SANDBOX_FAIL_MAX];
 	struct errbuf err;
+	int fd;
 
 	errbuf_init_fixed(&err, text, sizeof(text));
 	switch (s->kind) {
@@ -164,14 +203,15 @@ apply_step(const struct sandbox_child_opts *o, const struct sandbox_step *s)
 		break;
 	case SANDBOX_STEP_LANDLOCK:
 		landlock_apply(p->landlock_abi, p->writable, p->n_writable,
-			       p->ports, p->n_ports, &err);
+			       &err);
 		break;
 	case SANDBOX_STEP_DROP_CAPS:
 		drop_caps();
 		break;
 	case SANDBOX_STEP_SECCOMP:
-		if (seccomp_prog_load(o->seccomp, 0) == -1)
-			errbuf_add(&err, "seccomp: load: %m");
+		fd = seccomp_prog_load(o->seccomp, &err);
+		if (fd >= 0)
+			hand_over_listener(chan, fd);
 		break;
 	case SANDBOX_STEP_CHDIR:
 		if (chdir(s->path) == -1)
@@ -194,16 +234,18 @@ exec_command(char *const *argv, char *const *env)
 }
 
 /* The socket stays open until exec (close-on-exec), so that a failure
- * here still reaches the parent; the command never holds it. */
+ * here still reaches the parent (after the seccomp step, its sendmsg goes
+ * through the supervisor, which has the listener by then); the command
+ * never holds it. chan: to the init, for the seccomp listener. */
 static __attribute__((noreturn)) void
-run_command(const struct sandbox_child_opts *o)
+run_command(const struct sandbox_child_opts *o, int chan)
 {
 	const struct sandbox_plan *p = o->plan;
 	size_t i;
 
 	reset_signals();
 	for (i = 0; i < p->n_steps; i++)
-		apply_step(o, &p->steps[i]);
+		apply_step(o, chan, &p->steps[i]);
 	exec_command(p->argv, o->env);
 }
 
@@ -288,6 +330,50 @@ init_loop(pid_t cmd, int sock)
 	}
 }
 
+/* The command's seccomp listener, taken from its process with
+ * pidfd_getfd(2) (the init holds capabilities over the command, which
+ * holds none) and sent to the parent as a NETNS_FD_NOTIFY descriptor; or
+ * a failure report when it could not be had (the command then exits 125
+ * without exec). Nothing comes on chan when the command ended before its
+ * seccomp step (chan is close-on-exec there too): it reported why. */
+static void
+take_listener(pid_t cmd, int chan, int sock)
+{
+	static struct netns_msg m; /* static: large, and one per process */
+	char ack = 0;
+	int num = -1, fd = -1, pidfd;
+	size_t len = 0;
+	ssize_t n;
+
+	do
+		n = read(chan, &num, sizeof(num));
+	while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof(num)) {
+		close(chan);
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	pidfd = (int)syscall(SYS_pidfd_open, cmd, 0);
+	if (pidfd >= 0) {
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
+		close(pidfd);
+	}
+	if (fd >= 0) {
+		m.nfds = 1;
+		m.kinds[0] = NETNS_FD_NOTIFY;
+	} else {
+		sigsafe_fmt(m.error, sizeof(m.error), &len,
+			    "seccomp: cannot take the notification listener "
+			    "from the command: %m");
+	}
+	if (netns_send(sock, &m, &fd) == 0 && fd >= 0)
+		ack = LISTENER_TAKEN;
+	if (fd >= 0)
+		close(fd);
+	(void)send(chan, &ack, 1, MSG_NOSIGNAL);
+	close(chan);
+}
+
 static void
 report(int sock, struct netns_msg *m, const int *fds, struct errbuf *err)
 {
@@ -310,6 +396,7 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	char text[SANDBOX_FAIL_MAX];
 	struct errbuf err;
 	int fds[NETNS_MAX_FDS];
+	int chan[2];
 	char go;
 	pid_t pid;
 	int i;
@@ -329,13 +416,23 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	if (read(o->sock, &go, 1) != 1)
 		_exit(SANDBOX_EXIT_SETUP);
 	mounts_setup(o->plan, o->mounts, &ph);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) == -1)
+		sandbox_child_fail("socketpair: %m");
 	sigfwd_install(SIGFWD_SENT);
+	/* _Fork: no atfork handler runs. The parent's libraries registered
+	 * some (libuv re-creates its signal lock pipe in the child, closing
+	 * whatever now has the numbers its pipe had in airlock: chan[1]),
+	 * and they may allocate or lock. */
 	pid = _Fork();
 	if (pid == -1)
 		sandbox_child_fail("fork: %m");
-	if (pid == 0)
-		run_command(o);
+	if (pid == 0) {
+		close(chan[0]);
+		run_command(o, chan[1]);
+	}
+	close(chan[1]);
 	sigfwd_target(pid);
+	take_listener(pid, chan[0], o->sock);
 	init_loop(pid, o->sock);
 }
 

@@ -18,7 +18,13 @@
  *
  * The command's process applies the rest of the plan in order —
  * no_new_privs, Landlock, capabilities dropped, seccomp, environment,
- * chdir — and execs. Any failure before exec is reported to the parent
+ * chdir — and execs. Loading the seccomp filter gives the command a
+ * user-notification listener; it hands that to the init (write and read
+ * on a socketpair of their own: sendmsg is one of the calls the filter
+ * now traps), which takes it with pidfd_getfd and sends it to the parent
+ * as a NETNS_FD_NOTIFY descriptor for the supervisor (unotify.h); the
+ * command goes on only once the parent has it, and never keeps a copy.
+ * Any failure before exec is reported to the parent
  * over sock (a struct netns_msg carrying the text, sandbox_child_fail)
  * and exits 125: a half-applied sandbox never execs. exec failures print
  * `airlock: run: CMD: why` on the command's stderr and exit 127 (not

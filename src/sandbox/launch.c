@@ -14,6 +14,7 @@
 #include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/log.h"
+#include "proxy/approval.h"
 #include "sandbox/session.h"
 #include "sandbox/summary.h"
 
@@ -21,6 +22,22 @@ struct launch {
 	int status;
 	const char *setup;
 };
+
+/* The broker the embedded proxy asks about allowlist misses. Its
+ * front-end is the terminal airlock runs on; without one, no one can be
+ * asked, and approval_policy behaves as never — the blocked summary says
+ * "not asked: no terminal". */
+static struct approval_broker *
+new_broker(uv_loop_t *loop, const struct sandbox_launch_opts *o)
+{
+	struct approval_broker_opts bo = {0};
+	bool tty = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+
+	bo.home = o->conf->home;
+	bo.wait_for_asker = false;
+	bo.no_asker_why = tty ? "no prompt on this terminal" : "no terminal";
+	return approval_broker_new(loop, &bo);
+}
 
 static void
 print_summary(const struct audit_ring *r, const char *setup)
@@ -48,6 +65,7 @@ on_done(void *arg, struct sandbox_session *s, const struct sandbox_result *r)
 		log_error("run: setup `%s`: %s", l->setup, r->message);
 	else if (r->fail != SANDBOX_OK)
 		log_error("run: %s", r->message);
+	fputs(r->refusals, stderr);
 	print_summary(sandbox_session_blocked(s), l->setup);
 	l->status = r->status;
 	sandbox_session_free(s);
@@ -58,6 +76,7 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 {
 	struct sandbox_session_opts so;
 	struct launch l = {SANDBOX_EXIT_SETUP, o->setup};
+	struct approval_broker *broker = NULL;
 	uv_loop_t loop;
 
 	if (o->plan->fs == SANDBOX_FS_FULL_ACCESS && o->setup == NULL) {
@@ -75,12 +94,21 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 	so.stdio[0] = so.stdio[1] = so.stdio[2] = -1;
 	so.terminal = true;
 	so.grace_ms = 100;
+	so.command = o->setup != NULL ? o->setup : o->plan->argv[0];
+	so.log_prefix = "run: ";
 	so.on_done = on_done;
 	so.arg = &l;
 	/* The embedded proxy writes to sockets its peers may close. */
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&loop);
+	if (o->plan->net == SANDBOX_NET_PROXY)
+		so.approvals = broker = new_broker(&loop, o);
 	sandbox_session_start(&loop, &so);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	/* The session and its proxy are gone: the broker's last reference
+	 * goes, and its timers close. */
+	approval_broker_close(broker);
+	approval_broker_unref(broker);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	return l.status;

@@ -10,8 +10,12 @@
  * Otherwise one sandbox session (session.h) runs on a libuv loop of its
  * own, with the terminal: it forwards the signals airlock gets
  * (sigfwd.h), hands the terminal to the sandbox's own process group and
- * follows its stops (jobctl.h); at the end the blocked-request summary
- * (summary.h) goes to stderr. */
+ * follows its stops (jobctl.h). With network granted, the embedded
+ * proxy asks an approvals broker of the run's (proxy/approval.h) about
+ * allowlist misses: its front-end is the terminal; without one no one can
+ * be asked, and the summary says "not asked: no terminal". At the end the
+ * unix-socket refusals of the supervisor (unotify.h) and the
+ * blocked-request summary (summary.h) go to stderr. */
 #ifndef AIRLOCK_SANDBOX_LAUNCH_H
 #define AIRLOCK_SANDBOX_LAUNCH_H
 

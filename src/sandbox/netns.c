@@ -2,6 +2,8 @@
 #include "sandbox/netns.h"
 
 #include <errno.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -83,6 +85,16 @@ netns_bind_dns(struct errbuf *err)
 		close(fd);
 		return -1;
 	}
+	return fd;
+}
+
+int
+netns_diag(struct errbuf *err)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+	if (fd == -1)
+		errbuf_add(err, "network namespace: sock_diag socket: %m");
 	return fd;
 }
 

@@ -1,19 +1,23 @@
 /* netns.h — the network side of the sandbox's namespace.
  *
- * The command's network namespace holds only lo. When network is granted,
- * the namespace's first process brings lo up, creates the proxy's
- * listening sockets there on 127.0.0.1 (netns_listen) and sends them to
- * the parent over a unix socketpair (netns_send); the parent's embedded
- * proxy accepts on them and dials out from the host namespace. There is
- * no veth and no bridge process. The UDP socket of the stub resolver
- * (127.0.0.1:53, netns_bind_dns) travels the same way.
+ * The command's network namespace holds only lo, which the namespace's
+ * first process brings up with the network on or off: its loopback is the
+ * sandbox's own. When network is granted, that process also creates the
+ * proxy's listening sockets there on 127.0.0.1 (netns_listen) and sends
+ * them to the parent over a unix socketpair (netns_send); the parent's
+ * embedded proxy accepts on them and dials out from the host namespace.
+ * There is no veth and no bridge process. The UDP socket of the stub
+ * resolver (127.0.0.1:53, netns_bind_dns) travels the same way, and, in
+ * both modes, a sock_diag netlink socket of the namespace (netns_diag):
+ * the supervisor (unotify.h) asks it which unix sockets were bound inside.
  *
  * Message on the socketpair: one struct netns_msg, with up to
  * NETNS_MAX_FDS descriptors attached as SCM_RIGHTS, kinds[i] saying what
  * the i-th one is. An error text in the message means the sandbox could
  * not be set up. The sandbox's first message is its report (the
- * listeners, or why it failed); later ones may bring more descriptors or
- * a failure met after the parent's go (session.h reads them all).
+ * listeners, or why it failed); later ones may bring more descriptors
+ * (the command's seccomp listener, NETNS_FD_NOTIFY) or a failure met
+ * after the parent's go (session.h reads them all).
  *
  * Everything here but netns_recv runs in a cloned child: system calls
  * only, errors into a fixed errbuf (no allocation, no lock). */
@@ -26,13 +30,16 @@
 
 #include "lib/errbuf.h"
 
-#define NETNS_MAX_FDS 3
+#define NETNS_MAX_FDS 4
 #define NETNS_DNS_PORT 53 /* resolv.conf cannot name another */
 
 enum netns_fd_kind {
 	NETNS_FD_HTTP,  /* TCP listener of the HTTP proxy */
 	NETNS_FD_SOCKS, /* TCP listener of the SOCKS5 proxy */
 	NETNS_FD_DNS,   /* UDP socket of the stub resolver */
+	NETNS_FD_DIAG,  /* NETLINK_SOCK_DIAG socket of the namespace */
+	NETNS_FD_NOTIFY, /* the command's seccomp listener (after the go;
+			  * apply.h) */
 };
 
 struct netns_msg {
@@ -51,6 +58,9 @@ int netns_listen(uint16_t port, uint16_t *bound, struct errbuf *err);
  * port 53 needs CAP_NET_BIND_SERVICE, which the namespace's first process
  * holds over its own namespace. -1 with a message. */
 int netns_bind_dns(struct errbuf *err);
+/* A NETLINK_SOCK_DIAG socket of the current network namespace,
+ * close-on-exec. -1 with a message. */
+int netns_diag(struct errbuf *err);
 /* The descriptor of kind k among fds (as received with m), or -1. */
 int netns_msg_fd(const struct netns_msg *m, const int *fds,
 		 enum netns_fd_kind k);

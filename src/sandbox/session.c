@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
 #include "proxy/proxy.h"
 #include "sandbox/apply.h"
@@ -29,6 +30,7 @@
 #include "sandbox/placeholder.h"
 #include "sandbox/session_int.h"
 #include "sandbox/sigfwd.h"
+#include "sandbox/unotify.h"
 
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
 
@@ -51,9 +53,16 @@ struct sandbox_session {
 	bool freeing, proxy_stopping, proxy_down;
 	struct jobctl job;
 	struct proxy *proxy;
+	int diag_fd;          /* the sandbox's sock_diag socket, until the
+			       * supervisor takes it */
+	struct unotify *unotify;
+	struct buf refusals;  /* result.refusals */
 	struct sandbox_result result;
 	char *message;        /* result.message when a failure */
 };
+
+/* The most the refusal lines of one sandbox take. */
+#define REFUSALS_MAX (64 * 1024)
 
 /* --- the table ------------------------------------------------------------------ */
 
@@ -111,11 +120,15 @@ release(struct sandbox_session *s)
 	if (!s->freeing || s->handles > 0 || (s->proxy && !s->proxy_down))
 		return;
 	proxy_free(s->proxy);
+	unotify_stop(s->unotify);
+	if (s->diag_fd >= 0)
+		close(s->diag_fd);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	if (s->sock >= 0)
 		close(s->sock);
 	session_prep_release(&s->prep);
+	buf_release(&s->refusals);
 	free(s->message);
 	free(s);
 }
@@ -151,6 +164,7 @@ finish(struct sandbox_session *s)
 	} else {
 		s->result.message = "";
 	}
+	s->result.refusals = s->refusals.len > 0 ? s->refusals.p : "";
 	s->o.on_done(s->o.arg, s, &s->result);
 }
 
@@ -189,11 +203,25 @@ stop_watching(struct sandbox_session *s)
 
 static void drain(struct sandbox_session *s);
 
+/* The sandbox is gone: nothing is left to supervise. What was refused
+ * goes into the result. */
+static void
+stop_supervisor(struct sandbox_session *s)
+{
+	unotify_summary(s->unotify, &s->refusals);
+	unotify_stop(s->unotify);
+	s->unotify = NULL;
+	if (s->diag_fd >= 0)
+		close(s->diag_fd);
+	s->diag_fd = -1;
+}
+
 /* The child is reaped with status st: what follows its exit. */
 static void
 exited(struct sandbox_session *s, int st)
 {
 	drain(s); /* a failure it reported just before exiting */
+	stop_supervisor(s);
 	s->pid = -1;
 	if (s->state == ST_REPORTING && !s->killed)
 		set_fail(s, SANDBOX_FAIL_VANISHED,
@@ -264,6 +292,9 @@ start_proxy(struct sandbox_session *s, const struct netns_msg *m,
 	po.dns_fd = netns_msg_fd(m, fds, NETNS_FD_DNS);
 	po.no_admin = true;
 	po.extra = s->o.extra;
+	po.approvals = s->o.approvals;
+	po.command = s->o.command;
+	po.process_id = s->o.process_id;
 	s->proxy = proxy_new(s->loop, &po, &err);
 	if (s->proxy == NULL) {
 		set_fail(s, SANDBOX_FAIL_PROXY,
@@ -275,19 +306,32 @@ start_proxy(struct sandbox_session *s, const struct netns_msg *m,
 	errbuf_release(&err);
 }
 
+static bool
+for_proxy(int kind)
+{
+	return kind == NETNS_FD_HTTP || kind == NETNS_FD_SOCKS ||
+	       kind == NETNS_FD_DNS;
+}
+
+/* The report: the sock_diag socket is kept for the supervisor, the
+ * listeners go to the proxy when network is granted. */
 static void
 on_report(struct sandbox_session *s, const struct netns_msg *m,
 	  const int *fds)
 {
+	bool proxy = s->o.plan->net == SANDBOX_NET_PROXY;
 	char go = 'G';
 	int i;
 
 	uv_timer_stop(&s->timer);
-	if (s->o.plan->net == SANDBOX_NET_PROXY && m->nfds > 0)
-		start_proxy(s, m, fds);
-	else
-		for (i = 0; i < m->nfds; i++)
+	for (i = 0; i < m->nfds; i++) {
+		if (m->kinds[i] == NETNS_FD_DIAG && s->diag_fd < 0)
+			s->diag_fd = fds[i];
+		else if (!proxy || !for_proxy(m->kinds[i]))
 			close(fds[i]);
+	}
+	if (proxy)
+		start_proxy(s, m, fds);
 	if (s->result.fail != SANDBOX_OK) {
 		kill_child(s);
 		return;
@@ -298,13 +342,42 @@ on_report(struct sandbox_session *s, const struct netns_msg *m,
 	}
 }
 
-/* A descriptor the child sent after its report. None is expected yet:
- * this is where one would be served on the loop (see session.h). */
+/* The command's seccomp listener: the supervisor serves it from now on
+ * (and owns the sock_diag socket). It cannot start only when the loop
+ * cannot poll; the sandbox then fails rather than run with every
+ * connect() failing. */
+static void
+supervise(struct sandbox_session *s, int fd)
+{
+	const char *prefix = s->o.log_prefix ? s->o.log_prefix : "";
+	struct unotify_policy up;
+	struct errbuf warn, err;
+
+	errbuf_init(&warn);
+	errbuf_init(&err);
+	unotify_policy_of_plan(s->o.plan, &up);
+	s->unotify = unotify_start(s->loop, fd, s->diag_fd, &up, &warn, &err);
+	s->diag_fd = -1;
+	if (warn.count > 0)
+		log_warn("%s%s", prefix, errbuf_str(&warn));
+	if (s->unotify == NULL) {
+		set_fail(s, SANDBOX_FAIL_SETUP, "cannot set up the sandbox: %s",
+			 errbuf_str(&err));
+		kill_child(s);
+	}
+	errbuf_release(&warn);
+	errbuf_release(&err);
+}
+
+/* A descriptor the child sent after its report (see session.h). */
 static void
 take_fd(struct sandbox_session *s, int kind, int fd)
 {
-	(void)s;
-	(void)kind;
+	if (kind == NETNS_FD_NOTIFY && s->unotify == NULL &&
+	    s->state == ST_RUNNING && s->pid > 0) {
+		supervise(s, fd);
+		return;
+	}
 	close(fd);
 }
 
@@ -511,6 +584,8 @@ sandbox_session_start(uv_loop_t *loop, const struct sandbox_session_opts *o)
 	s->plain = o->plan->fs == SANDBOX_FS_FULL_ACCESS;
 	s->pid = -1;
 	s->pidfd = s->sock = -1;
+	s->diag_fd = -1;
+	buf_init(&s->refusals, REFUSALS_MAX);
 	s->state = s->plain ? ST_RUNNING : ST_REPORTING;
 	init_handles(s);
 	errbuf_init(&err);
@@ -553,6 +628,14 @@ sandbox_session_abort(struct sandbox_session *s)
 		exited(s, st);
 	}
 	finish(s);
+}
+
+int
+sandbox_session_reload(struct sandbox_session *s, struct errbuf *err)
+{
+	if (s->proxy == NULL || s->proxy_stopping)
+		return 0;
+	return proxy_reload(s->proxy, err);
 }
 
 const struct audit_ring *

@@ -15,23 +15,30 @@
  *     reports is killed and the session fails, and nothing ever blocks
  *     the loop;
  *   - when network is granted, the embedded proxy (no admin listener)
- *     starts on the child's listeners and stub-resolver socket, and its
- *     blocked requests go to on_blocked as they happen;
+ *     starts on the child's listeners and stub-resolver socket, asking
+ *     the approvals broker about allowlist misses when one is given, and
+ *     its blocked requests go to on_blocked as they happen;
  *   - the go is sent; afterwards the child may still report a failure
  *     (mounts, Landlock, seccomp: the session then fails), and, with a
  *     terminal, its stops (jobctl.h);
- *   - when the child exits (its pidfd), it is reaped, the plan's
- *     placeholders removed, the proxy drained, and on_done called once
- *     with the result.
+ *   - the command's seccomp listener comes (a NETNS_FD_NOTIFY descriptor,
+ *     apply.h): the supervisor of its connect() and sends (unotify.h)
+ *     serves it on the loop, judging unix paths with the sandbox's
+ *     sock_diag socket (which came with the report) and the plan's
+ *     unix_sockets; until then the command's trapped calls wait;
+ *   - when the child exits (its pidfd), it is reaped, the supervisor
+ *     stopped (its refusals go into the result), the plan's placeholders
+ *     removed, the proxy drained, and on_done called once with the
+ *     result.
  * With terminal set (`airlock run`), the session also forwards the
  * signals airlock gets to the sandbox (sigfwd.h), hands it the terminal
  * and follows its stops (jobctl.h); otherwise (the app-server) the
  * sandbox gets a session of its own and the given stdio.
  *
- * Adding a descriptor the child sends after the report (a seccomp
- * user-notification fd, say): give it a netns_fd_kind, send it from the
- * child in a struct netns_msg (netns_send), and serve it in take_fd() in
- * session.c, which gets every such descriptor on the loop.
+ * Adding a descriptor the child sends after the report: give it a
+ * netns_fd_kind, send it from the child in a struct netns_msg
+ * (netns_send), and serve it in take_fd() in session.c, which gets every
+ * such descriptor on the loop (as it does the seccomp listener).
  *
  * Failures: one table (session.c) maps each enum sandbox_fail to the
  * exit status of `airlock run` (sandbox_fail_exit) and the JSON-RPC error
@@ -39,7 +46,8 @@
  * in words both print.
  *
  * Ownership: the session borrows opts' pointers (plan, conf, extra, envp,
- * ca_bundle) until on_done has been called. sandbox_session_free() may be
+ * ca_bundle, log_prefix) until on_done has been called; the proxy copies
+ * command and process_id and takes its own reference to approvals. sandbox_session_free() may be
  * called from on_done or later; it frees once its handles are closed. */
 #ifndef AIRLOCK_SANDBOX_SESSION_H
 #define AIRLOCK_SANDBOX_SESSION_H
@@ -50,6 +58,7 @@
 
 #include "config/conf.h"
 #include "policy/netpolicy.h"
+#include "lib/errbuf.h"
 #include "proxy/audit.h"
 #include "sandbox/plan.h"
 
@@ -72,9 +81,12 @@ struct sandbox_result {
 			    * failure, sandbox_fail_exit(fail) */
 	const char *message; /* a failure: `what: why` (may hold several
 			      * lines); "" when fail is SANDBOX_OK */
+	const char *refusals; /* the supervisor's refused unix paths, as
+			       * lines (unotify_summary), or "" */
 };
 
 struct sandbox_session;
+struct approval_broker;
 
 typedef void sandbox_session_done_fn(void *arg, struct sandbox_session *s,
 				     const struct sandbox_result *r);
@@ -89,6 +101,10 @@ struct sandbox_session_opts {
 	bool allow_local_binding;  /* AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING */
 	const struct conf_opts *conf;          /* the embedded proxy's */
 	const struct netpolicy_extra *extra;   /* or NULL */
+	struct approval_broker *approvals;     /* who is asked, or NULL */
+	const char *command;       /* what an approver is shown, or NULL */
+	const char *process_id;    /* the app-server's processId, or NULL */
+	const char *log_prefix;    /* for the supervisor's warnings: "run: " */
 	int stdio[3];              /* the sandbox's 0, 1, 2; -1 inherits */
 	bool terminal;             /* airlock run: see above */
 	int grace_ms;              /* for the proxy's connections at the end */
@@ -111,6 +127,10 @@ void sandbox_session_kill(struct sandbox_session *s);
  * dying) and calls on_done before returning, without draining the
  * proxy. */
 void sandbox_session_abort(struct sandbox_session *s);
+/* Swaps the current policy into the embedded proxy, as a reload does
+ * (its conf opts carry the change); 0 without a proxy. -1 with err (the
+ * old policy stays). */
+int sandbox_session_reload(struct sandbox_session *s, struct errbuf *err);
 /* The embedded proxy's blocked ring, or NULL without one; valid until
  * sandbox_session_free(). */
 const struct audit_ring *sandbox_session_blocked(const struct sandbox_session *s);

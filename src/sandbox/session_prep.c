@@ -47,8 +47,7 @@ session_prep_build(struct session_prep *p,
 		 (unsigned)plan->uid, (unsigned)plan->uid);
 	snprintf(p->gid_map, sizeof(p->gid_map), "%u %u 1\n",
 		 (unsigned)plan->gid, (unsigned)plan->gid);
-	if (seccomp_prog_build(plan->net == SANDBOX_NET_PROXY, &p->seccomp,
-			       err) == -1)
+	if (seccomp_build(&p->seccomp, err) == -1)
 		return -1;
 	return mounts_prepare(plan, &p->mounts);
 }

@@ -1,13 +1,17 @@
 /* app_server_exec.c — command/exec and command/kill.
  *
  * A command runs exactly as under `airlock run`: the same sandbox plan
- * (sandbox/plan.h) built from the config with the runtime policy, and
- * the same sandbox session (sandbox/session.h) on this server's loop:
- * the same clone, the same embedded proxy when network is granted, the
- * same deadline on the child's report, so a launch that fails or hangs
- * fails that one command with a JSON-RPC error (the session's table) and
- * never stalls the loop. Requirements apply to the sandbox and network
- * params as they apply to `airlock run`'s flags. The child's stdin is
+ * (sandbox/plan.h) built from the config with the runtime policy
+ * (app_server_exec_prep.c), and the same sandbox session
+ * (sandbox/session.h) on this server's loop: the same clone, the same
+ * embedded proxy when network is granted, the same supervisor of the
+ * command's connect() and sends, the same deadline on the child's report,
+ * so a launch that fails or hangs fails that one command with a JSON-RPC
+ * error (the session's table) and never stalls the loop. Every command's
+ * proxy asks the server's one approvals broker about allowlist misses,
+ * and takes the runtime policy when it changes (app_exec_reload). A
+ * command that asks for more than the config gives waits for an
+ * approver's answer first (app_server_escalate.c). The child's stdin is
  * /dev/null; stdout and stderr come back through pipes, each kept up to
  * APP_SERVER_MAX_OUTPUT bytes (the rest is read and dropped, `truncated`
  * says so), and streamed as command/exec/outputDelta when asked. */
@@ -19,17 +23,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config/conf_rules.h"
 #include "lib/buf.h"
+#include "lib/log.h"
 #include "lib/xalloc.h"
-#include "sandbox/childenv.h"
-#include "sandbox/input.h"
-#include "sandbox/launch.h"
-#include "sandbox/plan.h"
-#include "sandbox/probe.h"
 #include "sandbox/session.h"
-#include "sandbox/setup.h"
-#include "sandbox/workspace.h"
 #include "server/app_server_int.h"
 #include "server/rpc.h"
 
@@ -47,209 +44,29 @@ struct app_exec {
 	struct app_conn *conn;  /* NULL once its client is gone */
 	json_t *id;
 	char *process_id;
+	char *command;          /* argv joined: what an approver is shown */
 	bool stream;
+	json_int_t timeout_ms;  /* params.timeoutMs, 0 when none */
+	struct exec_prep p;     /* the plan, phases, environment, gate */
 	struct sandbox_session *session; /* NULL once done */
 	int status;             /* -1 while running */
 	enum sandbox_fail fail; /* the session's result */
 	char *fail_message;
+	struct buf refusals;    /* the supervisor's, of every sandbox */
 	struct exec_stream out, err;
 	uv_timer_t timer;
 	bool timed_out;
 	int handles;            /* open uv handles; freed at 0 */
 	bool answered;
-	struct sandbox_plan plan;
-	char **argv;            /* the plan borrows it */
-	char **envp;
-	char *ca_bundle;        /* limited mode: the interception trust bundle */
-	bool allow_local;
-	/* The setup phase (sandbox/setup.h): phases[0..n_phases) run first,
-	 * one sandbox each; phase == n_phases is the command's. */
-	struct setup_phase *phases;
-	size_t n_phases, phase;
+	/* The setup phase (sandbox/setup.h): p.phases[0..p.n_phases) run
+	 * first, one sandbox each; phase == p.n_phases is the command's. */
+	size_t phase;
 	json_t *setup_results;  /* [{command, exitCode}] */
 	char *failed_setup;     /* the setup command that failed */
 	bool stopped;           /* killed or timed out: no next phase */
 	bool done;              /* the last sandbox ended */
 	int stdio[3];           /* every sandbox's 0, 1, 2; -1 once closed */
 };
-
-/* --- the plan ------------------------------------------------------------------ */
-
-/* Requirements bound params exactly as they bound `airlock run` flags. */
-static int
-check_params(const struct conf *c, const struct exec_params *x,
-	     struct errbuf *err)
-{
-	const struct requirements *r = conf_requirements(c);
-
-	if (x->sandbox != NULL &&
-	    requirements_check_change(r, "sandbox_mode", x->sandbox, err) == -1)
-		return -1;
-	if (x->network == 1 &&
-	    requirements_check_change(
-		    r, "sandbox_workspace_write.network_access", "true",
-		    err) == -1)
-		return -1;
-	return exec_check_managed(c, x, err);
-}
-
-/* Until clients' requests can be approved by a person, asking for more
- * than the server's config gives is refused unless the server was
- * started with --allow-escalation: a wider sandbox mode than
- * sandbox_mode (danger-full-access above all), or network when
- * sandbox_workspace_write.network_access is off. */
-static int
-check_escalation(const struct app_server *s, const struct conf *c,
-		 const struct exec_params *x, struct errbuf *err)
-{
-	const char *mode = conf_str(c, "sandbox_mode");
-
-	if (s->allow_escalation)
-		return 0;
-	if (x->sandbox != NULL &&
-	    sandbox_fs_parse(x->sandbox) > sandbox_fs_parse(mode)) {
-		errbuf_add(err, "sandbox %s is wider than the server's "
-			   "sandbox_mode %s (an escalation); start the server "
-			   "with --allow-escalation to let clients ask for it",
-			   x->sandbox, mode);
-		return -1;
-	}
-	if (x->network == 1 &&
-	    !conf_bool(c, "sandbox_workspace_write.network_access")) {
-		errbuf_add(err, "network is off in the server's config "
-			   "(sandbox_workspace_write.network_access = false); "
-			   "asking for it is an escalation; start the server "
-			   "with --allow-escalation to let clients ask for it");
-		return -1;
-	}
-	return 0;
-}
-
-/* The setup phase follows the server's setup.* config, which a client
- * cannot change; but setup commands from a client of a server whose
- * config gives no network (or a narrower mode) would get what the
- * setup.* defaults give — an escalation, unless the config sets those
- * keys itself. */
-static int
-check_setup_escalation(const struct app_server *s, const struct conf *c,
-		       const struct exec_params *x, struct errbuf *err)
-{
-	if (s->allow_escalation || json_array_size(x->setup) == 0)
-		return 0;
-	if (conf_bool(c, "setup.network_access") &&
-	    !conf_is_set(c, "setup.network_access") &&
-	    !conf_bool(c, "sandbox_workspace_write.network_access")) {
-		errbuf_add(err, "setup commands would get network "
-			   "(setup.network_access, by default) while the "
-			   "server's network is off (an escalation); set "
-			   "setup.network_access in the server's config, or "
-			   "start it with --allow-escalation");
-		return -1;
-	}
-	if (!conf_is_set(c, "setup.sandbox_mode") &&
-	    sandbox_fs_parse(conf_str(c, "setup.sandbox_mode")) >
-		    sandbox_fs_parse(conf_str(c, "sandbox_mode"))) {
-		errbuf_add(err, "setup commands would run %s (setup.sandbox_mode, "
-			   "by default), wider than the server's sandbox_mode "
-			   "%s (an escalation); set setup.sandbox_mode in the "
-			   "server's config, or start it with "
-			   "--allow-escalation",
-			   conf_str(c, "setup.sandbox_mode"),
-			   conf_str(c, "sandbox_mode"));
-		return -1;
-	}
-	return 0;
-}
-
-/* The same workspace rule as `airlock run`'s, without its override. */
-static int
-check_workspace(const struct app_server *s, const struct conf *c,
-		const struct sandbox_plan *p, struct errbuf *err)
-{
-	struct workspace_opts wo = {0};
-
-	wo.airlock_home = s->base->home;
-	wo.req = conf_requirements(c);
-	wo.writable = p->fs == SANDBOX_FS_WORKSPACE_WRITE;
-	wo.hint = "pass a project directory as cwd";
-	return workspace_check(p->cwd, &wo, err);
-}
-
-/* The server's environment without the variables that hold request-rule
- * secrets (they stay airlock's, as under `airlock run`), with the env
- * param on top. */
-static char **
-command_env(const struct app_server *s, const struct conf *c,
-	    const struct exec_params *x)
-{
-	const char **secret_vars;
-	char **base, **env;
-	size_t nvars;
-
-	secret_vars = conf_request_env_vars(c, &nvars);
-	base = childenv_without_secrets((const char *const *)s->envp,
-					secret_vars, nvars);
-	free(secret_vars);
-	env = exec_build_env(base, x->env);
-	childenv_free_array(base);
-	return env;
-}
-
-/* One setup phase per command of the setup param, in the command's
- * workspace, each judged by the workspace rule. */
-static int
-build_phases(struct app_exec *e, const struct conf *c,
-	     const struct exec_params *x, struct errbuf *err)
-{
-	struct setup_where w = {e->plan.cwd, e->s->opts.home,
-				e->s->opts.system_dir, e->s->opts.config_file};
-	size_t i, n = json_array_size(x->setup);
-
-	e->phases = xcalloc(n + 1, sizeof(*e->phases));
-	e->setup_results = json_array();
-	for (i = 0; i < n; i++) {
-		const char *cmd = json_string_value(json_array_get(x->setup, i));
-
-		e->n_phases++;
-		if (setup_phase_build(&e->phases[i], c, cmd, &w, NULL, 0,
-				      err) == -1 ||
-		    check_workspace(e->s, c, &e->phases[i].plan, err) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-static int
-build_plan(struct app_exec *e, const struct conf *c,
-	   const struct exec_params *x, char **argv, struct errbuf *err)
-{
-	struct sandbox_probe probe;
-	struct sandbox_input in;
-	const char **secret_files;
-	size_t n_secret_files;
-	int rc;
-
-	sandbox_input_from_conf(&in, c, x->sandbox, x->network,
-				x->cwd ? x->cwd : e->s->base->cwd, argv, err);
-	in.home = e->s->opts.home;
-	in.system_dir = e->s->opts.system_dir;
-	in.config_file = e->s->opts.config_file;
-	/* The files request actions read secrets from stay the proxy's. */
-	secret_files = conf_request_secret_files(c, &n_secret_files);
-	sandbox_input_hide_files(&in, secret_files, n_secret_files);
-	sandbox_probe_disk(&probe);
-	rc = err->count > 0 ||
-	     sandbox_plan_build(&in, &probe, &e->plan, err) == -1;
-	free(secret_files);
-	if (rc)
-		return -1;
-	if (e->plan.fs != SANDBOX_FS_FULL_ACCESS && e->plan.landlock_abi < 1) {
-		errbuf_add(err, "Landlock is not available in this kernel; "
-				"refusing to run without a sandbox");
-		return -1;
-	}
-	return 0;
-}
 
 /* --- the session ---------------------------------------------------------------- */
 
@@ -285,9 +102,10 @@ on_done(void *arg, struct sandbox_session *ss, const struct sandbox_result *r)
 	const char *setup = NULL;
 
 	e->session = NULL;
+	buf_addstr(&e->refusals, r->refusals);
 	sandbox_session_free(ss);
-	if (e->phase < e->n_phases) {
-		setup = e->phases[e->phase].command;
+	if (e->phase < e->p.n_phases) {
+		setup = e->p.phases[e->phase].command;
 		json_array_append_new(e->setup_results,
 				      json_pack("{s:s,s:i}", "command", setup,
 						"exitCode", r->status));
@@ -315,16 +133,21 @@ static void
 start_phase(struct app_exec *e)
 {
 	const struct setup_phase *ph =
-		e->phase < e->n_phases ? &e->phases[e->phase] : NULL;
+		e->phase < e->p.n_phases ? &e->p.phases[e->phase] : NULL;
 	struct sandbox_session_opts so;
 
 	memset(&so, 0, sizeof(so));
-	so.plan = ph ? &ph->plan : &e->plan;
-	so.envp = e->envp;
-	so.ca_bundle = ph ? ph->ca_bundle : e->ca_bundle;
-	so.allow_local_binding = ph ? ph->allow_local_binding : e->allow_local;
+	so.plan = ph ? &ph->plan : &e->p.plan;
+	so.envp = e->p.envp;
+	so.ca_bundle = ph ? ph->ca_bundle : e->p.ca_bundle;
+	so.allow_local_binding =
+		ph ? ph->allow_local_binding : e->p.allow_local;
 	so.conf = &e->s->opts;
 	so.extra = ph ? &ph->extra : NULL;
+	so.approvals = e->s->broker;
+	so.command = ph ? ph->command : e->command;
+	so.process_id = e->process_id;
+	so.log_prefix = "command/exec: ";
 	memcpy(so.stdio, e->stdio, sizeof(so.stdio));
 	so.on_blocked = on_blocked;
 	so.on_done = on_done;
@@ -379,6 +202,36 @@ on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *b)
 	delta(st->e, st->name, b->base, n);
 }
 
+/* airlock's own lines at the end of the command's stderr, as `airlock
+ * run` prints them on its own. */
+static void
+add_stderr(struct app_exec *e, const char *text, size_t n)
+{
+	if (n > APP_SERVER_MAX_OUTPUT - e->err.data.len) {
+		e->err.truncated = true;
+		n = APP_SERVER_MAX_OUTPUT - e->err.data.len;
+	}
+	buf_add(&e->err.data, text, n);
+	delta(e, "stderr", text, n);
+}
+
+/* The unix sockets the supervisor refused, then the setup command that
+ * failed, which says so last. */
+static void
+add_notes(struct app_exec *e)
+{
+	char *note;
+
+	add_stderr(e, e->refusals.p ? e->refusals.p : "", e->refusals.len);
+	if (e->failed_setup == NULL)
+		return;
+	note = xasprintf("airlock: setup `%s` failed with exit status %d; the "
+			 "command did not run\n",
+			 e->failed_setup, e->status);
+	add_stderr(e, note, strlen(note));
+	free(note);
+}
+
 /* --- life cycle ---------------------------------------------------------------- */
 
 static void
@@ -398,23 +251,17 @@ unlink_exec(struct app_exec *e)
 static void
 exec_free(struct app_exec *e)
 {
-	size_t i;
-
-	for (i = 0; i < e->n_phases; i++)
-		setup_phase_release(&e->phases[i]);
-	free(e->phases);
+	exec_prep_release(&e->p);
 	json_decref(e->setup_results);
 	free(e->failed_setup);
 	close_stdio(e);
 	free(e->fail_message);
+	buf_release(&e->refusals);
 	buf_release(&e->out.data);
 	buf_release(&e->err.data);
 	json_decref(e->id);
 	free(e->process_id);
-	sandbox_plan_release(&e->plan);
-	exec_free_env(e->argv);
-	exec_free_env(e->envp);
-	free(e->ca_bundle);
+	free(e->command);
 	free(e);
 }
 
@@ -437,67 +284,13 @@ on_timer_closed(uv_handle_t *h)
 	release_one(h->data);
 }
 
-/* Bytes as a JSON string: invalid UTF-8 sequences become U+FFFD. */
-static json_t *
-text_json(const struct buf *b)
-{
-	json_t *j = json_stringn(b->p ? b->p : "", b->len);
-	struct buf o;
-	size_t i = 0;
-
-	if (j != NULL)
-		return j;
-	buf_init(&o, 4 * b->len + 1);
-	while (i < b->len) {
-		size_t k;
-
-		for (k = 1; k <= 4 && i + k <= b->len; k++)
-			if ((j = json_stringn(b->p + i, k)) != NULL)
-				break;
-		if (j != NULL) {
-			buf_add(&o, b->p + i, k);
-			json_decref(j);
-			j = NULL;
-			i += k;
-		} else {
-			buf_addstr(&o, "\xef\xbf\xbd");
-			i++;
-		}
-	}
-	j = json_stringn(o.p ? o.p : "", o.len);
-	buf_release(&o);
-	return j;
-}
-
-/* The setup command that failed says so last on stderr. */
-static void
-note_failed_setup(struct app_exec *e)
-{
-	char *note;
-	size_t n;
-
-	if (e->failed_setup == NULL)
-		return;
-	note = xasprintf("airlock: setup `%s` failed with exit status %d; the "
-			 "command did not run\n",
-			 e->failed_setup, e->status);
-	n = strlen(note);
-	if (n > APP_SERVER_MAX_OUTPUT - e->err.data.len) {
-		e->err.truncated = true;
-		n = APP_SERVER_MAX_OUTPUT - e->err.data.len;
-	}
-	buf_add(&e->err.data, note, n);
-	delta(e, "stderr", note, n);
-	free(note);
-}
-
 static void
 answer(struct app_exec *e)
 {
 	json_t *r;
 
 	e->answered = true;
-	note_failed_setup(e);
+	add_notes(e);
 	if (e->conn != NULL && e->fail != SANDBOX_OK) {
 		char *msg = xasprintf("command/exec failed: %s",
 				      e->fail_message);
@@ -507,11 +300,11 @@ answer(struct app_exec *e)
 	} else if (e->conn != NULL) {
 		r = json_pack("{s:s,s:i,s:o,s:o,s:b,s:b}", "processId",
 			      e->process_id, "exitCode", e->status, "stdout",
-			      text_json(&e->out.data), "stderr",
-			      text_json(&e->err.data), "truncated",
+			      exec_text_json(&e->out.data), "stderr",
+			      exec_text_json(&e->err.data), "truncated",
 			      e->out.truncated || e->err.truncated, "timedOut",
 			      e->timed_out);
-		if (e->n_phases > 0)
+		if (e->p.n_phases > 0)
 			json_object_set(r, "setup", e->setup_results);
 		app_send_result(e->conn, e->id, r);
 	}
@@ -580,6 +373,23 @@ app_exec_drop(struct app_server *s, struct app_conn *c)
 	}
 }
 
+void
+app_exec_reload(struct app_server *s)
+{
+	struct app_exec *e;
+	struct errbuf err;
+
+	for (e = s->execs; e != NULL; e = e->next) {
+		if (e->session == NULL)
+			continue;
+		errbuf_init(&err);
+		if (sandbox_session_reload(e->session, &err) == -1)
+			log_warn("app-server: %s: policy not applied: %s",
+				 e->process_id, errbuf_first(&err));
+		errbuf_release(&err);
+	}
+}
+
 /* --- command/exec ------------------------------------------------------------- */
 
 static struct app_exec *
@@ -591,18 +401,6 @@ find_exec(struct app_server *s, const struct app_conn *c, const char *pid)
 		if (e->conn == c && strcmp(e->process_id, pid) == 0)
 			return e;
 	return NULL;
-}
-
-static char **
-argv_of(const json_t *command)
-{
-	size_t i, n = json_array_size(command);
-	char **argv = xreallocarray(NULL, n + 1, sizeof(*argv));
-
-	for (i = 0; i < n; i++)
-		argv[i] = xstrdup(json_string_value(json_array_get(command, i)));
-	argv[n] = NULL;
-	return argv;
 }
 
 static void
@@ -651,42 +449,99 @@ spawn(struct app_exec *e, struct errbuf *err)
 	return 0;
 }
 
-static int
-prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
-	int *code)
+/* Answers e's request with `command/exec refused: <why>` and frees e
+ * (nothing of it runs yet). */
+static void
+refuse(struct app_exec *e, struct app_conn *c, const json_t *id, int code,
+       const char *why)
 {
-	struct conf *c = app_load_conf(e->s, err);
-	int rc = -1;
+	char *msg = xasprintf("command/exec refused: %s", why);
 
-	*code = RPC_INTERNAL_ERROR;
-	if (c == NULL)
-		goto out;
-	*code = RPC_INVALID_REQUEST;
-	if (check_params(c, x, err) == -1 ||
-	    check_escalation(e->s, c, x, err) == -1 ||
-	    check_setup_escalation(e->s, c, x, err) == -1)
-		goto out;
-	*code = RPC_INVALID_PARAMS;
-	e->argv = argv_of(x->command);
-	if (build_plan(e, c, x, e->argv, err) == -1)
-		goto out;
-	*code = RPC_INVALID_REQUEST;
-	if (check_workspace(e->s, c, &e->plan, err) == -1)
-		goto out;
-	if (build_phases(e, c, x, err) == -1)
-		goto out;
-	e->envp = command_env(e->s, c, x);
-	e->allow_local = conf_bool(c, "permissions.network.allow_local_binding");
-	*code = RPC_INTERNAL_ERROR;
-	e->ca_bundle = sandbox_ca_bundle(e->s->opts.home, &e->plan,
-					 conf_str(c, "permissions.network.mode"),
-					 err);
-	if (err->count > 0)
-		goto out;
-	rc = 0;
-out:
-	conf_free(c);
-	return rc;
+	app_reply_error(c, id, code, msg);
+	free(msg);
+	exec_free(e);
+}
+
+/* Spawns e (prepared, and approved when it had to be) and registers it. */
+static void
+go(struct app_exec *e)
+{
+	struct app_server *s = e->s;
+	struct errbuf err;
+
+	errbuf_init(&err);
+	if (spawn(e, &err) == -1) {
+		refuse(e, e->conn, e->id, RPC_INTERNAL_ERROR,
+		       errbuf_str(&err));
+		errbuf_release(&err);
+		return;
+	}
+	errbuf_release(&err);
+	uv_timer_init(s->loop, &e->timer);
+	e->timer.data = e;
+	if (e->timeout_ms > 0)
+		uv_timer_start(&e->timer, on_timeout, (uint64_t)e->timeout_ms,
+			       0);
+	e->next = s->execs;
+	if (e->next != NULL)
+		e->next->prev = e;
+	s->execs = e;
+}
+
+static void
+on_approval(void *arg, enum app_exec_verdict v, const char *by)
+{
+	struct app_exec *e = arg;
+	char *why;
+
+	switch (v) {
+	case APP_EXEC_APPROVED:
+		go(e);
+		return;
+	case APP_EXEC_CANCELLED: /* its client is gone: no one to answer */
+		app_request_done(e->s);
+		exec_free(e);
+		return;
+	case APP_EXEC_DENIED:
+		why = xasprintf("denied by %s", by);
+		break;
+	case APP_EXEC_TIMEOUT:
+	default:
+		why = xasprintf("not approved: %s", by);
+		break;
+	}
+	refuse(e, e->conn, e->id, RPC_INVALID_REQUEST, why);
+	free(why);
+}
+
+/* exec/approval {processId, command, cwd, escalation, justification,
+ * setup (when there are setup commands)}. */
+static json_t *
+ask_params(const struct app_exec *e, const struct exec_params *x)
+{
+	json_t *p = json_pack("{s:s,s:O,s:s?,s:o,s:s?}", "processId",
+			      e->process_id, "command", x->command, "cwd",
+			      e->p.plan.cwd, "escalation",
+			      exec_escalation_json(&e->p.esc), "justification",
+			      x->justification);
+
+	if (json_array_size(x->setup) > 0)
+		json_object_set(p, "setup", x->setup);
+	return p;
+}
+
+/* The command line an approver is shown: argv joined by spaces, cut at
+ * 512 bytes. */
+static char *
+command_line(char *const *argv)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 513);
+	for (i = 0; argv[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", argv[i]);
+	return buf_detach(&b, NULL);
 }
 
 static void
@@ -694,19 +549,15 @@ start(struct app_conn *c, const json_t *id, const struct exec_params *x)
 {
 	struct app_exec *e = xcalloc(1, sizeof(*e));
 	struct errbuf err;
-	char *msg;
 	int code;
 
 	e->s = c->s;
 	e->status = -1;
 	e->stdio[0] = e->stdio[1] = e->stdio[2] = -1;
+	buf_init(&e->refusals, APP_SERVER_MAX_OUTPUT);
 	errbuf_init(&err);
-	if (prepare(e, x, &err, &code) == -1 ||
-	    (code = RPC_INTERNAL_ERROR, spawn(e, &err) == -1)) {
-		msg = xasprintf("command/exec refused: %s", errbuf_str(&err));
-		app_reply_error(c, id, code, msg);
-		free(msg);
-		exec_free(e);
+	if (exec_prepare(c->s, x, &e->p, &err, &code) == -1) {
+		refuse(e, c, id, code, errbuf_str(&err));
 		errbuf_release(&err);
 		return;
 	}
@@ -714,17 +565,17 @@ start(struct app_conn *c, const json_t *id, const struct exec_params *x)
 	e->conn = c;
 	e->id = json_deep_copy(id);
 	e->stream = x->stream;
+	e->timeout_ms = x->timeout_ms;
+	e->setup_results = json_array();
+	e->command = command_line(e->p.argv);
 	e->process_id = x->process_id ? xstrdup(x->process_id)
 				      : xasprintf("exec-%llu",
 						  (unsigned long long)++c->s->next_exec);
-	uv_timer_init(c->s->loop, &e->timer);
-	e->timer.data = e;
-	if (x->timeout_ms > 0)
-		uv_timer_start(&e->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
-	e->next = c->s->execs;
-	if (e->next != NULL)
-		e->next->prev = e;
-	c->s->execs = e;
+	if (e->p.gate == EXEC_GATE_ASK)
+		app_ask_exec(c, ask_params(e, x), e->p.approval_timeout_ms,
+			     on_approval, e);
+	else
+		go(e);
 }
 
 void

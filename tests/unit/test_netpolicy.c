@@ -1,11 +1,13 @@
 /* test_netpolicy.c — the network policy built from config
- * (policy/netpolicy.h): the command's and the setup phase's. */
+ * (policy/netpolicy.h): the command's and the setup phase's, and the
+ * loopback entries a sandboxed run refuses. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "config/conf.h"
@@ -41,7 +43,8 @@ release(struct built *b)
 	errbuf_release(&b->err);
 }
 
-/* Whether a GET to host:port is not refused by the policy's lists. */
+/* Whether a request to host:80 passes the policy's lists (an allowlist
+ * miss that a person could be asked about does not). */
 static bool
 allows(const struct policy *p, const char *host, const char *method)
 {
@@ -53,7 +56,8 @@ allows(const struct policy *p, const char *host, const char *method)
 	r.protocol = POLICY_PROTO_HTTP;
 	r.method = method;
 	policy_decide(p, &r, &d);
-	return d.verdict != POLICY_VERDICT_DENY;
+	return d.verdict == POLICY_VERDICT_ALLOW ||
+	       d.verdict == POLICY_VERDICT_RESOLVE;
 }
 
 static void
@@ -142,6 +146,112 @@ test_netpolicy_bad_setup_pattern_is_refused_by_check(void **state)
 	errbuf_release(&err);
 }
 
+/* netpolicy_check_loopback on a config holding allowed (TOML array text)
+ * and the flags; the error text in out. */
+static int
+check(const char *allowed, const char *const *flags, size_t n, char *out,
+      size_t outn)
+{
+	struct netpolicy_extra extra = {0};
+	struct errbuf err;
+	struct conf *c;
+	char text[512];
+	int rc;
+
+	snprintf(text, sizeof(text),
+		 "[permissions.network]\nallowed_domains = %s\n", allowed);
+	c = conf_load_text(text, strlen(text), NULL, 0, NULL, NULL);
+	assert_non_null(c);
+	extra.allow = flags;
+	extra.n_allow = n;
+	errbuf_init(&err);
+	rc = netpolicy_check_loopback(c, &extra, &err);
+	snprintf(out, outn, "%s", errbuf_str(&err));
+	errbuf_release(&err);
+	conf_free(c);
+	return rc;
+}
+
+static void
+test_netpolicy_loopback_without_port_is_refused(void **state)
+{
+	static const char *const entries[] = {
+		"127.0.0.1", "127.1.2.3", "[::1]", "::1", "localhost",
+		"LOCALHOST.", "db.localhost", "127.0.0.0/8", "127.0.0.0/24",
+		"::1/128", "::ffff:127.0.0.1", "*.dev.localhost", NULL};
+	char out[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; entries[i] != NULL; i++) {
+		const char *flag[1] = {entries[i]};
+
+		assert_int_equal(check("[]", flag, 1, out, sizeof(out)), -1);
+		assert_non_null(strstr(out, "loopback is the command's own"));
+	}
+}
+
+static void
+test_netpolicy_loopback_message_names_the_port_form(void **state)
+{
+	const char *flags[] = {"127.0.0.1", "[::1]"};
+	char out[2048];
+
+	(void)state;
+	assert_int_equal(check("[\"localhost\"]", flags, 2, out, sizeof(out)),
+			 -1);
+	assert_non_null(strstr(out, "--allow 127.0.0.1: inside the sandbox"));
+	assert_non_null(strstr(out, "name its port: --allow 127.0.0.1:PORT"));
+	assert_non_null(strstr(out, "name its port: --allow [::1]:PORT"));
+	assert_non_null(strstr(out, "<config>:2: "
+				    "permissions.network.allowed_domains[0]: "
+				    "localhost: "));
+	assert_non_null(strstr(out, "name its port: localhost:PORT"));
+}
+
+static void
+test_netpolicy_port_forms_and_other_hosts_pass(void **state)
+{
+	static const char *const entries[] = {
+		"127.0.0.1:8765", "[::1]:8765", "localhost:8765",
+		"example.com", "10.0.0.0/8", "*", "0.0.0.0/0", "::/0",
+		"notlocalhost", "localhost.example.com", "128.0.0.1", NULL};
+	char out[1024];
+	size_t i;
+
+	(void)state;
+	for (i = 0; entries[i] != NULL; i++) {
+		const char *flag[1] = {entries[i]};
+
+		assert_int_equal(check("[]", flag, 1, out, sizeof(out)), 0);
+		assert_string_equal(out, "");
+	}
+}
+
+/* The setup phase's own list is judged the same way. */
+static void
+test_netpolicy_loopback_in_setup_list_is_refused(void **state)
+{
+	static const char cfg[] =
+		"[permissions.network]\nallowed_domains = [\"127.0.0.1:80\"]\n"
+		"[setup]\nallowed_domains = [\"localhost\"]\n";
+	struct netpolicy_extra setup = {0};
+	struct errbuf err;
+	struct conf *c;
+
+	(void)state;
+	c = conf_load_text(cfg, strlen(cfg), NULL, 0, NULL, NULL);
+	assert_non_null(c);
+	errbuf_init(&err);
+	assert_int_equal(netpolicy_check_loopback(c, NULL, &err), 0);
+	setup.setup = true;
+	assert_int_equal(netpolicy_check_loopback(c, &setup, &err), -1);
+	assert_non_null(strstr(errbuf_str(&err), "setup.allowed_domains[0]"));
+	assert_non_null(strstr(errbuf_str(&err), "localhost:PORT"));
+	errbuf_release(&err);
+	conf_free(c);
+}
+
 int
 main(void)
 {
@@ -154,6 +264,12 @@ main(void)
 			test_netpolicy_network_requirement_bounds_setup_too),
 		cmocka_unit_test(
 			test_netpolicy_bad_setup_pattern_is_refused_by_check),
+		cmocka_unit_test(test_netpolicy_loopback_without_port_is_refused),
+		cmocka_unit_test(
+			test_netpolicy_loopback_message_names_the_port_form),
+		cmocka_unit_test(test_netpolicy_port_forms_and_other_hosts_pass),
+		cmocka_unit_test(
+			test_netpolicy_loopback_in_setup_list_is_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
