@@ -191,3 +191,24 @@ def test_command_exec_setup_param_must_be_command_lines(airlock_env):
         assert r["error"]["code"] == -32602
         r = call(ws, 2, "command/exec", {"command": ["true"], "setup": "x"})
         assert r["error"]["code"] == -32602
+
+
+def test_setup_loopback_entry_without_port_is_refused(airlock_env):
+    # Inside each sandbox the loopback is its own: the setup list is judged
+    # like the command's, for run and command/exec alike.
+    _user_config(airlock_env, '[setup]\nallowed_domains = ["localhost"]\n')
+    p = airlock_env.run("run", "--setup", "touch x", "--", "true")
+    assert p.returncode == 2
+    assert ("airlock: run: setup: " in p.stderr
+            and "setup.allowed_domains[0]: localhost: inside the sandbox the "
+                "loopback is the command's own" in p.stderr), p.stderr
+    assert "name its port: localhost:PORT" in p.stderr
+    assert not (airlock_env.cwd / "x").exists()
+    with app_server(airlock_env, *NET_ON) as (_, addr):
+        ws = connect(addr)
+        initialize(ws)
+        r = call(ws, 1, "command/exec", {"command": ["true"],
+                                          "setup": ["touch x"]})
+        assert r["error"]["code"] == -32600, r
+        assert "localhost:PORT" in r["error"]["message"]
+    assert not (airlock_env.cwd / "x").exists()
