@@ -155,3 +155,21 @@ def test_run_that_never_reports_exits_125(airlock_env):
     assert "ran" not in r.stdout
     assert ("airlock: error: run: cannot set up the sandbox: it did not "
             "report within 5000 ms; killed it") in r.stderr
+
+
+@pytest.mark.parametrize("flags", [(), ("--network",)], ids=["off", "granted"])
+def test_failure_after_the_seccomp_step_still_reaches_airlock(airlock_env, flags):
+    # The workspace is there for airlock but not for the command, which
+    # has dropped its capabilities by the time it changes into it: chdir,
+    # the step after seccomp, fails. Its report is a sendmsg, which the
+    # filter hands to the supervisor: it must get through, not hang.
+    ws = airlock_env.cwd / "locked"
+    ws.mkdir()
+    ws.chmod(0)
+    try:
+        p = airlock_env.run("run", *flags, "--", "true", cwd=ws, timeout=30)
+    finally:
+        ws.chmod(0o755)
+    assert p.returncode == 125, p.stderr
+    assert ("airlock: error: run: cannot set up the sandbox: chdir %s: "
+            "Permission denied" % ws) in p.stderr
