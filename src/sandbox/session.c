@@ -320,6 +320,9 @@ on_report(struct sandbox_session *s, const struct netns_msg *m,
 	  const int *fds)
 {
 	bool proxy = s->o.plan->net == SANDBOX_NET_PROXY;
+	/* Without its listener the proxy would bind its configured address
+	 * on the host instead: never. */
+	bool serve = proxy && netns_msg_fd(m, fds, NETNS_FD_HTTP) >= 0;
 	char go = 'G';
 	int i;
 
@@ -327,11 +330,14 @@ on_report(struct sandbox_session *s, const struct netns_msg *m,
 	for (i = 0; i < m->nfds; i++) {
 		if (m->kinds[i] == NETNS_FD_DIAG && s->diag_fd < 0)
 			s->diag_fd = fds[i];
-		else if (!proxy || !for_proxy(m->kinds[i]))
+		else if (!serve || !for_proxy(m->kinds[i]))
 			close(fds[i]);
 	}
-	if (proxy)
+	if (serve)
 		start_proxy(s, m, fds);
+	else if (proxy)
+		set_fail(s, SANDBOX_FAIL_SETUP, "cannot set up the sandbox: it "
+			 "reported no proxy listener");
 	if (s->result.fail != SANDBOX_OK) {
 		kill_child(s);
 		return;
