@@ -35,9 +35,9 @@
 
 #include "lib/buf.h"
 #include "policy/host.h"
-#include "proxy/http1.h"
+#include "net/http1.h"
 #include "net/upstream.h"
-#include "proxy/http_msg.h"
+#include "net/http_msg.h"
 #include "proxy/proxy_int.h"
 #include "proxy/sni_check.h"
 

@@ -67,25 +67,6 @@ hf_origin_drained(struct hconn *c)
 
 /* --- response ---------------------------------------------------------------------- */
 
-static uint64_t
-head_content_length(const struct http_head *h, bool *found)
-{
-	const struct http_header *cl = http_msg_find(h, "content-length");
-	uint64_t v = 0;
-	size_t i;
-
-	*found = false;
-	if (cl == NULL || cl->value.n == 0 || cl->value.n > 19)
-		return 0;
-	for (i = 0; i < cl->value.n; i++) {
-		if (cl->value.p[i] < '0' || cl->value.p[i] > '9')
-			return 0;
-		v = v * 10 + (uint64_t)(cl->value.p[i] - '0');
-	}
-	*found = true;
-	return v;
-}
-
 static int
 resp_on_head(void *arg, const struct http_head *h)
 {
@@ -93,7 +74,7 @@ resp_on_head(void *arg, const struct http_head *h)
 	enum http_framing f = h->framing;
 	uint64_t len = h->content_length;
 	struct buf b;
-	bool close, found;
+	bool close;
 
 	c->resp_interim = h->status < 200;
 	if (!c->resp_interim)
@@ -105,8 +86,8 @@ resp_on_head(void *arg, const struct http_head *h)
 		close = false;
 	} else if (f == HTTP_FRAMING_NONE && c->req_is_head) {
 		/* Keep a HEAD answer's Content-Length: it describes a GET. */
-		len = head_content_length(h, &found);
-		f = found ? HTTP_FRAMING_LENGTH : HTTP_FRAMING_NONE;
+		f = http_msg_content_length(h, &len) == 0 ? HTTP_FRAMING_LENGTH
+							    : HTTP_FRAMING_NONE;
 	} else if (f == HTTP_FRAMING_CHUNKED || f == HTTP_FRAMING_EOF) {
 		c->chunk_down = c->req_minor >= 1;
 		f = c->chunk_down ? HTTP_FRAMING_CHUNKED : HTTP_FRAMING_EOF;

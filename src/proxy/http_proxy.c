@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/hex.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "net/dial.h"
+#include "net/http_parse.h"
 #include "net/listen.h"
 #include "net/relay.h"
 #include "proxy/block.h"
@@ -346,48 +346,6 @@ hc_pump(struct hconn *c)
 }
 
 
-/* Checks the chunk framing of the body bytes that came with the head
- * (p[0..n), possibly cut anywhere) before anything is dialled, so that a
- * smuggling payload sent in one piece never reaches an origin. false only
- * for framing that is certainly broken; the parser stays the authority
- * for whatever arrives later. */
-static bool
-chunked_prefix_ok(const char *p, size_t n)
-{
-	size_t i = 0, digits;
-	uint64_t size;
-
-	while (i < n) {
-		for (size = 0, digits = 0; i < n && hex_digit(p[i]) >= 0; i++) {
-			if (++digits > 15)
-				return false; /* a size past any sane body */
-			size = size * 16 + (uint64_t)hex_digit(p[i]);
-		}
-		if (i == n)
-			return true;
-		if (digits == 0)
-			return false;
-		while (i < n && p[i] != '\r' && p[i] != '\n')
-			i++; /* chunk extensions: the parser judges them */
-		if (i < n && p[i] == '\n')
-			return false;
-		if (i + 1 >= n)
-			return true;
-		if (p[i + 1] != '\n')
-			return false;
-		i += 2;
-		if (size == 0)
-			return true; /* trailers: the parser's business */
-		if (size >= n - i)
-			return true;
-		i += (size_t)size;
-		if (p[i] != '\r' || (i + 1 < n && p[i + 1] != '\n'))
-			return false;
-		i += 2;
-	}
-	return true;
-}
-
 static void
 start_request(struct hconn *c)
 {
@@ -412,7 +370,7 @@ start_request(struct hconn *c)
 		return;
 	}
 	if (h->framing == HTTP_FRAMING_CHUNKED &&
-	    !chunked_prefix_ok(c->in.p, c->in.len)) {
+	    !http_parse_chunked_prefix_ok(c->in.p, c->in.len)) {
 		hc_error(c, 400, "invalid chunk framing");
 		return;
 	}

@@ -9,7 +9,7 @@
 
 #include <openssl/ssl.h>
 
-#include "proxy/http_msg.h"
+#include "net/http_msg.h"
 #include "proxy/proxy_int.h"
 
 /* What an intercepted tunnel leads to; owned by its inner hconn. */

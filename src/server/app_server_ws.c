@@ -30,7 +30,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "net/ownlisten.h"
-#include "proxy/http1.h"
+#include "net/http1.h"
 #include "server/app_server.h"
 #include "server/app_server_int.h"
 #include "server/auth.h"

@@ -163,3 +163,32 @@ def test_audit_log_has_allow_deny_and_tunnel_close_lines(start, airlock_env):
     tc = [e for e in ev if e["event"] == "tunnel_close"][0]
     assert tc["port"] == o.port
     assert tc["bytes_up"] > 0 and tc["bytes_down"] > 0
+
+
+def test_heads_of_16000_header_fields_get_431_and_others_are_served(start):
+    """A 64 KiB head of 16,000 tiny header fields costs the proxy no more
+    than its bytes: it is answered 431 at once (nothing reaches the
+    origin), and while ten such heads arrive a plain request on another
+    connection is still served. Before the header cap, hop-by-hop
+    stripping compared every header with every other and held the loop
+    for seconds per head."""
+    p = start(http_config())
+    with origin() as o:
+        head = (b"GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n" %
+                (o.url("/").encode(), o.port))
+        head += b"a:\r\n" * 16000 + b"\r\n"
+        assert len(head) < 64 * 1024
+        evil = [connect(p.http) for _ in range(10)]
+        try:
+            for s in evil:
+                s.sendall(head)
+            with connect(p.http, timeout=5) as s:
+                assert get_on(s, Reader(s), o).status == 200
+            for s in evil:
+                r = read_response(Reader(s))
+                assert r.status == 431
+                assert b"too many header fields" in r.body
+        finally:
+            for s in evil:
+                s.close()
+        assert o.count == 1

@@ -41,14 +41,14 @@
  * on_complete callback of that message returns (they point into the
  * parser's head buffer). Trailers of chunked bodies are checked for size
  * and dropped. The parser never does I/O and never logs. */
-#ifndef AIRLOCK_PROXY_HTTP1_H
-#define AIRLOCK_PROXY_HTTP1_H
+#ifndef AIRLOCK_NET_HTTP1_H
+#define AIRLOCK_NET_HTTP1_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "proxy/http_msg.h"
+#include "net/http_msg.h"
 
 #define HTTP1_DEFAULT_MAX_HEAD (64 * 1024)
 #define HTTP1_PAUSE 1
