@@ -21,6 +21,7 @@ struct stream_tcp {
 	struct stream base;
 	uv_tcp_t *tcp;	/* NULL once detached */
 	int pending;	/* write and shutdown requests in flight */
+	bool reading;
 	bool eof;
 	bool detached;
 };
@@ -164,6 +165,7 @@ tcp_read_cb(uv_stream_t *u, ssize_t n, const uv_buf_t *b)
 		return;
 	if (n < 0) {
 		t->eof = true;
+		t->reading = false;
 		uv_read_stop(u);
 	}
 	stream_emit_read(&t->base, n, b->base);
@@ -173,16 +175,24 @@ static int
 tcp_read_start(struct stream *s)
 {
 	struct stream_tcp *t = tcp_of(s);
+	int rc;
 
-	if (t->eof)
-		return 0; /* the owner has had its EOF */
-	return uv_read_start((uv_stream_t *)t->tcp, tcp_alloc, tcp_read_cb);
+	if (t->eof || t->reading)
+		return 0; /* the owner has had its EOF, or reads already */
+	rc = uv_read_start((uv_stream_t *)t->tcp, tcp_alloc, tcp_read_cb);
+	t->reading = rc == 0;
+	return rc;
 }
 
 static void
 tcp_read_stop(struct stream *s)
 {
-	uv_read_stop((uv_stream_t *)tcp_of(s)->tcp);
+	struct stream_tcp *t = tcp_of(s);
+
+	if (!t->reading)
+		return;
+	t->reading = false;
+	uv_read_stop((uv_stream_t *)t->tcp);
 }
 
 static void

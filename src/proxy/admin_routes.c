@@ -13,7 +13,7 @@
 #include "lib/log.h"
 #include "policy/netpolicy.h"
 #include "proxy/block.h"
-#include "proxy/http_conn.h"
+#include "proxy/origin_pool.h"
 
 #define PN "permissions.network."
 #define ADMIN_MAX_DOC (4 * 1024 * 1024)
@@ -288,7 +288,7 @@ render_metrics(const struct proxy *p, struct buf *b)
 		   m->upstream_errors) == -1 ||
 	    metric(b, "airlock_origin_reuses_total", "counter",
 		   "Requests sent on a kept-alive origin connection.",
-		   hf_origin_reuses()) == -1)
+		   origin_pool_reuses()) == -1)
 		return -1;
 	if (p->log == NULL)
 		return 0;

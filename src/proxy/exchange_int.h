@@ -1,0 +1,116 @@
+/* exchange_int.h — what exchange.c (the state machine, checks, decision,
+ * refusals) and exchange_body.c (the origin side: request head and body
+ * up, response down) share. Not for use outside them. */
+#ifndef AIRLOCK_PROXY_EXCHANGE_INT_H
+#define AIRLOCK_PROXY_EXCHANGE_INT_H
+
+#include "proxy/exchange.h"
+
+#include "lib/buf.h"
+#include "net/upstream.h"
+#include "policy/policy.h"
+#include "proxy/reach.h"
+
+#define X_IN_MAX (64 * 1024)	     /* origin bytes held while paused */
+#define X_WRITE_HIGH (256 * 1024)    /* stop feeding a side above this */
+#define X_WRITE_LOW (X_WRITE_HIGH / 4) /* and go on below this */
+
+enum x_verdict { V_NONE, V_ALLOW, V_DENY, V_ERROR };
+
+struct exchange {
+	enum exchange_state state;
+	enum exchange_outcome outcome;
+	int busy;		/* exchange functions on the stack */
+	bool freed;		/* exchange_free ran: gone once busy is 0 */
+	bool advancing, again;	/* exchange_advance is running / rerun it */
+	bool told;		/* owner->done ran */
+	struct proxy *px;
+	struct proxy_state *st;	/* taken when the head passed */
+	const struct exchange_owner *owner;
+	void *arg;
+	struct stream *client;
+	struct deadline *dl;
+	struct origin_pool *pool;
+	const struct intercept *mitm;
+	char peer[64];
+	bool draining;
+
+	/* the request */
+	const struct http_head *head;
+	const char *rest;	/* bytes after the head (exchange_start only) */
+	size_t n_rest;
+	struct http_target target;
+	char host[HTTP_MSG_MAX_HOST + 1];
+	char method[32];
+	bool is_connect;
+	bool req_is_head, req_keepalive;
+	int req_minor;
+	bool req_done;		/* read whole from the client */
+	bool body_paused;	/* the parser waits for the origin to drain */
+	bool chunk_up;		/* the body goes up re-chunked */
+
+	/* the decision */
+	struct proxy_decide *decide;
+	enum x_verdict verdict;
+	struct policy_decision d;
+	struct resolve_result addrs;
+	char why[HTTP_MSG_MAX_HOST + 400];
+
+	/* reaching the origin */
+	struct reach *reach;
+	bool reached;		/* reach called back (origin or why) */
+
+	/* the origin */
+	struct stream *origin;
+	struct sockaddr_storage origin_addr;
+	bool origin_direct;	/* dialled straight to origin_addr */
+	bool origin_reused;	/* taken from the pool for this request */
+	bool origin_reusable;	/* its response left it fit for another */
+	const struct upstream *via; /* HTTP upstream taking absolute form */
+	char *pre;		/* tunnel: bytes the upstream sent already */
+	size_t n_pre;
+	struct http1 *resp;
+	struct buf oin;		/* origin bytes the response parser left */
+	bool resp_started;	/* some of the response reached the client */
+	bool resp_done;
+	bool resp_interim;	/* the response in progress is a 1xx */
+	bool resp_paused;	/* the response parser waits for the client */
+	bool chunk_down;	/* the body goes down re-chunked */
+	bool close_after;	/* the client connection ends with this */
+};
+
+/* exchange.c */
+/* Every entry into the exchange from outside (a callback, a call of the
+ * owner) holds it for its duration: exchange_free then only marks it, and
+ * the last release frees it. */
+void x_hold(struct exchange *x);
+void x_release(struct exchange *x);
+void exchange_advance(struct exchange *x);
+/* Answers with a text/plain error and closes afterwards (or aborts when
+ * the response has started). */
+void x_error(struct exchange *x, int status, const char *text);
+/* Ends the exchange now with outcome (the owner is told). */
+void x_finish(struct exchange *x, enum exchange_outcome outcome);
+/* Writes to the client; a failure aborts. -1 then. */
+int x_to_client(struct exchange *x, const char *p, size_t n);
+/* Reaches the origin (again, for a retry: addrs of one, no pool). */
+void x_reach(struct exchange *x, const struct resolve_result *addrs,
+	     bool use_pool);
+
+/* exchange_body.c */
+/* Sends the request head to the reached origin and starts reading its
+ * response: SENDING. -1 after answering an error. */
+int x_send_head(struct exchange *x);
+/* Closes the origin and forgets its response (the response parser is
+ * kept until replaced or freed: this may run inside its callbacks). */
+void x_close_origin(struct exchange *x);
+/* At DONE: parks the origin when it is fit for another request (see
+ * origin_pool.h), else closes it. */
+void x_end_origin(struct exchange *x);
+/* The client drained: the response goes on. */
+void x_resume_response(struct exchange *x);
+/* Request body bytes and end, for the origin. */
+int x_body_up(struct exchange *x, const char *p, size_t n);
+void x_body_end(struct exchange *x);
+
+#endif
