@@ -21,9 +21,13 @@
 #include "proxy/block.h"
 #include "proxy/mitm.h"
 
+static void exchange_advance(struct exchange *x);
+static void x_reach(struct exchange *x, const struct resolve_result *addrs,
+		    bool use_pool);
+
 /* --- life cycle ------------------------------------------------------------ */
 
-void
+static void
 x_hold(struct exchange *x)
 {
 	x->busy++;
@@ -39,7 +43,7 @@ really_free(struct exchange *x)
 	free(x);
 }
 
-void
+static void
 x_release(struct exchange *x)
 {
 	if (--x->busy == 0 && x->freed)
@@ -77,7 +81,7 @@ exchange_free(struct exchange *x)
 	x->decide = NULL;
 	reach_cancel(x->reach);
 	x->reach = NULL;
-	x_close_origin(x);
+	xb_close_origin(x);
 	if (x->dl->fire == x_deadline && x->dl->arg == x)
 		deadline_set(x->dl, DL_NONE, x->st, NULL, NULL);
 	if (x->busy == 0)
@@ -113,7 +117,7 @@ exchange_tunnel(struct exchange *x, struct exchange_tunnel *out)
 
 /* --- outcomes ---------------------------------------------------------------- */
 
-void
+static void
 x_finish(struct exchange *x, enum exchange_outcome outcome)
 {
 	if (x->told)
@@ -126,16 +130,16 @@ x_finish(struct exchange *x, enum exchange_outcome outcome)
 	else
 		x->state = X_DONE;
 	if (outcome == EXCHANGE_NEXT)
-		x_end_origin(x);
+		xb_end_origin(x);
 	else if (outcome != EXCHANGE_TUNNEL)
-		x_close_origin(x);
+		xb_close_origin(x);
 	if (x->dl->fire == x_deadline)
 		deadline_set(x->dl, DL_NONE, x->st, NULL, NULL);
 	x->told = true;
 	x->owner->done(x->arg);
 }
 
-int
+static int
 x_to_client(struct exchange *x, const char *p, size_t n)
 {
 	if (stream_write(x->client, p, n) == 0)
@@ -164,7 +168,7 @@ reply(struct exchange *x, struct buf *resp, bool close)
 	x->owner->want_body(x->arg);
 }
 
-void
+static void
 x_error(struct exchange *x, int status, const char *text)
 {
 	struct buf b;
@@ -174,7 +178,7 @@ x_error(struct exchange *x, int status, const char *text)
 		x_finish(x, EXCHANGE_ABORT);
 		return;
 	}
-	x_close_origin(x);
+	xb_close_origin(x);
 	buf_init(&b, 8192);
 	block_error(&b, status, text, true);
 	x->head = NULL;
@@ -447,7 +451,7 @@ on_reached(void *arg, const struct reach_result *r)
 	x_release(x);
 }
 
-void
+static void
 x_reach(struct exchange *x, const struct resolve_result *addrs,
 	bool use_pool)
 {
@@ -470,6 +474,71 @@ x_reach(struct exchange *x, const struct resolve_result *addrs,
 	x->reach = reach_start(&o, on_reached, x);
 }
 
+/* --- SENDING and RECEIVING: the origin's events ---------------------------------- */
+
+static void
+origin_eof(struct exchange *x)
+{
+	struct resolve_result one;
+
+	stream_read_stop(x->origin);
+	if (xb_response_eof(x))
+		return;
+	if (xb_retryable(x)) {
+		one.n = 1;
+		one.addrs[0] = x->origin_addr;
+		xb_close_origin(x);
+		x_reach(x, &one, false);
+		return;
+	}
+	if (x->resp_started) {
+		log_debug("http %s: origin cut the response short", x->peer);
+		x->abort = true;
+	} else {
+		x->fail_status = 502;
+		x->fail_text = "upstream failure: connection closed before a "
+			       "response";
+	}
+}
+
+static void
+on_origin_read(void *arg, ssize_t n, const char *p)
+{
+	struct exchange *x = arg;
+
+	x_hold(x);
+	if (n < 0) {
+		origin_eof(x);
+	} else {
+		deadline_touch(x->dl);
+		if (xb_feed(x, p, (size_t)n) == 0 &&
+		    (x->resp_paused || x->resp_done))
+			stream_read_stop(x->origin);
+	}
+	exchange_advance(x);
+	x_release(x);
+}
+
+/* The origin took what was queued: the body may go on. */
+static void
+on_origin_written(void *arg, int status)
+{
+	struct exchange *x = arg;
+
+	x_hold(x);
+	if (status < 0) {
+		log_debug("http %s: write to the origin failed: %s", x->peer,
+			  uv_strerror(status));
+		x->abort = true;
+		exchange_advance(x);
+	} else if (x->body_paused && x->origin != NULL &&
+		   stream_write_queued(x->origin) < X_WRITE_LOW) {
+		x->body_paused = false;
+		x->owner->want_body(x->arg);
+	}
+	x_release(x);
+}
+
 static void
 step_connecting(struct exchange *x)
 {
@@ -483,8 +552,9 @@ step_connecting(struct exchange *x)
 		x_finish(x, EXCHANGE_TUNNEL);
 		return;
 	}
-	if (x_send_head(x) == -1)
-		return;
+	stream_set_owner(x->origin, x, on_origin_read, on_origin_written);
+	if (xb_send_head(x) == -1)
+		return; /* fail is set: the switch answers it */
 	wait_for(x, DL_TRANSFER);
 	x->state = X_SENDING;
 	x->again = true;
@@ -494,7 +564,7 @@ step_connecting(struct exchange *x)
 
 /* --- the switch ------------------------------------------------------------------- */
 
-void
+static void
 exchange_advance(struct exchange *x)
 {
 	if (x->advancing) {
@@ -506,6 +576,18 @@ exchange_advance(struct exchange *x)
 		x->again = false;
 		if (x->freed || x->told)
 			break;
+		if (x->abort) {
+			x_finish(x, EXCHANGE_ABORT);
+			break;
+		}
+		if (x->fail_status != 0) {
+			int status = x->fail_status;
+
+			x->fail_status = 0;
+			x_error(x, status, x->fail_text);
+			x->again = true;
+			continue;
+		}
 		switch (x->state) {
 		case X_HEAD:
 			step_head(x);
@@ -568,8 +650,11 @@ exchange_request_body(struct exchange *x, const char *p, size_t n)
 	int rc = 0;
 
 	x_hold(x);
-	if (!x->freed && x->state == X_SENDING)
-		rc = x_body_up(x, p, n);
+	if (!x->freed && x->state == X_SENDING) {
+		rc = xb_body_up(x, p, n);
+		if (x->abort)
+			exchange_advance(x);
+	}
 	x_release(x);
 	return rc;
 }
@@ -581,7 +666,7 @@ exchange_request_end(struct exchange *x)
 	if (!x->freed && !x->req_done) {
 		x->req_done = true;
 		if (x->state == X_SENDING)
-			x_body_end(x);
+			xb_body_end(x);
 		exchange_advance(x);
 	}
 	x_release(x);
@@ -592,7 +677,7 @@ exchange_client_drained(struct exchange *x)
 {
 	x_hold(x);
 	if (!x->freed && (x->state == X_SENDING || x->state == X_RECEIVING)) {
-		x_resume_response(x);
+		xb_resume_response(x);
 		exchange_advance(x);
 	}
 	x_release(x);

@@ -1,8 +1,9 @@
-/* exchange_body.c — the origin side of an exchange (exchange.h): send the
- * rewritten request head, stream the body up, parse the response and
- * stream it down, re-framing bodies where the two sides differ; keep the
- * origin for the next request when it may be kept; send an idempotent
- * request once more when a reused origin went away before answering. */
+/* exchange_body.c — the mechanics of an exchange's transfer (exchange.h):
+ * send the rewritten request head, stream the body up, parse the response
+ * and stream it down, re-framing bodies where the two sides differ; keep
+ * the origin for the next request when it may be kept. Called by
+ * exchange.c only, and never calling back into it: what goes wrong is
+ * left in x->abort or x->fail_status for the state machine. */
 #include "proxy/exchange_int.h"
 
 #include <stdio.h>
@@ -41,13 +42,13 @@ over_high_water(const struct stream *s)
 /* --- the request body ----------------------------------------------------------- */
 
 int
-x_body_up(struct exchange *x, const char *p, size_t n)
+xb_body_up(struct exchange *x, const char *p, size_t n)
 {
 	if (x->origin == NULL)
 		return 0;
 	deadline_touch(x->dl);
 	if (write_chunk(x->origin, x->chunk_up, p, n) == -1) {
-		x_finish(x, EXCHANGE_ABORT);
+		x->abort = true;
 		return HTTP1_PAUSE;
 	}
 	if (!over_high_water(x->origin))
@@ -57,39 +58,24 @@ x_body_up(struct exchange *x, const char *p, size_t n)
 }
 
 void
-x_body_end(struct exchange *x)
+xb_body_end(struct exchange *x)
 {
 	if (x->chunk_up && x->origin != NULL &&
 	    stream_write(x->origin, "0\r\n\r\n", 5) != 0)
-		x_finish(x, EXCHANGE_ABORT);
-}
-
-/* The origin took what was queued: the body may go on. */
-static void
-on_origin_written(void *arg, int status)
-{
-	struct exchange *x = arg;
-
-	if (x->freed || x->told)
-		return;
-	if (status < 0) {
-		x_hold(x);
-		log_debug("http %s: write to the origin failed: %s", x->peer,
-			  uv_strerror(status));
-		x_finish(x, EXCHANGE_ABORT);
-		x_release(x);
-		return;
-	}
-	if (!x->body_paused || x->origin == NULL ||
-	    stream_write_queued(x->origin) >= X_WRITE_LOW)
-		return;
-	x->body_paused = false;
-	x_hold(x);
-	x->owner->want_body(x->arg);
-	x_release(x);
+		x->abort = true;
 }
 
 /* --- the response ------------------------------------------------------------------ */
+
+/* Writes our copy of the response to the client; a failure aborts. */
+static int
+to_client(struct exchange *x, const char *p, size_t n)
+{
+	if (stream_write(x->client, p, n) == 0)
+		return 0;
+	x->abort = true;
+	return -1;
+}
 
 static int
 resp_on_head(void *arg, const struct http_head *h)
@@ -121,7 +107,7 @@ resp_on_head(void *arg, const struct http_head *h)
 	x->close_after |= close;
 	buf_init(&b, HTTP1_DEFAULT_MAX_HEAD + 1024);
 	rc = http_msg_write_response(&b, h, f, len, close) == 0
-		     ? x_to_client(x, b.p, b.len)
+		     ? to_client(x, b.p, b.len)
 		     : 0;
 	buf_release(&b);
 	x->resp_started = true;
@@ -134,7 +120,7 @@ resp_on_body(void *arg, const char *p, size_t n)
 	struct exchange *x = arg;
 
 	if (write_chunk(x->client, x->chunk_down, p, n) == -1) {
-		x_finish(x, EXCHANGE_ABORT);
+		x->abort = true;
 		return HTTP1_PAUSE;
 	}
 	if (!over_high_water(x->client))
@@ -150,7 +136,7 @@ resp_on_complete(void *arg)
 
 	if (x->resp_interim)
 		return 0;
-	if (x->chunk_down && x_to_client(x, "0\r\n\r\n", 5) == -1)
+	if (x->chunk_down && to_client(x, "0\r\n\r\n", 5) == -1)
 		return HTTP1_PAUSE;
 	x->resp_done = true;
 	return HTTP1_PAUSE;
@@ -162,17 +148,16 @@ static const struct http1_callbacks resp_callbacks = {
 	resp_on_complete,
 };
 
-/* Feeds origin bytes; whatever the parser leaves waits in x->oin.
- * -1 once the exchange has ended (an error answered or an abort). */
-static int
-feed_response(struct exchange *x, const char *p, size_t n)
+int
+xb_feed(struct exchange *x, const char *p, size_t n)
 {
 	ssize_t used;
 
-	while (n > 0 && !x->resp_paused && !x->resp_done && !x->told) {
+	while (n > 0 && !x->resp_paused && !x->resp_done && !x->abort) {
 		used = http1_feed(x->resp, p, n);
 		if (used < 0) {
-			x_error(x, 502, "upstream failure");
+			x->fail_status = 502;
+			x->fail_text = "upstream failure";
 			return -1;
 		}
 		p += used;
@@ -180,16 +165,22 @@ feed_response(struct exchange *x, const char *p, size_t n)
 		if (used == 0 && !x->resp_paused && !x->resp_done)
 			break;
 	}
-	if (x->told)
+	if (x->abort)
 		return -1;
 	if (n > 0 && x->resp_done)
 		x->origin_reusable = false; /* bytes past the response */
 	if (n > 0 && !x->resp_done && buf_add(&x->oin, p, n) == -1) {
 		log_debug("http %s: origin buffer overflow", x->peer);
-		x_finish(x, EXCHANGE_ABORT);
+		x->abort = true;
 		return -1;
 	}
 	return 0;
+}
+
+bool
+xb_response_eof(struct exchange *x)
+{
+	return x->resp_done || (http1_finish(x->resp) == 0 && x->resp_done);
 }
 
 static bool
@@ -207,65 +198,17 @@ idempotent(const char *m)
 
 /* A reused origin that went away before answering may have closed while
  * our request was on its way (its own keep-alive ran out): a bodiless
- * idempotent request is sent again once, on a new connection to the same
- * vetted address (RFC 9112 §9.3.1). */
-static bool
-retry_on_fresh_origin(struct exchange *x)
+ * idempotent request may go again (RFC 9112 §9.3.1). */
+bool
+xb_retryable(const struct exchange *x)
 {
-	struct resolve_result one;
-
-	if (!x->origin_reused || x->resp_started || !x->req_done ||
-	    x->head == NULL || x->head->framing != HTTP_FRAMING_NONE ||
-	    !idempotent(x->method))
-		return false;
-	one.n = 1;
-	one.addrs[0] = x->origin_addr;
-	x_close_origin(x);
-	x_reach(x, &one, false);
-	return true;
-}
-
-static void
-origin_eof(struct exchange *x)
-{
-	if (x->resp_done)
-		return;
-	if (http1_finish(x->resp) == 0 && x->resp_done)
-		return;
-	if (retry_on_fresh_origin(x))
-		return;
-	if (x->resp_started) {
-		log_debug("http %s: origin cut the response short", x->peer);
-		x_finish(x, EXCHANGE_ABORT);
-	} else {
-		x_error(x, 502, "upstream failure: connection closed before a "
-				"response");
-	}
-}
-
-static void
-on_origin_read(void *arg, ssize_t n, const char *p)
-{
-	struct exchange *x = arg;
-
-	if (x->freed || x->told)
-		return;
-	x_hold(x);
-	if (n < 0) {
-		stream_read_stop(x->origin);
-		origin_eof(x);
-	} else {
-		deadline_touch(x->dl);
-		if (feed_response(x, p, (size_t)n) == 0 &&
-		    (x->resp_paused || x->resp_done))
-			stream_read_stop(x->origin);
-	}
-	exchange_advance(x);
-	x_release(x);
+	return x->origin_reused && !x->resp_started && x->req_done &&
+	       x->head != NULL && x->head->framing == HTTP_FRAMING_NONE &&
+	       idempotent(x->method);
 }
 
 void
-x_resume_response(struct exchange *x)
+xb_resume_response(struct exchange *x)
 {
 	struct buf rest;
 
@@ -275,10 +218,10 @@ x_resume_response(struct exchange *x)
 	x->resp_paused = false;
 	rest = x->oin;
 	buf_init(&x->oin, X_IN_MAX);
-	if (feed_response(x, rest.p ? rest.p : "", rest.len) == 0 &&
+	if (xb_feed(x, rest.p ? rest.p : "", rest.len) == 0 &&
 	    !x->resp_paused && !x->resp_done &&
 	    stream_read_start(x->origin) != 0)
-		x_finish(x, EXCHANGE_ABORT);
+		x->abort = true;
 	buf_release(&rest);
 }
 
@@ -323,7 +266,7 @@ out:
 }
 
 int
-x_send_head(struct exchange *x)
+xb_send_head(struct exchange *x)
 {
 	const struct http_head *h = x->head;
 	bool close = x->via != NULL || !x->req_keepalive || x->draining;
@@ -331,7 +274,6 @@ x_send_head(struct exchange *x)
 	int rc = -1;
 
 	x->origin_reusable = false;
-	stream_set_owner(x->origin, x, on_origin_read, on_origin_written);
 	http1_free(x->resp);
 	x->resp = http1_new(HTTP1_RESPONSE, &resp_callbacks, x, 0);
 	http1_expect(x->resp, x->req_is_head ? HTTP1_EXPECT_HEAD
@@ -341,12 +283,14 @@ x_send_head(struct exchange *x)
 	if (http_msg_write_request(&b, h, &x->target, h->framing,
 				   h->content_length, close) == -1 ||
 	    (x->via != NULL && to_absolute_form(x, &b) == -1)) {
-		x_error(x, 431, "request head too large to forward");
+		x->fail_status = 431;
+		x->fail_text = "request head too large to forward";
 		goto out;
 	}
 	if (stream_write(x->origin, b.p, b.len) != 0 ||
 	    stream_read_start(x->origin) != 0) {
-		x_error(x, 502, "upstream failure");
+		x->fail_status = 502;
+		x->fail_text = "upstream failure";
 		goto out;
 	}
 	rc = 0;
@@ -360,7 +304,7 @@ out:
 /* --- ending the origin side ---------------------------------------------------------------- */
 
 void
-x_close_origin(struct exchange *x)
+xb_close_origin(struct exchange *x)
 {
 	stream_close(x->origin);
 	x->origin = NULL;
@@ -382,12 +326,12 @@ origin_parkable(const struct exchange *x)
 }
 
 void
-x_end_origin(struct exchange *x)
+xb_end_origin(struct exchange *x)
 {
 	if (origin_parkable(x)) {
 		origin_pool_park(x->pool, x->origin, x->host, x->target.port,
 				 x->mitm != NULL, &x->origin_addr);
 		x->origin = NULL;
 	}
-	x_close_origin(x);
+	xb_close_origin(x);
 }

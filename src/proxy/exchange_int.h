@@ -77,40 +77,39 @@ struct exchange {
 	bool resp_paused;	/* the response parser waits for the client */
 	bool chunk_down;	/* the body goes down re-chunked */
 	bool close_after;	/* the client connection ends with this */
+
+	/* what the transfer side asks the state machine to do */
+	bool abort;		/* end now: the answer is broken or cut short */
+	int fail_status;	/* answer fail_status fail_text (0: nothing) */
+	const char *fail_text;	/* static */
 };
 
-/* exchange.c */
-/* Every entry into the exchange from outside (a callback, a call of the
- * owner) holds it for its duration: exchange_free then only marks it, and
- * the last release frees it. */
-void x_hold(struct exchange *x);
-void x_release(struct exchange *x);
-void exchange_advance(struct exchange *x);
-/* Answers with a text/plain error and closes afterwards (or aborts when
- * the response has started). */
-void x_error(struct exchange *x, int status, const char *text);
-/* Ends the exchange now with outcome (the owner is told). */
-void x_finish(struct exchange *x, enum exchange_outcome outcome);
-/* Writes to the client; a failure aborts. -1 then. */
-int x_to_client(struct exchange *x, const char *p, size_t n);
-/* Reaches the origin (again, for a retry: addrs of one, no pool). */
-void x_reach(struct exchange *x, const struct resolve_result *addrs,
-	     bool use_pool);
+/* exchange_body.c: the mechanics of the transfer. They never call back
+ * into exchange.c: a failure is left in x->abort (end now) or
+ * x->fail_status/fail_text (answer that error), which exchange_advance()
+ * acts on. */
 
-/* exchange_body.c */
-/* Sends the request head to the reached origin and starts reading its
- * response: SENDING. -1 after answering an error. */
-int x_send_head(struct exchange *x);
+/* Sends the request head to the reached origin (its callbacks already
+ * set) and starts reading it. -1 with fail set. */
+int xb_send_head(struct exchange *x);
+/* Feeds origin bytes to the response parser; what it leaves waits in
+ * x->oin. -1 with abort or fail set. */
+int xb_feed(struct exchange *x, const char *p, size_t n);
+/* The origin ended: true when that completes the response. */
+bool xb_response_eof(struct exchange *x);
+/* True when a request whose reused origin went away before answering may
+ * be sent once more on a fresh connection (bodiless, idempotent). */
+bool xb_retryable(const struct exchange *x);
+/* The client drained: feed what waits in x->oin, read on. */
+void xb_resume_response(struct exchange *x);
+/* Request body bytes and end, for the origin. */
+int xb_body_up(struct exchange *x, const char *p, size_t n);
+void xb_body_end(struct exchange *x);
 /* Closes the origin and forgets its response (the response parser is
  * kept until replaced or freed: this may run inside its callbacks). */
-void x_close_origin(struct exchange *x);
+void xb_close_origin(struct exchange *x);
 /* At DONE: parks the origin when it is fit for another request (see
  * origin_pool.h), else closes it. */
-void x_end_origin(struct exchange *x);
-/* The client drained: the response goes on. */
-void x_resume_response(struct exchange *x);
-/* Request body bytes and end, for the origin. */
-int x_body_up(struct exchange *x, const char *p, size_t n);
-void x_body_end(struct exchange *x);
+void xb_end_origin(struct exchange *x);
 
 #endif

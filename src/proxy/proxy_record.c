@@ -1,0 +1,103 @@
+/* proxy_record.c — recording decisions and tunnels (proxy_int.h): the
+ * audit log, the metrics, the blocked ring and its observer. */
+#include "proxy/proxy_int.h"
+
+#include <string.h>
+
+#include "lib/log.h"
+
+static void
+report_log_failures(struct proxy *p)
+{
+	uint64_t f = audit_log_failures(p->log);
+
+	if (f > p->m.log_failures_seen) {
+		log_error("audit log: %llu line(s) lost: %s",
+			  (unsigned long long)(f - p->m.log_failures_seen),
+			  audit_log_last_error(p->log));
+		p->m.log_failures_seen = f;
+	}
+}
+
+void
+proxy_record_event(struct proxy *p, const struct audit_event *ev)
+{
+	bool denied = ev->decision == NULL || strcmp(ev->decision, "allow") != 0;
+
+	audit_metrics_count(&p->decisions, ev->reason);
+	if (denied)
+		audit_ring_record(&p->ring, ev);
+	if (denied && p->on_blocked != NULL)
+		p->on_blocked(p->on_blocked_arg, ev);
+	if (p->log != NULL) {
+		audit_log_decision(p->log, ev);
+		report_log_failures(p);
+	}
+}
+
+void
+proxy_observe_blocked(struct proxy *p, proxy_blocked_fn *fn, void *arg)
+{
+	p->on_blocked = fn;
+	p->on_blocked_arg = arg;
+}
+
+void
+proxy_record(struct proxy *p, const struct policy_decision *d,
+	     const char *client, const char *mode)
+{
+	struct audit_event ev = {0};
+	bool allowed = policy_allowed(d) || d->verdict == POLICY_VERDICT_RESOLVE;
+
+	ev.decision = allowed ? "allow" : "deny";
+	ev.reason = policy_reason_str(d->reason);
+	ev.host = d->host.text;
+	ev.port = (uint16_t)d->port;
+	ev.protocol = policy_protocol_str(d->protocol);
+	ev.method = d->method;
+	ev.client = client;
+	ev.source = policy_source_str(d->source);
+	ev.matched = d->matched;
+	ev.mode = mode;
+	proxy_record_event(p, &ev);
+}
+
+void
+proxy_record_disabled(struct proxy *p, const char *host, uint16_t port,
+		      const char *protocol, const char *method,
+		      const char *client)
+{
+	struct audit_event ev = {0};
+
+	ev.decision = "deny";
+	ev.reason = "proxy_disabled";
+	ev.host = host;
+	ev.port = port;
+	ev.protocol = protocol;
+	ev.method = method;
+	ev.client = client;
+	ev.source = "proxy_state";
+	proxy_record_event(p, &ev);
+}
+
+void
+proxy_record_tunnel(struct proxy *p, const char *host, uint16_t port,
+		    const char *protocol, const char *client, uint64_t up,
+		    uint64_t down, uint64_t duration_ms)
+{
+	struct audit_tunnel t = {0};
+
+	p->m.bytes_up += up;
+	p->m.bytes_down += down;
+	if (p->log == NULL)
+		return;
+	t.host = host;
+	t.port = port;
+	t.protocol = protocol;
+	t.client = client;
+	t.bytes_up = up;
+	t.bytes_down = down;
+	t.duration_ms = duration_ms;
+	audit_log_tunnel_close(p->log, &t);
+	report_log_failures(p);
+}
