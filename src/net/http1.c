@@ -699,3 +699,30 @@ http1_finish(struct http1 *p)
 	}
 	return -1;
 }
+
+uint64_t
+http1_body_left(const struct http1 *p)
+{
+	if (p->state != ST_BODY || p->h.framing != HTTP_FRAMING_LENGTH)
+		return 0;
+	return p->ll.content_length;
+}
+
+int
+http1_skip_body(struct http1 *p, uint64_t n)
+{
+	uint64_t left = http1_body_left(p);
+
+	if (left == 0 || n > left)
+		return -1;
+	if (n < left) {
+		/* llhttp counts the body down in content_length. */
+		p->ll.content_length -= n;
+		return 0;
+	}
+	llhttp_reset(&p->ll);
+	p->state = ST_HEAD;
+	p->head_stale = true;
+	p->user_pause = false;
+	return 1;
+}

@@ -10,8 +10,10 @@
 #include "net/stream.h"
 #include "net/stream_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "lib/xalloc.h"
 
@@ -118,6 +120,18 @@ int
 stream_fd(const struct stream *s)
 {
 	return s->closed ? -1 : s->ops->fd(s);
+}
+
+bool
+stream_quiet(const struct stream *s)
+{
+	int fd = s->closed ? -1 : s->ops->raw_fd(s);
+	char c;
+
+	if (fd < 0)
+		return false;
+	return recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == -1 &&
+	       (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 int
@@ -318,8 +332,8 @@ tcp_peer(const struct stream *s, struct sockaddr_storage *ss)
 }
 
 static const struct stream_ops tcp_ops = {
-	tcp_read_start, tcp_read_stop, tcp_write, tcp_queued,
-	tcp_shutdown,	tcp_close,     tcp_fd,	  tcp_peer,
+	tcp_read_start, tcp_read_stop, tcp_write, tcp_queued, tcp_shutdown,
+	tcp_close,	tcp_fd,	       tcp_fd,	  tcp_peer,
 };
 
 struct stream *

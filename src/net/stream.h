@@ -88,6 +88,10 @@ void stream_close(struct stream *s);
 /* The raw socket of a TCP stream (for splice(2)), -1 for TLS. Only for
  * moving bytes while the stream is neither reading nor writing. */
 int stream_fd(const struct stream *s);
+/* True when nothing has arrived on the bottom socket since it was last
+ * read: no byte, no EOF, no error (a kept-alive connection is still
+ * fit). It peeks, it does not read. */
+bool stream_quiet(const struct stream *s);
 /* The remote address of the bottom TCP stream; 0 or -1. */
 int stream_peer(const struct stream *s, struct sockaddr_storage *ss);
 /* True for the TLS kind. */

@@ -13,6 +13,7 @@ struct stream_ops {
 	int (*shutdown)(struct stream *s);
 	void (*close)(struct stream *s);
 	int (*fd)(const struct stream *s);
+	int (*raw_fd)(const struct stream *s);	/* the bottom socket */
 	int (*peer)(const struct stream *s, struct sockaddr_storage *ss);
 };
 

@@ -403,6 +403,14 @@ tls_fd(const struct stream *s)
 }
 
 static int
+tls_raw_fd(const struct stream *s)
+{
+	const struct stream_tls *t = tls_of(s);
+
+	return t->lower != NULL ? t->lower->ops->raw_fd(t->lower) : -1;
+}
+
+static int
 tls_peer(const struct stream *s, struct sockaddr_storage *ss)
 {
 	const struct stream_tls *t = tls_of(s);
@@ -411,8 +419,8 @@ tls_peer(const struct stream *s, struct sockaddr_storage *ss)
 }
 
 const struct stream_ops stream_tls_ops = {
-	tls_read_start, tls_read_stop, tls_write, tls_queued,
-	tls_shutdown,	tls_close,     tls_fd,	  tls_peer,
+	tls_read_start, tls_read_stop, tls_write, tls_queued, tls_shutdown,
+	tls_close,	tls_fd,	       tls_raw_fd, tls_peer,
 };
 
 struct stream *

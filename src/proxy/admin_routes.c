@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "policy/netpolicy.h"
 #include "proxy/block.h"
+#include "proxy/exchange.h"
 #include "proxy/origin_pool.h"
 
 #define PN "permissions.network."
@@ -288,7 +289,10 @@ render_metrics(const struct proxy *p, struct buf *b)
 		   m->upstream_errors) == -1 ||
 	    metric(b, "airlock_origin_reuses_total", "counter",
 		   "Requests sent on a kept-alive origin connection.",
-		   origin_pool_reuses()) == -1)
+		   origin_pool_reuses()) == -1 ||
+	    metric(b, "airlock_spliced_body_bytes_total", "counter",
+		   "HTTP body bytes moved by splice(2), never copied.",
+		   exchange_spliced_bytes()) == -1)
 		return -1;
 	if (p->log == NULL)
 		return 0;

@@ -59,6 +59,7 @@ struct client {
 	bool head_ready;	/* a head waits for its exchange */
 	bool head_armed;	/* the head in progress has its deadline */
 	bool x_done;		/* the exchange has its outcome */
+	bool held;		/* the exchange splices the client's socket */
 	bool draining;
 };
 
@@ -139,7 +140,7 @@ static void
 client_reading(struct client *c)
 {
 	bool on = (c->state == CL_HEAD || c->state == CL_EXCHANGE) &&
-		  c->in.len < CL_IN_MAX;
+		  c->in.len < CL_IN_MAX && !c->held;
 
 	if (c->s == NULL)
 		return;
@@ -281,7 +282,32 @@ x_want_body(void *arg)
 	client_pump(c);
 }
 
-static const struct exchange_owner owner = {x_done, x_want_body};
+static void
+x_hold_client(void *arg, bool held)
+{
+	struct client *c = arg;
+
+	c->held = held;
+	client_reading(c);
+}
+
+/* A body moved by splice: count it in the parser, then read on. */
+static void
+x_body_moved(void *arg, uint64_t n)
+{
+	struct client *c = arg;
+
+	c->held = false;
+	if (n > 0 && http1_skip_body(c->req, n) == 1) {
+		c->paused = true; /* as on_complete does */
+		if (c->x != NULL)
+			exchange_request_end(c->x);
+	}
+	client_pump(c);
+}
+
+static const struct exchange_owner owner = {x_done, x_want_body,
+					    x_hold_client, x_body_moved};
 
 static void
 start_exchange(struct client *c)
@@ -465,6 +491,7 @@ finish_exchange(struct client *c)
 		c->x = NULL;
 		exchange_free(x);
 	}
+	c->held = false;
 }
 
 /* --- the pump ----------------------------------------------------------------------------- */
@@ -510,6 +537,21 @@ pump_once(struct client *c)
 	return n > 0 || c->paused || c->head_ready || c->x_done;
 }
 
+/* All input is parsed and the parser waits for more of a Content-Length
+ * body: the exchange may move the rest by splice. */
+static void
+maybe_splice_body(struct client *c)
+{
+	uint64_t left;
+
+	if (c->x == NULL || c->state != CL_EXCHANGE || c->paused || c->held ||
+	    c->in.len > 0)
+		return;
+	left = http1_body_left(c->req);
+	if (left > 0 && exchange_splice_body(c->x, left))
+		c->held = true;
+}
+
 static void
 client_pump(struct client *c)
 {
@@ -524,6 +566,7 @@ client_pump(struct client *c)
 			;
 	} while (c->again && serving(c));
 	c->pumping = false;
+	maybe_splice_body(c);
 	client_reading(c);
 }
 

@@ -501,6 +501,75 @@ origin_eof(struct exchange *x)
 	}
 }
 
+static uint64_t spliced_bytes;
+
+uint64_t
+exchange_spliced_bytes(void)
+{
+	return spliced_bytes;
+}
+
+/* A spliced response body (exchange_body.c) has moved. */
+static void
+on_down_spliced(void *arg, int status, uint64_t moved, const char *left,
+		size_t n_left)
+{
+	struct exchange *x = arg;
+
+	(void)left;
+	(void)n_left;
+	x_hold(x);
+	x->splice = NULL;
+	spliced_bytes += moved;
+	x->owner->hold_client(x->arg, false);
+	if (status == 0) {
+		x->down_left = 0;
+		x->resp_done = true;
+	} else {
+		log_debug("http %s: spliced response ended after %llu of %llu "
+			  "bytes: %s", x->peer, (unsigned long long)moved,
+			  (unsigned long long)x->down_left, uv_strerror(status));
+		x->abort = true;
+	}
+	exchange_advance(x);
+	x_release(x);
+}
+
+/* A spliced request body has moved, all of it or, when the origin spoke
+ * first, up to then (left[0..n_left) read but not yet sent). */
+static void
+on_up_spliced(void *arg, int status, uint64_t moved, const char *left,
+	      size_t n_left)
+{
+	struct exchange *x = arg;
+
+	x_hold(x);
+	x->splice = NULL;
+	spliced_bytes += moved;
+	if (n_left > 0 && stream_write(x->origin, left, n_left) != 0)
+		x->abort = true;
+	moved += n_left;
+	if (status != 0 && status != UV_ECANCELED) {
+		log_debug("http %s: spliced request body ended after %llu "
+			  "bytes: %s", x->peer, (unsigned long long)moved,
+			  uv_strerror(status));
+		x->abort = true;
+	}
+	if (!x->abort && stream_read_start(x->origin) != 0)
+		x->abort = true;
+	x->owner->body_moved(x->arg, x->abort ? 0 : moved);
+	exchange_advance(x);
+	x_release(x);
+}
+
+static void
+on_spliced_progress(void *arg)
+{
+	struct exchange *x = arg;
+
+	deadline_touch(x->dl);
+}
+
 static void
 on_origin_read(void *arg, ssize_t n, const char *p)
 {
@@ -512,8 +581,9 @@ on_origin_read(void *arg, ssize_t n, const char *p)
 	} else {
 		deadline_touch(x->dl);
 		if (xb_feed(x, p, (size_t)n) == 0 &&
-		    (x->resp_paused || x->resp_done))
+		    (x->resp_paused || x->resp_done || x->splice_down))
 			stream_read_stop(x->origin);
+		xb_splice_down(x, on_down_spliced, on_spliced_progress);
 	}
 	exchange_advance(x);
 	x_release(x);
@@ -659,6 +729,36 @@ exchange_request_body(struct exchange *x, const char *p, size_t n)
 	return rc;
 }
 
+bool
+exchange_splice_body(struct exchange *x, uint64_t left)
+{
+	struct splice_body_opts o = {0};
+	bool took = false;
+
+	x_hold(x);
+	if (!x->freed && !x->told && x->state == X_SENDING && !x->chunk_up &&
+	    left >= X_SPLICE_MIN && x->splice == NULL && !x->splice_down &&
+	    !x->up_spliced &&
+	    !x->resp_started && x->oin.len == 0 && x->origin != NULL &&
+	    stream_fd(x->origin) >= 0 && stream_fd(x->client) >= 0 &&
+	    stream_write_queued(x->origin) == 0) {
+		stream_read_stop(x->origin);
+		o.loop = x->px->loop;
+		o.src = stream_fd(x->client);
+		o.dst = stream_fd(x->origin);
+		o.n = left;
+		o.stop_on_dst_readable = true;
+		o.done = on_up_spliced;
+		o.progress = on_spliced_progress;
+		o.arg = x;
+		x->splice = splice_body_start(&o);
+		x->up_spliced = true; /* once: an origin that spoke is read */
+		took = true;
+	}
+	x_release(x);
+	return took;
+}
+
 void
 exchange_request_end(struct exchange *x)
 {
@@ -678,6 +778,7 @@ exchange_client_drained(struct exchange *x)
 	x_hold(x);
 	if (!x->freed && (x->state == X_SENDING || x->state == X_RECEIVING)) {
 		xb_resume_response(x);
+		xb_splice_down(x, on_down_spliced, on_spliced_progress);
 		exchange_advance(x);
 	}
 	x_release(x);

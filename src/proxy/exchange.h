@@ -92,6 +92,13 @@ struct exchange_owner {
 	/* Feed the request parser: the exchange takes the body now (or, for
 	 * a request it answered itself, waits for its end). */
 	void (*want_body)(void *arg);
+	/* Stop (held) or go back to reading the client's stream: its socket
+	 * is moving a body by splice meanwhile. */
+	void (*hold_client)(void *arg, bool held);
+	/* A request body taken by exchange_splice_body has moved, n bytes of
+	 * it: the owner counts them in its parser (http1_skip_body), reads
+	 * the client again, and feeds whatever is left of the body. */
+	void (*body_moved)(void *arg, uint64_t n);
 };
 
 struct exchange_opts {
@@ -129,6 +136,11 @@ void exchange_start(struct exchange *x, const struct http_head *h,
 /* Request body bytes (decoded) for the origin. 0, or HTTP1_PAUSE to stop
  * the parser until want_body. */
 int exchange_request_body(struct exchange *x, const char *p, size_t n);
+/* The request parser waits for left more bytes of a Content-Length body
+ * and the owner holds none of them: the exchange may move them from the
+ * client's socket to the origin's by splice(2). true when it does: the
+ * owner stops reading the client until body_moved. */
+bool exchange_splice_body(struct exchange *x, uint64_t left);
 /* The request (its body included) has been read whole. */
 void exchange_request_end(struct exchange *x);
 /* The client's write queue fell below the low-water mark. */
@@ -143,6 +155,10 @@ enum exchange_state exchange_state(const struct exchange *x);
 enum exchange_outcome exchange_outcome(const struct exchange *x);
 /* For TUNNEL and UPGRADE: where to. Takes the origin stream out. */
 void exchange_tunnel(struct exchange *x, struct exchange_tunnel *out);
+
+/* HTTP body bytes moved by splice(2) since the process started (all
+ * proxies): they never entered the proxy's memory. */
+uint64_t exchange_spliced_bytes(void);
 
 /* Cancels whatever is pending and frees (see above). NULL is ignored. */
 void exchange_free(struct exchange *x);

@@ -111,7 +111,17 @@ resp_on_head(void *arg, const struct http_head *h)
 		     : 0;
 	buf_release(&b);
 	x->resp_started = true;
-	return rc == 0 ? 0 : HTTP1_PAUSE;
+	if (rc != 0)
+		return HTTP1_PAUSE;
+	/* A body that passes through as it is needs no parser: splice it. */
+	if (!x->resp_interim && h->framing == HTTP_FRAMING_LENGTH &&
+	    f == HTTP_FRAMING_LENGTH && len >= X_SPLICE_MIN &&
+	    stream_fd(x->client) >= 0 && stream_fd(x->origin) >= 0) {
+		x->splice_down = true;
+		x->down_left = len;
+		return HTTP1_PAUSE;
+	}
+	return 0;
 }
 
 static int
@@ -148,12 +158,51 @@ static const struct http1_callbacks resp_callbacks = {
 	resp_on_complete,
 };
 
+/* Body bytes that came with the head of a spliced response go the usual
+ * way; the rest will be spliced. */
+static int
+feed_spliced(struct exchange *x, const char *p, size_t n)
+{
+	size_t k = n < x->down_left ? n : (size_t)x->down_left;
+
+	if (k > 0 && to_client(x, p, k) == -1)
+		return -1;
+	x->down_left -= k;
+	if (n > k)
+		x->origin_reusable = false; /* bytes past the response */
+	if (x->down_left == 0)
+		x->resp_done = true;
+	return 0;
+}
+
+void
+xb_splice_down(struct exchange *x, splice_body_fn *done,
+	       splice_body_progress_fn *progress)
+{
+	struct splice_body_opts o = {0};
+
+	if (!x->splice_down || x->splice != NULL || x->resp_done ||
+	    x->origin == NULL || stream_write_queued(x->client) > 0)
+		return;
+	stream_read_stop(x->origin);
+	x->owner->hold_client(x->arg, true);
+	o.loop = x->px->loop;
+	o.src = stream_fd(x->origin);
+	o.dst = stream_fd(x->client);
+	o.n = x->down_left;
+	o.done = done;
+	o.progress = progress;
+	o.arg = x;
+	x->splice = splice_body_start(&o);
+}
+
 int
 xb_feed(struct exchange *x, const char *p, size_t n)
 {
 	ssize_t used;
 
-	while (n > 0 && !x->resp_paused && !x->resp_done && !x->abort) {
+	while (n > 0 && !x->resp_paused && !x->resp_done && !x->abort &&
+	       !x->splice_down) {
 		used = http1_feed(x->resp, p, n);
 		if (used < 0) {
 			x->fail_status = 502;
@@ -167,6 +216,8 @@ xb_feed(struct exchange *x, const char *p, size_t n)
 	}
 	if (x->abort)
 		return -1;
+	if (x->splice_down)
+		return feed_spliced(x, p, n);
 	if (n > 0 && x->resp_done)
 		x->origin_reusable = false; /* bytes past the response */
 	if (n > 0 && !x->resp_done && buf_add(&x->oin, p, n) == -1) {
@@ -306,6 +357,11 @@ out:
 void
 xb_close_origin(struct exchange *x)
 {
+	if (x->splice != NULL) {
+		splice_body_cancel(x->splice);
+		x->splice = NULL;
+		x->owner->hold_client(x->arg, false);
+	}
 	stream_close(x->origin);
 	x->origin = NULL;
 	buf_reset(&x->oin);

@@ -7,6 +7,7 @@
 #include "proxy/exchange.h"
 
 #include "lib/buf.h"
+#include "net/splice_body.h"
 #include "net/upstream.h"
 #include "policy/policy.h"
 #include "proxy/reach.h"
@@ -14,6 +15,9 @@
 #define X_IN_MAX (64 * 1024)	     /* origin bytes held while paused */
 #define X_WRITE_HIGH (256 * 1024)    /* stop feeding a side above this */
 #define X_WRITE_LOW (X_WRITE_HIGH / 4) /* and go on below this */
+/* Bodies from this size on move by splice when both sides are TCP and
+ * the framing passes through (Content-Length). */
+#define X_SPLICE_MIN (64 * 1024)
 
 enum x_verdict { V_NONE, V_ALLOW, V_DENY, V_ERROR };
 
@@ -76,6 +80,10 @@ struct exchange {
 	bool resp_interim;	/* the response in progress is a 1xx */
 	bool resp_paused;	/* the response parser waits for the client */
 	bool chunk_down;	/* the body goes down re-chunked */
+	bool splice_down;	/* the response body goes by splice... */
+	uint64_t down_left;	/* ...this many bytes of it still */
+	struct splice_body *splice; /* the body moving now */
+	bool up_spliced;	/* the request body was spliced once already */
 	bool close_after;	/* the client connection ends with this */
 
 	/* what the transfer side asks the state machine to do */
@@ -102,6 +110,11 @@ bool xb_response_eof(struct exchange *x);
 bool xb_retryable(const struct exchange *x);
 /* The client drained: feed what waits in x->oin, read on. */
 void xb_resume_response(struct exchange *x);
+/* Moves the rest of a response body marked splice_down by splice(2),
+ * once nothing is queued to the client; done(arg) is told how it went
+ * (splice_body.h). */
+void xb_splice_down(struct exchange *x, splice_body_fn *done,
+		    splice_body_progress_fn *progress);
 /* Request body bytes and end, for the origin. */
 int xb_body_up(struct exchange *x, const char *p, size_t n);
 void xb_body_end(struct exchange *x);

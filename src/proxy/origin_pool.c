@@ -95,6 +95,8 @@ fits(const struct origin_pool *p, const char *host, uint16_t port, bool tls,
 
 	if (p->s == NULL || p->port != port || p->tls != tls ||
 	    uv_now(p->loop) - p->since > max_age_ms ||
+	    /* an EOF or a byte that came since the loop last looked */
+	    !stream_quiet(p->s) ||
 	    normal_host(host, h) == -1 || strcmp(h, p->host) != 0)
 		return false;
 	for (i = 0; i < addrs->n; i++)

@@ -5,7 +5,9 @@
  * At most one parked origin per client connection (a pool lives in its
  * struct client), never shared between clients. A parked origin is read:
  * any byte or EOF from it (for TLS, any application data, close_notify or
- * error) drops it. It is taken only by a request that was allowed, names
+ * error) drops it, and taking it first peeks at its socket, so an EOF the
+ * loop has not yet read (an origin that closed right after answering)
+ * drops it too. It is taken only by a request that was allowed, names
  * the same normalized host, port and kind (plain or TLS), within
  * keepalive_timeout_ms of parking, and whose freshly vetted addresses
  * include the parked peer's address; any other request drops it. The

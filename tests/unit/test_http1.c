@@ -493,6 +493,45 @@ test_http1_rejects_more_than_100_header_fields_with_431(void **state)
 	buf_release(&b);
 }
 
+/* A body moved past the parser (splice) is counted, not delivered; the
+ * message ends where it should and the next one parses. */
+static void
+test_http1_skip_body_counts_bytes_moved_elsewhere(void **state)
+{
+	const char *h = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n";
+	const char *next = "GET /n HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct rec r;
+	struct http1 *p;
+	char body[10];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	buf_init(&r.log, 1 << 16);
+	memset(body, 'x', sizeof(body));
+	p = http1_new(HTTP1_REQUEST, &rec_cb, &r, 0);
+	assert_int_equal(http1_feed(p, h, strlen(h)), (ssize_t)strlen(h));
+	assert_int_equal(http1_body_left(p), 100);
+	assert_int_equal(http1_feed(p, body, 10), 10);
+	assert_int_equal(http1_body_left(p), 90);
+	assert_int_equal(http1_skip_body(p, 91), -1);
+	assert_int_equal(http1_skip_body(p, 80), 0);
+	assert_int_equal(http1_body_left(p), 10);
+	assert_int_equal(http1_feed(p, body, 10), 10);
+	assert_int_equal(http1_body_left(p), 0);
+	assert_int_equal(http1_feed(p, h, strlen(h)), (ssize_t)strlen(h));
+	assert_int_equal(http1_skip_body(p, 100), 1);
+	assert_true(http1_idle(p));
+	assert_int_equal(http1_feed(p, next, strlen(next)), (ssize_t)strlen(next));
+	assert_int_equal(http1_skip_body(p, 1), -1);
+	assert_string_equal(r.log.p,
+	    "H POST / 1.1 len ka\nHost=a\nContent-Length=100\nBxxxxxxxxxx"
+	    "xxxxxxxxxx\nC\n"
+	    "H POST / 1.1 len ka\nHost=a\nContent-Length=100\n"
+	    "H GET /n 1.1 none ka\nHost=a\nC\n");
+	http1_free(p);
+	buf_release(&r.log);
+}
+
 static void
 test_http1_head_cap_is_configurable(void **state)
 {
@@ -934,6 +973,7 @@ main(void)
 		cmocka_unit_test(test_http1_rejects_http_09_and_2),
 		cmocka_unit_test(test_http1_rejects_oversized_head_with_431),
 		cmocka_unit_test(test_http1_rejects_more_than_100_header_fields_with_431),
+		cmocka_unit_test(test_http1_skip_body_counts_bytes_moved_elsewhere),
 		cmocka_unit_test(test_http1_head_cap_is_configurable),
 		cmocka_unit_test(test_http1_rejects_oversized_trailers_with_431),
 		cmocka_unit_test(test_http1_error_is_sticky),
