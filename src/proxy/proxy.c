@@ -155,6 +155,8 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 	audit_metrics_init(&p->decisions);
 	p->extra = o->extra;
 	p->state = proxy_state_load(o->conf, p->extra, err);
+	if (p->state != NULL)
+		p->started = proxy_state_ref(p);
 	if (p->state != NULL &&
 	    conf_int(p->state->conf, "permissions.network.max_connections") > 0)
 		p->max_conns = (size_t)conf_int(p->state->conf,
@@ -236,6 +238,7 @@ proxy_free(struct proxy *p)
 	if (p->grace_timer != NULL)
 		uv_close((uv_handle_t *)p->grace_timer, (uv_close_cb)free);
 	proxy_state_unref(p->state);
+	proxy_state_unref(p->started);
 	audit_ring_release(&p->ring);
 	audit_metrics_release(&p->decisions);
 	audit_log_free(p->log);

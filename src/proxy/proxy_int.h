@@ -81,6 +81,8 @@ struct proxy {
 	const struct conf_opts *conf_opts;
 	const struct netpolicy_extra *extra; /* borrowed from proxy_opts */
 	struct proxy_state *state;
+	struct proxy_state *started; /* the state it started with: the keys
+				      * only a restart applies come from it */
 	uv_tcp_t *http_listener;
 	uv_tcp_t *socks_listener;
 	uv_tcp_t *admin_listener;
@@ -124,6 +126,8 @@ struct proxy_state *proxy_state_new_extra(struct conf *c,
 /* Swaps in s as the current state (the proxy takes the reference). */
 void proxy_set_state(struct proxy *p, struct proxy_state *s);
 
+/* proxy_state.c: true when key is read only when the proxy starts. */
+bool proxy_restart_key(const char *key);
 /* proxy_state.c: loads and builds a state from o (NULL with err). */
 struct proxy_state *proxy_state_load(const struct conf_opts *o,
 				     const struct netpolicy_extra *extra,

@@ -159,11 +159,79 @@ proxy_load_admin_token(struct proxy *p, const struct conf *c, struct errbuf *err
 	return 0;
 }
 
+/* --- what only a restart applies ------------------------------------------- */
+
+#define PN "permissions.network."
+
+/* Read once, when the proxy binds its listeners and opens its log. */
+static const struct restart_key {
+	const char *key;
+	char kind; /* s string, b bool, i integer */
+} restart_keys[] = {
+	{PN "proxy_url", 's'},
+	{PN "admin_url", 's'},
+	{PN "socks_url", 's'},
+	{PN "enable_socks5", 'b'},
+	{PN "dangerously_allow_non_loopback_proxy", 'b'},
+	{PN "dangerously_allow_non_loopback_admin", 'b'},
+	{PN "dangerously_allow_all_unix_sockets", 'b'},
+	{PN "audit_log", 's'},
+	{PN "max_connections", 'i'},
+};
+
+#define N_RESTART_KEYS (sizeof(restart_keys) / sizeof(restart_keys[0]))
+
+bool
+proxy_restart_key(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < N_RESTART_KEYS; i++)
+		if (strcmp(restart_keys[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+static bool
+same_value(const struct conf *a, const struct conf *b,
+	   const struct restart_key *k)
+{
+	switch (k->kind) {
+	case 's':
+		return strcmp(conf_str(a, k->key), conf_str(b, k->key)) == 0;
+	case 'b':
+		return conf_bool(a, k->key) == conf_bool(b, k->key);
+	default:
+		return conf_int(a, k->key) == conf_int(b, k->key);
+	}
+}
+
+/* Reports (and logs) the keys of next that differ from what is in force. */
+static void
+report_restart_keys(const struct proxy *p, const struct conf *next,
+		    struct proxy_reload_report *r)
+{
+	const struct conf *now = p->started->conf;
+	size_t i;
+
+	for (i = 0; i < N_RESTART_KEYS; i++) {
+		if (same_value(now, next, &restart_keys[i]))
+			continue;
+		log_warn("reload: %s changed: needs restart (the value in "
+			 "force is kept until then)", restart_keys[i].key);
+		if (r != NULL && r->n < PROXY_RESTART_KEYS_MAX)
+			r->needs_restart[r->n++] = restart_keys[i].key;
+	}
+}
+
 int
-proxy_reload(struct proxy *p, struct errbuf *err)
+proxy_reload(struct proxy *p, struct proxy_reload_report *report,
+	     struct errbuf *err)
 {
 	struct proxy_state *s = proxy_state_load(p->conf_opts, p->extra, err);
 
+	if (report != NULL)
+		report->n = 0;
 	if (s == NULL)
 		return -1;
 	/* The token file is part of the config: a bad one fails the reload. */
@@ -171,6 +239,7 @@ proxy_reload(struct proxy *p, struct errbuf *err)
 		proxy_state_unref(s);
 		return -1;
 	}
+	report_restart_keys(p, s->conf, report);
 	proxy_set_state(p, s);
 	if (p->log != NULL && audit_log_reopen(p->log, err) == -1)
 		log_warn("audit log: %s", errbuf_first(err));

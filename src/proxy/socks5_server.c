@@ -513,9 +513,10 @@ step_greeting(struct s5_conn *c)
 		return -1;
 	}
 	socks5_encode_method_reply(SOCKS5_METHOD_NOAUTH, out, sizeof(out));
-	conn_send(c, out, 2, false);
 	c->req_len = (size_t)rc;
 	c->st = S5_ST_REQUEST;
+	/* A send that fails closes the connection: it must stay closed. */
+	conn_send(c, out, 2, false);
 	return c->st == S5_ST_REQUEST ? 1 : -1;
 }
 

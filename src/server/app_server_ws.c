@@ -503,7 +503,10 @@ on_connection(uv_stream_t *server, int status)
 	}
 	preauth_append(c);
 	uv_timer_start(&c->timer, on_handshake_timeout, WS_PREAUTH_MS, 0);
-	uv_read_start((uv_stream_t *)&c->tcp, app_alloc_read, on_read);
+	if (uv_read_start((uv_stream_t *)&c->tcp, app_alloc_read, on_read) != 0) {
+		client_close(c);
+		return;
+	}
 	preauth_enforce(l, c);
 }
 

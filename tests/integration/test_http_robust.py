@@ -192,3 +192,31 @@ def test_heads_of_16000_header_fields_get_431_and_others_are_served(start):
             for s in evil:
                 s.close()
         assert o.count == 1
+
+
+@pytest.mark.parametrize("how", ["-v", "AIRLOCK_LOG=debug", "quiet"])
+def test_debug_log_says_why_a_connection_closed(airlock_env, how):
+    """`airlock -v` or AIRLOCK_LOG=debug makes the debug messages
+    reachable, among them why each client connection closed; without
+    either they stay quiet."""
+    e = sanitizer_env()
+    if how.startswith("AIRLOCK_LOG="):
+        e["AIRLOCK_LOG"] = how.split("=", 1)[1]
+    p = start_proxy(airlock_env, http_config(), e,
+                    pre_args=("-v",) if how == "-v" else ())
+    try:
+        with origin() as o:
+            with connect(p.http) as s:
+                assert get_on(s, Reader(s), o).status == 200
+            with connect(p.http) as s:
+                s.sendall(b"GET / HTTP/1.1\r\nHost: a\r\n\xff\r\n\r\n")
+                assert read_response(Reader(s)).status == 400
+        deadline = time.monotonic() + BOUND
+        want = ("closed: client gone", "closed: closed after the answer")
+        while (how != "quiet" and time.monotonic() < deadline and
+               not all(w in p.stderr() for w in want)):
+            time.sleep(0.05)
+    finally:
+        assert_clean_exit(p)
+    for w in want:
+        assert (w in p.stderr()) == (how != "quiet"), (w, p.stderr())
