@@ -8,6 +8,7 @@
 #include "config/schema.h"
 #include "lib/buf.h"
 #include "policy/netpolicy.h"
+#include "policy/reqpolicy.h"
 
 static const char usage_text[] =
 	"usage: airlock config show [--origins] [--json] [common options]\n"
@@ -99,11 +100,31 @@ config_show(const struct conf_opts *o, const struct flags *f)
 	return 0;
 }
 
+/* Request rules compile and every secret they name can be read (and is
+ * let go at once); problems go to stderr. `show` does not do this: it
+ * shows the config even where a secret variable is not set. */
+static int
+secrets_checked(const struct conf *c)
+{
+	struct errbuf err;
+	int rc;
+
+	errbuf_init(&err);
+	rc = reqpolicy_check(c, &err);
+	common_print_lines(&err, "");
+	errbuf_release(&err);
+	return rc;
+}
+
 static int
 config_check(const struct conf_opts *o)
 {
 	struct conf *c = load_checked(o, true);
 
+	if (c != NULL && secrets_checked(c) == -1) {
+		conf_free(c);
+		c = NULL;
+	}
 	if (c == NULL)
 		return 1;
 	puts("config ok");

@@ -5,15 +5,20 @@
 
 #include "cmd/cmd.h"
 #include "cmd/common.h"
+#include "cmd/policy_rules.h"
 #include "lib/buf.h"
 #include "lib/errbuf.h"
+#include "lib/secret.h"
+#include "lib/xalloc.h"
 #include "net/resolve.h"
 #include "policy/netpolicy.h"
 #include "policy/policy.h"
+#include "policy/reqpolicy.h"
 
 static const char usage_text[] =
 	"usage: airlock policy check [--method M] [--protocol P] [--no-dns] "
-	"TARGET\n"
+	"[--path P]\n"
+	"                            [--header 'Name: value']... TARGET\n"
 	"\n"
 	"Prints the decision the proxy would make for TARGET as one JSON "
 	"object;\n"
@@ -28,19 +33,29 @@ static const char usage_text[] =
 	"https)\n"
 	"  --protocol P      http | https_connect | socks5_tcp | socks5_udp |\n"
 	"                    dns (may the sandbox's stub resolver answer it)\n"
-	"  --no-dns          stop before resolving the host (pre-DNS view)\n";
+	"  --no-dns          stop before resolving the host (pre-DNS view)\n"
+	"  --path P          judge the request for path P (\"/a/b?q=1\") "
+	"against the\n"
+	"                    host's request rules: which rule matches, which "
+	"actions\n"
+	"                    would run (never a secret); default: the "
+	"TARGET URL's path\n"
+	"  --header H        a request header \"Name: value\" for the rules "
+	"(repeatable)\n";
 
 struct check_args {
 	const char *target;
 	const char *method;
 	const char *protocol;
 	bool no_dns;
+	struct policy_rules_args rules; /* --path, --header */
 };
 
 /* What a TARGET says: the host text (with port), and the defaults its
  * scheme implies. */
 struct target {
 	char *host; /* heap: authority without userinfo */
+	char *path; /* heap: the URL's path and query, or NULL */
 	enum policy_protocol protocol;
 	int port;
 	const char *method;
@@ -104,7 +119,39 @@ parse_target(const char *arg, struct target *t)
 		return -1;
 	}
 	t->host = strndup(s, (size_t)(end - s));
+	if (sep != NULL && (*end == '/' || *end == '?'))
+		t->path = xstrndup(end, strcspn(end, "#"));
 	return t->host ? 0 : -1;
+}
+
+/* --path P / --path=P / --header H / --header=H: 1 when argv[*i] was
+ * one of them. */
+static int
+rules_option(int argc, char **argv, int *i, struct policy_rules_args *r)
+{
+	const char *arg = argv[*i], *v = NULL;
+	bool header = strncmp(arg, "--header", 8) == 0;
+
+	if (strcmp(arg, "--path") == 0 || strcmp(arg, "--header") == 0) {
+		if (*i + 1 >= argc)
+			return 0;
+		v = argv[++*i];
+	} else if (strncmp(arg, "--path=", 7) == 0) {
+		v = arg + 7;
+	} else if (strncmp(arg, "--header=", 9) == 0) {
+		v = arg + 9;
+	} else {
+		return 0;
+	}
+	r->path_given = true;
+	if (!header) {
+		r->path = v;
+		return 1;
+	}
+	r->headers = xreallocarray(r->headers, r->nheaders + 1,
+				   sizeof(*r->headers));
+	r->headers[r->nheaders++] = v;
+	return 1;
 }
 
 static int
@@ -130,6 +177,8 @@ parse_args(int argc, char **argv, struct conf_opts *o, struct check_args *a)
 			a->method = arg + 9;
 		} else if (strncmp(arg, "--protocol=", 11) == 0) {
 			a->protocol = arg + 11;
+		} else if (rules_option(argc, argv, &i, &a->rules) == 1) {
+			continue;
 		} else if (arg[0] == '-' && arg[1] != '\0') {
 			fprintf(stderr, "airlock: policy check: unknown option %s\n"
 					"%s",
@@ -177,22 +226,30 @@ static int
 decide(const struct conf *c, const struct check_args *a,
        const struct target *t)
 {
+	struct policy_rules_args ra = a->rules;
 	struct policy_request req = {0};
+	const struct reqrule *rule = NULL;
+	struct reqpolicy *rp = NULL;
 	struct policy_decision d;
 	struct errbuf warn, err;
 	struct policy *p;
 	struct buf out;
+	bool show = false;
 	int rc = 2;
 
 	errbuf_init(&warn);
 	errbuf_init(&err);
-	buf_init(&out, 4096);
+	buf_init(&out, 64 * 1024);
 	p = netpolicy_build(c, NULL, &warn, &err);
 	common_print_lines(&warn, "warning: ");
-	if (p == NULL) {
+	if (p != NULL)
+		rp = reqpolicy_build(c, &err);
+	if (p == NULL || rp == NULL) {
 		common_print_lines(&err, "");
 		goto out;
 	}
+	if (reqpolicy_active(rp))
+		secret_protect_process();
 	req.host = t->host;
 	req.port = t->port;
 	req.port_in_host = true; /* TARGET may say host:port */
@@ -201,18 +258,22 @@ decide(const struct conf *c, const struct check_args *a,
 	if (t->protocol != POLICY_PROTO_HTTP &&
 	    t->protocol != POLICY_PROTO_HTTPS_CONNECT && a->method == NULL)
 		req.method = NULL;
-	policy_decide(p, &req, &d);
+	if (ra.path == NULL)
+		ra.path = t->path;
+	ra.method = a->method;
+	policy_rules_decide(p, rp, &req, &ra, &d, &rule, &show);
 	if (d.verdict == POLICY_VERDICT_RESOLVE && !a->no_dns &&
 	    finish_with_dns(p, &d) == -1) {
 		rc = 1;
 		goto out;
 	}
-	policy_decision_json(&d, &out);
+	policy_rules_json(&d, rp, rule, show, &out);
 	puts(out.p);
 	/* A pending decision under --no-dns is the pre-DNS allow. */
 	rc = policy_allowed(&d) || d.verdict == POLICY_VERDICT_RESOLVE ? 0 : 1;
 out:
 	buf_release(&out);
+	reqpolicy_free(rp);
 	policy_free(p);
 	errbuf_release(&warn);
 	errbuf_release(&err);
@@ -229,7 +290,9 @@ policy_check(int argc, char **argv)
 	int rc = 2;
 
 	conf_opts_init(&o);
-	if (parse_args(argc, argv, &o, &a) == -1 || parse_target(a.target, &t))
+	if (parse_args(argc, argv, &o, &a) == -1 ||
+	    parse_target(a.target, &t) ||
+	    policy_rules_check_headers(&a.rules) == -1)
 		goto out;
 	if (a.protocol && policy_protocol_parse(a.protocol, &t.protocol)) {
 		fprintf(stderr,
@@ -244,6 +307,8 @@ policy_check(int argc, char **argv)
 out:
 	conf_free(c);
 	free(t.host);
+	free(t.path);
+	free(a.rules.headers);
 	conf_opts_release(&o);
 	return rc;
 }

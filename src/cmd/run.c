@@ -8,11 +8,13 @@
 
 #include "cmd/cmd.h"
 #include "cmd/common.h"
+#include "config/conf_rules.h"
 #include "lib/buf.h"
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "policy/netpolicy.h"
 #include "policy/policy.h"
+#include "sandbox/childenv.h"
 #include "sandbox/input.h"
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
@@ -319,8 +321,10 @@ launch(const struct conf_opts *o, const struct conf *c,
 {
 	struct netpolicy_extra extra = {0};
 	struct sandbox_launch_opts lo = {0};
+	const char **secret_vars;
 	struct errbuf err;
-	char *bundle;
+	char *bundle, **env;
+	size_t nvars;
 	int rc;
 
 	if (p->fs != SANDBOX_FS_FULL_ACCESS && p->landlock_abi < 1) {
@@ -341,7 +345,12 @@ launch(const struct conf_opts *o, const struct conf *c,
 	lo.extra = &extra;
 	lo.allow_local_binding =
 		conf_bool(c, "permissions.network.allow_local_binding");
-	lo.envp = environ;
+	/* Variables that hold request-rule secrets never reach the child. */
+	secret_vars = conf_request_env_vars(c, &nvars);
+	env = childenv_without_secrets((const char *const *)environ,
+				       secret_vars, nvars);
+	free(secret_vars);
+	lo.envp = env;
 	errbuf_init(&err);
 	bundle = sandbox_ca_bundle(o->home, p,
 				   a->mode ? a->mode
@@ -351,12 +360,14 @@ launch(const struct conf_opts *o, const struct conf *c,
 		fprintf(stderr, "airlock: error: run: TLS interception: %s\n",
 			errbuf_str(&err));
 		errbuf_release(&err);
+		childenv_free_array(env);
 		return 125;
 	}
 	errbuf_release(&err);
 	lo.ca_bundle = bundle;
 	rc = sandbox_launch(&lo);
 	free(bundle);
+	childenv_free_array(env);
 	return rc;
 }
 
@@ -367,6 +378,8 @@ run(struct conf_opts *o, const struct run_args *a)
 	struct sandbox_input in;
 	struct sandbox_plan p;
 	struct conf *c = NULL;
+	const char **secret_files = NULL;
+	size_t n_secret_files;
 	struct errbuf err;
 	int rc;
 
@@ -382,6 +395,9 @@ run(struct conf_opts *o, const struct run_args *a)
 	in.home = o->home;
 	in.system_dir = o->system_dir;
 	in.config_file = o->config_file;
+	/* The files request actions read secrets from stay the proxy's. */
+	secret_files = conf_request_secret_files(c, &n_secret_files);
+	sandbox_input_hide_files(&in, secret_files, n_secret_files);
 	sandbox_probe_disk(&probe);
 	if (err.count > 0 || sandbox_plan_build(&in, &probe, &p, &err) == -1) {
 		common_print_lines(&err, "airlock: run: ");
@@ -398,6 +414,7 @@ run(struct conf_opts *o, const struct run_args *a)
 	rc = a->print_plan ? print_plan(&p) : launch(o, c, a, &p);
 	sandbox_plan_release(&p);
 out:
+	free(secret_files);
 	errbuf_release(&err);
 	conf_free(c);
 	return rc;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config/conf_int.h"
+#include "config/conf_rules_int.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 
@@ -88,6 +89,7 @@ val_default(struct conf_val *v, const struct schema_key *k)
 	case SCHEMA_STRV:
 	case SCHEMA_PATTERNV:
 	case SCHEMA_PATHV:
+	case SCHEMA_PATHSET:
 		break;
 	case SCHEMA_STRING:
 	case SCHEMA_ENUM:
@@ -136,6 +138,7 @@ conf_free(struct conf *c)
 	free(c->projects);
 	free(c->project_dir);
 	requirements_release(&c->req);
+	conf_rules_free(c->rules);
 	free(c);
 }
 
@@ -157,7 +160,8 @@ lookup(const struct conf *c, const char *key, const char *want)
 	case SCHEMA_INT: ok = strcmp(want, "int") == 0; break;
 	case SCHEMA_STRV:
 	case SCHEMA_PATTERNV:
-	case SCHEMA_PATHV: ok = strcmp(want, "strv") == 0; break;
+	case SCHEMA_PATHV:
+	case SCHEMA_PATHSET: ok = strcmp(want, "strv") == 0; break;
 	case SCHEMA_STRING:
 	case SCHEMA_ENUM:
 	case SCHEMA_LISTENER:
@@ -389,6 +393,37 @@ full_access_web_search(struct conf *c, struct errbuf *warn)
 				    : l->origin);
 }
 
+/* requirements.toml's [sandbox] hidden_paths join the config's: they
+ * show in `config show`, with the requirement file as their origin. */
+static void
+join_required_paths(struct conf *c, const struct req_list *l)
+{
+	struct conf_val *v = conf_val_of(c, "sandbox.hidden_paths");
+	size_t i, j;
+
+	if (!l->set)
+		return;
+	for (i = 0; i < l->n; i++) {
+		for (j = 0; j < v->n && strcmp(v->v[j], l->items[i]) != 0; j++)
+			;
+		if (j < v->n)
+			continue;
+		v->v = xreallocarray(v->v, v->n + 2, sizeof(*v->v));
+		v->item_origins = xreallocarray(v->item_origins, v->n + 2,
+						sizeof(*v->item_origins));
+		v->v[v->n] = xstrdup(l->items[i]);
+		v->item_origins[v->n++] = xstrdup(l->origins[i]);
+		v->v[v->n] = NULL;
+	}
+	if (!v->set) {
+		free(v->origin);
+		v->origin = xstrdup(l->origin);
+		v->set = true;
+	}
+	if (v->managed == NULL)
+		v->managed = xstrdup(l->origin);
+}
+
 void
 conf_apply_requirements(struct conf *c, struct errbuf *warn)
 {
@@ -398,6 +433,7 @@ conf_apply_requirements(struct conf *c, struct errbuf *warn)
 		"permissions.network.dangerously_allow_non_loopback_proxy",
 		"permissions.network.dangerously_allow_non_loopback_admin",
 		"permissions.network.dangerously_allow_all_unix_sockets",
+		"permissions.network.limited_allow_git_fetch",
 		NULL};
 	struct requirements *r = &c->req;
 	size_t i;
@@ -423,4 +459,7 @@ conf_apply_requirements(struct conf *c, struct errbuf *warn)
 	for (i = 0; pins[i] != NULL; i++)
 		apply_pin(c, pins[i], requirements_flag(r, pins[i]), false,
 			  warn);
+	apply_pin(c, "sandbox.hidden_paths_defaults", &r->hidden_paths_defaults,
+		  true, warn);
+	join_required_paths(c, &r->hidden_paths);
 }

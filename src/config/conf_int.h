@@ -27,6 +27,8 @@ struct conf_val {
 				* or NULL (managed config beats user flags) */
 };
 
+struct conf_rules; /* conf_rules.c: request rules and actions */
+
 struct conf {
 	struct conf_val *vals; /* one per schema row, same index */
 	size_t nvals;
@@ -34,6 +36,14 @@ struct conf {
 	size_t nprojects;
 	char *project_dir;
 	struct requirements req;
+	struct conf_rules *rules; /* NULL when no layer defines any */
+};
+
+/* Which kind of layer a document is; request rules care (conf_rules.h). */
+enum layer_kind {
+	LAYER_USER,    /* user, system, -c */
+	LAYER_PROJECT, /* a trusted project's .airlock/config.toml */
+	LAYER_MANAGED, /* managed_config.toml, managed preferences */
 };
 
 /* One source document. label names it in errors ("/h/config.toml",
@@ -44,9 +54,9 @@ struct layer {
 	char *origin;
 	bool lines;        /* errors carry :line */
 	bool origin_lines; /* origins carry :line */
-	bool managed;      /* managed_config.toml or managed preferences */
 	char *dir;  /* base for relative paths */
 	struct toml_value *doc;
+	enum layer_kind kind;
 };
 
 struct conf *conf_new_defaults(void);

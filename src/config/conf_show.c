@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/conf_int.h"
+#include "config/conf_rules.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 
@@ -31,6 +32,7 @@ add_value(struct buf *b, const struct schema_key *k, const struct conf_val *v)
 	case SCHEMA_STRV:
 	case SCHEMA_PATTERNV:
 	case SCHEMA_PATHV:
+	case SCHEMA_PATHSET:
 		buf_addch(b, '[');
 		for (i = 0; i < v->n; i++) {
 			if (i > 0)
@@ -125,6 +127,7 @@ conf_show(const struct conf *c, bool with_origins)
 		buf_addch(&b, '\n');
 	}
 	show_projects(&b, c, with_origins);
+	conf_rules_show(&b, c, with_origins);
 	return buf_detach(&b, NULL);
 }
 
@@ -168,6 +171,7 @@ json_value(const struct schema_key *k, const struct conf_val *v)
 	case SCHEMA_STRV:
 	case SCHEMA_PATTERNV:
 	case SCHEMA_PATHV:
+	case SCHEMA_PATHSET:
 		a = json_array();
 		for (i = 0; i < v->n; i++)
 			json_array_append_new(a, json_string(v->v[i]));
@@ -217,6 +221,7 @@ conf_json(const struct conf *c)
 		json_object_set_new(projects, c->projects[i].path, p);
 	}
 	json_object_set_new(root, "projects", projects);
+	conf_rules_json(root, c);
 	out = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	copy = xstrdup(out ? out : "{}");

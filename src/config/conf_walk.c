@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config/conf_int.h"
+#include "config/conf_rules_int.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 
@@ -179,10 +180,16 @@ set_origin(struct conf_val *nv, const struct layer *L, int line)
 {
 	nv->set = true;
 	nv->origin = layer_origin(L, line);
-	if (L->managed)
+	if (L->kind == LAYER_MANAGED)
 		nv->managed = L->lines && line > 0
 				      ? xasprintf("%s:%d", L->label, line)
 				      : xstrdup(L->label);
+}
+
+static bool
+is_path_array(const struct schema_key *k)
+{
+	return k->type == SCHEMA_PATHV || k->type == SCHEMA_PATHSET;
 }
 
 static int
@@ -204,8 +211,15 @@ check_array(struct conf_val *nv, struct errbuf *err, const struct layer *L,
 		char *ikey = xasprintf("%s[%zu]", key, i);
 		const char *s = want_string(err, L, ikey, it);
 
-		if (s != NULL && k->type == SCHEMA_PATHV && *s == '\0') {
+		if (s != NULL && is_path_array(k) && *s == '\0') {
 			layer_error(err, L, it->line, ikey, "empty path");
+			s = NULL;
+		}
+		if (s != NULL && k->type == SCHEMA_PATHSET && s[0] == '~' &&
+		    s[1] != '\0' && s[1] != '/') {
+			layer_error(err, L, it->line, ikey,
+				    "%s: only `~` and `~/...` (the caller's "
+				    "home) are understood", s);
 			s = NULL;
 		}
 		free(ikey);
@@ -213,8 +227,10 @@ check_array(struct conf_val *nv, struct errbuf *err, const struct layer *L,
 			bad = 1;
 			continue;
 		}
-		nv->v[nv->n] = k->type == SCHEMA_PATHV ? resolve_path(L, s)
-						       : xstrdup(s);
+		nv->v[nv->n] = !is_path_array(k) ? xstrdup(s)
+			       : s[0] == '~' && k->type == SCHEMA_PATHSET
+				       ? xstrdup(s)
+				       : resolve_path(L, s);
 		nv->item_origins[nv->n++] = layer_origin(L, it->line);
 	}
 	return bad ? -1 : 0;
@@ -260,6 +276,41 @@ check_granular(struct conf_val *nv, struct errbuf *err, const struct layer *L,
 	return bad ? -1 : 0;
 }
 
+/* SCHEMA_PATHSET: the lower layers' items go first into nv, the new
+ * layer's after them, each path once (the first origin kept); a managed
+ * layer below stays named in nv->managed. */
+static void
+join_lower(struct conf_val *nv, const struct conf_val *old)
+{
+	size_t n = old->n + nv->n, i, j, k = 0;
+	char **v = xcalloc(n + 1, sizeof(*v));
+	char **o = xcalloc(n + 1, sizeof(*o));
+
+	for (i = 0; i < old->n + nv->n; i++) {
+		const char *s = i < old->n ? old->v[i] : nv->v[i - old->n];
+		const char *so = i < old->n ? old->item_origins[i]
+					    : nv->item_origins[i - old->n];
+
+		for (j = 0; j < k && strcmp(v[j], s) != 0; j++)
+			;
+		if (j < k)
+			continue;
+		v[k] = xstrdup(s);
+		o[k++] = xstrdup(so);
+	}
+	for (i = 0; i < nv->n; i++) {
+		free(nv->v[i]);
+		free(nv->item_origins[i]);
+	}
+	free(nv->v);
+	free(nv->item_origins);
+	nv->v = v;
+	nv->item_origins = o;
+	nv->n = k;
+	if (nv->managed == NULL && old->managed != NULL)
+		nv->managed = xstrdup(old->managed);
+}
+
 /* Validates v for row k; on success replaces the value in c. */
 static void
 set_value(struct conf *c, const struct layer *L, const struct schema_key *k,
@@ -293,6 +344,7 @@ set_value(struct conf *c, const struct layer *L, const struct schema_key *k,
 	case SCHEMA_STRV:
 	case SCHEMA_PATTERNV:
 	case SCHEMA_PATHV:
+	case SCHEMA_PATHSET:
 		ok = check_array(&nv, err, L, k, key, v) == 0;
 		break;
 	case SCHEMA_APPROVAL:
@@ -315,6 +367,8 @@ set_value(struct conf *c, const struct layer *L, const struct schema_key *k,
 		return;
 	}
 	set_origin(&nv, L, v->line);
+	if (k->type == SCHEMA_PATHSET)
+		join_lower(&nv, &c->vals[schema_index(k)]);
 	conf_val_clear(&c->vals[schema_index(k)]);
 	c->vals[schema_index(k)] = nv;
 }
@@ -413,6 +467,8 @@ walk_table(struct conf *c, const struct layer *L, const struct toml_value *t,
 					walk_project(c, L,
 						     &kv->val->u.tab.items[j],
 						     err);
+		} else if (conf_rules_owns(key)) {
+			conf_rules_walk(c, L, key, kv->val, err);
 		} else if (k != NULL && strchr(key, '*') == NULL) {
 			set_value(c, L, k, key, kv->val, err);
 		} else if (schema_is_table(key)) {

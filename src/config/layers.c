@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "config/conf_int.h"
+#include "config/conf_rules_int.h"
 #include "lib/base64.h"
 #include "lib/buf.h"
 #include "lib/fdutil.h"
@@ -189,7 +190,7 @@ add_layer(struct loader *ld, const char *label, const char *origin,
 	L->origin_lines = lines && strcmp(origin, label) == 0;
 	L->dir = xstrdup(dir);
 	L->doc = doc;
-	L->managed = false;
+	L->kind = LAYER_USER; /* conf_load marks project and managed ones */
 	return L;
 }
 
@@ -309,7 +310,7 @@ add_managed_prefs(struct loader *ld, const char *system_dir)
 			ld->req_label[1] = xstrdup(label);
 		} else if (inner != NULL) {
 			add_layer(ld, label, "managed-preferences", true,
-				  system_dir, inner)->managed = true;
+				  system_dir, inner);
 		}
 		free(label);
 		free(dec);
@@ -434,6 +435,14 @@ add_project(struct loader *ld, const struct conf_opts *o,
 
 /* --- assembling ---------------------------------------------------------- */
 
+/* Layers from index `from` on are of kind k (request rules care). */
+static void
+mark_layers(struct loader *ld, size_t from, enum layer_kind k)
+{
+	for (; from < ld->n; from++)
+		ld->v[from].kind = k;
+}
+
 static void
 loader_release(struct loader *ld)
 {
@@ -469,6 +478,7 @@ loader_finish(struct loader *ld, bool partial, struct errbuf *warn,
 		if (ld->req_doc[i] != NULL)
 			requirements_merge(&c->req, ld->req_doc[i],
 					   ld->req_label[i], &ld->e);
+	conf_rules_finish(c, warn, &ld->e);
 	if (ld->e.count > 0) {
 		copy_lines(err, &ld->e, "");
 		if (!partial) {
@@ -488,11 +498,10 @@ load(const struct conf_opts *o, bool partial, struct errbuf *warn,
      struct errbuf *err)
 {
 	struct toml_value *user = NULL;
-	struct layer *L;
 	struct loader ld;
 	struct conf *c;
 	char *user_file, *p;
-	size_t i;
+	size_t i, first;
 
 	memset(&ld, 0, sizeof(ld));
 	errbuf_init(&ld.e);
@@ -506,7 +515,9 @@ load(const struct conf_opts *o, bool partial, struct errbuf *warn,
 	/* The user layer is read before the project one (trust lives in it)
 	 * but must sit above it: read it, then slot it in after. */
 	read_doc(user_file, o->config_file != NULL, &user, &ld.e);
+	first = ld.n;
 	add_project(&ld, o, user_file, user, warn);
+	mark_layers(&ld, first, LAYER_PROJECT);
 	if (user != NULL) {
 		p = dir_of(user_file);
 		add_layer(&ld, user_file, user_file, true, p, user);
@@ -515,11 +526,11 @@ load(const struct conf_opts *o, bool partial, struct errbuf *warn,
 	for (i = 0; i < o->n_overrides; i++)
 		add_override(&ld, o->overrides[i], o->cwd);
 	p = xasprintf("%s/managed_config.toml", o->system_dir);
-	L = add_file_layer(&ld, p, false);
-	if (L != NULL)
-		L->managed = true;
+	first = ld.n;
+	add_file_layer(&ld, p, false);
 	free(p);
 	add_managed_prefs(&ld, o->system_dir);
+	mark_layers(&ld, first, LAYER_MANAGED);
 	p = xasprintf("%s/requirements.toml", o->system_dir);
 	if (read_doc(p, false, &ld.req_doc[0], &ld.e) == 0 && ld.req_doc[0])
 		ld.req_label[0] = xstrdup(p);

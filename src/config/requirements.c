@@ -60,12 +60,16 @@ flag_of(struct requirements *r, const char *key)
 		return &r->allow_local_binding;
 	if (strcmp(key, "allow_upstream_proxy") == 0)
 		return &r->allow_upstream_proxy;
+	if (strcmp(key, "limited_allow_git_fetch") == 0)
+		return &r->limited_allow_git_fetch;
 	if (strcmp(key, "dangerously_allow_non_loopback_proxy") == 0)
 		return &r->dangerously_allow_non_loopback_proxy;
 	if (strcmp(key, "dangerously_allow_non_loopback_admin") == 0)
 		return &r->dangerously_allow_non_loopback_admin;
 	if (strcmp(key, "dangerously_allow_all_unix_sockets") == 0)
 		return &r->dangerously_allow_all_unix_sockets;
+	if (strcmp(key, "request_rules_managed_only") == 0)
+		return &r->request_rules_managed_only;
 	return NULL;
 }
 
@@ -77,7 +81,8 @@ requirements_release(struct requirements *r)
 		"managed_allowed_domains_only", "allow_local_binding",
 		"allow_upstream_proxy", "dangerously_allow_non_loopback_proxy",
 		"dangerously_allow_non_loopback_admin",
-		"dangerously_allow_all_unix_sockets", NULL};
+		"dangerously_allow_all_unix_sockets",
+		"request_rules_managed_only", "limited_allow_git_fetch", NULL};
 	size_t i;
 
 	free(r->file);
@@ -85,6 +90,8 @@ requirements_release(struct requirements *r)
 	list_release(&r->approval_policies);
 	list_release(&r->web_search_modes);
 	list_release(&r->workspace_roots);
+	list_release(&r->hidden_paths);
+	flag_release(&r->hidden_paths_defaults);
 	list_release(&r->allowed_domains);
 	list_release(&r->denied_domains);
 	for (i = 0; flags[i] != NULL; i++)
@@ -97,6 +104,8 @@ requirements_release(struct requirements *r)
 const struct req_flag *
 requirements_flag(const struct requirements *r, const char *key)
 {
+	if (strcmp(key, "sandbox.hidden_paths_defaults") == 0)
+		return &r->hidden_paths_defaults;
 	if (strncmp(key, PN, strlen(PN)) != 0)
 		return NULL;
 	return flag_of((struct requirements *)r, key + strlen(PN));
@@ -269,6 +278,66 @@ read_roots(struct requirements *r, const struct toml_kv *kv,
 	return rc;
 }
 
+/* [sandbox]: hidden_paths (absolute or `~/...`) and
+ * hidden_paths_defaults, which may only be required true (the default
+ * list kept in force). */
+static int
+read_sandbox(struct requirements *r, const struct toml_value *t,
+	     const char *label, struct errbuf *err)
+{
+	struct req_list nl;
+	size_t i, j;
+	int rc = 0;
+
+	for (i = 0; i < t->u.tab.n; i++) {
+		const struct toml_kv *kv = &t->u.tab.items[i];
+		char *key = xasprintf("sandbox.%s", kv->key);
+
+		memset(&nl, 0, sizeof(nl));
+		if (strcmp(kv->key, "hidden_paths_defaults") == 0) {
+			if (read_flag(&r->hidden_paths_defaults, kv, key, label,
+				      err) == -1) {
+				rc = -1;
+			} else if (!r->hidden_paths_defaults.value) {
+				errbuf_add(err, "%s:%d: %s: only true can be "
+					   "required (it keeps the default "
+					   "credential locations hidden)",
+					   label, kv->line, key);
+				rc = -1;
+			}
+		} else if (strcmp(kv->key, "hidden_paths") == 0 &&
+			   read_list(&nl, kv, key, NULL, label, err) == 0) {
+			for (j = 0; j < nl.n; j++) {
+				const char *s = nl.items[j];
+
+				if (s[0] == '/' || strcmp(s, "~") == 0 ||
+				    strncmp(s, "~/", 2) == 0)
+					continue;
+				errbuf_add(err, "%s: %s[%zu]: \"%.64s\" is not "
+					   "an absolute path (or ~/...)",
+					   nl.origins[j], key, j, s);
+				rc = -1;
+			}
+			if (rc == 0) {
+				list_release(&r->hidden_paths);
+				r->hidden_paths = nl;
+				memset(&nl, 0, sizeof(nl));
+			}
+		} else if (strcmp(kv->key, "hidden_paths") == 0) {
+			rc = -1;
+		} else {
+			errbuf_add(err, "%s:%d: %s: unknown requirement "
+				   "(expected hidden_paths or "
+				   "hidden_paths_defaults)",
+				   label, kv->line, key);
+			rc = -1;
+		}
+		list_release(&nl);
+		free(key);
+	}
+	return rc;
+}
+
 static int
 read_top(struct requirements *r, const struct toml_kv *kv, const char *label,
 	 struct errbuf *err)
@@ -286,6 +355,8 @@ read_top(struct requirements *r, const struct toml_kv *kv, const char *label,
 				 label, err);
 	if (strcmp(kv->key, "allowed_workspace_roots") == 0)
 		return read_roots(r, kv, label, err);
+	if (strcmp(kv->key, "sandbox") == 0 && kv->val->type == TOML_TABLE)
+		return read_sandbox(r, kv->val, label, err);
 	perm = kv->val;
 	if (strcmp(kv->key, "permissions") == 0 && perm->type == TOML_TABLE &&
 	    perm->u.tab.n == 1 &&
@@ -294,8 +365,8 @@ read_top(struct requirements *r, const struct toml_kv *kv, const char *label,
 		return read_network(r, net, label, err);
 	errbuf_add(err, "%s:%d: %s: unknown requirement (expected "
 		   "allowed_sandbox_modes, allowed_approval_policies, "
-		   "allowed_web_search_modes, allowed_workspace_roots or "
-		   "[permissions.network])",
+		   "allowed_web_search_modes, allowed_workspace_roots, "
+		   "[sandbox] or [permissions.network])",
 		   label, kv->line, kv->key);
 	return -1;
 }
@@ -419,7 +490,8 @@ requirements_check_change(const struct requirements *r, const char *key,
 	f = requirements_flag(r, key);
 	if (f == NULL || !f->set)
 		return 0;
-	if (strcmp(key, PN "enabled") == 0 &&
+	if ((strcmp(key, PN "enabled") == 0 ||
+	     strcmp(key, "sandbox.hidden_paths_defaults") == 0) &&
 	    strcmp(value, f->value ? "true" : "false") != 0)
 		return refuse(err, key, value, f->value ? "true" : "false",
 			      f->origin);

@@ -43,6 +43,12 @@ struct requirements {
 	/* allowed_workspace_roots [ours]: absolute paths; the workspace must
 	 * be one of them or below one (sandbox/workspace.h) */
 	struct req_list workspace_roots;
+	/* [sandbox] hidden_paths: absolute or `~/...` paths hidden in every
+	 * run, joined to sandbox.hidden_paths; hidden_paths_defaults = true
+	 * keeps the default credential locations hidden (only true is
+	 * accepted) */
+	struct req_list hidden_paths;
+	struct req_flag hidden_paths_defaults;
 	/* [permissions.network] */
 	struct req_flag enabled;
 	bool mode_set;
@@ -57,6 +63,10 @@ struct requirements {
 	struct req_flag dangerously_allow_non_loopback_proxy;
 	struct req_flag dangerously_allow_non_loopback_admin;
 	struct req_flag dangerously_allow_all_unix_sockets;
+	/* true: request rules and actions come from managed layers only
+	 * (config/conf_rules.h) */
+	struct req_flag request_rules_managed_only;
+	struct req_flag limited_allow_git_fetch;
 };
 
 void requirements_init(struct requirements *r);
@@ -87,8 +97,8 @@ void requirements_narrow(struct requirements *r, const char *key,
 int requirements_check_change(const struct requirements *r, const char *key,
 			      const char *value, struct errbuf *err);
 
-/* The req_flag pinning key ("permissions.network.allow_local_binding"...),
- * or NULL when key has no such pin. */
+/* The req_flag pinning key ("permissions.network.allow_local_binding"...,
+ * "sandbox.hidden_paths_defaults"), or NULL when key has no such pin. */
 const struct req_flag *requirements_flag(const struct requirements *r,
 					 const char *key);
 

@@ -47,10 +47,25 @@ static const struct schema_key keys[] = {
 	 "do not make $TMPDIR writable"},
 	{SWW "exclude_slash_tmp", SCHEMA_BOOL, "false", NULL, 0, 0,
 	 "do not make /tmp writable"},
+	{"sandbox.hidden_paths", SCHEMA_PATHSET, NULL, NULL, 0, 0,
+	 "files and directories the sandboxed command cannot read (a "
+	 "directory shows as an empty one it may not open, a file as an "
+	 "empty one), on top of the default credential locations; `~/` is "
+	 "the caller's home; the lists of all layers and requirements.toml "
+	 "are joined, so no layer removes what another hides"},
+	{"sandbox.hidden_paths_defaults", SCHEMA_BOOL, "true", NULL, 0, 0,
+	 "also hide the default credential locations under the caller's "
+	 "home (~/.ssh, ~/.aws, ~/.netrc... see doc/sandbox.md); false drops "
+	 "them unless requirements.toml pins it"},
 	{PN "enabled", SCHEMA_BOOL, "true", NULL, 0, 0,
 	 "run the managed proxy when the sandbox has network"},
 	{PN "mode", SCHEMA_ENUM, "limited", network_modes, 0, 0,
 	 "limited allows only GET, HEAD and OPTIONS; full allows all methods"},
+	{PN "limited_allow_git_fetch", SCHEMA_BOOL, "true", NULL, 0, 0,
+	 "limited mode also lets through the POST of a git smart-HTTP fetch "
+	 "or clone (a path ending in /git-upload-pack with Content-Type "
+	 "application/x-git-upload-pack-request) to an allowed host; "
+	 "git-receive-pack (push) stays refused"},
 	{PN "proxy_url", SCHEMA_LISTENER, "http://127.0.0.1:43128", NULL, 0, 0,
 	 "HTTP proxy listener"},
 	{PN "admin_url", SCHEMA_LISTENER, "http://127.0.0.1:43129", NULL, 0, 0,
@@ -114,6 +129,50 @@ static const struct schema_key keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+#define RT SCHEMA_RULES_TABLE
+#define AT SCHEMA_ACTIONS_TABLE
+
+static const struct schema_subkey rule_keys[] = {
+	{RT, "host", "string", "required; one exact host name or IP, no "
+	 "wildcard and no port; HTTPS to it (port 443) is always intercepted"},
+	{RT, "methods", "array of strings", "required, non-empty; HTTP "
+	 "methods, upper-cased; allowed even in limited mode when the rule "
+	 "matches"},
+	{RT, "path_prefixes", "array of strings", "required, non-empty; "
+	 "`/literal/prefix`, `pattern:<glob>` (`*` never crosses `/`) or "
+	 "`literal:<s>`"},
+	{RT, "query", "table of arrays", "optional; name = [values]: every "
+	 "occurrence of the parameter must be one of the values, [] = must "
+	 "be present"},
+	{RT, "headers", "table of arrays", "optional; name = [values] "
+	 "(exact, `pattern:` or `literal:`), [] = must be present"},
+	{RT, "actions", "array of strings", "required, non-empty; names of "
+	 "request_actions run when the rule matches"},
+	{AT, "strip_request_headers", "array of strings", "header names "
+	 "removed from the request"},
+	{AT, "inject_request_headers", "array of tables", "headers added "
+	 "after stripping: { name, prefix, secret_file or secret_env_var }"},
+	{AT, "inject_request_headers[].name", "string", "required; the "
+	 "header name"},
+	{AT, "inject_request_headers[].prefix", "string", "text before the "
+	 "secret, e.g. \"Bearer \""},
+	{AT, "inject_request_headers[].secret_file", "absolute path",
+	 "file holding the secret: owned by you, mode 600 or stricter, not a "
+	 "symlink; trimmed"},
+	{AT, "inject_request_headers[].secret_env_var", "string",
+	 "variable of airlock's own environment holding the secret; removed "
+	 "from the sandboxed command's environment"},
+};
+
+#define NRULE_KEYS (sizeof(rule_keys) / sizeof(rule_keys[0]))
+
+const struct schema_subkey *
+schema_rule_keys(size_t *n)
+{
+	*n = NRULE_KEYS;
+	return rule_keys;
+}
 
 const struct schema_key *
 schema_keys(size_t *n)
@@ -191,6 +250,13 @@ schema_suggest(const char *key)
 			best = keys[i].key;
 		}
 	}
+	for (i = 0; i < 2; i++) {
+		d = edit_distance(key, i ? AT : RT);
+		if (d < bestd) {
+			bestd = d;
+			best = i ? AT : RT;
+		}
+	}
 	limit = strlen(key) / 3 + 1;
 	if (limit > 6)
 		limit = 6;
@@ -211,6 +277,7 @@ schema_type_name(enum schema_type t)
 	case SCHEMA_STRV: return "array of strings";
 	case SCHEMA_PATTERNV: return "array of domain patterns";
 	case SCHEMA_PATHV: return "array of paths";
+	case SCHEMA_PATHSET: return "array of paths, joined across layers";
 	case SCHEMA_APPROVAL: return "approval policy";
 	}
 	return "?";
@@ -275,6 +342,12 @@ static const char md_req[] =
 	"workspace of `airlock run` and of the app-server's `command/exec` "
 	"must be one of them or below one (refused otherwise, naming this "
 	"file) |\n"
+	"| `sandbox.hidden_paths` | array | absolute paths (or `~/...`, "
+	"the caller's home) hidden from every sandboxed command, joined to "
+	"what the config layers hide |\n"
+	"| `sandbox.hidden_paths_defaults` | bool | `true` keeps the "
+	"default credential locations hidden: a layer that sets `false` "
+	"falls back |\n"
 	"| `permissions.network.enabled` | bool | pins `enabled` |\n"
 	"| `permissions.network.mode` | `limited`/`full` | the maximum: "
 	"`limited` forbids `full` |\n"
@@ -288,6 +361,8 @@ static const char md_req[] =
 	"managed allowlist is the whole allowlist |\n"
 	"| `permissions.network.allow_local_binding` | bool | `false` pins "
 	"it false |\n"
+	"| `permissions.network.limited_allow_git_fetch` | bool | `false` "
+	"pins it false |\n"
 	"| `permissions.network.allow_upstream_proxy` | bool | `false` pins "
 	"it false |\n"
 	"| `permissions.network.dangerously_allow_non_loopback_proxy` | bool "
@@ -295,7 +370,36 @@ static const char md_req[] =
 	"| `permissions.network.dangerously_allow_non_loopback_admin` | bool "
 	"| `false` pins it false |\n"
 	"| `permissions.network.dangerously_allow_all_unix_sockets` | bool | "
-	"`false` pins it false |\n";
+	"`false` pins it false |\n"
+	"| `permissions.network.request_rules_managed_only` | bool | `true`: "
+	"request rules and actions from layers other than the managed ones "
+	"are ignored, with a warning |\n";
+
+static const char md_rules[] =
+	"\n## Request rules\n\n"
+	"`[permissions.network.request_rules.<name>]` lets chosen HTTPS "
+	"requests to\none host through, and "
+	"`[permissions.network.request_actions.<name>]`\nrewrites their "
+	"headers (strip, then inject a secret); see `doc/secrets.md`.\n"
+	"A host with rules only takes requests that match one of them. "
+	"Rules are\naccepted in the user, system, `-c` and managed layers, "
+	"not in a project's\nconfig. A rule or action is defined whole by "
+	"one layer: a higher layer that\nnames it replaces it. When a "
+	"managed layer defines any rule or action, the\nmanaged ones are "
+	"the whole set.\n\n"
+	"| table | key | type | description |\n|---|---|---|---|\n";
+
+static void
+md_rule_keys(struct buf *out)
+{
+	size_t i;
+
+	buf_addstr(out, md_rules);
+	for (i = 0; i < NRULE_KEYS; i++)
+		buf_printf(out, "| `%s.<name>` | `%s` | %s | %s |\n",
+			   rule_keys[i].table, rule_keys[i].key,
+			   rule_keys[i].type, rule_keys[i].doc);
+}
 
 static void
 md_type(struct buf *out, const struct schema_key *k)
@@ -338,5 +442,6 @@ schema_markdown(struct buf *out)
 			buf_printf(out, " | `\"%s\"` | ", k->def);
 		buf_printf(out, "%s |\n", k->doc);
 	}
+	md_rule_keys(out);
 	return buf_addstr(out, md_req);
 }

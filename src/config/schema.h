@@ -25,6 +25,10 @@ enum schema_type {
 	SCHEMA_STRV,      /* array of strings */
 	SCHEMA_PATTERNV,  /* array of domain patterns (checked by netpolicy) */
 	SCHEMA_PATHV,     /* array of paths, each resolved like SCHEMA_PATH */
+	SCHEMA_PATHSET,   /* array of paths like SCHEMA_PATHV, where `~` and
+			   * `~/...` stand for the caller's home; the lists
+			   * of every layer are joined: a layer adds, none
+			   * removes (sandbox.hidden_paths) */
 	SCHEMA_APPROVAL,  /* enum values[] or { granular = { ... } } */
 };
 
@@ -58,6 +62,23 @@ const char *schema_suggest(const char *key);
 /* "a boolean", "one of limited, full"... for messages; static or owned by
  * the table, never freed. */
 const char *schema_type_name(enum schema_type t);
+/* The named sub-tables [permissions.network.request_rules.<name>] and
+ * [permissions.network.request_actions.<name>] (config/conf_rules.c reads
+ * them): the keys one rule or one action may hold, for validation
+ * messages and the reference. */
+#define SCHEMA_RULES_TABLE "permissions.network.request_rules"
+#define SCHEMA_ACTIONS_TABLE "permissions.network.request_actions"
+
+struct schema_subkey {
+	const char *table;  /* SCHEMA_RULES_TABLE or SCHEMA_ACTIONS_TABLE */
+	const char *key;    /* "host", "inject_request_headers[].name"... */
+	const char *type;   /* for the reference */
+	const char *doc;    /* one line */
+};
+
+/* The sub-table keys, rules first, and their count. */
+const struct schema_subkey *schema_rule_keys(size_t *n);
+
 /* Writes the markdown reference (keys, requirements, layers) to f. */
 struct buf;
 int schema_markdown(struct buf *out);

@@ -9,36 +9,51 @@
 struct v4range {
 	uint32_t net;
 	unsigned plen;
+	const char *what; /* ipclass_describe() */
 };
+
+#define V4_PRIVATE "a private address"
+#define V4_DOC "a documentation (TEST-NET) address"
 
 static const struct v4range v4_nonpublic[] = {
-	{0x00000000u, 8},  /* 0/8 "this network", incl. 0.0.0.0 */
-	{0x0a000000u, 8},  /* 10/8 RFC 1918 */
-	{0x64400000u, 10}, /* 100.64/10 CGNAT */
-	{0x7f000000u, 8},  /* 127/8 loopback */
-	{0xa9fe0000u, 16}, /* 169.254/16 link-local, cloud metadata */
-	{0xac100000u, 12}, /* 172.16/12 RFC 1918 */
-	{0xc0000000u, 24}, /* 192.0.0/24 IETF protocol assignments */
-	{0xc0000200u, 24}, /* 192.0.2/24 TEST-NET-1 */
-	{0xc0a80000u, 16}, /* 192.168/16 RFC 1918 */
-	{0xc6120000u, 15}, /* 198.18/15 benchmarking */
-	{0xc6336400u, 24}, /* 198.51.100/24 TEST-NET-2 */
-	{0xcb007100u, 24}, /* 203.0.113/24 TEST-NET-3 */
-	{0xe0000000u, 4},  /* 224/4 multicast */
-	{0xf0000000u, 4},  /* 240/4 reserved, incl. broadcast */
+	/* 0/8 "this network", incl. 0.0.0.0 */
+	{0x00000000u, 8, "an unspecified (\"this network\") address"},
+	{0x0a000000u, 8, V4_PRIVATE},  /* 10/8 RFC 1918 */
+	{0x64400000u, 10, "a CGNAT address"}, /* 100.64/10 */
+	{0x7f000000u, 8, "a loopback address"}, /* 127/8 */
+	/* 169.254/16 link-local, cloud metadata */
+	{0xa9fe0000u, 16, "a link-local address"},
+	{0xac100000u, 12, V4_PRIVATE}, /* 172.16/12 RFC 1918 */
+	/* 192.0.0/24 IETF protocol assignments */
+	{0xc0000000u, 24, "an IETF protocol assignment address"},
+	{0xc0000200u, 24, V4_DOC},     /* 192.0.2/24 TEST-NET-1 */
+	{0xc0a80000u, 16, V4_PRIVATE}, /* 192.168/16 RFC 1918 */
+	{0xc6120000u, 15, "a benchmarking address"}, /* 198.18/15 */
+	{0xc6336400u, 24, V4_DOC},     /* 198.51.100/24 TEST-NET-2 */
+	{0xcb007100u, 24, V4_DOC},     /* 203.0.113/24 TEST-NET-3 */
+	{0xe0000000u, 4, "a multicast address"}, /* 224/4 */
+	/* 240/4 reserved, incl. broadcast */
+	{0xf0000000u, 4, "a reserved address"},
 };
 
-bool
-ipclass_v4_nonpublic(uint32_t v4)
+/* The row of v4_nonpublic holding v4, or NULL when it is public. */
+static const struct v4range *
+v4_range(uint32_t v4)
 {
 	size_t i;
 
 	for (i = 0; i < sizeof(v4_nonpublic) / sizeof(v4_nonpublic[0]); i++) {
 		uint32_t mask = 0xffffffffu << (32 - v4_nonpublic[i].plen);
 		if ((v4 & mask) == v4_nonpublic[i].net)
-			return true;
+			return &v4_nonpublic[i];
 	}
-	return false;
+	return NULL;
+}
+
+bool
+ipclass_v4_nonpublic(uint32_t v4)
+{
+	return v4_range(v4) != NULL;
 }
 
 static uint32_t
@@ -159,6 +174,66 @@ ipclass_nonpublic(const struct ipaddr *ip)
 	if (ip->family == AF_INET6)
 		return v6_nonpublic(ip->a);
 	return true;
+}
+
+static const char *
+v4_describe(uint32_t v4)
+{
+	const struct v4range *r = v4_range(v4);
+
+	if (v4 == 0xa9fea9feu)
+		return "the cloud metadata address (link-local)";
+	if (v4 == 0xffffffffu)
+		return "the broadcast address";
+	return r != NULL ? r->what : NULL;
+}
+
+/* The same tests as v6_nonpublic(), naming what they found. */
+static const char *
+v6_describe(const unsigned char *a)
+{
+	uint32_t v4;
+
+	if (all_zero(a, 16))
+		return "the unspecified address";
+	if (all_zero(a, 15) && a[15] == 1)
+		return "a loopback address";
+	if (embedded_v4(a, &v4))
+		return v4_describe(v4);
+	if ((a[0] & 0xfe) == 0xfc)
+		return "a unique local (private) address";
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return "a link-local address";
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0)
+		return "a site-local address";
+	if (a[0] == 0xff)
+		return "a multicast address";
+	if (a[0] == 0x20 && a[1] == 0x01 && a[2] == 0x0d && a[3] == 0xb8)
+		return "a documentation address";
+	if (v6_nonpublic(a))
+		return "a NAT64 local-use address";
+	return NULL;
+}
+
+const char *
+ipclass_describe(const struct ipaddr *ip)
+{
+	if (ip->family == AF_INET)
+		return v4_describe(get32(ip->a));
+	if (ip->family == AF_INET6)
+		return v6_describe(ip->a);
+	return "an address of an unknown family";
+}
+
+void
+ipaddr_format(const struct ipaddr *ip, char *out, size_t n)
+{
+	int af = ip->family == AF_INET ? AF_INET : AF_INET6;
+
+	if (n == 0)
+		return;
+	if (inet_ntop(af, ip->a, out, (socklen_t)n) == NULL)
+		snprintf(out, n, "?");
 }
 
 static void

@@ -49,6 +49,15 @@ bool ipclass_nonpublic(const struct ipaddr *ip);
 #define IPCLASS_EMBEDDED_MAX 4
 size_t ipclass_embedded_v4(const struct ipaddr *ip, uint32_t *out,
 			   size_t max);
+/* What kind of non-public address ip is, as a phrase for messages: "a
+ * private address", "a loopback address", "a CGNAT address", "a
+ * link-local address", "the cloud metadata address (link-local)",
+ * "a multicast address"... An IPv6 form that embeds an IPv4 address is
+ * described by that address. NULL for a public address. The string is
+ * static. */
+const char *ipclass_describe(const struct ipaddr *ip);
+/* ip as text (inet_ntop) into out[0..n); "?" when it does not fit. */
+void ipaddr_format(const struct ipaddr *ip, char *out, size_t n);
 /* Converts a socket address; IPv4-mapped IPv6 becomes IPv4. -1 for other
  * families. */
 int ipaddr_from_sockaddr(const struct sockaddr *sa, struct ipaddr *out);

@@ -221,6 +221,8 @@ netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 		 * (reference §8.1: interception is on whenever mode is
 		 * limited). */
 		o.mitm = true;
+		o.git_fetch = conf_bool(
+			c, "permissions.network.limited_allow_git_fetch");
 		p = policy_new(&o, err);
 	}
 	entries_release(&allow);

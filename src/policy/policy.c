@@ -14,6 +14,7 @@ struct policy {
 	enum policy_mode mode;
 	bool allow_local_binding;
 	bool mitm;
+	bool git_fetch;
 };
 
 struct policy *
@@ -57,6 +58,7 @@ policy_new(const struct policy_options *o, struct errbuf *err)
 	p->mode = o->mode;
 	p->allow_local_binding = o->allow_local_binding;
 	p->mitm = o->mitm;
+	p->git_fetch = o->git_fetch;
 	allow = deny = NULL;
 out:
 	pattern_set_free(allow);
@@ -98,27 +100,57 @@ is_safe_method(const char *m)
 			     strcmp(m, "OPTIONS") == 0);
 }
 
+#define GIT_UPLOAD_PACK "/git-upload-pack"
+#define GIT_UPLOAD_PACK_TYPE "application/x-git-upload-pack-request"
+
+/* The POST of a git smart-HTTP fetch (policy.h): git sends exactly this
+ * method, this Content-Type without parameters, and a path without a
+ * query. Anything looser would let other POSTs dress up as one. */
+static bool
+is_git_fetch(const struct policy_request *r)
+{
+	size_t n = strlen(GIT_UPLOAD_PACK);
+	struct slice tail;
+
+	if (r->method == NULL || strcmp(r->method, "POST") != 0 ||
+	    r->path.n < n || r->path.p[0] != '/' ||
+	    memchr(r->path.p, '?', r->path.n) != NULL)
+		return false;
+	tail = slice_of(r->path.p + r->path.n - n, n);
+	return slice_eq_cstr(tail, GIT_UPLOAD_PACK) &&
+	       slice_caseeq_cstr(slice_trim_ows(r->content_type),
+				 GIT_UPLOAD_PACK_TYPE);
+}
+
 /* What limited mode lets through: a request that can only read — a safe
  * method and no body. A body on GET, HEAD or OPTIONS is legal HTTP and
- * carries data out just as well as a POST. The one place where a future
- * exception (say, the POST of a git fetch) would go. */
+ * carries data out just as well as a POST. The one exception is the POST
+ * of a git fetch, when the options allow it: its body names the objects
+ * wanted, and without it no repository can be cloned over HTTPS. */
 static bool
-limited_request_ok(const struct policy_decision *d)
+limited_request_ok(const struct policy *p, const struct policy_request *r,
+		   const struct policy_decision *d)
 {
-	return is_safe_method(d->method) && !d->has_body;
+	if (r->rule_method_ok)
+		return true; /* a request rule (policy/reqpolicy.h) allows it */
+	if (is_safe_method(d->method) && !d->has_body)
+		return true;
+	return p->git_fetch && is_git_fetch(r);
 }
 
 /* Step 4: the limited-mode guard. True when it denied; a tunnel to 443
- * that interception can police passes with d->mitm set. */
+ * that interception can police passes with d->mitm set. A method a
+ * matching request rule allows passes too. */
 static bool
-mode_guard(const struct policy *p, struct policy_decision *d)
+mode_guard(const struct policy *p, const struct policy_request *req,
+	   struct policy_decision *d)
 {
 	enum policy_reason r;
 
 	switch (d->protocol) {
 	case POLICY_PROTO_HTTP:
 	case POLICY_PROTO_HTTPS:
-		if (limited_request_ok(d))
+		if (limited_request_ok(p, req, d))
 			return false;
 		r = POLICY_METHOD_NOT_ALLOWED;
 		break;
@@ -221,10 +253,13 @@ destination(const struct policy *p, const struct pattern_match *am,
 		ip.family = h->kind == HOST_IPV4 ? AF_INET : AF_INET6;
 		memcpy(ip.a, h->addr, 16);
 		local = ipclass_nonpublic(&ip);
+		d->addrs[0] = ip;
+		d->n_addrs = 1;
 	}
-	if (local && !p->allow_local_binding && !explicit)
+	if (local && !p->allow_local_binding && !explicit) {
+		d->local = d->n_addrs > 0 ? 1u : 0u;
 		deny(d, POLICY_NOT_ALLOWED_LOCAL, am->text);
-	else
+	} else
 		verdict(d, POLICY_VERDICT_ALLOW, POLICY_ALLOW,
 			POLICY_SRC_BASELINE, am->text);
 }
@@ -243,6 +278,8 @@ policy_resolvable(const struct policy *p, const char *name,
 	d->method = NULL;
 	d->matched = NULL;
 	d->mitm = false;
+	d->n_addrs = 0;
+	d->local = 0;
 	if (host_normalize(s, strlen(s), 0, &d->host, &why) == -1) {
 		bad_host(d, s);
 		return;
@@ -283,6 +320,8 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 	d->has_body = r->has_body;
 	d->matched = NULL;
 	d->mitm = false;
+	d->n_addrs = 0;
+	d->local = 0;
 	if (host_normalize(hs, strlen(hs), r->port_in_host ? 0 : HOST_NO_PORT,
 			   &d->host, &why) == -1) {
 		bad_host(d, hs);
@@ -309,9 +348,31 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 		return;
 	}
 	d->matched = m.text;
-	if (p->mode == POLICY_MODE_LIMITED && mode_guard(p, d))
+	if (p->mode == POLICY_MODE_LIMITED && mode_guard(p, r, d))
 		return;
 	destination(p, &m, d);
+}
+
+/* Keeps the addresses to be judged in d (the first POLICY_ADDRS_MAX),
+ * for the record and for policy_local_detail(). -1 when one is not an
+ * IP address at all. */
+static int
+keep_addrs(struct policy_decision *d, const struct sockaddr_storage *addrs,
+	   size_t n)
+{
+	size_t i;
+
+	d->n_addrs = 0;
+	for (i = 0; i < n; i++) {
+		struct ipaddr ip;
+
+		if (ipaddr_from_sockaddr((const struct sockaddr *)&addrs[i],
+					 &ip) == -1)
+			return -1;
+		if (d->n_addrs < POLICY_ADDRS_MAX)
+			d->addrs[d->n_addrs++] = ip;
+	}
+	return 0;
 }
 
 void
@@ -321,32 +382,37 @@ policy_finish(const struct policy *p, struct policy_decision *d,
 	struct pattern_match m;
 	struct ipaddr ip;
 	int port = d->port > 0 ? d->port : -1;
+	bool refused = false;
 	size_t i;
 
 	if (d->verdict != POLICY_VERDICT_RESOLVE)
 		return;
-	if (n == 0) {
+	d->local = 0;
+	if (n == 0 || keep_addrs(d, addrs, n) == -1) {
 		deny(d, POLICY_NOT_ALLOWED_LOCAL, d->matched);
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		if (ipaddr_from_sockaddr((const struct sockaddr *)&addrs[i],
-					 &ip) == -1) {
-			deny(d, POLICY_NOT_ALLOWED_LOCAL, d->matched);
-			return;
-		}
+		ipaddr_from_sockaddr((const struct sockaddr *)&addrs[i], &ip);
 		if (deny_addr(p, &ip, port, &m)) {
 			deny(d, POLICY_DENIED, m.text);
 			return;
 		}
 	}
+	/* Every local address is noted, not only the first: the detail
+	 * names them all, so that one allow entry per address is enough. */
 	for (i = 0; i < n && !p->allow_local_binding; i++) {
 		ipaddr_from_sockaddr((const struct sockaddr *)&addrs[i], &ip);
-		if (ipclass_nonpublic(&ip) &&
-		    !pattern_set_match_addr(p->allow, &ip, port, &m)) {
-			deny(d, POLICY_NOT_ALLOWED_LOCAL, d->matched);
-			return;
-		}
+		if (!ipclass_nonpublic(&ip) ||
+		    pattern_set_match_addr(p->allow, &ip, port, &m))
+			continue;
+		refused = true;
+		if (i < POLICY_ADDRS_MAX)
+			d->local |= 1u << i;
+	}
+	if (refused) {
+		deny(d, POLICY_NOT_ALLOWED_LOCAL, d->matched);
+		return;
 	}
 	verdict(d, POLICY_VERDICT_ALLOW, POLICY_ALLOW, POLICY_SRC_BASELINE,
 		d->matched);
@@ -376,6 +442,8 @@ policy_reason_str(enum policy_reason r)
 		return "mitm_required";
 	case POLICY_AIRLOCK_LISTENER:
 		return "airlock_listener";
+	case POLICY_REQUEST_RULE_NOT_MATCHED:
+		return "request_rule_not_matched";
 	}
 	return "not_allowed";
 }
@@ -409,7 +477,15 @@ policy_protocol_parse(const char *s, enum policy_protocol *out)
 const char *
 policy_source_str(enum policy_source s)
 {
-	return s == POLICY_SRC_MODE_GUARD ? "mode_guard" : "baseline_policy";
+	switch (s) {
+	case POLICY_SRC_MODE_GUARD:
+		return "mode_guard";
+	case POLICY_SRC_REQUEST_RULE:
+		return "request_rule";
+	case POLICY_SRC_BASELINE:
+		break;
+	}
+	return "baseline_policy";
 }
 
 static int
@@ -418,6 +494,113 @@ json_str_or_null(struct buf *b, const char *s)
 	if (s == NULL)
 		return buf_addstr(b, "null");
 	return buf_add_json_string(b, s, strlen(s));
+}
+
+/* "A, a private address, and B, a loopback address": the local ones. */
+static int
+local_list(const struct policy_decision *d, struct buf *b, size_t *count)
+{
+	char text[POLICY_ADDR_TEXT];
+	size_t i;
+	int rc = 0;
+
+	*count = 0;
+	for (i = 0; i < d->n_addrs && rc == 0; i++) {
+		const char *what;
+
+		if ((d->local & (1u << i)) == 0)
+			continue;
+		what = ipclass_describe(&d->addrs[i]);
+		ipaddr_format(&d->addrs[i], text, sizeof(text));
+		rc = buf_printf(b, "%s%s, %s", *count > 0 ? ", and " : "",
+				text, what != NULL ? what : "a local address");
+		(*count)++;
+	}
+	return rc;
+}
+
+/* ": allow it with --allow A" (each local address). */
+static int
+allow_advice(const struct policy_decision *d, struct buf *b, size_t count)
+{
+	char text[POLICY_ADDR_TEXT];
+	size_t i;
+	int rc;
+
+	rc = buf_printf(b, ": allow %s with", count > 1 ? "them" : "it");
+	for (i = 0; i < d->n_addrs && rc == 0; i++) {
+		if ((d->local & (1u << i)) == 0)
+			continue;
+		ipaddr_format(&d->addrs[i], text, sizeof(text));
+		rc = buf_printf(b, " --allow %s", text);
+	}
+	return rc;
+}
+
+int
+policy_local_detail(const struct policy_decision *d, struct buf *b)
+{
+	const char *host = d->host.text;
+	size_t count = 0;
+
+	if (d->reason != POLICY_NOT_ALLOWED_LOCAL)
+		return 0;
+	if (d->host.kind == HOST_NAME && d->n_addrs == 0)
+		return host_is_localhost(&d->host)
+			       ? buf_printf(b, "%s is a loopback name: allow "
+					       "it with --allow %s",
+					    host, host)
+			       : buf_printf(b, "%s resolved to no usable "
+					       "address",
+					    host);
+	if (d->host.kind != HOST_NAME && d->n_addrs > 0) {
+		const char *what = ipclass_describe(&d->addrs[0]);
+
+		if (buf_printf(b, "%s is %s", host,
+			       what != NULL ? what : "a local address") == -1)
+			return -1;
+		return allow_advice(d, b, 1);
+	}
+	if (buf_printf(b, "%s resolved to ", host) == -1 ||
+	    local_list(d, b, &count) == -1)
+		return -1;
+	if (count == 0)
+		return buf_addstr(b, "a local address beyond the first "
+				     "ones looked at");
+	return allow_advice(d, b, count);
+}
+
+static int
+addrs_json(const struct policy_decision *d, struct buf *b)
+{
+	char text[POLICY_ADDR_TEXT];
+	size_t i;
+
+	if (buf_addstr(b, ",\"addresses\":[") == -1)
+		return -1;
+	for (i = 0; i < d->n_addrs; i++) {
+		ipaddr_format(&d->addrs[i], text, sizeof(text));
+		if (buf_printf(b, "%s\"%s\"", i ? "," : "", text) == -1)
+			return -1;
+	}
+	return buf_addch(b, ']');
+}
+
+static int
+detail_json(const struct policy_decision *d, struct buf *b)
+{
+	struct buf t;
+	int rc = 0;
+
+	if (d->reason != POLICY_NOT_ALLOWED_LOCAL)
+		return 0;
+	buf_init(&t, 4096);
+	if (policy_local_detail(d, &t) == -1 ||
+	    buf_addstr(b, ",\"detail\":") == -1 ||
+	    buf_add_json_string(b, t.p ? t.p : "", t.len) == -1)
+		rc = -1;
+	buf_release(&t);
+	return rc;
 }
 
 int
@@ -433,7 +616,8 @@ policy_decision_json(const struct policy_decision *d, struct buf *b)
 	    json_str_or_null(b, d->method) == -1 ||
 	    buf_printf(b, ",\"source\":\"%s\",\"matched\":",
 		       policy_source_str(d->source)) == -1 ||
-	    json_str_or_null(b, d->matched) == -1 || buf_addch(b, '}') == -1)
+	    json_str_or_null(b, d->matched) == -1 || addrs_json(d, b) == -1 ||
+	    detail_json(d, b) == -1 || buf_addch(b, '}') == -1)
 		return -1;
 	return 0;
 }

@@ -12,7 +12,10 @@
  *     entries — deny entries only, allow entries are not widened
  *   3 allowlist + preset miss → not_allowed (empty allowlist = deny all)
  *   4 limited mode: http or https method not GET/HEAD/OPTIONS, or a
- *     request with a body (whatever its method) → method_not_allowed; https_connect or socks5_tcp to port 443 →
+ *     request with a body (whatever its method) → method_not_allowed,
+ *     unless a request rule lets it through (rule_method_ok) or it is
+ *     the one git-fetch exception below; https_connect or socks5_tcp to
+ *     port 443 →
  *     allowed with `mitm` set when the options enable interception
  *     (the caller must terminate TLS and check every inner request as
  *     protocol https), else mitm_required; https_connect to another port
@@ -30,6 +33,14 @@
  * is explicitly allowlisted (exact IP or CIDR). No addresses → not_allowed_
  * local (fail closed).
  *
+ * The one exception to step 4, when the options set git_fetch (config
+ * permissions.network.limited_allow_git_fetch): the POST of a git
+ * smart-HTTP fetch or clone — method exactly POST, a path (no query)
+ * ending in `/git-upload-pack`, and Content-Type exactly
+ * `application/x-git-upload-pack-request` (letters in any case). Its body
+ * says which objects the client wants; `git-receive-pack` (push) stays
+ * refused.
+ *
  * `matched` is the pattern that decided: the deny entry for `denied`, the
  * allow entry for everything past step 3, NULL for `not_allowed`. It
  * points into the policy and lives as long as it. */
@@ -42,10 +53,17 @@
 
 #include "lib/buf.h"
 #include "lib/errbuf.h"
+#include "lib/slice.h"
 #include "policy/host.h"
+#include "policy/ipclass.h"
 #include "policy/preset.h"
 
 enum policy_mode { POLICY_MODE_LIMITED, POLICY_MODE_FULL };
+
+/* Addresses a decision remembers (net/resolve.h keeps as many), and the
+ * room one of them takes as text. */
+#define POLICY_ADDRS_MAX 16
+#define POLICY_ADDR_TEXT 48
 
 enum policy_protocol {
 	POLICY_PROTO_HTTP,
@@ -72,9 +90,16 @@ enum policy_reason {
 	/* Not the pure policy's: the proxy's refusal of a destination that
 	 * is one of airlock's own listeners (net/ownlisten.h). */
 	POLICY_AIRLOCK_LISTENER,
+	/* A request to a host with request rules that none of them matches
+	 * (policy/reqpolicy.h); x-proxy-error blocked-by-request-rule. */
+	POLICY_REQUEST_RULE_NOT_MATCHED,
 };
 
-enum policy_source { POLICY_SRC_BASELINE, POLICY_SRC_MODE_GUARD };
+enum policy_source {
+	POLICY_SRC_BASELINE,
+	POLICY_SRC_MODE_GUARD,
+	POLICY_SRC_REQUEST_RULE, /* "request_rule": policy/reqpolicy.h */
+};
 
 struct policy_entry {
 	const char *pattern;
@@ -91,6 +116,7 @@ struct policy_options {
 	enum preset_id preset;
 	bool allow_global; /* `*` permitted in allow (the user allowlist) */
 	bool mitm;         /* limited mode may intercept TLS to port 443 */
+	bool git_fetch;    /* limited mode lets a git fetch POST through */
 };
 
 struct policy_request {
@@ -105,6 +131,15 @@ struct policy_request {
 	bool port_in_host;
 	/* The request carries a body (Content-Length > 0, or chunked). */
 	bool has_body;
+	/* The request-target's path and query, origin-form
+	 * ("/r.git/git-upload-pack"), and the Content-Type header's value;
+	 * empty when unknown. Read only by the git-fetch exception above,
+	 * during policy_decide(). */
+	struct slice path;
+	struct slice content_type;
+	/* A request rule matched this request (policy/reqpolicy.h): its
+	 * method passes the limited-mode check of step 4. */
+	bool rule_method_ok;
 };
 
 struct policy_decision {
@@ -118,6 +153,13 @@ struct policy_decision {
 	const char *method; /* borrowed from the request */
 	bool has_body;      /* from the request */
 	bool mitm;          /* allowed only through TLS interception */
+	/* The addresses step 5 judged: those policy_finish() was given (the
+	 * first POLICY_ADDRS_MAX), or an IP literal's own; n_addrs is 0 when
+	 * nothing was resolved. Bit i of local is set for each addrs[i] that
+	 * made the decision not_allowed_local. */
+	struct ipaddr addrs[POLICY_ADDRS_MAX];
+	size_t n_addrs;
+	uint32_t local;
 };
 
 struct policy;
@@ -162,11 +204,22 @@ const char *policy_protocol_str(enum policy_protocol p);
 int policy_protocol_parse(const char *s, enum policy_protocol *out);
 const char *policy_source_str(enum policy_source s);
 
+/* For a not_allowed_local decision, appends which address was local, what
+ * kind of address it is, and how to allow it:
+ *   `registry.example resolved to 10.1.2.3, a private address: allow it
+ *    with --allow 10.1.2.3`
+ *   `10.1.2.3 is a private address: allow it with --allow 10.1.2.3`
+ * (every local address is named when there are several). Appends nothing
+ * for any other decision. 0, or -1 when b is full. */
+int policy_local_detail(const struct policy_decision *d, struct buf *b);
+
 /* Appends the §4.5 object for d to b, keys in this order: decision, reason,
  * host, port, protocol, method, source, matched (method and matched null
- * when absent). A pending (RESOLVE) decision is written as allow: it is
- * the pre-DNS view `policy check --no-dns` shows. 0, or -1 when b is
- * full. */
+ * when absent), then addresses (the texts of d->addrs, [] when nothing was
+ * resolved) and, for not_allowed_local only, detail
+ * (policy_local_detail()). A pending (RESOLVE) decision is written as
+ * allow: it is the pre-DNS view `policy check --no-dns` shows. 0, or -1
+ * when b is full. */
 int policy_decision_json(const struct policy_decision *d, struct buf *b);
 
 #endif

@@ -44,6 +44,7 @@ blocked_release(struct audit_blocked *b)
 	free(b->source);
 	free(b->decision);
 	free(b->mode);
+	free(b->detail);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -95,6 +96,7 @@ audit_ring_record(struct audit_ring *r, const struct audit_event *ev)
 	b->source = dup_or_null(ev->source);
 	b->decision = dup_or_null(ev->decision);
 	b->mode = dup_or_null(ev->mode);
+	b->detail = dup_or_null(ev->detail);
 	if (r->total != UINT64_MAX)
 		r->total++;
 }
@@ -302,6 +304,21 @@ add_head(struct buf *out, int64_t ts_ms, const char *event)
 	return buf_printf(out, "{\"ts\":\"%s\",\"event\":\"%s\"", ts, event);
 }
 
+static int
+add_addresses(struct buf *out, const struct audit_event *ev)
+{
+	size_t i;
+
+	if (buf_addstr(out, ",\"addresses\":[") == -1)
+		return -1;
+	for (i = 0; i < ev->n_addresses; i++)
+		if ((i > 0 && buf_addch(out, ',') == -1) ||
+		    buf_add_json_string(out, ev->addresses[i],
+					strlen(ev->addresses[i])) == -1)
+			return -1;
+	return buf_addch(out, ']');
+}
+
 int
 audit_format_decision(const struct audit_event *ev, struct buf *out)
 {
@@ -316,7 +333,10 @@ audit_format_decision(const struct audit_event *ev, struct buf *out)
 	    add_field(out, "client", or_default(ev->client, "unknown"), 0) ==
 		    -1 ||
 	    add_field(out, "source", ev->source, 0) == -1 ||
-	    add_field(out, "matched", ev->matched, 0) == -1)
+	    add_field(out, "matched", ev->matched, 0) == -1 ||
+	    add_addresses(out, ev) == -1)
+		return -1;
+	if (ev->detail != NULL && add_field(out, "detail", ev->detail, 0) == -1)
 		return -1;
 	return buf_addstr(out, "}\n");
 }

@@ -48,6 +48,13 @@ struct audit_event {
 	const char *source;	/* "baseline_policy", "mode_guard", ... or NULL */
 	const char *matched;	/* the pattern that decided, or NULL */
 	const char *mode;	/* "full" | "limited" for mode blocks, or NULL */
+	/* The addresses the host resolved to (or an IP literal's own);
+	 * none when nothing was resolved. */
+	const char *const *addresses;
+	size_t n_addresses;
+	/* not_allowed_local: which address was local and how to allow it
+	 * (policy_local_detail()); NULL otherwise. */
+	const char *detail;
 };
 
 /* A tunnel (CONNECT, SOCKS5 TCP) that has just closed. */
@@ -75,6 +82,7 @@ struct audit_blocked {
 	char *source;
 	char *decision;
 	char *mode;
+	char *detail; /* for the run's summary; not in the JSON below */
 };
 
 struct audit_ring {
@@ -127,7 +135,11 @@ int audit_metrics_render(const struct audit_metrics *m,
  *   {"ts":"2026-01-01T00:00:00.123Z","event":"decision","decision":"deny",
  *    "reason":"denied","host":"h","port":443,"protocol":"http",
  *    "method":"GET"|"none","client":"ip:port"|"unknown",
- *    "source":"baseline_policy"|null,"matched":"pattern"|null}
+ *    "source":"baseline_policy"|null,"matched":"pattern"|null,
+ *    "addresses":["10.1.2.3",...]}
+ *   (addresses [] when nothing was resolved; not_allowed_local adds
+ *   "detail":"registry.example resolved to 10.1.2.3, a private address:
+ *   allow it with --allow 10.1.2.3" at the end)
  *   {"ts":"...","event":"tunnel_close","host":"h","port":443,
  *    "protocol":"https_connect","client":"...","bytes_up":N,
  *    "bytes_down":N,"duration_ms":N}

@@ -23,6 +23,8 @@ static const struct reason_row reasons[] = {
 	    "MITM required for limited HTTPS."},
 	{"airlock_listener", "blocked-by-policy",
 	    "The destination is one of airlock's own listeners."},
+	{"request_rule_not_matched", "blocked-by-request-rule",
+	    "Request does not match any request rule of this host."},
 };
 
 static const struct reason_row other_reason = {
@@ -119,6 +121,8 @@ json_body(struct buf *b, const struct block_details *d)
 		    json_field(b, "message", block_message(d->reason)) == -1)
 			return -1;
 	}
+	if (d->detail != NULL && json_field(b, "detail", d->detail) == -1)
+		return -1;
 	return buf_addch(b, '}');
 }
 
@@ -163,6 +167,28 @@ block_for_reason(struct buf *out, const char *reason, const char *host,
 	if (connect)
 		return block_connect(out, reason, close);
 	return block_http(out, &d, close);
+}
+
+int
+block_for_decision(struct buf *out, const struct policy_decision *d,
+    bool connect, bool close)
+{
+	struct block_details bd = {
+		.host = d->host.text, .reason = policy_reason_str(d->reason),
+		.decision = "deny", .source = policy_source_str(d->source),
+		.protocol = "http", .port = (unsigned)d->port,
+	};
+	struct buf detail;
+	int rc;
+
+	if (connect)
+		return block_connect(out, bd.reason, close);
+	buf_init(&detail, 4096);
+	policy_local_detail(d, &detail);
+	bd.detail = detail.len > 0 ? detail.p : NULL;
+	rc = block_http(out, &bd, close);
+	buf_release(&detail);
+	return rc;
 }
 
 int

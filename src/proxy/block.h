@@ -15,7 +15,10 @@
  * blocks carry the JSON body
  *   {"status":"blocked","host":H,"reason":R,"decision":D,"source":S,
  *    "protocol":P,"port":N,"message":M}
- * (decision..message left out when the details are unknown); CONNECT
+ * (decision..message left out when the details are unknown), and, for
+ * not_allowed_local only, one more member after message: "detail", which
+ * says which address was local, what kind it is and how to allow it
+ * (policy_local_detail()); CONNECT
  * blocks and every error response carry the text alone, no newline.
  * Each function appends to out and returns 0, or -1 when out's cap is hit
  * (out may then hold a partial response). Nothing here does I/O. */
@@ -25,11 +28,13 @@
 #include <stdbool.h>
 
 #include "lib/buf.h"
+#include "policy/policy.h"
 
 /* The `x-proxy-error` value for a policy reason: blocked-by-allowlist
  * (not_allowed, not_allowed_local), blocked-by-denylist (denied),
  * blocked-by-method-policy (method_not_allowed), blocked-by-mitm-hook
- * (mitm_hook_denied), blocked-by-mitm-required (mitm_required), else
+ * (mitm_hook_denied), blocked-by-mitm-required (mitm_required),
+ * blocked-by-request-rule (request_rule_not_matched), else
  * blocked-by-policy (airlock_listener among them). */
 const char *block_header_value(const char *reason);
 
@@ -48,6 +53,7 @@ struct block_details {
 	const char *source;	/* "baseline_policy", "mode_guard", ... */
 	const char *protocol;	/* "http" */
 	unsigned port;
+	const char *detail;	/* written after message when not NULL */
 };
 
 /* 403 application/json block for a plain HTTP request. */
@@ -60,6 +66,11 @@ int block_connect(struct buf *out, const char *reason, bool close);
  * (decision "deny", protocol "http"), block_connect otherwise. */
 int block_for_reason(struct buf *out, const char *reason, const char *host,
     unsigned port, const char *source, bool connect, bool close);
+
+/* block_for_reason() for a policy decision, the JSON body carrying the
+ * detail of a not_allowed_local. */
+int block_for_decision(struct buf *out, const struct policy_decision *d,
+    bool connect, bool close);
 
 /* A text/plain error without x-proxy-error: 400 "missing host", 431,
  * 502 "upstream failure", 503 "network proxy is disabled", ... */

@@ -197,9 +197,7 @@ refuse(struct exchange *x)
 
 	origin_pool_drop(x->pool);
 	buf_init(&b, 8192);
-	block_for_reason(&b, policy_reason_str(d->reason), d->host.text,
-			 (unsigned)d->port, policy_source_str(d->source),
-			 x->is_connect || x->mitm != NULL, close);
+	block_for_decision(&b, d, x->is_connect || x->mitm != NULL, close);
 	reply(x, &b, close);
 	buf_release(&b);
 }
@@ -312,6 +310,7 @@ static void on_decided(void *arg, const struct policy_decision *d,
 static void
 step_head(struct exchange *x)
 {
+	const struct http_header *ct;
 	enum policy_protocol proto;
 	struct policy_request r = {0};
 	const char *bad;
@@ -343,6 +342,11 @@ step_head(struct exchange *x)
 	r.has_body = x->head->framing == HTTP_FRAMING_CHUNKED ||
 		     (x->head->framing == HTTP_FRAMING_LENGTH &&
 		      x->head->content_length > 0);
+	/* For limited mode's git-fetch exception (policy.h). */
+	r.path = x->target.path;
+	ct = http_msg_find(x->head, "content-type");
+	if (ct != NULL)
+		r.content_type = ct->value;
 	x->state = X_DECIDING;
 	wait_for(x, DL_DECIDE);
 	x->decide = proxy_decide_start(x->px, x->st, &r, x->peer, on_decided,

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "lib/buf.h"
 #include "lib/log.h"
 
 static void
@@ -46,8 +47,22 @@ void
 proxy_record(struct proxy *p, const struct policy_decision *d,
 	     const char *client, const char *mode)
 {
+	char text[POLICY_ADDRS_MAX][POLICY_ADDR_TEXT];
+	const char *addrs[POLICY_ADDRS_MAX];
 	struct audit_event ev = {0};
 	bool allowed = policy_allowed(d) || d->verdict == POLICY_VERDICT_RESOLVE;
+	struct buf detail;
+	size_t i;
+
+	for (i = 0; i < d->n_addrs && i < POLICY_ADDRS_MAX; i++) {
+		ipaddr_format(&d->addrs[i], text[i], sizeof(text[i]));
+		addrs[i] = text[i];
+	}
+	ev.addresses = addrs;
+	ev.n_addresses = i;
+	buf_init(&detail, 4096);
+	policy_local_detail(d, &detail);
+	ev.detail = detail.len > 0 ? detail.p : NULL;
 
 	ev.decision = allowed ? "allow" : "deny";
 	ev.reason = policy_reason_str(d->reason);
@@ -60,6 +75,7 @@ proxy_record(struct proxy *p, const struct policy_decision *d,
 	ev.matched = d->matched;
 	ev.mode = mode;
 	proxy_record_event(p, &ev);
+	buf_release(&detail);
 }
 
 void

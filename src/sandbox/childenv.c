@@ -175,3 +175,34 @@ childenv_free_array(char **v)
 		free(v[i]);
 	free(v);
 }
+
+void
+childenv_remove_secrets(struct childenv *e, const char *const *names,
+			size_t n)
+{
+	size_t i, j, k;
+
+	for (k = 0; k < n; k++) {
+		for (i = j = 0; i < e->n; i++) {
+			if (!is_key(e->v[i], names[k])) {
+				e->v[j++] = e->v[i];
+				continue;
+			}
+			explicit_bzero(e->v[i], strlen(e->v[i]));
+			free(e->v[i]);
+		}
+		e->n = j;
+		e->v[j] = NULL;
+	}
+}
+
+char **
+childenv_without_secrets(const char *const *envp, const char *const *names,
+			 size_t n)
+{
+	struct childenv e;
+
+	childenv_init(&e, envp);
+	childenv_remove_secrets(&e, names, n);
+	return childenv_detach(&e);
+}

@@ -59,6 +59,16 @@ void childenv_apply_network_off(struct childenv *e);
  * NPM_CONFIG_CAFILE at the bundle. */
 void childenv_set_ca_bundle(struct childenv *e, const char *bundle_path);
 
+/* Request rules (config/conf_rules.h): removes each of the n variables
+ * named by a secret_env_var, wiping their values from memory, so the
+ * sandboxed command never sees a secret airlock injects for it. */
+void childenv_remove_secrets(struct childenv *e, const char *const *names,
+			     size_t n);
+/* A copy of envp without those variables, for sandbox_launch_opts.envp;
+ * free it with childenv_free_array. */
+char **childenv_without_secrets(const char *const *envp,
+				const char *const *names, size_t n);
+
 /* The array for execve; e is left empty. Free with childenv_free_array. */
 char **childenv_detach(struct childenv *e);
 void childenv_free_array(char **v);

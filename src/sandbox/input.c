@@ -2,6 +2,9 @@
 #include "sandbox/input.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +22,37 @@ listener_port(const struct conf *c, const char *key, struct errbuf *err)
 	if (ss.ss_family == AF_INET6)
 		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* The caller's homes: $HOME, and the password database's when it differs
+ * (ssh reads ~/.ssh from there, whatever $HOME says). */
+static void
+user_homes(struct sandbox_input *in)
+{
+	static char pw_home[PATH_MAX];
+	const char *env = getenv("HOME");
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+
+	in->n_user_homes = 0;
+	if (env != NULL && env[0] == '/')
+		in->user_homes[in->n_user_homes++] = env;
+	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) != 0 ||
+	    res == NULL || pw.pw_dir == NULL || pw.pw_dir[0] != '/' ||
+	    (env != NULL && strcmp(env, pw.pw_dir) == 0))
+		return;
+	if ((size_t)snprintf(pw_home, sizeof(pw_home), "%s", pw.pw_dir) >=
+	    sizeof(pw_home))
+		return;
+	in->user_homes[in->n_user_homes++] = pw_home;
+}
+
+void
+sandbox_input_hide_files(struct sandbox_input *in, const char *const *paths,
+			 size_t n)
+{
+	in->secret_files = paths;
+	in->n_secret_files = n;
 }
 
 void
@@ -52,4 +86,8 @@ sandbox_input_from_conf(struct sandbox_input *in, const struct conf *c,
 	in->gid = getgid();
 	in->landlock_abi = landlock_abi();
 	in->argv = argv;
+	user_homes(in);
+	in->hidden_defaults = conf_bool(c, "sandbox.hidden_paths_defaults");
+	in->n_hidden_paths = conf_strv(c, "sandbox.hidden_paths", &roots);
+	in->hidden_paths = roots;
 }

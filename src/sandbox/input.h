@@ -2,8 +2,10 @@
  *
  * `airlock run` and the app-server's command/exec both build their
  * struct sandbox_input (plan.h) here, so a config key means the same in
- * both. Not pure: it reads $TMPDIR, the caller's uid/gid and the kernel's
- * Landlock ABI. */
+ * both. Not pure: it reads $TMPDIR, $HOME, the password database, the
+ * caller's uid/gid and the kernel's Landlock ABI. The password
+ * database's home is kept in a static buffer (one thread builds plans),
+ * valid until the next call. */
 #ifndef AIRLOCK_SANDBOX_INPUT_H
 #define AIRLOCK_SANDBOX_INPUT_H
 
@@ -18,5 +20,12 @@
 void sandbox_input_from_conf(struct sandbox_input *in, const struct conf *c,
 			     const char *mode, int network, const char *cwd,
 			     char *const *argv, struct errbuf *err);
+
+/* Hides the n files at paths (absolute; borrowed, they must outlive the
+ * plan) in the run in describes, on top of what the config hides: the
+ * hook for the secret files request actions name (secret_file), which
+ * the command must never read. */
+void sandbox_input_hide_files(struct sandbox_input *in,
+			      const char *const *paths, size_t n);
 
 #endif

@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "sandbox/apply.h"
+#include "sandbox/protect.h"
 #include "sandbox/resolv.h"
 
 #define ATTR_SIZE sizeof(struct mount_attr)
@@ -137,18 +138,22 @@ bind_self(const char *path)
 	close(fd);
 }
 
-/* A read-only empty tmpfs for a directory. */
+/* An empty tmpfs for a directory: mode 0 and read-only, or, when files
+ * are to be bound back into it, mode 0111 (they can be reached, nothing
+ * can be listed) and writable until they are (mask_revealing). */
 static int
-empty_dir_mount(const char *path)
+empty_dir_mount(const char *path, bool revealing)
 {
 	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC), m;
 
-	if (fs == -1 || fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0", 0) ||
+	if (fs == -1 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", revealing ? "0111" : "0",
+		     0) ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1)
 		fail("mask", path);
 	m = fsmount(fs, FSMOUNT_CLOEXEC,
-		    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			    MOUNT_ATTR_NOEXEC);
+		    (revealing ? 0 : MOUNT_ATTR_RDONLY) | MOUNT_ATTR_NOSUID |
+			    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	if (m == -1)
 		fail("mask", path);
 	close(fs);
@@ -169,10 +174,95 @@ null_mount(const char *path)
 	return m;
 }
 
+/* A detached read-only copy of the regular file at path (its links
+ * resolved), or -1 when there is none. Taken before the mask above it. */
+static int
+clone_file(const char *path)
+{
+	char *real = realpath(path, NULL);
+	struct stat st;
+	int fd, t = -1;
+
+	if (real == NULL)
+		return -1;
+	fd = open_path(real, true);
+	if (fd != -1 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		t = clone_tree(fd, real);
+		set_attr(t, "", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+			 real);
+	}
+	if (fd != -1)
+		close(fd);
+	free(real);
+	return t;
+}
+
+/* Creates the directories (0111) and the empty file (0444) of rel under
+ * the fresh tmpfs at dir, and binds tree onto the file. */
+static void
+reveal_at(const char *dir, const char *rel, int tree)
+{
+	char *path = xasprintf("%s/%s", dir, rel), *s;
+	int fd;
+
+	for (s = path + strlen(dir) + 1; (s = strchr(s, '/')) != NULL; s++) {
+		*s = '\0';
+		if (mkdir(path, 0111) == -1 && errno != EEXIST)
+			fail("create", path);
+		*s = '/';
+	}
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0444);
+	if (fd == -1)
+		fail("create", path);
+	close(fd);
+	fd = open_path(path, false);
+	attach(tree, fd, path);
+	close(fd);
+	free(path);
+}
+
+/* The mask of directory real (its mount point open at fd) with the
+ * plan's reveals under it bound back read-only, then made read-only. */
+static void
+mask_revealing(const struct sandbox_plan *p, const char *real, int fd)
+{
+	int *trees = xcalloc(p->n_reveal + 1, sizeof(*trees)), top;
+	size_t i;
+
+	for (i = 0; i < p->n_reveal; i++)
+		trees[i] = protect_under(real, p->reveal[i]) &&
+					   strcmp(real, p->reveal[i]) != 0
+				   ? clone_file(p->reveal[i])
+				   : -1;
+	attach(empty_dir_mount(real, true), fd, real);
+	for (i = 0; i < p->n_reveal; i++)
+		if (trees[i] != -1)
+			reveal_at(real, p->reveal[i] + strlen(real) + 1,
+				  trees[i]);
+	top = open_path(real, false);
+	set_attr(top, "", MOUNT_ATTR_RDONLY, real);
+	close(top);
+	free(trees);
+}
+
+/* Whether a reveal of p lies under dir. */
+static bool
+reveals_under(const struct sandbox_plan *p, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_reveal; i++)
+		if (protect_under(dir, p->reveal[i]) &&
+		    strcmp(dir, p->reveal[i]) != 0)
+			return true;
+	return false;
+}
+
 /* Masks path when it exists and can be reached; symbolic links are
  * resolved first, so the mask lands on what they point at. */
 static void
-hide(const char *path)
+hide(const struct sandbox_plan *p, const char *path)
 {
 	char *real = realpath(path, NULL);
 	struct stat st;
@@ -181,10 +271,14 @@ hide(const char *path)
 	if (real == NULL)
 		return;
 	fd = open_path(real, true);
-	if (fd != -1 && fstat(fd, &st) == 0)
-		attach(S_ISDIR(st.st_mode) ? empty_dir_mount(real)
-					   : null_mount(real),
-		       fd, real);
+	if (fd != -1 && fstat(fd, &st) == 0) {
+		if (S_ISDIR(st.st_mode) && reveals_under(p, real))
+			mask_revealing(p, real, fd);
+		else if (S_ISDIR(st.st_mode))
+			attach(empty_dir_mount(real, false), fd, real);
+		else
+			attach(null_mount(real), fd, real);
+	}
 	if (fd != -1)
 		close(fd);
 	free(real);
@@ -299,7 +393,7 @@ apply_one(const struct sandbox_plan *p, size_t i, int *fds,
 		bind_ro(s->path);
 		break;
 	case SANDBOX_STEP_HIDE:
-		hide(s->path);
+		hide(p, s->path);
 		break;
 	case SANDBOX_STEP_RESOLV_CONF:
 		bind_resolv_conf(s->path);

@@ -8,8 +8,12 @@
  * outer namespace even where it cannot be cleared), then the clones put
  * back read-write with nosuid and nodev; the chain directories bound onto
  * themselves; the protected paths bound read-only; the hidden paths
- * masked (an empty read-only tmpfs over a directory, /dev/null over a
- * file; a hidden path that is missing or unreachable is passed over);
+ * masked (an empty read-only tmpfs of mode 0 over a directory, a
+ * read-only /dev/null over a file; a hidden path that is missing or
+ * unreachable is passed over; a directory holding a file of the plan's
+ * reveal list gets a tmpfs of mode 0111 instead, in which that file,
+ * cloned before the mask, is bound back read-only at its place before
+ * the tmpfs turns read-only);
  * a fresh /proc, a private tmpfs on /dev/shm, and a new devpts instance
  * on /dev/pts with /dev/ptmx bound to its ptmx, so that no terminal of the
  * host can be opened by path.

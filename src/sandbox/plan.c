@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lib/xalloc.h"
+#include "sandbox/hidden.h"
 #include "sandbox/netns.h"
 #include "sandbox/protect.h"
 
@@ -191,7 +192,10 @@ sandbox_plan_build(const struct sandbox_input *in,
 		sandbox_plan_release(p);
 		return -1;
 	}
-	protect_hide(p, in, probe);
+	if (hidden_collect(p, in, probe, err) == -1) {
+		sandbox_plan_release(p);
+		return -1;
+	}
 	if (p->net == SANDBOX_NET_PROXY) {
 		p->ports[p->n_ports++] = in->http_port;
 		if (in->socks5)
@@ -222,6 +226,8 @@ sandbox_plan_release(struct sandbox_plan *p)
 	free_paths(p->placeholders, p->n_placeholders);
 	free_paths(p->chain, p->n_chain);
 	free_paths(p->hidden, p->n_hidden);
+	free(p->hidden_why);
+	free_paths(p->reveal, p->n_reveal);
 	free(p->make_home);
 	free(p->steps);
 	free(p->cwd);

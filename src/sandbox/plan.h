@@ -20,7 +20,11 @@
  *     placeholders those of them airlock creates because they are
  *     missing, chain the directories between them and their outermost
  *     writable root (bound onto themselves so they cannot be renamed);
- *     hidden the paths masked in every mode (the CA key);
+ *     hidden the paths masked in every mode (hidden.h: AIRLOCK_HOME,
+ *     the credential locations under the caller's home,
+ *     sandbox.hidden_paths, request actions' secret files), with
+ *     hidden_why saying why each is, and reveal the files bound back
+ *     read-only inside them (the CA bundle the command trusts);
  *   - net is SANDBOX_NET_PROXY only when network was granted; then ports
  *     holds the HTTP proxy port, and the SOCKS5 port when enabled, and a
  *     DNS step binds the stub resolver's UDP socket;
@@ -151,6 +155,19 @@ struct sandbox_input {
 	const char *home;          /* AIRLOCK_HOME, or NULL */
 	const char *system_dir;    /* AIRLOCK_SYSTEM_DIR, or NULL */
 	const char *config_file;   /* --config FILE, or NULL */
+	/* The caller's home directories ($HOME, and the password
+	 * database's when it differs; ssh reads the latter), absolute; `~`
+	 * in hidden paths and the default credential locations are under
+	 * each. */
+	const char *user_homes[2];
+	size_t n_user_homes;
+	bool hidden_defaults;      /* sandbox.hidden_paths_defaults */
+	const char *const *hidden_paths; /* sandbox.hidden_paths */
+	size_t n_hidden_paths;
+	/* More files to hide (absolute): the secret files of request
+	 * actions, set by the caller (sandbox_input_hide_files()). */
+	const char *const *secret_files;
+	size_t n_secret_files;
 };
 
 struct sandbox_plan {
@@ -170,7 +187,10 @@ struct sandbox_plan {
 	char **chain;              /* bound onto themselves: no rename */
 	size_t n_chain;
 	char **hidden;             /* masked in every mode */
+	const char **hidden_why;   /* for each: why (static strings) */
 	size_t n_hidden;
+	char **reveal;             /* bound back read-only inside a mask */
+	size_t n_reveal;
 	char *make_home;           /* AIRLOCK_HOME to create, or NULL */
 	struct {
 		size_t dirs, found;

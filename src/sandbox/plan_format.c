@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "sandbox/protect.h"
+
 static const char *
 fs_name(enum sandbox_fs fs)
 {
@@ -138,9 +140,6 @@ format_mount(const struct sandbox_step *s, struct buf *out)
 	case SANDBOX_STEP_BIND_RO:
 		buf_printf(out, "bind %s read-only", s->path);
 		break;
-	case SANDBOX_STEP_HIDE:
-		buf_printf(out, "hide %s, if present", s->path);
-		break;
 	case SANDBOX_STEP_MOUNT_PROC:
 		buf_addstr(out, "mount a fresh /proc");
 		break;
@@ -157,10 +156,39 @@ format_mount(const struct sandbox_step *s, struct buf *out)
 	return true;
 }
 
+/* "hide PATH (why)", and what comes back inside it. */
+static void
+format_hide(const struct sandbox_plan *p, const struct sandbox_step *s,
+	    struct buf *out)
+{
+	const char *why = NULL;
+	size_t i, n = 0;
+
+	for (i = 0; i < p->n_hidden; i++)
+		if (p->hidden[i] == s->path)
+			why = p->hidden_why[i];
+	buf_printf(out, "hide %s", s->path);
+	if (why != NULL)
+		buf_printf(out, " (%s)", why);
+	buf_addstr(out, ", if present: unreadable");
+	for (i = 0; i < p->n_reveal; i++) {
+		if (!protect_under(s->path, p->reveal[i]))
+			continue;
+		buf_printf(out, "%s%s", n++ ? ", " : "; but for ",
+			   p->reveal[i]);
+	}
+	if (n > 0)
+		buf_addstr(out, " (read-only)");
+}
+
 static void
 format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
 	    struct buf *out)
 {
+	if (s->kind == SANDBOX_STEP_HIDE) {
+		format_hide(p, s, out);
+		return;
+	}
 	if (format_mount(s, out))
 		return;
 	switch (s->kind) {

@@ -7,7 +7,6 @@
 
 #include "lib/xalloc.h"
 #include "sandbox/gitmodules.h"
-#include "proxy/ca.h"
 
 /* Bounds every list: a plan longer than this would be a mistake, and each
  * entry costs a mount at start-up. */
@@ -86,11 +85,8 @@ join(const char *dir, const char *name)
 	return xasprintf("%s/%s", strcmp(dir, "/") == 0 ? "" : dir, name);
 }
 
-/* The canonical form of path, which may not exist: its deepest existing
- * ancestor resolved, the missing names appended. NULL for relative paths
- * and for `.` or `..` among the missing names. */
-static char *
-resolve_partial(const struct sandbox_probe *pr, const char *path)
+char *
+protect_resolve_partial(const struct sandbox_probe *pr, const char *path)
 {
 	char *c, *parent, *slash, *rc = NULL;
 	const char *name;
@@ -110,7 +106,7 @@ resolve_partial(const struct sandbox_probe *pr, const char *path)
 	name = slash + 1;
 	if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0) {
 		*slash = '\0';
-		c = resolve_partial(pr, slash == parent ? "/" : parent);
+		c = protect_resolve_partial(pr, slash == parent ? "/" : parent);
 		if (c != NULL)
 			rc = join(c, name);
 		free(c);
@@ -166,8 +162,6 @@ static bool protect_entry(struct sandbox_plan *p,
 			  const struct sandbox_probe *pr, const char *path,
 			  int kind);
 static char *first_missing(const struct sandbox_probe *pr, const char *path);
-static char *resolve_partial(const struct sandbox_probe *pr,
-			     const char *path);
 static const char *outer_root(const struct sandbox_plan *p,
 			      const char *path);
 
@@ -190,7 +184,7 @@ protect_submodules(struct sandbox_plan *p, const struct sandbox_probe *pr,
 	for (i = 0; i < n; i++) {
 		char *want = xasprintf("%s/%s/.git", dir, v[i]);
 
-		sub = resolve_partial(pr, want);
+		sub = protect_resolve_partial(pr, want);
 		free(want);
 		if (sub != NULL && protect_under(dir, sub) &&
 		    outer_root(p, sub) != NULL) {
@@ -363,8 +357,10 @@ static void
 protect_airlock(struct sandbox_plan *p, const struct sandbox_input *in,
 		const struct sandbox_probe *pr)
 {
-	char *home = in->home ? resolve_partial(pr, in->home) : NULL;
-	char *sys = in->system_dir ? resolve_partial(pr, in->system_dir) : NULL;
+	char *home = in->home ? protect_resolve_partial(pr, in->home) : NULL;
+	char *sys = in->system_dir
+			    ? protect_resolve_partial(pr, in->system_dir)
+			    : NULL;
 	char *conf = in->config_file ? pr->resolve(pr->arg, in->config_file)
 				     : NULL;
 
@@ -450,22 +446,4 @@ protect_collect(struct sandbox_plan *p, const struct sandbox_input *in,
 	protect_sort(p->protected, p->n_protected);
 	protect_sort(p->chain, p->n_chain);
 	protect_sort(p->placeholders, p->n_placeholders);
-}
-
-void
-protect_hide(struct sandbox_plan *p, const struct sandbox_input *in,
-	     const struct sandbox_probe *pr)
-{
-	char *home, *dir;
-
-	if (in->home == NULL)
-		return;
-	home = resolve_partial(pr, in->home);
-	if (home == NULL)
-		return;
-	dir = ca_dir_for_home(home);
-	protect_push(&p->hidden, &p->n_hidden,
-		     xasprintf("%s/%s", dir, CA_KEY_FILE), PROTECT_MAX_PATHS);
-	free(dir);
-	free(home);
 }

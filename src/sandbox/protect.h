@@ -20,7 +20,7 @@
  * root above it go to chain: bound onto themselves they become mount
  * points, which rename(2) refuses (EBUSY), so nobody can swap a workspace
  * and its protected `.git` for another one at the same path.
- * protect_hide() adds the paths hidden in every mode: the CA key.
+ * The paths hidden in every mode are hidden.h's.
  *
  * Pure: the file system is asked through struct sandbox_probe. The lists
  * are deduplicated and capped; the plan owns every string. */
@@ -47,9 +47,11 @@
 void protect_collect(struct sandbox_plan *p, const struct sandbox_input *in,
 		     const struct sandbox_probe *pr);
 
-/* Adds the CA key under AIRLOCK_HOME to hidden (any sandboxed mode). */
-void protect_hide(struct sandbox_plan *p, const struct sandbox_input *in,
-		  const struct sandbox_probe *pr);
+/* The canonical form of path, which may not exist: its deepest existing
+ * ancestor resolved, the missing names appended. NULL for relative paths
+ * and for `.` or `..` among the missing names. Heap string. */
+char *protect_resolve_partial(const struct sandbox_probe *pr,
+			      const char *path);
 
 /* Appends path (taken over) to the list unless present or the list holds
  * max entries; frees it then. false when the cap dropped it. */

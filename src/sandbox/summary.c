@@ -70,9 +70,12 @@ summary_advice(const struct audit_blocked *b, struct buf *out)
 		buf_printf(out, "allow with --allow %s or "
 				"permissions.network.allowed_domains",
 			   host);
+	else if (strcmp(reason, "not_allowed_local") == 0 &&
+		 b->detail != NULL)
+		buf_addstr(out, b->detail);
 	else if (strcmp(reason, "not_allowed_local") == 0)
-		buf_printf(out, "a local address: allow with --allow %s (the "
-				"exact address) or "
+		buf_printf(out, "%s is a local address: allow it with --allow "
+				"and the exact address, or "
 				"permissions.network.allow_local_binding = true",
 			   host);
 	else if (strcmp(reason, "denied") == 0)
@@ -91,6 +94,10 @@ summary_advice(const struct audit_blocked *b, struct buf *out)
 				"was allowed for (domain fronting?); "
 				"permissions.network.require_sni_match = false "
 				"turns the check off");
+	else if (strcmp(reason, "request_rule_not_matched") == 0)
+		buf_addstr(out, "this host takes only requests a rule matches: "
+				"see permissions.network.request_rules (try "
+				"`airlock policy check --path`)");
 	else if (strcmp(reason, "proxy_disabled") == 0)
 		buf_addstr(out, "the proxy is disabled: "
 				"permissions.network.enabled = true");

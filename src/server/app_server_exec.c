@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config/conf_rules.h"
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -146,14 +147,23 @@ build_plan(struct app_exec *e, const struct conf *c,
 {
 	struct sandbox_probe probe;
 	struct sandbox_input in;
+	const char **secret_files;
+	size_t n_secret_files;
+	int rc;
 
 	sandbox_input_from_conf(&in, c, x->sandbox, x->network,
 				x->cwd ? x->cwd : e->s->base->cwd, argv, err);
 	in.home = e->s->opts.home;
 	in.system_dir = e->s->opts.system_dir;
 	in.config_file = e->s->opts.config_file;
+	/* The files request actions read secrets from stay the proxy's. */
+	secret_files = conf_request_secret_files(c, &n_secret_files);
+	sandbox_input_hide_files(&in, secret_files, n_secret_files);
 	sandbox_probe_disk(&probe);
-	if (err->count > 0 || sandbox_plan_build(&in, &probe, &e->plan, err))
+	rc = err->count > 0 ||
+	     sandbox_plan_build(&in, &probe, &e->plan, err) == -1;
+	free(secret_files);
+	if (rc)
 		return -1;
 	if (e->plan.fs != SANDBOX_FS_FULL_ACCESS && e->plan.landlock_abi < 1) {
 		errbuf_add(err, "Landlock is not available in this kernel; "

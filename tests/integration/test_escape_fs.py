@@ -81,7 +81,9 @@ def test_escape_fs_airlock_home_under_a_writable_root_is_read_only(airlock_env):
     no_tmpdir(airlock_env)
     cfg = str(airlock_env.home / "config.toml")
     out = attempt(airlock_env, write_config_body(cfg))
-    assert out == "ERR EROFS"
+    # Read-only, and hidden besides (test_escape_hidden.py): the command
+    # cannot even look inside.
+    assert out in ("ERR EROFS", "ERR EACCES")
     assert not os.path.exists(cfg)
     assert effective_mode(airlock_env) == "sandbox: workspace-write"
 
@@ -96,7 +98,7 @@ def test_escape_fs_missing_airlock_home_in_the_workspace_is_made_first(
     # $HOME as the workspace needs the flag that says the user meant it.
     out = attempt(airlock_env, write_config_body(str(home / "config.toml")),
                   "--allow-broad-workspace")
-    assert out == "ERR EROFS"
+    assert out in ("ERR EROFS", "ERR EACCES")
     assert home.is_dir()
     assert not (home / "config.toml").exists()
     assert effective_mode(airlock_env) == "sandbox: workspace-write"

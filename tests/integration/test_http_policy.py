@@ -161,6 +161,38 @@ def test_name_resolving_to_loopback_without_local_binding_is_refused(start):
         assert o.connections == 0
 
 
+def test_local_refusal_names_the_address_in_body_and_audit_record(
+        start, airlock_env):
+    log = airlock_env.root / "audit.jsonl"
+    p = start(http_config(allowed=('"rebind.airlock.test"',), local=False,
+                          extra='audit_log = "%s"' % log))
+    with origin("127.0.0.2") as o:
+        r = get(p, o.url("/", "rebind.airlock.test"))
+        b = blocked_json(r)
+        assert o.connections == 0
+    detail = ("rebind.airlock.test resolved to 127.0.0.2, a loopback "
+              "address: allow it with --allow 127.0.0.2")
+    assert list(b)[-2:] == ["message", "detail"]
+    assert b["detail"] == detail
+    recs = [json.loads(ln) for ln in log.read_text().splitlines()]
+    rec = [x for x in recs if x.get("reason") == "not_allowed_local"][-1]
+    assert rec["addresses"] == ["127.0.0.2"]
+    assert rec["detail"] == detail
+
+
+def test_allowed_name_records_the_addresses_it_resolved_to(start, airlock_env):
+    log = airlock_env.root / "audit.jsonl"
+    p = start(http_config(allowed=('"origin.airlock.test"',), local=True,
+                          extra='audit_log = "%s"' % log))
+    with origin() as o:
+        r = get(p, o.url("/", "origin.airlock.test"))
+        assert r.status == 200
+    recs = [json.loads(ln) for ln in log.read_text().splitlines()]
+    rec = [x for x in recs if x.get("event") == "decision"][-1]
+    assert (rec["decision"], rec["addresses"]) == ("allow", ["127.0.0.1"])
+    assert "detail" not in rec
+
+
 # DNS rebinding. An attacker's name answers "public" to the check and
 # "private" to the connect. A proxy is immune only if it resolves once and
 # dials the address it judged. We cannot flip DNS mid-request

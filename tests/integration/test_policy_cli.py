@@ -8,7 +8,8 @@ import json
 import pytest
 
 from conftest import fake_dns_env
-KEYS = ["decision", "reason", "host", "port", "protocol", "method", "source", "matched"]
+KEYS = ["decision", "reason", "host", "port", "protocol", "method", "source", "matched",
+        "addresses"]
 
 
 def check(env, *args, hosts=None):
@@ -38,7 +39,7 @@ def test_default_policy_denies_everything(airlock_env):
     assert out == {
         "decision": "deny", "reason": "not_allowed", "host": "pypi.org",
         "port": 443, "protocol": "https_connect", "method": "CONNECT",
-        "source": "baseline_policy", "matched": None,
+        "source": "baseline_policy", "matched": None, "addresses": [],
     }
 
 
@@ -49,7 +50,7 @@ def test_output_is_byte_exact(airlock_env):
     assert r.stdout == (
         '{"decision":"allow","reason":"allow","host":"example.com","port":80,'
         '"protocol":"http","method":"GET","source":"baseline_policy",'
-        '"matched":"example.com"}\n')
+        '"matched":"example.com","addresses":[]}\n')
 
 
 def test_allowed_name_resolving_to_public_address_is_allowed(airlock_env):
@@ -63,6 +64,35 @@ def test_allowed_name_resolving_to_private_address_is_local(airlock_env):
                    hosts=[("intranet.example.org", "10.0.0.5")])
     assert r.returncode == 1
     assert out["reason"] == "not_allowed_local"
+    assert list(out) == KEYS + ["detail"]
+    assert out["addresses"] == ["10.0.0.5"]
+    # It names the address and why it is local, and the flag that helps:
+    # the name itself is already allowed.
+    assert out["detail"] == ("intranet.example.org resolved to 10.0.0.5, a private "
+                             "address: allow it with --allow 10.0.0.5")
+
+
+def test_the_suggested_allow_entry_lets_the_name_through(airlock_env):
+    hosts = [("registry.example", "10.1.2.3")]
+    r, out = check(airlock_env, *allow("registry.example"), *FULL, "registry.example",
+                   hosts=hosts)
+    assert "--allow 10.1.2.3" in out["detail"]
+    r, out = check(airlock_env, *allow("registry.example", "10.1.2.3"), *FULL,
+                   "registry.example", hosts=hosts)
+    assert (r.returncode, out["decision"], out["addresses"]) == (0, "allow", ["10.1.2.3"])
+    assert "detail" not in out
+
+
+def test_local_detail_names_every_local_address_and_its_kind(airlock_env):
+    r, out = check(airlock_env, *allow("meta.example"), *FULL, "meta.example",
+                   hosts=[("meta.example", "93.184.216.34"),
+                          ("meta.example", "169.254.169.254"),
+                          ("meta.example", "100.64.0.7")])
+    assert out["addresses"] == ["93.184.216.34", "169.254.169.254", "100.64.0.7"]
+    assert out["detail"] == (
+        "meta.example resolved to 169.254.169.254, the cloud metadata address "
+        "(link-local), and 100.64.0.7, a CGNAT address: allow them with "
+        "--allow 169.254.169.254 --allow 100.64.0.7")
 
 
 def test_one_private_address_among_public_ones_blocks(airlock_env):
@@ -267,3 +297,22 @@ def test_usage_errors_exit_2(airlock_env, args, msg):
     r = airlock_env.run("policy", "check", *args)
     assert r.returncode == 2
     assert msg in r.stderr
+
+
+@pytest.mark.parametrize("path,ctype,reason", [
+    ("/r.git/git-upload-pack", "application/x-git-upload-pack-request", "allow"),
+    ("/r.git/git-receive-pack", "application/x-git-receive-pack-request",
+     "method_not_allowed"),
+    ("/r.git/git-upload-pack", "text/plain", "method_not_allowed"),
+])
+def test_limited_mode_git_fetch_post_in_the_dry_run(airlock_env, path, ctype,
+                                                    reason):
+    r, out = check(airlock_env, "--no-dns", *allow("git.example"), "--method", "POST",
+                   "--path", path, "--header", "Content-Type: " + ctype,
+                   "https://git.example")
+    assert (out["protocol"], out["reason"]) == ("https", reason)
+    r, out = check(airlock_env, "--no-dns", *allow("git.example"), "--method", "POST",
+                   "-c", "permissions.network.limited_allow_git_fetch=false",
+                   "--path", path, "--header", "Content-Type: " + ctype,
+                   "https://git.example")
+    assert out["reason"] == "method_not_allowed"

@@ -212,7 +212,7 @@ def test_policy_check_protocol_dns(airlock_env):
     assert json.loads(ok.stdout) == {
         "decision": "allow", "reason": "allow", "host": "git.test", "port": 0,
         "protocol": "dns", "method": None, "source": "baseline_policy",
-        "matched": "git.test:22"}
+        "matched": "git.test:22", "addresses": []}
     no = airlock_env.run("policy", "check", "--protocol", "dns", "other.test")
     assert no.returncode == 1
     assert json.loads(no.stdout)["reason"] == "not_allowed"

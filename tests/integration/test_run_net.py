@@ -1,8 +1,10 @@
 """`airlock run` network: off by default; when granted, only the embedded
 proxy is reachable, and it enforces the policy. Every origin is on the
 host's loopback; the sandbox can only reach it through the proxy."""
+import json
 import subprocess
 
+from conftest import fake_dns_env
 from runutil import py, static_origin, url
 
 ALLOW = ("--network", "--allow", "127.0.0.1")
@@ -103,6 +105,26 @@ def test_net_granted_blocked_summary_names_host_reason_and_fix(airlock_env):
     assert "--allow example.com" in p.stderr
     assert "127.0.0.1:1 method_not_allowed POST (1x)" in p.stderr
     assert "refused POST: --mode full" in p.stderr
+
+
+def test_net_granted_local_name_says_which_address_and_why(airlock_env):
+    # The name is allowed; what it resolves to is a private address. The
+    # 403 and the summary say so, and suggest the flag that helps (not the
+    # --allow registry.example the user already passed).
+    dns = fake_dns_env(airlock_env, [("registry.example", "10.1.2.3")])
+    p = airlock_env.run("run", "--network", "--allow", "registry.example",
+                        "--", "curl", "-s", "-m", "10",
+                        "http://registry.example/", env=dns)
+    assert p.returncode == 0, p.stderr
+    detail = ("registry.example resolved to 10.1.2.3, a private address: "
+              "allow it with --allow 10.1.2.3")
+    body = json.loads(p.stdout)
+    assert body["reason"] == "not_allowed_local"
+    assert body["message"] == ("Sandbox policy blocks local/private network "
+                               "addresses.")
+    assert body["detail"] == detail
+    assert ("registry.example:80 not_allowed_local (1x): " + detail
+            in p.stderr)
 
 
 def test_net_granted_summary_names_the_port_interception_skips(airlock_env):

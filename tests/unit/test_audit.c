@@ -337,7 +337,9 @@ test_decision_line_shape(void **state)
 	assert_string_equal(jstr(j, "client"), "unknown");
 	assert_string_equal(jstr(j, "source"), "baseline_policy");
 	assert_string_equal(jstr(j, "matched"), "pypi.org");
-	assert_int_equal(json_object_size(j), 11);
+	assert_int_equal(json_array_size(json_object_get(j, "addresses")), 0);
+	assert_null(json_object_get(j, "detail"));
+	assert_int_equal(json_object_size(j), 12);
 	json_decref(j);
 	buf_reset(&b);
 	ev.matched = NULL;
@@ -348,6 +350,45 @@ test_decision_line_shape(void **state)
 	assert_string_equal(jstr(j, "method"), "GET");
 	json_decref(j);
 	buf_release(&b);
+}
+
+static void
+test_decision_line_has_addresses_and_local_detail(void **state)
+{
+	static const char *const addrs[] = {"10.1.2.3", "fd00::1"};
+	struct audit_event ev = {
+		.decision = "deny",
+		.reason = "not_allowed_local",
+		.host = "registry.example",
+		.port = 80,
+		.protocol = "http",
+		.addresses = addrs,
+		.n_addresses = 2,
+		.detail = "registry.example resolved to 10.1.2.3, a private "
+			  "address: allow it with --allow 10.1.2.3",
+	};
+	struct audit_ring r;
+	struct buf b;
+	json_t *j, *a;
+
+	(void)state;
+	buf_init(&b, 4096);
+	assert_int_equal(audit_format_decision(&ev, &b), 0);
+	j = parse_json(b.p, b.len);
+	a = json_object_get(j, "addresses");
+	assert_int_equal(json_array_size(a), 2);
+	assert_string_equal(json_string_value(json_array_get(a, 0)),
+			    "10.1.2.3");
+	assert_string_equal(json_string_value(json_array_get(a, 1)),
+			    "fd00::1");
+	assert_string_equal(jstr(j, "detail"), ev.detail);
+	json_decref(j);
+	buf_release(&b);
+	/* The ring keeps the detail for the run's summary. */
+	audit_ring_init(&r);
+	audit_ring_record(&r, &ev);
+	assert_string_equal(audit_ring_get(&r, 0)->detail, ev.detail);
+	audit_ring_release(&r);
 }
 
 static void
@@ -694,6 +735,8 @@ main(void)
 		cmocka_unit_test(test_metrics_escape_labels_and_cap_reasons),
 		cmocka_unit_test(test_time_is_rfc3339_utc_with_ms),
 		cmocka_unit_test(test_decision_line_shape),
+		cmocka_unit_test(
+			test_decision_line_has_addresses_and_local_detail),
 		cmocka_unit_test(test_tunnel_close_line_shape),
 		cmocka_unit_test(test_unset_timestamp_means_now),
 		AUDIT_LOG_TESTS

@@ -108,6 +108,16 @@ test_block_connect_mitm_hook_denied(void **state)
 }
 
 static void
+test_block_connect_request_rule_not_matched(void **state)
+{
+	(void)state;
+	block_connect(&out, "request_rule_not_matched", false);
+	assert_out("HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\n"
+	    "x-proxy-error: blocked-by-request-rule\r\ncontent-length: 53\r\n"
+	    "\r\nRequest does not match any request rule of this host.");
+}
+
+static void
 test_block_unknown_reason_is_blocked_by_policy(void **state)
 {
 	(void)state;
@@ -281,6 +291,30 @@ test_block_full_buffer_fails(void **state)
 	buf_release(&small);
 }
 
+static void
+test_block_plain_http_not_allowed_local_adds_the_detail(void **state)
+{
+	struct block_details d = {
+		.host = "registry.example", .reason = "not_allowed_local",
+		.decision = "deny", .source = "baseline_policy",
+		.protocol = "http", .port = 80,
+		.detail = "registry.example resolved to 10.1.2.3, a private "
+			  "address: allow it with --allow 10.1.2.3",
+	};
+	const char *body;
+
+	(void)state;
+	assert_int_equal(block_http(&out, &d, false), 0);
+	body = strstr(out.p, "\r\n\r\n") + 4;
+	assert_string_equal(body,
+	    "{\"status\":\"blocked\",\"host\":\"registry.example\","
+	    "\"reason\":\"not_allowed_local\",\"decision\":\"deny\","
+	    "\"source\":\"baseline_policy\",\"protocol\":\"http\",\"port\":80,"
+	    "\"message\":\"Sandbox policy blocks local/private network "
+	    "addresses.\",\"detail\":\"registry.example resolved to 10.1.2.3, "
+	    "a private address: allow it with --allow 10.1.2.3\"}");
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -291,8 +325,10 @@ main(void)
 		T(test_block_connect_not_allowed_matches_reference_example),
 		T(test_block_connect_denied),
 		T(test_block_connect_not_allowed_local),
+		T(test_block_plain_http_not_allowed_local_adds_the_detail),
 		T(test_block_connect_mitm_required),
 		T(test_block_connect_mitm_hook_denied),
+		T(test_block_connect_request_rule_not_matched),
 		T(test_block_unknown_reason_is_blocked_by_policy),
 		T(test_block_plain_http_method_not_allowed_from_mode_guard),
 		T(test_block_plain_http_denied_ask_decision),

@@ -345,6 +345,132 @@ test_untrusted_project_is_announced_without_verbose(void **state)
 	tree_release(&t);
 }
 
+/* --- sandbox.hidden_paths: joined, never narrowed ------------------------ */
+
+static bool
+has_item(const struct conf *c, const char *key, const char *item)
+{
+	const char *const *v;
+	size_t i, n = conf_strv(c, key, &v);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], item) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_hidden_paths_of_every_layer_are_joined(void **state)
+{
+	const char *const *v;
+	struct tree t;
+	struct conf *c;
+	char *want;
+
+	(void)state;
+	tree_init(&t);
+	put(&t, "sys/managed_config.toml",
+	    "[sandbox]\nhidden_paths = [\"~/.corp\", \"/etc/corp.key\"]\n");
+	put(&t, "home/config.toml",
+	    "[sandbox]\nhidden_paths = [\"/u/mine\", \"~/.corp\"]\n");
+	/* -c with an empty list removes nothing. */
+	conf_opts_add_override(&t.o, "sandbox.hidden_paths=[]");
+	c = tree_load(&t, NULL);
+	assert_int_equal(conf_strv(c, "sandbox.hidden_paths", &v), 3);
+	assert_true(has_item(c, "sandbox.hidden_paths", "~/.corp"));
+	assert_true(has_item(c, "sandbox.hidden_paths", "/etc/corp.key"));
+	assert_true(has_item(c, "sandbox.hidden_paths", "/u/mine"));
+	/* ~/.corp keeps the origin of the layer that first named it. */
+	want = tree_path(&t, "home/config.toml:2");
+	assert_string_equal(conf_item_origin(c, "sandbox.hidden_paths", 1),
+			    want);
+	free(want);
+	assert_non_null(conf_managed_origin(c, "sandbox.hidden_paths"));
+	conf_free(c);
+	tree_release(&t);
+}
+
+static void
+test_hidden_paths_refuse_other_tildes(void **state)
+{
+	struct errbuf err;
+	struct tree t;
+
+	(void)state;
+	tree_init(&t);
+	put(&t, "home/config.toml",
+	    "[sandbox]\nhidden_paths = [\"~root/.ssh\"]\n");
+	errbuf_init(&err);
+	assert_null(conf_load(&t.o, NULL, &err));
+	assert_non_null(strstr(errbuf_str(&err),
+			       "sandbox.hidden_paths[0]: ~root/.ssh: only `~` "
+			       "and `~/...`"));
+	errbuf_release(&err);
+	tree_release(&t);
+}
+
+static void
+test_requirements_add_hidden_paths_and_pin_the_defaults(void **state)
+{
+	struct errbuf warn;
+	struct tree t;
+	struct conf *c;
+	char *want;
+
+	(void)state;
+	tree_init(&t);
+	put(&t, "sys/requirements.toml",
+	    "[sandbox]\nhidden_paths = [\"/srv/keys\"]\n"
+	    "hidden_paths_defaults = true\n");
+	put(&t, "home/config.toml",
+	    "[sandbox]\nhidden_paths_defaults = false\n"
+	    "hidden_paths = [\"/u/mine\"]\n");
+	errbuf_init(&warn);
+	c = tree_load(&t, &warn);
+	assert_true(conf_bool(c, "sandbox.hidden_paths_defaults"));
+	assert_non_null(strstr(errbuf_str(&warn),
+			       "sandbox.hidden_paths_defaults"));
+	assert_true(has_item(c, "sandbox.hidden_paths", "/u/mine"));
+	assert_true(has_item(c, "sandbox.hidden_paths", "/srv/keys"));
+	want = tree_path(&t, "sys/requirements.toml:2");
+	assert_string_equal(conf_item_origin(c, "sandbox.hidden_paths", 1),
+			    want);
+	free(want);
+	/* A runtime change is refused too. */
+	assert_int_equal(requirements_check_change(
+				 conf_requirements(c),
+				 "sandbox.hidden_paths_defaults", "false",
+				 NULL),
+			 -1);
+	errbuf_release(&warn);
+	conf_free(c);
+	tree_release(&t);
+}
+
+static void
+test_requirements_refuse_dropping_the_defaults_and_relative_paths(
+	void **state)
+{
+	struct errbuf err;
+	struct tree t;
+
+	(void)state;
+	tree_init(&t);
+	put(&t, "sys/requirements.toml",
+	    "[sandbox]\nhidden_paths = [\"keys\"]\n"
+	    "hidden_paths_defaults = false\n");
+	errbuf_init(&err);
+	assert_null(conf_load(&t.o, NULL, &err));
+	assert_non_null(strstr(errbuf_str(&err),
+			       "sandbox.hidden_paths[0]: \"keys\" is not an "
+			       "absolute path"));
+	assert_non_null(strstr(errbuf_str(&err),
+			       "sandbox.hidden_paths_defaults: only true can "
+			       "be required"));
+	errbuf_release(&err);
+	tree_release(&t);
+}
+
 int
 main(void)
 {
@@ -366,6 +492,12 @@ main(void)
 			test_partial_load_keeps_the_conf_and_every_problem),
 		cmocka_unit_test(
 			test_untrusted_project_is_announced_without_verbose),
+		cmocka_unit_test(test_hidden_paths_of_every_layer_are_joined),
+		cmocka_unit_test(test_hidden_paths_refuse_other_tildes),
+		cmocka_unit_test(
+			test_requirements_add_hidden_paths_and_pin_the_defaults),
+		cmocka_unit_test(
+			test_requirements_refuse_dropping_the_defaults_and_relative_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

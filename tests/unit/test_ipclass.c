@@ -237,6 +237,71 @@ test_ipclass_embedded_v4_none_for_plain_addresses(void **state)
 	assert_int_equal(embedded("fe80::1", out), 0);
 }
 
+static const char *
+describe(const char *text)
+{
+	struct ipaddr ip;
+
+	assert_int_equal(ipaddr_parse(text, strlen(text), &ip), 0);
+	return ipclass_describe(&ip);
+}
+
+static void
+test_ipclass_describe_names_each_kind_and_nothing_public(void **state)
+{
+	static const struct {
+		const char *ip, *what;
+	} cases[] = {
+		{"10.1.2.3", "a private address"},
+		{"172.16.0.1", "a private address"},
+		{"192.168.1.1", "a private address"},
+		{"127.0.0.1", "a loopback address"},
+		{"::1", "a loopback address"},
+		{"100.64.0.1", "a CGNAT address"},
+		{"169.254.1.1", "a link-local address"},
+		{"169.254.169.254", "the cloud metadata address (link-local)"},
+		{"fe80::1", "a link-local address"},
+		{"fd00::1", "a unique local (private) address"},
+		{"0.0.0.0", "an unspecified (\"this network\") address"},
+		{"::", "the unspecified address"},
+		{"224.0.0.1", "a multicast address"},
+		{"ff02::1", "a multicast address"},
+		{"255.255.255.255", "the broadcast address"},
+		{"240.0.0.1", "a reserved address"},
+		{"192.0.2.1", "a documentation (TEST-NET) address"},
+		{"2001:db8::1", "a documentation address"},
+		{"198.18.0.1", "a benchmarking address"},
+		{"64:ff9b::a01:203", "a private address"}, /* NAT64 of 10.1.2.3 */
+		{"2002:7f00:1::", "a loopback address"},  /* 6to4 of 127.0.0.1 */
+		{"64:ff9b:1::1", "a NAT64 local-use address"},
+		{"fec0::1", "a site-local address"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(describe(cases[i].ip), cases[i].what);
+	assert_null(describe("8.8.8.8"));
+	assert_null(describe("2606:4700::1111"));
+}
+
+static void
+test_ipaddr_format_writes_the_text(void **state)
+{
+	struct ipaddr ip;
+	char out[48];
+
+	(void)state;
+	assert_int_equal(ipaddr_parse("fd00::1", 7, &ip), 0);
+	ipaddr_format(&ip, out, sizeof(out));
+	assert_string_equal(out, "fd00::1");
+	assert_int_equal(ipaddr_parse("::ffff:10.0.0.1", 15, &ip), 0);
+	ipaddr_format(&ip, out, sizeof(out));
+	assert_string_equal(out, "10.0.0.1");
+	ipaddr_format(&ip, out, 4);
+	assert_string_equal(out, "?");
+}
+
 int
 main(void)
 {
@@ -249,6 +314,9 @@ main(void)
 		cmocka_unit_test(test_ipclass_embedded_v4_local_use_nat64_reads_every_length),
 		cmocka_unit_test(test_ipclass_embedded_v4_none_for_plain_addresses),
 		cmocka_unit_test(test_ipclass_sockaddr_unmaps_ipv4_mapped),
+		cmocka_unit_test(
+			test_ipclass_describe_names_each_kind_and_nothing_public),
+		cmocka_unit_test(test_ipaddr_format_writes_the_text),
 		cmocka_unit_test(test_cidr_parses_and_contains),
 		cmocka_unit_test(test_cidr_refuses_host_bits_bad_lengths_and_garbage),
 	};

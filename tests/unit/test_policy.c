@@ -23,6 +23,8 @@ struct cfg {
 
 /* Interception on for the policies build() makes next. */
 static bool build_mitm;
+/* limited_allow_git_fetch for the policies build() makes next. */
+static bool build_git_fetch;
 
 static struct policy *
 build(const struct cfg *c)
@@ -47,6 +49,7 @@ build(const struct cfg *c)
 	o.preset = c->preset;
 	o.allow_global = true;
 	o.mitm = build_mitm;
+	o.git_fetch = build_git_fetch;
 	errbuf_init(&err);
 	p = policy_new(&o, &err);
 	if (p == NULL)
@@ -59,9 +62,13 @@ static struct policy_decision
 decide(const struct policy *p, const char *host, int port,
        enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, false, false};
+	struct policy_request r = {0};
 	struct policy_decision d;
 
+	r.host = host;
+	r.port = port;
+	r.protocol = proto;
+	r.method = method;
 	policy_decide(p, &r, &d);
 	return d;
 }
@@ -71,9 +78,14 @@ static struct policy_decision
 decide_typed(const struct policy *p, const char *host, int port,
 	     enum policy_protocol proto, const char *method)
 {
-	struct policy_request r = {host, port, proto, method, true, false};
+	struct policy_request r = {0};
 	struct policy_decision d;
 
+	r.host = host;
+	r.port = port;
+	r.protocol = proto;
+	r.method = method;
+	r.port_in_host = true;
 	policy_decide(p, &r, &d);
 	return d;
 }
@@ -657,7 +669,7 @@ test_policy_decision_json_has_exact_key_order(void **state)
 		"{\"decision\":\"allow\",\"reason\":\"allow\",\"host\":"
 		"\"example.com\",\"port\":443,\"protocol\":\"https_connect\","
 		"\"method\":\"GET\",\"source\":\"baseline_policy\","
-		"\"matched\":\"example.com\"}");
+		"\"matched\":\"example.com\",\"addresses\":[\"93.184.216.34\"]}");
 	buf_reset(&b);
 	d = decide(p, "evil.com", 1080, POLICY_PROTO_SOCKS5_TCP, NULL);
 	assert_int_equal(policy_decision_json(&d, &b), 0);
@@ -665,13 +677,182 @@ test_policy_decision_json_has_exact_key_order(void **state)
 		"{\"decision\":\"deny\",\"reason\":\"not_allowed\",\"host\":"
 		"\"evil.com\",\"port\":1080,\"protocol\":\"socks5_tcp\","
 		"\"method\":null,\"source\":\"baseline_policy\","
-		"\"matched\":null}");
+		"\"matched\":null,\"addresses\":[]}");
+	buf_reset(&b);
+	d = decide(p, "example.com", 80, POLICY_PROTO_HTTP, "GET");
+	finish(p, &d, "10.1.2.3");
+	assert_int_equal(policy_decision_json(&d, &b), 0);
+	assert_non_null(strstr(b.p,
+		"\"matched\":\"example.com\",\"addresses\":[\"10.1.2.3\"],"
+		"\"detail\":\"example.com resolved to 10.1.2.3, a private "
+		"address: allow it with --allow 10.1.2.3\"}"));
 	buf_reset(&b);
 	d = decide(p, "bad\"host", 80, POLICY_PROTO_HTTP, "GET");
 	assert_int_equal(policy_decision_json(&d, &b), 0);
 	assert_non_null(strstr(b.p, "\"host\":\"bad\\\"host\""));
 	buf_release(&b);
 	policy_free(p);
+}
+
+/* A git smart-HTTP request in limited mode; "resolve" when let through. */
+static const char *
+git_req(const struct policy *p, const char *method, const char *path,
+	const char *type, enum policy_protocol proto)
+{
+	struct policy_request r = {0};
+	struct policy_decision d;
+
+	r.host = "git.test";
+	r.port = proto == POLICY_PROTO_HTTPS ? 443 : 80;
+	r.protocol = proto;
+	r.method = method;
+	r.has_body = strcmp(method, "GET") != 0;
+	r.path = slice_cstr(path);
+	if (type != NULL)
+		r.content_type = slice_cstr(type);
+	policy_decide(p, &r, &d);
+	if (d.verdict == POLICY_VERDICT_RESOLVE)
+		return "resolve";
+	return policy_reason_str(d.reason);
+}
+
+#define UPLOAD_TYPE "application/x-git-upload-pack-request"
+
+static void
+test_policy_limited_mode_lets_a_git_fetch_post_through(void **state)
+{
+	struct cfg c = {{"git.test"}, {NULL}, POLICY_MODE_LIMITED, false,
+			PRESET_NONE};
+	struct policy *p;
+
+	(void)state;
+	build_git_fetch = true;
+	p = build(&c);
+	build_git_fetch = false;
+	assert_string_equal(git_req(p, "POST", "/r.git/git-upload-pack",
+				    UPLOAD_TYPE, POLICY_PROTO_HTTP),
+			    "resolve");
+	assert_string_equal(git_req(p, "POST", "/git-upload-pack",
+				    " Application/X-Git-Upload-Pack-Request",
+				    POLICY_PROTO_HTTPS),
+			    "resolve");
+	assert_string_equal(git_req(p, "GET",
+				    "/r.git/info/refs?service=git-upload-pack",
+				    NULL, POLICY_PROTO_HTTPS),
+			    "resolve");
+	policy_free(p);
+}
+
+static void
+test_policy_limited_mode_refuses_what_only_looks_like_a_git_fetch(
+	void **state)
+{
+	static const struct {
+		const char *method, *path, *type;
+	} bad[] = {
+		{"POST", "/r.git/git-receive-pack",
+		 "application/x-git-receive-pack-request"},
+		{"POST", "/r.git/git-receive-pack", UPLOAD_TYPE},
+		{"POST", "/r.git/git-upload-pack", NULL},
+		{"POST", "/r.git/git-upload-pack", "application/json"},
+		{"POST", "/r.git/git-upload-pack", UPLOAD_TYPE "; x=1"},
+		{"POST", "/r.git/git-upload-pack?x=1", UPLOAD_TYPE},
+		{"POST", "/r.git/git-upload-pack/", UPLOAD_TYPE},
+		{"POST", "/r.git/xgit-upload-pack", UPLOAD_TYPE},
+		{"POST", "git-upload-pack", UPLOAD_TYPE},
+		{"PUT", "/r.git/git-upload-pack", UPLOAD_TYPE},
+		{"post", "/r.git/git-upload-pack", UPLOAD_TYPE},
+	};
+	struct cfg c = {{"git.test"}, {NULL}, POLICY_MODE_LIMITED, false,
+			PRESET_NONE};
+	struct policy *p, *off;
+	size_t i;
+
+	(void)state;
+	build_git_fetch = true;
+	p = build(&c);
+	build_git_fetch = false;
+	off = build(&c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_string_equal(git_req(p, bad[i].method, bad[i].path,
+					    bad[i].type, POLICY_PROTO_HTTP),
+				    "method_not_allowed");
+	/* The key off: the fetch itself is refused. */
+	assert_string_equal(git_req(off, "POST", "/r.git/git-upload-pack",
+				    UPLOAD_TYPE, POLICY_PROTO_HTTPS),
+			    "method_not_allowed");
+	policy_free(p);
+	policy_free(off);
+}
+
+/* What a not_allowed_local says. */
+static const char *
+local_detail(const struct policy *p, const char *host, const char **ips,
+	     size_t n, struct buf *b)
+{
+	struct sockaddr_storage ss[4];
+	struct policy_decision d;
+	size_t i;
+
+	memset(ss, 0, sizeof(ss));
+	for (i = 0; i < n; i++) {
+		if (strchr(ips[i], ':') != NULL) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss[i];
+			s6->sin6_family = AF_INET6;
+			inet_pton(AF_INET6, ips[i], &s6->sin6_addr);
+		} else {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss[i];
+			s4->sin_family = AF_INET;
+			inet_pton(AF_INET, ips[i], &s4->sin_addr);
+		}
+	}
+	d = decide(p, host, 80, POLICY_PROTO_HTTP, "GET");
+	if (d.verdict == POLICY_VERDICT_RESOLVE)
+		policy_finish(p, &d, ss, n);
+	buf_reset(b);
+	assert_int_equal(policy_local_detail(&d, b), 0);
+	return b->p != NULL ? b->p : "";
+}
+
+static void
+test_policy_local_detail_names_the_address_and_its_kind(void **state)
+{
+	struct cfg c = {{"registry.example", "**.t.example", "10.9.9.9"},
+			{NULL}, POLICY_MODE_FULL, false, PRESET_NONE};
+	struct policy *p = build(&c);
+	const char *one[] = {"10.1.2.3"};
+	const char *meta[] = {"169.254.169.254"};
+	const char *mixed[] = {"8.8.8.8", "127.0.0.2", "10.9.9.9", "fd00::1"};
+	const char *pub[] = {"8.8.8.8"};
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 4096);
+	assert_string_equal(local_detail(p, "registry.example", one, 1, &b),
+			    "registry.example resolved to 10.1.2.3, a private "
+			    "address: allow it with --allow 10.1.2.3");
+	assert_string_equal(local_detail(p, "m.t.example", meta, 1, &b),
+			    "m.t.example resolved to 169.254.169.254, the cloud "
+			    "metadata address (link-local): allow it with "
+			    "--allow 169.254.169.254");
+	/* Every local address that is not allowlisted, none other. */
+	assert_string_equal(local_detail(p, "x.t.example", mixed, 4, &b),
+			    "x.t.example resolved to 127.0.0.2, a loopback "
+			    "address, and fd00::1, a unique local (private) "
+			    "address: allow them with --allow 127.0.0.2 "
+			    "--allow fd00::1");
+	assert_string_equal(local_detail(p, "x.t.example", pub, 1, &b), "");
+	policy_free(p);
+	c.allow[2] = "*";
+	p = build(&c);
+	assert_string_equal(local_detail(p, "100.64.0.1", NULL, 0, &b),
+			    "100.64.0.1 is a CGNAT address: allow it with "
+			    "--allow 100.64.0.1");
+	assert_string_equal(local_detail(p, "localhost", NULL, 0, &b),
+			    "localhost is a loopback name: allow it with "
+			    "--allow localhost");
+	policy_free(p);
+	buf_release(&b);
 }
 
 /* The stub resolver's question; returns the reason, "allow" included. */
@@ -847,6 +1028,12 @@ main(void)
 		cmocka_unit_test(test_policy_build_reports_every_bad_pattern_with_origin),
 		cmocka_unit_test(test_policy_global_allow_needs_permission),
 		cmocka_unit_test(test_policy_decision_json_has_exact_key_order),
+		cmocka_unit_test(
+			test_policy_limited_mode_lets_a_git_fetch_post_through),
+		cmocka_unit_test(
+			test_policy_limited_mode_refuses_what_only_looks_like_a_git_fetch),
+		cmocka_unit_test(
+			test_policy_local_detail_names_the_address_and_its_kind),
 		cmocka_unit_test(test_policy_resolvable_follows_the_allowlist),
 		cmocka_unit_test(test_policy_resolvable_counts_port_scoped_allow_entries),
 		cmocka_unit_test(test_policy_resolvable_deny_wins_unless_scoped_to_a_port),

@@ -111,11 +111,32 @@ test_schema_markdown_lists_every_key_and_requirement(void **state)
 	buf_release(&b);
 }
 
+static void
+test_schema_markdown_lists_every_request_rule_key(void **state)
+{
+	const struct schema_subkey *k;
+	struct buf b;
+	size_t i, n;
+
+	(void)state;
+	buf_init(&b, 1 << 20);
+	schema_markdown(&b);
+	k = schema_rule_keys(&n);
+	for (i = 0; i < n; i++)
+		assert_non_null(strstr(b.p, k[i].key));
+	assert_non_null(strstr(b.p, "request_rules_managed_only"));
+	assert_string_equal(schema_suggest("permissions.network.request_rule"),
+			    "permissions.network.request_rules");
+	buf_release(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_schema_has_every_design_key),
+		cmocka_unit_test(
+			test_schema_markdown_lists_every_request_rule_key),
 		cmocka_unit_test(test_schema_defaults_follow_design),
 		cmocka_unit_test(test_schema_suggests_nearest_key),
 		cmocka_unit_test(test_schema_suggests_nothing_for_unrelated_key),
