@@ -92,6 +92,11 @@ struct exchange {
 	const char *fail_text;	/* static */
 };
 
+/* exchange_head.c: saves what the exchange needs from the head and
+ * checks where it goes (x->target, x->host). NULL, or the text of the
+ * error to answer with *status (400, 405 inside a tunnel, 501). */
+const char *xh_check(struct exchange *x, int *status);
+
 /* exchange_body.c: the mechanics of the transfer. They never call back
  * into exchange.c: a failure is left in x->abort (end now) or
  * x->fail_status/fail_text (answer that error), which exchange_advance()

@@ -14,7 +14,7 @@ import pytest
 from httputil import (assert_clean_exit, closed_without_answer, connect,
                       http_config, origin, read_response, Reader,
                       sanitizer_env)
-from proxyutil import start_proxy, wait_for
+from proxyutil import nss_hosts, start_proxy, wait_for
 
 BOUND = 10.0  # generous upper bound for anything a tiny deadline triggers
 TINY_MS = 300
@@ -220,3 +220,39 @@ def test_debug_log_says_why_a_connection_closed(airlock_env, how):
         assert_clean_exit(p)
     for w in want:
         assert (w in p.stderr()) == (how != "quiet"), (w, p.stderr())
+
+
+def test_client_leaving_while_its_request_is_decided_cancels_the_decision(
+        airlock_env):
+    """A request waits in DECIDING for as long as its decision takes (here
+    a name whose lookup never answers; with approvals, a person). The
+    connection keeps reading meanwhile, so a client that goes away ends it
+    and cancels the decision: the lookup's own deadline (2 s) then finds no
+    one to fail, and nothing is recorded as a failed lookup."""
+    name = "never.hang.airlock.test"
+    e = dict(nss_hosts(airlock_env, {name: "hang"}), **sanitizer_env())
+    p = start_proxy(airlock_env, http_config(
+        allowed=('"%s"' % name, '"127.0.0.1"')), e)
+    try:
+        s = connect(p.http)
+        s.sendall(b"GET http://%s/ HTTP/1.1\r\nHost: %s\r\n\r\n"
+                  % (name.encode(), name.encode()))
+        time.sleep(0.2)  # the request is being decided
+        s.close()
+        time.sleep(3)    # past the lookup's 2 s deadline
+        with origin() as o, connect(p.http) as s2:
+            assert get_on(s2, Reader(s2), o).status == 200
+        assert metric(p, "airlock_upstream_errors_total") == 0
+    finally:
+        assert_clean_exit(p)
+
+
+def metric(p, name):
+    with connect(p.admin) as c:
+        c.sendall(b"GET /metrics HTTP/1.1\r\nHost: a\r\n%s"
+                  b"Connection: close\r\n\r\n" % p.admin_auth())
+        body = read_response(Reader(c)).body.decode()
+    for line in body.splitlines():
+        if line.startswith(name + " "):
+            return int(line.split()[1])
+    raise AssertionError("no %s in %r" % (name, body))
