@@ -87,8 +87,9 @@ http_parse_chunked_prefix_ok(const char *p, size_t n)
 		rc = size_line(p, n, &i, &size);
 		if (rc <= 0)
 			return rc == 0;
+		/* Trailers are the message parser's business. */
 		if (size == 0)
-			return true; /* trailers: the message parser's business */
+			return true;
 		if (size >= n - i)
 			return true;
 		i += (size_t)size;

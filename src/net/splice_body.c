@@ -86,8 +86,9 @@ finish(struct splice_body *sb, int status)
 			k = read(sb->pipe.fd[0], left, sb->held);
 			n_left = k > 0 ? (size_t)k : 0;
 			sb->held -= n_left;
+			/* Cannot happen: a pipe reads whole. */
 			if (sb->held > 0)
-				status = UV_EIO; /* cannot happen: a pipe reads whole */
+				status = UV_EIO;
 		} else {
 			left = xmalloc(sb->held);
 			memcpy(left, sb->buf + sb->off, sb->held);
@@ -120,7 +121,8 @@ fill(struct splice_body *sb)
 	if (sb->pipe.fd[0] >= 0) {
 		want = sb->to_read < sb->pipe.cap ? (size_t)sb->to_read
 						  : sb->pipe.cap;
-		k = splice(sb->o.src, NULL, sb->pipe.fd[1], NULL, want, SB_FLAGS);
+		k = splice(sb->o.src, NULL, sb->pipe.fd[1], NULL, want,
+			   SB_FLAGS);
 	} else {
 		want = sb->to_read < SB_BUF ? (size_t)sb->to_read : SB_BUF;
 		k = recv(sb->o.src, sb->buf, want, 0);

@@ -36,7 +36,7 @@ struct tcp_write {
 
 static char tcp_rbuf[STREAM_READ_SIZE];
 
-/* --- the interface ---------------------------------------------------------- */
+/* --- the interface ------------------------------------------------------- */
 
 void
 stream_set_owner(struct stream *s, void *arg, stream_read_fn *read,
@@ -146,7 +146,7 @@ stream_is_tls(const struct stream *s)
 	return s->ops == &stream_tls_ops;
 }
 
-/* --- TCP ------------------------------------------------------------------------ */
+/* --- TCP ----------------------------------------------------------------- */
 
 static struct stream_tcp *
 tcp_of(const struct stream *s)

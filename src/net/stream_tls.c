@@ -65,7 +65,7 @@ tls_of(const struct stream *s)
 	return (struct stream_tls *)s;
 }
 
-/* --- writing to lower -------------------------------------------------------- */
+/* --- writing to lower ---------------------------------------------------- */
 
 /* Hands what OpenSSL wrote to lower (which copies it only if the kernel
  * does not take it at once). 0 or a libuv error. */
@@ -107,7 +107,7 @@ write_plain(struct stream_tls *t, const char *p, size_t n)
 	return 0;
 }
 
-/* --- reading from lower ------------------------------------------------------ */
+/* --- reading from lower -------------------------------------------------- */
 
 static void lower_read(void *arg, ssize_t n, const char *p);
 
@@ -209,7 +209,7 @@ lower_shut(void *arg, int status)
 	stream_emit_shut(&t->base, status);
 }
 
-/* --- the handshake ------------------------------------------------------------ */
+/* --- the handshake ------------------------------------------------------- */
 
 static void
 handshake_end(struct stream_tls *t, int status, const char *why)
@@ -229,7 +229,8 @@ handshake_error(struct stream_tls *t)
 	unsigned long e = ERR_peek_error();
 
 	if (!SSL_is_server(t->ssl) && vr != X509_V_OK)
-		snprintf(why, sizeof(why), "certificate verification failed: %s",
+		snprintf(why, sizeof(why),
+			 "certificate verification failed: %s",
 			 X509_verify_cert_error_string(vr));
 	else
 		snprintf(why, sizeof(why), "tls handshake failed: %s",
@@ -265,7 +266,8 @@ step_handshake(struct stream_tls *t)
 	int e;
 
 	if (flush_out(t) != 0) {
-		handshake_end(t, UV_EPROTO, "tls handshake failed: write failed");
+		handshake_end(t, UV_EPROTO,
+			      "tls handshake failed: write failed");
 		return;
 	}
 	if (rc == 1) {
@@ -301,7 +303,7 @@ on_timer(uv_timer_t *h)
 		step_handshake(t);
 }
 
-/* --- the operations ------------------------------------------------------------ */
+/* --- the operations ------------------------------------------------------ */
 
 static int
 tls_read_start(struct stream *s)

@@ -52,7 +52,7 @@ struct client {
 	bool intercepted;
 	struct origin_pool pool;
 	struct tunnel *tunnel;
-	int holds;		/* timer and relay: freed at zero once closing */
+	int holds;		/* timer, relay: freed at zero once closing */
 	bool paused;		/* the request parser stopped on an event */
 	bool kick;		/* feed the parser once even with no input */
 	bool pumping, again;	/* inside client_pump / run it once more */
@@ -66,7 +66,7 @@ struct client {
 static void client_pump(struct client *c);
 static void client_close(struct client *c, const char *why);
 
-/* --- life and death -------------------------------------------------------- */
+/* --- life and death ------------------------------------------------------ */
 
 static void
 client_free(struct client *c)
@@ -134,7 +134,7 @@ head_started(struct client *c)
 	wait_for(c, DL_HEAD);
 }
 
-/* --- the client stream ---------------------------------------------------------- */
+/* --- the client stream --------------------------------------------------- */
 
 static void
 client_reading(struct client *c)
@@ -159,7 +159,8 @@ on_read(void *arg, ssize_t n, const char *p)
 
 	if (n < 0) {
 		/* EOF or error: between requests a clean end, else an abort. */
-		client_close(c, n == UV_EOF ? "client gone" : uv_strerror((int)n));
+		client_close(c, n == UV_EOF ? "client gone"
+					    : uv_strerror((int)n));
 		return;
 	}
 	if (buf_add(&c->in, p, (size_t)n) == -1) {
@@ -220,7 +221,7 @@ answer_error(struct client *c, int status, const char *text)
 	buf_release(&b);
 }
 
-/* --- the request parser's callbacks: flags only, the pump acts ---------------------- */
+/* --- the request parser's callbacks: flags only, the pump acts ----------- */
 
 static int
 req_on_head(void *arg, const struct http_head *h)
@@ -261,7 +262,7 @@ static const struct http1_callbacks req_callbacks = {
 	req_on_complete,
 };
 
-/* --- exchanges ------------------------------------------------------------------------ */
+/* --- exchanges ----------------------------------------------------------- */
 
 static void
 x_done(void *arg)
@@ -494,7 +495,7 @@ finish_exchange(struct client *c)
 	c->held = false;
 }
 
-/* --- the pump ----------------------------------------------------------------------------- */
+/* --- the pump ------------------------------------------------------------ */
 
 static bool
 serving(const struct client *c)
@@ -570,7 +571,7 @@ client_pump(struct client *c)
 	client_reading(c);
 }
 
-/* --- shutdown hooks ------------------------------------------------------------------------ */
+/* --- shutdown hooks ------------------------------------------------------ */
 
 static void
 client_drain(struct proxy_conn *pc)
@@ -591,7 +592,7 @@ client_kill(struct proxy_conn *pc)
 	client_close((struct client *)pc, "killed");
 }
 
-/* --- entry points ----------------------------------------------------------------------------- */
+/* --- entry points -------------------------------------------------------- */
 
 static struct client *
 client_new(struct proxy *px, struct stream *s, const char *peer)

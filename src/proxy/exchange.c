@@ -24,7 +24,7 @@ static void exchange_advance(struct exchange *x);
 static void x_reach(struct exchange *x, const struct resolve_result *addrs,
 		    bool use_pool);
 
-/* --- life cycle ------------------------------------------------------------ */
+/* --- life cycle ---------------------------------------------------------- */
 
 static void
 x_hold(struct exchange *x)
@@ -114,7 +114,7 @@ exchange_tunnel(struct exchange *x, struct exchange_tunnel *out)
 	out->st = x->st;
 }
 
-/* --- outcomes ---------------------------------------------------------------- */
+/* --- outcomes ------------------------------------------------------------ */
 
 static void
 x_finish(struct exchange *x, enum exchange_outcome outcome)
@@ -201,7 +201,7 @@ refuse(struct exchange *x)
 	buf_release(&b);
 }
 
-/* --- the deadline -------------------------------------------------------------- */
+/* --- the deadline -------------------------------------------------------- */
 
 static void
 x_deadline(void *arg)
@@ -225,7 +225,7 @@ wait_for(struct exchange *x, enum deadline_wait w)
 	deadline_set(x->dl, w, x->st, x_deadline, x);
 }
 
-/* --- HEAD: checking the request ---------------------------------------------------- */
+/* --- HEAD: checking the request ------------------------------------------ */
 
 static void on_decided(void *arg, const struct policy_decision *d,
 		       const struct resolve_result *addrs, const char *why);
@@ -274,7 +274,7 @@ step_head(struct exchange *x)
 				       x);
 }
 
-/* --- DECIDING and WAITING ---------------------------------------------------------- */
+/* --- DECIDING and WAITING ------------------------------------------------ */
 
 static void
 on_decided(void *arg, const struct policy_decision *d,
@@ -348,7 +348,7 @@ step_deciding(struct exchange *x)
 	x_reach(x, &x->addrs, !x->is_connect);
 }
 
-/* --- CONNECTING ----------------------------------------------------------------- */
+/* --- CONNECTING ---------------------------------------------------------- */
 
 static void
 on_reached(void *arg, const struct reach_result *r)
@@ -399,7 +399,7 @@ x_reach(struct exchange *x, const struct resolve_result *addrs,
 	x->reach = reach_start(&o, on_reached, x);
 }
 
-/* --- SENDING and RECEIVING: the origin's events ---------------------------------- */
+/* --- SENDING and RECEIVING: the origin's events -------------------------- */
 
 static void
 origin_eof(struct exchange *x)
@@ -453,7 +453,8 @@ on_down_spliced(void *arg, int status, uint64_t moved, const char *left,
 	} else {
 		log_debug("http %s: spliced response ended after %llu of %llu "
 			  "bytes: %s", x->peer, (unsigned long long)moved,
-			  (unsigned long long)x->down_left, uv_strerror(status));
+			  (unsigned long long)x->down_left,
+			  uv_strerror(status));
 		x->abort = true;
 	}
 	exchange_advance(x);
@@ -557,7 +558,7 @@ step_connecting(struct exchange *x)
 		x->owner->want_body(x->arg);
 }
 
-/* --- the switch ------------------------------------------------------------------- */
+/* --- the switch ---------------------------------------------------------- */
 
 static void
 exchange_advance(struct exchange *x)
@@ -623,7 +624,7 @@ exchange_advance(struct exchange *x)
 	x->advancing = false;
 }
 
-/* --- the owner's calls ---------------------------------------------------------------- */
+/* --- the owner's calls --------------------------------------------------- */
 
 void
 exchange_start(struct exchange *x, const struct http_head *h,

@@ -7,12 +7,15 @@
  * everything on the destination's side. Its life is one explicit state
  * and one switch (exchange_advance in exchange.c):
  *
- *   HEAD ──> DECIDING ──(allow)──────────────> CONNECTING ──> SENDING ──> RECEIVING ──> DONE
- *    │          │  └──(ask)──> WAITING ──(yes)──┘                            (origin parked
- *    │          │                  └──(no)──┐                                 when it may be)
- *    │          └──(deny, error)───────────> REFUSING ──> DONE
- *    ├──(bad head: 400, 405, 501, 503)──────────────────> DONE (close)
- *    └──(CONNECT allowed)──> TUNNEL (the owner relays) | UPGRADE (the owner goes TLS)
+ *  HEAD ─> DECIDING ─(allow)──────────────> CONNECTING ─> SENDING
+ *   │         │  └─(ask)─> WAITING ─(yes)─┘                   │
+ *   │         │               └─(no)─┐                        v
+ *   │         └─(deny, error)──> REFUSING ─> DONE         RECEIVING
+ *   ├─(bad head: 400, 405, 501, 503)──────> DONE (close)     │
+ *   │                                         DONE <─────────┘
+ *   │                                  (origin parked when it may be)
+ *   └─(CONNECT allowed)─> TUNNEL (the owner relays)
+ *                       | UPGRADE (the owner goes TLS)
  *
  *   HEAD       the head is checked (target, Host, tunnel host, framing);
  *   DECIDING   proxy_decide: policy, one lookup, the address check; it

@@ -13,7 +13,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 
-/* --- writing ----------------------------------------------------------------- */
+/* --- writing ------------------------------------------------------------- */
 
 /* Writes p[0..n) to s, as one chunk when chunked. 0 or -1. */
 static int
@@ -27,8 +27,8 @@ write_chunk(struct stream *s, bool chunked, const char *p, size_t n)
 	if (n == 0)
 		return 0; /* a zero-size chunk would end the body */
 	len = snprintf(sz, sizeof(sz), "%zx\r\n", n);
-	if (stream_write(s, sz, (size_t)len) != 0 || stream_write(s, p, n) != 0 ||
-	    stream_write(s, "\r\n", 2) != 0)
+	if (stream_write(s, sz, (size_t)len) != 0 ||
+	    stream_write(s, p, n) != 0 || stream_write(s, "\r\n", 2) != 0)
 		return -1;
 	return 0;
 }
@@ -39,7 +39,7 @@ over_high_water(const struct stream *s)
 	return stream_write_queued(s) > X_WRITE_HIGH;
 }
 
-/* --- the request body ----------------------------------------------------------- */
+/* --- the request body ---------------------------------------------------- */
 
 int
 xb_body_up(struct exchange *x, const char *p, size_t n)
@@ -65,7 +65,7 @@ xb_body_end(struct exchange *x)
 		x->abort = true;
 }
 
-/* --- the response ------------------------------------------------------------------ */
+/* --- the response -------------------------------------------------------- */
 
 /* Writes our copy of the response to the client; a failure aborts. */
 static int
@@ -276,7 +276,7 @@ xb_resume_response(struct exchange *x)
 	buf_release(&rest);
 }
 
-/* --- the request head ------------------------------------------------------------------ */
+/* --- the request head ---------------------------------------------------- */
 
 /* An HTTP upstream proxy takes the request in absolute form, with our
  * credentials for it: rewrites `M /path HTTP/1.1` in b to
@@ -352,7 +352,7 @@ out:
 	return rc;
 }
 
-/* --- ending the origin side ---------------------------------------------------------------- */
+/* --- ending the origin side ---------------------------------------------- */
 
 void
 xb_close_origin(struct exchange *x)

@@ -38,7 +38,7 @@ static struct {
 	uint64_t built;
 } g;
 
-/* --- contexts ------------------------------------------------------------- */
+/* --- contexts ------------------------------------------------------------ */
 
 static int
 alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
@@ -145,7 +145,8 @@ client_ctx(const struct proxy_state *st)
 			k->used = ++g.tick;
 			return k->ctx;
 		}
-		if (k->key == NULL || (slot->key != NULL && k->used < slot->used))
+		if (k->key == NULL ||
+		    (slot->key != NULL && k->used < slot->used))
 			slot = k;
 	}
 	free(slot->key);

@@ -11,7 +11,7 @@
 #include "policy/netpolicy.h"
 #include "proxy/admin_token.h"
 
-/* --- state ----------------------------------------------------------------- */
+/* --- state --------------------------------------------------------------- */
 
 /* The upstream hop is read from config and, as the reference does, from
  * the proxy process's own environment (HTTPS_PROXY and friends). */
@@ -159,7 +159,7 @@ proxy_load_admin_token(struct proxy *p, const struct conf *c, struct errbuf *err
 	return 0;
 }
 
-/* --- what only a restart applies ------------------------------------------- */
+/* --- what only a restart applies ----------------------------------------- */
 
 #define PN "permissions.network."
 

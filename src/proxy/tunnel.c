@@ -1,11 +1,9 @@
 /* tunnel.c — see tunnel.h. */
 #include "proxy/tunnel.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "lib/xalloc.h"
-#include "net/http_msg.h"
 #include "net/relay.h"
 #include "proxy/sni_check.h"
 
@@ -13,10 +11,10 @@ struct tunnel {
 	struct proxy *px;
 	struct relay *relay;
 	struct sni_check sni;	/* must outlive the relay */
-	char host[HTTP_MSG_MAX_HOST + 1];
+	char *host;		/* for the record; exact-size copies, an idle */
+	char *peer;		/* tunnel is all memory */
 	uint16_t port;
 	const char *protocol;
-	char peer[64];
 	tunnel_done_fn *done;
 	void *arg;
 };
@@ -30,6 +28,8 @@ on_relay_done(void *arg, const struct relay_stats *st)
 	proxy_record_tunnel(t->px, t->host, t->port, t->protocol, t->peer,
 			    st->up, st->down, st->duration_ms);
 	t->done(t->arg);
+	free(t->host);
+	free(t->peer);
 	free(t);
 }
 
@@ -42,10 +42,10 @@ tunnel_start(const struct tunnel_opts *o, uv_tcp_t *client, uv_tcp_t *dest,
 	struct relay_hold h;
 
 	t->px = o->px;
-	snprintf(t->host, sizeof(t->host), "%s", o->host);
+	t->host = xstrdup(o->host);
 	t->port = o->port;
 	t->protocol = o->protocol;
-	snprintf(t->peer, sizeof(t->peer), "%s", o->peer);
+	t->peer = xstrdup(o->peer);
 	t->done = done;
 	t->arg = arg;
 	hold = sni_check_hold(&t->sni, &h, o->px, o->st, o->host, o->port,
