@@ -17,6 +17,8 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{"app-server", cmd_app_server, "serve JSON-RPC over WebSocket or stdio "
 					"(sandboxed commands, policy)"},
+	{"approvals", cmd_approvals, "list or revoke network approvals "
+				     "answered \"always\""},
 	{"ca", cmd_ca, "where the MITM CA lives (created on first use)"},
 	{"config", cmd_config, "show or check the effective configuration"},
 	{"policy", cmd_policy, "dry-run one network policy decision"},

@@ -38,10 +38,20 @@ static const char usage_text[] =
 	"  --ws-issuer ISSUER              required `iss`\n"
 	"  --ws-audience AUDIENCE          required `aud`\n"
 	"  --ws-max-clock-skew-seconds N   default 30\n"
-	"  --allow-escalation              let clients ask for a wider "
-	"sandbox\n"
-	"                                  mode or for network beyond the "
-	"config\n";
+	"  --ws-approver-token-file PATH   a second capability token: its "
+	"clients\n"
+	"                                  only approve, the first token's "
+	"only run\n"
+	"                                  commands (absolute path)\n"
+	"  --ws-approver-token-sha256 HEX  or its SHA-256\n"
+	"  --allow-escalation              approve at once every command/exec "
+	"that\n"
+	"                                  asks for a wider sandbox mode or "
+	"for\n"
+	"                                  network beyond the config\n"
+	"\n"
+	"Allowlist misses and escalations are put to approver clients as\n"
+	"network/approval and exec/approval requests (doc/approvals.md).\n";
 
 struct listen_url {
 	bool stdio;

@@ -6,6 +6,7 @@
 #define AIRLOCK_CMD_H
 
 int cmd_app_server(int argc, char **argv);
+int cmd_approvals(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_policy(int argc, char **argv);

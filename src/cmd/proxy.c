@@ -52,7 +52,7 @@ on_signal(uv_signal_t *h, int signum)
 
 	if (signum == SIGHUP) {
 		errbuf_init(&err);
-		if (proxy_reload(d->proxy, NULL, &err) == 0)
+		if (proxy_reload(d->proxy, &err) == 0)
 			log_info("config reloaded");
 		else
 			log_error("reload failed, keeping the old config: %s",

@@ -40,6 +40,11 @@ static const char usage_text[] =
 	"  --mode MODE          limited | full (permissions.network.mode)\n"
 	"  --allow PATTERN      also allow PATTERN (repeatable)\n"
 	"  --deny PATTERN       also deny PATTERN (repeatable)\n"
+	"  -a, --approval-policy POLICY\n"
+	"                       untrusted | on-request | never: whether an "
+	"allowlist\n"
+	"                       miss is put to you (approval_policy, for "
+	"this run)\n"
 	"  -C DIR               run in DIR (the workspace)\n"
 	"  --allow-broad-workspace\n"
 	"                       let / or your home directory be the "
@@ -60,6 +65,8 @@ struct run_args {
 	const char *sandbox;  /* -s, or NULL */
 	int network;          /* -1 from config, 0 / 1 from a flag */
 	const char *mode;     /* --mode, or NULL */
+	const char *approval; /* -a, or NULL */
+	char *approval_override; /* `approval_policy="..."` for the config */
 	const char **allow, **deny;
 	size_t n_allow, n_deny;
 	const char *dir;      /* -C */
@@ -105,6 +112,9 @@ parse_one(struct run_args *a, int argc, char **argv, int *i)
 		a->sandbox = v;
 	else if ((v = opt_value(argc, argv, i, "--mode")) != NULL)
 		a->mode = v;
+	else if ((v = opt_value(argc, argv, i, "-a")) != NULL ||
+		 (v = opt_value(argc, argv, i, "--approval-policy")) != NULL)
+		a->approval = v;
 	else if ((v = opt_value(argc, argv, i, "--allow")) != NULL)
 		push(&a->allow, &a->n_allow, v);
 	else if ((v = opt_value(argc, argv, i, "--deny")) != NULL)
@@ -204,6 +214,18 @@ check_flags(const struct conf *c, const struct run_args *a)
 			a->mode);
 		return -1;
 	}
+	if (a->approval != NULL && strcmp(a->approval, "untrusted") != 0 &&
+	    strcmp(a->approval, "on-request") != 0 &&
+	    strcmp(a->approval, "never") != 0) {
+		fprintf(stderr, "airlock: run: --approval-policy %s: expected "
+				"untrusted, on-request or never\n",
+			a->approval);
+		return -1;
+	}
+	if (a->approval != NULL &&
+	    check_valued_flag(c, "--approval-policy", "approval_policy",
+			      a->approval) == -1)
+		return -1;
 	if (a->sandbox != NULL &&
 	    check_valued_flag(c, "--sandbox", "sandbox_mode", a->sandbox) == -1)
 		return -1;
@@ -247,6 +269,15 @@ check_workspace(const struct conf_opts *o, const struct conf *c,
 	return rc;
 }
 
+/* The permissions.network keys that act with the network off too: the
+ * unix sockets the sandbox may reach. */
+static bool
+applies_offline(const char *key)
+{
+	return strncmp(key, "unix_sockets", 12) == 0 ||
+	       strncmp(key, "dangerously_allow_all_unix_sockets", 34) == 0;
+}
+
 /* The network options of this run that a sandbox without network (or
  * danger-full-access, which has no proxy) ignores: said once, so that
  * `--allow x` without `--network` is not a silent no-op. */
@@ -267,7 +298,8 @@ warn_ignored_network_flags(const struct conf_opts *o, const struct run_args *a,
 	if (a->mode != NULL)
 		buf_addstr(&b, ", --mode");
 	for (i = 0; i < o->n_overrides; i++)
-		if (strncmp(o->overrides[i], "permissions.network.", 20) == 0)
+		if (strncmp(o->overrides[i], "permissions.network.", 20) == 0 &&
+		    !applies_offline(o->overrides[i] + 20))
 			buf_printf(&b, ", -c %.*s",
 				   (int)strcspn(o->overrides[i], "="),
 				   o->overrides[i]);
@@ -278,6 +310,25 @@ warn_ignored_network_flags(const struct conf_opts *o, const struct run_args *a,
 				? "in danger-full-access (no proxy)"
 				: "without --network");
 	buf_release(&b);
+}
+
+/* With the network granted, an allow entry naming the loopback without a
+ * port is refused: inside, the loopback is the command's own. */
+static int
+check_loopback_entries(const struct conf *c, const struct run_args *a)
+{
+	struct netpolicy_extra extra = {0};
+	struct errbuf err;
+	int rc;
+
+	extra.allow = a->allow;
+	extra.n_allow = a->n_allow;
+	errbuf_init(&err);
+	rc = netpolicy_check_loopback(c, &extra, &err);
+	if (rc == -1)
+		common_print_lines(&err, "airlock: run: ");
+	errbuf_release(&err);
+	return rc;
 }
 
 /* The whole network config is checked on every run, with the network on
@@ -372,7 +423,7 @@ launch(const struct conf_opts *o, const struct conf *c,
 }
 
 static int
-run(struct conf_opts *o, const struct run_args *a)
+run(struct conf_opts *o, struct run_args *a)
 {
 	struct sandbox_probe probe;
 	struct sandbox_input in;
@@ -403,11 +454,19 @@ run(struct conf_opts *o, const struct run_args *a)
 		common_print_lines(&err, "airlock: run: ");
 		goto out;
 	}
-	if (check_workspace(o, c, a, &p) == -1) {
+	if (check_workspace(o, c, a, &p) == -1 ||
+	    (p.net == SANDBOX_NET_PROXY && check_loopback_entries(c, a) == -1)) {
 		sandbox_plan_release(&p);
 		goto out;
 	}
 	warn_ignored_network_flags(o, a, &p);
+	/* -a is this run's approval_policy: the embedded proxy reads it
+	 * from the config it loads. */
+	if (a->approval != NULL) {
+		a->approval_override =
+			xasprintf("approval_policy=\"%s\"", a->approval);
+		conf_opts_add_override(o, a->approval_override);
+	}
 	/* The embedded proxy loads the config again: its warnings were
 	 * shown above. */
 	o->quiet = true;
@@ -455,5 +514,6 @@ cmd_run(int argc, char **argv)
 	conf_opts_release(&o);
 	free(a.allow);
 	free(a.deny);
+	free(a.approval_override);
 	return rc;
 }

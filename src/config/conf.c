@@ -90,6 +90,7 @@ val_default(struct conf_val *v, const struct schema_key *k)
 	case SCHEMA_PATTERNV:
 	case SCHEMA_PATHV:
 	case SCHEMA_PATHSET:
+	case SCHEMA_SOCKMAP:
 		break;
 	case SCHEMA_STRING:
 	case SCHEMA_ENUM:
@@ -162,6 +163,7 @@ lookup(const struct conf *c, const char *key, const char *want)
 	case SCHEMA_PATTERNV:
 	case SCHEMA_PATHV:
 	case SCHEMA_PATHSET: ok = strcmp(want, "strv") == 0; break;
+	case SCHEMA_SOCKMAP: ok = strcmp(want, "strv") == 0; break;
 	case SCHEMA_STRING:
 	case SCHEMA_ENUM:
 	case SCHEMA_LISTENER:

@@ -1,7 +1,9 @@
 /* conf.h — the effective, layered configuration.
  *
  * conf_load() reads every layer of DESIGN.md §4.2 (managed preferences,
- * managed_config.toml, -c overrides, user, trusted project, system),
+ * managed_config.toml, the approvals file, -c overrides, user, trusted
+ * project, system; the approvals file, config/approvals.h, adds to the
+ * domain lists instead of replacing them),
  * validates each against the schema table (schema.h), merges them (tables
  * recursively; scalars and arrays replaced by the higher layer), applies
  * the scalar requirements, and returns an immutable struct conf. Every

@@ -54,6 +54,9 @@ struct layer {
 	char *origin;
 	bool lines;        /* errors carry :line */
 	bool origin_lines; /* origins carry :line */
+	/* approvals.toml (config/approvals.h): only the two domain arrays,
+	 * and they join the lower layers' lists instead of replacing them */
+	bool additive;
 	char *dir;  /* base for relative paths */
 	struct toml_value *doc;
 	enum layer_kind kind;

@@ -59,6 +59,7 @@ same_value(const struct conf_val *v, const struct schema_key *k,
 	case SCHEMA_PATTERNV:
 	case SCHEMA_PATHV:
 	case SCHEMA_PATHSET:
+	case SCHEMA_SOCKMAP:
 		for (i = 0; i < v->n; i++)
 			if (strcmp(v->v[i], value) == 0)
 				return true;

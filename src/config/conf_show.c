@@ -41,6 +41,15 @@ add_value(struct buf *b, const struct schema_key *k, const struct conf_val *v)
 		}
 		buf_addch(b, ']');
 		break;
+	case SCHEMA_SOCKMAP:
+		buf_addch(b, '{');
+		for (i = 0; i < v->n; i++) {
+			buf_addstr(b, i > 0 ? ", " : " ");
+			add_str(b, v->v[i]);
+			buf_addstr(b, " = \"allow\"");
+		}
+		buf_addstr(b, v->n > 0 ? " }" : "}");
+		break;
 	case SCHEMA_APPROVAL:
 		if (strcmp(v->s, "granular") == 0) {
 			buf_addstr(b, "{ granular = { ");
@@ -175,6 +184,11 @@ json_value(const struct schema_key *k, const struct conf_val *v)
 		a = json_array();
 		for (i = 0; i < v->n; i++)
 			json_array_append_new(a, json_string(v->v[i]));
+		return a;
+	case SCHEMA_SOCKMAP:
+		a = json_object();
+		for (i = 0; i < v->n; i++)
+			json_object_set_new(a, v->v[i], json_string("allow"));
 		return a;
 	case SCHEMA_APPROVAL:
 		if (strcmp(v->s, "granular") != 0)

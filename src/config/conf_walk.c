@@ -276,6 +276,48 @@ check_granular(struct conf_val *nv, struct errbuf *err, const struct layer *L,
 	return bad ? -1 : 0;
 }
 
+/* An additive layer's array joins the value below it: the lower items
+ * first, each keeping its origin, then nv's. The value's origin names
+ * both layers (`lower + approvals.toml:N`), or nv's alone over a
+ * default. */
+static void
+join_array(struct conf_val *old, struct conf_val *nv)
+{
+	size_t i, n = old->n + nv->n;
+	char **v = xcalloc(n + 1, sizeof(*v));
+	char **o = xcalloc(n + 1, sizeof(*o));
+
+	for (i = 0; i < old->n; i++) {
+		v[i] = old->v[i];
+		o[i] = old->item_origins[i];
+	}
+	for (i = 0; i < nv->n; i++) {
+		v[old->n + i] = nv->v[i];
+		o[old->n + i] = nv->item_origins[i];
+	}
+	free(old->v);
+	free(old->item_origins);
+	free(nv->v);
+	free(nv->item_origins);
+	old->v = v;
+	old->item_origins = o;
+	old->n = n;
+	nv->v = nv->item_origins = NULL;
+	nv->n = 0;
+	if (!old->set) {
+		free(old->origin);
+		old->origin = nv->origin;
+		nv->origin = NULL;
+		old->set = true;
+	} else {
+		char *both = xasprintf("%s + %s", old->origin, nv->origin);
+
+		free(old->origin);
+		old->origin = both;
+	}
+	conf_val_clear(nv);
+}
+
 /* SCHEMA_PATHSET: the lower layers' items go first into nv, the new
  * layer's after them, each path once (the first origin kept); a managed
  * layer below stays named in nv->managed. */
@@ -309,6 +351,56 @@ join_lower(struct conf_val *nv, const struct conf_val *old)
 	nv->n = k;
 	if (nv->managed == NULL && old->managed != NULL)
 		nv->managed = xstrdup(old->managed);
+}
+
+/* `{ "/abs/path" = "allow", ... }`: the paths, added to what lower layers
+ * listed (the only value is "allow", so a table merge is a union). */
+static int
+check_sockmap(struct conf_val *nv, const struct conf_val *old,
+	      struct errbuf *err, const struct layer *L, const char *key,
+	      const struct toml_value *v)
+{
+	size_t i, j;
+	int bad = 0;
+
+	if (v->type != TOML_TABLE) {
+		type_error(err, L, key, v, "a table of absolute path = \"allow\"");
+		return -1;
+	}
+	nv->v = xcalloc(old->n + v->u.tab.n + 1, sizeof(*nv->v));
+	nv->item_origins = xcalloc(old->n + v->u.tab.n + 1, sizeof(char *));
+	for (i = 0; i < old->n; i++) {
+		nv->v[nv->n] = xstrdup(old->v[i]);
+		nv->item_origins[nv->n++] = xstrdup(old->item_origins[i]);
+	}
+	for (i = 0; i < v->u.tab.n; i++) {
+		const struct toml_kv *kv = &v->u.tab.items[i];
+		char *ikey = xasprintf("%s.\"%s\"", key, kv->key);
+
+		if (strlen(kv->key) != kv->keylen || kv->key[0] != '/') {
+			layer_error(err, L, kv->line, ikey,
+				    "a unix socket path must be absolute");
+			bad = 1;
+		} else if (kv->val->type != TOML_STRING ||
+			   strcmp(kv->val->u.str.s, "allow") != 0) {
+			layer_error(err, L, kv->line, ikey,
+				    "expected \"allow\" (the only value: "
+				    "leave a socket out to keep it "
+				    "unreachable)");
+			bad = 1;
+		} else {
+			for (j = 0; j < nv->n; j++)
+				if (strcmp(nv->v[j], kv->key) == 0)
+					break;
+			if (j == nv->n) {
+				nv->v[nv->n] = xstrdup(kv->key);
+				nv->item_origins[nv->n++] =
+					layer_origin(L, kv->line);
+			}
+		}
+		free(ikey);
+	}
+	return bad ? -1 : 0;
 }
 
 /* Validates v for row k; on success replaces the value in c. */
@@ -347,6 +439,10 @@ set_value(struct conf *c, const struct layer *L, const struct schema_key *k,
 	case SCHEMA_PATHSET:
 		ok = check_array(&nv, err, L, k, key, v) == 0;
 		break;
+	case SCHEMA_SOCKMAP:
+		ok = check_sockmap(&nv, &c->vals[schema_index(k)], err, L, key,
+				   v) == 0;
+		break;
 	case SCHEMA_APPROVAL:
 		if (v->type == TOML_TABLE) {
 			ok = check_granular(&nv, err, L, key, v) == 0;
@@ -367,10 +463,22 @@ set_value(struct conf *c, const struct layer *L, const struct schema_key *k,
 		return;
 	}
 	set_origin(&nv, L, v->line);
+	if (L->additive) {
+		join_array(&c->vals[schema_index(k)], &nv);
+		return;
+	}
 	if (k->type == SCHEMA_PATHSET)
 		join_lower(&nv, &c->vals[schema_index(k)]);
 	conf_val_clear(&c->vals[schema_index(k)]);
 	c->vals[schema_index(k)] = nv;
+}
+
+/* What an additive layer may set: the two domain arrays. */
+static bool
+additive_key_ok(const char *key)
+{
+	return strcmp(key, "permissions.network.allowed_domains") == 0 ||
+	       strcmp(key, "permissions.network.denied_domains") == 0;
 }
 
 static void
@@ -457,6 +565,12 @@ walk_table(struct conf *c, const struct layer *L, const struct toml_value *t,
 
 		if (strlen(kv->key) != kv->keylen) {
 			unknown_key(err, L, kv->line, key);
+		} else if (L->additive && !additive_key_ok(key) &&
+			   strcmp(key, "permissions") != 0 &&
+			   strcmp(key, "permissions.network") != 0) {
+			layer_error(err, L, kv->line, key,
+				    "only permissions.network.allowed_domains "
+				    "and denied_domains belong in this file");
 		} else if (prefix == NULL && strcmp(key, "projects") == 0) {
 			size_t j;
 

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "config/approvals.h"
 #include "config/conf_int.h"
 #include "config/conf_rules_int.h"
 #include "lib/base64.h"
@@ -190,6 +191,7 @@ add_layer(struct loader *ld, const char *label, const char *origin,
 	L->origin_lines = lines && strcmp(origin, label) == 0;
 	L->dir = xstrdup(dir);
 	L->doc = doc;
+	L->additive = false;
 	L->kind = LAYER_USER; /* conf_load marks project and managed ones */
 	return L;
 }
@@ -525,6 +527,15 @@ load(const struct conf_opts *o, bool partial, struct errbuf *warn,
 	}
 	for (i = 0; i < o->n_overrides; i++)
 		add_override(&ld, o->overrides[i], o->cwd);
+	/* The approvals a person answered "always": above the user layer and
+	 * the flags (whose lists they join rather than replace), below
+	 * managed config (config/approvals.h). */
+	p = approvals_path(o->home);
+	first = ld.n;
+	add_file_layer(&ld, p, false);
+	if (ld.n > first)
+		ld.v[first].additive = true;
+	free(p);
 	p = xasprintf("%s/managed_config.toml", o->system_dir);
 	first = ld.n;
 	add_file_layer(&ld, p, false);

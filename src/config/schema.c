@@ -30,10 +30,15 @@ static const struct schema_key keys[] = {
 	 "how commands are sandboxed"},
 	{"approval_policy", SCHEMA_APPROVAL, "on-request", approval_policies,
 	 0, 0,
-	 "when to ask before running; or { granular = { sandbox_approval, "
-	 "rules, skill_approval, request_permissions, mcp_elicitations } }. "
-	 "airlock runs no agent: this is the policy a client reads (`config "
-	 "show`, the app-server's `config/read`) and enforces"},
+	 "who may be asked to approve: on-request and untrusted ask a person "
+	 "about allowlist misses (and app-server escalations; untrusted also "
+	 "about commands off the known-safe list), never denies without "
+	 "asking; or { granular = { sandbox_approval, rules, skill_approval, "
+	 "request_permissions, mcp_elicitations } }, where sandbox_approval = "
+	 "false denies without asking. See doc/approvals.md"},
+	{"approval_timeout_ms", SCHEMA_INT, "60000", NULL, 100, 3600000,
+	 "how long a request waits for a person's answer before it is "
+	 "denied"},
 	{"web_search", SCHEMA_ENUM, "cached", web_search_modes, 0, 0,
 	 "web search tool mode; `live` when not set and sandbox_mode is "
 	 "danger-full-access (unless requirements forbid it). airlock has no "
@@ -95,11 +100,19 @@ static const struct schema_key keys[] = {
 	 0, 0, "allow proxy listeners on non-loopback addresses"},
 	{PN "dangerously_allow_non_loopback_admin", SCHEMA_BOOL, "false", NULL,
 	 0, 0, "allow the admin API on a non-loopback address"},
+	{PN "unix_sockets", SCHEMA_SOCKMAP, NULL, NULL, 0, 0,
+	 "unix sockets bound outside the sandbox that sandboxed commands "
+	 "may connect (and send) to, as `{ \"/abs/path\" = \"allow\" }`; "
+	 "resolved when a run starts (a socket made later at that path is "
+	 "not the one listed); sockets the command binds itself need no "
+	 "entry"},
 	{PN "dangerously_allow_all_unix_sockets", SCHEMA_BOOL, "false", NULL,
-	 0, 0, "airlock never proxies to unix sockets; setting this only "
-	 "forces every listener onto loopback (a non-loopback proxy_url, "
-	 "socks_url or admin_url is refused even with "
-	 "dangerously_allow_non_loopback_*)"},
+	 0, 0, "let sandboxed commands connect to every unix socket bound "
+	 "outside the sandbox (ssh-agent, the session bus, docker.sock...); "
+	 "connections still go through airlock's supervisor, which refuses "
+	 "magic links. Also forces every listener onto loopback (a "
+	 "non-loopback proxy_url, socks_url or admin_url is refused even "
+	 "with dangerously_allow_non_loopback_*)"},
 	{PN "audit_log", SCHEMA_PATH, "", NULL, 0, 0,
 	 "JSONL audit log of every decision; empty = off"},
 	{PN "admin_token_file", SCHEMA_PATH, "", NULL, 0, 0,
@@ -279,6 +292,7 @@ schema_type_name(enum schema_type t)
 	case SCHEMA_PATHV: return "array of paths";
 	case SCHEMA_PATHSET: return "array of paths, joined across layers";
 	case SCHEMA_APPROVAL: return "approval policy";
+	case SCHEMA_SOCKMAP: return "table of absolute path = \"allow\"";
 	}
 	return "?";
 }
@@ -298,14 +312,19 @@ static const char md_head[] =
 	"   `requirements_toml_base64` (a requirements document), each the "
 	"base64\n   of a TOML document; origin `managed-preferences`\n"
 	"2. `$AIRLOCK_SYSTEM_DIR/managed_config.toml`\n"
-	"3. `-c key.path=value` flags (TOML value syntax; a value that is not "
+	"3. approvals: `$AIRLOCK_HOME/approvals.toml`, the network approvals "
+	"answered\n   \"always\" (doc/approvals.md); it holds only "
+	"`permissions.network.allowed_domains`\n   and `denied_domains`, and "
+	"adds them to the lists of the layers below\n   instead of replacing "
+	"them\n"
+	"4. `-c key.path=value` flags (TOML value syntax; a value that is not "
 	"TOML\n   is taken as a plain string); origin `-c`\n"
-	"4. user: `$AIRLOCK_HOME/config.toml`, or `--config FILE` instead\n"
-	"5. project: `.airlock/config.toml` in the nearest ancestor of the "
+	"5. user: `$AIRLOCK_HOME/config.toml`, or `--config FILE` instead\n"
+	"6. project: `.airlock/config.toml` in the nearest ancestor of the "
 	"working\n   directory, loaded only when the user layer marks that "
 	"directory (or\n   its nearest listed ancestor) "
 	"`[projects.\"/abs/path\"] trust_level = \"trusted\"`\n"
-	"6. system: `$AIRLOCK_SYSTEM_DIR/config.toml`\n\n"
+	"7. system: `$AIRLOCK_SYSTEM_DIR/config.toml`\n\n"
 	"The managed layers (1 and 2) beat the developer on the command line "
 	"too:\na flag or app-server parameter that would give a key a managed "
 	"layer sets\nanother value (`airlock run --network`, `--no-network`, "
@@ -434,7 +453,9 @@ schema_markdown(struct buf *out)
 		else
 			buf_printf(out, "| `%s` | ", k->key);
 		md_type(out, k);
-		if (k->def == NULL)
+		if (k->def == NULL && k->type == SCHEMA_SOCKMAP)
+			buf_addstr(out, " | `{}` | ");
+		else if (k->def == NULL)
 			buf_addstr(out, " | `[]` | ");
 		else if (k->type == SCHEMA_BOOL || k->type == SCHEMA_INT)
 			buf_printf(out, " | `%s` | ", k->def);

@@ -30,6 +30,8 @@ enum schema_type {
 			   * of every layer are joined: a layer adds, none
 			   * removes (sandbox.hidden_paths) */
 	SCHEMA_APPROVAL,  /* enum values[] or { granular = { ... } } */
+	SCHEMA_SOCKMAP,   /* table of absolute path = "allow"; kept as the
+			   * array of its paths; layers add to it */
 };
 
 #define SCHEMA_PROJECTS_KEY "projects.*.trust_level"

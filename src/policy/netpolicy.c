@@ -3,6 +3,7 @@
 #include "policy/pattern.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +195,30 @@ collect(const struct conf *c, const struct netpolicy_extra *extra,
 	return rc;
 }
 
+bool
+netpolicy_may_ask(const struct conf *c, const char **why)
+{
+	const struct requirements *r = conf_requirements(c);
+	const char *ap = conf_str(c, "approval_policy");
+	const char *no = NULL;
+
+	if (strcmp(ap, "never") == 0)
+		no = "approval_policy = \"never\"";
+	else if (strcmp(ap, "granular") == 0 &&
+		 !conf_granular(c, "sandbox_approval"))
+		no = "approval_policy granular.sandbox_approval = false";
+	else if (r->managed_allowed_domains_only.set &&
+		 r->managed_allowed_domains_only.value)
+		no = "requirements: managed_allowed_domains_only = true";
+	else if (r->allowed_domains.set &&
+		 !(r->allowlist_expansion.set && r->allowlist_expansion.value))
+		no = "requirements: a managed allowed_domains without "
+		     "allowlist_expansion";
+	if (why != NULL)
+		*why = no;
+	return no == NULL;
+}
+
 struct policy *
 netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 		struct errbuf *warn, struct errbuf *err)
@@ -221,6 +246,7 @@ netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 		 * (reference §8.1: interception is on whenever mode is
 		 * limited). */
 		o.mitm = true;
+		o.ask = netpolicy_may_ask(c, NULL);
 		o.git_fetch = conf_bool(
 			c, "permissions.network.limited_allow_git_fetch");
 		p = policy_new(&o, err);
@@ -244,6 +270,99 @@ netpolicy_patterns(const struct conf *c, const struct netpolicy_extra *extra,
 		fn(arg, deny.v[i].pattern, true);
 	entries_release(&allow);
 	entries_release(&deny);
+}
+
+static bool
+loopback_ip(const struct ipaddr *ip, unsigned plen)
+{
+	static const unsigned char one[16] = {[15] = 1};
+
+	if (ip->family == AF_INET)
+		return plen >= 8 && ip->a[0] == 127;
+	return plen == 128 && memcmp(ip->a, one, 16) == 0;
+}
+
+static bool
+loopback_name(const char *t, size_t n)
+{
+	static const char lh[] = "localhost";
+
+	return (n == sizeof(lh) - 1 && memcmp(t, lh, n) == 0) ||
+	       (n > sizeof(lh) && t[n - sizeof(lh)] == '.' &&
+		memcmp(t + n - (sizeof(lh) - 1), lh, sizeof(lh) - 1) == 0);
+}
+
+/* Does pattern name only the loopback, and no port? *form gets the port
+ * form to suggest ("" for a CIDR). */
+static bool
+loopback_without_port(const char *pattern, char *form, size_t n)
+{
+	struct pattern_parsed pp;
+	struct ipaddr ip;
+	char why[160];
+
+	if (pattern_parse(pattern, PATTERN_ALLOW_GLOBAL, &pp, why,
+			  sizeof(why)) == -1 ||
+	    pp.port != -1)
+		return false;
+	snprintf(form, n, pp.h.kind == HOST_IPV6 ? "[%s]:PORT" : "%s:PORT",
+		 pp.h.text);
+	switch (pp.kind) {
+	case PATTERN_CIDR:
+		return loopback_ip(&pp.cidr.base, pp.cidr.plen);
+	case PATTERN_EXACT:
+		if (!pp.is_ip)
+			return loopback_name(pp.h.text, pp.h.len);
+		memset(&ip, 0, sizeof(ip));
+		ip.family = pp.h.kind == HOST_IPV4 ? AF_INET : AF_INET6;
+		memcpy(ip.a, pp.h.addr, sizeof(ip.a));
+		return loopback_ip(&ip, ip.family == AF_INET ? 32 : 128);
+	case PATTERN_SUB:
+	case PATTERN_BOTH:
+	case PATTERN_MID:
+		return loopback_name(pp.h.text, pp.h.len);
+	case PATTERN_GLOBAL:
+		break;
+	}
+	return false;
+}
+
+int
+netpolicy_check_loopback(const struct conf *c,
+			 const struct netpolicy_extra *extra,
+			 struct errbuf *err)
+{
+	struct entries user = {0};
+	char form[HOST_TEXT_MAX + 16];
+	const char *p;
+	bool flag;
+	size_t i;
+	int rc = 0;
+
+	add_conf_list(&user, c, KEY_ALLOW);
+	if (extra)
+		add_extra(&user, extra->allow, extra->n_allow, "--allow");
+	for (i = 0; i < user.n; i++) {
+		p = user.v[i].pattern;
+		if (!loopback_without_port(p, form, sizeof(form)))
+			continue;
+		rc = -1;
+		/* A flag's origin is the flag with the entry already. */
+		flag = strncmp(user.v[i].origin, "--allow ", 8) == 0;
+		errbuf_add(err, "%s%s%s: inside the sandbox the loopback is the "
+			   "command's own; %s%s%s",
+			   user.v[i].origin, flag ? "" : ": ", flag ? "" : p,
+			   strchr(p, '/') != NULL
+				   ? "a service on the host's loopback is "
+				     "allowed by its port, one entry each, "
+				     "like "
+				   : "to reach a service on the host's "
+				     "loopback, name its port: ",
+			   flag ? "--allow " : "",
+			   strchr(p, '/') != NULL ? "127.0.0.1:PORT" : form);
+	}
+	entries_release(&user);
+	return rc;
 }
 
 int

@@ -16,7 +16,15 @@
  *     some managed pattern covers (pattern_covers); the others are dropped
  *     with a warning naming the requirement file;
  *   - a managed allowlist may not hold `*`.
- * Without requirements the allowlist is the user's plus the preset. */
+ * Without requirements the allowlist is the user's plus the preset.
+ *
+ * Asking (policy.h, `ask`): an allowlist miss may be put to a person when
+ * approval_policy is on-request or untrusted, or granular with
+ * sandbox_approval = true — and only when requirements leave room for a
+ * user's allow entry: not under managed_allowed_domains_only, nor under a
+ * managed allowlist without allowlist_expansion (an approved host would be
+ * dropped there anyway). never, and granular without sandbox_approval,
+ * deny without asking. */
 #ifndef AIRLOCK_NETPOLICY_H
 #define AIRLOCK_NETPOLICY_H
 
@@ -43,6 +51,11 @@ struct policy *netpolicy_build(const struct conf *c,
 			       const struct netpolicy_extra *extra,
 			       struct errbuf *warn, struct errbuf *err);
 
+/* Whether allowlist misses may be asked about under c (above). When not
+ * and why is not NULL, *why names the reason ("approval_policy never",
+ * "managed_allowed_domains_only", ...). */
+bool netpolicy_may_ask(const struct conf *c, const char **why);
+
 /* True when some pattern of the managed allowlist covers pattern
  * (pattern_covers, reference §2.4). */
 bool netpolicy_managed_covers(const struct req_list *managed,
@@ -55,6 +68,19 @@ bool netpolicy_managed_covers(const struct req_list *managed,
 typedef void netpolicy_pattern_fn(void *arg, const char *pattern, bool deny);
 void netpolicy_patterns(const struct conf *c, const struct netpolicy_extra *extra,
 			netpolicy_pattern_fn *fn, void *arg);
+
+/* Inside the sandbox the loopback is the command's own, so an allow entry
+ * that names the loopback without a port — an address in 127.0.0.0/8 or
+ * ::1, a CIDR inside them, `localhost` or a name under it — cannot mean a
+ * service on the host's loopback; only a port-scoped entry
+ * (`127.0.0.1:8765`, `[::1]:8765`, `localhost:8765`) can. Adds one line
+ * per such entry of the config's allowed_domains and of extra (may be
+ * NULL) to err, naming it and the port form, and returns -1; 0 when there
+ * is none. The preset and the requirements' managed list are not looked
+ * at: the user cannot change them. */
+int netpolicy_check_loopback(const struct conf *c,
+			     const struct netpolicy_extra *extra,
+			     struct errbuf *err);
 
 /* Validates the network policy of c: adds one line to err per problem and
  * returns -1, or returns 0. Warnings go to warn. */

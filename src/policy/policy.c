@@ -14,6 +14,7 @@ struct policy {
 	enum policy_mode mode;
 	bool allow_local_binding;
 	bool mitm;
+	bool ask;
 	bool git_fetch;
 };
 
@@ -58,6 +59,7 @@ policy_new(const struct policy_options *o, struct errbuf *err)
 	p->mode = o->mode;
 	p->allow_local_binding = o->allow_local_binding;
 	p->mitm = o->mitm;
+	p->ask = o->ask;
 	p->git_fetch = o->git_fetch;
 	allow = deny = NULL;
 out:
@@ -278,6 +280,7 @@ policy_resolvable(const struct policy *p, const char *name,
 	d->method = NULL;
 	d->matched = NULL;
 	d->mitm = false;
+	d->approved = false;
 	d->n_addrs = 0;
 	d->local = 0;
 	if (host_normalize(s, strlen(s), 0, &d->host, &why) == -1) {
@@ -294,11 +297,49 @@ policy_resolvable(const struct policy *p, const char *name,
 		return;
 	}
 	if (!pattern_set_match(p->allow, &probe, PATTERN_PORT_ANY, &m)) {
-		deny(d, POLICY_NOT_ALLOWED, NULL);
+		verdict(d, p->ask ? POLICY_VERDICT_ASK : POLICY_VERDICT_DENY,
+			POLICY_NOT_ALLOWED, POLICY_SRC_BASELINE, NULL);
 		return;
 	}
 	verdict(d, POLICY_VERDICT_ALLOW, POLICY_ALLOW, POLICY_SRC_BASELINE,
 		m.text);
+}
+
+/* Step 3 missed. With asking on, steps 4 and 5 run as for a host some
+ * wildcard entry allowed (no exact entry: a local literal is refused);
+ * when they would let the request on, the miss is ASK, or the approved
+ * request goes on. Every other outcome is the plain not_allowed. */
+static void
+allowlist_miss(const struct policy *p, const struct policy_request *r,
+	       struct policy_decision *d)
+{
+	struct pattern_match none;
+
+	if (!p->ask) {
+		deny(d, POLICY_NOT_ALLOWED, NULL);
+		return;
+	}
+	memset(&none, 0, sizeof(none));
+	none.kind = PATTERN_GLOBAL;
+	if (p->mode == POLICY_MODE_LIMITED &&
+	    mode_guard(p, r, d)) {
+		d->mitm = false;
+		deny(d, POLICY_NOT_ALLOWED, NULL);
+		return;
+	}
+	destination(p, &none, d);
+	if (d->verdict == POLICY_VERDICT_DENY) {
+		d->mitm = false;
+		deny(d, POLICY_NOT_ALLOWED, NULL);
+		return;
+	}
+	if (r->approved) {
+		d->approved = true;
+		return;
+	}
+	d->mitm = false;
+	verdict(d, POLICY_VERDICT_ASK, POLICY_NOT_ALLOWED, POLICY_SRC_BASELINE,
+		NULL);
 }
 
 void
@@ -320,6 +361,7 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 	d->has_body = r->has_body;
 	d->matched = NULL;
 	d->mitm = false;
+	d->approved = false;
 	d->n_addrs = 0;
 	d->local = 0;
 	if (host_normalize(hs, strlen(hs), r->port_in_host ? 0 : HOST_NO_PORT,
@@ -344,7 +386,7 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 	}
 	if (!pattern_set_match(p->allow, &probe, d->port > 0 ? d->port : -1,
 			       &m)) {
-		deny(d, POLICY_NOT_ALLOWED, NULL);
+		allowlist_miss(p, r, d);
 		return;
 	}
 	d->matched = m.text;
@@ -604,9 +646,43 @@ detail_json(const struct policy_decision *d, struct buf *b)
 }
 
 int
+policy_denied_message(const char *reason, const char *host, struct buf *b)
+{
+	static const struct {
+		const char *reason, *detail;
+	} details[] = {
+		{"denied", "domain is explicitly denied by policy and cannot "
+			   "be approved from this prompt"},
+		{"not_allowed", "domain is not on the allowlist for the "
+				"current sandbox mode"},
+		{"not_allowed_local", "local/private network addresses are "
+				      "blocked by the sandbox policy"},
+		{"method_not_allowed", "request method is blocked by the "
+				       "current network mode"},
+		{"mitm_required", "request method is blocked by the current "
+				  "network mode"},
+		{"proxy_disabled", "network proxy is disabled"},
+	};
+	const char *detail = "request is blocked by network policy";
+	size_t i;
+
+	for (i = 0; reason != NULL && i < sizeof(details) / sizeof(details[0]);
+	     i++)
+		if (strcmp(reason, details[i].reason) == 0)
+			detail = details[i].detail;
+	if (buf_addstr(b, "Network access to ") == -1 ||
+	    buf_add_json_string(b, host ? host : "", host ? strlen(host) : 0) ||
+	    buf_printf(b, " was blocked: %s.", detail) == -1)
+		return -1;
+	return 0;
+}
+
+int
 policy_decision_json(const struct policy_decision *d, struct buf *b)
 {
-	const char *dec = d->verdict == POLICY_VERDICT_DENY ? "deny" : "allow";
+	const char *dec = d->verdict == POLICY_VERDICT_DENY  ? "deny"
+			  : d->verdict == POLICY_VERDICT_ASK ? "ask"
+							     : "allow";
 
 	if (buf_printf(b, "{\"decision\":\"%s\",\"reason\":\"%s\",\"host\":",
 		       dec, policy_reason_str(d->reason)) == -1 ||

@@ -43,7 +43,22 @@
  *
  * `matched` is the pattern that decided: the deny entry for `denied`, the
  * allow entry for everything past step 3, NULL for `not_allowed`. It
- * points into the policy and lives as long as it. */
+ * points into the policy and lives as long as it.
+ *
+ * Asking. With the `ask` option (the approval policy lets a person be
+ * asked, see netpolicy.h), an allowlist miss that nothing else would
+ * refuse is the verdict ASK instead of a denial: steps 4 and 5 run as if
+ * the host were allowlisted by a wildcard entry (so a local IP literal is
+ * still refused, as no exact entry names it), and only when they would
+ * let the request on (ALLOW or RESOLVE) is the miss askable. Anything
+ * else — a deny entry, a local literal, a method limited mode refuses, a
+ * bad host — stays a plain not_allowed (or its own reason) that no
+ * answer can lift. ASK keeps reason not_allowed and matched NULL. A request a person already
+ * approved (policy_request.approved) is judged the same way, and where
+ * ASK would be the verdict it goes on as ALLOW or RESOLVE with
+ * `approved` set; without the `ask` option `approved` changes nothing
+ * (switching the approval policy to never also retires session
+ * answers). */
 #ifndef AIRLOCK_POLICY_H
 #define AIRLOCK_POLICY_H
 
@@ -78,6 +93,7 @@ enum policy_verdict {
 	POLICY_VERDICT_ALLOW,
 	POLICY_VERDICT_DENY,
 	POLICY_VERDICT_RESOLVE, /* allowed so far; call policy_finish() */
+	POLICY_VERDICT_ASK,     /* an allowlist miss a person may lift */
 };
 
 enum policy_reason {
@@ -116,6 +132,7 @@ struct policy_options {
 	enum preset_id preset;
 	bool allow_global; /* `*` permitted in allow (the user allowlist) */
 	bool mitm;         /* limited mode may intercept TLS to port 443 */
+	bool ask;          /* askable allowlist misses are ASK, not deny */
 	bool git_fetch;    /* limited mode lets a git fetch POST through */
 };
 
@@ -131,6 +148,9 @@ struct policy_request {
 	bool port_in_host;
 	/* The request carries a body (Content-Length > 0, or chunked). */
 	bool has_body;
+	/* A person approved this request's (protocol, host, port): an
+	 * askable allowlist miss goes on as if allowlisted. */
+	bool approved;
 	/* The request-target's path and query, origin-form
 	 * ("/r.git/git-upload-pack"), and the Content-Type header's value;
 	 * empty when unknown. Read only by the git-fetch exception above,
@@ -153,6 +173,7 @@ struct policy_decision {
 	const char *method; /* borrowed from the request */
 	bool has_body;      /* from the request */
 	bool mitm;          /* allowed only through TLS interception */
+	bool approved;      /* allowed past the allowlist by a person */
 	/* The addresses step 5 judged: those policy_finish() was given (the
 	 * first POLICY_ADDRS_MAX), or an IP literal's own; n_addrs is 0 when
 	 * nothing was resolved. Bit i of local is set for each addrs[i] that
@@ -183,11 +204,12 @@ void policy_decide(const struct policy *p, const struct policy_request *r,
  *   2 a deny entry without a port matching it → denied; a port-scoped deny
  *     entry refuses that port only, so the name still resolves
  *   3 an allow entry matching it on any port (port-scoped entries count)
- *     → allow, else not_allowed
+ *     → allow, else not_allowed (ASK with the `ask` option: the
+ *     connection that follows may be asked about, so the name resolves)
  * The mode does not matter (limited mode lets GET through to every
  * allowed host), nor do addresses: the stub never resolves anything, and
  * the proxy judges the destination when something connects. The verdict
- * is ALLOW or DENY, port 0, protocol POLICY_PROTO_DNS, method NULL. */
+ * is ALLOW, ASK or DENY, port 0, protocol POLICY_PROTO_DNS, method NULL. */
 void policy_resolvable(const struct policy *p, const char *name,
 		       struct policy_decision *d);
 /* Finishes a POLICY_VERDICT_RESOLVE decision with the n addresses the host
@@ -204,6 +226,19 @@ const char *policy_protocol_str(enum policy_protocol p);
 int policy_protocol_parse(const char *s, enum policy_protocol *out);
 const char *policy_source_str(enum policy_source s);
 
+/* What a person is told about a refusal (reason as policy_reason_str()
+ * or a proxy reason such as "proxy_disabled"), appended to b:
+ * `Network access to "<host>" was blocked: <detail>.` with the details
+ * domain is explicitly denied by policy and cannot be approved from this
+ * prompt (denied), domain is not on the allowlist for the current sandbox
+ * mode (not_allowed), local/private network addresses are blocked by the
+ * sandbox policy (not_allowed_local), request method is blocked by the
+ * current network mode (method_not_allowed, mitm_required), network proxy
+ * is disabled (proxy_disabled), else request is blocked by network
+ * policy. 0, or -1 when b is full. */
+int policy_denied_message(const char *reason, const char *host,
+			  struct buf *b);
+
 /* For a not_allowed_local decision, appends which address was local, what
  * kind of address it is, and how to allow it:
  *   `registry.example resolved to 10.1.2.3, a private address: allow it
@@ -218,8 +253,8 @@ int policy_local_detail(const struct policy_decision *d, struct buf *b);
  * when absent), then addresses (the texts of d->addrs, [] when nothing was
  * resolved) and, for not_allowed_local only, detail
  * (policy_local_detail()). A pending (RESOLVE) decision is written as
- * allow: it is the pre-DNS view `policy check --no-dns` shows. 0, or -1
- * when b is full. */
+ * allow: it is the pre-DNS view `policy check --no-dns` shows; ASK as
+ * "ask". 0, or -1 when b is full. */
 int policy_decision_json(const struct policy_decision *d, struct buf *b);
 
 #endif

@@ -201,10 +201,14 @@ reqpolicy_host_has_rules(const struct reqpolicy *rp, const char *host)
 }
 
 /* A refusal by the deny list, the allowlist or the local check: rules
- * never override those. */
+ * never override those. An allowlist miss a person may be asked about
+ * (ASK) is one too: the rules apply once the host is allowed, by the
+ * list or by an approval (the request then judged as approved). */
 static bool
 baseline_refusal(const struct policy_decision *d)
 {
+	if (d->verdict == POLICY_VERDICT_ASK)
+		return true;
 	if (d->verdict != POLICY_VERDICT_DENY)
 		return false;
 	return d->reason == POLICY_DENIED || d->reason == POLICY_NOT_ALLOWED ||

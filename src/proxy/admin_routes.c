@@ -126,7 +126,8 @@ json_strv(const struct conf *c, const char *key)
 }
 
 /* The reference's /config keys, in its order. Kinds: b bool, s string,
- * a string array from config, m the mode in force, e empty array, i whether
+ * a string array from config, m the mode in force, u the paths of
+ * unix_sockets (the reference's allow_unix_sockets), i whether
  * HTTPS is intercepted (the reference derives mitm = mode == limited). */
 static const struct config_key {
 	const char *name;
@@ -145,7 +146,7 @@ static const struct config_key {
 	{"mode", 'm'},
 	{"allowed_domains", 'a'},
 	{"denied_domains", 'a'},
-	{"allow_unix_sockets", 'e'},
+	{"allow_unix_sockets", 'u'},
 	{"allow_local_binding", 'b'},
 	{"mitm", 'i'},
 };
@@ -170,8 +171,8 @@ config_value(const struct proxy *p, const struct config_key *k)
 		return json_strv(s->conf, key);
 	case 'm':
 		return json_string(s->limited ? "limited" : "full");
-	case 'e':
-		return json_array();
+	case 'u': /* the sandbox's listed host sockets (unix_sockets) */
+		return json_strv(s->conf, PN "unix_sockets");
 	case 'i':
 		return json_boolean(s->limited);
 	default:
@@ -413,7 +414,7 @@ route_reload(struct proxy *p, const struct admin_request *rq,
 	size_t i;
 
 	errbuf_init(&err);
-	if (proxy_reload(p, &rep, &err) == 0) {
+	if (proxy_reload_report(p, &rep, &err) == 0) {
 		log_info("admin: config reloaded");
 		doc = json_pack("{s:s}", "status", "reloaded");
 		if (rep.n > 0) {

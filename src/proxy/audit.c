@@ -44,6 +44,8 @@ blocked_release(struct audit_blocked *b)
 	free(b->source);
 	free(b->decision);
 	free(b->mode);
+	free(b->approval);
+	free(b->answered_by);
 	free(b->detail);
 	memset(b, 0, sizeof(*b));
 }
@@ -96,6 +98,9 @@ audit_ring_record(struct audit_ring *r, const struct audit_event *ev)
 	b->source = dup_or_null(ev->source);
 	b->decision = dup_or_null(ev->decision);
 	b->mode = dup_or_null(ev->mode);
+	b->approval = dup_or_null(ev->approval);
+	b->answered_by = ev->approval ? dup_or_null(ev->answered_by) : NULL;
+	b->latency_ms = ev->approval ? ev->latency_ms : 0;
 	b->detail = dup_or_null(ev->detail);
 	if (r->total != UINT64_MAX)
 		r->total++;
@@ -126,6 +131,17 @@ add_field(struct buf *out, const char *key, const char *val, int first)
 	return buf_add_json_string(out, val, strlen(val));
 }
 
+/* ,"approval":A,"answered_by":B,"latency_ms":N */
+static int
+add_approval(struct buf *out, const char *approval, const char *by,
+	     int64_t latency_ms)
+{
+	if (add_field(out, "approval", approval, 0) == -1 ||
+	    add_field(out, "answered_by", by, 0) == -1)
+		return -1;
+	return buf_printf(out, ",\"latency_ms\":%" PRId64, latency_ms);
+}
+
 static int
 render_blocked(const struct audit_blocked *b, struct buf *out)
 {
@@ -142,10 +158,16 @@ render_blocked(const struct audit_blocked *b, struct buf *out)
 		return -1;
 	if (b->source != NULL && add_field(out, "source", b->source, 0) == -1)
 		return -1;
-	return buf_printf(out,
-			  ",\"port\":%u,\"timestamp\":%" PRId64
-			  ",\"timestamp_ms\":%" PRId64 "}",
-			  (unsigned)b->port, secs, b->ts_ms);
+	if (buf_printf(out,
+		       ",\"port\":%u,\"timestamp\":%" PRId64
+		       ",\"timestamp_ms\":%" PRId64,
+		       (unsigned)b->port, secs, b->ts_ms) == -1)
+		return -1;
+	if (b->approval != NULL && add_approval(out, b->approval,
+						b->answered_by,
+						b->latency_ms) == -1)
+		return -1;
+	return buf_addch(out, '}');
 }
 
 int
@@ -337,6 +359,10 @@ audit_format_decision(const struct audit_event *ev, struct buf *out)
 	    add_addresses(out, ev) == -1)
 		return -1;
 	if (ev->detail != NULL && add_field(out, "detail", ev->detail, 0) == -1)
+		return -1;
+	if (ev->approval != NULL &&
+	    add_approval(out, ev->approval, ev->answered_by,
+			 ev->latency_ms) == -1)
 		return -1;
 	return buf_addstr(out, "}\n");
 }

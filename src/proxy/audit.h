@@ -22,7 +22,9 @@
  *     "timestamp_ms":1735689600123}, ...],"total":205}
  *
  * Entries are oldest first. `source` is omitted when the event had none,
- * as the reference does; `decision` defaults to "deny". */
+ * as the reference does; `decision` defaults to "deny". An entry for a
+ * request a person was asked about (or could not be) ends with
+ * `"approval":"deny","answered_by":"...","latency_ms":N` [ours]. */
 #ifndef AIRLOCK_AUDIT_H
 #define AIRLOCK_AUDIT_H
 
@@ -48,6 +50,12 @@ struct audit_event {
 	const char *source;	/* "baseline_policy", "mode_guard", ... or NULL */
 	const char *matched;	/* the pattern that decided, or NULL */
 	const char *mode;	/* "full" | "limited" for mode blocks, or NULL */
+	/* When a person was (or could not be) asked (proxy/approval.h): the
+	 * answer ("allow_once"... "timeout", "not_asked"), who gave it, and
+	 * how long the request waited. approval NULL: none of the three. */
+	const char *approval;
+	const char *answered_by;
+	int64_t latency_ms;
 	/* The addresses the host resolved to (or an IP literal's own);
 	 * none when nothing was resolved. */
 	const char *const *addresses;
@@ -82,6 +90,9 @@ struct audit_blocked {
 	char *source;
 	char *decision;
 	char *mode;
+	char *approval;		/* NULL when no one was asked */
+	char *answered_by;
+	int64_t latency_ms;
 	char *detail; /* for the run's summary; not in the JSON below */
 };
 
@@ -135,6 +146,9 @@ int audit_metrics_render(const struct audit_metrics *m,
  *   {"ts":"2026-01-01T00:00:00.123Z","event":"decision","decision":"deny",
  *    "reason":"denied","host":"h","port":443,"protocol":"http",
  *    "method":"GET"|"none","client":"ip:port"|"unknown",
+ *    "source":"baseline_policy"|null,"matched":"pattern"|null}
+ *   (followed by "approval", "answered_by" and "latency_ms" when the
+ *   event has an approval; decision "ask" when a person is being asked)
  *    "source":"baseline_policy"|null,"matched":"pattern"|null,
  *    "addresses":["10.1.2.3",...]}
  *   (addresses [] when nothing was resolved; not_allowed_local adds

@@ -438,7 +438,8 @@ accept_tls(struct client *c, const char *pre, size_t n)
 
 /* The tunnel's host as the interception serves it: no brackets. */
 static void
-set_intercept(struct client *c, const char *host, uint16_t port)
+set_intercept(struct client *c, const char *host, uint16_t port,
+	      bool approved)
 {
 	const char *h = host;
 	size_t n;
@@ -449,6 +450,7 @@ set_intercept(struct client *c, const char *host, uint16_t port)
 	snprintf(c->mitm.host, sizeof(c->mitm.host), "%.*s", (int)n, h);
 	c->mitm.port = port;
 	c->mitm.is_ip = mitm_is_ip(c->mitm.host);
+	c->mitm.approved = approved;
 }
 
 /* CONNECT allowed and intercepted: the 200 rides ahead of the TLS. */
@@ -458,7 +460,7 @@ start_intercept(struct client *c, struct exchange *x)
 	struct exchange_tunnel t;
 
 	exchange_tunnel(x, &t);
-	set_intercept(c, t.host, t.port);
+	set_intercept(c, t.host, t.port, t.approved);
 	if (stream_write(c->s, connect_ok, sizeof(connect_ok) - 1) != 0) {
 		client_close(c, "write to the client failed");
 		return;
@@ -632,14 +634,14 @@ client_serve(struct proxy *px, struct stream *s, const char *peer)
 
 int
 client_intercept(struct proxy *px, struct stream *s, const char *host,
-		 uint16_t port, const char *pre_in, size_t n_in,
+		 uint16_t port, bool approved, const char *pre_in, size_t n_in,
 		 const char *reply, size_t n_reply, const char *peer)
 {
 	struct client *c = client_new(px, s, peer);
 
 	if (c == NULL)
 		return -1;
-	set_intercept(c, host, port);
+	set_intercept(c, host, port, approved);
 	if (stream_write(c->s, reply, n_reply) != 0)
 		client_close(c, "write to the client failed");
 	else

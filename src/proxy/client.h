@@ -32,6 +32,7 @@
 #ifndef AIRLOCK_PROXY_CLIENT_H
 #define AIRLOCK_PROXY_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,13 +45,16 @@
 int client_serve(struct proxy *px, struct stream *s, const char *peer);
 
 /* Serves an intercepted tunnel to host:port on an accepted stream
- * (taken): writes reply[0..n_reply) (the SOCKS5 success), then accepts
+ * (taken); approved: a person allowed the tunnel (its decision's
+ * approved), so its requests are judged as approved too. Writes
+ * reply[0..n_reply) (the SOCKS5 success), then accepts
  * the client's TLS, pre_in[0..n_in) being bytes of it already read, and
  * serves the requests inside like a CONNECT intercepted on the HTTP
  * listener. Only after mitm_prepare() succeeded. -1 when over the
  * connection cap: the stream is not taken then. */
 int client_intercept(struct proxy *px, struct stream *s, const char *host,
-		     uint16_t port, const char *pre_in, size_t n_in,
-		     const char *reply, size_t n_reply, const char *peer);
+		     uint16_t port, bool approved, const char *pre_in,
+		     size_t n_in, const char *reply, size_t n_reply,
+		     const char *peer);
 
 #endif

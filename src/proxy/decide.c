@@ -1,5 +1,6 @@
-/* decide.c — one whole decision for the proxy: policy, one resolution,
- * the verdict on the addresses, and the record of it (proxy_int.h). */
+/* decide.c — one whole decision for the proxy: policy, a person's answer
+ * when the policy says ASK, one resolution, the verdict on the addresses,
+ * and the record of it (proxy_int.h). */
 #include "proxy/proxy_int.h"
 
 #include <arpa/inet.h>
@@ -9,16 +10,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "net/ownlisten.h"
+#include "proxy/approval.h"
 
 struct proxy_decide {
 	struct proxy *p;
 	struct proxy_state *s;
 	struct policy_decision d;
+	struct policy_request r; /* kept to judge it again once approved */
+	char *host;              /* r.host */
 	char method[32];
 	char client[64];
 	struct resolve_req *rr;
+	struct approval_wait *aw; /* a person is being asked */
+	/* The outcome of asking, for the record (noted set). */
+	bool noted;
+	char approval[16];
+	char answered_by[128];
+	int64_t latency_ms;
 	proxy_decide_cb *cb;
 	void *arg;
 };
@@ -106,19 +117,30 @@ client_key(const char *client, char *out, size_t outsz)
 }
 
 static void
+decide_free(struct proxy_decide *x)
+{
+	proxy_state_unref(x->s);
+	free(x->host);
+	free(x);
+}
+
+static void
 finish(struct proxy_decide *x, const struct resolve_result *addrs,
        const char *why)
 {
+	struct proxy_approval_note n = {x->approval, x->answered_by,
+					x->latency_ms};
+
 	if (why != NULL) {
 		x->p->m.upstream_errors++;
 		x->cb(x->arg, NULL, NULL, why);
 	} else {
 		refuse_own_listeners(&x->d, addrs);
-		proxy_record(x->p, &x->d, x->client, NULL);
+		proxy_record_noted(x->p, &x->d, x->client, NULL,
+				   x->noted ? &n : NULL);
 		x->cb(x->arg, &x->d, policy_allowed(&x->d) ? addrs : NULL, NULL);
 	}
-	proxy_state_unref(x->s);
-	free(x);
+	decide_free(x);
 }
 
 static void
@@ -136,14 +158,108 @@ on_resolved(void *arg, int status, const struct resolve_result *res,
 	finish(x, res, NULL);
 }
 
+/* Runs the policy on x->r (again, once approved). */
+static void
+judge(struct proxy_decide *x)
+{
+	policy_decide(x->s->policy, &x->r, &x->d);
+	if (x->r.method != NULL)
+		x->d.method = x->method;
+}
+
+/* After the policy (and any answer): a lookup for a host name, or the
+ * end. True when x is finished (and freed). */
+static bool
+proceed(struct proxy_decide *x)
+{
+	struct resolve_result lit;
+	char key[64];
+
+	if (x->d.verdict == POLICY_VERDICT_ASK) /* no one asked: a miss */
+		x->d.verdict = POLICY_VERDICT_DENY;
+	if (x->d.verdict != POLICY_VERDICT_RESOLVE) {
+		literal_addrs(&x->d, &lit);
+		finish(x, &lit, NULL);
+		return true;
+	}
+	client_key(x->client, key, sizeof(key));
+	x->rr = resolve_start_for(x->p->loop, x->d.host.text,
+				  (uint16_t)x->d.port, RESOLVE_TIMEOUT_MS, key,
+				  on_resolved, x);
+	return false;
+}
+
+/* Applies a person's answer (or its absence): an allow judges the
+ * request again as approved; anything else leaves the miss a denial. */
+static void
+answered(struct proxy_decide *x, const struct approval_outcome *o)
+{
+	x->noted = true;
+	snprintf(x->approval, sizeof(x->approval), "%s",
+		 approval_answer_str(o->answer));
+	snprintf(x->answered_by, sizeof(x->answered_by), "%s",
+		 o->answered_by ? o->answered_by : "");
+	x->latency_ms = (int64_t)o->latency_ms;
+	if (approval_answer_allows(o->answer)) {
+		x->r.approved = true;
+		judge(x);
+	} else {
+		x->d.verdict = POLICY_VERDICT_DENY;
+	}
+}
+
+static void
+on_answer(void *arg, const struct approval_outcome *o)
+{
+	struct proxy_decide *x = arg;
+
+	x->aw = NULL;
+	answered(x, o);
+	proceed(x);
+}
+
+/* Puts an ASK to the broker. True while a person is being asked; false
+ * when it was settled at once (remembered, or no one to ask), x->d then
+ * holds the outcome. Without a broker the miss stays a plain denial. */
+static bool
+ask(struct proxy_decide *x)
+{
+	struct approval_request rq = {0};
+	struct approval_outcome o;
+	struct proxy *p = x->p;
+	struct buf msg;
+	bool waiting;
+
+	if (p->approvals == NULL)
+		return false;
+	buf_init(&msg, 1024);
+	policy_denied_message("not_allowed", x->d.host.text, &msg);
+	rq.protocol = policy_protocol_str(x->d.protocol);
+	rq.host = x->d.host.text;
+	rq.port = x->d.port;
+	rq.method = x->d.method;
+	rq.reason = policy_reason_str(x->d.reason);
+	rq.message = msg.p;
+	rq.command = p->approval_command;
+	rq.process_id = p->approval_process_id;
+	rq.client = x->client;
+	rq.timeout_ms = x->s->approval_timeout_ms;
+	waiting = approval_ask(p->approvals, &rq, on_answer, x, &x->aw,
+			       &o) == 0;
+	buf_release(&msg);
+	if (waiting)
+		proxy_record(p, &x->d, x->client, NULL); /* decision "ask" */
+	else
+		answered(x, &o);
+	return waiting;
+}
+
 struct proxy_decide *
 proxy_decide_start(struct proxy *p, struct proxy_state *s,
 		   const struct policy_request *r, const char *client,
 		   proxy_decide_cb *cb, void *arg)
 {
 	struct proxy_decide *x = xcalloc(1, sizeof(*x));
-	struct resolve_result lit;
-	char key[64];
 
 	x->p = p;
 	x->s = s;
@@ -151,20 +267,23 @@ proxy_decide_start(struct proxy *p, struct proxy_state *s,
 	x->cb = cb;
 	x->arg = arg;
 	snprintf(x->client, sizeof(x->client), "%s", client ? client : "unknown");
-	policy_decide(s->policy, r, &x->d);
+	x->r = *r;
+	x->host = xstrdup(r->host ? r->host : "");
+	x->r.host = x->host;
 	if (r->method != NULL) {
 		snprintf(x->method, sizeof(x->method), "%s", r->method);
-		x->d.method = x->method;
+		x->r.method = x->method;
 	}
-	if (x->d.verdict != POLICY_VERDICT_RESOLVE) {
-		literal_addrs(&x->d, &lit);
-		finish(x, &lit, NULL);
-		return NULL;
-	}
-	client_key(x->client, key, sizeof(key));
-	x->rr = resolve_start_for(p->loop, x->d.host.text, (uint16_t)x->d.port,
-				  RESOLVE_TIMEOUT_MS, key, on_resolved, x);
-	return x;
+	judge(x);
+	if (x->d.verdict == POLICY_VERDICT_ASK && ask(x))
+		return x;
+	return proceed(x) ? NULL : x;
+}
+
+uint64_t
+proxy_decide_wait_ms(const struct proxy_decide *x)
+{
+	return x != NULL && x->aw != NULL ? x->s->approval_timeout_ms : 0;
 }
 
 void
@@ -174,6 +293,6 @@ proxy_decide_cancel(struct proxy_decide *x)
 		return;
 	if (x->rr != NULL)
 		resolve_cancel(x->rr);
-	proxy_state_unref(x->s);
-	free(x);
+	approval_wait_cancel(x->aw);
+	decide_free(x);
 }

@@ -13,6 +13,7 @@
 #include "net/dns.h"
 #include "net/listen.h"
 #include "net/synth.h"
+#include "proxy/approval.h"
 #include "proxy/proxy_int.h"
 
 /* Queries from stub resolvers are small (glibc's stay under 512 bytes);
@@ -62,6 +63,25 @@ record(struct dns_stub *s, struct policy_decision *d, const char *type,
 	proxy_record(s->p, d, client, NULL);
 }
 
+/* A name the policy would ask about while no one can be asked: refused
+ * as the miss it is, saying why no one was asked (a proxy without a
+ * broker says nothing, as before approvals existed). */
+static void
+record_not_asked(struct dns_stub *s, struct policy_decision *d,
+		 const char *type, const char *client)
+{
+	struct proxy_approval_note n = {"not_asked", NULL, 0};
+
+	d->verdict = POLICY_VERDICT_DENY;
+	d->method = type;
+	if (s->p->approvals == NULL) {
+		proxy_record(s->p, d, client, NULL);
+		return;
+	}
+	n.answered_by = approval_no_asker_why(s->p->approvals);
+	proxy_record_noted(s->p, d, client, NULL, &n);
+}
+
 /* A synthetic A record for an allowed name; SERVFAIL when the map is
  * full. */
 static void
@@ -105,8 +125,15 @@ answer_name(struct dns_stub *s, const struct dns_query *q,
 		return;
 	}
 	policy_resolvable(st->policy, q->name, &d);
+	if (d.verdict == POLICY_VERDICT_ASK &&
+	    !approval_can_ask(s->p->approvals)) {
+		record_not_asked(s, &d, type, client);
+		return;
+	}
 	record(s, &d, type, client);
-	if (policy_allowed(&d))
+	/* A name the proxy would ask about resolves: the connection that
+	 * follows is what a person is asked about. */
+	if (policy_allowed(&d) || d.verdict == POLICY_VERDICT_ASK)
 		answer_allowed(s, q, r, a);
 }
 

@@ -112,6 +112,7 @@ exchange_tunnel(struct exchange *x, struct exchange_tunnel *out)
 	out->host = x->host;
 	out->port = x->target.port;
 	out->st = x->st;
+	out->approved = x->d.approved;
 }
 
 /* --- outcomes ------------------------------------------------------------ */
@@ -260,6 +261,7 @@ step_head(struct exchange *x)
 	r.port = x->target.port;
 	r.protocol = proto;
 	r.method = x->method;
+	r.approved = x->mitm != NULL && x->mitm->approved;
 	r.has_body = x->head->framing == HTTP_FRAMING_CHUNKED ||
 		     (x->head->framing == HTTP_FRAMING_LENGTH &&
 		      x->head->content_length > 0);
@@ -272,6 +274,12 @@ step_head(struct exchange *x)
 	wait_for(x, DL_DECIDE);
 	x->decide = proxy_decide_start(x->px, x->st, &r, x->peer, on_decided,
 				       x);
+	/* A person is asked: as long as that takes (the broker answers
+	 * within approval_timeout_ms), still no deadline of ours. */
+	if (x->state == X_DECIDING && proxy_decide_wait_ms(x->decide) > 0) {
+		x->state = X_WAITING;
+		wait_for(x, DL_APPROVAL);
+	}
 }
 
 /* --- DECIDING and WAITING ------------------------------------------------ */

@@ -87,6 +87,7 @@ struct intercept {
 	char host[HTTP_MSG_MAX_HOST + 1]; /* the CONNECT host, no brackets */
 	uint16_t port;
 	bool is_ip;			  /* an IPv4 or IPv6 literal */
+	bool approved;			  /* a person allowed the tunnel */
 };
 
 struct exchange_owner {
@@ -125,6 +126,7 @@ struct exchange_tunnel {
 	const char *host;	/* as judged */
 	uint16_t port;
 	struct proxy_state *st;	/* the request's state (borrowed) */
+	bool approved;		/* UPGRADE: a person allowed it */
 };
 
 struct exchange;

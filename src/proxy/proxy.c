@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "net/listen.h"
+#include "proxy/approval.h"
 #include "net/synth.h"
 #include "proxy/dns_stub.h"
 
@@ -154,6 +155,9 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 	audit_ring_init(&p->ring);
 	audit_metrics_init(&p->decisions);
 	p->extra = o->extra;
+	p->approvals = approval_broker_ref(o->approvals);
+	p->approval_command = o->command ? xstrdup(o->command) : NULL;
+	p->approval_process_id = o->process_id ? xstrdup(o->process_id) : NULL;
 	p->state = proxy_state_load(o->conf, p->extra, err);
 	if (p->state != NULL)
 		p->started = proxy_state_ref(p);
@@ -244,5 +248,8 @@ proxy_free(struct proxy *p)
 	audit_log_free(p->log);
 	synth_free(p->synth);
 	proxy_set_admin_token(p, NULL, 0);
+	approval_broker_unref(p->approvals);
+	free(p->approval_command);
+	free(p->approval_process_id);
 	free(p);
 }

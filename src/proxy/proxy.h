@@ -29,6 +29,7 @@
 
 struct netpolicy_extra;
 struct audit_ring;
+struct approval_broker;
 
 struct proxy_opts {
 	const struct conf_opts *conf; /* how to load (and reload) config */
@@ -42,6 +43,13 @@ struct proxy_opts {
 	/* `airlock run --allow/--deny/--mode`, applied on every (re)load;
 	 * borrowed for the proxy's life; NULL when none. */
 	const struct netpolicy_extra *extra;
+	/* Who may be asked about allowlist misses (proxy/approval.h): the
+	 * proxy takes a reference. NULL: misses are denied, no one asked.
+	 * command and process_id (copied, may be NULL) tell the person what
+	 * is asking. */
+	struct approval_broker *approvals;
+	const char *command;
+	const char *process_id;
 };
 
 struct proxy;
@@ -61,10 +69,13 @@ struct proxy_reload_report {
 	size_t n;
 };
 
-/* Reloads config atomically; -1 with the reason (old config kept).
- * report (may be NULL) says what needs a restart. */
-int proxy_reload(struct proxy *p, struct proxy_reload_report *report,
-		 struct errbuf *err);
+/* Reloads config atomically; -1 with the reason (old config kept). The
+ * app-server calls it on its running commands' proxies when the runtime
+ * policy changes (their conf opts carry the change). */
+int proxy_reload(struct proxy *p, struct errbuf *err);
+/* The same, saying in report (may be NULL) what needs a restart. */
+int proxy_reload_report(struct proxy *p, struct proxy_reload_report *report,
+			struct errbuf *err);
 typedef void proxy_done_fn(void *arg);
 void proxy_shutdown(struct proxy *p, int grace_ms, proxy_done_fn *done,
 		    void *arg);

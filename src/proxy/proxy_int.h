@@ -18,7 +18,17 @@
  * policy_decide, one resolution of a host name when the policy asks for
  * it, policy_finish on the addresses, and records the outcome (audit log,
  * metrics, blocked ring). The callback gets the final decision and the
- * exact addresses the caller must dial. */
+ * exact addresses the caller must dial.
+ *
+ * Asking. When the policy says ASK and the proxy has an approval broker,
+ * the decision asks it (approval.h) and holds the request until the
+ * answer, which the broker guarantees within the state's
+ * approval_timeout_ms; an allow answer re-runs the policy with the
+ * request approved (so the limited-mode guard and the local-address
+ * checks on the resolved addresses still apply), anything else denies as
+ * not_allowed. The record carries the answer, who gave it and the wait. A
+ * caller that arms a deadline while deciding extends it by
+ * proxy_decide_wait_ms() after proxy_decide_start() returns. */
 #ifndef AIRLOCK_PROXY_INT_H
 #define AIRLOCK_PROXY_INT_H
 
@@ -57,6 +67,7 @@ struct proxy_state {
 	uint64_t keepalive_timeout_ms; /* idle between requests */
 	uint64_t connect_timeout_ms;
 	uint64_t idle_timeout_ms;      /* no byte either way */
+	uint64_t approval_timeout_ms;  /* a person's answer must come */
 	struct upstream_cfg upstream;  /* [network] proxy or env, no_proxy */
 };
 
@@ -108,6 +119,11 @@ struct proxy {
 	 * address back into its name. Both NULL without proxy_opts.dns_fd. */
 	struct dns_stub *dns;
 	struct synth *synth;
+	/* The approval broker (a reference) and what the person is told
+	 * about the command; NULL when no one is ever asked. */
+	struct approval_broker *approvals;
+	char *approval_command;
+	char *approval_process_id;
 };
 
 struct proxy_state *proxy_state_ref(struct proxy *p);
@@ -161,12 +177,26 @@ struct proxy_decide *proxy_decide_start(struct proxy *p, struct proxy_state *s,
 					const char *client, proxy_decide_cb *cb,
 					void *arg);
 void proxy_decide_cancel(struct proxy_decide *d);
+/* How much longer than usual d may take because a person is being asked
+ * (0 when not): a caller's deadline adds it. d may be NULL. */
+uint64_t proxy_decide_wait_ms(const struct proxy_decide *d);
 
 /* Records a decision made outside proxy_decide_start (e.g. the proxy is
  * disabled): audit log, metrics, and the blocked ring when it denies.
  * protocol is the recorded protocol label. */
 void proxy_record(struct proxy *p, const struct policy_decision *d,
 		  const char *client, const char *mode);
+/* The same, with the outcome of asking a person (audit.h's approval,
+ * answered_by, latency_ms). A decision with verdict ASK is recorded as
+ * decision "ask": the audit log only (not a block). */
+struct proxy_approval_note {
+	const char *approval;
+	const char *answered_by;
+	int64_t latency_ms;
+};
+void proxy_record_noted(struct proxy *p, const struct policy_decision *d,
+			const char *client, const char *mode,
+			const struct proxy_approval_note *n);
 /* Records any decision event (the two above go through it). */
 void proxy_record_event(struct proxy *p, const struct audit_event *ev);
 /* Records a refusal because the proxy is disabled (reason proxy_disabled,

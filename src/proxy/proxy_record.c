@@ -23,9 +23,14 @@ report_log_failures(struct proxy *p)
 void
 proxy_record_event(struct proxy *p, const struct audit_event *ev)
 {
-	bool denied = ev->decision == NULL || strcmp(ev->decision, "allow") != 0;
+	bool ask = ev->decision != NULL && strcmp(ev->decision, "ask") == 0;
+	bool denied = !ask && (ev->decision == NULL ||
+			       strcmp(ev->decision, "allow") != 0);
 
-	audit_metrics_count(&p->decisions, ev->reason);
+	/* An ask is no decision yet: its answer is counted and, when it
+	 * denies, remembered as a block. */
+	if (!ask)
+		audit_metrics_count(&p->decisions, ev->reason);
 	if (denied)
 		audit_ring_record(&p->ring, ev);
 	if (denied && p->on_blocked != NULL)
@@ -47,6 +52,14 @@ void
 proxy_record(struct proxy *p, const struct policy_decision *d,
 	     const char *client, const char *mode)
 {
+	proxy_record_noted(p, d, client, mode, NULL);
+}
+
+void
+proxy_record_noted(struct proxy *p, const struct policy_decision *d,
+		   const char *client, const char *mode,
+		   const struct proxy_approval_note *n)
+{
 	char text[POLICY_ADDRS_MAX][POLICY_ADDR_TEXT];
 	const char *addrs[POLICY_ADDRS_MAX];
 	struct audit_event ev = {0};
@@ -63,8 +76,14 @@ proxy_record(struct proxy *p, const struct policy_decision *d,
 	buf_init(&detail, 4096);
 	policy_local_detail(d, &detail);
 	ev.detail = detail.len > 0 ? detail.p : NULL;
-
-	ev.decision = allowed ? "allow" : "deny";
+	ev.decision = d->verdict == POLICY_VERDICT_ASK ? "ask"
+		      : allowed			 ? "allow"
+							 : "deny";
+	if (n != NULL) {
+		ev.approval = n->approval;
+		ev.answered_by = n->answered_by;
+		ev.latency_ms = n->latency_ms;
+	}
 	ev.reason = policy_reason_str(d->reason);
 	ev.host = d->host.text;
 	ev.port = (uint16_t)d->port;

@@ -73,6 +73,7 @@ proxy_state_new_extra(struct conf *c, const struct netpolicy_extra *x,
 		(uint64_t)conf_int(c, "permissions.network.connect_timeout_ms");
 	s->idle_timeout_ms =
 		(uint64_t)conf_int(c, "permissions.network.idle_timeout_ms");
+	s->approval_timeout_ms = (uint64_t)conf_int(c, "approval_timeout_ms");
 	build_upstream(s, warn);
 	return s;
 }
@@ -225,8 +226,14 @@ report_restart_keys(const struct proxy *p, const struct conf *next,
 }
 
 int
-proxy_reload(struct proxy *p, struct proxy_reload_report *report,
-	     struct errbuf *err)
+proxy_reload(struct proxy *p, struct errbuf *err)
+{
+	return proxy_reload_report(p, NULL, err);
+}
+
+int
+proxy_reload_report(struct proxy *p, struct proxy_reload_report *report,
+		    struct errbuf *err)
 {
 	struct proxy_state *s = proxy_state_load(p->conf_opts, p->extra, err);
 

@@ -342,7 +342,7 @@ reach(struct s5_conn *c, const struct resolve_result *addrs)
  * socket becomes an HTTP client connection inside TLS (client.h); the
  * success reply rides ahead of the TLS handshake. */
 static void
-start_mitm(struct s5_conn *c)
+start_mitm(struct s5_conn *c, bool approved)
 {
 	char out[SOCKS5_REQUEST_MAX];
 	struct socks5_addr bnd;
@@ -365,8 +365,9 @@ start_mitm(struct s5_conn *c)
 	/* Our slot goes to the client connection that takes over. */
 	proxy_conn_release(c->p, &c->pc);
 	s = stream_tcp_new(c->p->loop, c->client);
-	if (client_intercept(c->p, s, c->host, c->port, c->in + c->req_len,
-			     c->n_in - c->req_len, out, n, c->peer) == -1) {
+	if (client_intercept(c->p, s, c->host, c->port, approved,
+			     c->in + c->req_len, c->n_in - c->req_len, out, n,
+			     c->peer) == -1) {
 		stream_close(s); /* over the cap meanwhile */
 	}
 	c->client = NULL;
@@ -397,7 +398,7 @@ on_decided(void *arg, const struct policy_decision *d,
 	snprintf(c->host, sizeof(c->host), "%s", d->host.text);
 	c->port = (uint16_t)d->port;
 	if (d->mitm) {
-		start_mitm(c);
+		start_mitm(c, d->approved);
 		return;
 	}
 	c->st = S5_ST_CONNECTING;
@@ -432,6 +433,8 @@ start_connect(struct s5_conn *c)
 	x = proxy_decide_start(c->p, c->s, &r, c->peer, on_decided, c);
 	if (x != NULL)
 		c->dec = x;
+	if (proxy_decide_wait_ms(x) > 0) /* a person is asked */
+		conn_deadline(c, DL_APPROVAL);
 }
 
 static void

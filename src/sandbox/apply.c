@@ -61,8 +61,9 @@ map_ids(const struct sandbox_plan *p, struct errbuf *err)
 	return write_proc("/proc/self/gid_map", line, err);
 }
 
-/* Runs the NS steps; fills m and fds (the listeners and the stub
- * resolver's socket, owned by the caller after the call, even on error)
+/* Runs the NS steps; fills m and fds (the listeners, the stub resolver's
+ * socket and the sock_diag socket, owned by the caller after the call,
+ * even on error)
  * and ports[0..*nports) (the TCP listeners' ports, for Landlock and the
  * environment). */
 static int
@@ -80,10 +81,15 @@ setup_namespace(const struct sandbox_plan *p, struct netns_msg *m, int *fds,
 		if (s->kind == SANDBOX_STEP_LO_UP && netns_lo_up(err) == -1)
 			return -1;
 		if ((s->kind != SANDBOX_STEP_LISTEN &&
-		     s->kind != SANDBOX_STEP_DNS) ||
+		     s->kind != SANDBOX_STEP_DNS &&
+		     s->kind != SANDBOX_STEP_UNIX_DIAG) ||
 		    m->nfds >= NETNS_MAX_FDS)
 			continue;
-		if (s->kind == SANDBOX_STEP_DNS) {
+		if (s->kind == SANDBOX_STEP_UNIX_DIAG) {
+			fd = netns_diag(err);
+			m->ports[m->nfds] = 0;
+			m->kinds[m->nfds] = NETNS_FD_DIAG;
+		} else if (s->kind == SANDBOX_STEP_DNS) {
 			fd = netns_bind_dns(err);
 			m->ports[m->nfds] = s->port;
 			m->kinds[m->nfds] = NETNS_FD_DNS;
@@ -161,12 +167,45 @@ reset_signals(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
+/* Hands the seccomp listener to the init (take_listener below), which
+ * passes it on to airlock. write() and read(), because sendmsg() is one
+ * of the calls the filter now hands to a supervisor that does not have
+ * the listener yet. The command must never hold its own listener: it
+ * could answer its own notifications. */
 static void
-apply_step(const struct sandbox_child_opts *o, const struct sandbox_step *s,
-	   const uint16_t *ports, size_t nports, char ***env)
+hand_over_listener(int chan, int listener)
 {
-	const struct sandbox_plan *p = o->plan;
+	char ack = 0;
+	ssize_t n;
+
+	do
+		n = write(chan, &listener, sizeof(listener));
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)sizeof(listener))
+		do
+			n = read(chan, &ack, 1);
+		while (n == -1 && errno == EINTR);
+	if (n != 1 || ack != SANDBOX_MSG_NOTIFY)
+		die(SANDBOX_EXIT_SETUP, "run: seccomp: cannot hand the "
+					"notification listener to airlock");
+	close(listener);
+	close(chan);
+}
+
+struct cmd_ctx {
+	const struct sandbox_child_opts *o;
+	const uint16_t *ports;
+	size_t nports;
+	int chan;   /* to the init, for the seccomp listener */
+	char **env;
+};
+
+static void
+apply_step(struct cmd_ctx *x, const struct sandbox_step *s)
+{
+	const struct sandbox_plan *p = x->o->plan;
 	struct errbuf err;
+	int fd;
 
 	errbuf_init(&err);
 	switch (s->kind) {
@@ -176,16 +215,18 @@ apply_step(const struct sandbox_child_opts *o, const struct sandbox_step *s,
 		break;
 	case SANDBOX_STEP_LANDLOCK:
 		landlock_apply(p->landlock_abi, p->writable, p->n_writable,
-			       ports, nports, &err);
+			       &err);
 		break;
 	case SANDBOX_STEP_DROP_CAPS:
 		drop_caps();
 		break;
 	case SANDBOX_STEP_SECCOMP:
-		seccomp_apply(p->net == SANDBOX_NET_PROXY, &err);
+		fd = seccomp_apply(&err);
+		if (fd >= 0)
+			hand_over_listener(x->chan, fd);
 		break;
 	case SANDBOX_STEP_ENV:
-		*env = build_env(o, ports, nports);
+		x->env = build_env(x->o, x->ports, x->nports);
 		break;
 	case SANDBOX_STEP_CHDIR:
 		if (chdir(s->path) == -1)
@@ -202,17 +243,17 @@ apply_step(const struct sandbox_child_opts *o, const struct sandbox_step *s,
 
 static __attribute__((noreturn)) void
 run_command(const struct sandbox_child_opts *o, const uint16_t *ports,
-	    size_t nports)
+	    size_t nports, int chan)
 {
 	const struct sandbox_plan *p = o->plan;
-	char **env = NULL;
+	struct cmd_ctx x = {o, ports, nports, chan, NULL};
 	size_t i;
 
 	reset_signals();
 	close(o->sock);
 	for (i = 0; i < p->n_steps; i++)
-		apply_step(o, &p->steps[i], ports, nports, &env);
-	execvpe(p->argv[0], p->argv, env);
+		apply_step(&x, &p->steps[i]);
+	execvpe(p->argv[0], p->argv, x.env);
 	fprintf(stderr, "airlock: run: %s: %s\n", p->argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
 }
@@ -284,6 +325,37 @@ init_loop(pid_t cmd, int sock)
 	}
 }
 
+/* The command's seccomp listener, taken from its process with
+ * pidfd_getfd(2) (the init holds capabilities over the command, which
+ * holds none) and sent to airlock as SANDBOX_MSG_NOTIFY with the
+ * descriptor attached — or without one when it could not be had, and the
+ * command then exits before exec. */
+static void
+take_listener(pid_t cmd, int chan, int sock)
+{
+	char ack = SANDBOX_MSG_NOTIFY;
+	int num = -1, fd = -1, pidfd;
+	ssize_t n;
+
+	do
+		n = read(chan, &num, sizeof(num));
+	while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)sizeof(num)) {
+		pidfd = (int)syscall(SYS_pidfd_open, cmd, 0);
+		if (pidfd >= 0) {
+			fd = (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
+			close(pidfd);
+		}
+	}
+	if (netns_send_tagged(sock, SANDBOX_MSG_NOTIFY, fd) == -1 ||
+	    fd == -1)
+		ack = 0;
+	if (fd >= 0)
+		close(fd);
+	(void)send(chan, &ack, 1, MSG_NOSIGNAL);
+	close(chan);
+}
+
 static void
 report(int sock, struct netns_msg *m, const int *fds, struct errbuf *err)
 {
@@ -305,6 +377,7 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	int fds[NETNS_MAX_FDS];
 	uint16_t ports[NETNS_MAX_FDS] = {0};
 	size_t nports = 0;
+	int chan[2];
 	char go;
 	pid_t pid;
 	int i;
@@ -322,12 +395,21 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	if (read(o->sock, &go, 1) != 1)
 		_exit(SANDBOX_EXIT_SETUP);
 	mounts_setup(o->plan, &ph);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) == -1)
+		die(SANDBOX_EXIT_SETUP, "run: socketpair: %s", strerror(errno));
 	sigfwd_install(SIGFWD_SENT);
-	pid = fork();
+	/* _Fork: no atfork handler runs. The parent's libraries registered
+	 * some (libuv re-creates its signal lock pipe in the child, closing
+	 * whatever now has the numbers its pipe had in airlock: chan[1]). */
+	pid = _Fork();
 	if (pid == -1)
 		die(SANDBOX_EXIT_SETUP, "run: fork: %s", strerror(errno));
-	if (pid == 0)
-		run_command(o, ports, nports);
+	if (pid == 0) {
+		close(chan[0]);
+		run_command(o, ports, nports, chan[1]);
+	}
+	close(chan[1]);
 	sigfwd_target(pid);
+	take_listener(pid, chan[0], o->sock);
 	init_loop(pid, o->sock);
 }

@@ -17,8 +17,9 @@
  * placeholder_cleanup() (placeholder.h).
  *
  * The command's process applies the rest of the plan in order —
- * no_new_privs, Landlock, capabilities dropped, seccomp, environment,
- * chdir — and execs. Any failure before exec prints `airlock: error: ...`
+ * no_new_privs, Landlock, capabilities dropped, seccomp (whose
+ * notification listener goes to the parent through the init:
+ * SANDBOX_MSG_NOTIFY), environment, chdir — and execs. Any failure before exec prints `airlock: error: ...`
  * and exits 125: a half-applied sandbox never execs. exec failures exit
  * 127 (not found) or 126. */
 #ifndef AIRLOCK_SANDBOX_APPLY_H
@@ -33,6 +34,13 @@
 /* After the go, each time the command stops the init sends the parent
  * two bytes on sock: this, then the stop signal's number. */
 #define SANDBOX_MSG_STOPPED 'S'
+/* Once, before the command execs: {this, 1} with the command's seccomp
+ * listener attached (SCM_RIGHTS), for the parent's supervisor
+ * (unotify.h); {this, 0} when it could not be had (the command then exits
+ * 125 without exec). The parent must read sock until this arrives: until
+ * a supervisor serves the listener, the command's connect() and sends
+ * wait. (netns_send_tagged / netns_recv_tagged.) */
+#define SANDBOX_MSG_NOTIFY 'N'
 
 struct sandbox_child_opts {
 	const struct sandbox_plan *plan;

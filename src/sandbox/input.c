@@ -82,6 +82,10 @@ sandbox_input_from_conf(struct sandbox_input *in, const struct conf *c,
 	if (in->socks5)
 		in->socks_port =
 			listener_port(c, "permissions.network.socks_url", err);
+	in->n_unix_sockets = conf_strv(c, "permissions.network.unix_sockets",
+				       &in->unix_sockets);
+	in->unix_sockets_all = conf_bool(
+		c, "permissions.network.dangerously_allow_all_unix_sockets");
 	in->uid = getuid();
 	in->gid = getgid();
 	in->landlock_abi = landlock_abi();

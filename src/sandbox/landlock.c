@@ -73,23 +73,6 @@ add_path(int rfd, const char *path, uint64_t rights, struct errbuf *err)
 }
 
 static int
-add_port(int rfd, uint16_t port, struct errbuf *err)
-{
-	struct ll_net_port_attr np;
-
-	memset(&np, 0, sizeof(np));
-	np.allowed_access = LL_NET_CONNECT_TCP;
-	np.port = port;
-	if (syscall(__NR_landlock_add_rule, rfd, LL_RULE_NET_PORT, &np, 0) ==
-	    -1) {
-		errbuf_add(err, "landlock: add rule for tcp port %u: %s",
-			   (unsigned)port, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int
 create_ruleset(int abi, struct errbuf *err)
 {
 	struct ll_ruleset_attr attr;
@@ -98,10 +81,9 @@ create_ruleset(int abi, struct errbuf *err)
 
 	memset(&attr, 0, sizeof(attr));
 	attr.handled_access_fs = write_rights(abi);
-	if (abi >= 4) {
-		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
-		size = offsetof(struct ll_ruleset_attr, scoped);
-	}
+	/* TCP ports are not handled (LL_NET_*): the sandbox's loopback is
+	 * its own, any port, and its network namespace holds nothing else
+	 * but airlock's listeners. */
 	if (abi >= 6) {
 		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
 		size = sizeof(attr);
@@ -115,7 +97,7 @@ create_ruleset(int abi, struct errbuf *err)
 
 int
 landlock_apply(int abi, char *const *writable, size_t n_writable,
-	       const uint16_t *ports, size_t n_ports, struct errbuf *err)
+	       struct errbuf *err)
 {
 	uint64_t rights = write_rights(abi);
 	int rfd, rc = -1;
@@ -137,9 +119,6 @@ landlock_apply(int abi, char *const *writable, size_t n_writable,
 		goto out;
 	for (i = 0; i < n_writable; i++)
 		if (add_path(rfd, writable[i], rights, err) == -1)
-			goto out;
-	for (i = 0; abi >= 4 && i < n_ports; i++)
-		if (add_port(rfd, ports[i], err) == -1)
 			goto out;
 	if (syscall(__NR_landlock_restrict_self, rfd, 0) == -1) {
 		errbuf_add(err, "landlock: restrict self: %s", strerror(errno));

@@ -2,8 +2,8 @@
  *
  * Reads are never restricted; writes are (every write-like right the
  * running ABI knows). The command may write under the writable roots and
- * to the /dev/null-style devices only. From ABI 4, TCP bind is denied and
- * TCP connect allowed only to the given ports (the proxy listeners);
+ * to the /dev/null-style devices only. TCP ports are left alone (the
+ * network namespace is the boundary: its loopback is the sandbox's own);
  * from ABI 6 abstract unix sockets and signals are scoped to the sandbox.
  * A Landlock domain also forbids mount and umount. */
 #ifndef AIRLOCK_SANDBOX_LANDLOCK_H
@@ -21,6 +21,6 @@ int landlock_abi(void);
  * -1 with `landlock: problem` in err; a path that cannot be opened is
  * skipped (it may have vanished since the plan). */
 int landlock_apply(int abi, char *const *writable, size_t n_writable,
-		   const uint16_t *ports, size_t n_ports, struct errbuf *err);
+		   struct errbuf *err);
 
 #endif

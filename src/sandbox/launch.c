@@ -17,6 +17,7 @@
 
 #include "lib/errbuf.h"
 #include "lib/log.h"
+#include "proxy/approval.h"
 #include "proxy/proxy.h"
 #include "sandbox/apply.h"
 #include "sandbox/jobctl.h"
@@ -24,6 +25,7 @@
 #include "sandbox/placeholder.h"
 #include "sandbox/sigfwd.h"
 #include "sandbox/summary.h"
+#include "sandbox/unotify.h"
 
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
 
@@ -35,6 +37,10 @@ struct launch {
 	int sock;
 	struct jobctl job;
 	struct proxy *proxy;
+	const struct sandbox_plan *plan;
+	int diag_fd;       /* the sandbox's sock_diag socket, until unotify */
+	struct unotify *unotify;
+	struct approval_broker *approvals; /* who is asked about misses */
 	pid_t pid;
 	int status; /* exit status for airlock, -1 while running */
 };
@@ -61,6 +67,56 @@ on_proxy_done(void *arg)
 }
 
 static void
+print_unix_refusals(struct launch *l)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 16);
+	unotify_summary(l->unotify, &b);
+	if (b.len > 0)
+		fputs(b.p, stderr);
+	buf_release(&b);
+}
+
+/* The command's seccomp listener arrived (SANDBOX_MSG_NOTIFY): serve it. */
+static void
+start_unotify(uv_loop_t *loop, const struct sandbox_plan *p, int fd,
+	      int *diag_fd, struct unotify **u, const char *prefix)
+{
+	struct unotify_policy up;
+	struct errbuf warn, err;
+
+	errbuf_init(&warn);
+	errbuf_init(&err);
+	unotify_policy_of_plan(p, &up);
+	*u = unotify_start(loop, fd, *diag_fd, &up, &warn, &err);
+	*diag_fd = -1;
+	if (warn.count > 0)
+		log_warn("%s%s", prefix, errbuf_str(&warn));
+	if (*u == NULL)
+		log_error("%s%s", prefix, errbuf_str(&err));
+	errbuf_release(&warn);
+	errbuf_release(&err);
+}
+
+int
+sandbox_init_message(int sock, uv_loop_t *loop, const struct sandbox_plan *p,
+		     int *diag_fd, struct unotify **u, unsigned char msg[2],
+		     const char *prefix)
+{
+	int n, fd;
+
+	n = netns_recv_tagged(sock, msg, &fd);
+	if (n == 2 && msg[0] == SANDBOX_MSG_NOTIFY && fd >= 0 && *u == NULL) {
+		start_unotify(loop, p, fd, diag_fd, u, prefix);
+		fd = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return n;
+}
+
+static void
 on_sigchld(uv_signal_t *h, int signum)
 {
 	struct launch *l = h->data;
@@ -73,6 +129,9 @@ on_sigchld(uv_signal_t *h, int signum)
 		return;
 	l->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
 	sigfwd_target(0);
+	print_unix_refusals(l);
+	unotify_stop(l->unotify);
+	l->unotify = NULL;
 	uv_close((uv_handle_t *)h, NULL);
 	uv_close((uv_handle_t *)&l->sigcont, NULL);
 	uv_close((uv_handle_t *)&l->stops, NULL);
@@ -87,13 +146,16 @@ on_stop_report(uv_poll_t *h, int status, int events)
 {
 	struct launch *l = h->data;
 	unsigned char msg[2];
-	ssize_t n;
+	int n;
 
 	(void)events;
-	n = status < 0 ? -1 : recv(l->sock, msg, sizeof(msg), MSG_DONTWAIT);
+	n = status < 0 ? -1
+		       : sandbox_init_message(l->sock, &l->loop, l->plan,
+					      &l->diag_fd, &l->unotify, msg,
+					      "run: ");
 	if (n == -1 && status == 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n != (ssize_t)sizeof(msg)) {
+	if (n != 2) {
 		uv_poll_stop(h); /* EOF: the init is gone */
 		return;
 	}
@@ -146,6 +208,22 @@ clone_child(const struct sandbox_launch_opts *o, int sv[2])
 	sandbox_child_main(&co);
 }
 
+/* The broker the embedded proxy asks about allowlist misses. Its front-end
+ * is the terminal airlock runs on; without one, no one can be asked, and
+ * approval_policy behaves as never — the blocked summary says "not asked:
+ * no terminal". */
+static struct approval_broker *
+new_broker(struct launch *l, const struct sandbox_launch_opts *o)
+{
+	struct approval_broker_opts bo = {0};
+	bool tty = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
+
+	bo.home = o->conf->home;
+	bo.wait_for_asker = false;
+	bo.no_asker_why = tty ? "no prompt on this terminal" : "no terminal";
+	return approval_broker_new(&l->loop, &bo);
+}
+
 /* Receives the child's report; starts the proxy on its listeners. Returns
  * 0, or an exit status for airlock after killing the child. */
 static int
@@ -166,6 +244,7 @@ start(struct launch *l, const struct sandbox_launch_opts *o, int sock)
 		wait_status(l->pid);
 		return SANDBOX_EXIT_SETUP;
 	}
+	l->diag_fd = netns_msg_fd(&m, fds, NETNS_FD_DIAG);
 	if (o->plan->net != SANDBOX_NET_PROXY || m.nfds < 1)
 		return 0;
 	errbuf_init(&err);
@@ -175,11 +254,16 @@ start(struct launch *l, const struct sandbox_launch_opts *o, int sock)
 	po.dns_fd = netns_msg_fd(&m, fds, NETNS_FD_DNS);
 	po.no_admin = true;
 	po.extra = o->extra;
+	l->approvals = new_broker(l, o);
+	po.approvals = l->approvals;
+	po.command = o->plan->argv != NULL ? o->plan->argv[0] : NULL;
 	l->proxy = proxy_new(&l->loop, &po, &err);
 	if (l->proxy == NULL) {
 		log_error("run: cannot start the embedded proxy: %s",
 			  errbuf_str(&err));
 		errbuf_release(&err);
+		close(l->diag_fd);
+		l->diag_fd = -1;
 		kill(l->pid, SIGKILL);
 		wait_status(l->pid);
 		return 2;
@@ -227,6 +311,8 @@ serve(struct launch *l, int sock)
 	close(sock);
 	print_summary(l);
 	proxy_free(l->proxy);
+	approval_broker_close(l->approvals);
+	approval_broker_unref(l->approvals);
 	uv_run(&l->loop, UV_RUN_DEFAULT);
 	return l->status;
 }
@@ -244,6 +330,8 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 	}
 	memset(&l, 0, sizeof(l));
 	l.status = -1;
+	l.plan = o->plan;
+	l.diag_fd = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_error("run: socketpair: %s", strerror(errno));
 		return SANDBOX_EXIT_SETUP;
@@ -267,7 +355,10 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 	} else {
 		jobctl_release(&l.job);
 		close(sv[0]);
+		approval_broker_unref(l.approvals); /* no timer started */
 	}
+	if (l.diag_fd >= 0)
+		close(l.diag_fd);
 	uv_loop_close(&l.loop);
 	placeholder_cleanup(o->plan);
 	return rc;

@@ -18,6 +18,7 @@
 #define AIRLOCK_SANDBOX_LAUNCH_H
 
 #include <stdbool.h>
+#include <uv.h>
 
 #include "config/conf.h"
 #include "policy/netpolicy.h"
@@ -43,5 +44,19 @@ int sandbox_launch(const struct sandbox_launch_opts *o);
  * cannot be had (a line added to err — refuse to run then). */
 char *sandbox_ca_bundle(const char *home, const struct sandbox_plan *p,
 			const char *mode, struct errbuf *err);
+
+struct unotify;
+
+/* The hook the parent runs when sock, its socket to the sandbox's init,
+ * is readable after the go (`airlock run` and command/exec alike): reads
+ * one message into msg; when it carries the command's seccomp listener
+ * (SANDBOX_MSG_NOTIFY) and *u is NULL, starts the supervisor on loop with
+ * p's policy, taking *diag_fd (set to -1). Warnings and a failure to start
+ * are logged with prefix. Returns 2, 0 at EOF, -1 with errno (EAGAIN:
+ * nothing yet). */
+int sandbox_init_message(int sock, uv_loop_t *loop,
+			 const struct sandbox_plan *p, int *diag_fd,
+			 struct unotify **u, unsigned char msg[2],
+			 const char *prefix);
 
 #endif

@@ -84,3 +84,50 @@ mountinfo_points(const char *text, size_t n, size_t *count)
 	}
 	return v;
 }
+
+/* A decimal number at [p, end) up to stop; p moves past it. -1 when
+ * malformed or above max. */
+static int
+number(const char **p, const char *end, char stop, uint64_t max,
+       uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *s = *p;
+
+	while (s < end && *s >= '0' && *s <= '9') {
+		if (v > (max - (uint64_t)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		s++;
+	}
+	if (s == *p || s >= end || *s != stop)
+		return -1;
+	*p = s + 1;
+	*out = v;
+	return 0;
+}
+
+int
+mountinfo_dev(const char *text, size_t n, uint64_t mnt_id, uint32_t *dev)
+{
+	const char *p = text, *end = text + n, *nl, *f;
+	uint64_t id, major, minor;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL)
+			nl = end;
+		f = p;
+		if (number(&f, nl, ' ', UINT64_MAX, &id) == 0 && id == mnt_id) {
+			f = field(p, nl, 2);
+			if (f == NULL ||
+			    number(&f, nl, ':', 0xfff, &major) == -1 ||
+			    number(&f, nl, ' ', 0xfffff, &minor) == -1)
+				return -1;
+			*dev = (uint32_t)(major << 20 | minor);
+			return 0;
+		}
+		p = nl + (nl < end);
+	}
+	return -1;
+}

@@ -12,11 +12,19 @@
 #define AIRLOCK_SANDBOX_MOUNTINFO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define MOUNTINFO_MAX_POINTS 4096
 
 /* The mount points of text[0..n), in order (duplicates kept): a heap
  * array of heap strings, *count of them; NULL when there is none. */
 char **mountinfo_points(const char *text, size_t n, size_t *count);
+
+/* The device of the file system mounted as mount id (field 1), from field
+ * 3 (`major:minor`, the super block's s_dev): *dev gets it in the
+ * kernel's encoding, major << 20 | minor, as sock_diag reports devices.
+ * 0 when found, -1 when absent or its line is malformed. Also pure. */
+int mountinfo_dev(const char *text, size_t n, uint64_t mnt_id,
+		  uint32_t *dev);
 
 #endif

@@ -2,6 +2,8 @@
 #include "sandbox/netns.h"
 
 #include <errno.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -89,6 +91,17 @@ netns_bind_dns(struct errbuf *err)
 }
 
 int
+netns_diag(struct errbuf *err)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+
+	if (fd == -1)
+		errbuf_add(err, "network namespace: sock_diag socket: %s",
+			   strerror(errno));
+	return fd;
+}
+
+int
 netns_msg_fd(const struct netns_msg *m, const int *fds, enum netns_fd_kind k)
 {
 	int i;
@@ -157,4 +170,86 @@ netns_recv(int sock, struct netns_msg *m, int *fds)
 		memcpy(fds, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int) * got);
 	m->error[sizeof(m->error) - 1] = '\0';
 	return 0;
+}
+
+int
+netns_send_tagged(int sock, unsigned char kind, int fd)
+{
+	unsigned char msg[2] = {kind, fd >= 0};
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {msg, sizeof(msg)};
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	memset(&mh, 0, sizeof(mh));
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (fd >= 0) {
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	return n == (ssize_t)sizeof(msg) ? 0 : -1;
+}
+
+static void
+close_rights(struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	size_t i, k;
+	int fd;
+
+	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < k; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			close(fd);
+		}
+	}
+}
+
+int
+netns_recv_tagged(int sock, unsigned char msg[2], int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * 2)];
+	struct iovec iov = {msg, 2};
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	ssize_t n;
+
+	*fd = -1;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return (int)n;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (n != 2 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
+	    (cm != NULL && (cm->cmsg_level != SOL_SOCKET ||
+			    cm->cmsg_type != SCM_RIGHTS ||
+			    cm->cmsg_len != CMSG_LEN(sizeof(int)) ||
+			    CMSG_NXTHDR(&mh, cm) != NULL))) {
+		close_rights(&mh);
+		errno = EPROTO;
+		return -1;
+	}
+	if (cm != NULL)
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	return 2;
 }

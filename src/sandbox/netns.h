@@ -1,12 +1,15 @@
 /* netns.h — the network side of the sandbox's namespace.
  *
- * The command's network namespace holds only lo. When network is granted,
- * the namespace's first process brings lo up, creates the proxy's
- * listening sockets there on 127.0.0.1 (netns_listen) and sends them to
- * the parent over a unix socketpair (netns_send); the parent's embedded
- * proxy accepts on them and dials out from the host namespace. There is
- * no veth and no bridge process. The UDP socket of the stub resolver
- * (127.0.0.1:53, netns_bind_dns) travels the same way.
+ * The command's network namespace holds only lo, which the namespace's
+ * first process brings up with the network on or off: its loopback is the
+ * sandbox's own. When network is granted, that process also creates the
+ * proxy's listening sockets there on 127.0.0.1 (netns_listen) and sends
+ * them to the parent over a unix socketpair (netns_send); the parent's
+ * embedded proxy accepts on them and dials out from the host namespace.
+ * There is no veth and no bridge process. The UDP socket of the stub
+ * resolver (127.0.0.1:53, netns_bind_dns) travels the same way, and, in
+ * both modes, a sock_diag netlink socket of the namespace (netns_diag):
+ * the supervisor (unotify.h) asks it which unix sockets were bound inside.
  *
  * Message on the socketpair: one struct netns_msg, with up to
  * NETNS_MAX_FDS descriptors attached as SCM_RIGHTS, kinds[i] saying what
@@ -20,13 +23,14 @@
 
 #include "lib/errbuf.h"
 
-#define NETNS_MAX_FDS 3
+#define NETNS_MAX_FDS 4
 #define NETNS_DNS_PORT 53 /* resolv.conf cannot name another */
 
 enum netns_fd_kind {
 	NETNS_FD_HTTP,  /* TCP listener of the HTTP proxy */
 	NETNS_FD_SOCKS, /* TCP listener of the SOCKS5 proxy */
 	NETNS_FD_DNS,   /* UDP socket of the stub resolver */
+	NETNS_FD_DIAG,  /* NETLINK_SOCK_DIAG socket of the namespace */
 };
 
 struct netns_msg {
@@ -45,6 +49,9 @@ int netns_listen(uint16_t port, uint16_t *bound, struct errbuf *err);
  * port 53 needs CAP_NET_BIND_SERVICE, which the namespace's first process
  * holds over its own namespace. -1 with a message. */
 int netns_bind_dns(struct errbuf *err);
+/* A NETLINK_SOCK_DIAG socket of the current network namespace,
+ * close-on-exec. -1 with a message. */
+int netns_diag(struct errbuf *err);
 /* The descriptor of kind k among fds (as received with m), or -1. */
 int netns_msg_fd(const struct netns_msg *m, const int *fds,
 		 enum netns_fd_kind k);
@@ -53,5 +60,15 @@ int netns_send(int sock, const struct netns_msg *m, const int *fds);
 /* Receives one message; fds[] gets m->nfds descriptors (close-on-exec).
  * -1 on EOF or error, or a malformed message. */
 int netns_recv(int sock, struct netns_msg *m, int *fds);
+
+/* After the go, the init reports to the parent on the same socket with
+ * two-byte messages {kind, arg} (apply.h); one may carry a descriptor. */
+/* Sends {kind, fd >= 0} with fd attached when fd >= 0. 0 or -1. */
+int netns_send_tagged(int sock, unsigned char kind, int fd);
+/* Receives one message without blocking: 2 with msg filled and *fd the
+ * descriptor it carried (close-on-exec) or -1; 0 at EOF; -1 with errno
+ * (EAGAIN: nothing yet). A malformed message is EPROTO, its descriptors
+ * closed. */
+int netns_recv_tagged(int sock, unsigned char msg[2], int *fd);
 
 #endif

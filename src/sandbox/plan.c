@@ -82,6 +82,21 @@ collect_writable(struct sandbox_plan *p, const struct sandbox_input *in,
 	return 0;
 }
 
+/* The host sockets the supervisor lets the command reach: given as
+ * absolute paths (the config checks them) and resolved by the launcher. */
+static void
+copy_unix_sockets(struct sandbox_plan *p, const struct sandbox_input *in)
+{
+	size_t i;
+
+	p->unix_sockets_all = in->unix_sockets_all;
+	for (i = 0; i < in->n_unix_sockets; i++)
+		if (in->unix_sockets[i][0] == '/')
+			protect_push(&p->unix_sockets, &p->n_unix_sockets,
+				     xstrdup(in->unix_sockets[i]),
+				     PLAN_MAX_PATHS);
+}
+
 /* The file /etc/resolv.conf is, through any symlinks (systemd-resolved
  * makes it one), when it exists and is not a directory. */
 static void
@@ -140,14 +155,15 @@ add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
 {
 	add_step(p, SANDBOX_STEP_UNSHARE, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_MAP_IDS, NULL, 0, NULL);
+	add_step(p, SANDBOX_STEP_LO_UP, NULL, 0, NULL);
 	if (p->net == SANDBOX_NET_PROXY) {
-		add_step(p, SANDBOX_STEP_LO_UP, NULL, 0, NULL);
 		add_step(p, SANDBOX_STEP_LISTEN, NULL, in->http_port, "http");
 		if (in->socks5)
 			add_step(p, SANDBOX_STEP_LISTEN, NULL, in->socks_port,
 				 "socks5");
 		add_step(p, SANDBOX_STEP_DNS, NULL, NETNS_DNS_PORT, "dns");
 	}
+	add_step(p, SANDBOX_STEP_UNIX_DIAG, NULL, 0, NULL);
 	add_mount_steps(p);
 	add_step(p, SANDBOX_STEP_NO_NEW_PRIVS, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_LANDLOCK, NULL, 0, NULL);
@@ -201,6 +217,7 @@ sandbox_plan_build(const struct sandbox_input *in,
 		if (in->socks5)
 			p->ports[p->n_ports++] = in->socks_port;
 	}
+	copy_unix_sockets(p, in);
 	find_resolv_conf(p, probe);
 	add_sandbox_steps(p, in);
 	add_step(p, SANDBOX_STEP_EXEC, NULL, 0, NULL);
@@ -228,6 +245,7 @@ sandbox_plan_release(struct sandbox_plan *p)
 	free_paths(p->hidden, p->n_hidden);
 	free(p->hidden_why);
 	free_paths(p->reveal, p->n_reveal);
+	free_paths(p->unix_sockets, p->n_unix_sockets);
 	free(p->make_home);
 	free(p->steps);
 	free(p->cwd);

@@ -25,6 +25,9 @@
  *     sandbox.hidden_paths, request actions' secret files), with
  *     hidden_why saying why each is, and reveal the files bound back
  *     read-only inside them (the CA bundle the command trusts);
+ *   - every sandboxed mode brings lo up and hands a sock_diag socket of
+ *     the namespace to the supervisor (UNIX_DIAG); unix_sockets holds the
+ *     listed host sockets (absolute, as given, deduplicated);
  *   - net is SANDBOX_NET_PROXY only when network was granted; then ports
  *     holds the HTTP proxy port, and the SOCKS5 port when enabled, and a
  *     DNS step binds the stub resolver's UDP socket;
@@ -54,8 +57,9 @@ enum sandbox_fs {
 };
 
 enum sandbox_net {
-	SANDBOX_NET_OFF,   /* only lo, which stays down; no sockets at all */
-	SANDBOX_NET_PROXY, /* only lo, holding the embedded proxy's listeners */
+	SANDBOX_NET_OFF,   /* only lo, the command's own */
+	SANDBOX_NET_PROXY, /* only lo, also holding the embedded proxy's
+			    * listeners */
 	SANDBOX_NET_HOST,  /* danger-full-access: the host's network */
 };
 
@@ -65,9 +69,10 @@ enum sandbox_net {
 enum sandbox_step_kind {
 	SANDBOX_STEP_UNSHARE,      /* clone into new user/mount/pid/net ns */
 	SANDBOX_STEP_MAP_IDS,      /* NS: uid/gid map to the caller's */
-	SANDBOX_STEP_LO_UP,        /* NS: bring lo up (network granted) */
+	SANDBOX_STEP_LO_UP,        /* NS: bring lo up */
 	SANDBOX_STEP_LISTEN,       /* NS: listen 127.0.0.1:port, pass the fd */
 	SANDBOX_STEP_DNS,          /* NS: bind 127.0.0.1:53/udp, pass the fd */
+	SANDBOX_STEP_UNIX_DIAG,    /* NS: a sock_diag socket, pass the fd */
 	SANDBOX_STEP_MOUNT_PRIVATE,/* INIT: no mount propagation to the host */
 	SANDBOX_STEP_MKDIR,        /* INIT: create path (0700), kept after */
 	SANDBOX_STEP_PLACEHOLDER,  /* INIT: empty mode-0 directory at a missing
@@ -168,6 +173,10 @@ struct sandbox_input {
 	 * actions, set by the caller (sandbox_input_hide_files()). */
 	const char *const *secret_files;
 	size_t n_secret_files;
+	const char *const *unix_sockets; /* host sockets the command may
+					  * reach (absolute paths) */
+	size_t n_unix_sockets;
+	bool unix_sockets_all;     /* dangerously_allow_all_unix_sockets */
 };
 
 struct sandbox_plan {
@@ -198,7 +207,11 @@ struct sandbox_plan {
 		unsigned tmp_depth;    /* /tmp, $TMPDIR read this deep; 0 none */
 		const char *stopped;
 	} scan;                    /* what the repository walk did */
-	uint16_t ports[2];         /* tcp connect grants (NET_PROXY) */
+	char **unix_sockets;       /* host sockets listed as reachable */
+	size_t n_unix_sockets;
+	bool unix_sockets_all;     /* every host socket reachable */
+	uint16_t ports[2];         /* the proxy's configured ports (NET_PROXY;
+				    * 0 = ephemeral) */
 	size_t n_ports;
 	char *cwd;
 	uid_t uid;

@@ -26,10 +26,10 @@ net_name(enum sandbox_net net)
 {
 	switch (net) {
 	case SANDBOX_NET_OFF:
-		return "off (namespace with only lo; socket() fails with EPERM)";
+		return "off (namespace with only lo, the command's own)";
 	case SANDBOX_NET_PROXY:
-		return "proxy only (namespace with only lo; the embedded proxy "
-		       "listens inside it)";
+		return "proxy only (namespace with only lo, the command's own; "
+		       "the embedded proxy listens inside it)";
 	case SANDBOX_NET_HOST:
 		break;
 	}
@@ -50,24 +50,12 @@ format_list(struct buf *out, char *const *v, size_t n, const char *none)
 static void
 format_landlock(const struct sandbox_plan *p, struct buf *out)
 {
-	size_t i;
-
 	buf_printf(out, "landlock (ABI %d): read and execute anywhere; write "
 			"only ",
 		   p->landlock_abi);
 	format_list(out, p->writable, p->n_writable, "/dev/null-style devices");
 	if (p->n_writable > 0)
 		buf_addstr(out, " and /dev/null-style devices");
-	if (p->landlock_abi < 4) {
-		buf_addstr(out, "; no TCP rules (ABI < 4)");
-		return;
-	}
-	buf_addstr(out, "; TCP bind none; TCP connect ");
-	if (p->n_ports == 0)
-		buf_addstr(out, "none");
-	for (i = 0; i < p->n_ports; i++)
-		buf_printf(out, "%s127.0.0.1:%u", i ? ", " : "",
-			   (unsigned)p->ports[i]);
 }
 
 /* What keeps signals inside: Landlock's scope from ABI 6, else only the
@@ -85,19 +73,20 @@ format_scope(const struct sandbox_plan *p, struct buf *out)
 }
 
 static void
-format_seccomp(const struct sandbox_plan *p, struct buf *out)
+format_seccomp(struct buf *out)
 {
-	buf_addstr(out, "seccomp: EPERM for ");
-	if (p->net == SANDBOX_NET_OFF)
-		buf_addstr(out, "every socket()");
-	else
-		buf_addstr(out, "socket() but TCP/UDP over AF_INET/AF_INET6 "
-				"(no raw, packet, netlink or unix sockets, no "
-				"MPTCP, SCTP or ICMP)");
-	buf_addstr(out, ", socketpair() but AF_UNIX, io_uring, ptrace, "
+	buf_addstr(out, "seccomp: EPERM for socket() but TCP/UDP over "
+			"AF_INET/AF_INET6 and AF_UNIX (no raw, packet or "
+			"netlink sockets, no MPTCP, SCTP or ICMP), "
+			"socketpair() but AF_UNIX, io_uring, ptrace, "
 			"process_vm_*, mount and namespace calls, TIOCSTI, "
-			"setuid/setgid modes (chmod, open, mknod, mkdir); "
-			"EOPNOTSUPP for xattr writes; ENOSYS for openat2");
+			"setuid/setgid modes (chmod, open, mknod, mkdir), "
+			"user-notification filters of its own; EOPNOTSUPP for "
+			"xattr writes; ENOSYS "
+			"for openat2; connect(), sendto() with an address, "
+			"sendmsg() and sendmmsg() performed by airlock's "
+			"supervisor (unix sockets bound outside the sandbox "
+			"unreachable");
 }
 
 static void
@@ -208,6 +197,11 @@ format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
 				"and hand it to the embedded %s proxy",
 			   (unsigned)s->port, s->what);
 		break;
+	case SANDBOX_STEP_UNIX_DIAG:
+		buf_addstr(out, "open a sock_diag socket inside the namespace "
+				"and hand it to the supervisor (which unix "
+				"sockets were bound inside)");
+		break;
 	case SANDBOX_STEP_DNS:
 		buf_printf(out, "bind 127.0.0.1:%u/udp inside the namespace "
 				"and hand it to the embedded stub resolver",
@@ -233,7 +227,15 @@ format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
 		buf_addstr(out, "drop every capability");
 		break;
 	case SANDBOX_STEP_SECCOMP:
-		format_seccomp(p, out);
+		format_seccomp(out);
+		if (p->unix_sockets_all)
+			buf_addstr(out, "; dangerously_allow_all_unix_sockets: "
+					"every host socket reachable)");
+		else if (p->n_unix_sockets > 0)
+			buf_printf(out, " but %zu listed in unix_sockets)",
+				   p->n_unix_sockets);
+		else
+			buf_addch(out, ')');
 		break;
 	case SANDBOX_STEP_ENV:
 		buf_addstr(out, p->net == SANDBOX_NET_PROXY

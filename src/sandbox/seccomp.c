@@ -3,13 +3,26 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/xalloc.h"
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
 
 /* System calls newer than some libseccomp releases: when the installed
  * one cannot name them, the number is used directly. From 424 on, the
@@ -78,11 +91,12 @@ static const struct mode_call mode_calls[] = {
 /* The sockets a command may create, by family: any listed type (the low
  * four bits of the type argument; SOCK_NONBLOCK and SOCK_CLOEXEC are
  * free) with any listed protocol. Everything else fails with EPERM: other
- * families, raw/packet/seqpacket types, and protocols such as MPTCP
- * (Landlock's TCP port rules do not see it), SCTP, UDP-Lite and ICMP
- * "ping" sockets. A listed type with a listed protocol that do not go
- * together (stream + UDP) is refused by the kernel itself. Network off
- * is the empty table; opening more (unix sockets, say) is a row here. */
+ * families (netlink, packet...), raw types, and protocols such as MPTCP,
+ * SCTP, UDP-Lite and ICMP "ping" sockets. A listed type with a listed
+ * protocol that do not go together (stream + UDP) is refused by the
+ * kernel itself. The same table serves both network settings: the
+ * network namespace, which holds only lo (and, with the network granted,
+ * airlock's listeners), is what bounds where these sockets reach. */
 #define SOCK_LIST_MAX 4
 
 struct sock_family {
@@ -94,7 +108,8 @@ struct sock_family {
 #define INET_TYPES {SOCK_STREAM, SOCK_DGRAM, -1}
 #define INET_PROTOS {0, IPPROTO_TCP, IPPROTO_UDP, -1}
 
-static const struct sock_family sockets_granted[] = {
+static const struct sock_family sockets_allowed[] = {
+	{AF_UNIX, {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, -1}, {0, -1}},
 	{AF_INET, INET_TYPES, INET_PROTOS},
 	{AF_INET6, INET_TYPES, INET_PROTOS},
 };
@@ -153,8 +168,22 @@ deny_names(scmp_filter_ctx ctx)
 	    ADD(ctx, SCMP_SYS(ioctl), 1,
 		SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX)) < 0)
 		return -1;
-	return ADD(ctx, SCMP_SYS(socketpair), 1,
-		   SCMP_A0(SCMP_CMP_NE, AF_UNIX)) < 0 ? -1 : 0;
+	if (ADD(ctx, SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX)) <
+	    0)
+		return -1;
+	/* A filter of the command's own with a listener would take over the
+	 * calls this one hands to airlock's supervisor (the most recent
+	 * user-notification filter gets them) and could let them continue
+	 * unchecked. The kernel already refuses a second listener while
+	 * airlock's is open (EBUSY); this refuses it in any case. Without a
+	 * listener, a filter's user notifications fail. */
+	return ADD(ctx, SCMP_SYS(seccomp), 2,
+		   SCMP_A0(SCMP_CMP_EQ, SECCOMP_SET_MODE_FILTER),
+		   SCMP_A1(SCMP_CMP_MASKED_EQ,
+			   SECCOMP_FILTER_FLAG_NEW_LISTENER,
+			   SECCOMP_FILTER_FLAG_NEW_LISTENER)) < 0
+		       ? -1
+		       : 0;
 }
 
 static int
@@ -290,34 +319,120 @@ deny_sockets(scmp_filter_ctx ctx, const struct sock_family *tab, size_t n)
 	return 0;
 }
 
+/* Calls whose destination is out of the filter's sight go to the
+ * supervisor (unotify.h), which performs them itself: connect() (the
+ * filter cannot tell the socket's family, nor read the address), sendto()
+ * with an address, and sendmsg()/sendmmsg(), whose address is inside a
+ * structure in memory. sendto() without one (what send() is) is left
+ * alone: it can only reach a socket's connected peer. */
+static int
+notify_sends(scmp_filter_ctx ctx)
+{
+	if (seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(connect), 0) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendto), 1,
+			     SCMP_A4(SCMP_CMP_NE, 0)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmsg), 0) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(sendmmsg), 0) < 0)
+		return -1;
+	return 0;
+}
+
+static int
+build_rules(scmp_filter_ctx ctx)
+{
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+			     SCMP_ACT_KILL_PROCESS) < 0 ||
+	    deny_names(ctx) == -1 || deny_xattr_writes(ctx) == -1 ||
+	    deny_setuid_modes(ctx) == -1 ||
+	    deny_sockets(ctx, sockets_allowed, N_OF(sockets_allowed)) < 0 ||
+	    notify_sends(ctx) == -1)
+		return -1;
+	return 0;
+}
+
+/* libseccomp 2.5 writes the program to a descriptor only: a memfd takes
+ * it whatever its size (a pipe could fill up). */
+static int
+export_prog(scmp_filter_ctx ctx, struct seccomp_prog *out)
+{
+	struct stat st;
+	int fd = memfd_create("airlock-seccomp", MFD_CLOEXEC);
+	int rc = -1;
+
+	if (fd == -1)
+		return -1;
+	if (seccomp_export_bpf(ctx, fd) < 0 || fstat(fd, &st) == -1 ||
+	    st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		goto out;
+	out->len = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+	out->insns = xcalloc(out->len, sizeof(struct sock_filter));
+	if (pread(fd, out->insns, (size_t)st.st_size, 0) != st.st_size) {
+		seccomp_prog_release(out);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
 int
-seccomp_apply(bool network, struct errbuf *err)
+seccomp_build(struct seccomp_prog *out, struct errbuf *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int rc = -1, r;
+	int rc = -1;
 
+	memset(out, 0, sizeof(*out));
 	if (ctx == NULL) {
 		errbuf_add(err, "seccomp: cannot create a filter");
 		return -1;
 	}
-	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) <
-		    0 ||
-	    deny_names(ctx) == -1 || deny_xattr_writes(ctx) == -1 ||
-	    deny_setuid_modes(ctx) == -1)
-		goto fail;
-	if (network ? deny_sockets(ctx, sockets_granted, N_OF(sockets_granted))
-		    : deny_sockets(ctx, NULL, 0))
-		goto fail;
-	r = seccomp_load(ctx);
-	if (r < 0) {
-		errbuf_add(err, "seccomp: load: %s", strerror(-r));
-		goto out;
-	}
-	rc = 0;
-	goto out;
-fail:
-	errbuf_add(err, "seccomp: cannot build the filter");
-out:
+	if (build_rules(ctx) == -1 || export_prog(ctx, out) == -1)
+		errbuf_add(err, "seccomp: cannot build the filter");
+	else
+		rc = 0;
 	seccomp_release(ctx);
 	return rc;
+}
+
+void
+seccomp_prog_release(struct seccomp_prog *p)
+{
+	free(p->insns);
+	p->insns = NULL;
+	p->len = 0;
+}
+
+int
+seccomp_prog_load(const struct seccomp_prog *p, struct errbuf *err)
+{
+	struct sock_fprog prog = {p->len, p->insns};
+	long fd;
+
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		     SECCOMP_FILTER_FLAG_NEW_LISTENER |
+			     SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+		     &prog);
+	if (fd < 0) {
+		errbuf_add(err, "seccomp: load: %s%s", strerror(errno),
+			   errno == EINVAL ? " (user notification needs "
+					     "Linux 5.19 or later)"
+					   : "");
+		return -1;
+	}
+	return (int)fd;
+}
+
+int
+seccomp_apply(struct errbuf *err)
+{
+	struct seccomp_prog p;
+	int fd;
+
+	if (seccomp_build(&p, err) == -1)
+		return -1;
+	fd = seccomp_prog_load(&p, err);
+	seccomp_prog_release(&p);
+	return fd;
 }

@@ -9,27 +9,55 @@
  * the new mount API, umount2, pivot_root, chroot, unshare, setns, bpf,
  * perf_event_open, kexec_*, init/finit/delete_module, keyctl/add_key/
  * request_key, userfaultfd, ioctl(TIOCSTI / TIOCLINUX) (no typing into the
- * caller's terminal), socketpair() for anything but AF_UNIX; any mode with
+ * caller's terminal), socketpair() for anything but AF_UNIX, seccomp()
+ * filters with a listener of their own (SECCOMP_FILTER_FLAG_NEW_LISTENER:
+ * the newest listener would get, and could let through, the calls
+ * handed to airlock's supervisor below); any mode with
  * S_ISUID or S_ISGID given to chmod, fchmod, fchmodat, fchmodat2, mknod(at),
  * mkdir(at), creat, or open(at) with O_CREAT or O_TMPFILE (no setuid or
  * setgid file left behind). openat2 fails with ENOSYS (its mode is in
  * memory; callers fall back to openat), every xattr write or removal with
  * EOPNOTSUPP (the name is in memory: file capabilities and ACLs cannot be
  * told from user.* attributes).
- * Network off: every socket(). Network granted: socket() except AF_INET
- * and AF_INET6 with SOCK_STREAM or SOCK_DGRAM and protocol 0, TCP or UDP
- * (so no raw, packet, netlink, unix, MPTCP, SCTP, UDP-Lite or ICMP
- * sockets; socketpair still gives unix pairs). The allowed sockets are one
- * table per setting in seccomp.c. */
+ * socket(): AF_UNIX (stream, datagram, seqpacket; protocol 0) and
+ * AF_INET/AF_INET6 stream and datagram sockets with protocol 0, TCP or
+ * UDP, with the network on or off — no raw, packet or netlink sockets, no
+ * MPTCP, SCTP, UDP-Lite or ICMP. The network namespace bounds where they
+ * reach. The allowed sockets are one table in seccomp.c.
+ *
+ * connect(), sendto() with an address, sendmsg() and sendmmsg() are
+ * SECCOMP_RET_USER_NOTIF: the command blocks in the call until the
+ * supervisor (unotify.h), outside the sandbox, has performed it on the
+ * command's behalf. The filter is loaded with
+ * SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, so once the supervisor holds a
+ * notification only a fatal signal interrupts the call: a call done by the
+ * supervisor is never restarted behind its back. Its listener must leave
+ * the command's process before exec (apply.c hands it to the init).
+ *
+ * The program can be built in one process (seccomp_build: libseccomp,
+ * exported as BPF) and loaded in another (seccomp_prog_load: no
+ * allocation, no libseccomp). */
 #ifndef AIRLOCK_SANDBOX_SECCOMP_H
 #define AIRLOCK_SANDBOX_SECCOMP_H
 
-#include <stdbool.h>
+#include <linux/filter.h>
 
 #include "lib/errbuf.h"
 
-/* Loads the filter into the calling thread (no_new_privs must be set).
+/* A built filter: insns[0..len) is owned (seccomp_prog_release). */
+struct seccomp_prog {
+	struct sock_filter *insns;
+	unsigned short len;
+};
+
+/* Builds the filter. -1 with `seccomp: problem` in err. */
+int seccomp_build(struct seccomp_prog *out, struct errbuf *err);
+void seccomp_prog_release(struct seccomp_prog *p);
+/* Loads p into the calling thread (no_new_privs must be set) with a
+ * user-notification listener. Returns the listener (close-on-exec), or
  * -1 with `seccomp: problem` in err. */
-int seccomp_apply(bool network, struct errbuf *err);
+int seccomp_prog_load(const struct seccomp_prog *p, struct errbuf *err);
+/* seccomp_build() then seccomp_prog_load(). */
+int seccomp_apply(struct errbuf *err);
 
 #endif

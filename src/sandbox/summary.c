@@ -105,6 +105,23 @@ summary_advice(const struct audit_blocked *b, struct buf *out)
 		buf_addstr(out, "see permissions.network in the config");
 }
 
+/* What became of asking a person about it (proxy/approval.h). */
+static void
+approval_note(const struct audit_blocked *b, struct buf *out)
+{
+	const char *by = b->answered_by ? b->answered_by : "?";
+
+	if (b->approval == NULL)
+		return;
+	if (strcmp(b->approval, "not_asked") == 0)
+		buf_printf(out, " (not asked: %s)", by);
+	else if (strcmp(b->approval, "timeout") == 0)
+		buf_printf(out, " (asked; %s)", by);
+	else if (strcmp(b->approval, "deny") == 0 ||
+		 strcmp(b->approval, "deny_always") == 0)
+		buf_printf(out, " (asked; %s by %s)", b->approval, by);
+}
+
 static bool
 same_str(const char *a, const char *b)
 {
@@ -167,6 +184,7 @@ summary_format(const struct audit_ring *r, struct buf *out)
 			buf_printf(out, " %s", b->method);
 		buf_printf(out, " (%ux): ", g[i].count);
 		summary_advice(b, out);
+		approval_note(b, out);
 		buf_addch(out, '\n');
 	}
 	free(g);

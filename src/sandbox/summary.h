@@ -10,7 +10,10 @@
  *       HEAD and OPTIONS only, and refused POST: --mode full or ...
  *
  * Refusals of the sandbox's stub resolver (protocol "dns") have no port
- * and are grouped apart from requests to the same host.
+ * and are grouped apart from requests to the same host. A request that a
+ * person could have been asked about ends with what became of that:
+ * `(not asked: no terminal)`, `(asked; deny by terminal)`, `(asked; no
+ * answer within 60000 ms)` (the group's first entry speaks for it).
  *
  * Pure: formats into a buffer; appends nothing when the ring is empty. */
 #ifndef AIRLOCK_SANDBOX_SUMMARY_H

@@ -7,6 +7,7 @@
 
 #include "lib/xalloc.h"
 #include "server/app_server_int.h"
+#include "server/auth.h"
 #include "server/rpc.h"
 
 #define APP_USER_AGENT "airlock/0.1.0"
@@ -17,18 +18,27 @@ typedef void app_handler_fn(struct app_conn *c, const json_t *id,
 static void handle_initialize(struct app_conn *c, const json_t *id,
 			      const json_t *params);
 
-/* The method table: every request the server answers. */
+#define EXEC AUTH_SCOPE_EXEC
+#define APPROVE AUTH_SCOPE_APPROVE
+
+/* The method table: every request the server answers, and the role a
+ * connection needs for it (server/auth.h): running commands needs exec;
+ * changing what commands may do needs approve, so that a client that only
+ * runs commands (the agent) cannot widen its own policy. */
 static const struct {
 	const char *name;
 	app_handler_fn *fn;
+	unsigned needs;
 } methods[] = {
-	{"initialize", handle_initialize},
-	{"command/exec", app_exec_start},
-	{"command/kill", app_exec_kill},
-	{"network/policy/read", app_policy_read},
-	{"network/policy/update", app_policy_update},
-	{"network/blocked/list", app_blocked_list},
-	{"config/read", app_config_read},
+	{"initialize", handle_initialize, 0},
+	{"command/exec", app_exec_start, EXEC},
+	{"command/kill", app_exec_kill, EXEC},
+	{"network/policy/read", app_policy_read, 0},
+	{"network/policy/update", app_policy_update, APPROVE},
+	{"network/blocked/list", app_blocked_list, 0},
+	{"config/read", app_config_read, 0},
+	{"approval/policy/read", app_approval_policy_read, 0},
+	{"approval/policy/update", app_approval_policy_update, APPROVE},
 };
 
 /* --- sending ------------------------------------------------------------- */
@@ -51,6 +61,28 @@ app_send_error(struct app_conn *c, const json_t *id, int code,
 	       const char *msg)
 {
 	send_owned(c, rpc_error(id, code, msg));
+}
+
+void
+app_send_request(struct app_conn *c, const char *id, const char *method,
+		 json_t *params)
+{
+	json_t *jid = json_string(id);
+
+	send_owned(c, rpc_request(jid, method, params));
+	json_decref(jid);
+}
+
+bool
+app_conn_can(const struct app_conn *c, unsigned scope)
+{
+	return (c->scope & scope) == scope;
+}
+
+void
+app_conn_set_scope(struct app_conn *c, unsigned scope)
+{
+	c->scope = scope;
 }
 
 void
@@ -171,23 +203,41 @@ handle_initialize(struct app_conn *c, const json_t *id, const json_t *params)
 		return;
 	}
 	c->initialized = true;
+	c->name = xstrdup(json_string_value(json_object_get(
+		json_object_get(params, "clientInfo"), "name")));
 	app_reply(c, id,
 		  json_pack("{s:s,s:s,s:s,s:s}", "userAgent", APP_USER_AGENT,
 			    "airlockHome", c->s->base->home, "platformFamily",
 			    "unix", "platformOs", "linux"));
+	app_approval_conn_ready(c);
 }
 
 /* --- dispatch --------------------------------------------------------------- */
 
 static app_handler_fn *
-find_method(const char *name)
+find_method(const char *name, unsigned *needs)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (strcmp(methods[i].name, name) == 0)
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (strcmp(methods[i].name, name) == 0) {
+			*needs = methods[i].needs;
 			return methods[i].fn;
+		}
+	}
 	return NULL;
+}
+
+static void
+reply_scope(struct app_conn *c, const json_t *id, const char *method,
+	    unsigned needs)
+{
+	char *msg = xasprintf("%s needs the %s scope; this connection's token "
+			      "does not carry it",
+			      method, needs == EXEC ? "exec" : "approve");
+
+	app_reply_error(c, id, RPC_INVALID_REQUEST, msg);
+	free(msg);
 }
 
 static void
@@ -195,19 +245,22 @@ dispatch(struct app_conn *c, const struct rpc_msg *m)
 {
 	struct app_server *s = c->s;
 	app_handler_fn *fn;
+	unsigned needs = 0;
 
 	if (s->in_flight >= s->max_in_flight) {
 		app_send_error(c, m->id, RPC_OVERLOADED, RPC_MSG_OVERLOADED);
 		return;
 	}
 	s->in_flight++;
-	fn = find_method(m->method);
+	fn = find_method(m->method, &needs);
 	if (fn != handle_initialize && !c->initialized)
 		app_reply_error(c, m->id, RPC_INVALID_REQUEST,
 				RPC_MSG_NOT_INITIALIZED);
 	else if (fn == NULL)
 		app_reply_error(c, m->id, RPC_METHOD_NOT_FOUND,
 				"Method not found");
+	else if (!app_conn_can(c, needs))
+		reply_scope(c, m->id, m->method, needs);
 	else if (m->params != NULL && !json_is_object(m->params) &&
 		 !json_is_null(m->params))
 		app_reply_error(c, m->id, RPC_INVALID_PARAMS,
@@ -226,6 +279,8 @@ app_conn_message(struct app_conn *c, const char *p, size_t n)
 	 * JSON is ignored, as the reference does. */
 	if (m.kind == RPC_REQUEST)
 		dispatch(c, &m);
+	else if (m.kind == RPC_RESPONSE)
+		app_approval_response(c, &m);
 	rpc_msg_release(&m);
 }
 
@@ -239,6 +294,7 @@ app_conn_new(struct app_server *s, app_send_fn *send, void *arg)
 	c->s = s;
 	c->send = send;
 	c->arg = arg;
+	c->scope = AUTH_SCOPE_ALL;
 	c->next = s->conns;
 	if (s->conns != NULL)
 		s->conns->prev = c;
@@ -246,22 +302,34 @@ app_conn_new(struct app_server *s, app_send_fn *send, void *arg)
 	return c;
 }
 
-void
-app_conn_free(struct app_conn *c)
+/* Ends c's part in the server: its commands are killed, its asks
+ * cancelled, and it leaves the list. c->s is NULL afterwards. */
+static void
+conn_detach(struct app_conn *c)
 {
-	struct app_server *s;
+	struct app_server *s = c->s;
 
-	if (c == NULL)
-		return;
-	s = c->s;
 	app_exec_drop(s, c);
+	app_approval_conn_gone(c);
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
 		s->conns = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+	c->s = NULL;
+}
+
+void
+app_conn_free(struct app_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->s != NULL)
+		conn_detach(c);
 	json_decref(c->opt_out);
+	free(c->name);
 	free(c);
 }
 
@@ -278,7 +346,8 @@ app_server_new(uv_loop_t *loop, const struct app_server_opts *o,
 	s->max_in_flight = o->max_in_flight ? o->max_in_flight
 					    : APP_SERVER_MAX_IN_FLIGHT;
 	audit_ring_init(&s->ring);
-	if (app_policy_init(s, err) == -1 || app_exec_init(s) == -1) {
+	if (app_policy_init(s, err) == -1 || app_exec_init(s) == -1 ||
+	    app_approval_init(s) == -1) {
 		app_server_free(s);
 		return NULL;
 	}
@@ -290,10 +359,14 @@ app_server_free(struct app_server *s)
 {
 	if (s == NULL)
 		return;
+	/* A transport frees its conns, maybe later than now (a WebSocket
+	 * client whose close is still under way): the server only lets go of
+	 * them, and app_conn_free() of a detached conn just frees it. */
 	while (s->conns != NULL)
-		app_conn_free(s->conns);
+		conn_detach(s->conns);
 	app_exec_drop(s, NULL);
 	app_exec_release(s);
+	app_approval_release(s);
 	app_policy_release(s);
 	audit_ring_release(&s->ring);
 	free(s);

@@ -15,17 +15,22 @@
  * are never refused. Unparseable messages are ignored (reference §19.4).
  *
  * Methods: initialize, command/exec, command/kill, network/policy/read,
- * network/policy/update, network/blocked/list, config/read; notifications
- * sent: command/exec/outputDelta (to the requesting client) and
- * network/blocked (to every initialized client). doc/app-server.md
- * describes each.
+ * network/policy/update, network/blocked/list, config/read,
+ * approval/policy/read, approval/policy/update; notifications sent:
+ * command/exec/outputDelta (to the requesting client), network/blocked (to
+ * every initialized client), network/approval/resolved and
+ * exec/approval/resolved (to approvers); requests sent: network/approval
+ * and exec/approval (to approvers). Each connection has roles (exec,
+ * approve; server/auth.h) that gate the methods. doc/app-server.md and
+ * doc/approvals.md describe each.
  *
  * Ownership: app_server_new() borrows loop and o->conf for the server's
  * life. A conn's send function may be called from app_conn_message() and
  * later from loop callbacks, until app_conn_free(); it must not free the
  * conn. app_conn_free() kills the commands that conn started.
- * app_server_free() kills every command; run the loop afterwards so the
- * handles close. */
+ * app_server_free() kills every command and lets go of every conn, which
+ * its transport still frees with app_conn_free() (also after the server is
+ * gone); run the loop afterwards so the handles close. */
 #ifndef AIRLOCK_APP_SERVER_H
 #define AIRLOCK_APP_SERVER_H
 
@@ -43,8 +48,9 @@ struct app_server_opts {
 	const struct conf_opts *conf; /* where config comes from */
 	size_t max_in_flight;         /* 0 = APP_SERVER_MAX_IN_FLIGHT */
 	char *const *envp;            /* the base environment of commands */
-	/* --allow-escalation: command/exec may ask for a wider sandbox mode
-	 * than the config's, or for network when the config has it off */
+	/* --allow-escalation: a command/exec that asks for a wider sandbox
+	 * mode than the config's, or for network when the config has it off,
+	 * is approved at once instead of put to an approver */
 	bool allow_escalation;
 };
 
@@ -63,6 +69,9 @@ typedef void app_send_fn(void *arg, const char *msg, size_t n);
 
 struct app_conn *app_conn_new(struct app_server *s, app_send_fn *send,
 			      void *arg);
+/* The roles of c's client (AUTH_SCOPE_* of server/auth.h: exec, approve);
+ * a new conn has both. Set before its first message. */
+void app_conn_set_scope(struct app_conn *c, unsigned scope);
 /* One message (a WebSocket text frame or a stdio line). */
 void app_conn_message(struct app_conn *c, const char *p, size_t n);
 void app_conn_free(struct app_conn *c);

@@ -31,6 +31,7 @@
 #include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
+#include "policy/netpolicy.h"
 #include "proxy/proxy.h"
 #include "sandbox/apply.h"
 #include "sandbox/input.h"
@@ -39,6 +40,7 @@
 #include "sandbox/plan.h"
 #include "sandbox/placeholder.h"
 #include "sandbox/probe.h"
+#include "sandbox/unotify.h"
 #include "sandbox/workspace.h"
 #include "server/app_server_int.h"
 #include "server/rpc.h"
@@ -67,12 +69,22 @@ struct app_exec {
 	uv_timer_t timer;
 	bool timed_out;
 	struct proxy *proxy;
+	int diag_fd;            /* the sandbox's sock_diag socket, until
+				 * the supervisor takes it */
+	uv_poll_t notify;       /* waits for the seccomp listener */
+	int notify_sock;        /* the init's socket; -1 once closed */
+	struct unotify *unotify;
 	int handles;            /* open uv handles; freed at 0 */
 	bool answered;
 	struct sandbox_plan plan;
 	char **argv;            /* the plan borrows it */
 	char **envp;
 	char *ca_bundle;        /* limited mode: the interception trust bundle */
+	bool allow_local;       /* permissions.network.allow_local_binding */
+	enum exec_gate gate;    /* RUN, or ASK an approver first */
+	struct exec_escalation esc;
+	uint64_t approval_timeout_ms;
+	json_int_t timeout_ms;  /* params.timeoutMs, 0 when none */
 };
 
 /* --- the plan ------------------------------------------------------------------ */
@@ -93,38 +105,6 @@ check_params(const struct conf *c, const struct exec_params *x,
 		    err) == -1)
 		return -1;
 	return exec_check_managed(c, x, err);
-}
-
-/* Until clients' requests can be approved by a person, asking for more
- * than the server's config gives is refused unless the server was
- * started with --allow-escalation: a wider sandbox mode than
- * sandbox_mode (danger-full-access above all), or network when
- * sandbox_workspace_write.network_access is off. */
-static int
-check_escalation(const struct app_server *s, const struct conf *c,
-		 const struct exec_params *x, struct errbuf *err)
-{
-	const char *mode = conf_str(c, "sandbox_mode");
-
-	if (s->allow_escalation)
-		return 0;
-	if (x->sandbox != NULL &&
-	    sandbox_fs_parse(x->sandbox) > sandbox_fs_parse(mode)) {
-		errbuf_add(err, "sandbox %s is wider than the server's "
-			   "sandbox_mode %s (an escalation); start the server "
-			   "with --allow-escalation to let clients ask for it",
-			   x->sandbox, mode);
-		return -1;
-	}
-	if (x->network == 1 &&
-	    !conf_bool(c, "sandbox_workspace_write.network_access")) {
-		errbuf_add(err, "network is off in the server's config "
-			   "(sandbox_workspace_write.network_access = false); "
-			   "asking for it is an escalation; start the server "
-			   "with --allow-escalation to let clients ask for it");
-		return -1;
-	}
-	return 0;
 }
 
 /* The same workspace rule as `airlock run`'s, without its override. */
@@ -241,6 +221,20 @@ on_blocked(void *arg, const struct audit_event *ev)
 	app_policy_blocked(e->s, ev);
 }
 
+/* The command line an approver is shown: argv joined by spaces, cut at
+ * 512 bytes. */
+static char *
+command_line(char *const *argv)
+{
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 513);
+	for (i = 0; argv[i] != NULL; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", argv[i]);
+	return buf_detach(&b, NULL);
+}
+
 /* Receives the child's report and starts the embedded proxy on its
  * listeners. -1 with err (the child is then killed by the caller). */
 static int
@@ -249,6 +243,7 @@ start_proxy(struct app_exec *e, int sock, struct errbuf *err)
 	struct proxy_opts po = {0};
 	struct netns_msg m;
 	int fds[NETNS_MAX_FDS];
+	char *cmd;
 
 	if (netns_recv(sock, &m, fds) == -1) {
 		errbuf_add(err, "the sandbox ended while being set up");
@@ -258,6 +253,7 @@ start_proxy(struct app_exec *e, int sock, struct errbuf *err)
 		errbuf_add(err, "cannot set up the sandbox: %s", m.error);
 		return -1;
 	}
+	e->diag_fd = netns_msg_fd(&m, fds, NETNS_FD_DIAG);
 	if (e->plan.net != SANDBOX_NET_PROXY || m.nfds < 1)
 		return 0;
 	po.conf = &e->s->opts;
@@ -265,7 +261,11 @@ start_proxy(struct app_exec *e, int sock, struct errbuf *err)
 	po.socks_fd = netns_msg_fd(&m, fds, NETNS_FD_SOCKS);
 	po.dns_fd = netns_msg_fd(&m, fds, NETNS_FD_DNS);
 	po.no_admin = true;
+	po.approvals = e->s->broker;
+	po.command = cmd = command_line(e->argv);
+	po.process_id = e->process_id;
 	e->proxy = proxy_new(e->s->loop, &po, err);
+	free(cmd);
 	if (e->proxy == NULL)
 		return -1;
 	proxy_observe_blocked(e->proxy, on_blocked, e);
@@ -340,6 +340,8 @@ unlink_exec(struct app_exec *e)
 static void
 exec_free(struct app_exec *e)
 {
+	if (e->diag_fd >= 0)
+		close(e->diag_fd);
 	proxy_free(e->proxy);
 	buf_release(&e->out.data);
 	buf_release(&e->err.data);
@@ -377,36 +379,14 @@ on_proxy_done(void *arg)
 	release_one(arg);
 }
 
-/* Bytes as a JSON string: invalid UTF-8 sequences become U+FFFD. */
-static json_t *
-text_json(const struct buf *b)
+static void
+on_notify_closed(uv_handle_t *h)
 {
-	json_t *j = json_stringn(b->p ? b->p : "", b->len);
-	struct buf o;
-	size_t i = 0;
+	struct app_exec *e = h->data;
 
-	if (j != NULL)
-		return j;
-	buf_init(&o, 4 * b->len + 1);
-	while (i < b->len) {
-		size_t k;
-
-		for (k = 1; k <= 4 && i + k <= b->len; k++)
-			if ((j = json_stringn(b->p + i, k)) != NULL)
-				break;
-		if (j != NULL) {
-			buf_add(&o, b->p + i, k);
-			json_decref(j);
-			j = NULL;
-			i += k;
-		} else {
-			buf_addstr(&o, "\xef\xbf\xbd");
-			i++;
-		}
-	}
-	j = json_stringn(o.p ? o.p : "", o.len);
-	buf_release(&o);
-	return j;
+	close(e->notify_sock);
+	e->notify_sock = -1;
+	release_one(e);
 }
 
 static void
@@ -418,8 +398,8 @@ answer(struct app_exec *e)
 	if (e->conn != NULL) {
 		r = json_pack("{s:s,s:i,s:o,s:o,s:b,s:b}", "processId",
 			      e->process_id, "exitCode", e->status, "stdout",
-			      text_json(&e->out.data), "stderr",
-			      text_json(&e->err.data), "truncated",
+			      exec_text_json(&e->out.data), "stderr",
+			      exec_text_json(&e->err.data), "truncated",
 			      e->out.truncated || e->err.truncated, "timedOut",
 			      e->timed_out);
 		app_send_result(e->conn, e->id, r);
@@ -431,7 +411,11 @@ static void
 teardown(struct app_exec *e)
 {
 	unlink_exec(e);
-	e->handles = 3 + (e->proxy != NULL);
+	e->handles = 3 + (e->proxy != NULL) + (e->notify_sock >= 0);
+	unotify_stop(e->unotify);
+	e->unotify = NULL;
+	if (e->notify_sock >= 0)
+		uv_close((uv_handle_t *)&e->notify, on_notify_closed);
 	uv_close((uv_handle_t *)&e->out.pipe, on_pipe_closed);
 	uv_close((uv_handle_t *)&e->err.pipe, on_pipe_closed);
 	uv_close((uv_handle_t *)&e->timer, on_timer_closed);
@@ -447,6 +431,7 @@ maybe_finish(struct app_exec *e)
 	if (e->status < 0 || !e->out.eof || !e->err.eof || e->answered)
 		return;
 	placeholder_cleanup(&e->plan);
+	unotify_summary(e->unotify, &e->err.data);
 	answer(e);
 	teardown(e);
 }
@@ -582,6 +567,41 @@ close_fds(int *fds, size_t n)
 			close(fds[i]);
 }
 
+/* The init's messages after go: only the command's seccomp listener
+ * matters here (SANDBOX_MSG_NOTIFY); the socket is closed once it came,
+ * or at EOF. */
+static void
+on_init_message(uv_poll_t *h, int status, int events)
+{
+	struct app_exec *e = h->data;
+	unsigned char msg[2];
+	int n;
+
+	(void)events;
+	n = status < 0 ? -1
+		       : sandbox_init_message(e->notify_sock, e->s->loop,
+					      &e->plan, &e->diag_fd,
+					      &e->unotify, msg,
+					      "command/exec: ");
+	if (n == -1 && status == 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == 2 && msg[0] != SANDBOX_MSG_NOTIFY)
+		return;
+	uv_poll_stop(h);
+}
+
+static void
+wait_listener(struct app_exec *e, int sock)
+{
+	if (uv_poll_init(e->s->loop, &e->notify, sock) != 0) {
+		close(sock); /* the command's calls then fail: ENOSYS */
+		return;
+	}
+	e->notify_sock = sock;
+	e->notify.data = e;
+	uv_poll_start(&e->notify, UV_READABLE, on_init_message);
+}
+
 /* Starts the child; 0, or -1 with err (nothing left running). fds:
  * out[0..1], err[0..1], sock[0..1]. */
 static int
@@ -615,7 +635,10 @@ spawn(struct app_exec *e, bool allow_local, struct errbuf *err)
 	if (!e->full_access && write(fds[4], &go, 1) != 1) {
 		/* The child is gone; SIGCHLD reports its status. */
 	}
-	close(fds[4]);
+	if (e->full_access)
+		close(fds[4]);
+	else
+		wait_listener(e, fds[4]);
 	stream_init(e, &e->out, "stdout", fds[0]);
 	stream_init(e, &e->err, "stderr", fds[2]);
 	return 0;
@@ -623,7 +646,7 @@ spawn(struct app_exec *e, bool allow_local, struct errbuf *err)
 
 static int
 prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
-	int *code, bool *allow_local)
+	int *code)
 {
 	struct conf *c = app_load_conf(e->s, err);
 	int rc = -1;
@@ -632,17 +655,23 @@ prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
 	if (c == NULL)
 		goto out;
 	*code = RPC_INVALID_REQUEST;
-	if (check_params(c, x, err) == -1 ||
-	    check_escalation(e->s, c, x, err) == -1)
+	if (check_params(c, x, err) == -1)
 		goto out;
+	e->gate = exec_gate(e->s, c, x, &e->esc, err);
+	if (e->gate == EXEC_GATE_REFUSE)
+		goto out;
+	e->approval_timeout_ms = (uint64_t)conf_int(c, "approval_timeout_ms");
 	*code = RPC_INVALID_PARAMS;
 	e->argv = argv_of(x->command);
 	if (build_plan(e, c, x, e->argv, err) == -1)
 		goto out;
 	*code = RPC_INVALID_REQUEST;
-	if (check_workspace(e->s, c, &e->plan, err) == -1)
+	if (check_workspace(e->s, c, &e->plan, err) == -1 ||
+	    (e->plan.net == SANDBOX_NET_PROXY &&
+	     netpolicy_check_loopback(c, NULL, err) == -1))
 		goto out;
-	*allow_local = conf_bool(c, "permissions.network.allow_local_binding");
+	e->allow_local =
+		conf_bool(c, "permissions.network.allow_local_binding");
 	*code = RPC_INTERNAL_ERROR;
 	e->ca_bundle = sandbox_ca_bundle(e->s->opts.home, &e->plan,
 					 conf_str(c, "permissions.network.mode"),
@@ -655,45 +684,130 @@ out:
 	return rc;
 }
 
+/* Answers e's request with `command/exec refused: <why>` and frees e
+ * (nothing of it runs yet). */
 static void
-start(struct app_conn *c, const json_t *id, const struct exec_params *x)
+refuse(struct app_exec *e, struct app_conn *c, const json_t *id, int code,
+       const char *why)
 {
-	struct app_exec *e = xcalloc(1, sizeof(*e));
-	bool allow_local = false;
-	struct errbuf err;
-	char *msg;
-	int code;
+	char *msg = xasprintf("command/exec refused: %s", why);
 
-	e->s = c->s;
-	e->status = -1;
+	app_reply_error(c, id, code, msg);
+	free(msg);
+	exec_free(e);
+}
+
+/* Spawns e (prepared, and approved when it had to be) and registers it. */
+static void
+go(struct app_exec *e)
+{
+	struct app_server *s = e->s;
+	struct errbuf err;
+
 	errbuf_init(&err);
-	if (prepare(e, x, &err, &code, &allow_local) == -1 ||
-	    (code = RPC_INTERNAL_ERROR,
-	     e->envp = exec_build_env(c->s->envp, x->env),
-	     spawn(e, allow_local, &err) == -1)) {
-		msg = xasprintf("command/exec refused: %s", errbuf_str(&err));
-		app_reply_error(c, id, code, msg);
-		free(msg);
-		exec_free(e);
+	if (spawn(e, e->allow_local, &err) == -1) {
+		refuse(e, e->conn, e->id, RPC_INTERNAL_ERROR,
+		       errbuf_str(&err));
 		errbuf_release(&err);
 		return;
 	}
 	errbuf_release(&err);
+	uv_timer_init(s->loop, &e->timer);
+	e->timer.data = e;
+	if (e->timeout_ms > 0)
+		uv_timer_start(&e->timer, on_timeout, (uint64_t)e->timeout_ms,
+			       0);
+	e->next = s->execs;
+	if (e->next != NULL)
+		e->next->prev = e;
+	s->execs = e;
+	on_sigchld(s->sigchld, SIGCHLD);
+}
+
+static void
+on_approval(void *arg, enum app_exec_verdict v, const char *by)
+{
+	struct app_exec *e = arg;
+	char *why;
+
+	switch (v) {
+	case APP_EXEC_APPROVED:
+		go(e);
+		return;
+	case APP_EXEC_CANCELLED: /* its client is gone: no one to answer */
+		app_request_done(e->s);
+		exec_free(e);
+		return;
+	case APP_EXEC_DENIED:
+		why = xasprintf("denied by %s", by);
+		break;
+	case APP_EXEC_TIMEOUT:
+	default:
+		why = xasprintf("not approved: %s", by);
+		break;
+	}
+	refuse(e, e->conn, e->id, RPC_INVALID_REQUEST, why);
+	free(why);
+}
+
+/* exec/approval {processId, command, cwd, escalation, justification}. */
+static json_t *
+ask_params(const struct app_exec *e, const struct exec_params *x)
+{
+	return json_pack("{s:s,s:O,s:s?,s:o,s:s?}", "processId", e->process_id,
+			 "command", x->command, "cwd", e->plan.cwd,
+			 "escalation", exec_escalation_json(&e->esc),
+			 "justification", x->justification);
+}
+
+static void
+start(struct app_conn *c, const json_t *id, const struct exec_params *x)
+{
+	struct app_exec *e = xcalloc(1, sizeof(*e));
+	struct errbuf err;
+	int code;
+
+	e->s = c->s;
+	e->status = -1;
+	e->diag_fd = -1;
+	e->notify_sock = -1;
+	errbuf_init(&err);
+	if (prepare(e, x, &err, &code) == -1) {
+		refuse(e, c, id, code, errbuf_str(&err));
+		errbuf_release(&err);
+		return;
+	}
+	errbuf_release(&err);
+	e->envp = exec_build_env(c->s->envp, x->env);
 	e->conn = c;
 	e->id = json_deep_copy(id);
 	e->stream = x->stream;
+	e->timeout_ms = x->timeout_ms;
 	e->process_id = x->process_id ? xstrdup(x->process_id)
 				      : xasprintf("exec-%llu",
 						  (unsigned long long)++c->s->next_exec);
-	uv_timer_init(c->s->loop, &e->timer);
-	e->timer.data = e;
-	if (x->timeout_ms > 0)
-		uv_timer_start(&e->timer, on_timeout, (uint64_t)x->timeout_ms, 0);
-	e->next = c->s->execs;
-	if (e->next != NULL)
-		e->next->prev = e;
-	c->s->execs = e;
-	on_sigchld(c->s->sigchld, SIGCHLD);
+	if (e->gate == EXEC_GATE_ASK)
+		app_ask_exec(c, ask_params(e, x), e->approval_timeout_ms,
+			     on_approval, e);
+	else
+		go(e);
+}
+
+void
+app_exec_reload(struct app_server *s)
+{
+	struct app_exec *e;
+	struct errbuf err;
+
+	for (e = s->execs; e != NULL; e = e->next) {
+		if (e->proxy == NULL)
+			continue;
+		errbuf_init(&err);
+		if (proxy_reload(e->proxy, &err) == -1)
+			log_warn("app-server: %s: policy not applied: %s",
+				 e->process_id, errbuf_first(&err));
+		errbuf_release(&err);
+	}
 }
 
 void

@@ -1,9 +1,11 @@
 /* app_server_params.c — the params of command/exec, checked and turned
- * into what the sandbox needs (app_server_int.h). */
+ * into what the sandbox needs, and its output turned into JSON
+ * (app_server_int.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "server/app_server_int.h"
 #include "server/rpc.h"
@@ -27,6 +29,7 @@ exec_read_params(const json_t *p, struct exec_params *x, char *why)
 	if (rpc_param_str(p, "cwd", &x->cwd, why) == -1 ||
 	    rpc_param_str(p, "sandbox", &x->sandbox, why) == -1 ||
 	    rpc_param_str(p, "processId", &x->process_id, why) == -1 ||
+	    rpc_param_str(p, "justification", &x->justification, why) == -1 ||
 	    rpc_param_bool(p, "stream", &x->stream, why) == -1 ||
 	    rpc_param_int(p, "timeoutMs", 1, EXEC_MAX_TIMEOUT_MS,
 			  &x->timeout_ms, why) == -1)
@@ -109,3 +112,34 @@ exec_free_env(char **env)
 	free(env);
 }
 
+/* Bytes as a JSON string: invalid UTF-8 sequences become U+FFFD. */
+json_t *
+exec_text_json(const struct buf *b)
+{
+	json_t *j = json_stringn(b->p ? b->p : "", b->len);
+	struct buf o;
+	size_t i = 0;
+
+	if (j != NULL)
+		return j;
+	buf_init(&o, 4 * b->len + 1);
+	while (i < b->len) {
+		size_t k;
+
+		for (k = 1; k <= 4 && i + k <= b->len; k++)
+			if ((j = json_stringn(b->p + i, k)) != NULL)
+				break;
+		if (j != NULL) {
+			buf_add(&o, b->p + i, k);
+			json_decref(j);
+			j = NULL;
+			i += k;
+		} else {
+			buf_addstr(&o, "\xef\xbf\xbd");
+			i++;
+		}
+	}
+	j = json_stringn(o.p ? o.p : "", o.len);
+	buf_release(&o);
+	return j;
+}

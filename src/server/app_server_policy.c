@@ -1,18 +1,26 @@
 /* app_server_policy.c — network/policy/read, network/policy/update,
- * network/blocked/list, config/read and the blocked-request ring.
+ * approval/policy/read, approval/policy/update, network/blocked/list,
+ * config/read and the blocked-request ring.
  *
- * The runtime policy is held as three `-c` overrides on a private copy
- * of the server's conf_opts (permissions.network.allowed_domains,
- * .denied_domains, .mode), so every command's embedded proxy, config/read
- * and the validation of an update all go through the one config loader:
- * an update is validated exactly like config. Known shortcut: managed
- * config layers rank above -c overrides, so a list that managed config
- * sets cannot be changed at run time (the update succeeds but has no
- * effect); policy/read shows the effective lists, which says so. */
+ * The runtime policy is held as `-c` overrides on a private copy of the
+ * server's conf_opts (permissions.network.allowed_domains,
+ * .denied_domains, .mode, and approval_policy), so every command's
+ * embedded proxy, config/read and the validation of an update all go
+ * through the one config loader: an update is validated exactly like
+ * config. An accepted update is swapped into the proxies of the commands
+ * already running too (app_exec_reload), as a reload does. The runtime
+ * lists leave out the approvals file's entries, which that layer adds
+ * back on every load (config/approvals.h): so an approval answered
+ * "always", or revoked, while the server runs reaches later loads. Known
+ * shortcut: managed config layers rank above -c overrides, so a list that
+ * managed config sets cannot be changed at run time (the update succeeds
+ * but has no effect); policy/read shows the effective lists, which says
+ * so. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/approvals.h"
 #include "config/schema.h"
 #include "lib/buf.h"
 #include "lib/xalloc.h"
@@ -66,6 +74,8 @@ set_overrides(struct app_server *s, const json_t *allowed,
 	conf_opts_add_override(&s->opts, s->ov_deny);
 	if (s->ov_mode != NULL)
 		conf_opts_add_override(&s->opts, s->ov_mode);
+	if (s->ov_approval != NULL)
+		conf_opts_add_override(&s->opts, s->ov_approval);
 }
 
 static json_t *
@@ -77,6 +87,27 @@ strv_json(const struct conf *c, const char *key)
 
 	for (i = 0; i < n; i++)
 		json_array_append_new(a, json_string(items[i]));
+	return a;
+}
+
+/* The items of key that the user's layers set: not the approvals
+ * file's, whose layer adds them again on every load. */
+static json_t *
+user_strv_json(const struct conf *c, const char *key, const char *home)
+{
+	char *file = approvals_path(home);
+	const char *const *items;
+	json_t *a = json_array();
+	size_t i, n = conf_strv(c, key, &items), fl = strlen(file);
+
+	for (i = 0; i < n; i++) {
+		const char *o = conf_item_origin(c, key, i);
+
+		if (strncmp(o, file, fl) == 0 && o[fl] == ':')
+			continue;
+		json_array_append_new(a, json_string(items[i]));
+	}
+	free(file);
 	return a;
 }
 
@@ -100,8 +131,8 @@ app_policy_init(struct app_server *s, struct errbuf *err)
 	c = conf_load(b, NULL, err);
 	if (c == NULL)
 		return -1;
-	s->allowed = strv_json(c, PN "allowed_domains");
-	s->denied = strv_json(c, PN "denied_domains");
+	s->allowed = user_strv_json(c, PN "allowed_domains", b->home);
+	s->denied = user_strv_json(c, PN "denied_domains", b->home);
 	conf_free(c);
 	set_overrides(s, s->allowed, s->denied, NULL);
 	return 0;
@@ -114,6 +145,7 @@ app_policy_release(struct app_server *s)
 	free(s->ov_allow);
 	free(s->ov_deny);
 	free(s->ov_mode);
+	free(s->ov_approval);
 	free(s->mode);
 	json_decref(s->allowed);
 	json_decref(s->denied);
@@ -326,6 +358,7 @@ apply_update(struct app_conn *c, const json_t *id, const struct update *u)
 			free(s->mode);
 			s->mode = xstrdup(u->mode);
 		}
+		app_exec_reload(s);
 		app_policy_read(c, id, NULL);
 	}
 	errbuf_release(&err);
@@ -345,16 +378,192 @@ app_policy_update(struct app_conn *c, const json_t *id,
 	apply_update(c, id, &u);
 }
 
+/* --- approval/policy/read, approval/policy/update --------------------- */
+
+/* "on-request", or {"granular":{"sandbox_approval":true,...}}. */
+static json_t *
+approval_json(const struct conf *c)
+{
+	const char *ap = conf_str(c, "approval_policy");
+	json_t *g;
+	size_t i;
+
+	if (strcmp(ap, "granular") != 0)
+		return json_string(ap);
+	g = json_object();
+	for (i = 0; schema_granular_flags[i] != NULL; i++)
+		json_object_set_new(g, schema_granular_flags[i],
+				    json_boolean(conf_granular(
+					    c, schema_granular_flags[i])));
+	return json_pack("{s:o}", "granular", g);
+}
+
+static json_t *
+approval_doc(const struct conf *c)
+{
+	const struct requirements *r = conf_requirements(c);
+
+	return json_pack("{s:o,s:s,s:I,s:{s:o,s:s?}}", "approvalPolicy",
+			 approval_json(c), "origin",
+			 conf_origin(c, "approval_policy"), "approvalTimeoutMs",
+			 (json_int_t)conf_int(c, "approval_timeout_ms"),
+			 "requirements", "allowedApprovalPolicies",
+			 req_json(&r->approval_policies), "file", r->file);
+}
+
+void
+app_approval_policy_read(struct app_conn *c, const json_t *id,
+			 const json_t *params)
+{
+	struct errbuf err;
+	struct conf *conf;
+
+	(void)params;
+	errbuf_init(&err);
+	conf = app_load_conf(c->s, &err);
+	if (conf == NULL)
+		app_reply_error(c, id, RPC_INTERNAL_ERROR, errbuf_str(&err));
+	else
+		app_reply(c, id, approval_doc(conf));
+	conf_free(conf);
+	errbuf_release(&err);
+}
+
+/* params.approvalPolicy as a `-c` override (heap), its name in *name
+ * ("never", "granular"...); NULL with why when it is no policy. */
+static char *
+approval_override(const json_t *params, const char **name, char *why)
+{
+	const json_t *v = json_object_get(params, "approvalPolicy"), *g, *b;
+	const char *k;
+	struct buf o;
+
+	*name = NULL;
+	if (json_is_string(v)) {
+		*name = json_string_value(v);
+		if (strcmp(*name, "untrusted") == 0 ||
+		    strcmp(*name, "on-request") == 0 ||
+		    strcmp(*name, "never") == 0)
+			return xasprintf("approval_policy=\"%s\"", *name);
+	} else if (json_is_object(v) && json_object_size(v) == 1 &&
+		   json_is_object(g = json_object_get(v, "granular"))) {
+		*name = "granular";
+		buf_init(&o, 4096);
+		buf_addstr(&o, "approval_policy={granular={");
+		json_object_foreach((json_t *)g, k, b) {
+			size_t i;
+
+			for (i = 0; schema_granular_flags[i] != NULL; i++)
+				if (strcmp(schema_granular_flags[i], k) == 0)
+					break;
+			if (schema_granular_flags[i] == NULL ||
+			    !json_is_boolean(b)) {
+				buf_release(&o);
+				goto bad;
+			}
+			buf_printf(&o, "%s%s=%s",
+				   o.p[o.len - 1] == '{' ? "" : ",", k,
+				   json_is_true(b) ? "true" : "false");
+		}
+		buf_addstr(&o, "}}");
+		return buf_detach(&o, NULL);
+	}
+bad:
+	snprintf(why, RPC_WHY_MAX,
+		 "approvalPolicy must be untrusted, on-request, never or "
+		 "{\"granular\":{FLAG:bool,...}}");
+	return NULL;
+}
+
+/* Requirements and managed config bound a runtime change as they bound
+ * config: -1 with the refusal in err. */
+static int
+approval_allowed(struct app_server *s, const char *name, struct errbuf *err)
+{
+	struct conf *c = app_load_conf(s, err);
+	int rc = -1;
+
+	if (c != NULL &&
+	    requirements_check_change(conf_requirements(c), "approval_policy",
+				      name, err) == 0 &&
+	    conf_check_override(c, "approval_policy", name, err) == 0)
+		rc = 0;
+	conf_free(c);
+	return rc;
+}
+
+void
+app_approval_policy_update(struct app_conn *c, const json_t *id,
+			   const json_t *params)
+{
+	struct app_server *s = c->s;
+	char why[RPC_WHY_MAX], *ov, *old, *msg;
+	const char *name;
+	struct errbuf err;
+	struct conf *conf;
+
+	ov = approval_override(params, &name, why);
+	if (ov == NULL) {
+		app_reply_error(c, id, RPC_INVALID_PARAMS, why);
+		return;
+	}
+	errbuf_init(&err);
+	if (approval_allowed(s, name, &err) == -1) {
+		msg = xasprintf("approval policy update refused: %s",
+				errbuf_str(&err));
+		app_reply_error(c, id, RPC_INVALID_REQUEST, msg);
+		free(msg);
+		free(ov);
+		errbuf_release(&err);
+		return;
+	}
+	old = s->ov_approval;
+	s->ov_approval = ov;
+	set_overrides(s, s->allowed, s->denied, s->mode);
+	conf = app_load_conf(s, &err);
+	if (conf == NULL) {
+		s->ov_approval = old;
+		set_overrides(s, s->allowed, s->denied, s->mode);
+		free(ov);
+		app_reply_error(c, id, RPC_INVALID_PARAMS, errbuf_str(&err));
+	} else {
+		free(old);
+		app_exec_reload(s);
+		app_reply(c, id, approval_doc(conf));
+	}
+	conf_free(conf);
+	errbuf_release(&err);
+}
+
 /* --- blocked requests -------------------------------------------------------- */
 
+/* An entry; a request a person was asked about (or could not be) adds
+ * approval, answeredBy and latencyMs; every entry carries the message a
+ * person is shown. */
 static json_t *
 blocked_json(const struct audit_blocked *b)
 {
-	return json_pack("{s:s,s:i,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:I}",
-			 "host", b->host, "port", (int)b->port, "reason",
-			 b->reason, "protocol", b->protocol, "method",
-			 b->method, "client", b->client, "source", b->source,
-			 "mode", b->mode, "timestampMs", (json_int_t)b->ts_ms);
+	json_t *j = json_pack("{s:s,s:i,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:I}",
+			      "host", b->host, "port", (int)b->port, "reason",
+			      b->reason, "protocol", b->protocol, "method",
+			      b->method, "client", b->client, "source",
+			      b->source, "mode", b->mode, "timestampMs",
+			      (json_int_t)b->ts_ms);
+	struct buf msg;
+
+	buf_init(&msg, 1024);
+	policy_denied_message(b->reason, b->host, &msg);
+	json_object_set_new(j, "message", json_string(msg.p ? msg.p : ""));
+	buf_release(&msg);
+	if (b->approval != NULL) {
+		json_object_set_new(j, "approval", json_string(b->approval));
+		json_object_set_new(j, "answeredBy",
+				    json_string(b->answered_by ? b->answered_by
+							       : ""));
+		json_object_set_new(j, "latencyMs",
+				    json_integer((json_int_t)b->latency_ms));
+	}
+	return j;
 }
 
 void

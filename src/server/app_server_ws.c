@@ -65,6 +65,7 @@ struct ws_client {
 	struct http1 *http;     /* until the request head is judged */
 	struct buf reply;       /* the HTTP answer, once judged */
 	bool upgrade;           /* reply is a 101 */
+	unsigned scope;         /* its token's roles (AUTH_SCOPE_*) */
 	struct ws *ws;          /* after the upgrade */
 	struct app_conn *conn;
 	size_t writes;          /* uv_write requests in flight */
@@ -202,8 +203,8 @@ on_head(void *arg, const struct http_head *h)
 		ws_http_response(&c->reply, 400, "bad websocket upgrade");
 		break;
 	case WS_UPGRADE:
-		why = auth_check(c->l->auth, u.auth, u.auth_len,
-				 (int64_t)time(NULL));
+		why = auth_check_scope(c->l->auth, u.auth, u.auth_len,
+				       (int64_t)time(NULL), &c->scope);
 		if (why != NULL) {
 			ws_http_response(&c->reply, 401, why);
 			break;
@@ -349,6 +350,7 @@ upgrade(struct ws_client *c, const char *rest, size_t n)
 	c->l->nupgraded++;
 	c->ws = ws_new(on_text, c, WS_MAX_MSG);
 	c->conn = app_conn_new(c->l->s, conn_send, c);
+	app_conn_set_scope(c->conn, c->scope);
 	if (n > 0)
 		ws_feed(c->ws, rest, n);
 	flush(c);

@@ -25,6 +25,8 @@
 struct auth {
 	enum auth_mode mode;
 	unsigned char digest[DIGEST_LEN]; /* capability token's SHA-256 */
+	bool has_approver;                 /* a second, approver token */
+	unsigned char approver[DIGEST_LEN]; /* its SHA-256 */
 	char *secret;                      /* signed-bearer HMAC key */
 	size_t secret_len;
 	char *issuer, *audience;           /* NULL: not checked */
@@ -53,6 +55,10 @@ static const struct flag flags[] = {
 	{"--ws-audience", "AUDIENCE", offsetof(struct auth_opts, audience)},
 	{"--ws-max-clock-skew-seconds", "SECONDS",
 	 offsetof(struct auth_opts, max_skew)},
+	{"--ws-approver-token-file", "PATH",
+	 offsetof(struct auth_opts, approver_token_file)},
+	{"--ws-approver-token-sha256", "HEX",
+	 offsetof(struct auth_opts, approver_token_sha256)},
 };
 
 int
@@ -153,7 +159,7 @@ auth_parse_skew(const char *flag, const char *text, int64_t *out,
 }
 
 static int
-parse_digest(const char *text, unsigned char out[DIGEST_LEN],
+parse_digest(const char *flag, const char *text, unsigned char out[DIGEST_LEN],
 	     struct errbuf *err)
 {
 	struct slice s = trim(text, strlen(text));
@@ -171,8 +177,7 @@ parse_digest(const char *text, unsigned char out[DIGEST_LEN],
 	}
 	return 0;
 bad:
-	errbuf_add(err, "--ws-token-sha256 must be a 64-character hex SHA-256 "
-		   "digest");
+	errbuf_add(err, "%s must be a 64-character hex SHA-256 digest", flag);
 	return -1;
 }
 
@@ -309,7 +314,8 @@ load_capability(struct auth *a, const struct auth_opts *o, struct errbuf *err)
 		return -1;
 	}
 	if (o->token_sha256)
-		return parse_digest(o->token_sha256, a->digest, err);
+		return parse_digest("--ws-token-sha256", o->token_sha256,
+				    a->digest, err);
 	if (o->token_file == NULL) {
 		errbuf_add(err, "`--ws-token-file` or `--ws-token-sha256` is "
 			   "required when `--ws-auth capability-token` is set");
@@ -322,6 +328,46 @@ load_capability(struct auth *a, const struct auth_opts *o, struct errbuf *err)
 		return -1;
 	SHA256((const unsigned char *)tok, len, a->digest);
 	auth_secret_free(tok, len);
+	return 0;
+}
+
+/* [ours] The approver token: a capability token of its own. */
+static int
+load_approver(struct auth *a, const struct auth_opts *o, struct errbuf *err)
+{
+	size_t len = 0;
+	char *tok;
+
+	if (o->approver_token_file == NULL && o->approver_token_sha256 == NULL)
+		return 0;
+	if (o->approver_token_file && o->approver_token_sha256) {
+		errbuf_add(err, "`--ws-approver-token-file` and "
+			   "`--ws-approver-token-sha256` are mutually "
+			   "exclusive");
+		return -1;
+	}
+	if (o->approver_token_sha256) {
+		if (parse_digest("--ws-approver-token-sha256",
+				 o->approver_token_sha256, a->approver,
+				 err) == -1)
+			return -1;
+	} else {
+		if (absolute("--ws-approver-token-file",
+			     o->approver_token_file, err) == -1)
+			return -1;
+		tok = auth_read_secret(o->approver_token_file, &len, err);
+		if (tok == NULL)
+			return -1;
+		SHA256((const unsigned char *)tok, len, a->approver);
+		auth_secret_free(tok, len);
+	}
+	if (CRYPTO_memcmp(a->approver, a->digest, DIGEST_LEN) == 0) {
+		errbuf_add(err, "the approver token must differ from the "
+			   "`--ws-token-file` token: a client holding both "
+			   "could approve its own requests");
+		return -1;
+	}
+	a->has_approver = true;
 	return 0;
 }
 
@@ -362,7 +408,14 @@ static int
 any_flag(const struct auth_opts *o)
 {
 	return o->token_file || o->token_sha256 || o->secret_file ||
-	       o->issuer || o->audience || o->max_skew;
+	       o->issuer || o->audience || o->max_skew ||
+	       o->approver_token_file || o->approver_token_sha256;
+}
+
+static bool
+approver_flag(const struct auth_opts *o)
+{
+	return o->approver_token_file || o->approver_token_sha256;
 }
 
 bool
@@ -417,9 +470,16 @@ auth_new(const struct auth_opts *o, bool loopback, const char *listener,
 	} else if (strcmp(o->mode, mode_capability) == 0) {
 		a->mode = AUTH_CAPABILITY_TOKEN;
 		rc = load_capability(a, o, err);
+		if (rc == 0)
+			rc = load_approver(a, o, err);
 	} else if (strcmp(o->mode, mode_signed) == 0) {
 		a->mode = AUTH_SIGNED_BEARER;
-		rc = load_signed(a, o, err);
+		rc = approver_flag(o) ? -1 : load_signed(a, o, err);
+		if (approver_flag(o))
+			errbuf_add(err, "`--ws-approver-token-file` and "
+				   "`--ws-approver-token-sha256` require "
+				   "`--ws-auth capability-token`; signed "
+				   "tokens carry a `scope` claim instead");
 	} else {
 		errbuf_add(err, "invalid value '%s' for '--ws-auth <MODE>' "
 			   "[possible values: %s, %s, %s]", o->mode,
@@ -497,42 +557,141 @@ bearer_token(const char *p, size_t n)
 	return tok.n == 0 ? none : tok;
 }
 
+/* Both digests are always compared, so the time taken does not say
+ * which token a guess came close to. */
 static const char *
-check_capability(const struct auth *a, struct slice tok)
+check_capability(const struct auth *a, struct slice tok, unsigned *scope)
 {
 	unsigned char d[DIGEST_LEN];
-	int ok;
+	int main_ok, appr_ok;
 
 	if (tok.n > AUTH_MAX_TOKEN)
 		return msg_token;
 	SHA256((const unsigned char *)tok.p, tok.n, d);
-	ok = CRYPTO_memcmp(d, a->digest, DIGEST_LEN) == 0;
+	main_ok = CRYPTO_memcmp(d, a->digest, DIGEST_LEN) == 0;
+	appr_ok = CRYPTO_memcmp(d, a->approver, DIGEST_LEN) == 0 &&
+		  a->has_approver;
 	explicit_bzero(d, sizeof(d));
-	return ok ? NULL : msg_token;
+	if (main_ok)
+		*scope = a->has_approver ? AUTH_SCOPE_EXEC : AUTH_SCOPE_ALL;
+	else if (appr_ok)
+		*scope = AUTH_SCOPE_APPROVE;
+	return main_ok || appr_ok ? NULL : msg_token;
+}
+
+static bool
+scope_word(const char *w, size_t n, unsigned *scope)
+{
+	if (n == 4 && strncmp(w, "exec", 4) == 0)
+		*scope |= AUTH_SCOPE_EXEC;
+	else if (n == 7 && strncmp(w, "approve", 7) == 0)
+		*scope |= AUTH_SCOPE_APPROVE;
+	else
+		return false;
+	return true;
+}
+
+/* "exec approve": space-separated words, each known. */
+static bool
+scope_words(const char *s, unsigned *scope)
+{
+	size_t n;
+
+	while (*s != '\0') {
+		if (*s == ' ') {
+			s++;
+			continue;
+		}
+		n = strcspn(s, " ");
+		if (!scope_word(s, n, scope))
+			return false;
+		s += n;
+	}
+	return true;
+}
+
+int
+auth_scope_claim(const json_t *v, unsigned *scope)
+{
+	const json_t *it;
+	size_t i;
+
+	*scope = 0;
+	if (v == NULL || json_is_null(v)) {
+		*scope = AUTH_SCOPE_ALL;
+		return 0;
+	}
+	if (json_is_string(v)) {
+		if (strlen(json_string_value(v)) != json_string_length(v) ||
+		    !scope_words(json_string_value(v), scope))
+			return -1;
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, it) {
+			if (!json_is_string(it) ||
+			    !scope_word(json_string_value(it),
+					json_string_length(it), scope))
+				return -1;
+		}
+	} else {
+		return -1;
+	}
+	return *scope != 0 ? 0 : -1;
 }
 
 static const char *
-check_signed(const struct auth *a, struct slice tok, int64_t now)
+check_signed(const struct auth *a, struct slice tok, int64_t now,
+	     unsigned *scope)
 {
 	struct jws_key key = {(const unsigned char *)a->secret, a->secret_len};
 	struct jws_checks c = {a->issuer, a->audience, a->skew, now};
+	enum jws_status st;
+	json_t *claims = NULL;
 
-	return jws_status_text(jws_verify(tok.p, tok.n, key, &c, NULL));
+	st = jws_verify(tok.p, tok.n, key, &c, &claims);
+	if (st == JWS_OK &&
+	    auth_scope_claim(json_object_get(claims, "scope"), scope) == -1)
+		st = JWS_INVALID;
+	json_decref(claims);
+	return jws_status_text(st);
 }
 
 const char *
-auth_check(const struct auth *a, const char *p, size_t n, int64_t now)
+auth_check_scope(const struct auth *a, const char *p, size_t n, int64_t now,
+		 unsigned *scope)
 {
 	struct slice tok;
+	unsigned got = 0;
+	const char *why;
 
-	if (a == NULL || a->mode == AUTH_NONE)
+	*scope = 0;
+	if (a == NULL || a->mode == AUTH_NONE) {
+		*scope = AUTH_SCOPE_ALL;
 		return NULL;
+	}
 	if (p == NULL)
 		return msg_missing;
 	tok = bearer_token(p, n);
 	if (tok.p == NULL)
 		return msg_header;
 	if (a->mode == AUTH_CAPABILITY_TOKEN)
-		return check_capability(a, tok);
-	return check_signed(a, tok, now);
+		why = check_capability(a, tok, &got);
+	else
+		why = check_signed(a, tok, now, &got);
+	if (why == NULL)
+		*scope = got;
+	return why;
+}
+
+const char *
+auth_check(const struct auth *a, const char *p, size_t n, int64_t now)
+{
+	unsigned scope;
+
+	return auth_check_scope(a, p, n, now, &scope);
+}
+
+bool
+auth_has_approver(const struct auth *a)
+{
+	return a != NULL && a->has_approver;
 }

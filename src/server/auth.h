@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "lib/errbuf.h"
 
 #define AUTH_MAX_TOKEN (8 * 1024)
@@ -35,6 +37,9 @@ struct auth_opts {
 	const char *issuer;        /* --ws-issuer */
 	const char *audience;      /* --ws-audience */
 	const char *max_skew;      /* --ws-max-clock-skew-seconds (text) */
+	/* [ours] a second capability token, for approver clients */
+	const char *approver_token_file;   /* --ws-approver-token-file */
+	const char *approver_token_sha256; /* --ws-approver-token-sha256 */
 };
 
 struct auth;
@@ -68,6 +73,28 @@ enum auth_mode auth_mode(const struct auth *a);
  * is absent). NULL = accepted. Always accepts under AUTH_NONE. */
 const char *auth_check(const struct auth *a, const char *p, size_t n,
 		       int64_t now);
+
+/* [ours] Roles. A client may run commands (exec), answer approval
+ * requests (approve), or both:
+ *   - AUTH_NONE, and a capability token alone: both;
+ *   - with an approver token (--ws-approver-token-file / -sha256, only
+ *     under capability-token, and not the same token): the first token
+ *     is exec only, the approver token approve only;
+ *   - a signed token's `scope` claim: "exec", "approve", both separated
+ *     by a space, or an array of those strings; absent (or null) = both.
+ *     Any other value, or an empty list, is `invalid websocket jwt`.
+ * auth_check_scope() is auth_check() that also says which (*scope gets
+ * AUTH_SCOPE_* bits on acceptance). */
+#define AUTH_SCOPE_EXEC 1u
+#define AUTH_SCOPE_APPROVE 2u
+#define AUTH_SCOPE_ALL (AUTH_SCOPE_EXEC | AUTH_SCOPE_APPROVE)
+const char *auth_check_scope(const struct auth *a, const char *p, size_t n,
+			     int64_t now, unsigned *scope);
+/* Parses a `scope` claim value (NULL or null: both). 0 with *scope, or
+ * -1 when it is not one of the forms above. */
+int auth_scope_claim(const json_t *v, unsigned *scope);
+/* True when an approver token was configured. */
+bool auth_has_approver(const struct auth *a);
 
 /* Added by the auth implementation (the functions above are unchanged). */
 

@@ -103,6 +103,18 @@ rpc_notification(const char *method, json_t *params)
 	return dump(doc);
 }
 
+char *
+rpc_request(const json_t *id, const char *method, json_t *params)
+{
+	json_t *doc = json_object();
+
+	json_object_set_new(doc, "id", id_copy(id));
+	json_object_set_new(doc, "method", json_string(method));
+	if (params != NULL)
+		json_object_set_new(doc, "params", params);
+	return dump(doc);
+}
+
 bool
 rpc_header_value_ok(const char *s)
 {

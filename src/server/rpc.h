@@ -55,6 +55,9 @@ char *rpc_result(const json_t *id, json_t *result);
 char *rpc_error(const json_t *id, int code, const char *msg);
 /* {"method":method,"params":params}; steals params (may be NULL). */
 char *rpc_notification(const char *method, json_t *params);
+/* {"id":id,"method":method,"params":params}: a request of the server's
+ * own to a client; steals params (may be NULL). */
+char *rpc_request(const json_t *id, const char *method, json_t *params);
 
 /* True when s can be an HTTP header value (visible ASCII, SP and HT; no
  * leading or trailing whitespace; not empty), as clientInfo.name must. */

@@ -2,13 +2,15 @@
  * a mode: 0 verifies the rest as a compact token; 1 splits the rest at the
  * first newline into header and claims JSON, signs them with the test key
  * and verifies (so the JSON and claim checks, which sit behind the
- * signature, are reached); 2 checks that strict base64url decoding and
- * encoding are inverse (a decoded text must re-encode to itself). */
+ * signature, are reached, and the `scope` reading of accepted claims);
+ * 2 checks that strict base64url decoding and encoding are inverse (a
+ * decoded text must re-encode to itself). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/b64url.h"
+#include "server/auth.h"
 #include "server/jws.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,13 +20,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const struct jws_key key = {(const unsigned char *)KEY,
 				   sizeof(KEY) - 1};
 
+/* Accepted claims also go through the app-server's `scope` reading:
+ * a scope it accepts is a non-empty set of the two roles. */
 static void
 check_claims(enum jws_status st, json_t *claims)
 {
+	unsigned scope = 0;
+
 	if ((st == JWS_OK) != (claims != NULL))
 		abort();
 	if (claims != NULL &&
 	    !json_is_integer(json_object_get(claims, "exp")))
+		abort();
+	if (claims != NULL &&
+	    auth_scope_claim(json_object_get(claims, "scope"), &scope) == 0 &&
+	    (scope == 0 || (scope & ~AUTH_SCOPE_ALL) != 0))
 		abort();
 	json_decref(claims);
 }

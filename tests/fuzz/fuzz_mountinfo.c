@@ -1,5 +1,6 @@
 /* fuzz_mountinfo.c — the mountinfo reader: never crashes, returns only
- * absolute, NUL-free paths, never more than its cap. */
+ * absolute, NUL-free paths, never more than its cap; devices fit the
+ * kernel's 12+20-bit encoding. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,5 +23,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(v[i]);
 	}
 	free(v);
+	for (i = 0; i < 4; i++) {
+		uint32_t dev = 0;
+
+		if (mountinfo_dev((const char *)data, size, i * 7 + 1, &dev) ==
+			    0 &&
+		    (dev >> 20) > 0xfff)
+			abort();
+	}
 	return 0;
 }

@@ -14,13 +14,23 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def static_origin(directory, body=None):
+def static_origin(directory, body=None, sock=None):
     """Serves directory (or, when body is given, that body for every GET)
-    on 127.0.0.1:<ephemeral>; yields the server (.server_address)."""
+    on 127.0.0.1:<ephemeral>, or on sock (a TCP socket already bound, so
+    that its port could be named in a config first); yields the server
+    (.server_address)."""
     if body is not None:
         (directory / "index.html").write_bytes(body)
     handler = functools.partial(_Quiet, directory=str(directory))
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if sock is None:
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    else:
+        srv = http.server.ThreadingHTTPServer(sock.getsockname(), handler,
+                                              bind_and_activate=False)
+        srv.socket.close()
+        srv.socket = sock
+        srv.server_address = sock.getsockname()
+        srv.server_activate()
     srv.daemon_threads = True
     t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True)

@@ -292,7 +292,8 @@ def test_overload_answers_the_129th_request_with_32001(airlock_env):
 def test_blocked_curl_is_notified_and_listed(airlock_env):
     if shutil.which("curl") is None:
         pytest.fail("curl is not installed (scripts/install-deps)")
-    with app_server(airlock_env, *NET_ON) as (_, addr):
+    # No one is asked (test_approvals.py is about asking).
+    with app_server(airlock_env, *NET_ON, "-c", 'approval_policy="never"') as (_, addr):
         ws, other = connect(addr), connect(addr)
         initialize(ws)
         initialize(other)

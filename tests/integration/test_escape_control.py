@@ -102,7 +102,11 @@ send({"id": 2, "method": "command/exec",
 print("EXEC", json.dumps(recv()))
 '''
 
-FULL_LOOPBACK = ("--network", "--mode", "full", "--allow", "127.0.0.1")
+def full_loopback(port):
+    """Network in full mode with the host's loopback port allowed: the
+    policy lets the request through, so only the own-listener check can
+    stop it."""
+    return ("--network", "--mode", "full", "--allow", "127.0.0.1:%d" % port)
 
 
 def port_of(addr):
@@ -110,7 +114,7 @@ def port_of(addr):
 
 
 def run_attack(airlock_env, port, marker):
-    p = airlock_env.run("run", *FULL_LOOPBACK, "--",
+    p = airlock_env.run("run", *full_loopback(port), "--",
                         *py(ATTACK), str(port), str(marker), timeout=60)
     assert p.returncode == 0, p.stderr
     return p
@@ -193,7 +197,8 @@ admin_url = "http://127.0.0.1:0"
 """)
     try:
         port = running.admin[1]
-        p = airlock_env.run("run", *FULL_LOOPBACK, "--", "curl", "-s", "-i",
+        p = airlock_env.run("run", *full_loopback(port), "--", "curl", "-s",
+                            "-i",
                             "-m", "10", "-X", "POST", "-d", '{"mode":"full"}',
                             "http://127.0.0.1:%d/mode" % port, timeout=60)
     finally:
@@ -228,11 +233,13 @@ admin_url = "http://127.0.0.1:0"
 def test_command_exec_cannot_reach_its_own_app_server(airlock_env):
     marker = airlock_env.root / "escaped"
     with app_server(airlock_env, "-c", "permissions.network.mode=full",
-                    "-c", 'permissions.network.allowed_domains=["127.0.0.1"]',
                     "-c", "sandbox_workspace_write.network_access=true"
                     ) as (_, addr):
         ws = connect(addr)
         initialize(ws)
+        r = call(ws, 0, "network/policy/update",
+                 {"addAllowedDomains": ["127.0.0.1:%d" % port_of(addr)]})
+        assert "result" in r, r
         r = call(ws, 1, "command/exec",
                  {"command": py(ATTACK) + [str(port_of(addr)), str(marker)],
                   "network": True, "timeoutMs": 30000})
@@ -444,18 +451,46 @@ def test_half_open_handshakes_do_not_lock_out_a_client(airlock_env, payload):
 def test_command_exec_cannot_escalate_to_danger_full_access(airlock_env):
     marker = airlock_env.root / "escaped"
     cmd = ["sh", "-c", "echo x > %s" % marker]
-    with app_server(airlock_env, *NO_TMP) as (_, addr):
+    never = ("-c", 'approval_policy="never"')
+    with app_server(airlock_env, *NO_TMP, *never) as (_, addr):
         ws = connect(addr)
         initialize(ws)
         r = call(ws, 1, "command/exec", {"command": cmd,
                                          "sandbox": "danger-full-access"})
         assert r["error"]["code"] == -32600, r
-        assert "--allow-escalation" in r["error"]["message"]
+        assert 'approval_policy = "never"' in r["error"]["message"]
         r = call(ws, 2, "command/exec", {"command": ["true"], "network": True})
-        assert "--allow-escalation" in r["error"]["message"], r
+        assert "lets no one approve it" in r["error"]["message"], r
         r = call(ws, 3, "command/exec", {"command": ["true"],
                                          "sandbox": "read-only"})
         assert r["result"]["exitCode"] == 0, r
+    assert not marker.exists()
+    # Under on-request the client that runs commands cannot approve its
+    # own escalation when roles are split: it is asked of the approver.
+    ex = airlock_env.write("exec.tok", "exec-token-for-escalation\n")
+    ap = airlock_env.write("appr.tok", "approver-token-for-escalation\n")
+    ex.chmod(0o600)
+    ap.chmod(0o600)
+    with app_server(airlock_env, *NO_TMP, "--ws-auth", "capability-token",
+                    "--ws-token-file", ex, "--ws-approver-token-file",
+                    ap) as (_, addr):
+        ws = connect(addr, "exec-token-for-escalation")
+        initialize(ws)
+        appr = connect(addr, "approver-token-for-escalation")
+        initialize(appr)
+        ws.send(json.dumps({"id": 1, "method": "command/exec", "params":
+                            {"command": cmd, "sandbox": "danger-full-access"}}))
+        while True:
+            req = json.loads(appr.recv())
+            if req.get("method") == "exec/approval":
+                break
+        ws.send(json.dumps({"id": req["id"], "result": {"decision": "approve"}}))
+        appr.send(json.dumps({"id": req["id"], "result": {"decision": "deny"}}))
+        while True:
+            r = json.loads(ws.recv())
+            if r.get("id") == 1:
+                break
+        assert r["error"]["code"] == -32600, r
     assert not marker.exists()
     with app_server(airlock_env, "--allow-escalation") as (_, addr):
         ws = connect(addr)

@@ -33,7 +33,8 @@ FULL = ("-c", 'permissions.network.mode="full"')
 
 
 def test_default_policy_denies_everything(airlock_env):
-    r, out = check(airlock_env, "--no-dns", "https://pypi.org/simple/")
+    r, out = check(airlock_env, "--no-dns", "-c", 'approval_policy="never"',
+                   "https://pypi.org/simple/")
     assert r.returncode == 1
     assert list(out) == KEYS
     assert out == {
@@ -41,6 +42,10 @@ def test_default_policy_denies_everything(airlock_env):
         "port": 443, "protocol": "https_connect", "method": "CONNECT",
         "source": "baseline_policy", "matched": None, "addresses": [],
     }
+    # Under the default approval policy (on-request) a person may be
+    # asked about the miss: "ask", still refused without an answer.
+    r, out = check(airlock_env, "--no-dns", "https://pypi.org/simple/")
+    assert (r.returncode, out["decision"], out["reason"]) == (1, "ask", "not_allowed")
 
 
 def test_output_is_byte_exact(airlock_env):

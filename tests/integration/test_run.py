@@ -212,10 +212,18 @@ def test_run_as_an_unprivileged_user(airlock_env):
             ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
              binary, "run", "--", "sh", "-c",
              "id -u; touch ok; touch /etc/nope 2>/dev/null || echo ro; "
-             "python3 -c 'import socket; socket.socket()' 2>/dev/null || echo nonet"],
+             "python3 -c 'import socket; "
+             "socket.create_connection((\"192.0.2.1\", 80), 5)' "
+             "2>/dev/null || echo nonet; "
+             "python3 -c 'import socket; s = socket.socket(socket.AF_UNIX); "
+             "s.bind(\"u.sock\"); s.listen(); "
+             "socket.socket(socket.AF_UNIX).connect(\"u.sock\"); "
+             "print(\"unix\")'"],
             cwd=work, env=env, capture_output=True, text=True, timeout=30)
         assert p.returncode == 0, p.stderr
-        assert p.stdout.split() == ["65534", "ro", "nonet"]
+        # Unprivileged, the supervisor still serves connect(): the
+        # sandbox's own unix socket works, the world stays out of reach.
+        assert p.stdout.split() == ["65534", "ro", "nonet", "unix"]
         assert os.path.exists(os.path.join(work, "ok"))
     finally:
         shutil.rmtree(work, ignore_errors=True)

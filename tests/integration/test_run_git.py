@@ -8,6 +8,7 @@ host's loopback (gitutil.py), plain or with TLS on port 443 of a
 127.77.x.y address, which the proxy then intercepts. The sandboxed git
 reaches it only through the embedded proxy; the name resolves through
 the fake resolver."""
+import urllib.parse
 import textwrap
 
 from conftest import fake_dns_env
@@ -38,7 +39,11 @@ def run(env, name, ip, script, url, *flags):
     e = dict(fake_dns_env(env, [(name, ip)]), **sanitizer_env())
     e.update(GIT_ENV)
     e["URL"] = url
-    return env.run("run", "--network", "--allow", name, "--allow", ip, *flags,
+    # The name resolves to the host's loopback: its port must be allowed
+    # too (inside the sandbox the loopback is the command's own).
+    port = urllib.parse.urlsplit(url).port or 443
+    return env.run("run", "--network", "--allow", name, "--allow",
+                   "%s:%d" % (ip, port), *flags,
                    "--", "sh", "-c", script, env=e, timeout=120)
 
 

@@ -1,13 +1,24 @@
 """`airlock run` network: off by default; when granted, only the embedded
 proxy is reachable, and it enforces the policy. Every origin is on the
-host's loopback; the sandbox can only reach it through the proxy."""
+host's loopback; the sandbox can only reach it through the proxy, allowed
+by its port (the sandbox's own loopback is another one)."""
 import json
 import subprocess
 
 from conftest import fake_dns_env
 from runutil import py, static_origin, url
 
-ALLOW = ("--network", "--allow", "127.0.0.1")
+
+def grant(*ports):
+    """--network with each host loopback port allowed."""
+    out = ["--network"]
+    for port in ports:
+        out += ["--allow", "127.0.0.1:%d" % port]
+    return tuple(out)
+
+
+def allow(srv):
+    return grant(srv.server_address[1])
 
 
 def test_net_off_curl_to_host_loopback_fails(airlock_env, tmp_path):
@@ -17,7 +28,9 @@ def test_net_off_curl_to_host_loopback_fails(airlock_env, tmp_path):
     assert "secret" not in p.stdout
 
 
-def test_net_off_python_socket_fails_fast_with_eperm(airlock_env, tmp_path):
+def test_net_off_host_loopback_is_not_the_sandboxs(airlock_env, tmp_path):
+    # The sandbox's 127.0.0.1 is its own: nothing listens on the host
+    # origin's port there.
     with static_origin(tmp_path, body=b"secret\n") as srv:
         host, port = srv.server_address[:2]
         p = airlock_env.run("run", "--", *py(
@@ -27,7 +40,7 @@ def test_net_off_python_socket_fails_fast_with_eperm(airlock_env, tmp_path):
             "except OSError as e:\n"
             "    print(errno.errorcode[e.errno])\n" % (host, port)))
     assert p.returncode == 0, p.stderr
-    assert p.stdout.strip() == "EPERM"
+    assert p.stdout.strip() == "ECONNREFUSED"
 
 
 def test_net_off_name_resolution_fails(airlock_env):
@@ -44,7 +57,8 @@ def test_net_off_name_resolution_fails(airlock_env):
 
 def test_net_granted_curl_reaches_allowed_origin_through_proxy(airlock_env, tmp_path):
     with static_origin(tmp_path, body=b"hello origin\n") as srv:
-        p = airlock_env.run("run", *ALLOW, "--", "curl", "-sS", "-m", "10", url(srv))
+        p = airlock_env.run("run", *allow(srv), "--", "curl", "-sS", "-m", "10",
+                            url(srv))
     assert p.returncode == 0, p.stderr
     assert p.stdout == "hello origin\n"
     assert "blocked" not in p.stderr
@@ -52,7 +66,7 @@ def test_net_granted_curl_reaches_allowed_origin_through_proxy(airlock_env, tmp_
 
 def test_net_granted_python_requests_uses_injected_proxy(airlock_env, tmp_path):
     with static_origin(tmp_path, body=b"hello requests\n") as srv:
-        p = airlock_env.run("run", *ALLOW, "--", *py(
+        p = airlock_env.run("run", *allow(srv), "--", *py(
             "import requests; r = requests.get(%r, timeout=10); "
             "print(r.status_code, r.text.strip())" % url(srv)))
     assert p.returncode == 0, p.stderr
@@ -61,11 +75,11 @@ def test_net_granted_python_requests_uses_injected_proxy(airlock_env, tmp_path):
 
 def test_net_granted_bypassing_the_proxy_fails(airlock_env, tmp_path):
     with static_origin(tmp_path, body=b"secret\n") as srv:
-        p = airlock_env.run("run", *ALLOW, "--", "curl", "-sS", "-m", "5",
-                            "--noproxy", "*", url(srv))
+        p = airlock_env.run("run", *allow(srv), "--", "curl", "-sS", "-m",
+                            "5", "--noproxy", "*", url(srv))
         assert p.returncode != 0
         assert "secret" not in p.stdout
-        p = airlock_env.run("run", *ALLOW, "--", "env", "-u", "http_proxy",
+        p = airlock_env.run("run", *allow(srv), "--", "env", "-u", "http_proxy",
                             "-u", "HTTP_PROXY", "-u", "ALL_PROXY", "-u",
                             "all_proxy", "curl", "-sS", "-m", "5", url(srv))
         assert p.returncode != 0
@@ -74,7 +88,7 @@ def test_net_granted_bypassing_the_proxy_fails(airlock_env, tmp_path):
 
 def test_net_granted_python_without_proxy_fails(airlock_env, tmp_path):
     with static_origin(tmp_path, body=b"secret\n") as srv:
-        p = airlock_env.run("run", *ALLOW, "--", *py(
+        p = airlock_env.run("run", *allow(srv), "--", *py(
             "import requests, sys\n"
             "s = requests.Session(); s.trust_env = False\n"
             "try:\n"
@@ -86,7 +100,7 @@ def test_net_granted_python_without_proxy_fails(airlock_env, tmp_path):
 
 
 def test_net_granted_allowlist_miss_is_403_blocked_by_allowlist(airlock_env):
-    p = airlock_env.run("run", *ALLOW, "--", "curl", "-s", "-m", "10", "-D", "-",
+    p = airlock_env.run("run", *grant(1), "--", "curl", "-s", "-m", "10", "-D", "-",
                         "-o", "/dev/null", "http://example.com/")
     assert p.returncode == 0, p.stderr
     head = p.stdout.lower()
@@ -95,7 +109,7 @@ def test_net_granted_allowlist_miss_is_403_blocked_by_allowlist(airlock_env):
 
 
 def test_net_granted_blocked_summary_names_host_reason_and_fix(airlock_env):
-    p = airlock_env.run("run", *ALLOW, "--", "sh", "-c",
+    p = airlock_env.run("run", *grant(1), "--", "sh", "-c",
                         "curl -s -m 10 -o /dev/null http://example.com/; "
                         "curl -s -m 10 -o /dev/null http://example.com/; "
                         "curl -s -m 10 -o /dev/null -X POST http://127.0.0.1:1/")
@@ -130,7 +144,7 @@ def test_net_granted_local_name_says_which_address_and_why(airlock_env):
 def test_net_granted_summary_names_the_port_interception_skips(airlock_env):
     # Interception covers port 443 only; a tunnel elsewhere is refused and
     # the summary says which port and why.
-    p = airlock_env.run("run", *ALLOW, "--", "sh", "-c",
+    p = airlock_env.run("run", *grant(8443), "--", "sh", "-c",
                         "curl -s -m 10 -o /dev/null https://127.0.0.1:8443/; true")
     assert p.returncode == 0, p.stderr
     assert ("127.0.0.1:8443 mitm_required (1x): limited mode intercepts "
@@ -139,7 +153,7 @@ def test_net_granted_summary_names_the_port_interception_skips(airlock_env):
 
 
 def test_net_granted_no_summary_when_nothing_was_blocked(airlock_env):
-    p = airlock_env.run("run", *ALLOW, "--", "true")
+    p = airlock_env.run("run", *grant(1), "--", "true")
     assert p.returncode == 0
     assert "blocked" not in p.stderr
 
@@ -147,7 +161,7 @@ def test_net_granted_no_summary_when_nothing_was_blocked(airlock_env):
 def test_net_granted_socks5_through_all_proxy(airlock_env, tmp_path):
     with static_origin(tmp_path, body=b"hello socks\n") as srv:
         p = airlock_env.run(
-            "run", *ALLOW, "--mode", "full",
+            "run", *allow(srv), "--mode", "full",
             "-c", "permissions.network.enable_socks5=true", "--",
             "sh", "-c", 'echo "$ALL_PROXY"; unset http_proxy HTTP_PROXY; '
             "curl -sS -m 10 " + url(srv))
@@ -172,7 +186,7 @@ def test_net_granted_git_clone_over_http(airlock_env, tmp_path):
     subprocess.run(["git", "-C", str(srv_dir / "repo.git"), "update-server-info"],
                    check=True)
     with static_origin(srv_dir) as srv:
-        p = airlock_env.run("run", *ALLOW, "--", "sh", "-c",
+        p = airlock_env.run("run", *allow(srv), "--", "sh", "-c",
                             "git clone -q %s out && cat out/README"
                             % url(srv, "/repo.git"), timeout=60)
     assert p.returncode == 0, p.stderr
@@ -181,7 +195,7 @@ def test_net_granted_git_clone_over_http(airlock_env, tmp_path):
 
 def test_net_granted_deny_flag_wins_over_allow(airlock_env, tmp_path):
     with static_origin(tmp_path, body=b"secret\n") as srv:
-        p = airlock_env.run("run", *ALLOW, "--deny", "127.0.0.1", "--",
+        p = airlock_env.run("run", *allow(srv), "--deny", "127.0.0.1", "--",
                             "curl", "-s", "-m", "10", "-o", "/dev/null",
                             "-w", "%{http_code}", url(srv))
     assert p.stdout == "403"

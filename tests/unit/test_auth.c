@@ -859,6 +859,126 @@ test_signed_token_over_8_kib_is_invalid_jwt(void **state)
 	free(claims);
 }
 
+/* ---- roles ------------------------------------------------------------ */
+
+static unsigned
+scope_of(const struct auth *a, const char *header)
+{
+	unsigned scope = 99;
+	const char *why = auth_check_scope(a, header, strlen(header), NOW,
+					   &scope);
+
+	return why == NULL ? scope : 0;
+}
+
+static void
+test_approver_token_splits_the_roles(void **state)
+{
+	char *tok = write_file("tok", "tok-123\n", 0600);
+	char *appr = write_file("appr", "appr-456\n", 0600);
+	struct auth_opts o = {.mode = "capability-token", .token_file = tok};
+	struct auth *a;
+
+	(void)state;
+	a = made(&o);
+	assert_false(auth_has_approver(a));
+	assert_int_equal(scope_of(a, "Bearer tok-123"), AUTH_SCOPE_ALL);
+	auth_free(a);
+	o.approver_token_file = appr;
+	a = made(&o);
+	assert_true(auth_has_approver(a));
+	assert_int_equal(scope_of(a, "Bearer tok-123"), AUTH_SCOPE_EXEC);
+	assert_int_equal(scope_of(a, "Bearer appr-456"), AUTH_SCOPE_APPROVE);
+	assert_int_equal(scope_of(a, "Bearer other"), 0);
+	assert_string_equal(check(a, "Bearer other"),
+			    "invalid websocket bearer token");
+	auth_free(a);
+	free(tok);
+	free(appr);
+}
+
+static void
+test_approver_token_flags_are_checked(void **state)
+{
+	char *tok = write_file("tok", "tok-123\n", 0600);
+	char *secret = write_file("secret", SECRET "\n", 0600);
+	struct auth_opts o = {.mode = "capability-token", .token_file = tok,
+			      .approver_token_file = tok};
+
+	(void)state;
+	refused_with(&o, true, "the approver token must differ from the "
+			       "`--ws-token-file` token: a client holding both "
+			       "could approve its own requests");
+	o.approver_token_file = "rel/appr";
+	refused_with(&o, true, "--ws-approver-token-file must be an absolute "
+			       "path");
+	o.approver_token_file = NULL;
+	o.approver_token_sha256 = "xyz";
+	refused_with(&o, true, "--ws-approver-token-sha256 must be a "
+			       "64-character hex SHA-256 digest");
+	o.approver_token_sha256 = TOK_SHA; /* the same token, by digest */
+	refused_with(&o, true, "the approver token must differ from the "
+			       "`--ws-token-file` token: a client holding both "
+			       "could approve its own requests");
+	memset(&o, 0, sizeof(o));
+	o.mode = "signed-bearer-token";
+	o.secret_file = secret;
+	o.approver_token_file = tok;
+	refused_with(&o, true,
+		     "`--ws-approver-token-file` and "
+		     "`--ws-approver-token-sha256` require `--ws-auth "
+		     "capability-token`; signed tokens carry a `scope` claim "
+		     "instead");
+	memset(&o, 0, sizeof(o));
+	o.approver_token_file = tok;
+	refused_with(&o, true, "websocket auth flags require `--ws-auth "
+			       "capability-token` or `--ws-auth "
+			       "signed-bearer-token`");
+	free(tok);
+	free(secret);
+}
+
+static void
+test_scope_claim_sets_the_roles(void **state)
+{
+	struct auth *a = signed_auth(NULL, NULL, NULL);
+	static const struct {
+		const char *claim;
+		unsigned scope;
+	} cases[] = {
+		{"", AUTH_SCOPE_ALL},
+		{",\"scope\":null", AUTH_SCOPE_ALL},
+		{",\"scope\":\"exec\"", AUTH_SCOPE_EXEC},
+		{",\"scope\":\"approve\"", AUTH_SCOPE_APPROVE},
+		{",\"scope\":\"exec approve\"", AUTH_SCOPE_ALL},
+		{",\"scope\":[\"approve\",\"exec\"]", AUTH_SCOPE_ALL},
+		{",\"scope\":[\"approve\"]", AUTH_SCOPE_APPROVE},
+		{",\"scope\":\"admin\"", 0},
+		{",\"scope\":\"exec admin\"", 0},
+		{",\"scope\":[]", 0},
+		{",\"scope\":\"\"", 0},
+		{",\"scope\":[\"exec\",1]", 0},
+		{",\"scope\":true", 0},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *claims = xasprintf("{\"exp\":%d%s}", NOW + 60,
+					 cases[i].claim);
+		char *h = bearer(claims);
+
+		if (scope_of(a, h) != cases[i].scope)
+			fail_msg("claims %s: scope %u", claims, scope_of(a, h));
+		if (cases[i].scope == 0)
+			assert_string_equal(check(a, h),
+					    "invalid websocket jwt");
+		free(h);
+		free(claims);
+	}
+	auth_free(a);
+}
+
 int
 main(void)
 {
@@ -911,6 +1031,9 @@ main(void)
 		cmocka_unit_test(test_blank_issuer_and_audience_are_unset),
 		cmocka_unit_test(test_issuer_flag_is_trimmed),
 		cmocka_unit_test(test_signed_token_over_8_kib_is_invalid_jwt),
+		cmocka_unit_test(test_approver_token_splits_the_roles),
+		cmocka_unit_test(test_approver_token_flags_are_checked),
+		cmocka_unit_test(test_scope_claim_sets_the_roles),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

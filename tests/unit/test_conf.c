@@ -430,6 +430,53 @@ test_conf_show_and_json_contain_values(void **state)
 	conf_free(c);
 }
 
+/* --- unix_sockets ------------------------------------------------------------ */
+
+static void
+test_conf_unix_sockets_is_a_table_of_absolute_paths(void **state)
+{
+	struct conf *c = load("[permissions.network.unix_sockets]\n"
+			      "\"/run/user/1000/podman/podman.sock\" = "
+			      "\"allow\"\n\"/tmp/x.sock\" = \"allow\"\n",
+			      NULL);
+	const char *const *v;
+	char *show;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(conf_strv(c, "permissions.network.unix_sockets", &v),
+			 2);
+	assert_string_equal(v[0], "/run/user/1000/podman/podman.sock");
+	assert_string_equal(v[1], "/tmp/x.sock");
+	assert_string_equal(conf_item_origin(c,
+					     "permissions.network.unix_sockets",
+					     1),
+			    "<config>:3");
+	show = conf_show(c, false);
+	assert_non_null(strstr(show, "unix_sockets = { \"/run/user/1000/"
+				     "podman/podman.sock\" = \"allow\", "
+				     "\"/tmp/x.sock\" = \"allow\" }"));
+	free(show);
+	conf_free(c);
+}
+
+static void
+test_conf_unix_sockets_refuses_relative_paths_and_other_values(void **state)
+{
+	const char *e;
+
+	(void)state;
+	e = load_err("[permissions.network]\n"
+		     "unix_sockets = { \"x.sock\" = \"allow\" }\n");
+	assert_non_null(strstr(e, "unix_sockets.\"x.sock\": a unix socket "
+				  "path must be absolute"));
+	e = load_err("[permissions.network]\n"
+		     "unix_sockets = { \"/x.sock\" = \"deny\" }\n");
+	assert_non_null(strstr(e, "expected \"allow\""));
+	e = load_err("[permissions.network]\nunix_sockets = [\"/x\"]\n");
+	assert_non_null(strstr(e, "unix_sockets"));
+}
+
 int
 main(void)
 {
@@ -465,6 +512,10 @@ main(void)
 		cmocka_unit_test(
 			test_conf_missing_explicit_config_file_is_an_error),
 		cmocka_unit_test(test_conf_show_and_json_contain_values),
+		cmocka_unit_test(
+			test_conf_unix_sockets_is_a_table_of_absolute_paths),
+		cmocka_unit_test(
+			test_conf_unix_sockets_refuses_relative_paths_and_other_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -758,8 +758,10 @@ test_plan_network_grant_listens_on_proxy_ports(void **state)
 	sandbox_plan_release(&p);
 }
 
+/* The loopback is the command's own in both modes; only the proxy's
+ * listeners depend on the network grant. */
 static void
-test_plan_network_off_never_brings_up_lo(void **state)
+test_plan_network_off_brings_up_lo_without_listeners(void **state)
 {
 	static const char *const d[] = {"d:/work", NULL};
 	struct sandbox_input in;
@@ -770,8 +772,38 @@ test_plan_network_off_never_brings_up_lo(void **state)
 	base_input(&in, "workspace-write");
 	in.socks5 = true;
 	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
-	assert_int_equal(count_steps(&p, SANDBOX_STEP_LO_UP), 0);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_LO_UP), 1);
+	assert_int_equal(count_steps(&p, SANDBOX_STEP_UNIX_DIAG), 1);
 	assert_int_equal(count_steps(&p, SANDBOX_STEP_LISTEN), 0);
+	sandbox_plan_release(&p);
+}
+
+/* The listed host sockets go to the supervisor as given, deduplicated;
+ * the plan says how many. */
+static void
+test_plan_keeps_the_listed_unix_sockets(void **state)
+{
+	static const char *const d[] = {"d:/work", NULL};
+	static const char *const socks[] = {"/run/podman.sock", "rel.sock",
+					    "/run/podman.sock", "/tmp/x.sock"};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+	struct buf b;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "read-only");
+	in.unix_sockets = socks;
+	in.n_unix_sockets = 4;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(p.n_unix_sockets, 2);
+	assert_string_equal(p.unix_sockets[0], "/run/podman.sock");
+	assert_string_equal(p.unix_sockets[1], "/tmp/x.sock");
+	assert_false(p.unix_sockets_all);
+	buf_init(&b, 1 << 16);
+	sandbox_plan_format(&p, &b);
+	assert_non_null(strstr(b.p, "but 2 listed in unix_sockets)"));
+	buf_release(&b);
 	sandbox_plan_release(&p);
 }
 
@@ -945,7 +977,9 @@ test_plan_format_names_each_step(void **state)
 	assert_non_null(strstr(b.p, "bind /work back read-write, nosuid, "
 				    "nodev"));
 	assert_non_null(strstr(b.p, "new devpts instance"));
-	assert_non_null(strstr(b.p, "TCP connect 127.0.0.1:43128"));
+	assert_non_null(strstr(b.p, "sock_diag socket"));
+	assert_non_null(strstr(b.p, "performed by airlock's supervisor"));
+	assert_null(strstr(b.p, "TCP connect"));
 	assert_non_null(strstr(b.p, "exec true\n"));
 	sandbox_plan_release(&p);
 	buf_release(&b);
@@ -1149,7 +1183,8 @@ main(void)
 		cmocka_unit_test(test_plan_relative_writable_root_is_an_error),
 		cmocka_unit_test(test_plan_unknown_mode_and_empty_argv_are_errors),
 		cmocka_unit_test(test_plan_network_grant_listens_on_proxy_ports),
-		cmocka_unit_test(test_plan_network_off_never_brings_up_lo),
+		cmocka_unit_test(test_plan_network_off_brings_up_lo_without_listeners),
+		cmocka_unit_test(test_plan_keeps_the_listed_unix_sockets),
 		cmocka_unit_test(test_plan_network_grant_binds_the_stub_resolver_after_the_listeners),
 		cmocka_unit_test(test_plan_network_off_replaces_resolv_conf_without_a_resolver),
 		cmocka_unit_test(test_plan_symlinked_resolv_conf_binds_over_its_target),

@@ -21,8 +21,9 @@ struct cfg {
 	enum preset_id preset;
 };
 
-/* Interception on for the policies build() makes next. */
+/* Interception, and asking, on for the policies build() makes next. */
 static bool build_mitm;
+static bool build_ask;
 /* limited_allow_git_fetch for the policies build() makes next. */
 static bool build_git_fetch;
 
@@ -49,6 +50,7 @@ build(const struct cfg *c)
 	o.preset = c->preset;
 	o.allow_global = true;
 	o.mitm = build_mitm;
+	o.ask = build_ask;
 	o.git_fetch = build_git_fetch;
 	errbuf_init(&err);
 	p = policy_new(&o, &err);
@@ -1000,6 +1002,219 @@ test_policy_protocol_names_round_trip(void **state)
 	assert_int_equal(policy_protocol_parse("ftp", &pr), -1);
 }
 
+/* --- asking (the approval policy lets a person lift a miss) ------------- */
+
+static struct policy_decision
+decide_approved(const struct policy *p, const char *host, int port,
+		enum policy_protocol proto, const char *method)
+{
+	struct policy_request r = {.host = host, .port = port,
+				   .protocol = proto, .method = method};
+	struct policy_decision d;
+
+	r.approved = true;
+	policy_decide(p, &r, &d);
+	return d;
+}
+
+static void
+test_policy_ask_only_for_an_allowlist_miss(void **state)
+{
+	struct cfg c = {.allow = {"a.example"}, .deny = {"d.example"},
+			.mode = POLICY_MODE_FULL};
+	struct policy *p;
+	struct policy_decision d;
+
+	(void)state;
+	build_ask = true;
+	p = build(&c);
+	d = decide(p, "x.example", 80, POLICY_PROTO_HTTP, "POST");
+	assert_int_equal(d.verdict, POLICY_VERDICT_ASK);
+	assert_int_equal(d.reason, POLICY_NOT_ALLOWED);
+	assert_null(d.matched);
+	assert_false(policy_allowed(&d));
+	d = decide(p, "d.example", 80, POLICY_PROTO_HTTP, "GET");
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	assert_int_equal(d.reason, POLICY_DENIED);
+	d = decide(p, "a.example", 80, POLICY_PROTO_HTTP, "GET");
+	assert_int_equal(d.verdict, POLICY_VERDICT_RESOLVE);
+	d = decide(p, "", 80, POLICY_PROTO_HTTP, "GET");
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	d = decide(p, "bad host", 80, POLICY_PROTO_HTTP, "GET");
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	policy_free(p);
+	build_ask = false;
+	p = build(&c);
+	d = decide(p, "x.example", 80, POLICY_PROTO_HTTP, "GET");
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	assert_int_equal(d.reason, POLICY_NOT_ALLOWED);
+	policy_free(p);
+}
+
+static void
+test_policy_ask_never_for_local_literals(void **state)
+{
+	struct cfg c = {.allow = {"a.example"}, .mode = POLICY_MODE_FULL};
+	struct policy *p;
+	struct policy_decision d;
+
+	(void)state;
+	build_ask = true;
+	p = build(&c);
+	assert_int_equal(decide(p, "10.0.0.1", 80, POLICY_PROTO_HTTP, "GET")
+				 .verdict,
+			 POLICY_VERDICT_DENY);
+	assert_int_equal(decide(p, "[::1]", 80, POLICY_PROTO_HTTP, "GET")
+				 .verdict,
+			 POLICY_VERDICT_DENY);
+	d = decide(p, "localhost", 80, POLICY_PROTO_HTTP, "GET");
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	assert_int_equal(d.reason, POLICY_NOT_ALLOWED);
+	assert_int_equal(decide(p, "8.8.8.8", 80, POLICY_PROTO_HTTP, "GET")
+				 .verdict,
+			 POLICY_VERDICT_ASK);
+	policy_free(p);
+	c.local = true; /* allow_local_binding: local is no refusal */
+	p = build(&c);
+	assert_int_equal(decide(p, "10.0.0.1", 80, POLICY_PROTO_HTTP, "GET")
+				 .verdict,
+			 POLICY_VERDICT_ASK);
+	policy_free(p);
+	build_ask = false;
+}
+
+static void
+test_policy_ask_never_for_limited_refusals(void **state)
+{
+	struct cfg c = {.allow = {"a.example"}, .mode = POLICY_MODE_LIMITED};
+	struct policy *p;
+	struct policy_decision d;
+
+	(void)state;
+	build_ask = true;
+	build_mitm = true;
+	p = build(&c);
+	d = decide(p, "x.example", 80, POLICY_PROTO_HTTP, "POST");
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	assert_int_equal(d.reason, POLICY_NOT_ALLOWED);
+	assert_false(d.mitm);
+	assert_int_equal(decide(p, "x.example", 80, POLICY_PROTO_HTTP, "GET")
+				 .verdict,
+			 POLICY_VERDICT_ASK);
+	d = decide(p, "x.example", 443, POLICY_PROTO_HTTPS_CONNECT, "CONNECT");
+	assert_int_equal(d.verdict, POLICY_VERDICT_ASK);
+	assert_false(d.mitm);
+	assert_int_equal(decide(p, "x.example", 8443,
+				POLICY_PROTO_HTTPS_CONNECT, "CONNECT")
+				 .verdict,
+			 POLICY_VERDICT_DENY);
+	assert_int_equal(decide(p, "x.example", 53, POLICY_PROTO_SOCKS5_UDP,
+				NULL)
+				 .verdict,
+			 POLICY_VERDICT_DENY);
+	policy_free(p);
+	build_ask = false;
+	build_mitm = false;
+}
+
+static void
+test_policy_approved_keeps_later_checks(void **state)
+{
+	struct cfg c = {.allow = {"a.example"}, .deny = {"9.9.9.9"},
+			.mode = POLICY_MODE_LIMITED};
+	struct policy *p;
+	struct policy_decision d;
+
+	(void)state;
+	build_ask = true;
+	build_mitm = true;
+	p = build(&c);
+	d = decide_approved(p, "x.example", 443, POLICY_PROTO_HTTPS_CONNECT,
+			    "CONNECT");
+	assert_int_equal(d.verdict, POLICY_VERDICT_RESOLVE);
+	assert_true(d.approved);
+	assert_true(d.mitm);
+	assert_null(d.matched);
+	finish(p, &d, "127.0.0.1"); /* a name that resolves to loopback */
+	assert_int_equal(d.reason, POLICY_NOT_ALLOWED_LOCAL);
+	d = decide_approved(p, "x.example", 80, POLICY_PROTO_HTTP, "GET");
+	finish(p, &d, "9.9.9.9"); /* the deny list still judges addresses */
+	assert_int_equal(d.reason, POLICY_DENIED);
+	d = decide_approved(p, "x.example", 80, POLICY_PROTO_HTTP, "GET");
+	finish(p, &d, "93.184.216.34");
+	assert_true(policy_allowed(&d));
+	/* Approval lifts the miss only: the method guard still refuses. */
+	d = decide_approved(p, "x.example", 80, POLICY_PROTO_HTTPS, "PUT");
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	assert_false(d.approved);
+	/* A decision an allow entry made is not "approved". */
+	d = decide_approved(p, "a.example", 80, POLICY_PROTO_HTTP, "GET");
+	assert_false(d.approved);
+	policy_free(p);
+	build_ask = false; /* asking off: an approval lifts nothing */
+	p = build(&c);
+	d = decide_approved(p, "x.example", 80, POLICY_PROTO_HTTP, "GET");
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	assert_int_equal(d.reason, POLICY_NOT_ALLOWED);
+	policy_free(p);
+	build_mitm = false;
+}
+
+static void
+test_policy_resolvable_askable_name_is_ask(void **state)
+{
+	struct cfg c = {.allow = {"a.example"}, .deny = {"d.example"}};
+	struct policy *p;
+	struct policy_decision d;
+
+	(void)state;
+	build_ask = true;
+	p = build(&c);
+	policy_resolvable(p, "x.example", &d);
+	assert_int_equal(d.verdict, POLICY_VERDICT_ASK);
+	policy_resolvable(p, "d.example", &d);
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	policy_resolvable(p, "10.0.0.1", &d);
+	assert_int_equal(d.verdict, POLICY_VERDICT_DENY);
+	policy_free(p);
+	build_ask = false;
+}
+
+static void
+test_policy_ask_json_and_denied_messages(void **state)
+{
+	struct cfg c = {.allow = {"a.example"}, .mode = POLICY_MODE_FULL};
+	struct policy *p;
+	struct policy_decision d;
+	struct buf b;
+
+	(void)state;
+	build_ask = true;
+	p = build(&c);
+	d = decide(p, "x.example", 80, POLICY_PROTO_HTTP, "GET");
+	buf_init(&b, 4096);
+	assert_int_equal(policy_decision_json(&d, &b), 0);
+	assert_non_null(strstr(b.p, "{\"decision\":\"ask\",\"reason\":"
+				    "\"not_allowed\""));
+	buf_reset(&b);
+	policy_denied_message("denied", "evil.example", &b);
+	assert_string_equal(b.p, "Network access to \"evil.example\" was "
+				 "blocked: domain is explicitly denied by "
+				 "policy and cannot be approved from this "
+				 "prompt.");
+	buf_reset(&b);
+	policy_denied_message("not_allowed", "x.example", &b);
+	assert_string_equal(b.p, "Network access to \"x.example\" was blocked: "
+				 "domain is not on the allowlist for the "
+				 "current sandbox mode.");
+	buf_reset(&b);
+	policy_denied_message("sni_mismatch", "x.example", &b);
+	assert_non_null(strstr(b.p, "request is blocked by network policy."));
+	buf_release(&b);
+	policy_free(p);
+	build_ask = false;
+}
+
 int
 main(void)
 {
@@ -1041,6 +1256,12 @@ main(void)
 		cmocka_unit_test(test_policy_resolvable_ignores_the_mode_and_empty_list_denies),
 		cmocka_unit_test(test_policy_decide_with_dns_protocol_is_the_resolvable_question),
 		cmocka_unit_test(test_policy_protocol_names_round_trip),
+		cmocka_unit_test(test_policy_ask_only_for_an_allowlist_miss),
+		cmocka_unit_test(test_policy_ask_never_for_local_literals),
+		cmocka_unit_test(test_policy_ask_never_for_limited_refusals),
+		cmocka_unit_test(test_policy_approved_keeps_later_checks),
+		cmocka_unit_test(test_policy_resolvable_askable_name_is_ask),
+		cmocka_unit_test(test_policy_ask_json_and_denied_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -116,11 +116,16 @@ request(enum policy_protocol proto, const char *host, int port,
 	return reqpolicy_decide_request(F.p, F.rp, &r, &q, d);
 }
 
+/* The reason of a refusal, "allow" otherwise. An allowlist miss a person
+ * may be asked about (ASK, under the default approval policy) is not
+ * allowed: its reason, not_allowed. */
 static const char *
 reason(const struct policy_decision *d)
 {
-	return d->verdict == POLICY_VERDICT_DENY ? policy_reason_str(d->reason)
-						 : "allow";
+	return d->verdict == POLICY_VERDICT_DENY ||
+			       d->verdict == POLICY_VERDICT_ASK
+		       ? policy_reason_str(d->reason)
+		       : "allow";
 }
 
 /* --- requests ----------------------------------------------------------- */

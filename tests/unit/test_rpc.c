@@ -130,6 +130,29 @@ test_rpc_notification_has_no_jsonrpc_member(void **state)
 }
 
 static void
+test_rpc_server_request_and_its_response(void **state)
+{
+	json_t *id = json_string("net-1");
+	struct rpc_msg m;
+	char *s;
+
+	(void)state;
+	s = rpc_request(id, "network/approval",
+			json_pack("{s:s}", "host", "a.example"));
+	assert_string_equal(s, "{\"id\":\"net-1\",\"method\":"
+			       "\"network/approval\",\"params\":{\"host\":"
+			       "\"a.example\"}}");
+	free(s);
+	json_decref(id);
+	/* The client's answer parses as a response to that id. */
+	s = "{\"id\":\"net-1\",\"result\":{\"decision\":\"deny\"}}";
+	rpc_parse(s, strlen(s), &m);
+	assert_int_equal(m.kind, RPC_RESPONSE);
+	assert_string_equal(json_string_value(m.id), "net-1");
+	rpc_msg_release(&m);
+}
+
+static void
 test_rpc_client_name_must_be_a_header_value(void **state)
 {
 	char *s;
@@ -187,6 +210,7 @@ main(void)
 		cmocka_unit_test(test_rpc_int64_ids_are_echoed_exactly),
 		cmocka_unit_test(test_rpc_string_ids_are_echoed),
 		cmocka_unit_test(test_rpc_notification_has_no_jsonrpc_member),
+		cmocka_unit_test(test_rpc_server_request_and_its_response),
 		cmocka_unit_test(test_rpc_client_name_must_be_a_header_value),
 		cmocka_unit_test(test_rpc_params_helpers_check_types_and_ranges),
 	};

@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -42,20 +44,23 @@ errno_of(long r)
 	return r < 0 ? errno : 0;
 }
 
-/* Runs probe in a child under the filter; returns what it returned. */
+/* Runs probe in a child under the filter; returns what it returned. The
+ * child closes the listener at once: with no supervisor, the calls the
+ * filter hands to one fail with ENOSYS. */
 static int
-filtered(bool network, int (*probe)(void))
+filtered(int (*probe)(void))
 {
 	struct errbuf err;
 	pid_t pid;
-	int st;
+	int st, fd;
 
 	pid = fork();
 	if (pid == 0) {
 		errbuf_init(&err);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
-		    seccomp_apply(network, &err) == -1)
+		    (fd = seccomp_apply(&err)) == -1)
 			_exit(NO_FILTER);
+		close(fd);
 		_exit(probe());
 	}
 	assert_true(pid > 0);
@@ -200,28 +205,28 @@ static void
 test_seccomp_setuid_setgid_modes_are_eperm(void **state)
 {
 	(void)state;
-	assert_int_equal(filtered(false, probe_chmod_setuid), EPERM);
-	assert_int_equal(filtered(false, probe_chmod_setgid), EPERM);
-	assert_int_equal(filtered(false, probe_fchmodat2_setuid), EPERM);
-	assert_int_equal(filtered(false, probe_open_creat_setuid), EPERM);
-	assert_int_equal(filtered(false, probe_open_tmpfile_setgid), EPERM);
-	assert_int_equal(filtered(false, probe_mknod_setuid), EPERM);
-	assert_int_equal(filtered(false, probe_mkdir_setgid), EPERM);
+	assert_int_equal(filtered(probe_chmod_setuid), EPERM);
+	assert_int_equal(filtered(probe_chmod_setgid), EPERM);
+	assert_int_equal(filtered(probe_fchmodat2_setuid), EPERM);
+	assert_int_equal(filtered(probe_open_creat_setuid), EPERM);
+	assert_int_equal(filtered(probe_open_tmpfile_setgid), EPERM);
+	assert_int_equal(filtered(probe_mknod_setuid), EPERM);
+	assert_int_equal(filtered(probe_mkdir_setgid), EPERM);
 }
 
 static void
 test_seccomp_plain_modes_pass(void **state)
 {
 	(void)state;
-	assert_int_equal(filtered(false, probe_chmod_plain), 0);
-	assert_int_equal(filtered(false, probe_open_plain_ignores_mode), 0);
+	assert_int_equal(filtered(probe_chmod_plain), 0);
+	assert_int_equal(filtered(probe_open_plain_ignores_mode), 0);
 }
 
 static void
 test_seccomp_openat2_looks_absent(void **state)
 {
 	(void)state;
-	assert_int_equal(filtered(false, probe_openat2), ENOSYS);
+	assert_int_equal(filtered(probe_openat2), ENOSYS);
 }
 
 /* --- xattrs --------------------------------------------------------------- */
@@ -261,9 +266,9 @@ static void
 test_seccomp_xattr_writes_are_not_supported(void **state)
 {
 	(void)state;
-	assert_int_equal(filtered(false, probe_setxattr), EOPNOTSUPP);
-	assert_int_equal(filtered(false, probe_removexattr), EOPNOTSUPP);
-	assert_int_equal(filtered(false, probe_getxattr), 0);
+	assert_int_equal(filtered(probe_setxattr), EOPNOTSUPP);
+	assert_int_equal(filtered(probe_removexattr), EOPNOTSUPP);
+	assert_int_equal(filtered(probe_getxattr), 0);
 }
 
 /* --- sockets -------------------------------------------------------------- */
@@ -313,12 +318,6 @@ probe_raw(void)
 }
 
 static int
-probe_unix(void)
-{
-	return try_socket(AF_UNIX, SOCK_STREAM, 0);
-}
-
-static int
 probe_socketpair(void)
 {
 	int sv[2];
@@ -330,26 +329,153 @@ probe_socketpair(void)
 	return 0;
 }
 
-static void
-test_seccomp_granted_allows_only_tcp_and_udp(void **state)
+static int
+probe_unix_kinds(void)
 {
-	(void)state;
-	assert_int_equal(filtered(true, probe_tcp), 0);
-	assert_int_equal(filtered(true, probe_udp), 0);
-	assert_int_equal(filtered(true, probe_mptcp), EPERM);
-	assert_int_equal(filtered(true, probe_icmp), EPERM);
-	assert_int_equal(filtered(true, probe_raw), EPERM);
-	assert_int_equal(filtered(true, probe_unix), EPERM);
-	assert_int_equal(filtered(true, probe_socketpair), 0);
+	int e = try_socket(AF_UNIX, SOCK_STREAM, 0);
+
+	if (e == 0)
+		e = try_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	return e != 0 ? e : try_socket(AF_UNIX, SOCK_SEQPACKET, 0);
+}
+
+static int
+probe_netlink(void)
+{
+	return try_socket(AF_NETLINK, SOCK_RAW, 0);
+}
+
+static int
+probe_packet(void)
+{
+	return try_socket(AF_PACKET, SOCK_DGRAM, 0);
+}
+
+static int
+probe_unix_protocol(void)
+{
+	return try_socket(AF_UNIX, SOCK_STREAM, 1);
 }
 
 static void
-test_seccomp_network_off_allows_no_socket(void **state)
+test_seccomp_allows_tcp_udp_and_unix_only(void **state)
 {
 	(void)state;
-	assert_int_equal(filtered(false, probe_tcp), EPERM);
-	assert_int_equal(filtered(false, probe_udp), EPERM);
-	assert_int_equal(filtered(false, probe_socketpair), 0);
+	assert_int_equal(filtered(probe_tcp), 0);
+	assert_int_equal(filtered(probe_udp), 0);
+	assert_int_equal(filtered(probe_unix_kinds), 0);
+	assert_int_equal(filtered(probe_socketpair), 0);
+	assert_int_equal(filtered(probe_mptcp), EPERM);
+	assert_int_equal(filtered(probe_icmp), EPERM);
+	assert_int_equal(filtered(probe_raw), EPERM);
+	assert_int_equal(filtered(probe_netlink), EPERM);
+	assert_int_equal(filtered(probe_packet), EPERM);
+	assert_int_equal(filtered(probe_unix_protocol), EPERM);
+}
+
+/* --- calls for the supervisor --------------------------------------------- */
+
+static int
+probe_connect(void)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(9);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r = errno_of(connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	close(fd);
+	return r;
+}
+
+static int
+probe_sendmsg(void)
+{
+	struct msghdr mh;
+	int sv[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == -1)
+		return 100;
+	memset(&mh, 0, sizeof(mh));
+	r = errno_of(sendmsg(sv[0], &mh, 0));
+	close(sv[0]);
+	close(sv[1]);
+	return r;
+}
+
+/* send() is sendto() without an address: it stays with the kernel. */
+static int
+probe_send(void)
+{
+	int sv[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == -1)
+		return 100;
+	r = errno_of(send(sv[0], "x", 1, 0));
+	close(sv[0]);
+	close(sv[1]);
+	return r;
+}
+
+static int
+probe_sendto_address(void)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), r;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(9);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r = errno_of(sendto(fd, "x", 1, 0, (struct sockaddr *)&sa,
+			    sizeof(sa)));
+	close(fd);
+	return r;
+}
+
+/* A listener of the command's own would get the calls meant for
+ * airlock's supervisor, and could let them continue unchecked. */
+static int
+probe_own_listener(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = {1, &allow};
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			  SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+
+	if (fd >= 0)
+		close((int)fd);
+	return errno_of(fd);
+}
+
+static int
+probe_own_filter(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = {1, &allow};
+
+	return errno_of(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0,
+				&prog));
+}
+
+static void
+test_seccomp_hands_connect_and_addressed_sends_to_the_supervisor(void **state)
+{
+	(void)state;
+	assert_int_equal(filtered(probe_connect), ENOSYS);
+	assert_int_equal(filtered(probe_sendmsg), ENOSYS);
+	assert_int_equal(filtered(probe_sendto_address), ENOSYS);
+	assert_int_equal(filtered(probe_send), 0);
+}
+
+static void
+test_seccomp_refuses_a_listener_of_the_commands_own(void **state)
+{
+	(void)state;
+	assert_int_equal(filtered(probe_own_listener), EPERM);
+	assert_int_equal(filtered(probe_own_filter), 0);
 }
 
 int
@@ -360,8 +486,10 @@ main(void)
 		cmocka_unit_test(test_seccomp_plain_modes_pass),
 		cmocka_unit_test(test_seccomp_openat2_looks_absent),
 		cmocka_unit_test(test_seccomp_xattr_writes_are_not_supported),
-		cmocka_unit_test(test_seccomp_granted_allows_only_tcp_and_udp),
-		cmocka_unit_test(test_seccomp_network_off_allows_no_socket),
+		cmocka_unit_test(test_seccomp_allows_tcp_udp_and_unix_only),
+		cmocka_unit_test(
+			test_seccomp_hands_connect_and_addressed_sends_to_the_supervisor),
+		cmocka_unit_test(test_seccomp_refuses_a_listener_of_the_commands_own),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,249 @@
+/* unotify_conn.c — connect() on the command's behalf, and the unix
+ * address check that sends share. See unotify.h. */
+#include "sandbox/unotify_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/xalloc.h"
+
+#define MAX_GROUPS 256
+
+/* --- the unix address check --------------------------------------------------- */
+
+static bool
+in_groups(gid_t g)
+{
+	gid_t v[MAX_GROUPS];
+	int i, n = getgroups(MAX_GROUPS, v);
+
+	for (i = 0; i < n; i++)
+		if (v[i] == g)
+			return true;
+	return false;
+}
+
+/* Write permission on the socket file as the command holds it: its uid
+ * and gids, no capability. Asked only when airlock runs as root, whose
+ * own connect() would pass where the command's would not. */
+static bool
+may_write(const struct unotify *u, const struct stat *st)
+{
+	if (st->st_uid == u->uid)
+		return (st->st_mode & S_IWUSR) != 0;
+	if (st->st_gid == u->gid || in_groups(st->st_gid))
+		return (st->st_mode & S_IWGRP) != 0;
+	return (st->st_mode & S_IWOTH) != 0;
+}
+
+static bool
+allowed(struct unotify_call *c, int fd)
+{
+	struct unotify *u = c->u;
+	struct unixid id;
+	size_t i;
+
+	if (u->allow_all)
+		return true;
+	if (unixpath_id(fd, &u->mounts, c->tid, &id) == -1)
+		return false; /* cannot tell: refuse */
+	for (i = 0; i < u->n_listed; i++)
+		if (u->listed[i].dev == id.dev && u->listed[i].ino == id.ino)
+			return true;
+	return u->diag_fd >= 0 &&
+	       unixpath_bound_inside(u->diag_fd, &id, c->tid, unotify_rootfd(c),
+				     &u->mounts) == 1;
+}
+
+/* The pinned inode as an address the kernel resolves in airlock's own
+ * view: the magic link /proc/self/fd/N leads to exactly that inode. */
+static void
+rewrite(struct sockaddr_storage *ss, socklen_t *len, int fd)
+{
+	struct sockaddr_un *sun = (struct sockaddr_un *)ss;
+	int n;
+
+	memset(ss, 0, sizeof(*ss));
+	sun->sun_family = AF_UNIX;
+	n = snprintf(sun->sun_path, sizeof(sun->sun_path), "/proc/self/fd/%d",
+		     fd);
+	*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			   (size_t)n + 1);
+}
+
+int
+unotify_gate(struct unotify_call *c, struct sockaddr_storage *ss,
+	     socklen_t *len, int *pin)
+{
+	char path[UNIXPATH_MAX + 1];
+	struct stat st;
+	int r, fd;
+
+	*pin = -1;
+	if (*len < sizeof(sa_family_t) || ss->ss_family != AF_UNIX)
+		return 0; /* no path */
+	unotify_sockinfo(c);
+	if (c->domain == -1)
+		return -ENOTSOCK; /* what the kernel says; and never unchecked */
+	if (c->domain != AF_UNIX)
+		return 0; /* the kernel refuses it without a lookup */
+	r = unixpath_of_addr((const struct sockaddr_un *)ss, *len, path);
+	if (r <= 0)
+		return r == 0 ? 0 : -EINVAL; /* abstract: per namespace */
+	fd = unixpath_open(c->tid, unotify_rootfd(c), path);
+	r = fd == -1 ? -errno : 0;
+	if (!unotify_valid(c))
+		r = (int)UNOTIFY_GONE;
+	else if (r == 0 && (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode)))
+		r = -ECONNREFUSED; /* what connecting to a file says */
+	else if (r == 0 && !allowed(c, fd)) {
+		unotify_note_refusal(c, path);
+		r = -EACCES;
+	} else if (r == 0 && c->u->root && !may_write(c->u, &st))
+		r = -EACCES;
+	if (r != 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	rewrite(ss, len, fd);
+	*pin = fd;
+	return 0;
+}
+
+/* --- connect -------------------------------------------------------------------- */
+
+enum conn_wait { WAIT_NONE, WAIT_WRITABLE, WAIT_RETRY };
+
+struct conn_state {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int pin;
+};
+
+static void
+conn_free(void *arg)
+{
+	struct conn_state *s = arg;
+
+	if (s->pin >= 0)
+		close(s->pin);
+	free(s);
+}
+
+/* One connect() without blocking airlock: a blocking socket is made
+ * non-blocking for the moment of the call (the command waits in its own
+ * call meanwhile, so it does not notice), and what would have blocked is
+ * said in *wait. */
+static long
+connect_once(struct unotify_call *c, const struct sockaddr_storage *ss,
+	     socklen_t len, enum conn_wait *wait)
+{
+	int fl = fcntl(c->sfd, F_GETFL), r, e;
+
+	*wait = WAIT_NONE;
+	if (fl == -1)
+		return -errno;
+	if (fl & O_NONBLOCK) {
+		r = connect(c->sfd, (const struct sockaddr *)ss, len);
+		return r == 0 ? 0 : -errno;
+	}
+	if (fcntl(c->sfd, F_SETFL, fl | O_NONBLOCK) == -1)
+		return -errno;
+	r = connect(c->sfd, (const struct sockaddr *)ss, len);
+	e = errno;
+	fcntl(c->sfd, F_SETFL, fl);
+	if (r == 0)
+		return 0;
+	if (e == EINPROGRESS)
+		*wait = WAIT_WRITABLE;
+	else if (e == EAGAIN && (unotify_sockinfo(c), c->domain == AF_UNIX))
+		*wait = WAIT_RETRY; /* the listener's backlog is full */
+	return -e;
+}
+
+static void
+resume_writable(struct unotify_op *op)
+{
+	socklen_t l = sizeof(int);
+	int e = 0;
+
+	if (getsockopt(op->c.sfd, SOL_SOCKET, SO_ERROR, &e, &l) == -1)
+		e = errno;
+	unotify_op_finish(op, e != 0 ? -e : 0);
+}
+
+static void
+resume_retry(struct unotify_op *op)
+{
+	struct conn_state *s = op->state;
+	enum conn_wait wait;
+	long v;
+
+	if (!unotify_valid(&op->c)) {
+		unotify_op_finish(op, UNOTIFY_GONE);
+		return;
+	}
+	v = connect_once(&op->c, &s->ss, s->len, &wait);
+	if (wait == WAIT_RETRY) {
+		unotify_op_retry(op);
+	} else if (wait == WAIT_WRITABLE) {
+		op->resume = resume_writable;
+		unotify_op_wait_writable(op);
+	} else {
+		unotify_op_finish(op, v);
+	}
+}
+
+long
+unotify_connect(struct unotify_call *c)
+{
+	struct sockaddr_storage ss;
+	struct conn_state *s;
+	struct unotify_op *op;
+	int len = (int)c->args[2], pin, r;
+	socklen_t slen;
+	enum conn_wait wait;
+	long v;
+
+	if (len < 0 || (size_t)len > sizeof(ss))
+		return -EINVAL;
+	memset(&ss, 0, sizeof(ss));
+	r = unotify_read(c, c->args[1], &ss, (size_t)len);
+	if (!unotify_valid(c))
+		return UNOTIFY_GONE;
+	if (r < 0)
+		return r;
+	slen = (socklen_t)len;
+	r = unotify_gate(c, &ss, &slen, &pin);
+	if (r != 0)
+		return r;
+	v = connect_once(c, &ss, slen, &wait);
+	if (wait == WAIT_NONE) {
+		if (pin >= 0)
+			close(pin);
+		return v;
+	}
+	s = xmalloc(sizeof(*s));
+	s->ss = ss;
+	s->len = slen;
+	s->pin = pin;
+	op = unotify_op_new(c, wait == WAIT_RETRY ? resume_retry
+						  : resume_writable,
+			    s, conn_free);
+	if (op == NULL) {
+		conn_free(s);
+		return -EAGAIN;
+	}
+	if (wait == WAIT_RETRY)
+		unotify_op_retry(op);
+	else
+		unotify_op_wait_writable(op);
+	return UNOTIFY_LATER;
+}

@@ -1,0 +1,256 @@
+"""The sandbox's own loopback and local IPC: real programs that start
+servers on 127.0.0.1 and ::1, or talk over unix sockets, work inside
+`airlock run` with the network off and on.
+
+Inside, 127.0.0.1 and ::1 belong to the command (any port, TCP and UDP);
+unix sockets the command binds work; a host socket that config lists
+works too. What stays out of reach is covered by test_escape_unix.py and
+test_run_escape.py. NO_PROXY inside the sandbox is still empty (see
+doc/sandbox.md), so the HTTP clients here are ones that do not read the
+proxy variables (http.client, node's http), or are told not to.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+
+import pytest
+
+from conftest import AIRLOCK
+from runutil import PY
+
+GRANT = ("--network", "--allow", "127.0.0.1:1")
+MODES = pytest.mark.parametrize("flags", [(), GRANT], ids=["off", "granted"])
+
+
+def run(airlock_env, flags, *cmd, timeout=120, env=None):
+    p = airlock_env.run("run", *flags, "--", *cmd, timeout=timeout, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p
+
+
+PYTEST_SUITE = '''
+import http.client, http.server, socket, threading
+import pytest
+
+class V6Server(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+class Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("hello " + self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+
+@pytest.fixture(params=[("127.0.0.1", http.server.ThreadingHTTPServer),
+                        ("::1", V6Server)], ids=["v4", "v6"])
+def server(request):
+    host, cls = request.param
+    srv = cls((host, 0), Hello)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield host, srv.server_address[1]
+    srv.shutdown()
+    srv.server_close()
+
+def test_get(server):
+    host, port = server
+    c = http.client.HTTPConnection(host, port, timeout=10)
+    c.request("GET", "/x")
+    r = c.getresponse()
+    assert (r.status, r.read()) == (200, b"hello /x")
+
+def test_udp_echo_on_loopback():
+    for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        a = socket.socket(fam, socket.SOCK_DGRAM); a.bind((host, 0))
+        b = socket.socket(fam, socket.SOCK_DGRAM); b.settimeout(10)
+        b.sendto(b"ping", a.getsockname())
+        data, peer = a.recvfrom(16)
+        a.sendto(data.upper(), peer)
+        assert b.recv(16) == b"PING"
+'''
+
+
+@MODES
+def test_pytest_suite_serving_http_on_loopback(airlock_env, flags):
+    (airlock_env.cwd / "test_srv.py").write_text(PYTEST_SUITE)
+    p = run(airlock_env, flags, PY, "-m", "pytest", "-q", "-p",
+            "no:cacheprovider", "test_srv.py")
+    assert "3 passed" in p.stdout
+
+
+NODE = r'''
+const http = require("http");
+const srv = http.createServer((req, res) => res.end("node " + req.url));
+srv.listen(0, process.argv[2], () => {
+  const { port } = srv.address();
+  http.get({ host: process.argv[2], port, path: "/y" }, (res) => {
+    let b = "";
+    res.on("data", (d) => (b += d));
+    res.on("end", () => { console.log(b); srv.close(); });
+  });
+});
+'''
+
+
+@MODES
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
+def test_node_http_server_and_client(airlock_env, flags, host):
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is missing (scripts/install-deps --test)")
+    (airlock_env.cwd / "srv.js").write_text(NODE)
+    # NODE_USE_ENV_PROXY would send the request to the proxy: NO_PROXY is
+    # not set inside the sandbox yet.
+    p = run(airlock_env, flags, "env", "-u", "NODE_USE_ENV_PROXY", node,
+            "srv.js", host)
+    assert p.stdout == "node /y\n"
+
+
+MANAGER = '''
+import multiprocessing as mp
+def work(d, i):
+    d[i] = i * i
+if __name__ == "__main__":
+    with mp.Manager() as m:
+        d = m.dict()
+        ps = [mp.Process(target=work, args=(d, i)) for i in range(4)]
+        for p in ps: p.start()
+        for p in ps: p.join()
+        print(sorted(d.items()))
+    with mp.Pool(2) as pool:
+        print(pool.map(abs, [-1, -2, -3]))
+'''
+
+
+@MODES
+def test_multiprocessing_manager_and_pool(airlock_env, flags):
+    (airlock_env.cwd / "mgr.py").write_text(MANAGER)
+    p = run(airlock_env, flags, PY, "mgr.py")
+    assert p.stdout.splitlines() == ["[(0, 0), (1, 1), (2, 4), (3, 9)]",
+                                     "[1, 2, 3]"]
+
+
+UNIX_ECHO = '''
+import os, socket, threading, array
+srv = socket.socket(socket.AF_UNIX)
+srv.bind("echo.sock")
+srv.listen()
+def serve():
+    c, _ = srv.accept()
+    msg, fds, _, _ = socket.recv_fds(c, 64, 1)
+    c.sendall(msg.upper() + os.read(fds[0], 16))
+threading.Thread(target=serve, daemon=True).start()
+cli = socket.socket(socket.AF_UNIX)
+cli.connect(os.path.abspath("echo.sock"))
+r, w = os.pipe()
+os.write(w, b"+fd")
+socket.send_fds(cli, [b"hello"], [r])
+print(cli.recv(64).decode())
+# A datagram socket bound in the workspace, reached by name.
+d = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+d.bind("dgram.sock")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"dgram", "dgram.sock")
+print(d.recv(16).decode())
+# The sandbox's own abstract names.
+a = socket.socket(socket.AF_UNIX)
+a.bind("\\0airlock-own-abstract")
+a.listen()
+socket.socket(socket.AF_UNIX).connect("\\0airlock-own-abstract")
+print("abstract")
+'''
+
+
+@MODES
+def test_unix_echo_server_and_client_in_the_workspace(airlock_env, flags):
+    (airlock_env.cwd / "echo.py").write_text(UNIX_ECHO)
+    p = run(airlock_env, flags, PY, "echo.py")
+    assert p.stdout.splitlines() == ["HELLO+fd", "dgram", "abstract"]
+    assert "refused" not in p.stderr
+
+
+def test_a_socket_bound_in_tmp_works_in_read_only_mode_too(airlock_env):
+    # multiprocessing's listener lives in /tmp, which read-only mode cannot
+    # write; the abstract namespace still works there.
+    p = run(airlock_env, ("-s", "read-only"), PY, "-c",
+            "import socket\n"
+            "a = socket.socket(socket.AF_UNIX); a.bind('\\0ro'); a.listen()\n"
+            "socket.socket(socket.AF_UNIX).connect('\\0ro'); print('ok')\n")
+    assert p.stdout == "ok\n"
+
+
+def test_dangerously_allow_all_unix_sockets_reaches_host_sockets(airlock_env,
+                                                                 tmp_path):
+    path = str(tmp_path / "host.sock")
+    srv = socket.socket(socket.AF_UNIX)
+    srv.bind(path)
+    srv.listen(1)
+    try:
+        p = run(airlock_env,
+                ("-c", "permissions.network.dangerously_allow_all_unix_sockets"
+                 "=true"), PY, "-c",
+                "import socket; socket.socket(socket.AF_UNIX).connect(%r); "
+                "print('ok')" % path)
+        assert p.stdout == "ok\n"
+        srv.settimeout(10)
+        srv.accept()[0].close()
+    finally:
+        srv.close()
+
+
+def test_network_off_reaches_nothing_beyond_loopback(airlock_env):
+    p = run(airlock_env, (), PY, "-c",
+            "import socket, errno\n"
+            "for addr in (('192.0.2.1', 80), ('2001:db8::1', 80)):\n"
+            "    try:\n"
+            "        socket.create_connection(addr, timeout=5)\n"
+            "        print('reached')\n"
+            "    except OSError as e:\n"
+            "        print(errno.errorcode[e.errno])\n")
+    assert p.stdout.split() == ["ENETUNREACH", "ENETUNREACH"]
+
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+def test_postgres_on_a_unix_socket_in_the_workspace(airlock_env):
+    # initdb and postgres refuse to run as root: as root, airlock itself
+    # runs as nobody (a copy of the binary nobody can reach).
+    if not os.path.exists(os.path.join(PG_BIN, "initdb")):
+        pytest.fail("postgresql is missing (scripts/install-deps --test)")
+    script = (
+        "set -e; export PGHOST=$PWD/sock; mkdir -p sock; "
+        f"{PG_BIN}/initdb -A trust -U t -D db >/dev/null; "
+        f"{PG_BIN}/pg_ctl -D db -o \"-k $PWD/sock -c listen_addresses=''\" "
+        "-w -t 60 -l pg.log start >/dev/null; "
+        "psql -U t -d postgres -Atc 'select 40 + 2'; "
+        f"{PG_BIN}/pg_ctl -D db -m fast -w stop >/dev/null")
+    if os.geteuid() != 0:
+        run(airlock_env, (), "sh", "-c", script)
+        return
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv to run postgres as nobody")
+    work = tempfile.mkdtemp(prefix="airlock-pg-")
+    try:
+        binary = os.path.join(work, "airlock")
+        shutil.copy2(str(AIRLOCK), binary)
+        os.chmod(work, 0o755)
+        os.mkdir(os.path.join(work, "ws"))
+        os.chown(os.path.join(work, "ws"), 65534, 65534)
+        env = dict(airlock_env.env, AIRLOCK_HOME=os.path.join(work, "ws", ".h"),
+                   AIRLOCK_SYSTEM_DIR=os.path.join(work, "ws", ".s"))
+        p = subprocess.run(
+            ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+             binary, "run", "--", "sh", "-c", script],
+            cwd=os.path.join(work, "ws"), env=env, capture_output=True,
+            text=True, timeout=180)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert p.stdout == "42\n"
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
