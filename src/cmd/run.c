@@ -443,10 +443,20 @@ run_env(const struct conf *c)
 	return env;
 }
 
+/* Whether this run's proxy may put an allowlist miss to a person: the
+ * config's approval policy, or -a's (already checked against the
+ * requirements), with the proxy enabled. */
+static bool
+may_ask(const struct conf *c, const struct run_args *a)
+{
+	return conf_bool(c, "permissions.network.enabled") &&
+	       netpolicy_may_ask_as(c, a->approval, NULL);
+}
+
 /* One sandbox, to its end: its exit status for airlock. */
 static int
 launch_one(const struct conf_opts *o, const struct sandbox_plan *p,
-	   const struct netpolicy_extra *extra, bool allow_local,
+	   const struct netpolicy_extra *extra, bool allow_local, bool ask,
 	   char *const *env, const char *bundle, const char *setup)
 {
 	struct sandbox_launch_opts lo = {0};
@@ -457,6 +467,7 @@ launch_one(const struct conf_opts *o, const struct sandbox_plan *p,
 	lo.conf = o;
 	lo.extra = extra;
 	lo.allow_local_binding = allow_local;
+	lo.may_ask = ask;
 	lo.envp = env;
 	lo.ca_bundle = bundle;
 	lo.setup = setup;
@@ -492,7 +503,7 @@ launch(const struct conf_opts *o, const struct conf *c,
 	errbuf_release(&err);
 	rc = launch_one(o, p, &extra,
 			conf_bool(c, "permissions.network.allow_local_binding"),
-			env, bundle, NULL);
+			may_ask(c, a), env, bundle, NULL);
 	free(bundle);
 	return rc;
 }
@@ -530,8 +541,8 @@ setup_one(const struct conf_opts *o, const struct conf *c,
 		goto out;
 	}
 	fprintf(stderr, "airlock: setup %zu/%zu: %s\n", i + 1, n, cmd);
-	rc = launch_one(o, &ph.plan, &ph.extra, ph.allow_local_binding, env,
-			ph.ca_bundle, ph.command);
+	rc = launch_one(o, &ph.plan, &ph.extra, ph.allow_local_binding,
+			may_ask(c, a), env, ph.ca_bundle, ph.command);
 	if (rc != 0)
 		fprintf(stderr, "airlock: error: run: setup `%s` failed with "
 				"exit status %d; not running the command\n",

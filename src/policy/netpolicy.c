@@ -234,8 +234,17 @@ netpolicy_mode(const struct conf *c, const struct netpolicy_extra *extra)
 bool
 netpolicy_may_ask(const struct conf *c, const char **why)
 {
+	return netpolicy_may_ask_as(c, NULL, why);
+}
+
+bool
+netpolicy_may_ask_as(const struct conf *c, const char *approval_policy,
+		     const char **why)
+{
 	const struct requirements *r = conf_requirements(c);
-	const char *ap = conf_str(c, "approval_policy");
+	const char *ap = approval_policy != NULL
+				 ? approval_policy
+				 : conf_str(c, "approval_policy");
 	const char *no = NULL;
 
 	if (strcmp(ap, "never") == 0)

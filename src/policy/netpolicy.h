@@ -64,6 +64,11 @@ const char *netpolicy_mode(const struct conf *c,
  * and why is not NULL, *why names the reason ("approval_policy never",
  * "managed_allowed_domains_only", ...). */
 bool netpolicy_may_ask(const struct conf *c, const char **why);
+/* The same with approval_policy in place of the config's (a flag that
+ * overrides it for one run, already checked against the requirements);
+ * NULL: the config's. */
+bool netpolicy_may_ask_as(const struct conf *c, const char *approval_policy,
+			  const char **why);
 
 /* True when some pattern of the managed allowlist covers pattern
  * (pattern_covers, reference §2.4). */

@@ -14,7 +14,9 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "lib/fdutil.h"
@@ -295,7 +297,56 @@ isolate(const struct sandbox_child_opts *o, struct errbuf *err)
 			   o->own_session ? "session" : "process group");
 		return -1;
 	}
+	if (o->ctty && ioctl(STDIN_FILENO, TIOCSCTTY, 0) == -1) {
+		errbuf_add(err, "cannot give the sandbox its terminal: %m");
+		return -1;
+	}
 	return 0;
+}
+
+/* ctty: the command's process leads its own group, the terminal's
+ * foreground one (apply.h). SIGTTOU is blocked for tcsetpgrp from what is
+ * still a background group; run_command() unblocks it. Done here, before
+ * exec, rather than by the init, which could otherwise take the terminal
+ * back from a job the command (a shell) has since put in front. */
+static void
+take_terminal(void)
+{
+	sigset_t ttou;
+
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, NULL);
+	if (setpgid(0, 0) == -1 || tcsetpgrp(STDIN_FILENO, getpid()) == -1)
+		sandbox_child_fail("cannot give the command the sandbox's "
+				   "terminal: %m");
+}
+
+/* ctty: the command's group, continued on every SIGCONT the init gets. */
+static volatile sig_atomic_t cont_group;
+
+static void
+on_cont(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	if (cont_group > 0)
+		kill(-(pid_t)cont_group, SIGCONT);
+	errno = saved;
+}
+
+static void
+follow_continue(pid_t cmd)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_cont;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	cont_group = cmd;
+	(void)sigaction(SIGCONT, &sa, NULL);
 }
 
 static void
@@ -428,10 +479,14 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 		sandbox_child_fail("fork: %m");
 	if (pid == 0) {
 		close(chan[0]);
+		if (o->ctty)
+			take_terminal();
 		run_command(o, chan[1]);
 	}
 	close(chan[1]);
 	sigfwd_target(pid);
+	if (o->ctty)
+		follow_continue(pid);
 	take_listener(pid, chan[0], o->sock);
 	init_loop(pid, o->sock);
 }

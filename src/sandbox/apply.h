@@ -5,7 +5,9 @@
  * pid and network namespaces; it is pid 1 there. It puts the given
  * descriptors on stdin, stdout and stderr, closes every other descriptor
  * but its socket to the parent, makes itself the leader of a new process
- * group (own_session: a new session), maps the caller's uid and gid, sets
+ * group (own_session: a new session; ctty: a new session whose
+ * controlling terminal is the pseudo-terminal on descriptor 0, pty.h),
+ * maps the caller's uid and gid, sets
  * up the network side (netns.h) and reports to the parent over sock,
  * waits for the parent's go, builds the mount namespace (mounts.h), then
  * forks the command and stays as its init: it forwards the signals the
@@ -15,6 +17,13 @@
  * exits, the kernel kills everything left in the pid namespace, and the
  * parent, once it has reaped it, removes the run's placeholders
  * (placeholder.h).
+ *
+ * With ctty, the command's process first makes itself the leader of a
+ * process group of its own and that group the terminal's foreground one
+ * (so the terminal's Ctrl-C and Ctrl-Z reach it, and its group, whose
+ * parent is in the same session, is not orphaned: a stop is not
+ * discarded); the init then continues that group on every SIGCONT it gets
+ * (airlock's, when its job is continued).
  *
  * The command's process applies the rest of the plan in order —
  * no_new_privs, Landlock, capabilities dropped, seccomp, environment,
@@ -59,6 +68,8 @@ struct sandbox_child_opts {
 	int sock;                 /* to the parent; close-on-exec */
 	int stdio[3];             /* put on 0, 1, 2 first; -1 keeps it */
 	bool own_session;         /* setsid (no terminal) instead of setpgid */
+	bool ctty;                /* own_session, with stdio[0] as its
+				   * controlling terminal (above) */
 	char *const *env;         /* the command's final environment */
 	const struct seccomp_prog *seccomp;
 	const struct mounts_prep *mounts;

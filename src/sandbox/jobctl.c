@@ -46,6 +46,14 @@ jobctl_adopt(struct jobctl *j, pid_t pid)
 	give_if_foreground(j);
 }
 
+void
+jobctl_follow(struct jobctl *j, pid_t init)
+{
+	memset(j, 0, sizeof(*j));
+	j->tty = -1;
+	j->group = init;
+}
+
 static void
 stop_self(int sig)
 {

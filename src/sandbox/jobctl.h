@@ -31,6 +31,12 @@ struct jobctl {
 
 /* Opens the controlling terminal, if there is one. */
 void jobctl_init(struct jobctl *j);
+/* The sandbox leads a session of its own on a pseudo-terminal airlock
+ * owns (pty.h): there is no terminal of the caller's to hand over, and
+ * init, the sandbox's first process, leads the session and its process
+ * group. Its stops and continues are followed as above (the init passes
+ * a SIGCONT on to the command's group, apply.h). */
+void jobctl_follow(struct jobctl *j, pid_t init);
 /* Makes pid, a child of ours that never execs, the leader of its own
  * process group (the child does the same; whichever comes first wins),
  * and gives it the terminal when airlock is the foreground job. */

@@ -15,28 +15,74 @@
 #include "lib/errbuf.h"
 #include "lib/log.h"
 #include "proxy/approval.h"
+#include "sandbox/prompt.h"
+#include "sandbox/pty.h"
 #include "sandbox/session.h"
 #include "sandbox/summary.h"
 
 struct launch {
 	int status;
 	const char *setup;
+	struct pty *pty;
 };
 
+/* The sandbox's own pseudo-terminal (pty.h), when a person at the
+ * terminal may be asked: airlock's stdin and stderr are terminals, the
+ * network is granted and the approval policy may ask. Otherwise NULL —
+ * the command shares the caller's terminal as ever (jobctl.h) — and *why
+ * says why no one can be asked, for the blocked summary. */
+static struct pty *
+open_pty(const struct sandbox_launch_opts *o, char *why, size_t n)
+{
+	struct errbuf err;
+	struct pty *p;
+
+	snprintf(why, n, "no terminal");
+	if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+		return NULL;
+	snprintf(why, n, "no prompt on this terminal");
+	if (!o->may_ask || o->plan->net != SANDBOX_NET_PROXY ||
+	    o->plan->fs == SANDBOX_FS_FULL_ACCESS)
+		return NULL;
+	errbuf_init(&err);
+	p = pty_open(&err);
+	if (p == NULL) {
+		snprintf(why, n, "no prompt: %s", errbuf_str(&err));
+		log_warn("run: %s; network requests that would be asked about "
+			 "are denied",
+			 why);
+	}
+	errbuf_release(&err);
+	return p;
+}
+
 /* The broker the embedded proxy asks about allowlist misses. Its
- * front-end is the terminal airlock runs on; without one, no one can be
- * asked, and approval_policy behaves as never — the blocked summary says
- * "not asked: no terminal". */
+ * front-end is the prompt on the terminal airlock runs on (prompt.h);
+ * without one, no one can be asked, and approval_policy behaves as never
+ * — the blocked summary says "not asked: no terminal". */
 static struct approval_broker *
-new_broker(uv_loop_t *loop, const struct sandbox_launch_opts *o)
+new_broker(uv_loop_t *loop, const struct sandbox_launch_opts *o,
+	   const char *why)
 {
 	struct approval_broker_opts bo = {0};
-	bool tty = isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 
 	bo.home = o->conf->home;
 	bo.wait_for_asker = false;
-	bo.no_asker_why = tty ? "no prompt on this terminal" : "no terminal";
+	bo.no_asker_why = why;
 	return approval_broker_new(loop, &bo);
+}
+
+/* The pty's peer goes on each of the command's standard descriptors that
+ * is a terminal for airlock; the others (a redirection) are inherited. */
+static void
+use_pty(struct sandbox_session_opts *so, struct pty *p, uv_loop_t *loop)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		so->stdio[i] = isatty(i) ? pty_peer(p) : -1;
+	so->pty = p;
+	pty_start(p, loop);
 }
 
 static void
@@ -61,6 +107,9 @@ on_done(void *arg, struct sandbox_session *s, const struct sandbox_result *r)
 {
 	struct launch *l = arg;
 
+	/* The rest of the command's output, and the caller's modes, before
+	 * anything of airlock's. */
+	pty_finish(l->pty);
 	if (r->fail != SANDBOX_OK && l->setup != NULL)
 		log_error("run: setup `%s`: %s", l->setup, r->message);
 	else if (r->fail != SANDBOX_OK)
@@ -75,8 +124,10 @@ int
 sandbox_launch(const struct sandbox_launch_opts *o)
 {
 	struct sandbox_session_opts so;
-	struct launch l = {SANDBOX_EXIT_SETUP, o->setup};
+	struct launch l = {SANDBOX_EXIT_SETUP, o->setup, NULL};
 	struct approval_broker *broker = NULL;
+	struct prompt *prompt = NULL;
+	char why[256];
 	uv_loop_t loop;
 
 	if (o->plan->fs == SANDBOX_FS_FULL_ACCESS && o->setup == NULL) {
@@ -101,14 +152,24 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 	/* The embedded proxy writes to sockets its peers may close. */
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&loop);
-	if (o->plan->net == SANDBOX_NET_PROXY)
-		so.approvals = broker = new_broker(&loop, o);
+	if (o->plan->net == SANDBOX_NET_PROXY) {
+		l.pty = open_pty(o, why, sizeof(why));
+		so.approvals = broker = new_broker(&loop, o, why);
+	}
+	if (l.pty != NULL) {
+		prompt = prompt_new(broker, l.pty);
+		use_pty(&so, l.pty, &loop);
+	}
 	sandbox_session_start(&loop, &so);
+	if (l.pty != NULL)
+		pty_close_peer(l.pty); /* the child has its own */
 	uv_run(&loop, UV_RUN_DEFAULT);
 	/* The session and its proxy are gone: the broker's last reference
 	 * goes, and its timers close. */
+	prompt_free(prompt);
 	approval_broker_close(broker);
 	approval_broker_unref(broker);
+	pty_free(l.pty);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);
 	return l.status;

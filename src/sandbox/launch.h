@@ -13,7 +13,11 @@
  * follows its stops (jobctl.h). With network granted, the embedded
  * proxy asks an approvals broker of the run's (proxy/approval.h) about
  * allowlist misses: its front-end is the terminal; without one no one can
- * be asked, and the summary says "not asked: no terminal". At the end the
+ * be asked, and the summary says "not asked: no terminal". When a person
+ * may be asked (airlock's stdin and stderr are terminals, may_ask), the
+ * sandbox gets a pseudo-terminal of its own (pty.h) instead of the
+ * caller's terminal, and the prompt (prompt.h) asks on the caller's
+ * terminal, which the command then cannot read. At the end the
  * unix-socket refusals of the supervisor (unotify.h) and the
  * blocked-request summary (summary.h) go to stderr. */
 #ifndef AIRLOCK_SANDBOX_LAUNCH_H
@@ -32,6 +36,9 @@ struct sandbox_launch_opts {
 	const struct conf_opts *conf;       /* for the embedded proxy */
 	const struct netpolicy_extra *extra; /* --allow/--deny/--mode */
 	bool allow_local_binding;
+	/* The approval policy may put allowlist misses to a person
+	 * (netpolicy_may_ask_as()). */
+	bool may_ask;
 	char *const *envp;
 	const char *ca_bundle; /* interception on: trust bundle for the child */
 	/* A setup command's sandbox (setup.h): its summary says so, and

@@ -28,6 +28,7 @@
 #include "sandbox/jobctl.h"
 #include "sandbox/netns.h"
 #include "sandbox/placeholder.h"
+#include "sandbox/pty.h"
 #include "sandbox/session_int.h"
 #include "sandbox/sigfwd.h"
 #include "sandbox/unotify.h"
@@ -409,6 +410,16 @@ on_message(struct sandbox_session *s, const struct netns_msg *m,
 		take_fd(s, m->kinds[i], fds[i]);
 }
 
+/* The command stopped with sig: airlock stops likewise, giving the
+ * caller's terminal its modes back first when it has a pty in front. */
+static void
+stopped(struct sandbox_session *s, int sig)
+{
+	if (s->o.pty != NULL)
+		pty_suspend(s->o.pty);
+	jobctl_stopped(&s->job, sig);
+}
+
 /* Reads every message waiting on the socket. */
 static void
 drain(struct sandbox_session *s)
@@ -431,7 +442,7 @@ drain(struct sandbox_session *s)
 		if (n == (ssize_t)sizeof(m))
 			on_message(s, &m, fds);
 		else if (n == 2 && b[0] == SANDBOX_MSG_STOPPED && s->o.terminal)
-			jobctl_stopped(&s->job, b[1]);
+			stopped(s, b[1]);
 		else if (n == -1 && s->state == ST_REPORTING) {
 			set_fail(s, SANDBOX_FAIL_SETUP,
 				 "cannot set up the sandbox: a malformed "
@@ -476,6 +487,8 @@ on_sigcont(uv_signal_t *h, int signum)
 	struct sandbox_session *s = h->data;
 
 	(void)signum;
+	if (s->o.pty != NULL)
+		pty_resume(s->o.pty);
 	jobctl_continued(&s->job);
 }
 
@@ -493,7 +506,8 @@ clone_child(struct sandbox_session *s, int sock)
 	co.plan = s->o.plan;
 	co.sock = sock;
 	memcpy(co.stdio, s->o.stdio, sizeof(co.stdio));
-	co.own_session = !s->o.terminal;
+	co.own_session = !s->o.terminal || s->o.pty != NULL;
+	co.ctty = s->o.pty != NULL && !s->plain;
 	co.env = s->prep.env;
 	co.seccomp = &s->prep.seccomp;
 	co.mounts = &s->prep.mounts;
@@ -540,14 +554,20 @@ watch(struct sandbox_session *s)
 }
 
 /* The terminal's side of a run (airlock run): the sandbox's process
- * group gets the terminal, airlock's signals go to it. */
+ * group gets the terminal, airlock's signals go to it. With a pty, the
+ * sandbox has a terminal of its own, and setpgid from here would make
+ * its setsid fail. */
 static void
 adopt(struct sandbox_session *s)
 {
-	jobctl_init(&s->job);
-	jobctl_adopt(&s->job, s->pid);
+	if (s->o.pty != NULL) {
+		jobctl_follow(&s->job, s->pid);
+	} else {
+		jobctl_init(&s->job);
+		jobctl_adopt(&s->job, s->pid);
+	}
 	sigfwd_target(s->pid);
-	sigfwd_install(SIGFWD_ALL);
+	sigfwd_install(s->o.pty != NULL ? SIGFWD_PTY : SIGFWD_ALL);
 }
 
 static int

@@ -33,7 +33,11 @@
  * With terminal set (`airlock run`), the session also forwards the
  * signals airlock gets to the sandbox (sigfwd.h), hands it the terminal
  * and follows its stops (jobctl.h); otherwise (the app-server) the
- * sandbox gets a session of its own and the given stdio.
+ * sandbox gets a session of its own and the given stdio. With terminal
+ * and a pty (pty.h), the sandbox gets a session of its own whose
+ * controlling terminal is the pty's peer (which the caller puts in stdio,
+ * descriptor 0 at least); its stops are followed as before, around
+ * pty_suspend() and pty_resume().
  *
  * Adding a descriptor the child sends after the report: give it a
  * netns_fd_kind, send it from the child in a struct netns_msg
@@ -87,6 +91,7 @@ struct sandbox_result {
 
 struct sandbox_session;
 struct approval_broker;
+struct pty;
 
 typedef void sandbox_session_done_fn(void *arg, struct sandbox_session *s,
 				     const struct sandbox_result *r);
@@ -107,6 +112,8 @@ struct sandbox_session_opts {
 	const char *log_prefix;    /* for the supervisor's warnings: "run: " */
 	int stdio[3];              /* the sandbox's 0, 1, 2; -1 inherits */
 	bool terminal;             /* airlock run: see above */
+	struct pty *pty;           /* with terminal: the sandbox's own, or
+				    * NULL for the caller's terminal */
 	int grace_ms;              /* for the proxy's connections at the end */
 	unsigned report_ms;        /* 0: SANDBOX_SESSION_REPORT_MS */
 	sandbox_session_blocked_fn *on_blocked; /* or NULL */

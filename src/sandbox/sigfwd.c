@@ -29,7 +29,8 @@ sigfwd_install(enum sigfwd_mode mode)
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigemptyset(&sa.sa_mask);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
+		if (mode != SIGFWD_PTY || sigs[i] != SIGWINCH)
+			sigaction(sigs[i], &sa, NULL);
 }
 
 void

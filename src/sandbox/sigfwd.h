@@ -20,6 +20,10 @@
 enum sigfwd_mode {
 	SIGFWD_ALL,  /* airlock: forward whatever arrives */
 	SIGFWD_SENT, /* the init: forward what kill(2) sent */
+	SIGFWD_PTY,  /* airlock with a pty (pty.h): as ALL, but SIGWINCH is
+		      * left alone (the pty sets the new size on the
+		      * sandbox's terminal, and the kernel signals the
+		      * command) */
 };
 
 /* Installs the handlers (SA_RESTART). */
