@@ -23,6 +23,7 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "sandbox/keyscan.h"
+#include "sandbox/ttymodes.h"
 
 #define CHUNK 4096
 /* The command's output held for the terminal; the master is not read
@@ -56,63 +57,27 @@ struct pty {
 	void *divert_arg;
 };
 
-/* The pty whose terminal is raw, for the atexit handler. */
-static struct pty *raw_pty;
-
-/* --- the caller's terminal's modes ----------------------------------------------- */
-
-/* tcsetattr from a background job raises SIGTTOU; restoring the caller's
- * modes must work whatever the job's state, and raw mode is only ever
- * taken in the foreground (checked just before). */
-static void
-set_modes(int fd, const struct termios *t)
-{
-	sigset_t ttou, old;
-
-	sigemptyset(&ttou);
-	sigaddset(&ttou, SIGTTOU);
-	sigprocmask(SIG_BLOCK, &ttou, &old);
-	(void)tcsetattr(fd, TCSADRAIN, t);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-}
+/* --- the caller's terminal's modes (ttymodes.h) ------------------------------------ */
 
 static void
 leave_raw(struct pty *p)
 {
 	if (!p->raw)
 		return;
-	set_modes(p->in, &p->saved);
+	ttymodes_restore();
 	p->raw = false;
-	if (raw_pty == p)
-		raw_pty = NULL;
 }
 
-static void
-restore_at_exit(void)
-{
-	if (raw_pty != NULL)
-		leave_raw(raw_pty);
-}
-
-/* Raw mode as ssh and script take it: no echo, no line editing, no
- * signals, no flow control, no output processing — the pty's own line
- * discipline does all of that, with the caller's settings. */
+/* Raw mode is only ever taken in the foreground: the pty's own line
+ * discipline then does echo, editing and signals, with the caller's
+ * settings. */
 static void
 enter_raw(struct pty *p)
 {
-	static bool registered;
-	struct termios t = p->saved;
-
 	if (p->raw || !p->foreground || p->in_dead)
 		return;
-	if (!registered && atexit(restore_at_exit) == 0)
-		registered = true;
-	cfmakeraw(&t);
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	set_modes(p->in, &t);
+	ttymodes_raw(p->in, &p->saved);
 	p->raw = true;
-	raw_pty = p;
 }
 
 static bool

@@ -27,9 +27,7 @@
  *   but reads no input and leaves the terminal's modes alone; a prompt then
  *   waits until `fg`.
  * - The caller's modes are restored on every way out: pty_finish() (the
- *   command ended), pty_suspend(), and exit() (an atexit handler, for
- *   die() and other fatal paths). SIGKILL of airlock cannot be caught:
- *   the terminal stays raw (`stty sane` or `reset` mends it).
+ *   command ended), pty_suspend(), exit() and fatal signals (ttymodes.h).
  *
  * airlock's own descriptors 0 and 2 are never changed: the caller's
  * terminal is opened again (a file description of airlock's own), so

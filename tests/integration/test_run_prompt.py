@@ -359,3 +359,52 @@ def test_modes_are_restored_when_airlock_is_terminated_at_a_prompt(airlock_env, 
             assert t.modes_now() == t.modes
         assert "-> " in out, out
         assert t.status == 128 + signal.SIGTERM
+
+
+def test_modes_are_restored_when_a_fatal_signal_ends_airlock(airlock_env, tmp_path):
+    # SIGALRM is not forwarded to the sandbox: it ends airlock itself.
+    with origin(airlock_env, tmp_path):
+        with terminal(airlock_env, "--", PY, "-c",
+                      "print('READY', flush=True); input()") as t:
+            t.expect("READY")
+            assert not t.modes_now()[3] & termios.ICANON
+            os.kill(t.pid, signal.SIGALRM)
+            t.rest()
+            assert t.modes_now() == t.modes
+        assert t.status == -signal.SIGALRM
+
+
+# --- job control -------------------------------------------------------------------------
+
+STOP_AND_GO = """
+line = input('STOP-ME> ')
+print('RESUMED', line, flush=True)
+"""
+
+
+def test_ctrl_z_stops_the_job_and_fg_continues_it(airlock_env, tmp_path):
+    (airlock_env.cwd / "prog.py").write_text(STOP_AND_GO)
+    with origin(airlock_env, tmp_path):
+        e = dict(airlock_env.env, TERM="dumb")
+        t = Term(["/bin/bash", "--norc", "--noprofile", "-i"], e,
+                 str(airlock_env.cwd))
+        try:
+            t.send("set -b; PS1='PROMPT''$ '\n")
+            t.expect("PROMPT$ ")
+            t.send("%s run -- %s prog.py\n" % (AIRLOCK, PY))
+            t.expect("STOP-ME> ")
+            t.send("\x1a")
+            assert "Stopped" in t.expect("PROMPT$ ")
+            # The shell has its terminal back.
+            t.send("echo SHELL''-OK\n")
+            t.expect("SHELL-OK")
+            t.expect("PROMPT$ ")
+            t.send("fg\n")
+            t.expect("prog.py\r\n")
+            t.send("again\n")
+            t.expect("RESUMED again")
+            t.expect("PROMPT$ ")
+            t.send("echo status=$?\n")
+            t.expect("status=0")
+        finally:
+            t.close()
