@@ -71,13 +71,32 @@ $(BUILD)/libairlock.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/airlock: $(MAIN_OBJ) $(BUILD)/libairlock.a
+# The sandbox's seccomp program is the same for every run: it is built
+# once here (tools/gen-seccomp.c) and linked into airlock, which saves
+# libseccomp's work on every start (src/sandbox/seccomp.h).
+SECCOMP_OBJ := $(BUILD)/gen/seccomp_prebuilt.o
+.SECONDARY: $(BUILD)/tools/gen-seccomp.o
+
+$(BUILD)/gen/seccomp_prebuilt.c: $(BUILD)/gen-seccomp
+	@mkdir -p $(dir $@)
+	$(BUILD)/gen-seccomp > $@.new
+	mv $@.new $@
+
+$(SECCOMP_OBJ): $(BUILD)/gen/seccomp_prebuilt.c
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/airlock: $(MAIN_OBJ) $(SECCOMP_OBJ) $(BUILD)/libairlock.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/libairlock.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libairlock.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lcmocka $(LIBS)
+
+# test_seccomp compares the prebuilt program with one built at run time.
+$(BUILD)/tests/test_seccomp: $(BUILD)/tests/unit/test_seccomp.o $(SECCOMP_OBJ) $(BUILD)/libairlock.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lcmocka $(LIBS)
 
