@@ -83,11 +83,14 @@ struct sockaddr;
 struct app_ws;
 
 /* Listens for WebSocket clients on addr (the HTTP surface of ws.h),
- * authenticating upgrades with a (borrowed). bound gets `ip:port` as
- * bound (port 0 resolved). NULL with the reason in err. */
+ * authenticating upgrades with a (borrowed), and serving the web console
+ * (server/console.h; borrowed, NULL for none) on the same port. bound
+ * gets `ip:port` as bound (port 0 resolved). NULL with the reason in
+ * err. */
+struct console;
 struct app_ws *app_ws_listen(struct app_server *s, const struct sockaddr *addr,
-			     const struct auth *a, char *bound, size_t cap,
-			     struct errbuf *err);
+			     const struct auth *a, struct console *console,
+			     char *bound, size_t cap, struct errbuf *err);
 /* Stops listening and closes every client (their commands are killed). */
 void app_ws_close(struct app_ws *w);
 
