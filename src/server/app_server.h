@@ -14,11 +14,12 @@
  * overloaded; retry later.`. Notifications and responses from clients
  * are never refused. Unparseable messages are ignored (reference §19.4).
  *
- * Methods: initialize, command/exec, command/kill, network/policy/read,
- * network/policy/update, network/blocked/list, config/read,
- * approval/policy/read, approval/policy/update; notifications sent:
- * command/exec/outputDelta (to the requesting client), network/blocked (to
- * every initialized client), network/approval/resolved and
+ * Methods: initialize, command/exec, command/kill, command/list,
+ * network/policy/read, network/policy/update, network/blocked/list,
+ * config/read, approval/policy/read, approval/policy/update,
+ * approvals/list, approvals/revoke; notifications sent:
+ * command/exec/outputDelta (to the requesting client), network/blocked and
+ * network/decision (to every initialized client), network/approval/resolved and
  * exec/approval/resolved (to approvers); requests sent: network/approval
  * and exec/approval (to approvers). Each connection has roles (exec,
  * approve; server/auth.h) that gate the methods. doc/app-server.md and

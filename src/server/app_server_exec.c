@@ -221,6 +221,14 @@ on_blocked(void *arg, const struct audit_event *ev)
 	app_policy_blocked(e->s, ev);
 }
 
+static void
+on_decision(void *arg, const struct audit_event *ev)
+{
+	struct app_exec *e = arg;
+
+	app_feed_decision(e->s, e->process_id, e->argv, ev);
+}
+
 /* The command line an approver is shown: argv joined by spaces, cut at
  * 512 bytes. */
 static char *
@@ -269,6 +277,7 @@ start_proxy(struct app_exec *e, int sock, struct errbuf *err)
 	if (e->proxy == NULL)
 		return -1;
 	proxy_observe_blocked(e->proxy, on_blocked, e);
+	proxy_observe_decisions(e->proxy, on_decision, e);
 	return 0;
 }
 
@@ -421,6 +430,7 @@ teardown(struct app_exec *e)
 	uv_close((uv_handle_t *)&e->timer, on_timer_closed);
 	if (e->proxy != NULL) {
 		proxy_observe_blocked(e->proxy, NULL, NULL);
+		proxy_observe_decisions(e->proxy, NULL, NULL);
 		proxy_shutdown(e->proxy, 0, on_proxy_done, e);
 	}
 }
@@ -847,4 +857,43 @@ app_exec_kill(struct app_conn *c, const json_t *id, const json_t *params)
 	}
 	kill_exec(e);
 	app_reply(c, id, json_object());
+}
+
+/* --- command/list and an approver's kill (app_server_feed.c) -------------- */
+
+json_t *
+app_exec_list(struct app_server *s, const struct app_conn *only)
+{
+	static const char *const fs[] = {"read-only", "workspace-write",
+					 "danger-full-access"};
+	json_t *a = json_array();
+	struct app_exec *e;
+
+	for (e = s->execs; e != NULL; e = e->next) {
+		if (e->status >= 0 || (only != NULL && e->conn != only))
+			continue;
+		json_array_append_new(
+			a, json_pack("{s:s,s:I,s:o,s:s?,s:s?,s:s,s:b}",
+				     "processId", e->process_id, "pid",
+				     (json_int_t)e->pid, "command",
+				     app_argv_json(e->argv), "cwd", e->plan.cwd,
+				     "client", e->conn ? e->conn->name : NULL,
+				     "sandbox", fs[e->plan.fs % 3], "network",
+				     e->plan.net == SANDBOX_NET_PROXY));
+	}
+	return a;
+}
+
+int
+app_exec_kill_pid(struct app_server *s, json_int_t pid)
+{
+	struct app_exec *e;
+
+	for (e = s->execs; e != NULL; e = e->next) {
+		if (e->status < 0 && (json_int_t)e->pid == pid) {
+			kill_exec(e);
+			return 0;
+		}
+	}
+	return -1;
 }
