@@ -394,9 +394,9 @@
     $("net-summary").textContent = `proxy ${p.enabled ? "on" : "off"}, mode ` +
       `${p.mode}, local addresses ${p.allowLocalBinding ? "allowed" : "refused"}`;
     entryList("allowed-list", p.allowedDomains,
-      (d) => updateNetwork({ removeAllowedDomains: [d] }));
+      (d) => removeEntry(d, "removeAllowedDomains", "allowedDomains"));
     entryList("denied-list", p.deniedDomains,
-      (d) => updateNetwork({ removeDeniedDomains: [d] }));
+      (d) => removeEntry(d, "removeDeniedDomains", "deniedDomains"));
     const r = p.requirements || {};
     const parts = [];
     if (r.allowedDomains) parts.push("managed allowlist: " + r.allowedDomains.join(", "));
@@ -422,6 +422,17 @@
     showError("policy-error", "");
     return call("network/policy/update", params).then(showNetwork)
       .catch((e) => showError("policy-error", e.message));
+  }
+
+  // Only the lists changed at run time can lose an entry here; one that a
+  // config file sets, or a remembered approval, stays: say so.
+  function removeEntry(d, param, list) {
+    updateNetwork({ [param]: [d] }).then(() => {
+      if (state.network && (state.network[list] || []).includes(d))
+        showError("policy-error", `${d} is set by a config file or ` +
+          "remembered in the approvals file: it cannot be removed here " +
+          "(revoke a remembered approval below)");
+    });
   }
 
   function refreshPersisted() {
@@ -478,8 +489,9 @@
   function wireUi() {
     for (const b of document.querySelectorAll("#tabs button"))
       b.addEventListener("click", () => showView(b.dataset.view));
-    for (const id of ["feed-filter", "feed-decision", "feed-protocol"])
-      $(id).addEventListener("input", renderFeed);
+    $("feed-filter").addEventListener("input", renderFeed);
+    for (const id of ["feed-decision", "feed-protocol"])
+      $(id).addEventListener("change", renderFeed);
     $("feed-pause").addEventListener("click", togglePause);
     $("feed-clear").addEventListener("click", () => {
       state.feed = [];
