@@ -420,15 +420,16 @@
 
   function updateNetwork(params) {
     showError("policy-error", "");
-    return call("network/policy/update", params).then(showNetwork)
-      .catch((e) => showError("policy-error", e.message));
+    return call("network/policy/update", params)
+      .then((p) => { showNetwork(p); return true; })
+      .catch((e) => { showError("policy-error", e.message); return false; });
   }
 
   // Only the lists changed at run time can lose an entry here; one that a
   // config file sets, or a remembered approval, stays: say so.
   function removeEntry(d, param, list) {
-    updateNetwork({ [param]: [d] }).then(() => {
-      if (state.network && (state.network[list] || []).includes(d))
+    updateNetwork({ [param]: [d] }).then((ok) => {
+      if (ok && state.network && (state.network[list] || []).includes(d))
         showError("policy-error", `${d} is set by a config file or ` +
           "remembered in the approvals file: it cannot be removed here " +
           "(revoke a remembered approval below)");
@@ -483,7 +484,7 @@
   function addFrom(inputId, key) {
     const v = $(inputId).value.trim();
     if (!v) return;
-    updateNetwork({ [key]: [v] }).then(() => { $(inputId).value = ""; });
+    updateNetwork({ [key]: [v] }).then((ok) => { if (ok) $(inputId).value = ""; });
   }
 
   function wireUi() {
