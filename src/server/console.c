@@ -327,8 +327,7 @@ enum console_verdict
 console_judge(struct console *c, const struct http_head *h, int64_t now_ms,
 	      struct buf *out, unsigned *scope, struct console_note *note)
 {
-	const struct http_header *origin = http_msg_find(h, "origin");
-	const struct http_header *host;
+	const struct http_header *origin, *host;
 	const struct console_asset *a;
 	unsigned port;
 
@@ -337,6 +336,7 @@ console_judge(struct console *c, const struct http_head *h, int64_t now_ms,
 	note->refused = false;
 	if (c == NULL)
 		return CONSOLE_PASS;
+	origin = http_msg_find(h, "origin");
 	if (origin != NULL)
 		return judge_browser(c, h, origin->value, now_ms, out, scope,
 				     note);
