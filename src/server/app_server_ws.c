@@ -91,6 +91,7 @@ static void on_handshake_timeout(uv_timer_t *t);
 struct wreq {
 	uv_write_t req;
 	struct ws_client *c;
+	size_t n;
 	char data[];
 };
 
@@ -100,6 +101,9 @@ on_written(uv_write_t *req, int status)
 	struct wreq *w = (struct wreq *)req;
 	struct ws_client *c = w->c;
 
+	/* A handshake answer may hold a console session's cookie and key. */
+	if (c->ws == NULL)
+		explicit_bzero(w->data, w->n);
 	free(w);
 	c->writes--;
 	if (status < 0)
@@ -118,6 +122,7 @@ write_bytes(struct ws_client *c, const char *p, size_t n)
 		return;
 	w = xmalloc(sizeof(*w) + n);
 	w->c = c;
+	w->n = n;
 	memcpy(w->data, p, n);
 	b = uv_buf_init(w->data, (unsigned)n);
 	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0) {
@@ -455,6 +460,8 @@ on_client_closed(uv_handle_t *h)
 	app_conn_free(c->conn);
 	ws_free(c->ws);
 	http1_free(c->http);
+	if (c->reply.p != NULL)
+		explicit_bzero(c->reply.p, c->reply.len);
 	buf_release(&c->reply);
 	free(c);
 }

@@ -215,32 +215,42 @@ is_cookie(const struct http_header *x)
 	return x->name.n == 6 && strncasecmp(x->name.p, "cookie", 6) == 0;
 }
 
-/* The session whose cookie (any value of cookie name in any Cookie
- * header) and key both match, from origin; NULL when none. */
+/* The session whose cookie (a value of cookie name in a Cookie header)
+ * and key both match, from origin; NULL when none. At most
+ * CONSOLE_MAX_COOKIES values are tried, so a request naming the cookie a
+ * thousand times costs no more than one naming it a few times. */
+#define CONSOLE_MAX_COOKIES 8
 static const struct console_session *
 find_session(const struct console *c, const struct http_head *h,
 	     const char *name, struct slice key, struct slice origin)
 {
-	const struct console_session *s;
+	const struct console_session *s, *found = NULL;
+	unsigned char kd[DIGEST], cd[DIGEST];
+	size_t i, pos, tried = 0;
 	struct slice v;
-	size_t i, pos;
 
-	for (i = 0; i < h->nheaders; i++) {
+	SHA256((const unsigned char *)key.p, key.n, kd);
+	for (i = 0; i < h->nheaders && found == NULL; i++) {
 		if (!is_cookie(&h->headers[i]))
 			continue;
 		pos = 0;
-		while (console_cookie_next(h->headers[i].value, name, &pos,
+		while (found == NULL && tried < CONSOLE_MAX_COOKIES &&
+		       console_cookie_next(h->headers[i].value, name, &pos,
 					   &v)) {
+			tried++;
+			SHA256((const unsigned char *)v.p, v.n, cd);
 			for (s = c->sessions;
 			     s < c->sessions + CONSOLE_MAX_SESSIONS; s++)
 				if (s->serial != 0 &&
-				    slice_eq_cstr(origin, s->origin) &&
-				    digest_is(v, s->cookie) &&
-				    digest_is(key, s->key))
-					return s;
+				    CRYPTO_memcmp(cd, s->cookie, DIGEST) == 0 &&
+				    CRYPTO_memcmp(kd, s->key, DIGEST) == 0 &&
+				    slice_eq_cstr(origin, s->origin))
+					found = s;
 		}
 	}
-	return NULL;
+	explicit_bzero(kd, sizeof(kd));
+	explicit_bzero(cd, sizeof(cd));
+	return found;
 }
 
 static enum console_verdict

@@ -210,7 +210,7 @@ new_code(struct judged *j, char *code)
 			 0);
 	assert_true(strncmp(url, "http://127.0.0.1:8765/#code=", 28) == 0);
 	assert_int_equal(strlen(url + 28), CONSOLE_SECRET_LEN);
-	snprintf(code, 64, "%s", url + 28);
+	memcpy(code, url + 28, CONSOLE_SECRET_LEN + 1);
 }
 
 static void
