@@ -3,7 +3,9 @@
  * command/kill; app_server_escalate.c: what command/exec needs approved;
  * app_server_approval.c: approval requests to approver clients;
  * app_server_policy.c: the network and approval policy methods and
- * config/read). Not for use outside src/server/.
+ * config/read; app_server_feed.c: network/decision, command/list, an
+ * approver's command/kill, approvals/list|revoke). Not for use outside
+ * src/server/.
  *
  * Every handler gets the request's id and params. It answers either at
  * once (app_reply / app_reply_error, which also end the request's
