@@ -1,8 +1,10 @@
 /* main.c — subcommand dispatch only. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "lib/log.h"
 
 #define AIRLOCK_VERSION "0.1.0"
 
@@ -37,8 +39,35 @@ usage(FILE *f)
 			subcommands[i].summary);
 	fputs("\n  --help       this text\n"
 	      "  --version    print airlock's version\n"
+	      "  -v, --verbose  log debug messages (as AIRLOCK_LOG=debug)\n"
 	      "\nrun `airlock COMMAND --help` for the options of one command\n",
 	      f);
+}
+
+/* AIRLOCK_LOG=error|warn|info|debug sets how much is logged. */
+static void
+log_level_from_env(void)
+{
+	static const struct {
+		const char *name;
+		enum log_level level;
+	} levels[] = {{"error", LOG_ERROR},
+		      {"warn", LOG_WARN},
+		      {"info", LOG_INFO},
+		      {"debug", LOG_DEBUG}};
+	const char *v = getenv("AIRLOCK_LOG");
+	size_t i;
+
+	if (v == NULL || *v == '\0')
+		return;
+	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+		if (strcmp(v, levels[i].name) == 0) {
+			log_set_level(levels[i].level);
+			return;
+		}
+	}
+	fprintf(stderr, "airlock: AIRLOCK_LOG=%s: expected error, warn, info "
+			"or debug\n", v);
 }
 
 int
@@ -46,6 +75,14 @@ main(int argc, char **argv)
 {
 	size_t i;
 
+	log_level_from_env();
+	if (argc >= 2 && (strcmp(argv[1], "-v") == 0 ||
+			  strcmp(argv[1], "--verbose") == 0)) {
+		log_set_level(LOG_DEBUG);
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -11,6 +11,7 @@
 #include "cmd/cmd.h"
 #include "cmd/common.h"
 #include "lib/errbuf.h"
+#include "lib/hostport.h"
 #include "lib/xalloc.h"
 #include "server/app_server.h"
 #include "server/auth.h"
@@ -72,37 +73,20 @@ struct listen_url {
 static int
 parse_ws(const char *url, struct listen_url *u)
 {
-	const char *hp = url + 5, *colon;
+	struct hostport hp;
 	char host[64];
-	char *end;
-	unsigned long port;
-	size_t hn;
 
-	if (*hp == '[') {
-		colon = strstr(hp, "]:");
-		if (colon == NULL)
-			return -1;
-		hn = (size_t)(colon - hp - 1);
-		hp++;
-		colon++;
-	} else {
-		colon = strrchr(hp, ':');
-		if (colon == NULL)
-			return -1;
-		hn = (size_t)(colon - hp);
-	}
-	if (hn == 0 || hn >= sizeof(host) || colon[1] == '\0')
+	if (hostport_parse(url + 5, strlen(url + 5), HOSTPORT_PORT_REQUIRED,
+			   &hp) != NULL ||
+	    hp.host.n >= sizeof(host))
 		return -1;
-	memcpy(host, hp, hn);
-	host[hn] = '\0';
-	port = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || port > 65535 || colon[1] == '-' || colon[1] == '+')
-		return -1;
-	if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)&u->addr) == 0 &&
-	    strchr(host, ':') == NULL && url[5] != '[') {
+	memcpy(host, hp.host.p, hp.host.n);
+	host[hp.host.n] = '\0';
+	if (!hp.bracketed &&
+	    uv_ip4_addr(host, hp.port, (struct sockaddr_in *)&u->addr) == 0) {
 		u->loopback = strncmp(host, "127.", 4) == 0;
-	} else if (url[5] == '[' &&
-		   uv_ip6_addr(host, (int)port,
+	} else if (hp.bracketed &&
+		   uv_ip6_addr(host, hp.port,
 			       (struct sockaddr_in6 *)&u->addr) == 0) {
 		u->loopback = strcmp(host, "::1") == 0;
 	} else {

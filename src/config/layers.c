@@ -16,6 +16,7 @@
 #include "lib/base64.h"
 #include "lib/buf.h"
 #include "lib/fdutil.h"
+#include "lib/hostport.h"
 #include "lib/xalloc.h"
 
 #define MANAGED_PREFS "managed_preferences.toml"
@@ -41,47 +42,20 @@ is_ip_literal(const char *h)
 	       inet_pton(AF_INET6, h, tmp) == 1;
 }
 
-/* Splits "[user@]host[:port][/]" after the scheme. host gets a heap copy
- * without brackets; *port is -1 when absent. NULL or a reason. */
+/* The authority after the scheme into *hp (lib/hostport.h); NULL or a
+ * reason. host gets a NUL-terminated heap copy of the host. */
 static const char *
-split_authority(const char *s, bool userinfo_ok, char **host, long *port)
+split_authority(const char *s, bool userinfo_ok, char **host,
+		struct hostport *hp)
 {
-	const char *end = s + strcspn(s, "/?#"), *at, *h, *he, *colon;
-	char *ep;
+	const char *why = hostport_parse(s, strlen(s),
+					 HOSTPORT_SLASH |
+						 (userinfo_ok ? HOSTPORT_USERINFO
+							      : 0),
+					 hp);
 
-	*host = NULL;
-	*port = -1;
-	if (*end != '\0' && strcmp(end, "/") != 0)
-		return "unexpected path";
-	at = memrchr(s, '@', (size_t)(end - s));
-	if (at != NULL && !userinfo_ok)
-		return "user info is not allowed";
-	h = at ? at + 1 : s;
-	if (*h == '[') {
-		he = memchr(h, ']', (size_t)(end - h));
-		if (he == NULL)
-			return "unterminated [";
-		*host = xstrndup(h + 1, (size_t)(he - h - 1));
-		colon = he + 1 < end ? he + 1 : NULL;
-		if (colon != NULL && *colon != ':')
-			return "junk after ]";
-	} else {
-		colon = memchr(h, ':', (size_t)(end - h));
-		he = colon ? colon : end;
-		*host = xstrndup(h, (size_t)(he - h));
-	}
-	if (**host == '\0')
-		return "missing host";
-	if (colon == NULL)
-		return NULL;
-	if (colon + 1 == end)
-		return "empty port";
-	errno = 0;
-	*port = strtol(colon + 1, &ep, 10);
-	if (ep != end || errno != 0 || *port < 0 || *port > 65535 ||
-	    colon[1] < '0' || colon[1] > '9')
-		return "port must be 0..65535";
-	return NULL;
+	*host = why == NULL ? xstrndup(hp->host.p, hp->host.n) : NULL;
+	return why;
 }
 
 const char *
@@ -89,14 +63,14 @@ conf_check_listener(const char *s)
 {
 	const char *why;
 	char *host = NULL;
-	long port;
+	struct hostport hp;
 
 	if (strncmp(s, "http://", 7) == 0)
 		s += 7;
 	else if (strstr(s, "://") != NULL)
 		return "scheme must be http";
-	why = split_authority(s, false, &host, &port);
-	if (why == NULL && port < 0)
+	why = split_authority(s, false, &host, &hp);
+	if (why == NULL && hp.port < 0)
 		why = "missing port";
 	if (why == NULL && strcasecmp(host, "localhost") != 0 &&
 	    !is_ip_literal(host))
@@ -112,7 +86,7 @@ conf_check_upstream(const char *s)
 					      "socks5h://", NULL};
 	const char *why;
 	char *host = NULL;
-	long port;
+	struct hostport hp;
 	size_t i;
 
 	if (*s == '\0')
@@ -122,8 +96,8 @@ conf_check_upstream(const char *s)
 			break;
 	if (schemes[i] == NULL)
 		return "scheme must be http, socks5 or socks5h";
-	why = split_authority(s + strlen(schemes[i]), true, &host, &port);
-	if (why == NULL && port == 0)
+	why = split_authority(s + strlen(schemes[i]), true, &host, &hp);
+	if (why == NULL && hp.port == 0)
 		why = "port must be 1..65535";
 	free(host);
 	return why;

@@ -1,4 +1,5 @@
 #include "net/listen.h"
+#include "lib/hostport.h"
 #include "lib/xalloc.h"
 #include "net/ownlisten.h"
 
@@ -14,29 +15,18 @@
 static const char *
 split(const char *s, char *host, size_t hostsz, long *port)
 {
-	const char *colon, *h = s, *he;
-	char *end;
+	struct hostport hp;
+	const char *why = hostport_parse(s, strlen(s),
+					 HOSTPORT_PORT_REQUIRED | HOSTPORT_SLASH,
+					 &hp);
 
-	if (*s == '[') {
-		he = strchr(s, ']');
-		if (he == NULL)
-			return "unterminated [";
-		h = s + 1;
-		colon = he + 1;
-	} else {
-		colon = strrchr(s, ':');
-		he = colon;
-	}
-	if (colon == NULL || *colon != ':')
-		return "missing port";
-	if ((size_t)(he - h) >= hostsz || he == h)
+	if (why != NULL)
+		return why;
+	if (hp.host.n >= hostsz)
 		return "bad host";
-	memcpy(host, h, (size_t)(he - h));
-	host[he - h] = '\0';
-	*port = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || (*end != '\0' && strcmp(end, "/") != 0) ||
-	    *port < 0 || *port > 65535)
-		return "port must be 0..65535";
+	memcpy(host, hp.host.p, hp.host.n);
+	host[hp.host.n] = '\0';
+	*port = hp.port;
 	return NULL;
 }
 

@@ -10,9 +10,10 @@
  * while the holder has bytes, so at most one holder (one pipe, at most
  * RELAY_PIPE_SIZE) per direction sits in the relay.
  *
- * Pipes are taken from a small process-wide pool when a read is about to
- * happen and given back as soon as they are empty, so idle tunnels hold no
- * pipe (no fds, no pipe pages counted against the user's pipe limits).
+ * Pipes are taken from the process-wide pool (pipe_pool.h) when a read is
+ * about to happen and given back as soon as they are empty, so idle
+ * tunnels hold no pipe (no fds, no pipe pages counted against the user's
+ * pipe limits).
  * When no pipe can be made (fd limit), a flow uses a heap buffer with
  * recv/send instead: the same behaviour, one copy more. The pool is not
  * locked: relays run on one loop in one thread.
@@ -22,6 +23,7 @@
 #include "net/relay.h"
 #include "net/relay_int.h"
 #include "lib/xalloc.h"
+#include "net/pipe_pool.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,20 +31,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define RELAY_POOL_MAX 16
 /* Fill/drain rounds per poll event, so one busy tunnel cannot starve the
  * loop; level-triggered polling brings it back. */
 #define RELAY_PUMP_ROUNDS 16
 #define RELAY_SPLICE_FLAGS (SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
 
-struct relay_pipe {
-	int fd[2];
-	size_t cap;
-};
-
 static bool force_copy;
-static struct relay_pipe pool[RELAY_POOL_MAX];
-static int npool;
 
 void
 relay_force_copy(bool on)
@@ -56,31 +50,13 @@ would_block(void)
 	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
-/* Makes a pipe of RELAY_PIPE_SIZE bytes, or of whatever size the kernel
- * allows (F_SETPIPE_SZ is refused beyond fs.pipe-max-size or once the
- * user's pipe pages pass their soft limit). Returns 0 or -1. */
-static int
-pipe_make(struct relay_pipe *p)
-{
-	int sz;
-
-	if (pipe2(p->fd, O_NONBLOCK | O_CLOEXEC) == -1)
-		return -1;
-	(void)fcntl(p->fd[1], F_SETPIPE_SZ, RELAY_PIPE_SIZE);
-	sz = fcntl(p->fd[1], F_GETPIPE_SZ);
-	p->cap = sz > 0 ? (size_t)sz : 4096;
-	return 0;
-}
-
 /* Gives f an empty pipe. Returns 0 or -1. */
 static int
 flow_take_pipe(struct relay_flow *f)
 {
-	struct relay_pipe p;
+	struct pipe_pool_pipe p;
 
-	if (npool > 0)
-		p = pool[--npool];
-	else if (pipe_make(&p) == -1)
+	if (pipe_pool_take(&p) == -1)
 		return -1;
 	f->pipe[0] = p.fd[0];
 	f->pipe[1] = p.fd[1];
@@ -92,28 +68,16 @@ flow_take_pipe(struct relay_flow *f)
 static void
 flow_give_pipe(struct relay_flow *f)
 {
-	if (f->pipe[0] < 0)
-		return;
-	if (f->n == 0 && npool < RELAY_POOL_MAX) {
-		pool[npool].fd[0] = f->pipe[0];
-		pool[npool].fd[1] = f->pipe[1];
-		pool[npool].cap = f->pipe_cap;
-		npool++;
-	} else {
-		close(f->pipe[0]);
-		close(f->pipe[1]);
-	}
+	struct pipe_pool_pipe p = {{f->pipe[0], f->pipe[1]}, f->pipe_cap};
+
+	pipe_pool_give(&p, f->n);
 	f->pipe[0] = f->pipe[1] = -1;
 }
 
 void
 relay_splice_pool_flush(void)
 {
-	while (npool > 0) {
-		npool--;
-		close(pool[npool].fd[0]);
-		close(pool[npool].fd[1]);
-	}
+	pipe_pool_flush();
 }
 
 static void

@@ -412,7 +412,9 @@ on_dialed(void *arg, uv_tcp_t *tcp, int status)
 						: UC_SOCKS_METHOD;
 	if (uc_send(uc, &uc->first) == -1)
 		return;
-	uv_read_start((uv_stream_t *)tcp, on_alloc, on_read);
+	status = uv_read_start((uv_stream_t *)tcp, on_alloc, on_read);
+	if (status != 0)
+		uc_fail(uc, status, "%s", uv_strerror(status));
 }
 
 static void

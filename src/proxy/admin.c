@@ -29,7 +29,7 @@
 #include "lib/xalloc.h"
 #include "proxy/admin_routes.h"
 #include "proxy/block.h"
-#include "proxy/http1.h"
+#include "net/http1.h"
 
 #define ADMIN_MAX_HEAD (16 * 1024)
 #define ADMIN_MAX_RESPONSE (8 * 1024 * 1024)

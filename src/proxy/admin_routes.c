@@ -13,7 +13,8 @@
 #include "lib/log.h"
 #include "policy/netpolicy.h"
 #include "proxy/block.h"
-#include "proxy/http_conn.h"
+#include "proxy/exchange.h"
+#include "proxy/origin_pool.h"
 
 #define PN "permissions.network."
 #define ADMIN_MAX_DOC (4 * 1024 * 1024)
@@ -150,17 +151,22 @@ static const struct config_key {
 	{"mitm", 'i'},
 };
 
+/* What is in force: the current state's, except for the keys only a
+ * restart applies, which keep the values the proxy started with. */
 static json_t *
-config_value(const struct proxy_state *s, const struct config_key *k)
+config_value(const struct proxy *p, const struct config_key *k)
 {
+	const struct proxy_state *s = p->state;
+	const struct conf *c;
 	char key[128];
 
 	snprintf(key, sizeof(key), PN "%s", k->name);
+	c = proxy_restart_key(key) ? p->started->conf : s->conf;
 	switch (k->kind) {
 	case 'b':
-		return json_boolean(conf_bool(s->conf, key));
+		return json_boolean(conf_bool(c, key));
 	case 's':
-		return json_string(conf_str(s->conf, key));
+		return json_string(conf_str(c, key));
 	case 'a':
 		return json_strv(s->conf, key);
 	case 'm':
@@ -183,7 +189,7 @@ route_config(struct proxy *p, const struct admin_request *rq,
 
 	for (i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++)
 		json_object_set_new(net, config_keys[i].name,
-				    config_value(p->state, &config_keys[i]));
+				    config_value(p, &config_keys[i]));
 	json_object_set_new(doc, "network", net);
 	respond_doc(out, doc, rq->close);
 }
@@ -289,7 +295,10 @@ render_metrics(const struct proxy *p, struct buf *b)
 		   m->upstream_errors) == -1 ||
 	    metric(b, "airlock_origin_reuses_total", "counter",
 		   "Requests sent on a kept-alive origin connection.",
-		   hf_origin_reuses()) == -1)
+		   origin_pool_reuses()) == -1 ||
+	    metric(b, "airlock_spliced_body_bytes_total", "counter",
+		   "HTTP body bytes moved by splice(2), never copied.",
+		   exchange_spliced_bytes()) == -1)
 		return -1;
 	if (p->log == NULL)
 		return 0;
@@ -398,14 +407,24 @@ static void
 route_reload(struct proxy *p, const struct admin_request *rq,
 	     struct buf *out)
 {
-	static const char ok[] = "{\"status\":\"reloaded\"}";
+	struct proxy_reload_report rep;
+	json_t *doc, *keys;
 	struct errbuf err;
 	struct buf b;
+	size_t i;
 
 	errbuf_init(&err);
-	if (proxy_reload(p, &err) == 0) {
+	if (proxy_reload_report(p, &rep, &err) == 0) {
 		log_info("admin: config reloaded");
-		respond_json(out, ok, sizeof(ok) - 1, rq->close);
+		doc = json_pack("{s:s}", "status", "reloaded");
+		if (rep.n > 0) {
+			keys = json_array();
+			for (i = 0; i < rep.n; i++)
+				json_array_append_new(
+					keys, json_string(rep.needs_restart[i]));
+			json_object_set_new(doc, "needs_restart", keys);
+		}
+		respond_doc(out, doc, rq->close);
 	} else {
 		log_error("admin: reload failed, keeping the old config: %s",
 			  errbuf_str(&err));

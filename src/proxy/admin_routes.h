@@ -38,7 +38,7 @@
 #include <stddef.h>
 
 #include "lib/buf.h"
-#include "proxy/http_msg.h"
+#include "net/http_msg.h"
 #include "proxy/proxy_int.h"
 
 #define ADMIN_MAX_BODY (8 * 1024)

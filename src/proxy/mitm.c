@@ -10,23 +10,22 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <sys/stat.h>
+
+#include "lib/buf.h"
 #include "lib/log.h"
 #include "lib/xalloc.h"
-#include "net/dial.h"
-#include "proxy/block.h"
 #include "proxy/ca.h"
-#include "proxy/http_conn.h"
-#include "proxy/mitm_int.h"
 #include "proxy/mitm_leaf.h"
-#include "proxy/tls_pipe.h"
 
-#define MITM_HANDSHAKE_MS 10000
+/* Upstream contexts kept, by key (see mitm.h). A few: one per distinct
+ * trust configuration in use at once. */
+#define MITM_CLIENT_CTX_MAX 4
 
-/* Waits for the client's handshake; becomes an hconn after it. */
-struct mitm_accept {
-	struct proxy *px;
-	struct mitm_tunnel *t;
-	char peer[64];
+struct client_ctx {
+	char *key;
+	SSL_CTX *ctx;
+	uint64_t used; /* a counter, for eviction of the least used lately */
 };
 
 static struct {
@@ -34,11 +33,12 @@ static struct {
 	struct ca *ca;
 	struct mitm_leaf_cache *leaves;
 	SSL_CTX *server;
-	SSL_CTX *client;
-	struct proxy_state *client_for; /* the state client was built from */
+	struct client_ctx clients[MITM_CLIENT_CTX_MAX];
+	uint64_t tick;
+	uint64_t built;
 } g;
 
-/* --- contexts ------------------------------------------------------------- */
+/* --- contexts ------------------------------------------------------------ */
 
 static int
 alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
@@ -102,17 +102,66 @@ client_ctx_new(const struct proxy_state *st)
 	return ctx;
 }
 
-SSL_CTX *
-mitm_client_ctx(struct proxy_state *st)
+/* What a context for st is built from: each extra CA file with what
+ * identifies its content on disk (a file replaced or rewritten gives a
+ * new key, so a reload after that rebuilds). */
+static char *
+client_ctx_key(const struct proxy_state *st)
 {
-	if (g.client != NULL && g.client_for == st)
-		return g.client;
-	SSL_CTX_free(g.client);
-	proxy_state_unref(g.client_for);
-	g.client = client_ctx_new(st);
-	g.client_for = st;
-	st->refs++;
-	return g.client;
+	const char *const *files;
+	size_t i, n = conf_strv(st->conf,
+				"permissions.network.extra_ca_certificates",
+				&files);
+	struct stat sb;
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	for (i = 0; i < n; i++) {
+		memset(&sb, 0, sizeof(sb));
+		(void)stat(files[i], &sb);
+		buf_printf(&b, "%s\n%llu:%llu:%lld.%ld:%lld\n", files[i],
+			   (unsigned long long)sb.st_dev,
+			   (unsigned long long)sb.st_ino,
+			   (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec,
+			   (long long)sb.st_size);
+	}
+	return buf_detach(&b, NULL);
+}
+
+/* The upstream context for st (borrowed, cached). NULL when OpenSSL
+ * fails. */
+static SSL_CTX *
+client_ctx(const struct proxy_state *st)
+{
+	char *key = client_ctx_key(st);
+	struct client_ctx *slot = &g.clients[0];
+	size_t i;
+
+	for (i = 0; i < MITM_CLIENT_CTX_MAX; i++) {
+		struct client_ctx *k = &g.clients[i];
+
+		if (k->key != NULL && strcmp(k->key, key) == 0) {
+			free(key);
+			k->used = ++g.tick;
+			return k->ctx;
+		}
+		if (k->key == NULL ||
+		    (slot->key != NULL && k->used < slot->used))
+			slot = k;
+	}
+	free(slot->key);
+	SSL_CTX_free(slot->ctx);
+	slot->key = key;
+	slot->ctx = client_ctx_new(st);
+	slot->used = ++g.tick;
+	g.built++;
+	return slot->ctx;
+}
+
+uint64_t
+mitm_origin_contexts_built(void)
+{
+	return g.built;
 }
 
 int
@@ -148,9 +197,13 @@ mitm_prepare(struct proxy *px, struct errbuf *err)
 void
 mitm_shutdown(void)
 {
+	size_t i;
+
+	for (i = 0; i < MITM_CLIENT_CTX_MAX; i++) {
+		free(g.clients[i].key);
+		SSL_CTX_free(g.clients[i].ctx);
+	}
 	SSL_CTX_free(g.server);
-	SSL_CTX_free(g.client);
-	proxy_state_unref(g.client_for);
 	mitm_leaf_cache_free(g.leaves);
 	ca_free(g.ca);
 	free(g.dir);
@@ -163,39 +216,8 @@ mitm_leaves_minted(void)
 	return g.leaves ? mitm_leaf_minted(g.leaves) : 0;
 }
 
-void
-mitm_tunnel_free(struct mitm_tunnel *t)
-{
-	if (t == NULL)
-		return;
-	tls_pipe_cancel(t->pending);
-	free(t);
-}
-
-/* --- the client side ----------------------------------------------------- */
-
-static void
-on_client_tls(void *arg, uv_tcp_t *plain, const char *why)
-{
-	struct mitm_accept *a = arg;
-	struct hconn *c;
-
-	if (plain == NULL) {
-		log_info("mitm %s: %s:%u: client did not complete TLS: %s",
-			 a->peer, a->t->host, a->t->port, why);
-		mitm_tunnel_free(a->t);
-	} else {
-		c = hc_adopt(a->px, plain, a->peer);
-		if (c != NULL)
-			c->mitm = a->t;
-		else
-			mitm_tunnel_free(a->t);
-	}
-	free(a);
-}
-
-static SSL *
-server_ssl(const char *host)
+SSL *
+mitm_server_ssl(const char *host)
 {
 	struct errbuf err;
 	X509 *cert;
@@ -222,14 +244,8 @@ out:
 	return ssl;
 }
 
-void
-mitm_free_handle(uv_handle_t *h)
-{
-	free(h);
-}
-
-static bool
-is_ip_literal(const char *host)
+bool
+mitm_is_ip(const char *host)
 {
 	unsigned char a[16];
 
@@ -237,35 +253,27 @@ is_ip_literal(const char *host)
 	       inet_pton(AF_INET6, host, a) == 1;
 }
 
-void
-mitm_start(struct proxy *px, uv_tcp_t *client, const char *host,
-	   uint16_t port, const char *pre_in, size_t n_in, const char *pre_out,
-	   size_t n_out, const char *peer, bool approved)
+SSL *
+mitm_origin_ssl(const struct proxy_state *st, const char *host, bool is_ip)
 {
-	struct mitm_accept *a;
-	const char *h = host;
-	size_t n;
-	SSL *ssl;
+	SSL_CTX *ctx = client_ctx(st);
+	SSL *ssl = ctx != NULL ? SSL_new(ctx) : NULL;
+	X509_VERIFY_PARAM *vp;
 
-	uv_read_stop((uv_stream_t *)client);
-	if (*h == '[')
-		h++;
-	n = strcspn(h, "]");
-	a = xcalloc(1, sizeof(*a));
-	a->px = px;
-	a->t = xcalloc(1, sizeof(*a->t));
-	snprintf(a->t->host, sizeof(a->t->host), "%.*s", (int)n, h);
-	a->t->port = port;
-	a->t->is_ip = is_ip_literal(a->t->host);
-	a->t->approved = approved;
-	snprintf(a->peer, sizeof(a->peer), "%s", peer);
-	ssl = server_ssl(a->t->host);
-	if (ssl == NULL) {
-		uv_close((uv_handle_t *)client, mitm_free_handle);
-		mitm_tunnel_free(a->t);
-		free(a);
-		return;
+	if (ssl == NULL)
+		return NULL;
+	vp = SSL_get0_param(ssl);
+	if (is_ip) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(vp, host) != 1)
+			goto fail;
+	} else if (SSL_set_tlsext_host_name(ssl, host) != 1 ||
+		   SSL_set1_host(ssl, host) != 1) {
+		goto fail;
 	}
-	tls_pipe_start(px->loop, client, ssl, pre_in, n_in, pre_out, n_out,
-		       MITM_HANDSHAKE_MS, on_client_tls, a);
+	SSL_set_connect_state(ssl);
+	return ssl;
+fail:
+	ERR_clear_error();
+	SSL_free(ssl);
+	return NULL;
 }

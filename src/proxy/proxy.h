@@ -58,10 +58,24 @@ struct proxy;
  * ready file. NULL with every problem in err. Warnings go to the log. */
 struct proxy *proxy_new(uv_loop_t *loop, const struct proxy_opts *o,
 			struct errbuf *err);
+/* What a reload could not apply: keys read only when the proxy starts
+ * (listener addresses and their loopback overrides, the audit log path,
+ * max_connections) whose value in the new config differs from the one in
+ * force. They keep the value the proxy started with until it restarts;
+ * each is logged as needing a restart. Key names are static. */
+#define PROXY_RESTART_KEYS_MAX 16
+struct proxy_reload_report {
+	const char *needs_restart[PROXY_RESTART_KEYS_MAX];
+	size_t n;
+};
+
 /* Reloads config atomically; -1 with the reason (old config kept). The
  * app-server calls it on its running commands' proxies when the runtime
  * policy changes (their conf opts carry the change). */
 int proxy_reload(struct proxy *p, struct errbuf *err);
+/* The same, saying in report (may be NULL) what needs a restart. */
+int proxy_reload_report(struct proxy *p, struct proxy_reload_report *report,
+			struct errbuf *err);
 typedef void proxy_done_fn(void *arg);
 void proxy_shutdown(struct proxy *p, int grace_ms, proxy_done_fn *done,
 		    void *arg);

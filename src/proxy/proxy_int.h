@@ -92,6 +92,8 @@ struct proxy {
 	const struct conf_opts *conf_opts;
 	const struct netpolicy_extra *extra; /* borrowed from proxy_opts */
 	struct proxy_state *state;
+	struct proxy_state *started; /* the state it started with: the keys
+				      * only a restart applies come from it */
 	uv_tcp_t *http_listener;
 	uv_tcp_t *socks_listener;
 	uv_tcp_t *admin_listener;
@@ -142,8 +144,26 @@ struct proxy_state *proxy_state_new_extra(struct conf *c,
 /* Swaps in s as the current state (the proxy takes the reference). */
 void proxy_set_state(struct proxy *p, struct proxy_state *s);
 
+/* proxy_state.c: true when key is read only when the proxy starts. */
+bool proxy_restart_key(const char *key);
+/* proxy_state.c: loads and builds a state from o (NULL with err). */
+struct proxy_state *proxy_state_load(const struct conf_opts *o,
+				     const struct netpolicy_extra *extra,
+				     struct errbuf *err);
+/* The admin API token c names; with none named, the one generated at
+ * start (made now if there is none yet). Nothing changes on failure. */
+int proxy_load_admin_token(struct proxy *p, const struct conf *c,
+			   struct errbuf *err);
+/* Replaces the token (wiping the old one); tok is taken (NULL: none). */
+void proxy_set_admin_token(struct proxy *p, char *tok, size_t len);
+
+/* proxy_conns.c: the registry. */
 bool proxy_conn_admit(struct proxy *p, struct proxy_conn *c);
 void proxy_conn_release(struct proxy *p, struct proxy_conn *c);
+/* Connections the fd limit allows: each may hold two sockets. */
+size_t proxy_conns_max_for_fd_limit(void);
+/* While stopping: calls the done callback once no connection is left. */
+void proxy_conns_maybe_done(struct proxy *p);
 
 /* Called with the final decision. When d allows, addrs holds the exact
  * addresses to dial (never empty). When resolution failed, d is NULL and

@@ -9,19 +9,20 @@
  * Only the no-auth method is offered. CONNECT is decided on the host as
  * the client wrote it (a domain is judged by name, then resolved once by
  * proxy_decide_start); the connection dials exactly the vetted addresses
- * and hands both sockets to relay_start, the success reply riding along as
- * the first bytes to the client. Every state has a deadline in the one
- * timer, all from the state (permissions.network.*_timeout_ms): the
- * greeting and request share header_timeout_ms; deciding gets the
- * resolver's deadline plus connect_timeout_ms, connecting
- * connect_timeout_ms (dial enforces it; the timer is a backstop); the
- * relay enforces idle_timeout_ms itself, and a UDP association ends after
- * idle_timeout_ms without a datagram either way.
+ * and hands both sockets to a tunnel (tunnel.h), the success reply riding
+ * along as the first bytes to the client; in limited mode a connect to
+ * 443 becomes an intercepted HTTP client connection (client.h). The one
+ * timer takes its deadlines from deadline.h's table: the greeting and
+ * request share HEAD; deciding has none (the decision bounds itself);
+ * connecting has CONNECT (dial enforces connect_timeout_ms; the timer is a
+ * backstop); the relay enforces idle_timeout_ms itself, and a UDP
+ * association ends after TRANSFER (idle_timeout_ms) without a datagram
+ * either way.
  *
  * Death: conn_close() cancels whatever is in flight and closes the handles
  * the conn still owns; the conn is freed when the last close callback ran
- * and no relay is left (the relay owns the client socket once started and
- * reports through relay_done). Failure replies are written with a request
+ * and no tunnel is left (the relay owns the client socket once started
+ * and reports through the tunnel's done callback). Failure replies are written with a request
  * of their own and the close waits for their callback (uv_close would
  * cancel them). */
 #include "proxy/proxy_int.h"
@@ -35,11 +36,13 @@
 #include "lib/xalloc.h"
 #include "net/dial.h"
 #include "net/listen.h"
-#include "net/relay.h"
-#include "proxy/mitm.h"
 #include "net/socks5.h"
-#include "proxy/sni_check.h"
+#include "net/stream.h"
+#include "proxy/client.h"
+#include "proxy/deadline.h"
+#include "proxy/mitm.h"
 #include "proxy/socks5_udp.h"
+#include "proxy/tunnel.h"
 
 /* A greeting (≤ 257 bytes) plus a request (≤ 262) always fits; what a
  * client sends early after its request is kept for the tunnel up to the
@@ -69,8 +72,7 @@ struct s5_conn {
 	struct proxy_decide *dec;
 	struct dial *dial;
 	struct upstream_connect *up;
-	struct relay *relay;
-	struct sni_check sni;	/* the tunnel's SNI check, for the relay */
+	struct tunnel *tunnel;
 	struct socks5_udp *udp;
 	char in[S5_INBUF];
 	size_t n_in;
@@ -95,7 +97,7 @@ static void on_deadline(uv_timer_t *t);
 static void
 conn_maybe_free(struct s5_conn *c)
 {
-	if (c->handles > 0 || c->relay != NULL)
+	if (c->handles > 0 || c->tunnel != NULL)
 		return;
 	if (c->admitted)
 		proxy_conn_release(c->p, &c->pc);
@@ -137,8 +139,7 @@ conn_close(struct s5_conn *c)
 	c->up = NULL;
 	socks5_udp_close(c->udp);
 	c->udp = NULL;
-	if (c->relay != NULL)
-		relay_stop(c->relay);
+	tunnel_stop(c->tunnel);
 	if (c->client != NULL && !c->reply_pending) {
 		uv_close((uv_handle_t *)c->client, on_client_closed);
 		c->client = NULL;
@@ -220,28 +221,29 @@ conn_fail(struct s5_conn *c, unsigned char rep)
 }
 
 static void
-conn_deadline(struct s5_conn *c, uint64_t ms)
+conn_deadline(struct s5_conn *c, enum deadline_wait w)
 {
+	uint64_t ms = deadline_ms(w, c->s);
+
 	uv_timer_stop(&c->timer);
-	uv_timer_start(&c->timer, on_deadline, ms, 0);
+	if (ms > 0)
+		uv_timer_start(&c->timer, on_deadline, ms, 0);
 }
 
 /* --- relay --------------------------------------------------------------- */
 
 static void
-on_relay_done(void *arg, const struct relay_stats *st)
+on_tunnel_done(void *arg)
 {
 	struct s5_conn *c = arg;
 
-	c->relay = NULL;
-	proxy_record_tunnel(c->p, c->host, c->port, "socks5_tcp", c->peer,
-			    st->up, st->down, st->duration_ms);
+	c->tunnel = NULL;
 	conn_close(c);
 	conn_maybe_free(c);
 }
 
 /* Replies success (with the local address of the outbound socket) and
- * hands both sockets to a relay. pre[0..n_pre) are destination bytes an
+ * hands both sockets to a tunnel. pre[0..n_pre) are destination bytes an
  * upstream proxy already sent; they follow the reply. */
 static void
 start_relay(struct s5_conn *c, uv_tcp_t *up, const char *pre, size_t n_pre)
@@ -249,8 +251,7 @@ start_relay(struct s5_conn *c, uv_tcp_t *up, const char *pre, size_t n_pre)
 	struct sockaddr_storage ss;
 	struct socks5_addr bnd;
 	char out[SOCKS5_REQUEST_MAX + UPSTREAM_HEAD_MAX];
-	const struct relay_hold *hold;
-	struct relay_hold h;
+	struct tunnel_opts o = {0};
 	int len = sizeof(ss);
 	size_t n;
 
@@ -267,13 +268,17 @@ start_relay(struct s5_conn *c, uv_tcp_t *up, const char *pre, size_t n_pre)
 		memcpy(out + n, pre, n_pre);
 	c->st = S5_ST_RELAY;
 	uv_timer_stop(&c->timer);
-	hold = sni_check_hold(&c->sni, &h, c->p, c->s, c->host, c->port,
-			      "socks5_tcp", c->peer);
-	c->relay = relay_start_held(c->p->loop, (uv_stream_t *)c->client,
-				    (uv_stream_t *)up, c->in + c->req_len,
-				    c->n_in - c->req_len, out, n + n_pre,
-				    (int)c->s->idle_timeout_ms, hold,
-				    on_relay_done, c);
+	o.px = c->p;
+	o.st = c->s;
+	o.host = c->host;
+	o.port = c->port;
+	o.protocol = "socks5_tcp";
+	o.peer = c->peer;
+	o.pre_up = c->in + c->req_len;
+	o.n_up = c->n_in - c->req_len;
+	o.pre_down = out;
+	o.n_down = n + n_pre;
+	c->tunnel = tunnel_start(&o, c->client, up, on_tunnel_done, c);
 	c->client = NULL;
 	c->handles--;	/* the relay closes and frees the client socket */
 }
@@ -333,15 +338,16 @@ reach(struct s5_conn *c, const struct resolve_result *addrs)
 
 /* --- interception ------------------------------------------------------------ */
 
-/* Limited mode: a connect to 443 is intercepted (mitm.h); the success
- * reply rides ahead of the TLS handshake. */
+/* Limited mode: a connect to 443 is intercepted (mitm.h): the client
+ * socket becomes an HTTP client connection inside TLS (client.h); the
+ * success reply rides ahead of the TLS handshake. */
 static void
 start_mitm(struct s5_conn *c, bool approved)
 {
 	char out[SOCKS5_REQUEST_MAX];
 	struct socks5_addr bnd;
 	struct errbuf err;
-	uv_tcp_t *client = c->client;
+	struct stream *s;
 	size_t n;
 
 	errbuf_init(&err);
@@ -355,11 +361,17 @@ start_mitm(struct s5_conn *c, bool approved)
 	socks5_addr_ip(&bnd, SOCKS5_ATYP_IPV4, (const unsigned char *)"\0\0\0\0",
 		       0);
 	n = socks5_encode_reply(SOCKS5_REP_SUCCEEDED, &bnd, out, sizeof(out));
-	uv_read_stop((uv_stream_t *)client);
+	uv_read_stop((uv_stream_t *)c->client);
+	/* Our slot goes to the client connection that takes over. */
+	proxy_conn_release(c->p, &c->pc);
+	s = stream_tcp_new(c->p->loop, c->client);
+	if (client_intercept(c->p, s, c->host, c->port, approved,
+			     c->in + c->req_len, c->n_in - c->req_len, out, n,
+			     c->peer) == -1) {
+		stream_close(s); /* over the cap meanwhile */
+	}
 	c->client = NULL;
-	c->handles--; /* the interception owns the socket now */
-	mitm_start(c->p, client, c->host, c->port, c->in + c->req_len,
-		   c->n_in - c->req_len, out, n, c->peer, approved);
+	c->handles--; /* the stream owns the socket now */
 	conn_close(c);
 }
 
@@ -390,7 +402,7 @@ on_decided(void *arg, const struct policy_decision *d,
 		return;
 	}
 	c->st = S5_ST_CONNECTING;
-	conn_deadline(c, c->s->connect_timeout_ms + 1000);
+	conn_deadline(c, DL_CONNECT);
 	reach(c, addrs);
 }
 
@@ -417,13 +429,12 @@ start_connect(struct s5_conn *c)
 	r.protocol = POLICY_PROTO_SOCKS5_TCP;
 	r.method = NULL;
 	c->st = S5_ST_DECIDING;
-	conn_deadline(c, RESOLVE_TIMEOUT_MS + c->s->connect_timeout_ms);
+	conn_deadline(c, DL_DECIDE);
 	x = proxy_decide_start(c->p, c->s, &r, c->peer, on_decided, c);
 	if (x != NULL)
 		c->dec = x;
 	if (proxy_decide_wait_ms(x) > 0) /* a person is asked */
-		conn_deadline(c, RESOLVE_TIMEOUT_MS + c->s->connect_timeout_ms +
-				 proxy_decide_wait_ms(x));
+		conn_deadline(c, DL_APPROVAL);
 }
 
 static void
@@ -458,7 +469,7 @@ start_udp(struct s5_conn *c)
 	}
 	n = socks5_encode_reply(SOCKS5_REP_SUCCEEDED, &bnd, out, sizeof(out));
 	c->st = S5_ST_UDP;
-	conn_deadline(c, c->s->idle_timeout_ms);
+	conn_deadline(c, DL_TRANSFER);
 	conn_send(c, out, n, false);
 }
 
@@ -505,9 +516,10 @@ step_greeting(struct s5_conn *c)
 		return -1;
 	}
 	socks5_encode_method_reply(SOCKS5_METHOD_NOAUTH, out, sizeof(out));
-	conn_send(c, out, 2, false);
 	c->req_len = (size_t)rc;
 	c->st = S5_ST_REQUEST;
+	/* A send that fails closes the connection: it must stay closed. */
+	conn_send(c, out, 2, false);
 	return c->st == S5_ST_REQUEST ? 1 : -1;
 }
 
@@ -654,7 +666,8 @@ socks5_server_accept(uv_stream_t *listener, int status)
 		return;
 	}
 	listen_peer(c->client, c->peer, sizeof(c->peer));
-	uv_timer_start(&c->timer, on_deadline, p->state->header_timeout_ms, 0);
+	uv_timer_start(&c->timer, on_deadline,
+		       deadline_ms(DL_HEAD, p->state), 0);
 	if (uv_read_start((uv_stream_t *)c->client, on_alloc, on_read) != 0)
 		conn_close(c);
 }

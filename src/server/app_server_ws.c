@@ -34,7 +34,7 @@
 #include "lib/log.h"
 #include "lib/xalloc.h"
 #include "net/ownlisten.h"
-#include "proxy/http1.h"
+#include "net/http1.h"
 #include "server/app_server.h"
 #include "server/app_server_int.h"
 #include "server/auth.h"
@@ -545,7 +545,10 @@ on_connection(uv_stream_t *server, int status)
 	}
 	preauth_append(c);
 	uv_timer_start(&c->timer, on_handshake_timeout, WS_PREAUTH_MS, 0);
-	uv_read_start((uv_stream_t *)&c->tcp, app_alloc_read, on_read);
+	if (uv_read_start((uv_stream_t *)&c->tcp, app_alloc_read, on_read) != 0) {
+		client_close(c);
+		return;
+	}
 	preauth_enforce(l, c);
 }
 

@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 #include "lib/buf.h"
-#include "proxy/http_msg.h"
+#include "net/http_msg.h"
 
 #define CONSOLE_SECRET_BYTES 32
 #define CONSOLE_SECRET_LEN 43 /* base64url of CONSOLE_SECRET_BYTES */

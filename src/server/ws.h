@@ -3,7 +3,7 @@
  * Two pure parts; the sockets live in app_server_ws.c.
  *
  * The handshake. ws_judge() looks at one parsed HTTP request head
- * (proxy/http1.h did the strict parsing) and says what to answer: any
+ * (net/http1.h did the strict parsing) and says what to answer: any
  * Origin header → 403 (checked first, on every path); GET /readyz and
  * GET /healthz → 200 with no auth; anything else must be a proper
  * upgrade (GET, HTTP/1.1, `Upgrade: websocket`, a `Connection` list
@@ -29,7 +29,7 @@
 
 #include "lib/buf.h"
 #include "lib/slice.h"
-#include "proxy/http_msg.h"
+#include "net/http_msg.h"
 
 #define WS_MAX_MSG (1024 * 1024)
 #define WS_MAX_OUTPUT (64u * 1024 * 1024)

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "proxy/http1.h"
-#include "proxy/http_msg.h"
+#include "net/http1.h"
+#include "net/http_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,9 +5,11 @@ temporary directory, so nothing on the machine (no ~/.airlock, no
 /etc/airlock) can change the outcome, and a `run` helper that invokes the
 real binary with that environment.
 """
+import atexit
 import os
 import pathlib
 import subprocess
+import tempfile
 
 import pytest
 
@@ -15,6 +17,22 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 BUILD = pathlib.Path(os.environ.get("AIRLOCK_BUILD", REPO / "build"))
 AIRLOCK = BUILD / "airlock"
 FAKEDNS = BUILD / "tests" / "fakedns.so"
+
+
+# Connect redirects for every airlock process that uses the fake resolver
+# (tests/integration/fakedns.c): `IP PORT NEWPORT` lines, one file per
+# pytest session.
+REDIRECTS = pathlib.Path(tempfile.gettempdir()) / (
+    "airlock-test-redirects-%d" % os.getpid())
+atexit.register(lambda: REDIRECTS.unlink(missing_ok=True))
+
+
+def redirect_port(ip, port, to):
+    """Makes airlock processes that use the fake resolver connect to
+    ip:to when they dial ip:port (a test TLS origin on an ephemeral port
+    stands in for port 443, which only root could bind)."""
+    with open(REDIRECTS, "a") as f:
+        f.write("%s %d %d\n" % (ip, port, to))
 
 
 def fake_dns_env(env, pairs):
@@ -27,6 +45,7 @@ def fake_dns_env(env, pairs):
     path.write_text("".join(f"{ip} {name}\n" for name, ip in pairs))
     # ASan wants to be first in the preload order; ours is harmless.
     return {"LD_PRELOAD": str(FAKEDNS), "FAKEDNS_HOSTS": str(path),
+            "FAKEDNS_REDIRECTS": str(REDIRECTS),
             "ASAN_OPTIONS": "verify_asan_link_order=0"}
 
 

@@ -7,7 +7,14 @@
  * other name fails with EAI_NONAME — no query is ever sent to a name
  * server. (nss_wrapper falls back to real DNS for unknown names, which a
  * loopback-only test suite must not do.) A line `hang NAME` makes every
- * lookup of NAME block forever, like a name whose server never answers. */
+ * lookup of NAME block forever, like a name whose server never answers.
+ *
+ * It also replaces connect: a connection to an address and port listed in
+ * the file named by FAKEDNS_REDIRECTS (lines `IP PORT NEWPORT`) goes to
+ * NEWPORT on the same address instead. Interception only serves port 443,
+ * which needs root to bind; with this the tests' TLS origins listen on
+ * ephemeral ports and the proxy still dials port 443 of their address as
+ * far as it (and its policy) can tell. Test builds only. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dlfcn.h>
@@ -20,9 +27,11 @@
 
 typedef int gai_fn(const char *, const char *, const struct addrinfo *,
 		   struct addrinfo **);
+typedef int connect_fn(int, const struct sockaddr *, socklen_t);
 
 int getaddrinfo(const char *node, const char *service,
 		const struct addrinfo *hints, struct addrinfo **res);
+int connect(int fd, const struct sockaddr *sa, socklen_t len);
 
 static gai_fn *
 real_gai(void)
@@ -124,4 +133,58 @@ getaddrinfo(const char *node, const char *service,
 		return EAI_NONAME;
 	*res = head;
 	return 0;
+}
+
+/* --- connect redirects ------------------------------------------------ */
+
+/* The port to use instead of port on ip, or 0. */
+static unsigned
+redirect_port(const char *ip, unsigned port)
+{
+	const char *path = getenv("FAKEDNS_REDIRECTS");
+	char line[256], lip[64];
+	unsigned from, to, found = 0;
+	FILE *f;
+
+	if (path == NULL || (f = fopen(path, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%63s %u %u", lip, &from, &to) == 3 &&
+		    from == port && strcmp(lip, ip) == 0)
+			found = to;
+	fclose(f);
+	return found;
+}
+
+int
+connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	static connect_fn *real;
+	struct sockaddr_storage ss;
+	char ip[INET6_ADDRSTRLEN];
+	unsigned to = 0;
+
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT, "connect");
+	if (sa != NULL && sa->sa_family == AF_INET &&
+	    len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *v4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &v4->sin_addr, ip, sizeof(ip));
+		to = redirect_port(ip, ntohs(v4->sin_port));
+	} else if (sa != NULL && sa->sa_family == AF_INET6 &&
+		   len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *v6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &v6->sin6_addr, ip, sizeof(ip));
+		to = redirect_port(ip, ntohs(v6->sin6_port));
+	}
+	if (to == 0 || len > sizeof(ss))
+		return real(fd, sa, len);
+	memcpy(&ss, sa, len);
+	if (ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)to);
+	else
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)to);
+	return real(fd, (struct sockaddr *)&ss, len);
 }

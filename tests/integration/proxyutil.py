@@ -72,8 +72,9 @@ class RunningProxy:
         return self.proc.returncode
 
 
-def start_proxy(env, config_text, extra_env=None, args=()):
-    """Starts `airlock proxy` with config_text as the user config."""
+def start_proxy(env, config_text, extra_env=None, args=(), pre_args=()):
+    """Starts `airlock proxy` with config_text as the user config;
+    pre_args go before the subcommand (`airlock -v proxy`)."""
     (env.home / "config.toml").write_text(config_text)
     ready = env.root / "ready.json"
     if ready.exists():
@@ -84,7 +85,8 @@ def start_proxy(env, config_text, extra_env=None, args=()):
         e.update(extra_env)
     with open(errpath, "wb") as err:
         proc = subprocess.Popen(
-            [str(AIRLOCK), "proxy", "--ready-file", str(ready), *args],
+            [str(AIRLOCK), *pre_args, "proxy", "--ready-file", str(ready),
+             *args],
             cwd=str(env.cwd), env=e, stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=err)
     deadline = time.monotonic() + READY_TIMEOUT

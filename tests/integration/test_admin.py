@@ -319,6 +319,35 @@ def test_reload_picks_up_a_new_denied_domain(start, airlock_env):
                                                    "worse.example"]
 
 
+def test_reload_says_which_keys_need_a_restart(start, airlock_env):
+    """Listener addresses, the audit log path and max_connections are read
+    once, at start. A reload that changes them says so (in its answer and
+    in the log), applies everything else, and GET /config keeps showing
+    the values in force, not the file's."""
+    p = start()
+    (airlock_env.home / "config.toml").write_text(
+        BASE_CONFIG.replace('proxy_url = "http://127.0.0.1:0"',
+                            'proxy_url = "http://127.0.0.1:1"')
+        .replace('["evil.example"]', '["worse.example"]')
+        + 'max_connections = 7\naudit_log = "%s"\n'
+        % (airlock_env.root / "audit.jsonl"))
+    r = p.post("/reload")
+    assert r.status_code == 200
+    assert r.json() == {"status": "reloaded", "needs_restart": [
+        "permissions.network.proxy_url", "permissions.network.audit_log",
+        "permissions.network.max_connections"]}
+    assert "permissions.network.proxy_url changed: needs restart" in p.log()
+    assert p.get("/patterns").json()["denied"] == ["worse.example"]
+    net = p.get("/config").json()["network"]
+    assert net["proxy_url"] == "http://127.0.0.1:0"
+    # Still served where it listened.
+    host, port = p.http.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(b"GET http://worse.example/ HTTP/1.1\r\n"
+                  b"Host: worse.example\r\n\r\n")
+        assert s.recv(12) == b"HTTP/1.1 403"
+
+
 def test_reload_with_broken_config_is_500_and_keeps_old(start, airlock_env):
     p = start()
     (airlock_env.home / "config.toml").write_text(

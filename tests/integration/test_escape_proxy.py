@@ -10,8 +10,8 @@ timing beyond generous bounds (a deadline is checked from below and
 proven to have been enforced within a budget ten times larger).
 
 The tests run as root and, in CI, as uid 65534; the intercepted-HTTPS ones
-need port 443 on a loopback address (test_mitm's setup) and skip with the
-reason when it cannot be had.
+use test_mitm's setup, whose TLS origin stands for port 443 through the
+fake resolver's connect redirect, so they need no privilege either.
 """
 import json
 import os

@@ -4,10 +4,15 @@ reference §8; doc/mitm.md).
 Real TLS on loopback only. Each test makes its own PKI with the openssl
 command line (a test CA, an origin certificate for secure.airlock.test, an
 untrusted self-signed one, an expired one), runs a python `ssl` origin on
-port 443 of a loopback address of its own (127.77.x.y: interception only
-serves port 443), maps the name there through the fake resolver, and trusts
-the test CA in the proxy through extra_ca_certificates. Clients trust the
-proxy's bundle ($AIRLOCK_HOME/proxy/ca-bundle.pem).
+a loopback address of its own (127.77.x.y), maps the name there through
+the fake resolver, and trusts the test CA in the proxy through
+extra_ca_certificates. Clients trust the proxy's bundle
+($AIRLOCK_HOME/proxy/ca-bundle.pem).
+
+Interception only serves port 443, which only root may bind: the origin
+listens on an ephemeral port and the fake resolver's connect redirect
+(conftest.redirect_port) takes the proxy's connections to port 443 of that
+address there, so these tests run unprivileged too.
 """
 import contextlib
 import itertools
@@ -20,7 +25,7 @@ import threading
 
 import pytest
 
-from conftest import AIRLOCK
+from conftest import AIRLOCK, redirect_port
 from httputil import assert_clean_exit, origin, read_response, Reader, sanitizer_env
 from proxyutil import nss_hosts, start_proxy
 
@@ -87,9 +92,11 @@ class Pki:
 
 @contextlib.contextmanager
 def https_origin(ip, cert, key, static=None):
-    """httputil's origin on ip:443, wrapped in TLS. Handshakes happen in
-    the handler threads, so a bad client cannot stall the accept loop."""
-    with origin(host=ip, port=443, static=static) as o:
+    """httputil's origin on ip, wrapped in TLS, standing for ip:443.
+    Handshakes happen in the handler threads, so a bad client cannot stall
+    the accept loop."""
+    with origin(host=ip, port=0, static=static) as o:
+        redirect_port(ip, 443, o.port)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(str(cert), str(key))
         o.socket = ctx.wrap_socket(o.socket, server_side=True,
@@ -98,13 +105,9 @@ def https_origin(ip, cert, key, static=None):
 
 
 def fresh_ip():
-    ip = "127.77.%d.%d" % divmod(next(_ips) + os.getpid() % 200 * 256, 256)
-    try:
-        with socket.socket() as s:
-            s.bind((ip, 443))
-    except OSError as e:
-        pytest.skip("cannot bind %s:443: %s" % (ip, e))
-    return ip
+    """A loopback address no other test of this session uses."""
+    return "127.77.%d.%d" % divmod(next(_ips) + os.getpid() % 200 * 256,
+                                   256)
 
 
 def config(extra_ca, mode="limited", extra=""):
@@ -435,3 +438,56 @@ def test_repeat_tunnels_reuse_the_cached_leaf(s, good):
         with tls_through_proxy(s, p) as t:
             certs.append(t.getpeercert(binary_form=True))
     assert certs[0] == certs[1] == certs[2]
+
+
+def proxy_fds(p):
+    return len(os.listdir("/proc/%d/fd" % p.proc.pid))
+
+
+def test_500_intercepted_tunnels_hold_two_fds_each(s, good):
+    """An intercepted tunnel costs the proxy its client socket and its
+    origin socket, nothing more: 500 of them, each having fetched one page
+    (so each holds a parked, verified origin connection), add at most
+    2 × 500 fds and a constant. The TLS of both sides runs in memory; the
+    proxy used to bridge each TLS session to its HTTP code through a
+    socketpair, six fds a tunnel."""
+    import resource
+    n, need = 500, 4096
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < need:
+        pytest.skip("needs an open-file limit of %d (hard limit %d)"
+                    % (need, hard))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, need), hard))
+    tunnels = []
+    try:
+        p = s.start()  # inherits the limit: its connection cap is above n
+        with tls_through_proxy(s, p) as t:  # CA, leaf and contexts made
+            t.sendall(b"GET /hello HTTP/1.1\r\nHost: %s\r\n\r\n"
+                      % NAME.encode())
+            assert read_response(Reader(t)).status == 200
+        before = proxy_fds(p)
+        ctx = ssl.create_default_context(cafile=str(s.bundle))
+        for _ in range(n):
+            raw = socket.create_connection(p.http, timeout=10)
+            tunnels.append(raw)
+            raw.sendall(b"CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n\r\n"
+                        % (NAME.encode(), NAME.encode()))
+            assert raw.recv(100).startswith(b"HTTP/1.1 200")
+            tunnels[-1] = ctx.wrap_socket(raw, server_hostname=NAME)
+        # Fifty requests at a time: the origin's answers overlap, and
+        # its accept queue (raised here) keeps up.
+        good.socket.listen(1024)
+        for i in range(0, n, 50):
+            for t in tunnels[i:i + 50]:
+                t.sendall(b"GET /hello HTTP/1.1\r\nHost: %s\r\n\r\n"
+                          % NAME.encode())
+            for t in tunnels[i:i + 50]:
+                assert read_response(Reader(t)).status == 200
+        held = proxy_fds(p) - before
+        print("fds held by %d intercepted tunnels: %d" % (n, held))
+        assert good.connections >= n
+        assert held <= 2 * n + 16, held
+    finally:
+        for t in tunnels:
+            t.close()
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/http1.h"
+#include "net/http1.h"
 #include "server/auth.h"
 #include "server/console.h"
 #include "server/console_http.h"

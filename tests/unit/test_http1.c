@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "lib/buf.h"
-#include "proxy/http1.h"
+#include "net/http1.h"
 
 /* Events are written to a log: "H <method> <target> <framing>" plus one
  * line per header for heads, the body bytes after "B" (so splits do not
@@ -458,6 +458,80 @@ test_http1_rejects_oversized_head_with_431(void **state)
 	free(s);
 }
 
+/* 100 header fields pass; the 101st is answered 431 before llhttp or
+ * anyone downstream sees the head (a head of 16,000 tiny fields must
+ * cost no more than its bytes). */
+static void
+test_http1_rejects_more_than_100_header_fields_with_431(void **state)
+{
+	struct buf b;
+	struct run r;
+	char *log;
+	int i;
+
+	(void)state;
+	buf_init(&b, HTTP1_DEFAULT_MAX_HEAD);
+	buf_addstr(&b, "GET / HTTP/1.1\r\nHost: a\r\n");
+	for (i = 1; i < HTTP_MSG_MAX_HEADERS; i++)
+		buf_printf(&b, "X%d: %d\r\n", i, i);
+	buf_addstr(&b, "\r\n");
+	log = run_kind(HTTP1_REQUEST, b.p, b.len, 0, &r);
+	assert_int_equal(r.consumed, (ssize_t)b.len);
+	assert_int_equal(r.rec.heads, 1);
+	free(log);
+	buf_reset(&b);
+	buf_addstr(&b, "GET / HTTP/1.1\r\nHost: a\r\n");
+	while (b.len < HTTP1_DEFAULT_MAX_HEAD - 8)
+		buf_addstr(&b, "a:\r\n");
+	buf_addstr(&b, "\r\n");
+	log = run_kind(HTTP1_REQUEST, b.p, b.len, 0, &r);
+	assert_int_equal(r.consumed, -1);
+	assert_int_equal(r.status, 431);
+	assert_string_equal(r.why, "too many header fields");
+	assert_string_equal(log, "");
+	free(log);
+	buf_release(&b);
+}
+
+/* A body moved past the parser (splice) is counted, not delivered; the
+ * message ends where it should and the next one parses. */
+static void
+test_http1_skip_body_counts_bytes_moved_elsewhere(void **state)
+{
+	const char *h = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\n";
+	const char *next = "GET /n HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct rec r;
+	struct http1 *p;
+	char body[10];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	buf_init(&r.log, 1 << 16);
+	memset(body, 'x', sizeof(body));
+	p = http1_new(HTTP1_REQUEST, &rec_cb, &r, 0);
+	assert_int_equal(http1_feed(p, h, strlen(h)), (ssize_t)strlen(h));
+	assert_int_equal(http1_body_left(p), 100);
+	assert_int_equal(http1_feed(p, body, 10), 10);
+	assert_int_equal(http1_body_left(p), 90);
+	assert_int_equal(http1_skip_body(p, 91), -1);
+	assert_int_equal(http1_skip_body(p, 80), 0);
+	assert_int_equal(http1_body_left(p), 10);
+	assert_int_equal(http1_feed(p, body, 10), 10);
+	assert_int_equal(http1_body_left(p), 0);
+	assert_int_equal(http1_feed(p, h, strlen(h)), (ssize_t)strlen(h));
+	assert_int_equal(http1_skip_body(p, 100), 1);
+	assert_true(http1_idle(p));
+	assert_int_equal(http1_feed(p, next, strlen(next)), (ssize_t)strlen(next));
+	assert_int_equal(http1_skip_body(p, 1), -1);
+	assert_string_equal(r.log.p,
+	    "H POST / 1.1 len ka\nHost=a\nContent-Length=100\nBxxxxxxxxxx"
+	    "xxxxxxxxxx\nC\n"
+	    "H POST / 1.1 len ka\nHost=a\nContent-Length=100\n"
+	    "H GET /n 1.1 none ka\nHost=a\nC\n");
+	http1_free(p);
+	buf_release(&r.log);
+}
+
 static void
 test_http1_head_cap_is_configurable(void **state)
 {
@@ -898,6 +972,8 @@ main(void)
 		cmocka_unit_test(test_http1_rejects_asterisk_form_without_options),
 		cmocka_unit_test(test_http1_rejects_http_09_and_2),
 		cmocka_unit_test(test_http1_rejects_oversized_head_with_431),
+		cmocka_unit_test(test_http1_rejects_more_than_100_header_fields_with_431),
+		cmocka_unit_test(test_http1_skip_body_counts_bytes_moved_elsewhere),
 		cmocka_unit_test(test_http1_head_cap_is_configurable),
 		cmocka_unit_test(test_http1_rejects_oversized_trailers_with_431),
 		cmocka_unit_test(test_http1_error_is_sticky),

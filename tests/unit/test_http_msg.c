@@ -7,12 +7,13 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/buf.h"
-#include "proxy/http_msg.h"
+#include "net/http_msg.h"
 
-#define MAXH 16
+#define MAXH (HTTP_MSG_MAX_HEADERS + 1)
 
 struct req {
 	struct http_head h;
@@ -353,6 +354,66 @@ test_http_msg_every_connection_header_is_honoured(void **state)
 	free(s);
 }
 
+/* The marks for every header at once agree with the one-name test, for
+ * names repeated in any case, tokens repeated, and tokens that name no
+ * header. */
+static void
+test_http_msg_hop_marks_agree_with_the_one_name_test(void **state)
+{
+	bool hop[HTTP_MSG_MAX_HEADERS];
+	struct req r;
+	size_t i;
+
+	(void)state;
+	req_init(&r, "GET", "/", "Host", "a", "X-A", "1", "x-a", "2",
+	    "Connection", "x-a,, nothing, X-B ,x-a", "X-B", "3", "Y", "4",
+	    "Keep-Alive", "5", "connection", "host, content-length, y",
+	    "Content-Length", "0", NULL);
+	assert_int_equal(http_msg_hop_marks(&r.h, hop), 0);
+	for (i = 0; i < r.h.nheaders; i++)
+		assert_int_equal(hop[i],
+		    http_msg_is_hop_by_hop(&r.h, r.h.headers[i].name));
+	assert_false(hop[0]);	/* Host is never named away */
+	assert_true(hop[1] && hop[2] && hop[4] && hop[5]);
+}
+
+/* A Connection header naming thousands of tokens over a head at the
+ * header cap is still marked right (and in time linear in its size). */
+static void
+test_http_msg_hop_marks_many_tokens(void **state)
+{
+	static struct req r;
+	static char conn[40000];
+	static char names[HTTP_MSG_MAX_HEADERS][8];
+	bool hop[HTTP_MSG_MAX_HEADERS];
+	size_t i, n = 0;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.h.is_request = true;
+	r.h.method = slice_cstr("GET");
+	r.h.target = slice_cstr("/");
+	r.h.headers = r.hdr;
+	for (i = 0; i + 10 < sizeof(conn); i += 2)
+		memcpy(conn + i, "z,", 2);
+	n = i;
+	memcpy(conn + n, "h7", 2);
+	n += 2;
+	r.hdr[0].name = slice_cstr("Connection");
+	r.hdr[0].value = slice_of(conn, n);
+	for (i = 1; i < HTTP_MSG_MAX_HEADERS; i++) {
+		snprintf(names[i], sizeof(names[i]), "h%zu", i % 10);
+		r.hdr[i].name = slice_cstr(names[i]);
+		r.hdr[i].value = slice_cstr("v");
+	}
+	r.h.nheaders = HTTP_MSG_MAX_HEADERS;
+	assert_int_equal(http_msg_hop_marks(&r.h, hop), 0);
+	for (i = 1; i < HTTP_MSG_MAX_HEADERS; i++)
+		assert_int_equal(hop[i], i % 10 == 7);
+	r.h.nheaders = HTTP_MSG_MAX_HEADERS + 1;
+	assert_int_equal(http_msg_hop_marks(&r.h, hop), -1);
+}
+
 static void
 test_http_msg_connection_cannot_strip_host_or_framing(void **state)
 {
@@ -479,6 +540,8 @@ main(void)
 		cmocka_unit_test(test_http_msg_unknown_scheme_is_missing_host),
 		cmocka_unit_test(test_http_msg_connect_targets),
 		cmocka_unit_test(test_http_msg_hop_by_hop_keeps_forwarding_headers),
+		cmocka_unit_test(test_http_msg_hop_marks_agree_with_the_one_name_test),
+		cmocka_unit_test(test_http_msg_hop_marks_many_tokens),
 		cmocka_unit_test(test_http_msg_every_connection_header_is_honoured),
 		cmocka_unit_test(test_http_msg_connection_cannot_strip_host_or_framing),
 		cmocka_unit_test(test_http_msg_writes_chunked_framing_and_close),

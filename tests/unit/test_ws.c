@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxy/http1.h"
+#include "net/http1.h"
 #include "server/ws.h"
 
 /* --- handshake ----------------------------------------------------------- */

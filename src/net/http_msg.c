@@ -1,8 +1,11 @@
 /* http_msg.c — request-target parsing, Host checks, hop-by-hop stripping
  * and head serialisation. See http_msg.h for the contract. */
-#include "proxy/http_msg.h"
+#include "net/http_msg.h"
 
+#include <stdint.h>
 #include <string.h>
+
+#include "net/http_parse.h"
 
 static bool
 is_alnum(unsigned char c)
@@ -276,16 +279,13 @@ fixed_hop_by_hop(const struct http_head *h, struct slice name)
 static bool
 list_has(struct slice v, struct slice name)
 {
-	while (v.n > 0) {
-		const char *comma = memchr(v.p, ',', v.n);
-		size_t len = comma != NULL ? (size_t)(comma - v.p) : v.n;
+	struct http_list it;
+	struct slice item;
 
-		if (slice_caseeq(slice_trim_ows(slice_of(v.p, len)), name))
+	http_list_init(&it, v);
+	while (http_list_next(&it, &item))
+		if (slice_caseeq(item, name))
 			return true;
-		if (comma == NULL)
-			break;
-		v = slice_of(comma + 1, v.n - len - 1);
-	}
 	return false;
 }
 
@@ -303,6 +303,103 @@ http_msg_is_hop_by_hop(const struct http_head *h, struct slice name)
 		    list_has(h->headers[i].value, name))
 			return true;
 	return false;
+}
+
+int
+http_msg_content_length(const struct http_head *h, uint64_t *out)
+{
+	const struct http_header *cl = http_msg_find(h, "content-length");
+
+	if (cl == NULL)
+		return -1;
+	return http_parse_content_length(cl->value, out);
+}
+
+/* --- marking every hop-by-hop header at once ------------------------- */
+
+#define NAME_SLOTS 256	/* a power of two above 2 * HTTP_MSG_MAX_HEADERS */
+
+/* FNV-1a over the lower-cased name. */
+static uint32_t
+name_hash(struct slice s)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < s.n; i++) {
+		h ^= lower((unsigned char)s.p[i]);
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* Header names of a head, each distinct name once, with the headers that
+ * carry it chained through same[]. */
+struct name_table {
+	short slot[NAME_SLOTS];		/* first header of a name + 1, or 0 */
+	short same[HTTP_MSG_MAX_HEADERS]; /* next header of that name + 1 */
+};
+
+static void
+table_add(struct name_table *t, const struct http_head *h, size_t i)
+{
+	uint32_t k = name_hash(h->headers[i].name) & (NAME_SLOTS - 1);
+	short j;
+
+	while ((j = t->slot[k]) != 0) {
+		if (slice_caseeq(h->headers[j - 1].name, h->headers[i].name)) {
+			while (t->same[j - 1] != 0)
+				j = t->same[j - 1];
+			t->same[j - 1] = (short)(i + 1);
+			return;
+		}
+		k = (k + 1) & (NAME_SLOTS - 1);
+	}
+	t->slot[k] = (short)(i + 1);
+}
+
+/* Marks every header called name. */
+static void
+table_mark(const struct name_table *t, const struct http_head *h,
+    struct slice name, bool *hop)
+{
+	uint32_t k = name_hash(name) & (NAME_SLOTS - 1);
+	short j;
+
+	while ((j = t->slot[k]) != 0) {
+		if (slice_caseeq(h->headers[j - 1].name, name)) {
+			for (; j != 0; j = t->same[j - 1])
+				hop[j - 1] = true;
+			return;
+		}
+		k = (k + 1) & (NAME_SLOTS - 1);
+	}
+}
+
+int
+http_msg_hop_marks(const struct http_head *h, bool hop[HTTP_MSG_MAX_HEADERS])
+{
+	struct name_table t;
+	struct http_list it;
+	struct slice tok;
+	size_t i;
+
+	if (h->nheaders > HTTP_MSG_MAX_HEADERS)
+		return -1;
+	memset(&t, 0, sizeof(t));
+	for (i = 0; i < h->nheaders; i++) {
+		hop[i] = fixed_hop_by_hop(h, h->headers[i].name);
+		table_add(&t, h, i);
+	}
+	for (i = 0; i < h->nheaders; i++) {
+		if (!slice_caseeq_cstr(h->headers[i].name, "connection"))
+			continue;
+		http_list_init(&it, h->headers[i].value);
+		while (http_list_next(&it, &tok))
+			if (!slice_caseeq_cstr(tok, "host"))
+				table_mark(&t, h, tok, hop);
+	}
+	return 0;
 }
 
 static int
@@ -334,12 +431,15 @@ write_host(struct buf *out, const struct http_target *t)
 static int
 write_headers(struct buf *out, const struct http_head *h)
 {
+	bool hop[HTTP_MSG_MAX_HEADERS];
 	size_t i;
 
+	if (http_msg_hop_marks(h, hop) == -1)
+		return -1;
 	for (i = 0; i < h->nheaders; i++) {
 		const struct http_header *x = &h->headers[i];
 
-		if (http_msg_is_hop_by_hop(h, x->name))
+		if (hop[i])
 			continue;
 		if (add_slice(out, x->name) == -1 ||
 		    buf_addstr(out, ": ") == -1 ||

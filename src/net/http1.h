@@ -38,17 +38,18 @@
  * the input belongs to the tunnel.
  *
  * Lifetime: struct http_head and every slice in it stay valid until the
- * on_complete callback of that message returns (they point into the
- * parser's head buffer). Trailers of chunked bodies are checked for size
+ * first byte of the next message is fed (they point into the parser's
+ * head buffer), so a caller that does not feed past a message keeps its
+ * head for as long as it likes. Trailers of chunked bodies are checked for size
  * and dropped. The parser never does I/O and never logs. */
-#ifndef AIRLOCK_PROXY_HTTP1_H
-#define AIRLOCK_PROXY_HTTP1_H
+#ifndef AIRLOCK_NET_HTTP1_H
+#define AIRLOCK_NET_HTTP1_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "proxy/http_msg.h"
+#include "net/http_msg.h"
 
 #define HTTP1_DEFAULT_MAX_HEAD (64 * 1024)
 #define HTTP1_PAUSE 1
@@ -86,6 +87,17 @@ void http1_free(struct http1 *p);
  * pause delivers events that need no further input (e.g. on_complete of a
  * bodiless message whose on_head paused). */
 ssize_t http1_feed(struct http1 *p, const char *data, size_t n);
+
+/* Bytes of the current message's Content-Length body not yet parsed; 0
+ * when the parser is not inside such a body. */
+uint64_t http1_body_left(const struct http1 *p);
+
+/* The caller moved n (<= http1_body_left) bytes of the current body past
+ * the parser itself (splice(2)): the parser counts them as read, without
+ * on_body. Returns 1 when that ends the message (no on_complete is
+ * called: the caller knows), 0 when body is left, -1 when the parser is
+ * not in such a body or n is too large. */
+int http1_skip_body(struct http1 *p, uint64_t n);
 
 /* The peer closed. Completes a response framed by connection close.
  * Returns 0 when the stream ended between messages (or the message is

@@ -9,8 +9,8 @@
  * resolution, the exact 400 texts), §7.3 step 1 (CONNECT authority) and
  * §7.5 (hop-by-hop stripping), and serialise the head the proxy sends on.
  * None of them does I/O or logs. */
-#ifndef AIRLOCK_PROXY_HTTP_MSG_H
-#define AIRLOCK_PROXY_HTTP_MSG_H
+#ifndef AIRLOCK_NET_HTTP_MSG_H
+#define AIRLOCK_NET_HTTP_MSG_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,6 +20,8 @@
 
 /* A hostname or address may be at most this long (DNS limit is 253). */
 #define HTTP_MSG_MAX_HOST 255
+/* Header fields in one head (http1 answers more with 431). */
+#define HTTP_MSG_MAX_HEADERS 100
 
 struct http_header {
 	struct slice name;	/* token chars only, case as received */
@@ -102,6 +104,11 @@ const char *http_msg_request_target(const struct http_head *h,
 const char *http_msg_connect_target(const struct http_head *h,
     struct http_target *out);
 
+/* The value of h's Content-Length header in *out; -1 when there is none
+ * or it is not a plain number (a HEAD answer keeps it: it describes the
+ * body a GET would have had). */
+int http_msg_content_length(const struct http_head *h, uint64_t *out);
+
 /* True when header name must not be forwarded (reference §7.5): the
  * fixed hop-by-hop list, Content-Length (the proxy writes its own
  * framing), and any header named in a Connection header of h. For
@@ -109,6 +116,14 @@ const char *http_msg_connect_target(const struct http_head *h,
  * cannot name Host or Content-Length away: Host is always sent and the
  * framing is always ours. */
 bool http_msg_is_hop_by_hop(const struct http_head *h, struct slice name);
+
+/* The same test for every header of h at once: hop[i] tells whether
+ * h->headers[i] must not be forwarded. The Connection tokens are collected
+ * once and matched through a hash of the header names, so the cost grows
+ * with the size of the head, not with the product of header count and
+ * token count. -1 when h has more than HTTP_MSG_MAX_HEADERS headers. */
+int http_msg_hop_marks(const struct http_head *h,
+    bool hop[HTTP_MSG_MAX_HEADERS]);
 
 /* Appends the head to send upstream: `METHOD path HTTP/1.1`, Host (kept
  * as received when present, else built from t), every end-to-end header

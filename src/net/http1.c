@@ -8,7 +8,7 @@
  * they are merged. Body bytes go to llhttp straight from the caller.
  * Every llhttp callback that ends an event returns HPE_PAUSED so that
  * control comes back to http1_feed, which decides whether to go on. */
-#include "proxy/http1.h"
+#include "net/http1.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +16,7 @@
 
 #include "lib/buf.h"
 #include "lib/xalloc.h"
+#include "net/http_parse.h"
 #include "llhttp.h"
 
 #define EXPECT_MAX 64
@@ -75,6 +76,7 @@ struct scan {
 	bool have_cl, have_te, dup_cl;
 	uint64_t cl;
 	unsigned hosts;
+	size_t headers;
 	struct slice te_last;	/* last coding named by Transfer-Encoding */
 	unsigned te_codings;
 	const char *why;
@@ -111,28 +113,11 @@ scan_start_line(struct slice l, bool response, struct scan *s)
 }
 
 static int
-parse_cl(struct slice v, uint64_t *out)
-{
-	uint64_t n = 0;
-	size_t i;
-
-	if (v.n == 0 || v.n > 18)
-		return -1;
-	for (i = 0; i < v.n; i++) {
-		if (v.p[i] < '0' || v.p[i] > '9')
-			return -1;
-		n = n * 10 + (uint64_t)(v.p[i] - '0');
-	}
-	*out = n;
-	return 0;
-}
-
-static int
 scan_content_length(struct slice v, struct scan *s)
 {
 	uint64_t n;
 
-	if (parse_cl(v, &n) == -1)
+	if (http_parse_content_length(v, &n) == -1)
 		return scan_fail(s, 400, "invalid content-length");
 	if (s->have_cl && n != s->cl)
 		return scan_fail(s, 400, "conflicting content-length");
@@ -146,20 +131,20 @@ scan_content_length(struct slice v, struct scan *s)
 static int
 scan_transfer_encoding(struct slice v, struct scan *s)
 {
-	s->have_te = true;
-	while (true) {
-		const char *comma = memchr(v.p, ',', v.n);
-		size_t len = comma != NULL ? (size_t)(comma - v.p) : v.n;
-		struct slice c = slice_trim_ows(slice_of(v.p, len));
+	struct http_list it;
+	struct slice c;
 
+	s->have_te = true;
+	http_list_init(&it, v);
+	if (it.done)
+		return scan_fail(s, 400, "invalid transfer-encoding");
+	while (http_list_next(&it, &c)) {
 		if (c.n == 0)
 			return scan_fail(s, 400, "invalid transfer-encoding");
 		s->te_last = c;
 		s->te_codings++;
-		if (comma == NULL)
-			return 0;
-		v = slice_of(comma + 1, v.n - len - 1);
 	}
+	return 0;
 }
 
 static int
@@ -221,9 +206,12 @@ scan_head(const char *h, size_t n, bool response, struct scan *s)
 	while (line < end) {
 		const char *cr = memchr(line, '\r', (size_t)(end - line));
 		struct slice l = slice_of(line, (size_t)(cr - line));
-		int rc = first ? scan_start_line(l, response, s) :
-		    scan_header_line(l, s);
+		int rc;
 
+		if (!first && ++s->headers > HTTP_MSG_MAX_HEADERS)
+			return scan_fail(s, 431, "too many header fields");
+		rc = first ? scan_start_line(l, response, s) :
+		    scan_header_line(l, s);
 		if (rc == -1)
 			return -1;
 		first = false;
@@ -710,4 +698,31 @@ http1_finish(struct http1 *p)
 		break;
 	}
 	return -1;
+}
+
+uint64_t
+http1_body_left(const struct http1 *p)
+{
+	if (p->state != ST_BODY || p->h.framing != HTTP_FRAMING_LENGTH)
+		return 0;
+	return p->ll.content_length;
+}
+
+int
+http1_skip_body(struct http1 *p, uint64_t n)
+{
+	uint64_t left = http1_body_left(p);
+
+	if (left == 0 || n > left)
+		return -1;
+	if (n < left) {
+		/* llhttp counts the body down in content_length. */
+		p->ll.content_length -= n;
+		return 0;
+	}
+	llhttp_reset(&p->ll);
+	p->state = ST_HEAD;
+	p->head_stale = true;
+	p->user_pause = false;
+	return 1;
 }
