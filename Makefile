@@ -37,7 +37,11 @@ LIBS = -luv -ljansson $(SSL_LIBS) -lseccomp -lwslay -lm
 
 SRC      := $(sort $(wildcard src/*/*.c))
 LLHTTP_OBJ := $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
-LIB_OBJ  := $(SRC:%.c=$(BUILD)/%.o) $(LLHTTP_OBJ)
+# The web console's page, style and script, compiled into the binary
+# (src/server/console_assets.h) by our own tools/embed-assets.c.
+CONSOLE_FILES := $(sort $(wildcard src/server/console/*))
+CONSOLE_OBJ := $(BUILD)/gen/console_assets.o
+LIB_OBJ  := $(SRC:%.c=$(BUILD)/%.o) $(LLHTTP_OBJ) $(CONSOLE_OBJ)
 MAIN_OBJ := $(BUILD)/src/main.o
 TOOLS    := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -66,6 +70,19 @@ $(BUILD)/%.o: %.c $(BUILD)/.flags
 $(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(OPT) $(HARDEN) $(SANITIZE) -I$(LLHTTP_INC) -w -c $< -o $@
+
+# embed-assets runs before libairlock.a exists, so it links nothing of
+# ours, and it is built with plain flags (it only runs at build time).
+$(BUILD)/embed-assets: tools/embed-assets.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra $(WERROR) -o $@ $<
+
+$(BUILD)/gen/console_assets.c: $(CONSOLE_FILES) $(BUILD)/embed-assets
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed-assets $@ $(CONSOLE_FILES)
+
+$(CONSOLE_OBJ): $(BUILD)/gen/console_assets.c $(BUILD)/.flags
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/libairlock.a: $(LIB_OBJ)
 	@rm -f $@

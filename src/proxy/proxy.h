@@ -89,5 +89,11 @@ const struct audit_ring *proxy_blocked(const struct proxy *p);
 struct audit_event;
 typedef void proxy_blocked_fn(void *arg, const struct audit_event *ev);
 void proxy_observe_blocked(struct proxy *p, proxy_blocked_fn *fn, void *arg);
+/* Calls fn(arg, ev) for every decision the proxy records, allowed and
+ * refused (not an "ask", which is no decision yet): the app-server's
+ * `network/decision` notification. ev is borrowed for the call only. fn
+ * NULL removes the observer. */
+void proxy_observe_decisions(struct proxy *p, proxy_blocked_fn *fn,
+			     void *arg);
 
 #endif

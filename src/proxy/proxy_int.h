@@ -107,6 +107,8 @@ struct proxy {
 	struct audit_ring ring;
 	proxy_blocked_fn *on_blocked; /* observer, or NULL */
 	void *on_blocked_arg;
+	proxy_blocked_fn *on_decision; /* observer of every decision */
+	void *on_decision_arg;
 	struct audit_metrics decisions;
 	struct audit_log *log;
 	struct proxy_metrics m;

@@ -35,6 +35,8 @@ proxy_record_event(struct proxy *p, const struct audit_event *ev)
 		audit_ring_record(&p->ring, ev);
 	if (denied && p->on_blocked != NULL)
 		p->on_blocked(p->on_blocked_arg, ev);
+	if (!ask && p->on_decision != NULL)
+		p->on_decision(p->on_decision_arg, ev);
 	if (p->log != NULL) {
 		audit_log_decision(p->log, ev);
 		report_log_failures(p);
@@ -46,6 +48,13 @@ proxy_observe_blocked(struct proxy *p, proxy_blocked_fn *fn, void *arg)
 {
 	p->on_blocked = fn;
 	p->on_blocked_arg = arg;
+}
+
+void
+proxy_observe_decisions(struct proxy *p, proxy_blocked_fn *fn, void *arg)
+{
+	p->on_decision = fn;
+	p->on_decision_arg = arg;
 }
 
 void

@@ -185,6 +185,7 @@ stop_proxy(struct sandbox_session *s, int grace_ms)
 		return;
 	s->proxy_stopping = true;
 	proxy_observe_blocked(s->proxy, NULL, NULL);
+	proxy_observe_decisions(s->proxy, NULL, NULL);
 	proxy_shutdown(s->proxy, grace_ms, on_proxy_down, s);
 }
 
@@ -277,6 +278,14 @@ on_blocked(void *arg, const struct audit_event *ev)
 	s->o.on_blocked(s->o.arg, ev);
 }
 
+static void
+on_decision(void *arg, const struct audit_event *ev)
+{
+	struct sandbox_session *s = arg;
+
+	s->o.on_decision(s->o.arg, ev);
+}
+
 /* The report arrived with the listeners: serve them, then go. */
 static void
 start_proxy(struct sandbox_session *s, const struct netns_msg *m,
@@ -300,8 +309,11 @@ start_proxy(struct sandbox_session *s, const struct netns_msg *m,
 		set_fail(s, SANDBOX_FAIL_PROXY,
 			 "cannot start the embedded proxy: %s",
 			 errbuf_str(&err));
-	} else if (s->o.on_blocked != NULL) {
-		proxy_observe_blocked(s->proxy, on_blocked, s);
+	} else {
+		if (s->o.on_blocked != NULL)
+			proxy_observe_blocked(s->proxy, on_blocked, s);
+		if (s->o.on_decision != NULL)
+			proxy_observe_decisions(s->proxy, on_decision, s);
 	}
 	errbuf_release(&err);
 }
@@ -642,6 +654,12 @@ sandbox_session_reload(struct sandbox_session *s, struct errbuf *err)
 	if (s->proxy == NULL || s->proxy_stopping)
 		return 0;
 	return proxy_reload(s->proxy, err);
+}
+
+pid_t
+sandbox_session_pid(const struct sandbox_session *s)
+{
+	return s->pid;
 }
 
 const struct audit_ring *
