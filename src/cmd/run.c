@@ -372,6 +372,7 @@ launch(const struct conf_opts *o, const struct conf *c,
 {
 	struct netpolicy_extra extra = {0};
 	struct sandbox_launch_opts lo = {0};
+	const struct conf_reqrule *rules;
 	const char **secret_vars;
 	struct errbuf err;
 	char *bundle, **env;
@@ -406,7 +407,7 @@ launch(const struct conf_opts *o, const struct conf *c,
 	bundle = sandbox_ca_bundle(o->home, p,
 				   a->mode ? a->mode
 					   : conf_str(c, "permissions.network.mode"),
-				   &err);
+				   conf_request_rules(c, &rules) > 0, &err);
 	if (err.count > 0) {
 		fprintf(stderr, "airlock: error: run: TLS interception: %s\n",
 			errbuf_str(&err));

@@ -649,6 +649,7 @@ prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
 	int *code)
 {
 	struct conf *c = app_load_conf(e->s, err);
+	const struct conf_reqrule *rules;
 	int rc = -1;
 
 	*code = RPC_INTERNAL_ERROR;
@@ -675,7 +676,7 @@ prepare(struct app_exec *e, const struct exec_params *x, struct errbuf *err,
 	*code = RPC_INTERNAL_ERROR;
 	e->ca_bundle = sandbox_ca_bundle(e->s->opts.home, &e->plan,
 					 conf_str(c, "permissions.network.mode"),
-					 err);
+					 conf_request_rules(c, &rules) > 0, err);
 	if (err->count > 0)
 		goto out;
 	rc = 0;
