@@ -408,3 +408,37 @@ def test_escape_app_server_sandboxes_start_after_secrets_are_held(unpriv,
         assert (rest["own-env"], rest["found"], rest["file"]) == (
             "False", "[]", "0"), out
     assert INJECT_SECRET not in err + "".join(outs)
+
+
+def test_escape_run_command_starts_after_its_setup_loaded_the_secret(
+        airlock_env, tmp_path):
+    # The setup phase's proxy loads the rules first and makes airlock
+    # non-dumpable; the command's sandbox, cloned afterwards, must still
+    # set itself up (unprivileged: write its own id maps), get its token
+    # injected in full mode (the setup default) and find nothing.
+    env = airlock_env
+    pki, ip = Pki(tmp_path), fresh_ip()
+    secret = env.root / "secret"
+    secret.write_text(INJECT_SECRET + "\n")
+    secret.chmod(0o600)
+    env.write("home/config.toml", INJECT_RULES.format(
+        name=NAME, ca=pki.ca, source='secret_file = "%s"' % secret)
+        + '[setup]\nallowed_domains = ["%s"]\n' % NAME)
+    e = dict(nss_hosts(env, {NAME: ip}), **sanitizer_env(), HUNT=HUNT_FILE)
+    setup = ("curl -sS -m 10 -o /dev/null -w '%%{http_code}' "
+             "https://%s/api/setup > setup.txt" % NAME)
+    cert, key = pki.leaf("good")
+    with https_origin(ip, cert, key) as o:
+        p = env.run("run", "--network", "--setup", setup, "--", "sh", "-c",
+                    CURL_THEN_HUNT, "sh", str(secret), env=e, timeout=90)
+        assert p.returncode == 0, p.stderr
+        assert [path for _, path, _, _ in o.requests] == ["/api/setup",
+                                                          "/api/x"]
+        assert tokens(o) == ["token " + INJECT_SECRET] * 2
+    assert (env.cwd / "setup.txt").read_text() == "200"
+    out = p.stdout.splitlines()
+    assert out[0] == "200", p.stdout
+    lines = dict(line.split(" ", 1) for line in out[1:])
+    assert (lines["own-env"], lines["found"], lines["file"]) == (
+        "False", "[]", "0"), p.stdout
+    assert INJECT_SECRET not in p.stdout + p.stderr
