@@ -309,7 +309,11 @@ def test_run_sandboxed_curl_without_a_token_gets_it_injected(s, good, mode):
         assert auth(seen(good, i)[2]) == ["Bearer " + SECRET]
     assert "request_rule_not_matched" in r.stderr  # the blocked summary
     assert SECRET not in r.stdout + r.stderr
-    assert SECRET.encode() not in s.audit.read_bytes()
+    assert b'"request_headers_injected":{"authorization":"[injected]"}' in \
+        s.audit.read_bytes()
+    for f in pathlib.Path(s.env.root).rglob("*"):
+        if f.is_file() and f != s.secret:
+            assert SECRET.encode() not in f.read_bytes(), f
 
 
 def test_run_refuses_a_secret_file_others_may_read(s):
