@@ -469,6 +469,7 @@ launch(const struct conf_opts *o, const struct conf *c,
        char *const *env)
 {
 	struct netpolicy_extra extra = {0};
+	const struct conf_reqrule *rules;
 	struct errbuf err;
 	char *bundle;
 	int rc;
@@ -482,7 +483,7 @@ launch(const struct conf_opts *o, const struct conf *c,
 	bundle = sandbox_ca_bundle(o->home, p,
 				   a->mode ? a->mode
 					   : conf_str(c, "permissions.network.mode"),
-				   &err);
+				   conf_request_rules(c, &rules) > 0, &err);
 	if (err.count > 0) {
 		fprintf(stderr, "airlock: error: run: TLS interception: %s\n",
 			errbuf_str(&err));

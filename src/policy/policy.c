@@ -281,6 +281,7 @@ policy_resolvable(const struct policy *p, const char *name,
 	d->matched = NULL;
 	d->mitm = false;
 	d->approved = false;
+	d->rule = NULL;
 	d->n_addrs = 0;
 	d->local = 0;
 	if (host_normalize(s, strlen(s), 0, &d->host, &why) == -1) {
@@ -362,6 +363,7 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 	d->matched = NULL;
 	d->mitm = false;
 	d->approved = false;
+	d->rule = NULL;
 	d->n_addrs = 0;
 	d->local = 0;
 	if (host_normalize(hs, strlen(hs), r->port_in_host ? 0 : HOST_NO_PORT,

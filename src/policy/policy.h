@@ -75,6 +75,8 @@
 
 enum policy_mode { POLICY_MODE_LIMITED, POLICY_MODE_FULL };
 
+struct reqrule;
+
 /* Addresses a decision remembers (net/resolve.h keeps as many), and the
  * room one of them takes as text. */
 #define POLICY_ADDRS_MAX 16
@@ -174,6 +176,10 @@ struct policy_decision {
 	bool has_body;      /* from the request */
 	bool mitm;          /* allowed only through TLS interception */
 	bool approved;      /* allowed past the allowlist by a person */
+	/* The request rule that matched (set by reqpolicy_decide_request(),
+	 * policy/reqpolicy.h; NULL otherwise): its actions must run. Points
+	 * into the reqpolicy and lives as long as it. */
+	const struct reqrule *rule;
 	/* The addresses step 5 judged: those policy_finish() was given (the
 	 * first POLICY_ADDRS_MAX), or an IP literal's own; n_addrs is 0 when
 	 * nothing was resolved. Bit i of local is set for each addrs[i] that

@@ -15,8 +15,10 @@
  * period ends, its kill hook.
  *
  * Decisions. proxy_decide_start() runs the whole decision for one request:
- * policy_decide, one resolution of a host name when the policy asks for
- * it, policy_finish on the addresses, and records the outcome (audit log,
+ * the policy with the request rules (policy/reqpolicy.h: a tunnel to a
+ * host with rules is intercepted or refused, a request to it must match
+ * a rule), one resolution of a host name when the policy asks for it,
+ * policy_finish on the addresses, and records the outcome (audit log,
  * metrics, blocked ring). The callback gets the final decision and the
  * exact addresses the caller must dial.
  *
@@ -53,10 +55,16 @@
 #define PROXY_SHUTDOWN_GRACE_MS 5000
 #define PROXY_FD_RESERVE 64            /* fds kept free for listeners, logs */
 
+struct reqpolicy;
+struct reqrule_request;
+
 struct proxy_state {
 	int refs;
 	struct conf *conf;
 	struct policy *policy;
+	/* Request rules and their secrets (policy/reqpolicy.h), never NULL;
+	 * freed (the secrets wiped) with the state. */
+	struct reqpolicy *reqpolicy;
 	bool enabled;
 	bool limited;              /* mode == limited */
 	bool enable_socks5_udp;
@@ -178,6 +186,17 @@ struct proxy_decide *proxy_decide_start(struct proxy *p, struct proxy_state *s,
 					const struct policy_request *r,
 					const char *client, proxy_decide_cb *cb,
 					void *arg);
+/* The same for an HTTP request (protocol http, or https inside an
+ * intercepted tunnel): q is what the request rules match (the host in q
+ * is ignored). q and everything it points to must stay valid until the
+ * callback runs or the decision is cancelled. The decision's rule names
+ * the rule that matched; its actions must run. */
+struct proxy_decide *proxy_decide_request(struct proxy *p,
+					  struct proxy_state *s,
+					  const struct policy_request *r,
+					  const struct reqrule_request *q,
+					  const char *client,
+					  proxy_decide_cb *cb, void *arg);
 void proxy_decide_cancel(struct proxy_decide *d);
 /* How much longer than usual d may take because a person is being asked
  * (0 when not): a caller's deadline adds it. d may be NULL. */
@@ -199,7 +218,14 @@ struct proxy_approval_note {
 void proxy_record_noted(struct proxy *p, const struct policy_decision *d,
 			const char *client, const char *mode,
 			const struct proxy_approval_note *n);
-/* Records any decision event (the two above go through it). */
+/* The same, with the request-rule fields of a request to a host with
+ * rules (reqpolicy_audit_json(): a JSON fragment that starts with a
+ * comma; NULL when none) at the end of the audit line. */
+void proxy_record_decision(struct proxy *p, const struct policy_decision *d,
+			   const char *client, const char *mode,
+			   const struct proxy_approval_note *n,
+			   const char *rules);
+/* Records any decision event (the ones above go through it). */
 void proxy_record_event(struct proxy *p, const struct audit_event *ev);
 /* Records a refusal because the proxy is disabled (reason proxy_disabled,
  * source proxy_state, as the reference does). */

@@ -69,6 +69,14 @@ proxy_record_noted(struct proxy *p, const struct policy_decision *d,
 		   const char *client, const char *mode,
 		   const struct proxy_approval_note *n)
 {
+	proxy_record_decision(p, d, client, mode, n, NULL);
+}
+
+void
+proxy_record_decision(struct proxy *p, const struct policy_decision *d,
+		      const char *client, const char *mode,
+		      const struct proxy_approval_note *n, const char *rules)
+{
 	char text[POLICY_ADDRS_MAX][POLICY_ADDR_TEXT];
 	const char *addrs[POLICY_ADDRS_MAX];
 	struct audit_event ev = {0};
@@ -102,6 +110,7 @@ proxy_record_noted(struct proxy *p, const struct policy_decision *d,
 	ev.source = policy_source_str(d->source);
 	ev.matched = d->matched;
 	ev.mode = mode;
+	ev.rules = rules;
 	proxy_record_event(p, &ev);
 	buf_release(&detail);
 }

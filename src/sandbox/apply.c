@@ -402,6 +402,15 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	int i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* A parent that holds request-rule secrets is not dumpable
+	 * (lib/secret.h), and a clone inherits that: its /proc/self files
+	 * would belong to root, and an unprivileged child could not write
+	 * its own id maps. Dumpable again: the secrets' pages read as zeros
+	 * here (MADV_WIPEONFORK), the command cannot read this process's
+	 * memory (it holds none of the capabilities this process holds in
+	 * the sandbox's user namespace), and the command's exec would reset
+	 * the flag anyway. A plain system call, safe after clone. */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	fail_sock = o->sock;
 	reset_signals();
 	memset(&m, 0, sizeof(m));

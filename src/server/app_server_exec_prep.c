@@ -194,6 +194,7 @@ exec_prepare(struct app_server *s, const struct exec_params *x,
 	     struct exec_prep *p, struct errbuf *err, int *code)
 {
 	struct conf *c = app_load_conf(s, err);
+	const struct conf_reqrule *rules;
 	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
@@ -216,7 +217,7 @@ exec_prepare(struct app_server *s, const struct exec_params *x,
 	*code = RPC_INTERNAL_ERROR;
 	p->ca_bundle = sandbox_ca_bundle(s->opts.home, &p->plan,
 					 conf_str(c, "permissions.network.mode"),
-					 err);
+					 conf_request_rules(c, &rules) > 0, err);
 	if (err->count > 0)
 		goto out;
 	rc = 0;
