@@ -55,6 +55,9 @@ check_inner(struct exchange *x, int *status)
 		return bad;
 	if (!same_host(x->mitm, x->target.host))
 		return "host mismatch";
+	if (x->head->framing == HTTP_FRAMING_CHUNKED &&
+	    !http_parse_chunked_prefix_ok(x->rest, x->n_rest))
+		return "invalid chunk framing";
 	snprintf(x->host, sizeof(x->host), "%s", x->mitm->host);
 	x->target.port = x->mitm->port;
 	x->target.ipv6 = x->mitm->is_ip && strchr(x->host, ':') != NULL;
