@@ -193,6 +193,12 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 	p->no_admin = o->no_admin;
 	for (i = 0; i < o->n_forwards && i < PROXY_FORWARDS_MAX; i++)
 		p->forwards[p->n_forwards++] = o->forwards[i];
+	for (i = 0; i < o->n_udp_fds; i++) {
+		if (i < PROXY_UDP_POOL_MAX)
+			p->udp_pool[p->n_udp_pool++] = o->udp_fds[i];
+		else
+			close(o->udp_fds[i]);
+	}
 	if (bind_transparent(p, o, err) == -1 || p->state == NULL || proxy_load_admin_token(p, p->state->conf, err) == -1 ||
 	    open_audit_log(p, err) == -1 || bind_all(p, o, err) == -1 ||
 	    start_dns(p, o->dns_fd, err) == -1 ||
@@ -281,6 +287,8 @@ proxy_free(struct proxy *p)
 	audit_metrics_release(&p->decisions);
 	audit_log_free(p->log);
 	synth_free(p->synth);
+	while (p->n_udp_pool > 0)
+		close(p->udp_pool[--p->n_udp_pool]);
 	proxy_set_admin_token(p, NULL, 0);
 	approval_broker_unref(p->approvals);
 	free(p->approval_command);

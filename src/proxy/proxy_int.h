@@ -124,6 +124,11 @@ struct proxy {
 	uv_tcp_t *transparent[PROXY_TRANSPARENT_MAX];
 	struct proxy_forward forwards[PROXY_FORWARDS_MAX];
 	size_t n_forwards;
+	/* UDP sockets on the sandbox's loopback for SOCKS5 UDP relays
+	 * (socks5_udp.h), owned; busy while an association uses one. */
+	int udp_pool[PROXY_UDP_POOL_MAX];
+	bool udp_busy[PROXY_UDP_POOL_MAX];
+	size_t n_udp_pool;
 	/* The approval broker (a reference) and what the person is told
 	 * about the command; NULL when no one is ever asked. */
 	struct approval_broker *approvals;
