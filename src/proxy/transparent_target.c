@@ -48,7 +48,10 @@ v4_target(const struct synth *m, const struct proxy_forward *fw, size_t n,
 		return;
 	}
 	if ((a >> 24) == 127) {
-		f = find_forward(fw, n, out->port, false);
+		/* The rules forward 127.0.0.1 only: another address of the
+		 * loopback came here by being the listener's own. */
+		f = a == INADDR_LOOPBACK ? find_forward(fw, n, out->port, false)
+					 : NULL;
 		out->kind = f != NULL ? TT_FORWARD : TT_LOOPBACK;
 		if (f != NULL)
 			snprintf(out->host, sizeof(out->host), "%s", f->host);

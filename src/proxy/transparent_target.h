@@ -6,11 +6,11 @@
  *   198.18.0.0/15, handed out by the   the name the stub resolver gave
  *     sandbox's stub resolver          that address (never the address)
  *   198.18.0.0/15, never handed out    nothing: refused (unknown_synthetic)
- *   127.0.0.0/8 or ::1, on a port an   the entry's host (127.0.0.1, ::1 or
+ *   127.0.0.1 or ::1, on a port an      the entry's host (127.0.0.1, ::1 or
  *     allow entry forwards             localhost): the entry for the
  *                                      destination's own family first, then
  *                                      localhost, then any other
- *   127.0.0.0/8 or ::1, any other port nothing: refused (the rules route no
+ *   any other loopback destination     nothing: refused (the rules route no
  *                                      such connection; it was made to the
  *                                      transparent listener itself)
  *   any other address                  the IP literal (IPv6 in brackets):

@@ -183,14 +183,21 @@ rule_end(struct nlbuf *b)
 	nlbuf_end(b);
 }
 
-/* ip(6) daddr loopback tcp dport port redirect to :tport */
+/* ip daddr 127.0.0.1 / ip6 daddr ::1 tcp dport port redirect to :tport */
 static void
 add_forward(struct nlbuf *b, uint8_t family, uint16_t port, uint16_t tport)
 {
+	struct in_addr lo4 = {htonl(INADDR_LOOPBACK)};
 	uint16_t be = htons(port);
 
 	rule_begin(b, "nat");
-	match_loopback(b, family, NFT_CMP_EQ);
+	match_meta(b, NFT_META_NFPROTO, family);
+	if (family == NFPROTO_IPV4)
+		match_payload(b, NFT_PAYLOAD_NETWORK_HEADER, 16, &lo4, 4,
+			      NFT_CMP_EQ);
+	else
+		match_payload(b, NFT_PAYLOAD_NETWORK_HEADER, 24,
+			      &in6addr_loopback, 16, NFT_CMP_EQ);
 	match_meta(b, NFT_META_L4PROTO, IPPROTO_TCP);
 	match_payload(b, NFT_PAYLOAD_TRANSPORT_HEADER, 2, &be, 2, NFT_CMP_EQ);
 	redirect_to(b, tport);

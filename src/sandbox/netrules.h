@@ -7,7 +7,7 @@
  *   table inet airlock
  *     chain nat (type nat, hook output, priority -100):
  *       for each forwarded port P:
- *         ip daddr 127.0.0.0/8 tcp dport P redirect to :TPORT
+ *         ip daddr 127.0.0.1 tcp dport P redirect to :TPORT
  *         ip6 daddr ::1 tcp dport P redirect to :TPORT
  *       meta l4proto tcp ip daddr != 127.0.0.0/8 redirect to :TPORT
  *       meta l4proto tcp ip6 daddr != ::1 redirect to :TPORT

@@ -117,7 +117,8 @@ child(void)
 			!redirected(l6, AF_INET6, "::1", 8765)))
 		return 13;
 	/* The sandbox's own loopback is left alone. */
-	if (redirected(l4, AF_INET, "127.0.0.1", 8766))
+	if (redirected(l4, AF_INET, "127.0.0.1", 8766) ||
+	    redirected(l4, AF_INET, "127.0.0.2", 8765))
 		return 14;
 	if (udp_to("8.8.8.8", 53) != -EPERM || udp_to("127.0.0.1", 9) != 0)
 		return 15;
