@@ -118,7 +118,15 @@ $(BUILD)/tests/fakelandlock.so: tests/integration/fakelandlock.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -g -Wall -Wextra $(WERROR) -shared -fPIC -o $@ $< -ldl
 
-integration: all $(BUILD)/tests/fakedns.so $(BUILD)/tests/fakelandlock.so
+# sendmsg() that never returns in a sandbox's first process, for tests of
+# a launch that never reports.
+$(BUILD)/tests/fakestall.so: tests/integration/fakestall.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g -Wall -Wextra $(WERROR) -shared -fPIC -o $@ $<
+
+PRELOADS = $(BUILD)/tests/fakedns.so $(BUILD)/tests/fakelandlock.so \
+           $(BUILD)/tests/fakestall.so
+integration: all $(PRELOADS)
 	AIRLOCK_BUILD=$(abspath $(BUILD)) scripts/run-pytest tests/integration
 	scripts/run-escape-as-nobody $(BUILD)
 

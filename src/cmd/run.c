@@ -19,6 +19,7 @@
 #include "sandbox/launch.h"
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
+#include "sandbox/setup.h"
 #include "sandbox/workspace.h"
 
 extern char **environ;
@@ -40,6 +41,10 @@ static const char usage_text[] =
 	"  --mode MODE          limited | full (permissions.network.mode)\n"
 	"  --allow PATTERN      also allow PATTERN (repeatable)\n"
 	"  --deny PATTERN       also deny PATTERN (repeatable)\n"
+	"  --setup 'CMD'        first run the shell command line CMD in a "
+	"sandbox\n"
+	"                       of its own with the setup network policy\n"
+	"                       (repeatable; replaces setup.commands)\n"
 	"  -a, --approval-policy POLICY\n"
 	"                       untrusted | on-request | never: whether an "
 	"allowlist\n"
@@ -52,12 +57,17 @@ static const char usage_text[] =
 	"  --print-plan         print the steps the sandbox will apply, "
 	"then exit\n"
 	"\n"
-	"--allow, --deny and --mode need --network. A flag that "
-	"requirements.toml\n"
-	"forbids, or that contradicts a value the managed config sets, is "
-	"refused.\n"
+	"--allow, --deny and --mode need --network. --allow, --mode, "
+	"--network and\n"
+	"--sandbox apply to CMD only (setup commands follow the [setup] "
+	"config\n"
+	"table); --deny applies to both. A flag that requirements.toml "
+	"forbids, or\n"
+	"that contradicts a value the managed config sets, is refused.\n"
 	"\n"
-	"Exit status: the command's own (128+signal when killed); 125 when "
+	"Exit status: the command's own (128+signal when killed), or that of "
+	"the\n"
+	"first setup command that failed (then CMD does not run); 125 when "
 	"the\n"
 	"sandbox cannot be set up; 2 for usage or configuration errors.\n";
 
@@ -67,8 +77,8 @@ struct run_args {
 	const char *mode;     /* --mode, or NULL */
 	const char *approval; /* -a, or NULL */
 	char *approval_override; /* `approval_policy="..."` for the config */
-	const char **allow, **deny;
-	size_t n_allow, n_deny;
+	const char **allow, **deny, **setup;
+	size_t n_allow, n_deny, n_setup;
 	const char *dir;      /* -C */
 	bool allow_broad;     /* --allow-broad-workspace */
 	bool print_plan;
@@ -119,6 +129,8 @@ parse_one(struct run_args *a, int argc, char **argv, int *i)
 		push(&a->allow, &a->n_allow, v);
 	else if ((v = opt_value(argc, argv, i, "--deny")) != NULL)
 		push(&a->deny, &a->n_deny, v);
+	else if ((v = opt_value(argc, argv, i, "--setup")) != NULL)
+		push(&a->setup, &a->n_setup, v);
 	else if ((v = opt_value(argc, argv, i, "-C")) != NULL)
 		a->dir = v;
 	else if (strcmp(argv[*i], "--network") == 0)
@@ -200,6 +212,33 @@ check_valued_flag(const struct conf *c, const char *flag, const char *key,
 	return rc;
 }
 
+/* --setup replaces setup.commands: a managed list stands unless repeated
+ * exactly. */
+static int
+check_setup_flags(const struct conf *c, const struct run_args *a)
+{
+	struct errbuf err;
+	size_t i;
+	int rc;
+
+	if (a->n_setup == 0)
+		return 0;
+	for (i = 0; i < a->n_setup; i++)
+		if (a->setup[i][0] == '\0') {
+			fprintf(stderr, "airlock: run: --setup needs a command "
+					"line\n");
+			return -1;
+		}
+	errbuf_init(&err);
+	rc = conf_check_override_list(c, "setup.commands", a->setup,
+				      a->n_setup, &err);
+	if (rc == -1)
+		fprintf(stderr, "airlock: run: --setup refused: %s\n",
+			errbuf_first(&err));
+	errbuf_release(&err);
+	return rc;
+}
+
 /* --deny only narrows the policy, so a managed denylist does not refuse
  * it; --allow widens it and must not get past a managed allowlist. */
 static int
@@ -243,7 +282,7 @@ check_flags(const struct conf *c, const struct run_args *a)
 				      "permissions.network.allowed_domains",
 				      a->allow[i]) == -1)
 			return -1;
-	return 0;
+	return check_setup_flags(c, a);
 }
 
 /* `/`, $HOME, system directories are no workspace (sandbox/workspace.h). */
@@ -347,6 +386,15 @@ check_network_config(const struct conf *c, const struct run_args *a)
 	extra.mode = a->mode;
 	errbuf_init(&err);
 	pol = netpolicy_build(c, &extra, NULL, &err);
+	if (pol != NULL) {
+		/* The setup phase's too: the same deny flags, its own lists. */
+		policy_free(pol);
+		memset(&extra, 0, sizeof(extra));
+		extra.deny = a->deny;
+		extra.n_deny = a->n_deny;
+		extra.setup = true;
+		pol = netpolicy_build(c, &extra, NULL, &err);
+	}
 	if (pol == NULL)
 		common_print_lines(&err, "airlock: run: ");
 	policy_free(pol);
@@ -366,42 +414,70 @@ print_plan(const struct sandbox_plan *p)
 	return 0;
 }
 
+static bool
+landlock_missing(const struct sandbox_plan *p)
+{
+	if (p->fs == SANDBOX_FS_FULL_ACCESS || p->landlock_abi >= 1)
+		return false;
+	fputs("airlock: error: run: Landlock is not available in this "
+	      "kernel; refusing to run without a sandbox. Enable it: "
+	      "a kernel with CONFIG_SECURITY_LANDLOCK=y booted with "
+	      "`lsm=landlock,...` in its command line\n",
+	      stderr);
+	return true;
+}
+
+/* airlock's environment without the variables that hold request-rule
+ * secrets: they never reach a sandbox. */
+static char **
+run_env(const struct conf *c)
+{
+	const char **secret_vars;
+	size_t nvars;
+	char **env;
+
+	secret_vars = conf_request_env_vars(c, &nvars);
+	env = childenv_without_secrets((const char *const *)environ,
+				       secret_vars, nvars);
+	free(secret_vars);
+	return env;
+}
+
+/* One sandbox, to its end: its exit status for airlock. */
+static int
+launch_one(const struct conf_opts *o, const struct sandbox_plan *p,
+	   const struct netpolicy_extra *extra, bool allow_local,
+	   char *const *env, const char *bundle, const char *setup)
+{
+	struct sandbox_launch_opts lo = {0};
+
+	if (landlock_missing(p))
+		return 125;
+	lo.plan = p;
+	lo.conf = o;
+	lo.extra = extra;
+	lo.allow_local_binding = allow_local;
+	lo.envp = env;
+	lo.ca_bundle = bundle;
+	lo.setup = setup;
+	return sandbox_launch(&lo);
+}
+
 static int
 launch(const struct conf_opts *o, const struct conf *c,
-       const struct run_args *a, const struct sandbox_plan *p)
+       const struct run_args *a, const struct sandbox_plan *p,
+       char *const *env)
 {
 	struct netpolicy_extra extra = {0};
-	struct sandbox_launch_opts lo = {0};
-	const char **secret_vars;
 	struct errbuf err;
-	char *bundle, **env;
-	size_t nvars;
+	char *bundle;
 	int rc;
 
-	if (p->fs != SANDBOX_FS_FULL_ACCESS && p->landlock_abi < 1) {
-		fputs("airlock: error: run: Landlock is not available in this "
-		      "kernel; refusing to run without a sandbox. Enable it: "
-		      "a kernel with CONFIG_SECURITY_LANDLOCK=y booted with "
-		      "`lsm=landlock,...` in its command line\n",
-		      stderr);
-		return 125;
-	}
 	extra.allow = a->allow;
 	extra.n_allow = a->n_allow;
 	extra.deny = a->deny;
 	extra.n_deny = a->n_deny;
 	extra.mode = a->mode;
-	lo.plan = p;
-	lo.conf = o;
-	lo.extra = &extra;
-	lo.allow_local_binding =
-		conf_bool(c, "permissions.network.allow_local_binding");
-	/* Variables that hold request-rule secrets never reach the child. */
-	secret_vars = conf_request_env_vars(c, &nvars);
-	env = childenv_without_secrets((const char *const *)environ,
-				       secret_vars, nvars);
-	free(secret_vars);
-	lo.envp = env;
 	errbuf_init(&err);
 	bundle = sandbox_ca_bundle(o->home, p,
 				   a->mode ? a->mode
@@ -411,13 +487,82 @@ launch(const struct conf_opts *o, const struct conf *c,
 		fprintf(stderr, "airlock: error: run: TLS interception: %s\n",
 			errbuf_str(&err));
 		errbuf_release(&err);
-		childenv_free_array(env);
 		return 125;
 	}
 	errbuf_release(&err);
-	lo.ca_bundle = bundle;
-	rc = sandbox_launch(&lo);
+	rc = launch_one(o, p, &extra,
+			conf_bool(c, "permissions.network.allow_local_binding"),
+			env, bundle, NULL);
 	free(bundle);
+	return rc;
+}
+
+/* Setup command i of n in its own sandbox (sandbox/setup.h): 0, or the
+ * status that ends the run. */
+static int
+setup_one(const struct conf_opts *o, const struct conf *c,
+	  const struct run_args *a, char *const *env, const char *cmd,
+	  size_t i, size_t n)
+{
+	struct setup_where w = {o->cwd, o->home, o->system_dir,
+				o->config_file};
+	struct setup_phase ph;
+	struct errbuf err;
+	int rc = 125;
+
+	errbuf_init(&err);
+	if (setup_phase_build(&ph, c, cmd, &w, a->deny, a->n_deny, &err)) {
+		fprintf(stderr, "airlock: error: run: setup `%s`: %s\n", cmd,
+			errbuf_str(&err));
+		goto out;
+	}
+	rc = 2;
+	if (check_workspace(o, c, a, &ph.plan) == -1)
+		goto out;
+	if (ph.plan.net == SANDBOX_NET_PROXY &&
+	    netpolicy_check_loopback(c, &ph.extra, &err) == -1) {
+		common_print_lines(&err, "airlock: run: setup: ");
+		goto out;
+	}
+	if (a->print_plan) {
+		printf("setup `%s`:\n", cmd);
+		rc = print_plan(&ph.plan);
+		goto out;
+	}
+	fprintf(stderr, "airlock: setup %zu/%zu: %s\n", i + 1, n, cmd);
+	rc = launch_one(o, &ph.plan, &ph.extra, ph.allow_local_binding, env,
+			ph.ca_bundle, ph.command);
+	if (rc != 0)
+		fprintf(stderr, "airlock: error: run: setup `%s` failed with "
+				"exit status %d; not running the command\n",
+			cmd, rc);
+out:
+	setup_phase_release(&ph);
+	errbuf_release(&err);
+	return rc;
+}
+
+/* The setup phase, then the command, each in its own sandbox; every one
+ * gets the environment without the variables that hold request-rule
+ * secrets. */
+static int
+run_phases(const struct conf_opts *o, const struct conf *c,
+	   const struct run_args *a, const struct sandbox_plan *p)
+{
+	const char *const *cmds;
+	size_t i, n = setup_commands(c, a->setup, a->n_setup, &cmds);
+	char **env = run_env(c);
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++)
+		rc = setup_one(o, c, a, env, cmds[i], i, n);
+	if (rc == 0 && !a->print_plan)
+		rc = launch(o, c, a, p, env);
+	else if (rc == 0) {
+		if (n > 0)
+			printf("command:\n");
+		rc = print_plan(p);
+	}
 	childenv_free_array(env);
 	return rc;
 }
@@ -470,7 +615,7 @@ run(struct conf_opts *o, struct run_args *a)
 	/* The embedded proxy loads the config again: its warnings were
 	 * shown above. */
 	o->quiet = true;
-	rc = a->print_plan ? print_plan(&p) : launch(o, c, a, &p);
+	rc = run_phases(o, c, a, &p);
 	sandbox_plan_release(&p);
 out:
 	free(secret_files);
@@ -514,6 +659,7 @@ cmd_run(int argc, char **argv)
 	conf_opts_release(&o);
 	free(a.allow);
 	free(a.deny);
+	free(a.setup);
 	free(a.approval_override);
 	return rc;
 }

@@ -395,6 +395,28 @@ full_access_web_search(struct conf *c, struct errbuf *warn)
 				    : l->origin);
 }
 
+/* The setup phase ([setup] and its fallbacks, requirements.h). */
+static void
+apply_setup_requirements(struct conf *c, struct errbuf *warn)
+{
+	struct requirements *r = &c->req;
+	const char *origin, *max = requirements_setup_mode(r, &origin);
+	char *details;
+
+	apply_list(c, "setup.sandbox_mode", &r->sandbox_modes,
+		   "allowed_sandbox_modes", "read-only", warn);
+	apply_pin(c, "setup.network_access", &r->setup_network_access, false,
+		  warn);
+	if (max != NULL && strcmp(max, "limited") == 0 &&
+	    strcmp(conf_str(c, "setup.mode"), "full") == 0) {
+		details = xasprintf("%s = \"limited\"",
+				    r->setup_mode_set ? "setup.mode"
+						      : "permissions.network.mode");
+		fall_back(c, "setup.mode", "limited", details, origin, warn);
+		free(details);
+	}
+}
+
 /* requirements.toml's [sandbox] hidden_paths join the config's: they
  * show in `config show`, with the requirement file as their origin. */
 static void
@@ -464,4 +486,5 @@ conf_apply_requirements(struct conf *c, struct errbuf *warn)
 	apply_pin(c, "sandbox.hidden_paths_defaults", &r->hidden_paths_defaults,
 		  true, warn);
 	join_required_paths(c, &r->hidden_paths);
+	apply_setup_requirements(c, warn);
 }

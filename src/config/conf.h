@@ -102,6 +102,12 @@ const char *conf_managed_origin(const struct conf *c, const char *key);
  * -1. Returns 0 otherwise. */
 int conf_check_override(const struct conf *c, const char *key,
 			const char *value, struct errbuf *err);
+/* The same for a user-level list that replaces the array key as a whole
+ * (`airlock run --setup`): refused unless it is exactly the managed list,
+ * in order. */
+int conf_check_override_list(const struct conf *c, const char *key,
+			     const char *const *v, size_t n,
+			     struct errbuf *err);
 /* The flag of a granular approval policy ("rules"...); false when the
  * policy is not granular or the flag was not given. */
 bool conf_granular(const struct conf *c, const char *flag);

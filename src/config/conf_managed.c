@@ -86,6 +86,29 @@ conf_check_override(const struct conf *c, const char *key,
 	return -1;
 }
 
+int
+conf_check_override_list(const struct conf *c, const char *key,
+			 const char *const *v, size_t n, struct errbuf *err)
+{
+	const struct schema_key *k = schema_find(key);
+	const struct conf_val *cv = val(c, key);
+	char *text;
+	size_t i;
+
+	if (cv->managed == NULL)
+		return 0;
+	for (i = 0; i < n && n == cv->n; i++)
+		if (strcmp(cv->v[i], v[i]) != 0)
+			break;
+	if (n == cv->n && i == n)
+		return 0;
+	text = value_text(cv, k);
+	errbuf_add(err, "%s = %s is set by the managed config %s", key, text,
+		   cv->managed);
+	free(text);
+	return -1;
+}
+
 /* The reference reads the managed config's sandbox_mode, approval_policy
  * (and we its web_search) as requirements, so that no runtime change
  * (app-server, admin API) can move them either. */

@@ -98,6 +98,10 @@ requirements_release(struct requirements *r)
 		flag_release(flag_of(r, flags[i]));
 	free(r->mode);
 	free(r->mode_origin);
+	flag_release(&r->setup_network_access);
+	free(r->setup_mode);
+	free(r->setup_mode_origin);
+	list_release(&r->setup_allowed_domains);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -206,6 +210,58 @@ read_flag(struct req_flag *f, const struct toml_kv *kv, const char *key,
 	return 0;
 }
 
+/* A `mode` requirement: "limited" or "full", the maximum. */
+static int
+read_mode(bool *set, char **mode, char **origin, const struct toml_kv *kv,
+	  const char *key, const char *label, struct errbuf *err)
+{
+	if (kv->val->type != TOML_STRING ||
+	    !one_of(net_modes, kv->val->u.str.s)) {
+		errbuf_add(err, "%s:%d: %s: expected \"limited\" or \"full\"",
+			   label, kv->line, key);
+		return -1;
+	}
+	free(*mode);
+	free(*origin);
+	*set = true;
+	*mode = xstrdup(kv->val->u.str.s);
+	*origin = where(label, kv->line);
+	return 0;
+}
+
+static int
+read_setup(struct requirements *r, const struct toml_value *t,
+	   const char *label, struct errbuf *err)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < t->u.tab.n; i++) {
+		const struct toml_kv *kv = &t->u.tab.items[i];
+		char *key = xasprintf("setup.%s", kv->key);
+
+		if (strcmp(kv->key, "network_access") == 0) {
+			rc |= read_flag(&r->setup_network_access, kv, key, label,
+					err);
+		} else if (strcmp(kv->key, "allowed_domains") == 0) {
+			rc |= read_list(&r->setup_allowed_domains, kv, key, NULL,
+					label, err);
+		} else if (strcmp(kv->key, "mode") == 0) {
+			rc |= read_mode(&r->setup_mode_set, &r->setup_mode,
+					&r->setup_mode_origin, kv, key, label,
+					err);
+		} else {
+			errbuf_add(err, "%s:%d: %s: unknown requirement "
+				   "(expected network_access, mode or "
+				   "allowed_domains)",
+				   label, kv->line, key);
+			rc = -1;
+		}
+		free(key);
+	}
+	return rc;
+}
+
 static int
 read_network(struct requirements *r, const struct toml_value *t,
 	     const char *label, struct errbuf *err)
@@ -227,18 +283,8 @@ read_network(struct requirements *r, const struct toml_value *t,
 			rc |= read_list(&r->denied_domains, kv, key, NULL,
 					label, err);
 		} else if (strcmp(kv->key, "mode") == 0) {
-			if (kv->val->type != TOML_STRING ||
-			    !one_of(net_modes, kv->val->u.str.s)) {
-				errbuf_add(err, "%s:%d: %s: expected \"limited\" "
-					   "or \"full\"", label, kv->line, key);
-				rc = -1;
-			} else {
-				free(r->mode);
-				free(r->mode_origin);
-				r->mode_set = true;
-				r->mode = xstrdup(kv->val->u.str.s);
-				r->mode_origin = where(label, kv->line);
-			}
+			rc |= read_mode(&r->mode_set, &r->mode, &r->mode_origin,
+					kv, key, label, err);
 		} else {
 			errbuf_add(err, "%s:%d: %s: unknown requirement", label,
 				   kv->line, key);
@@ -358,6 +404,8 @@ read_top(struct requirements *r, const struct toml_kv *kv, const char *label,
 	if (strcmp(kv->key, "sandbox") == 0 && kv->val->type == TOML_TABLE)
 		return read_sandbox(r, kv->val, label, err);
 	perm = kv->val;
+	if (strcmp(kv->key, "setup") == 0 && perm->type == TOML_TABLE)
+		return read_setup(r, perm, label, err);
 	if (strcmp(kv->key, "permissions") == 0 && perm->type == TOML_TABLE &&
 	    perm->u.tab.n == 1 &&
 	    strcmp(perm->u.tab.items[0].key, "network") == 0 &&
@@ -366,7 +414,7 @@ read_top(struct requirements *r, const struct toml_kv *kv, const char *label,
 	errbuf_add(err, "%s:%d: %s: unknown requirement (expected "
 		   "allowed_sandbox_modes, allowed_approval_policies, "
 		   "allowed_web_search_modes, allowed_workspace_roots, "
-		   "[sandbox] or [permissions.network])",
+		   "[sandbox], [permissions.network] or [setup])",
 		   label, kv->line, kv->key);
 	return -1;
 }
@@ -439,6 +487,24 @@ requirements_narrow(struct requirements *r, const char *key,
 	*l = nl;
 }
 
+const char *
+requirements_setup_mode(const struct requirements *r, const char **origin)
+{
+	if (r->setup_mode_set) {
+		*origin = r->setup_mode_origin;
+		return r->setup_mode;
+	}
+	*origin = r->mode_origin;
+	return r->mode_set ? r->mode : NULL;
+}
+
+const struct req_list *
+requirements_setup_allowlist(const struct requirements *r)
+{
+	return r->setup_allowed_domains.set ? &r->setup_allowed_domains
+					    : &r->allowed_domains;
+}
+
 /* --- runtime changes -------------------------------------------------- */
 
 static int
@@ -487,7 +553,21 @@ requirements_check_change(const struct requirements *r, const char *key,
 	    strcmp(r->mode, "limited") == 0 && strcmp(value, "full") == 0)
 		return refuse(err, key, value, "limited or more restrictive",
 			      r->mode_origin);
-	f = requirements_flag(r, key);
+	if (strcmp(key, "setup.sandbox_mode") == 0)
+		return check_list(&r->sandbox_modes, key, value, err);
+	if (strcmp(key, "setup.mode") == 0) {
+		const char *origin, *max = requirements_setup_mode(r, &origin);
+
+		if (max != NULL && strcmp(max, "limited") == 0 &&
+		    strcmp(value, "full") == 0)
+			return refuse(err, key, value,
+				      "limited or more restrictive", origin);
+		return 0;
+	}
+	if (strcmp(key, "setup.network_access") == 0)
+		f = &r->setup_network_access;
+	else
+		f = requirements_flag(r, key);
 	if (f == NULL || !f->set)
 		return 0;
 	if ((strcmp(key, PN "enabled") == 0 ||

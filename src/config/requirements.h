@@ -9,7 +9,13 @@
  * The scalar constraints (sandbox modes, approval policies, web search,
  * network enabled/mode and the `false` pins) are applied to a config by
  * conf_load(). The domain lists and their flags are only exposed here: the
- * network policy glue (policy/netpolicy.c) applies them. */
+ * network policy glue (policy/netpolicy.c) applies them.
+ *
+ * The [setup] table bounds the setup phase's network (`setup.*` keys):
+ * `network_access = false` pins it off, `mode` is its maximum, and
+ * `allowed_domains` is its managed allowlist. Where [setup] says nothing
+ * about mode or the allowlist, the [permissions.network] ones bound the
+ * setup phase too. */
 #ifndef AIRLOCK_REQUIREMENTS_H
 #define AIRLOCK_REQUIREMENTS_H
 
@@ -67,6 +73,12 @@ struct requirements {
 	 * (config/conf_rules.h) */
 	struct req_flag request_rules_managed_only;
 	struct req_flag limited_allow_git_fetch;
+	/* [setup] [ours]: the setup phase's network (see setup.h) */
+	struct req_flag setup_network_access;
+	bool setup_mode_set;
+	char *setup_mode; /* the maximum, as mode */
+	char *setup_mode_origin;
+	struct req_list setup_allowed_domains;
 };
 
 void requirements_init(struct requirements *r);
@@ -101,6 +113,15 @@ int requirements_check_change(const struct requirements *r, const char *key,
  * "sandbox.hidden_paths_defaults"), or NULL when key has no such pin. */
 const struct req_flag *requirements_flag(const struct requirements *r,
 					 const char *key);
+
+/* The setup phase's maximum mode ([setup] mode, else [permissions.network]
+ * mode), or NULL when neither is set; *origin gets its file:line. */
+const char *requirements_setup_mode(const struct requirements *r,
+				    const char **origin);
+/* The setup phase's managed allowlist: [setup] allowed_domains when set,
+ * else [permissions.network]'s (which may be unset too). */
+const struct req_list *
+requirements_setup_allowlist(const struct requirements *r);
 
 /* Whether the value is allowed by list l (true when l is unset). */
 bool req_list_allows(const struct req_list *l, const char *value);

@@ -132,6 +132,24 @@ static const struct schema_key keys[] = {
 	{PN "max_connections", SCHEMA_INT, "0", NULL, 0, 1000000,
 	 "client connections served at once; 0 = derived from the "
 	 "open-file limit"},
+	{"setup.commands", SCHEMA_STRV, NULL, NULL, 0, 0,
+	 "shell command lines (run with `sh -c`) that prepare the workspace "
+	 "before the command of `airlock run` or `command/exec`, in order, "
+	 "each in a sandbox of its own with the setup.* network policy; one "
+	 "that fails stops the run. `airlock run --setup` replaces them"},
+	{"setup.sandbox_mode", SCHEMA_ENUM, "workspace-write", sandbox_modes, 0,
+	 0, "how setup commands are sandboxed (bounded by "
+	 "allowed_sandbox_modes)"},
+	{"setup.network_access", SCHEMA_BOOL, "true", NULL, 0, 0,
+	 "setup commands reach the network through an embedded proxy of "
+	 "their own"},
+	{"setup.mode", SCHEMA_ENUM, "full", network_modes, 0, 0,
+	 "the setup proxy's mode"},
+	{"setup.preset", SCHEMA_ENUM, "common-dependencies", presets, 0, 0,
+	 "built-in allowlist added to setup.allowed_domains"},
+	{"setup.allowed_domains", SCHEMA_PATTERNV, NULL, NULL, 0, 0,
+	 "domain patterns setup commands may reach (permissions.network."
+	 "denied_domains apply too)"},
 	{"network.proxy", SCHEMA_UPSTREAM, "", NULL, 0, 0,
 	 "upstream proxy URL (http, socks5, socks5h); empty = direct"},
 	{"network.no_proxy", SCHEMA_STRV, NULL, NULL, 0, 0,
@@ -392,7 +410,19 @@ static const char md_req[] =
 	"`false` pins it false |\n"
 	"| `permissions.network.request_rules_managed_only` | bool | `true`: "
 	"request rules and actions from layers other than the managed ones "
-	"are ignored, with a warning |\n";
+	"are ignored, with a warning |\n"
+	"| `setup.network_access` | bool | `false` pins the setup phase's "
+	"network off |\n"
+	"| `setup.mode` | `limited`/`full` | the setup proxy's maximum; "
+	"when absent, `permissions.network.mode` bounds it |\n"
+	"| `setup.allowed_domains` | array | the setup phase's managed "
+	"allowlist: setup entries and preset must be covered by it; when "
+	"absent, `permissions.network.allowed_domains` (with its "
+	"`allowlist_expansion` and `managed_allowed_domains_only`) bounds "
+	"the setup phase too |\n"
+	"\n`allowed_sandbox_modes` bounds `setup.sandbox_mode`, and "
+	"`permissions.network.denied_domains` applies to the setup phase as "
+	"to every other request.\n";
 
 static const char md_rules[] =
 	"\n## Request rules\n\n"

@@ -1,4 +1,5 @@
 #include "errbuf.h"
+#include "sigsafe.h"
 #include "xalloc.h"
 
 #include <stdarg.h>
@@ -13,10 +14,23 @@ errbuf_init(struct errbuf *e)
 }
 
 void
+errbuf_init_fixed(struct errbuf *e, char *buf, size_t cap)
+{
+	memset(e, 0, sizeof(*e));
+	e->text = buf;
+	e->fixed = cap;
+	buf[0] = '\0';
+}
+
+void
 errbuf_release(struct errbuf *e)
 {
 	if (e == NULL)
 		return;
+	if (e->fixed > 0) {
+		errbuf_clear(e);
+		return;
+	}
 	free(e->text);
 	memset(e, 0, sizeof(*e));
 }
@@ -43,6 +57,16 @@ errbuf_add(struct errbuf *e, const char *fmt, ...)
 
 	if (e == NULL)
 		return;
+	if (e->fixed > 0) {
+		if (e->count++ > 0) {
+			e->dropped++;
+			return;
+		}
+		va_start(ap, fmt);
+		sigsafe_vfmt(e->text, e->fixed, &e->len, fmt, ap);
+		va_end(ap);
+		return;
+	}
 	va_start(ap, fmt);
 	rc = vasprintf(&line, fmt, ap);
 	va_end(ap);
@@ -74,7 +98,7 @@ errbuf_str(struct errbuf *e)
 
 	if (e == NULL || e->text == NULL)
 		return "";
-	if (e->dropped == 0)
+	if (e->dropped == 0 || e->fixed > 0)
 		return e->text;
 	n = (size_t)snprintf(tail, sizeof(tail), "\n... %u more", e->dropped);
 	e->text = xreallocarray(e->text, e->len + n + 1, 1);
@@ -90,6 +114,8 @@ errbuf_first(struct errbuf *e)
 
 	if (e == NULL || e->text == NULL)
 		return "";
+	if (e->fixed > 0)
+		return e->text; /* one problem only */
 	nl = memchr(e->text, '\n', e->len);
 	if (nl == NULL)
 		return e->text;

@@ -5,7 +5,13 @@
  * problems (config check lists them all); its text is capped at
  * ERRBUF_MAX bytes, after which further lines are counted but dropped and a
  * final "... N more" line is reported by errbuf_str(). A NULL errbuf is
- * accepted everywhere and discards messages. */
+ * accepted everywhere and discards messages.
+ *
+ * A fixed errbuf (errbuf_init_fixed) writes into the caller's buffer
+ * instead, keeps the first problem only (later ones are counted), and
+ * never allocates or takes a lock: it is what a sandbox's cloned child
+ * passes to the set-up code it shares with the parent (sigsafe.h). Its
+ * formats may use %m for errno's description, which both kinds print. */
 #ifndef AIRLOCK_ERRBUF_H
 #define AIRLOCK_ERRBUF_H
 
@@ -18,9 +24,12 @@ struct errbuf {
 	size_t len;
 	unsigned count;   /* problems added, including dropped ones */
 	unsigned dropped; /* problems that did not fit */
+	size_t fixed;     /* a fixed errbuf: the size of text; else 0 */
 };
 
 void errbuf_init(struct errbuf *e);
+/* A fixed errbuf over buf[0..cap) (cap > 0); release is a no-op. */
+void errbuf_init_fixed(struct errbuf *e, char *buf, size_t cap);
 void errbuf_release(struct errbuf *e);
 /* Forgets all problems but keeps the buffer. */
 void errbuf_clear(struct errbuf *e);

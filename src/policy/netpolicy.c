@@ -9,6 +9,9 @@
 
 #define KEY_ALLOW "permissions.network.allowed_domains"
 #define KEY_DENY "permissions.network.denied_domains"
+#define KEY_PRESET "permissions.network.preset"
+#define KEY_SETUP_ALLOW "setup.allowed_domains"
+#define KEY_SETUP_PRESET "setup.preset"
 
 /* A growing list of entries whose origin strings it owns. */
 struct entries {
@@ -77,7 +80,8 @@ add_extra(struct entries *e, const char *const *v, size_t n, const char *flag)
 }
 
 static void
-add_preset(struct entries *e, const struct conf *c, enum preset_id id)
+add_preset(struct entries *e, const struct conf *c, const char *key,
+	   enum preset_id id)
 {
 	const struct preset_entry *pe;
 	size_t i, n;
@@ -85,8 +89,7 @@ add_preset(struct entries *e, const struct conf *c, enum preset_id id)
 	pe = preset_entries(id, &n);
 	for (i = 0; i < n; i++)
 		entries_add(e, pe[i].pattern,
-			    xasprintf("%s: permissions.network.preset %s",
-				      conf_origin(c, "permissions.network.preset"),
+			    xasprintf("%s: %s %s", conf_origin(c, key), key,
 				      preset_name(id)));
 }
 
@@ -104,13 +107,13 @@ netpolicy_managed_covers(const struct req_list *managed, const char *pattern)
 /* The managed allowlist is compiled on its own first, without `*`, so a
  * global wildcard there is refused with its own origin. */
 static int
-check_managed(const struct req_list *l, struct errbuf *err)
+check_managed(const struct req_list *l, const char *key, struct errbuf *err)
 {
 	struct entries e = {0};
 	struct policy_options o = {0};
 	struct policy *p;
 
-	add_req_list(&e, l, KEY_ALLOW);
+	add_req_list(&e, l, key);
 	o.allow = e.v;
 	o.n_allow = e.n;
 	o.allow_global = false;
@@ -122,22 +125,43 @@ check_managed(const struct req_list *l, struct errbuf *err)
 	return 0;
 }
 
+/* The managed allowlist that bounds a phase, and its two flags. */
+struct managed {
+	const struct req_list *list;
+	const char *key;
+	bool only, expand;
+	const char *only_origin;
+};
+
+static void
+managed_of(const struct requirements *r, bool setup, struct managed *m)
+{
+	m->list = setup ? requirements_setup_allowlist(r) : &r->allowed_domains;
+	m->key = setup && r->setup_allowed_domains.set ? KEY_SETUP_ALLOW
+						      : KEY_ALLOW;
+	m->only_origin = r->managed_allowed_domains_only.origin;
+	m->only = false;
+	m->expand = false;
+	if (m->list != &r->allowed_domains)
+		return; /* [setup] allowed_domains: covered entries only */
+	m->only = r->managed_allowed_domains_only.set &&
+		  r->managed_allowed_domains_only.value;
+	m->expand = r->allowlist_expansion.set && r->allowlist_expansion.value;
+}
+
 /* Moves the user entries u into the allowlist a as the requirements say. */
 static void
 apply_allow_requirements(struct entries *a, struct entries *u,
-			 const struct requirements *r, struct errbuf *warn)
+			 const struct managed *m, struct errbuf *warn)
 {
-	const struct req_list *m = &r->allowed_domains;
-	bool only = r->managed_allowed_domains_only.set &&
-		    r->managed_allowed_domains_only.value;
-	bool expand = r->allowlist_expansion.set && r->allowlist_expansion.value;
 	size_t i;
 
-	add_req_list(a, m, KEY_ALLOW);
+	add_req_list(a, m->list, m->key);
 	for (i = 0; i < u->n; i++) {
 		const char *pat = u->v[i].pattern;
 
-		if (!only && (expand || netpolicy_managed_covers(m, pat))) {
+		if (!m->only &&
+		    (m->expand || netpolicy_managed_covers(m->list, pat))) {
 			entries_add(a, pat, u->owned[i]);
 			u->owned[i] = NULL;
 			continue;
@@ -146,10 +170,9 @@ apply_allow_requirements(struct entries *a, struct entries *u,
 			   "%s: \"%s\" is disallowed by requirements; ignoring it. "
 			   "Details: %s (%s)",
 			   u->v[i].origin, pat,
-			   only ? "managed_allowed_domains_only = true"
-				: "not covered by the managed allowed_domains",
-			   only ? r->managed_allowed_domains_only.origin
-				: m->origin);
+			   m->only ? "managed_allowed_domains_only = true"
+				   : "not covered by the managed allowed_domains",
+			   m->only ? m->only_origin : m->list->origin);
 	}
 }
 
@@ -162,25 +185,28 @@ collect(const struct conf *c, const struct netpolicy_extra *extra,
 	struct errbuf *err)
 {
 	const struct requirements *r = conf_requirements(c);
+	bool setup = extra != NULL && extra->setup;
+	const char *preset_key = setup ? KEY_SETUP_PRESET : KEY_PRESET;
 	struct entries user = {0};
 	enum preset_id preset = PRESET_NONE;
+	struct managed m;
 	int rc = 0;
 	size_t i;
 
-	if (preset_parse(conf_str(c, "permissions.network.preset"), &preset)) {
+	if (preset_parse(conf_str(c, preset_key), &preset)) {
 		rc = -1;
-		errbuf_add(err, "%s: permissions.network.preset: unknown preset",
-			   conf_origin(c, "permissions.network.preset"));
+		errbuf_add(err, "%s: %s: unknown preset",
+			   conf_origin(c, preset_key), preset_key);
 	}
-	add_conf_list(&user, c, KEY_ALLOW);
+	add_conf_list(&user, c, setup ? KEY_SETUP_ALLOW : KEY_ALLOW);
 	if (extra)
 		add_extra(&user, extra->allow, extra->n_allow, "--allow");
-	add_preset(&user, c, preset);
-	if (r->allowed_domains.set || (r->managed_allowed_domains_only.set &&
-				       r->managed_allowed_domains_only.value)) {
-		if (check_managed(&r->allowed_domains, err) == -1)
+	add_preset(&user, c, preset_key, preset);
+	managed_of(r, setup, &m);
+	if (m.list->set || m.only) {
+		if (check_managed(m.list, m.key, err) == -1)
 			rc = -1;
-		apply_allow_requirements(allow, &user, r, warn);
+		apply_allow_requirements(allow, &user, &m, warn);
 	} else {
 		for (i = 0; i < user.n; i++) {
 			entries_add(allow, user.v[i].pattern, user.owned[i]);
@@ -193,6 +219,16 @@ collect(const struct conf *c, const struct netpolicy_extra *extra,
 		add_extra(deny, extra->deny, extra->n_deny, "--deny");
 	entries_release(&user);
 	return rc;
+}
+
+const char *
+netpolicy_mode(const struct conf *c, const struct netpolicy_extra *extra)
+{
+	if (extra != NULL && extra->mode != NULL)
+		return extra->mode;
+	if (extra != NULL && extra->setup)
+		return conf_str(c, "setup.mode");
+	return conf_str(c, "permissions.network.mode");
 }
 
 bool
@@ -232,10 +268,7 @@ netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 		o.n_allow = allow.n;
 		o.deny = deny.v;
 		o.n_deny = deny.n;
-		o.mode = strcmp(extra && extra->mode
-					? extra->mode
-					: conf_str(c, "permissions.network.mode"),
-				"full") == 0
+		o.mode = strcmp(netpolicy_mode(c, extra), "full") == 0
 				 ? POLICY_MODE_FULL
 				 : POLICY_MODE_LIMITED;
 		o.allow_local_binding =
@@ -339,7 +372,9 @@ netpolicy_check_loopback(const struct conf *c,
 	size_t i;
 	int rc = 0;
 
-	add_conf_list(&user, c, KEY_ALLOW);
+	add_conf_list(&user, c,
+		      extra != NULL && extra->setup ? KEY_SETUP_ALLOW
+						    : KEY_ALLOW);
 	if (extra)
 		add_extra(&user, extra->allow, extra->n_allow, "--allow");
 	for (i = 0; i < user.n; i++) {
@@ -368,10 +403,12 @@ netpolicy_check_loopback(const struct conf *c,
 int
 netpolicy_check(const struct conf *c, struct errbuf *warn, struct errbuf *err)
 {
-	struct policy *p = netpolicy_build(c, NULL, warn, err);
+	struct netpolicy_extra setup = {0};
+	struct policy *p = netpolicy_build(c, NULL, warn, err), *ps;
 
-	if (p == NULL)
-		return -1;
+	setup.setup = true;
+	ps = netpolicy_build(c, &setup, warn, err);
 	policy_free(p);
-	return 0;
+	policy_free(ps);
+	return p == NULL || ps == NULL ? -1 : 0;
 }

@@ -43,6 +43,11 @@ struct netpolicy_extra {
 	const char *const *deny;
 	size_t n_deny;
 	const char *mode; /* "limited" / "full" instead of the config's, or NULL */
+	/* The setup phase's policy: the allowlist is setup.allowed_domains
+	 * plus setup.preset, bounded by requirements_setup_allowlist(), and
+	 * the mode setup.mode (unless mode above says otherwise); the deny
+	 * lists are the same as ever. */
+	bool setup;
 };
 
 /* Builds the policy of c (plus extra, which may be NULL). Returns NULL
@@ -50,6 +55,10 @@ struct netpolicy_extra {
 struct policy *netpolicy_build(const struct conf *c,
 			       const struct netpolicy_extra *extra,
 			       struct errbuf *warn, struct errbuf *err);
+
+/* The mode ("limited" / "full") the policy of c (+extra) enforces. */
+const char *netpolicy_mode(const struct conf *c,
+			   const struct netpolicy_extra *extra);
 
 /* Whether allowlist misses may be asked about under c (above). When not
  * and why is not NULL, *why names the reason ("approval_policy never",
@@ -74,16 +83,17 @@ void netpolicy_patterns(const struct conf *c, const struct netpolicy_extra *extr
  * ::1, a CIDR inside them, `localhost` or a name under it — cannot mean a
  * service on the host's loopback; only a port-scoped entry
  * (`127.0.0.1:8765`, `[::1]:8765`, `localhost:8765`) can. Adds one line
- * per such entry of the config's allowed_domains and of extra (may be
- * NULL) to err, naming it and the port form, and returns -1; 0 when there
- * is none. The preset and the requirements' managed list are not looked
+ * per such entry of the config's allowed_domains (setup.allowed_domains
+ * when extra->setup) and of extra (may be NULL) to err, naming it and
+ * the port form, and returns -1; 0 when there is none. The preset and the requirements' managed list are not looked
  * at: the user cannot change them. */
 int netpolicy_check_loopback(const struct conf *c,
 			     const struct netpolicy_extra *extra,
 			     struct errbuf *err);
 
-/* Validates the network policy of c: adds one line to err per problem and
- * returns -1, or returns 0. Warnings go to warn. */
+/* Validates the network policy of c, and the setup phase's: adds one
+ * line to err per problem and returns -1, or returns 0. Warnings go to
+ * warn. */
 int netpolicy_check(const struct conf *c, struct errbuf *warn,
 		    struct errbuf *err);
 

@@ -45,7 +45,6 @@ proxy_state_new_extra(struct conf *c, const struct netpolicy_extra *x,
 		extra = *x;
 	if (mode != NULL)
 		extra.mode = mode;
-	mode = extra.mode;
 	pol = netpolicy_build(c, &extra, warn, err);
 	if (pol == NULL) {
 		conf_free(c);
@@ -56,8 +55,7 @@ proxy_state_new_extra(struct conf *c, const struct netpolicy_extra *x,
 	s->conf = c;
 	s->policy = pol;
 	s->enabled = conf_bool(c, "permissions.network.enabled");
-	s->limited = strcmp(mode ? mode : conf_str(c, "permissions.network.mode"),
-			    "limited") == 0;
+	s->limited = strcmp(netpolicy_mode(c, &extra), "limited") == 0;
 	s->enable_socks5_udp = conf_bool(c, "permissions.network.enable_socks5_udp");
 	s->allow_upstream_proxy =
 		conf_bool(c, "permissions.network.allow_upstream_proxy");

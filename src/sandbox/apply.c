@@ -1,15 +1,16 @@
 /* apply.c — inside the namespaces: ids, network side, mounts, the init
- * process and the command's own restrictions. See apply.h. */
+ * process and the command's own restrictions. See apply.h.
+ *
+ * Everything in this file runs in a child cloned from a process with
+ * other threads, before exec: system calls and sigsafe.h only. */
 #include "sandbox/apply.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -17,15 +18,36 @@
 #include <unistd.h>
 
 #include "lib/fdutil.h"
-#include "lib/log.h"
-#include "sandbox/childenv.h"
+#include "lib/sigsafe.h"
 #include "sandbox/landlock.h"
-#include "sandbox/mounts.h"
 #include "sandbox/netns.h"
-#include "sandbox/resolv.h"
-#include "sandbox/seccomp.h"
 #include "sandbox/sigfwd.h"
 
+/* The socket failures are reported on; -1 before the child starts. */
+static int fail_sock = -1;
+
+/* The init's answer on chan once the parent has the listener. */
+#define LISTENER_TAKEN 'N'
+
+void
+sandbox_child_fail(const char *fmt, ...)
+{
+	static struct netns_msg m; /* static: large, and one per process */
+	size_t len = 0;
+	va_list ap;
+
+	memset(&m, 0, sizeof(m));
+	va_start(ap, fmt);
+	sigsafe_vfmt(m.error, sizeof(m.error), &len, fmt, ap);
+	va_end(ap);
+	if (len == 0)
+		sigsafe_fmt(m.error, sizeof(m.error), &len, "failed");
+	if (fail_sock < 0 || netns_send(fail_sock, &m, NULL) == -1)
+		sigsafe_dprintf(2, "airlock: error: run: cannot set up the "
+				   "sandbox: %s\n",
+				m.error);
+	_exit(SANDBOX_EXIT_SETUP);
+}
 
 /* --- namespace setup (pid 1, before go) ------------------------------------ */
 
@@ -38,45 +60,36 @@ write_proc(const char *path, const char *text, struct errbuf *err)
 	if (fd != -1)
 		rc = write_all(fd, text, strlen(text));
 	if (rc == -1)
-		errbuf_add(err, "user namespace: write %s: %s", path,
-			   strerror(errno));
+		errbuf_add(err, "user namespace: write %s: %m", path);
 	if (fd != -1)
 		close(fd);
 	return rc;
 }
 
 static int
-map_ids(const struct sandbox_plan *p, struct errbuf *err)
+map_ids(const struct sandbox_child_opts *o, struct errbuf *err)
 {
-	char line[64];
-
-	if (write_proc("/proc/self/setgroups", "deny", err) == -1)
+	if (write_proc("/proc/self/setgroups", "deny", err) == -1 ||
+	    write_proc("/proc/self/uid_map", o->uid_map, err) == -1)
 		return -1;
-	snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)p->uid,
-		 (unsigned)p->uid);
-	if (write_proc("/proc/self/uid_map", line, err) == -1)
-		return -1;
-	snprintf(line, sizeof(line), "%u %u 1\n", (unsigned)p->gid,
-		 (unsigned)p->gid);
-	return write_proc("/proc/self/gid_map", line, err);
+	return write_proc("/proc/self/gid_map", o->gid_map, err);
 }
 
-/* Runs the NS steps; fills m and fds (the listeners, the stub resolver's
- * socket and the sock_diag socket, owned by the caller after the call,
- * even on error)
- * and ports[0..*nports) (the TCP listeners' ports, for Landlock and the
- * environment). */
+/* Runs the NS steps; fills m and fds (the listeners, the stub
+ * resolver's socket and the sock_diag socket, to be closed by the caller
+ * after the report, even on error). */
 static int
-setup_namespace(const struct sandbox_plan *p, struct netns_msg *m, int *fds,
-		uint16_t *ports, size_t *nports, struct errbuf *err)
+setup_namespace(const struct sandbox_child_opts *o, struct netns_msg *m,
+		int *fds, struct errbuf *err)
 {
+	const struct sandbox_plan *p = o->plan;
 	size_t i;
 	int fd;
 
 	for (i = 0; i < p->n_steps; i++) {
 		const struct sandbox_step *s = &p->steps[i];
 
-		if (s->kind == SANDBOX_STEP_MAP_IDS && map_ids(p, err) == -1)
+		if (s->kind == SANDBOX_STEP_MAP_IDS && map_ids(o, err) == -1)
 			return -1;
 		if (s->kind == SANDBOX_STEP_LO_UP && netns_lo_up(err) == -1)
 			return -1;
@@ -98,8 +111,6 @@ setup_namespace(const struct sandbox_plan *p, struct netns_msg *m, int *fds,
 			m->kinds[m->nfds] = strcmp(s->what, "socks5") == 0
 						    ? NETNS_FD_SOCKS
 						    : NETNS_FD_HTTP;
-			if (fd != -1)
-				ports[(*nports)++] = m->ports[m->nfds];
 		}
 		if (fd == -1)
 			return -1;
@@ -120,58 +131,41 @@ drop_caps(void)
 	for (cap = 0; cap < 64; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
 		    errno != EINVAL)
-			die(SANDBOX_EXIT_SETUP, "run: drop capability %d: %s",
-			    cap, strerror(errno));
+			sandbox_child_fail("drop capability %d: %m", cap);
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	memset(d, 0, sizeof(d));
 	if (syscall(SYS_capset, &h, d) == -1)
-		die(SANDBOX_EXIT_SETUP, "run: drop capabilities: %s",
-		    strerror(errno));
+		sandbox_child_fail("drop capabilities: %m");
 }
 
-static char **
-build_env(const struct sandbox_child_opts *o, const uint16_t *ports,
-	  size_t nports)
-{
-	struct childenv e;
-	struct childenv_proxy px = {0};
-	char http[32], socks[32];
-
-	childenv_init(&e, (const char *const *)o->envp);
-	if (o->plan->net == SANDBOX_NET_PROXY) {
-		snprintf(http, sizeof(http), "127.0.0.1:%u", (unsigned)ports[0]);
-		snprintf(socks, sizeof(socks), "127.0.0.1:%u",
-			 (unsigned)(nports > 1 ? ports[1] : 0));
-		px.http_addr = http;
-		px.socks_addr = nports > 1 ? socks : NULL;
-		px.allow_local_binding = o->allow_local_binding;
-		childenv_apply_proxy(&e, &px);
-		if (o->ca_bundle != NULL)
-			childenv_set_ca_bundle(&e, o->ca_bundle);
-	} else {
-		childenv_apply_network_off(&e);
-	}
-	return childenv_detach(&e);
-}
-
+/* Every handler back to the default (the parent's libuv and forwarding
+ * handlers mean nothing here) and no signal blocked. */
 static void
 reset_signals(void)
 {
-	sigset_t all;
+	struct sigaction dfl;
+	sigset_t none;
 	int sig;
 
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
 	for (sig = 1; sig < NSIG; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
-			signal(sig, SIG_DFL);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
+			(void)sigaction(sig, &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 /* Hands the seccomp listener to the init (take_listener below), which
- * passes it on to airlock. write() and read(), because sendmsg() is one
- * of the calls the filter now hands to a supervisor that does not have
- * the listener yet. The command must never hold its own listener: it
- * could answer its own notifications. */
+ * passes it on to the parent: write() and read() on chan, because
+ * sendmsg() is now one of the calls the filter hands to a supervisor that
+ * does not have the listener yet (and the init, whose calls are not
+ * filtered, can take the descriptor with pidfd_getfd). The command must
+ * never keep its own listener: it could answer its own notifications. It
+ * is closed before a failure is reported, so that the report's sendmsg
+ * fails at once (ENOSYS) rather than wait for a supervisor that never
+ * comes; sandbox_child_fail then prints it on stderr. */
 static void
 hand_over_listener(int chan, int listener)
 {
@@ -185,33 +179,27 @@ hand_over_listener(int chan, int listener)
 		do
 			n = read(chan, &ack, 1);
 		while (n == -1 && errno == EINTR);
-	if (n != 1 || ack != SANDBOX_MSG_NOTIFY)
-		die(SANDBOX_EXIT_SETUP, "run: seccomp: cannot hand the "
-					"notification listener to airlock");
 	close(listener);
 	close(chan);
+	if (n != 1 || ack != LISTENER_TAKEN)
+		sandbox_child_fail("seccomp: cannot hand the notification "
+				   "listener to airlock");
 }
 
-struct cmd_ctx {
-	const struct sandbox_child_opts *o;
-	const uint16_t *ports;
-	size_t nports;
-	int chan;   /* to the init, for the seccomp listener */
-	char **env;
-};
-
 static void
-apply_step(struct cmd_ctx *x, const struct sandbox_step *s)
+apply_step(const struct sandbox_child_opts *o, int chan,
+	   const struct sandbox_step *s)
 {
-	const struct sandbox_plan *p = x->o->plan;
+	const struct sandbox_plan *p = o->plan;
+	char text[SANDBOX_FAIL_MAX];
 	struct errbuf err;
 	int fd;
 
-	errbuf_init(&err);
+	errbuf_init_fixed(&err, text, sizeof(text));
 	switch (s->kind) {
 	case SANDBOX_STEP_NO_NEW_PRIVS:
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-			errbuf_add(&err, "no_new_privs: %s", strerror(errno));
+			errbuf_add(&err, "no_new_privs: %m");
 		break;
 	case SANDBOX_STEP_LANDLOCK:
 		landlock_apply(p->landlock_abi, p->writable, p->n_writable,
@@ -221,44 +209,60 @@ apply_step(struct cmd_ctx *x, const struct sandbox_step *s)
 		drop_caps();
 		break;
 	case SANDBOX_STEP_SECCOMP:
-		fd = seccomp_apply(&err);
+		fd = seccomp_prog_load(o->seccomp, &err);
 		if (fd >= 0)
-			hand_over_listener(x->chan, fd);
-		break;
-	case SANDBOX_STEP_ENV:
-		x->env = build_env(x->o, x->ports, x->nports);
+			hand_over_listener(chan, fd);
 		break;
 	case SANDBOX_STEP_CHDIR:
 		if (chdir(s->path) == -1)
-			errbuf_add(&err, "chdir %s: %s", s->path,
-				   strerror(errno));
+			errbuf_add(&err, "chdir %s: %m", s->path);
 		break;
 	default:
 		break;
 	}
 	if (err.count > 0)
-		die(SANDBOX_EXIT_SETUP, "run: %s", errbuf_str(&err));
-	errbuf_release(&err);
+		sandbox_child_fail("%s", text);
 }
 
 static __attribute__((noreturn)) void
-run_command(const struct sandbox_child_opts *o, const uint16_t *ports,
-	    size_t nports, int chan)
+exec_command(char *const *argv, char *const *env)
 {
-	const struct sandbox_plan *p = o->plan;
-	struct cmd_ctx x = {o, ports, nports, chan, NULL};
-	size_t i;
-
-	reset_signals();
-	close(o->sock);
-	for (i = 0; i < p->n_steps; i++)
-		apply_step(&x, &p->steps[i]);
-	execvpe(p->argv[0], p->argv, x.env);
-	fprintf(stderr, "airlock: run: %s: %s\n", p->argv[0], strerror(errno));
+	/* glibc's execvpe searches PATH with stack buffers only. */
+	execvpe(argv[0], argv, env);
+	sigsafe_dprintf(2, "airlock: run: %s: %m\n", argv[0]);
 	_exit(errno == ENOENT ? 127 : 126);
 }
 
+/* The socket stays open until exec (close-on-exec), so that a failure
+ * here still reaches the parent (after the seccomp step, its sendmsg goes
+ * through the supervisor, which has the listener by then); the command
+ * never holds it. chan: to the init, for the seccomp listener. */
+static __attribute__((noreturn)) void
+run_command(const struct sandbox_child_opts *o, int chan)
+{
+	const struct sandbox_plan *p = o->plan;
+	size_t i;
+
+	reset_signals();
+	for (i = 0; i < p->n_steps; i++)
+		apply_step(o, chan, &p->steps[i]);
+	exec_command(p->argv, o->env);
+}
+
 /* --- init ------------------------------------------------------------------------ */
+
+/* The parent's descriptors for stdin, stdout and stderr go on 0, 1, 2. */
+static int
+take_stdio(const struct sandbox_child_opts *o)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (o->stdio[i] >= 0 && o->stdio[i] != i &&
+		    dup2(o->stdio[i], i) == -1)
+			return -1;
+	return 0;
+}
 
 /* The init holds only stdin, stdout, stderr and keep (its socket to the
  * parent): whatever else the parent held — an app-server's listeners and
@@ -278,21 +282,22 @@ close_inherited(int keep)
 static int
 isolate(const struct sandbox_child_opts *o, struct errbuf *err)
 {
+	if (take_stdio(o) == -1) {
+		errbuf_add(err, "standard descriptors: %m");
+		return -1;
+	}
 	if (close_inherited(o->sock) == -1) {
-		errbuf_add(err, "close inherited descriptors: %s",
-			   strerror(errno));
+		errbuf_add(err, "close inherited descriptors: %m");
 		return -1;
 	}
 	if ((o->own_session ? setsid() : setpgid(0, 0)) == -1) {
-		errbuf_add(err, "cannot give the sandbox its own %s: %s",
-			   o->own_session ? "session" : "process group",
-			   strerror(errno));
+		errbuf_add(err, "cannot give the sandbox its own %s: %m",
+			   o->own_session ? "session" : "process group");
 		return -1;
 	}
 	return 0;
 }
 
-/* Nobody may be listening (the app-server closes its end after go). */
 static void
 tell_stopped(int sock, int sig)
 {
@@ -327,29 +332,42 @@ init_loop(pid_t cmd, int sock)
 
 /* The command's seccomp listener, taken from its process with
  * pidfd_getfd(2) (the init holds capabilities over the command, which
- * holds none) and sent to airlock as SANDBOX_MSG_NOTIFY with the
- * descriptor attached — or without one when it could not be had, and the
- * command then exits before exec. */
+ * holds none) and sent to the parent as a NETNS_FD_NOTIFY descriptor; or
+ * a failure report when it could not be had (the command then exits 125
+ * without exec). Nothing comes on chan when the command ended before its
+ * seccomp step (chan is close-on-exec there too): it reported why. */
 static void
 take_listener(pid_t cmd, int chan, int sock)
 {
-	char ack = SANDBOX_MSG_NOTIFY;
+	static struct netns_msg m; /* static: large, and one per process */
+	char ack = 0;
 	int num = -1, fd = -1, pidfd;
+	size_t len = 0;
 	ssize_t n;
 
 	do
 		n = read(chan, &num, sizeof(num));
 	while (n == -1 && errno == EINTR);
-	if (n == (ssize_t)sizeof(num)) {
-		pidfd = (int)syscall(SYS_pidfd_open, cmd, 0);
-		if (pidfd >= 0) {
-			fd = (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
-			close(pidfd);
-		}
+	if (n != (ssize_t)sizeof(num)) {
+		close(chan);
+		return;
 	}
-	if (netns_send_tagged(sock, SANDBOX_MSG_NOTIFY, fd) == -1 ||
-	    fd == -1)
-		ack = 0;
+	memset(&m, 0, sizeof(m));
+	pidfd = (int)syscall(SYS_pidfd_open, cmd, 0);
+	if (pidfd >= 0) {
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
+		close(pidfd);
+	}
+	if (fd >= 0) {
+		m.nfds = 1;
+		m.kinds[0] = NETNS_FD_NOTIFY;
+	} else {
+		sigsafe_fmt(m.error, sizeof(m.error), &len,
+			    "seccomp: cannot take the notification listener "
+			    "from the command: %m");
+	}
+	if (netns_send(sock, &m, &fd) == 0 && fd >= 0)
+		ack = LISTENER_TAKEN;
 	if (fd >= 0)
 		close(fd);
 	(void)send(chan, &ack, 1, MSG_NOSIGNAL);
@@ -360,7 +378,9 @@ static void
 report(int sock, struct netns_msg *m, const int *fds, struct errbuf *err)
 {
 	if (err->count > 0) {
-		snprintf(m->error, sizeof(m->error), "%s", errbuf_first(err));
+		memcpy(m->error, err->text,
+		       err->len < sizeof(m->error) ? err->len
+						   : sizeof(m->error) - 1);
 		m->nfds = 0;
 	}
 	if (netns_send(sock, m, fds) == -1 || err->count > 0)
@@ -371,22 +391,23 @@ void
 sandbox_child_main(const struct sandbox_child_opts *o)
 {
 	/* Holds the placeholders' locks until pid 1 exits. */
-	struct placeholders ph = {0};
-	struct netns_msg m;
+	static struct placeholders ph;
+	static struct netns_msg m;
+	char text[SANDBOX_FAIL_MAX];
 	struct errbuf err;
 	int fds[NETNS_MAX_FDS];
-	uint16_t ports[NETNS_MAX_FDS] = {0};
-	size_t nports = 0;
 	int chan[2];
 	char go;
 	pid_t pid;
 	int i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	fail_sock = o->sock;
+	reset_signals();
 	memset(&m, 0, sizeof(m));
-	errbuf_init(&err);
+	errbuf_init_fixed(&err, text, sizeof(text));
 	if (isolate(o, &err) == 0)
-		setup_namespace(o->plan, &m, fds, ports, &nports, &err);
+		setup_namespace(o, &m, fds, &err);
 	report(o->sock, &m, fds, &err);
 	for (i = 0; i < m.nfds; i++)
 		close(fds[i]);
@@ -394,22 +415,39 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	 * it failed or died, and nothing may run. */
 	if (read(o->sock, &go, 1) != 1)
 		_exit(SANDBOX_EXIT_SETUP);
-	mounts_setup(o->plan, &ph);
+	mounts_setup(o->plan, o->mounts, &ph);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) == -1)
-		die(SANDBOX_EXIT_SETUP, "run: socketpair: %s", strerror(errno));
+		sandbox_child_fail("socketpair: %m");
 	sigfwd_install(SIGFWD_SENT);
 	/* _Fork: no atfork handler runs. The parent's libraries registered
 	 * some (libuv re-creates its signal lock pipe in the child, closing
-	 * whatever now has the numbers its pipe had in airlock: chan[1]). */
+	 * whatever now has the numbers its pipe had in airlock: chan[1]),
+	 * and they may allocate or lock. */
 	pid = _Fork();
 	if (pid == -1)
-		die(SANDBOX_EXIT_SETUP, "run: fork: %s", strerror(errno));
+		sandbox_child_fail("fork: %m");
 	if (pid == 0) {
 		close(chan[0]);
-		run_command(o, ports, nports, chan[1]);
+		run_command(o, chan[1]);
 	}
 	close(chan[1]);
 	sigfwd_target(pid);
 	take_listener(pid, chan[0], o->sock);
 	init_loop(pid, o->sock);
+}
+
+void
+sandbox_child_plain(const struct sandbox_child_opts *o)
+{
+	char text[SANDBOX_FAIL_MAX];
+	struct errbuf err;
+
+	fail_sock = o->sock;
+	reset_signals();
+	errbuf_init_fixed(&err, text, sizeof(text));
+	if (isolate(o, &err) == -1)
+		sandbox_child_fail("%s", text);
+	if (o->plan->cwd != NULL && chdir(o->plan->cwd) == -1)
+		sandbox_child_fail("chdir %s: %m", o->plan->cwd);
+	exec_command(o->plan->argv, o->env);
 }

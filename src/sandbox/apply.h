@@ -1,57 +1,85 @@
 /* apply.h — the sandbox's side of a run: everything that happens inside
- * the new namespaces (launch.h is the parent's side).
+ * the new namespaces (session.h is the parent's side).
  *
  * sandbox_child_main() runs in the process cloned into new user, mount,
- * pid and network namespaces; it is pid 1 there. It closes every
- * descriptor but 0, 1, 2 and sock, makes itself the leader of a new
- * process group (own_session: a new session), maps the caller's uid and
- * gid, sets up the network side (netns.h) and reports to the parent over
- * sock, waits for the parent's go, builds the mount namespace (mounts.h),
- * then forks the
- * command and stays as its init: it forwards the signals the parent
- * forwards (sigfwd.h), tells the parent over sock when the command stops
- * (SANDBOX_MSG_STOPPED), reaps orphans, and exits with the command's
- * status (128+signal when the command was killed). When it exits, the
- * kernel kills everything left in the pid namespace, and the caller,
- * once it has reaped it, removes the run's placeholders with
- * placeholder_cleanup() (placeholder.h).
+ * pid and network namespaces; it is pid 1 there. It puts the given
+ * descriptors on stdin, stdout and stderr, closes every other descriptor
+ * but its socket to the parent, makes itself the leader of a new process
+ * group (own_session: a new session), maps the caller's uid and gid, sets
+ * up the network side (netns.h) and reports to the parent over sock,
+ * waits for the parent's go, builds the mount namespace (mounts.h), then
+ * forks the command and stays as its init: it forwards the signals the
+ * parent forwards (sigfwd.h), tells the parent over sock when the command
+ * stops (SANDBOX_MSG_STOPPED), reaps orphans, and exits with the
+ * command's status (128+signal when the command was killed). When it
+ * exits, the kernel kills everything left in the pid namespace, and the
+ * parent, once it has reaped it, removes the run's placeholders
+ * (placeholder.h).
  *
  * The command's process applies the rest of the plan in order —
- * no_new_privs, Landlock, capabilities dropped, seccomp (whose
- * notification listener goes to the parent through the init:
- * SANDBOX_MSG_NOTIFY), environment, chdir — and execs. Any failure before exec prints `airlock: error: ...`
- * and exits 125: a half-applied sandbox never execs. exec failures exit
- * 127 (not found) or 126. */
+ * no_new_privs, Landlock, capabilities dropped, seccomp, environment,
+ * chdir — and execs. Loading the seccomp filter gives the command a
+ * user-notification listener; it hands that to the init (write and read
+ * on a socketpair of their own: sendmsg is one of the calls the filter
+ * now traps), which takes it with pidfd_getfd and sends it to the parent
+ * as a NETNS_FD_NOTIFY descriptor for the supervisor (unotify.h); the
+ * command goes on only once the parent has it, and never keeps a copy.
+ * Any failure before exec is reported to the parent
+ * over sock (a struct netns_msg carrying the text, sandbox_child_fail)
+ * and exits 125: a half-applied sandbox never execs. exec failures print
+ * `airlock: run: CMD: why` on the command's stderr and exit 127 (not
+ * found) or 126.
+ *
+ * The child is cloned from a process whose other threads may hold any
+ * lock, so until exec everything here is async-signal-safe: system calls,
+ * sigsafe.h formatting and fixed errbufs, never malloc, stdio, strerror
+ * or libseccomp. What needs those — the environment, the seccomp filter,
+ * the id maps, the mount preparations — the parent makes beforehand and
+ * hands over in struct sandbox_child_opts. */
 #ifndef AIRLOCK_SANDBOX_APPLY_H
 #define AIRLOCK_SANDBOX_APPLY_H
 
 #include <stdbool.h>
 
+#include "sandbox/mounts.h"
 #include "sandbox/plan.h"
+#include "sandbox/seccomp.h"
 
 #define SANDBOX_EXIT_SETUP 125
 
 /* After the go, each time the command stops the init sends the parent
  * two bytes on sock: this, then the stop signal's number. */
 #define SANDBOX_MSG_STOPPED 'S'
-/* Once, before the command execs: {this, 1} with the command's seccomp
- * listener attached (SCM_RIGHTS), for the parent's supervisor
- * (unotify.h); {this, 0} when it could not be had (the command then exits
- * 125 without exec). The parent must read sock until this arrives: until
- * a supervisor serves the listener, the command's connect() and sends
- * wait. (netns_send_tagged / netns_recv_tagged.) */
-#define SANDBOX_MSG_NOTIFY 'N'
+
+/* The longest failure text the child reports (struct netns_msg's). */
+#define SANDBOX_FAIL_MAX 512
 
 struct sandbox_child_opts {
 	const struct sandbox_plan *plan;
-	int sock;                 /* to the parent; closed before exec */
+	int sock;                 /* to the parent; close-on-exec */
+	int stdio[3];             /* put on 0, 1, 2 first; -1 keeps it */
 	bool own_session;         /* setsid (no terminal) instead of setpgid */
-	bool allow_local_binding; /* for AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING */
-	char *const *envp;        /* the caller's environment */
-	const char *ca_bundle;    /* CA variables point here, or NULL */
+	char *const *env;         /* the command's final environment */
+	const struct seccomp_prog *seccomp;
+	const struct mounts_prep *mounts;
+	const char *uid_map;      /* "UID UID 1\n" */
+	const char *gid_map;
 };
 
+/* The sandbox: pid 1 of the new namespaces, as described above. */
 __attribute__((noreturn)) void
 sandbox_child_main(const struct sandbox_child_opts *o);
+
+/* danger-full-access under the app-server: no namespaces, but not the
+ * parent's descriptors either: stdio, close every other descriptor, a
+ * process group of its own, chdir, exec with env. */
+__attribute__((noreturn)) void
+sandbox_child_plain(const struct sandbox_child_opts *o);
+
+/* In the child, before exec: reports the formatted text (sigsafe.h
+ * formats, %m for errno) to the parent as a set-up failure and exits
+ * 125. */
+__attribute__((noreturn, format(printf, 1, 2))) void
+sandbox_child_fail(const char *fmt, ...);
 
 #endif

@@ -67,8 +67,7 @@ add_path(int rfd, const char *path, uint64_t rights, struct errbuf *err)
 	}
 	close(fd);
 	if (rc == -1)
-		errbuf_add(err, "landlock: add rule for %s: %s", path,
-			   strerror(errno));
+		errbuf_add(err, "landlock: add rule for %s: %m", path);
 	return rc;
 }
 
@@ -90,8 +89,7 @@ create_ruleset(int abi, struct errbuf *err)
 	}
 	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0);
 	if (fd == -1)
-		errbuf_add(err, "landlock: create ruleset (ABI %d): %s", abi,
-			   strerror(errno));
+		errbuf_add(err, "landlock: create ruleset (ABI %d): %m", abi);
 	return fd;
 }
 
@@ -121,7 +119,7 @@ landlock_apply(int abi, char *const *writable, size_t n_writable,
 		if (add_path(rfd, writable[i], rights, err) == -1)
 			goto out;
 	if (syscall(__NR_landlock_restrict_self, rfd, 0) == -1) {
-		errbuf_add(err, "landlock: restrict self: %s", strerror(errno));
+		errbuf_add(err, "landlock: restrict self: %m");
 		goto out;
 	}
 	rc = 0;

@@ -12,7 +12,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "lib/log.h"
 #include "lib/xalloc.h"
 #include "sandbox/apply.h"
 #include "sandbox/protect.h"
@@ -26,10 +25,11 @@ fail(const char *what, const char *path)
 	int e = errno;
 
 	if (e == ENOSYS)
-		die(SANDBOX_EXIT_SETUP, "run: %s %s: this kernel lacks the new "
-			       "mount API (Linux 5.12 or later is needed)",
-		    what, path);
-	die(SANDBOX_EXIT_SETUP, "run: %s %s: %s", what, path, strerror(e));
+		sandbox_child_fail("%s %s: this kernel lacks the new mount API "
+				   "(Linux 5.12 or later is needed)",
+				   what, path);
+	errno = e;
+	sandbox_child_fail("%s %s: %m", what, path);
 }
 
 /* An O_PATH descriptor of path, no symbolic link followed anywhere.
@@ -52,9 +52,10 @@ open_path(const char *path, bool lenient)
 	     errno == ENOTDIR))
 		return -1;
 	if (fd == -1 && errno == ELOOP)
-		die(SANDBOX_EXIT_SETUP, "run: %s: a symbolic link appeared on "
-			       "the way since the plan was made; not mounting "
-			       "through it", path);
+		sandbox_child_fail("%s: a symbolic link appeared on the way "
+				   "since the plan was made; not mounting "
+				   "through it",
+				   path);
 	if (fd == -1)
 		fail("open", path);
 	return fd;
@@ -95,12 +96,20 @@ attach(int tree, int dst, const char *path)
 
 /* --- the steps ----------------------------------------------------------- */
 
+/* path, and every missing directory above it; a stack copy, since the
+ * child may not allocate. */
 static void
 make_dirs(const char *path)
 {
-	char *p = xstrdup(path), *s;
+	char p[PATH_MAX], *s;
+	size_t n = strlen(path);
 	int rc = 0;
 
+	if (n >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		fail("create", path);
+	}
+	memcpy(p, path, n + 1);
 	for (s = p + 1; rc == 0 && (s = strchr(s, '/')) != NULL; s++) {
 		*s = '\0';
 		rc = mkdir(p, 0700) == -1 && errno != EEXIST ? -1 : 0;
@@ -108,7 +117,6 @@ make_dirs(const char *path)
 	}
 	if (rc == 0 && mkdir(p, 0700) == -1 && errno != EEXIST)
 		rc = -1;
-	free(p);
 	if (rc == -1 && errno != EACCES && errno != EPERM && errno != EROFS)
 		fail("create", path);
 }
@@ -174,12 +182,12 @@ null_mount(const char *path)
 	return m;
 }
 
-/* A detached read-only copy of the regular file at path (its links
- * resolved), or -1 when there is none. Taken before the mask above it. */
+/* A detached read-only copy of the regular file at real (a reveal, its
+ * links resolved by mounts_prepare), or -1 when there is none. Taken
+ * before the mask above it. */
 static int
-clone_file(const char *path)
+clone_file(const char *real)
 {
-	char *real = realpath(path, NULL);
 	struct stat st;
 	int fd, t = -1;
 
@@ -194,19 +202,27 @@ clone_file(const char *path)
 	}
 	if (fd != -1)
 		close(fd);
-	free(real);
 	return t;
 }
 
 /* Creates the directories (0111) and the empty file (0444) of rel under
- * the fresh tmpfs at dir, and binds tree onto the file. */
+ * the fresh tmpfs at dir, and binds tree onto the file. The path is put
+ * together on the stack: the child may not allocate. */
 static void
 reveal_at(const char *dir, const char *rel, int tree)
 {
-	char *path = xasprintf("%s/%s", dir, rel), *s;
+	char path[PATH_MAX], *s;
+	size_t nd = strlen(dir), nr = strlen(rel);
 	int fd;
 
-	for (s = path + strlen(dir) + 1; (s = strchr(s, '/')) != NULL; s++) {
+	if (nd + 1 + nr >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		fail("create", rel);
+	}
+	memcpy(path, dir, nd);
+	path[nd] = '/';
+	memcpy(path + nd + 1, rel, nr + 1);
+	for (s = path + nd + 1; (s = strchr(s, '/')) != NULL; s++) {
 		*s = '\0';
 		if (mkdir(path, 0111) == -1 && errno != EEXIST)
 			fail("create", path);
@@ -219,21 +235,21 @@ reveal_at(const char *dir, const char *rel, int tree)
 	fd = open_path(path, false);
 	attach(tree, fd, path);
 	close(fd);
-	free(path);
 }
 
 /* The mask of directory real (its mount point open at fd) with the
  * plan's reveals under it bound back read-only, then made read-only. */
 static void
-mask_revealing(const struct sandbox_plan *p, const char *real, int fd)
+mask_revealing(const struct sandbox_plan *p, const struct mounts_prep *prep,
+	       const char *real, int fd)
 {
-	int *trees = xcalloc(p->n_reveal + 1, sizeof(*trees)), top;
+	int *trees = prep->trees, top;
 	size_t i;
 
 	for (i = 0; i < p->n_reveal; i++)
 		trees[i] = protect_under(real, p->reveal[i]) &&
 					   strcmp(real, p->reveal[i]) != 0
-				   ? clone_file(p->reveal[i])
+				   ? clone_file(prep->reveal_real[i])
 				   : -1;
 	attach(empty_dir_mount(real, true), fd, real);
 	for (i = 0; i < p->n_reveal; i++)
@@ -243,7 +259,6 @@ mask_revealing(const struct sandbox_plan *p, const char *real, int fd)
 	top = open_path(real, false);
 	set_attr(top, "", MOUNT_ATTR_RDONLY, real);
 	close(top);
-	free(trees);
 }
 
 /* Whether a reveal of p lies under dir. */
@@ -259,12 +274,13 @@ reveals_under(const struct sandbox_plan *p, const char *dir)
 	return false;
 }
 
-/* Masks path when it exists and can be reached; symbolic links are
- * resolved first, so the mask lands on what they point at. */
+/* Masks real (a hidden path with its symbolic links resolved by
+ * mounts_prepare, so the mask lands on what they point at) when it can
+ * be reached. */
 static void
-hide(const struct sandbox_plan *p, const char *path)
+hide(const struct sandbox_plan *p, const struct mounts_prep *prep,
+     const char *real)
 {
-	char *real = realpath(path, NULL);
 	struct stat st;
 	int fd;
 
@@ -273,7 +289,7 @@ hide(const struct sandbox_plan *p, const char *path)
 	fd = open_path(real, true);
 	if (fd != -1 && fstat(fd, &st) == 0) {
 		if (S_ISDIR(st.st_mode) && reveals_under(p, real))
-			mask_revealing(p, real, fd);
+			mask_revealing(p, prep, real, fd);
 		else if (S_ISDIR(st.st_mode))
 			attach(empty_dir_mount(real, false), fd, real);
 		else
@@ -281,7 +297,6 @@ hide(const struct sandbox_plan *p, const char *path)
 	}
 	if (fd != -1)
 		close(fd);
-	free(real);
 }
 
 /* The writable roots are cloned before the tree turns read-only (a clone
@@ -346,27 +361,28 @@ mount_proc(void)
 {
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) == -1)
-		die(SANDBOX_EXIT_SETUP,
-		    "run: mount a fresh /proc: %s (the host's /proc must be "
-		    "fully visible: no masked paths over it)",
-		    strerror(errno));
+		sandbox_child_fail("mount a fresh /proc: %m (the host's /proc "
+				   "must be fully visible: no masked paths "
+				   "over it)");
 }
 
 static void
 bind_resolv_conf(const char *path)
 {
+	char text[SANDBOX_FAIL_MAX];
 	struct errbuf err;
 
-	errbuf_init(&err);
+	errbuf_init_fixed(&err, text, sizeof(text));
 	if (resolv_bind(path, &err) == -1)
-		die(SANDBOX_EXIT_SETUP, "run: %s", errbuf_str(&err));
-	errbuf_release(&err);
+		sandbox_child_fail("%s", text);
 }
 
 static void
-apply_one(const struct sandbox_plan *p, size_t i, int *fds,
-	  struct placeholders *ph)
+apply_one(const struct sandbox_plan *p, size_t i,
+	  const struct mounts_prep *prep, struct placeholders *ph)
 {
+	int *fds = prep->fds;
+
 	const struct sandbox_step *s = &p->steps[i];
 
 	switch (s->kind) {
@@ -393,7 +409,7 @@ apply_one(const struct sandbox_plan *p, size_t i, int *fds,
 		bind_ro(s->path);
 		break;
 	case SANDBOX_STEP_HIDE:
-		hide(p, s->path);
+		hide(p, prep, prep->real[i]);
 		break;
 	case SANDBOX_STEP_RESOLV_CONF:
 		bind_resolv_conf(s->path);
@@ -412,13 +428,48 @@ apply_one(const struct sandbox_plan *p, size_t i, int *fds,
 	}
 }
 
-void
-mounts_setup(const struct sandbox_plan *p, struct placeholders *ph)
+int
+mounts_prepare(const struct sandbox_plan *p, struct mounts_prep *prep)
 {
-	int *fds = xcalloc(p->n_steps + 1, sizeof(*fds));
 	size_t i;
 
+	prep->n = p->n_steps;
+	prep->fds = xcalloc(p->n_steps + 1, sizeof(*prep->fds));
+	prep->real = xcalloc(p->n_steps + 1, sizeof(*prep->real));
 	for (i = 0; i < p->n_steps; i++)
-		apply_one(p, i, fds, ph);
-	free(fds);
+		if (p->steps[i].kind == SANDBOX_STEP_HIDE)
+			prep->real[i] = realpath(p->steps[i].path, NULL);
+	prep->n_reveal = p->n_reveal;
+	prep->trees = xcalloc(p->n_reveal + 1, sizeof(*prep->trees));
+	prep->reveal_real = xcalloc(p->n_reveal + 1,
+				    sizeof(*prep->reveal_real));
+	for (i = 0; i < p->n_reveal; i++)
+		prep->reveal_real[i] = realpath(p->reveal[i], NULL);
+	return 0;
+}
+
+void
+mounts_prep_release(struct mounts_prep *prep)
+{
+	size_t i;
+
+	for (i = 0; prep->real != NULL && i < prep->n; i++)
+		free(prep->real[i]);
+	for (i = 0; prep->reveal_real != NULL && i < prep->n_reveal; i++)
+		free(prep->reveal_real[i]);
+	free(prep->real);
+	free(prep->reveal_real);
+	free(prep->trees);
+	free(prep->fds);
+	memset(prep, 0, sizeof(*prep));
+}
+
+void
+mounts_setup(const struct sandbox_plan *p, const struct mounts_prep *prep,
+	     struct placeholders *ph)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_steps && i < prep->n; i++)
+		apply_one(p, i, prep, ph);
 }

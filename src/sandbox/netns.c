@@ -19,8 +19,7 @@ netns_lo_up(struct errbuf *err)
 	int rc = -1;
 
 	if (fd == -1) {
-		errbuf_add(err, "network namespace: socket: %s",
-			   strerror(errno));
+		errbuf_add(err, "network namespace: socket: %m");
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
@@ -33,7 +32,7 @@ netns_lo_up(struct errbuf *err)
 	rc = 0;
 	goto out;
 fail:
-	errbuf_add(err, "network namespace: bring up lo: %s", strerror(errno));
+	errbuf_add(err, "network namespace: bring up lo: %m");
 out:
 	close(fd);
 	return rc;
@@ -47,8 +46,8 @@ netns_listen(uint16_t port, uint16_t *bound, struct errbuf *err)
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd == -1) {
-		errbuf_add(err, "listen 127.0.0.1:%u: socket: %s",
-			   (unsigned)port, strerror(errno));
+		errbuf_add(err, "listen 127.0.0.1:%u: socket: %m",
+			   (unsigned)port);
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -58,8 +57,7 @@ netns_listen(uint16_t port, uint16_t *bound, struct errbuf *err)
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
 	    listen(fd, 511) == -1 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) == -1) {
-		errbuf_add(err, "listen 127.0.0.1:%u: %s", (unsigned)port,
-			   strerror(errno));
+		errbuf_add(err, "listen 127.0.0.1:%u: %m", (unsigned)port);
 		close(fd);
 		return -1;
 	}
@@ -74,7 +72,7 @@ netns_bind_dns(struct errbuf *err)
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
 	if (fd == -1) {
-		errbuf_add(err, "stub resolver: socket: %s", strerror(errno));
+		errbuf_add(err, "stub resolver: socket: %m");
 		return -1;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -82,8 +80,8 @@ netns_bind_dns(struct errbuf *err)
 	sa.sin_port = htons(NETNS_DNS_PORT);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
-		errbuf_add(err, "stub resolver: bind 127.0.0.1:%d/udp: %s",
-			   NETNS_DNS_PORT, strerror(errno));
+		errbuf_add(err, "stub resolver: bind 127.0.0.1:%d/udp: %m",
+			   NETNS_DNS_PORT);
 		close(fd);
 		return -1;
 	}
@@ -96,8 +94,7 @@ netns_diag(struct errbuf *err)
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 
 	if (fd == -1)
-		errbuf_add(err, "network namespace: sock_diag socket: %s",
-			   strerror(errno));
+		errbuf_add(err, "network namespace: sock_diag socket: %m");
 	return fd;
 }
 
@@ -140,13 +137,23 @@ netns_send(int sock, const struct netns_msg *m, const int *fds)
 	return n == (ssize_t)sizeof(*m) ? 0 : -1;
 }
 
-int
+static void
+close_all(const int *fds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+ssize_t
 netns_recv(int sock, struct netns_msg *m, int *fds)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * NETNS_MAX_FDS)];
 	struct iovec iov = {m, sizeof(*m)};
 	struct msghdr mh;
 	struct cmsghdr *cm;
+	int got_fds[NETNS_MAX_FDS];
 	size_t got = 0;
 	ssize_t n;
 
@@ -158,98 +165,30 @@ netns_recv(int sock, struct netns_msg *m, int *fds)
 	do
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	while (n == -1 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*m))
-		return -1;
-	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-			got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-	if (m->nfds < 0 || m->nfds > NETNS_MAX_FDS || got != (size_t)m->nfds ||
-	    (mh.msg_flags & MSG_CTRUNC))
-		return -1;
-	if (got > 0)
-		memcpy(fds, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(int) * got);
-	m->error[sizeof(m->error) - 1] = '\0';
-	return 0;
-}
+	if (n <= 0)
+		return n;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		size_t k;
 
-int
-netns_send_tagged(int sock, unsigned char kind, int fd)
-{
-	unsigned char msg[2] = {kind, fd >= 0};
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = {msg, sizeof(msg)};
-	struct msghdr mh;
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	memset(&mh, 0, sizeof(mh));
-	memset(cbuf, 0, sizeof(cbuf));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	if (fd >= 0) {
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
-	while (n == -1 && errno == EINTR);
-	return n == (ssize_t)sizeof(msg) ? 0 : -1;
-}
-
-static void
-close_rights(struct msghdr *mh)
-{
-	struct cmsghdr *cm;
-	size_t i, k;
-	int fd;
-
-	for (cm = CMSG_FIRSTHDR(mh); cm != NULL; cm = CMSG_NXTHDR(mh, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
 			continue;
 		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < k; i++) {
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			close(fd);
-		}
+		if (k > NETNS_MAX_FDS - got)
+			k = NETNS_MAX_FDS - got;
+		memcpy(got_fds + got, CMSG_DATA(cm), sizeof(int) * k);
+		got += k;
 	}
-}
-
-int
-netns_recv_tagged(int sock, unsigned char msg[2], int *fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int) * 2)];
-	struct iovec iov = {msg, 2};
-	struct msghdr mh;
-	struct cmsghdr *cm;
-	ssize_t n;
-
-	*fd = -1;
-	memset(&mh, 0, sizeof(mh));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
-	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-	while (n == -1 && errno == EINTR);
-	if (n <= 0)
-		return (int)n;
-	cm = CMSG_FIRSTHDR(&mh);
-	if (n != 2 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) ||
-	    (cm != NULL && (cm->cmsg_level != SOL_SOCKET ||
-			    cm->cmsg_type != SCM_RIGHTS ||
-			    cm->cmsg_len != CMSG_LEN(sizeof(int)) ||
-			    CMSG_NXTHDR(&mh, cm) != NULL))) {
-		close_rights(&mh);
-		errno = EPROTO;
+	if (n != (ssize_t)sizeof(*m) && !(mh.msg_flags & MSG_TRUNC)) {
+		close_all(got_fds, got);
+		return n; /* another kind of message: its bytes are in m */
+	}
+	if ((mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)) || m->nfds < 0 ||
+	    m->nfds > NETNS_MAX_FDS || got != (size_t)m->nfds) {
+		close_all(got_fds, got);
+		errno = EBADMSG;
 		return -1;
 	}
-	if (cm != NULL)
-		memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	return 2;
+	memcpy(fds, got_fds, sizeof(int) * got);
+	m->error[sizeof(m->error) - 1] = '\0';
+	return n;
 }

@@ -13,13 +13,20 @@
  *
  * Message on the socketpair: one struct netns_msg, with up to
  * NETNS_MAX_FDS descriptors attached as SCM_RIGHTS, kinds[i] saying what
- * the i-th one is. An error text in the message means the namespace could
- * not be set up. */
+ * the i-th one is. An error text in the message means the sandbox could
+ * not be set up. The sandbox's first message is its report (the
+ * listeners, or why it failed); later ones may bring more descriptors
+ * (the command's seccomp listener, NETNS_FD_NOTIFY) or a failure met
+ * after the parent's go (session.h reads them all).
+ *
+ * Everything here but netns_recv runs in a cloned child: system calls
+ * only, errors into a fixed errbuf (no allocation, no lock). */
 #ifndef AIRLOCK_SANDBOX_NETNS_H
 #define AIRLOCK_SANDBOX_NETNS_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "lib/errbuf.h"
 
@@ -31,6 +38,8 @@ enum netns_fd_kind {
 	NETNS_FD_SOCKS, /* TCP listener of the SOCKS5 proxy */
 	NETNS_FD_DNS,   /* UDP socket of the stub resolver */
 	NETNS_FD_DIAG,  /* NETLINK_SOCK_DIAG socket of the namespace */
+	NETNS_FD_NOTIFY, /* the command's seccomp listener (after the go;
+			  * apply.h) */
 };
 
 struct netns_msg {
@@ -57,18 +66,12 @@ int netns_msg_fd(const struct netns_msg *m, const int *fds,
 		 enum netns_fd_kind k);
 /* Sends m with fds[0..m->nfds) attached. 0 or -1 (errno set). */
 int netns_send(int sock, const struct netns_msg *m, const int *fds);
-/* Receives one message; fds[] gets m->nfds descriptors (close-on-exec).
- * -1 on EOF or error, or a malformed message. */
-int netns_recv(int sock, struct netns_msg *m, int *fds);
-
-/* After the go, the init reports to the parent on the same socket with
- * two-byte messages {kind, arg} (apply.h); one may carry a descriptor. */
-/* Sends {kind, fd >= 0} with fd attached when fd >= 0. 0 or -1. */
-int netns_send_tagged(int sock, unsigned char kind, int fd);
-/* Receives one message without blocking: 2 with msg filled and *fd the
- * descriptor it carried (close-on-exec) or -1; 0 at EOF; -1 with errno
- * (EAGAIN: nothing yet). A malformed message is EPROTO, its descriptors
- * closed. */
-int netns_recv_tagged(int sock, unsigned char msg[2], int *fd);
+/* Receives one message from sock (blocking or not, as sock is) and
+ * returns its size: sizeof(*m) for a struct netns_msg, whose fds[] then
+ * gets m->nfds descriptors (close-on-exec); a shorter message is another
+ * kind (its bytes are at the start of m, any descriptors with it are
+ * closed); 0 at EOF; -1 on error with errno (EAGAIN: nothing there;
+ * EBADMSG: a malformed message, its descriptors closed). */
+ssize_t netns_recv(int sock, struct netns_msg *m, int *fds);
 
 #endif

@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/log.h"
 #include "sandbox/apply.h"
 
 /* A placeholder removed under us is made again; a bound on the retries. */
@@ -41,13 +40,11 @@ try_claim(struct placeholders *ph, const char *path)
 	if (mkdir(path, 0) == 0) {
 		/* chmod, not mkdir's mode: the umask must not change it. */
 		if (chmod(path, PLACEHOLDER_MODE) == -1)
-			die(SANDBOX_EXIT_SETUP, "run: placeholder %s: %s", path,
-			    strerror(errno));
+			sandbox_child_fail("placeholder %s: %m", path);
 	} else if (errno != EEXIST) {
 		if (errno == EACCES || errno == EPERM || errno == EROFS)
 			return -1;
-		die(SANDBOX_EXIT_SETUP, "run: create placeholder %s: %s", path,
-		    strerror(errno));
+		sandbox_child_fail("create placeholder %s: %m", path);
 	}
 	if (lstat(path, &st) == -1)
 		return 0;
@@ -79,7 +76,7 @@ placeholder_claim(struct placeholders *ph, const char *path)
 		if (rc != 0)
 			return rc == 1 ? 0 : -1;
 	}
-	die(SANDBOX_EXIT_SETUP, "run: placeholder %s keeps disappearing", path);
+	sandbox_child_fail("placeholder %s keeps disappearing", path);
 }
 
 static void

@@ -40,7 +40,8 @@ struct placeholders {
  * something now exists at path (a placeholder, or a directory someone
  * made since the plan: protected all the same); -1 when the caller may
  * not create it (EACCES, EPERM, EROFS: then neither may the command, and
- * there is nothing to mount). Dies on anything else. */
+ * there is nothing to mount). Anything else fails the sandbox
+ * (sandbox_child_fail). Runs in the cloned child: system calls only. */
 int placeholder_claim(struct placeholders *ph, const char *path);
 
 /* Outside the sandbox, after its pid 1 was reaped (everything in it is

@@ -150,6 +150,26 @@ add_mount_steps(struct sandbox_plan *p)
 	add_step(p, SANDBOX_STEP_MOUNT_DEVPTS, NULL, 0, NULL);
 }
 
+/* Port 0 asks for any free port. The namespace is the sandbox's own, so
+ * every port is free there: the plan picks a fixed one, and the parent
+ * knows it before the sandbox exists (the environment and Landlock's
+ * rules name it, and they are made before the clone). */
+static void
+choose_ports(struct sandbox_plan *p, const struct sandbox_input *in)
+{
+	uint16_t http = in->http_port, socks = in->socks_port;
+
+	if (http == 0)
+		http = socks == SANDBOX_PORT_HTTP ? SANDBOX_PORT_HTTP + 1
+						  : SANDBOX_PORT_HTTP;
+	if (in->socks5 && socks == 0)
+		socks = http == SANDBOX_PORT_SOCKS ? SANDBOX_PORT_SOCKS + 1
+						   : SANDBOX_PORT_SOCKS;
+	p->ports[p->n_ports++] = http;
+	if (in->socks5)
+		p->ports[p->n_ports++] = socks;
+}
+
 static void
 add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
 {
@@ -157,9 +177,9 @@ add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
 	add_step(p, SANDBOX_STEP_MAP_IDS, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_LO_UP, NULL, 0, NULL);
 	if (p->net == SANDBOX_NET_PROXY) {
-		add_step(p, SANDBOX_STEP_LISTEN, NULL, in->http_port, "http");
+		add_step(p, SANDBOX_STEP_LISTEN, NULL, p->ports[0], "http");
 		if (in->socks5)
-			add_step(p, SANDBOX_STEP_LISTEN, NULL, in->socks_port,
+			add_step(p, SANDBOX_STEP_LISTEN, NULL, p->ports[1],
 				 "socks5");
 		add_step(p, SANDBOX_STEP_DNS, NULL, NETNS_DNS_PORT, "dns");
 	}
@@ -212,11 +232,8 @@ sandbox_plan_build(const struct sandbox_input *in,
 		sandbox_plan_release(p);
 		return -1;
 	}
-	if (p->net == SANDBOX_NET_PROXY) {
-		p->ports[p->n_ports++] = in->http_port;
-		if (in->socks5)
-			p->ports[p->n_ports++] = in->socks_port;
-	}
+	if (p->net == SANDBOX_NET_PROXY)
+		choose_ports(p, in);
 	copy_unix_sockets(p, in);
 	find_resolv_conf(p, probe);
 	add_sandbox_steps(p, in);

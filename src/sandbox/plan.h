@@ -29,8 +29,10 @@
  *     the namespace to the supervisor (UNIX_DIAG); unix_sockets holds the
  *     listed host sockets (absolute, as given, deduplicated);
  *   - net is SANDBOX_NET_PROXY only when network was granted; then ports
- *     holds the HTTP proxy port, and the SOCKS5 port when enabled, and a
- *     DNS step binds the stub resolver's UDP socket;
+ *     holds the HTTP proxy port, and the SOCKS5 port when enabled, never
+ *     0 (a configured port 0 becomes SANDBOX_PORT_HTTP or
+ *     SANDBOX_PORT_SOCKS: every port is free in the sandbox's own
+ *     namespace), and a DNS step binds the stub resolver's UDP socket;
  *   - every sandboxed mode replaces /etc/resolv.conf (the file it names,
  *     when it is a symlink) with `nameserver 127.0.0.1` (resolv.h): the
  *     stub resolver with the network granted, nothing at all without it;
@@ -49,6 +51,11 @@
 
 #include "lib/buf.h"
 #include "lib/errbuf.h"
+
+/* The ports a configured port 0 gets inside the namespace (the next one
+ * up when the other listener has it already). */
+#define SANDBOX_PORT_HTTP 3128
+#define SANDBOX_PORT_SOCKS 1080
 
 enum sandbox_fs {
 	SANDBOX_FS_READ_ONLY,
@@ -150,7 +157,7 @@ struct sandbox_input {
 	const char *tmpdir;        /* $TMPDIR or NULL */
 	bool exclude_tmpdir_env_var;
 	bool exclude_slash_tmp;
-	uint16_t http_port;        /* 0 = ephemeral inside the namespace */
+	uint16_t http_port;        /* 0 = SANDBOX_PORT_HTTP */
 	bool socks5;
 	uint16_t socks_port;
 	uid_t uid;                 /* the caller's, mapped 1:1 */

@@ -26,9 +26,9 @@ write_text(struct errbuf *err)
 	if (fd != -1)
 		rc = write_all(fd, RESOLV_CONF_TEXT, strlen(RESOLV_CONF_TEXT));
 	if (rc == -1)
-		errbuf_add(err, "resolv.conf: write it: %s", strerror(errno));
+		errbuf_add(err, "resolv.conf: write it: %m");
 	if (fd != -1 && close(fd) == -1 && rc == 0) {
-		errbuf_add(err, "resolv.conf: write it: %s", strerror(errno));
+		errbuf_add(err, "resolv.conf: write it: %m");
 		rc = -1;
 	}
 	return rc;
@@ -38,14 +38,12 @@ static int
 bind_over(const char *target, struct errbuf *err)
 {
 	if (mount(SCRATCH_FILE, target, NULL, MS_BIND, NULL) == -1) {
-		errbuf_add(err, "resolv.conf: bind over %s: %s", target,
-			   strerror(errno));
+		errbuf_add(err, "resolv.conf: bind over %s: %m", target);
 		return -1;
 	}
 	if (mount(NULL, target, NULL,
 		  MS_BIND | MS_REMOUNT | MS_RDONLY | RO_FLAGS, NULL) == -1) {
-		errbuf_add(err, "resolv.conf: make %s read-only: %s", target,
-			   strerror(errno));
+		errbuf_add(err, "resolv.conf: make %s read-only: %m", target);
 		return -1;
 	}
 	return 0;
@@ -58,16 +56,15 @@ resolv_bind(const char *target, struct errbuf *err)
 
 	if (mount("airlock", SCRATCH, "tmpfs", RO_FLAGS,
 		  "size=4k,nr_inodes=4,mode=0755") == -1) {
-		errbuf_add(err, "resolv.conf: mount a tmpfs on %s: %s", SCRATCH,
-			   strerror(errno));
+		errbuf_add(err, "resolv.conf: mount a tmpfs on %s: %m", SCRATCH);
 		return -1;
 	}
 	if (write_text(err) == 0 && bind_over(target, err) == 0)
 		rc = 0;
 	/* Detached, the tmpfs lives on only through the bind mount. */
 	if (umount2(SCRATCH, MNT_DETACH) == -1) {
-		errbuf_add(err, "resolv.conf: unmount the tmpfs on %s: %s",
-			   SCRATCH, strerror(errno));
+		errbuf_add(err, "resolv.conf: unmount the tmpfs on %s: %m",
+			   SCRATCH);
 		rc = -1;
 	}
 	return rc;

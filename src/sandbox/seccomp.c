@@ -415,7 +415,7 @@ seccomp_prog_load(const struct seccomp_prog *p, struct errbuf *err)
 			     SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 		     &prog);
 	if (fd < 0) {
-		errbuf_add(err, "seccomp: load: %s%s", strerror(errno),
+		errbuf_add(err, "seccomp: load: %m%s",
 			   errno == EINVAL ? " (user notification needs "
 					     "Linux 5.19 or later)"
 					   : "");

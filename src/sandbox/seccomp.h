@@ -34,9 +34,9 @@
  * supervisor is never restarted behind its back. Its listener must leave
  * the command's process before exec (apply.c hands it to the init).
  *
- * The program can be built in one process (seccomp_build: libseccomp,
- * exported as BPF) and loaded in another (seccomp_prog_load: no
- * allocation, no libseccomp). */
+ * The program is built in a sandbox's parent (seccomp_build: libseccomp
+ * allocates, exported as BPF) and loaded by the cloned child
+ * (seccomp_prog_load: the system call only, no allocation, no lock). */
 #ifndef AIRLOCK_SANDBOX_SECCOMP_H
 #define AIRLOCK_SANDBOX_SECCOMP_H
 
@@ -46,8 +46,8 @@
 
 /* A built filter: insns[0..len) is owned (seccomp_prog_release). */
 struct seccomp_prog {
-	struct sock_filter *insns;
-	unsigned short len;
+	struct sock_filter *insns; /* heap */
+	unsigned short len;        /* instructions */
 };
 
 /* Builds the filter. -1 with `seccomp: problem` in err. */
@@ -55,9 +55,11 @@ int seccomp_build(struct seccomp_prog *out, struct errbuf *err);
 void seccomp_prog_release(struct seccomp_prog *p);
 /* Loads p into the calling thread (no_new_privs must be set) with a
  * user-notification listener. Returns the listener (close-on-exec), or
- * -1 with `seccomp: problem` in err. */
+ * -1 with `seccomp: problem` in err. Safe in a cloned child given a fixed
+ * errbuf (errbuf.h). */
 int seccomp_prog_load(const struct seccomp_prog *p, struct errbuf *err);
-/* seccomp_build() then seccomp_prog_load(). */
+/* seccomp_build() then seccomp_prog_load() (tests, and any caller free
+ * to allocate). */
 int seccomp_apply(struct errbuf *err);
 
 #endif

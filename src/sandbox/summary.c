@@ -14,7 +14,28 @@ struct group {
 	unsigned count;
 };
 
-#define FULL_MODE "--mode full or permissions.network.mode = \"full\""
+/* What a phase's advice names: the command line and keys of the command
+ * itself, or the setup.* keys of the setup phase. */
+struct words {
+	const char *allow[2]; /* before and after the host */
+	const char *local[2]; /* after the host */
+	const char *full;
+};
+
+static const struct words command_words = {
+	{"allow with --allow ", " or permissions.network.allowed_domains"},
+	{" is a local address: allow it with --allow and the exact address, "
+	 "or permissions.network.allow_local_binding = true", ""},
+	"--mode full or permissions.network.mode = \"full\"",
+};
+
+static const struct words setup_words = {
+	{"allow ", " with setup.allowed_domains"},
+	{" is a local address: allow it with the exact address in "
+	 "setup.allowed_domains, or permissions.network.allow_local_binding "
+	 "= true", ""},
+	"setup.mode = \"full\"",
+};
 
 static bool
 is_dns(const struct audit_blocked *b)
@@ -42,70 +63,68 @@ transport_of(const struct audit_blocked *b)
 
 /* method_not_allowed: name what was refused. */
 static void
-advise_method(const struct audit_blocked *b, struct buf *out)
+advise_method(const struct audit_blocked *b, const struct words *w,
+	      struct buf *out)
 {
 	if (transport_of(b) != NULL && b->port != 443)
 		buf_printf(out, "limited mode lets a connection to port %u "
 				"through only as an HTTP request (GET, HEAD, "
-				"OPTIONS): " FULL_MODE,
-			   b->port);
+				"OPTIONS): %s",
+			   b->port, w->full);
 	else if (transport_of(b) != NULL)
-		buf_addstr(out, "limited mode lets a connection to port 443 "
-				"through only as TLS it can intercept: "
-				FULL_MODE);
+		buf_printf(out, "limited mode lets a connection to port 443 "
+				"through only as TLS it can intercept: %s",
+			   w->full);
 	else if (is_socks(b) && strcmp(b->protocol, "socks5_udp") == 0)
-		buf_addstr(out, "limited mode refuses SOCKS5 UDP: " FULL_MODE);
+		buf_printf(out, "limited mode refuses SOCKS5 UDP: %s", w->full);
 	else if (is_socks(b))
 		buf_printf(out, "limited mode intercepts port 443 only, and "
-				"refused a SOCKS5 connection to port %u: "
-				FULL_MODE,
-			   b->port);
+				"refused a SOCKS5 connection to port %u: %s",
+			   b->port, w->full);
 	else if (b->method == NULL)
-		buf_addstr(out, "limited mode allows GET, HEAD and OPTIONS "
-				"only: " FULL_MODE);
+		buf_printf(out, "limited mode allows GET, HEAD and OPTIONS "
+				"only: %s",
+			   w->full);
 	else
 		buf_printf(out, "limited mode allows GET, HEAD and OPTIONS "
-				"only, and refused %s: " FULL_MODE,
-			   b->method);
+				"only, and refused %s: %s",
+			   b->method, w->full);
 }
 
 /* mitm_required: interception exists, but only for port 443. */
 static void
-advise_mitm(const struct audit_blocked *b, struct buf *out)
+advise_mitm(const struct audit_blocked *b, const struct words *w,
+	    struct buf *out)
 {
 	if (b->port == 443)
-		buf_addstr(out, "HTTPS in limited mode needs TLS interception: "
-				FULL_MODE);
+		buf_printf(out, "HTTPS in limited mode needs TLS interception: "
+				"%s",
+			   w->full);
 	else
 		buf_printf(out, "limited mode intercepts HTTPS on port 443 "
-				"only, and refused a tunnel to port %u: " FULL_MODE,
-			   b->port);
+				"only, and refused a tunnel to port %u: %s",
+			   b->port, w->full);
 }
 
-void
-summary_advice(const struct audit_blocked *b, struct buf *out)
+static void
+advise(const struct audit_blocked *b, const struct words *w, struct buf *out)
 {
 	const char *reason = b->reason, *host = b->host;
 
 	if (strcmp(reason, "not_allowed") == 0)
-		buf_printf(out, "allow with --allow %s or "
-				"permissions.network.allowed_domains",
-			   host);
+		buf_printf(out, "%s%s%s", w->allow[0], host, w->allow[1]);
 	else if (strcmp(reason, "not_allowed_local") == 0 &&
-		 b->detail != NULL)
+		 b->detail != NULL && w == &command_words)
 		buf_addstr(out, b->detail);
 	else if (strcmp(reason, "not_allowed_local") == 0)
-		buf_printf(out, "%s is a local address: allow it with --allow "
-				"and the exact address, or "
-				"permissions.network.allow_local_binding = true",
-			   host);
+		buf_printf(out, "%s%s%s", host, w->local[0], w->local[1]);
 	else if (strcmp(reason, "denied") == 0)
 		buf_addstr(out, "denied by permissions.network.denied_domains "
 				"(or requirements.toml); deny always wins");
 	else if (strcmp(reason, "method_not_allowed") == 0)
-		advise_method(b, out);
+		advise_method(b, w, out);
 	else if (strcmp(reason, "mitm_required") == 0)
-		advise_mitm(b, out);
+		advise_mitm(b, w, out);
 	else if (strcmp(reason, "airlock_listener") == 0)
 		buf_addstr(out, "an airlock control plane (app-server, admin "
 				"API or proxy port): never reachable through "
@@ -131,6 +150,12 @@ summary_advice(const struct audit_blocked *b, struct buf *out)
 				"permissions.network.enabled = true");
 	else
 		buf_addstr(out, "see permissions.network in the config");
+}
+
+void
+summary_advice(const struct audit_blocked *b, struct buf *out)
+{
+	advise(b, &command_words, out);
 }
 
 /* What became of asking a person about it (proxy/approval.h). */
@@ -173,9 +198,10 @@ find(struct group *g, size_t n, const struct audit_blocked *b)
 	return NULL;
 }
 
-void
-summary_format(const struct audit_ring *r, struct buf *out)
+static void
+format(const struct audit_ring *r, const char *setup, struct buf *out)
 {
+	const struct words *w = setup ? &setup_words : &command_words;
 	unsigned i, n = audit_ring_count(r);
 	struct group *g, *hit;
 	size_t ng = 0;
@@ -196,7 +222,10 @@ summary_format(const struct audit_ring *r, struct buf *out)
 		}
 		hit->count++;
 	}
-	buf_printf(out, "airlock: %llu request(s) blocked%s:\n",
+	buf_addstr(out, "airlock: ");
+	if (setup != NULL)
+		buf_printf(out, "setup `%s`: ", setup);
+	buf_printf(out, "%llu request(s) blocked%s:\n",
 		   (unsigned long long)r->total,
 		   r->total > n ? " (the last ones shown)" : "");
 	for (i = 0; i < ng; i++) {
@@ -215,9 +244,22 @@ summary_format(const struct audit_ring *r, struct buf *out)
 		    b->method != NULL && !is_socks(b) && !g[i].dns)
 			buf_printf(out, " %s", b->method);
 		buf_printf(out, " (%ux): ", g[i].count);
-		summary_advice(b, out);
+		advise(b, w, out);
 		approval_note(b, out);
 		buf_addch(out, '\n');
 	}
 	free(g);
+}
+
+void
+summary_format(const struct audit_ring *r, struct buf *out)
+{
+	format(r, NULL, out);
+}
+
+void
+summary_format_setup(const struct audit_ring *r, const char *command,
+		     struct buf *out)
+{
+	format(r, command, out);
 }

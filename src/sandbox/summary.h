@@ -23,6 +23,11 @@
 #include "proxy/audit.h"
 
 void summary_format(const struct audit_ring *r, struct buf *out);
+/* The same for the sandbox of a setup command (setup.h): titled
+ * `airlock: setup `COMMAND`: N request(s) blocked:`, its advice naming
+ * the setup.* keys. */
+void summary_format_setup(const struct audit_ring *r, const char *command,
+			  struct buf *out);
 /* Appends the advice for one blocked request: the flag or key that would
  * allow it; for method_not_allowed the method refused, for mitm_required
  * the port that interception does not cover. */

@@ -346,8 +346,7 @@ app_server_new(uv_loop_t *loop, const struct app_server_opts *o,
 	s->max_in_flight = o->max_in_flight ? o->max_in_flight
 					    : APP_SERVER_MAX_IN_FLIGHT;
 	audit_ring_init(&s->ring);
-	if (app_policy_init(s, err) == -1 || app_exec_init(s) == -1 ||
-	    app_approval_init(s) == -1) {
+	if (app_policy_init(s, err) == -1 || app_approval_init(s) == -1) {
 		app_server_free(s);
 		return NULL;
 	}
@@ -365,7 +364,6 @@ app_server_free(struct app_server *s)
 	while (s->conns != NULL)
 		conn_detach(s->conns);
 	app_exec_drop(s, NULL);
-	app_exec_release(s);
 	app_approval_release(s);
 	app_policy_release(s);
 	audit_ring_release(&s->ring);

@@ -5,7 +5,8 @@
  * a sandbox mode wider than sandbox_mode, or network while
  * sandbox_workspace_write.network_access is off — is an escalation. Under
  * approval_policy = untrusted every command that is not on the known-safe,
- * read-only list below is treated the same way. --allow-escalation
+ * read-only list below is treated the same way, and so is any setup
+ * command (a shell command line is never known-safe). --allow-escalation
  * approves every escalation at once (the command list still asks). */
 #include <stdio.h>
 #include <string.h>
@@ -114,8 +115,9 @@ describe(const struct conf *c, const struct exec_escalation *esc,
 			      "(sandbox_workspace_write.network_access = "
 			      "false); asking for it is an escalation");
 	else
-		buf_addstr(b, "the command is not on the known-safe list of "
-			      "approval_policy = \"untrusted\"");
+		buf_addstr(b, "the command, or a setup command, is not on the "
+			      "known-safe list of approval_policy = "
+			      "\"untrusted\"");
 }
 
 enum exec_gate
@@ -136,7 +138,8 @@ exec_gate(const struct app_server *s, const struct conf *c,
 	    !conf_bool(c, "sandbox_workspace_write.network_access"))
 		esc->network = true;
 	if (strcmp(ap, "untrusted") == 0 &&
-	    !exec_known_safe(x->command, x->env))
+	    (!exec_known_safe(x->command, x->env) ||
+	     json_array_size(x->setup) > 0))
 		esc->command = true;
 	if (esc->sandbox == NULL && !esc->network && !esc->command)
 		return EXEC_GATE_RUN;

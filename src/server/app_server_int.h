@@ -1,6 +1,7 @@
 /* app_server_int.h — what the app-server's files share (app_server.c:
  * connections, dispatch, initialize; app_server_exec.c: command/exec and
- * command/kill; app_server_escalate.c: what command/exec needs approved;
+ * command/kill; app_server_exec_prep.c: what a command/exec runs, from
+ * its params; app_server_escalate.c: what command/exec needs approved;
  * app_server_approval.c: approval requests to approver clients;
  * app_server_policy.c: the network and approval policy methods and
  * config/read). Not for use outside src/server/.
@@ -19,6 +20,8 @@
 
 #include "config/conf.h"
 #include "proxy/audit.h"
+#include "sandbox/plan.h"
+#include "sandbox/setup.h"
 #include "server/app_server.h"
 
 struct app_exec;
@@ -40,7 +43,6 @@ struct app_server {
 	size_t in_flight, max_in_flight;
 	struct app_conn *conns;
 	struct app_exec *execs;
-	uv_signal_t *sigchld;
 	struct audit_ring ring;     /* blocked requests of every command */
 	char *const *envp;
 	uint64_t next_exec;
@@ -97,8 +99,6 @@ void app_exec_kill(struct app_conn *c, const json_t *id,
 		   const json_t *params);
 /* Kills and detaches every command of c (c NULL: of the server). */
 void app_exec_drop(struct app_server *s, struct app_conn *c);
-int app_exec_init(struct app_server *s);
-void app_exec_release(struct app_server *s);
 
 void app_policy_read(struct app_conn *c, const json_t *id,
 		     const json_t *params);
@@ -165,7 +165,8 @@ void app_ask_exec(struct app_conn *origin, json_t *params, uint64_t timeout_ms,
 struct exec_escalation {
 	const char *sandbox; /* a wider sandbox mode than sandbox_mode */
 	bool network;        /* network while network_access is off */
-	bool command;        /* untrusted: argv is not on the known-safe list */
+	bool command;        /* untrusted: argv is not on the known-safe list,
+			      * or there are setup commands */
 };
 enum exec_gate { EXEC_GATE_RUN, EXEC_GATE_ASK, EXEC_GATE_REFUSE };
 /* Judges x under c's approval_policy: RUN (nothing to approve, or
@@ -186,6 +187,7 @@ json_t *exec_escalation_json(const struct exec_escalation *esc);
 #define EXEC_MAX_TIMEOUT_MS (24LL * 3600 * 1000)
 struct exec_params {
 	json_t *command, *env;
+	json_t *setup;           /* shell command lines, or NULL */
 	const char *cwd, *sandbox, *process_id;
 	const char *justification; /* why, for an approver; may be NULL */
 	int network; /* -1 config, 0, 1 */
@@ -206,6 +208,33 @@ json_t *exec_text_json(const struct buf *b);
 /* base (an environ) with env's entries on top; a heap array. */
 char **exec_build_env(char *const *base, const json_t *env);
 void exec_free_env(char **env);
+
+/* --- what a command/exec runs (app_server_exec_prep.c) --------------------
+ *
+ * Everything is decided before anything runs: requirements and managed
+ * config bound the params as they bound `airlock run`'s flags, the
+ * escalation gate says whether an approver must be asked, the plan is
+ * built (with the workspace rule and the loopback-entry refusal of `airlock
+ * run`), and one setup phase (sandbox/setup.h) per command of the setup
+ * param. The command's environment is the server's without the variables
+ * that hold request-rule secrets, with the env param on top. */
+struct exec_prep {
+	struct sandbox_plan plan;
+	char **argv;            /* the plan borrows it */
+	char **envp;
+	char *ca_bundle;        /* limited mode: the interception trust bundle */
+	bool allow_local;       /* permissions.network.allow_local_binding */
+	struct setup_phase *phases; /* run first, one sandbox each */
+	size_t n_phases;
+	enum exec_gate gate;    /* RUN, or ASK an approver first */
+	struct exec_escalation esc;
+	uint64_t approval_timeout_ms;
+};
+/* Fills p from x (p zeroed first); -1 with err and the JSON-RPC error
+ * code in *code. p is to be released either way. */
+int exec_prepare(struct app_server *s, const struct exec_params *x,
+		 struct exec_prep *p, struct errbuf *err, int *code);
+void exec_prep_release(struct exec_prep *p);
 
 /* The libuv alloc callback of every read of the server: one shared
  * buffer, since each read is consumed before the next (app_server.c). */

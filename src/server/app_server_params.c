@@ -16,6 +16,7 @@ exec_read_params(const json_t *p, struct exec_params *x, char *why)
 	bool net = false;
 	json_t *v;
 	const char *k;
+	size_t i;
 
 	memset(x, 0, sizeof(*x));
 	x->network = -1;
@@ -26,6 +27,14 @@ exec_read_params(const json_t *p, struct exec_params *x, char *why)
 					   "of strings");
 		return -1;
 	}
+	if (rpc_param_strv(p, "setup", &x->setup, why) == -1)
+		return -1;
+	for (i = 0; i < json_array_size(x->setup); i++)
+		if (json_string_length(json_array_get(x->setup, i)) == 0) {
+			snprintf(why, RPC_WHY_MAX, "setup must be an array of "
+						   "non-empty command lines");
+			return -1;
+		}
 	if (rpc_param_str(p, "cwd", &x->cwd, why) == -1 ||
 	    rpc_param_str(p, "sandbox", &x->sandbox, why) == -1 ||
 	    rpc_param_str(p, "processId", &x->process_id, why) == -1 ||
@@ -72,6 +81,17 @@ exec_check_managed(const struct conf *c, const struct exec_params *x,
 	    conf_check_override(c, "sandbox_workspace_write.network_access",
 				x->network ? "true" : "false", err) == -1)
 		return -1;
+	if (x->setup != NULL) {
+		size_t i, n = json_array_size(x->setup);
+		const char **v = xreallocarray(NULL, n + 1, sizeof(*v));
+		int rc;
+
+		for (i = 0; i < n; i++)
+			v[i] = json_string_value(json_array_get(x->setup, i));
+		rc = conf_check_override_list(c, "setup.commands", v, n, err);
+		free(v);
+		return rc;
+	}
 	return 0;
 }
 

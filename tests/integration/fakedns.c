@@ -9,6 +9,12 @@
  * loopback-only test suite must not do.) A line `hang NAME` makes every
  * lookup of NAME block forever, like a name whose server never answers.
  *
+ * FAKEDNS_CHURN=N makes every lookup first free and allocate N blocks of
+ * 1 to 16 KiB in a scattered order, as a busy real resolver does: too
+ * large for malloc's per-thread cache, so the resolver threads hold
+ * malloc's arena locks most of the time (a resolver storm, for tests of
+ * what a process cloned meanwhile may do).
+ *
  * It also replaces connect: a connection to an address and port listed in
  * the file named by FAKEDNS_REDIRECTS (lines `IP PORT NEWPORT`) goes to
  * NEWPORT on the same address instead. Interception only serves port 443,
@@ -115,11 +121,32 @@ lookup_file(const char *node, const char *service,
 	fclose(f);
 }
 
+static void
+churn(void)
+{
+	const char *v = getenv("FAKEDNS_CHURN");
+	long i, n = v != NULL ? strtol(v, NULL, 10) : 0;
+	void *slot[64] = {0};
+	unsigned r = 12345;
+
+	/* Blocks of scattered sizes freed out of order: malloc searches and
+	 * consolidates its bins, under its lock, most of the time. */
+	for (i = 0; i < n; i++) {
+		r = r * 1103515245u + 12345u;
+		free(slot[(r >> 8) % 64]);
+		slot[(r >> 8) % 64] = malloc(1100 + (r >> 16) % 15000);
+	}
+	for (i = 0; i < 64; i++)
+		free(slot[i]);
+}
+
 int
 getaddrinfo(const char *node, const char *service,
 	    const struct addrinfo *hints, struct addrinfo **res)
 {
 	struct addrinfo *head = NULL, **tail = &head;
+
+	churn();
 
 	if (node == NULL || is_numeric(node))
 		return real_gai()(node, service, hints, res);

@@ -530,6 +530,36 @@ def test_untrusted_asks_for_commands_off_the_safe_list(airlock_env):
         assert "result" in recv_id(runner, 30)
 
 
+def test_untrusted_asks_for_setup_commands_too(airlock_env):
+    # A known-safe command cannot carry arbitrary setup command lines past
+    # the approver: a shell command line is never on the safe list.
+    flags, ext, apt = roles(airlock_env)
+    with app_server(airlock_env, *flags, "-c", 'approval_policy="untrusted"',
+                    "-c", "setup.network_access=false") as (_, addr):
+        runner, approver = connect(addr, ext), connect(addr, apt)
+        hello(runner, "runner")
+        hello(approver, "approver")
+        send(runner, {"id": 1, "method": "command/exec",
+                      "params": {"command": ["true"],
+                                 "setup": ["touch setup-ran"]}})
+        req = next_request(approver, "exec/approval")
+        assert req["params"]["command"] == ["true"]
+        assert req["params"]["setup"] == ["touch setup-ran"]
+        assert req["params"]["escalation"]["command"] is True
+        answer(approver, req, "deny")
+        assert recv_id(runner, 1)["error"]["code"] == -32600
+        assert not (airlock_env.cwd / "setup-ran").exists()
+        # Approved, it runs, setup first.
+        send(runner, {"id": 2, "method": "command/exec",
+                      "params": {"command": ["true"],
+                                 "setup": ["touch setup-ran"]}})
+        answer(approver, next_request(approver, "exec/approval"), "approve")
+        r = recv_id(runner, 2)
+        assert r["result"]["setup"] == [{"command": "touch setup-ran",
+                                         "exitCode": 0}], r
+        assert (airlock_env.cwd / "setup-ran").exists()
+
+
 def test_allow_escalation_approves_without_asking(airlock_env):
     with app_server(airlock_env, "--allow-escalation") as (_, addr):
         ws = connect(addr)

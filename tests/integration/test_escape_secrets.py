@@ -81,3 +81,42 @@ def test_escape_secret_variable_is_removed_with_network_granted(airlock_env):
     assert "own-env False" in p.stdout
     assert "found []" in p.stdout
     assert SECRET not in p.stdout + p.stderr
+
+
+def test_escape_secret_variable_is_removed_from_setup_commands(airlock_env):
+    env = airlock_env
+    env.write("home/config.toml", CONFIG)
+    (env.cwd / "hunt.py").write_text(HUNT)
+    p = env.run("run", "--setup", "python3 hunt.py > hunted.txt", "--",
+                "true",
+                env={"RULES_ESCAPE_TOKEN": SECRET, "RULES_ESCAPE_KEPT": "yes"})
+    assert p.returncode == 0, p.stderr
+    out = (env.cwd / "hunted.txt").read_text()
+    lines = dict(line.split(" ", 1) for line in out.splitlines())
+    assert lines["kept"] == "yes"
+    assert lines["own-env"] == "False"
+    assert lines["found"] == "[]", out
+    assert SECRET not in out + p.stderr
+
+
+def test_escape_secret_variable_is_removed_from_command_exec(airlock_env):
+    from appserverutil import app_server, call, connect, initialize
+
+    env = airlock_env
+    env.write("home/config.toml", CONFIG)
+    env.env.update(RULES_ESCAPE_TOKEN=SECRET, RULES_ESCAPE_KEPT="yes")
+    (env.cwd / "hunt.py").write_text(HUNT)
+    with app_server(env, "-c", "setup.network_access=false") as (_, addr):
+        ws = connect(addr)
+        initialize(ws)
+        r = call(ws, 1, "command/exec", {
+            "command": ["python3", "hunt.py"],
+            "setup": ["python3 hunt.py > hunted.txt"]})
+    res = r["result"]
+    assert res["exitCode"] == 0, res
+    for out in (res["stdout"], (env.cwd / "hunted.txt").read_text()):
+        lines = dict(line.split(" ", 1) for line in out.splitlines())
+        assert lines["kept"] == "yes"
+        assert lines["own-env"] == "False"
+        assert lines["found"] == "[]", out
+        assert SECRET not in out

@@ -15,7 +15,8 @@ import stat
 
 import pytest
 
-from runutil import ATTEMPT, py
+from appserverutil import app_server, call, connect, initialize
+from runutil import ATTEMPT, PY, py
 
 GRANT = ("--network", "--allow", "127.0.0.1:1")
 MODES = pytest.mark.parametrize("flags", [(), GRANT], ids=["off", "granted"])
@@ -282,3 +283,45 @@ def test_listed_host_socket_is_reachable(airlock_env, host_sock, tmp_path,
     conn.close()
     assert other.nothing()
     assert stat.S_ISSOCK(os.stat(h.path).st_mode)
+
+
+# --- every sandbox is supervised: setup commands and command/exec -------------------
+
+def test_escape_connect_from_a_setup_command(airlock_env, host_sock, tmp_path):
+    # A setup command runs in a sandbox of its own (network on by default):
+    # the same supervisor stands between it and the host's sockets.
+    h = host_sock(tmp_path / "host.sock")
+    script = ATTEMPT + connect_body(h.path)
+    p = airlock_env.run("run", "--setup", "%s -c %s" % (PY, _sh_quote(script)),
+                        "--", "true", timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "ERR EACCES", p.stdout
+    assert h.nothing()
+    assert "%s (1x): allow with permissions.network.unix_sockets" % h.path \
+        in p.stderr
+
+
+def _sh_quote(s):
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def test_escape_connect_from_command_exec_and_its_setup(airlock_env, host_sock,
+                                                         tmp_path):
+    h = host_sock(tmp_path / "host.sock")
+    script = ATTEMPT + connect_body(h.path)
+    with app_server(airlock_env, "-c", "setup.network_access=false") as (_, addr):
+        ws = connect(addr)
+        initialize(ws)
+        r = call(ws, 1, "command/exec", {
+            "command": py(script),
+            "setup": ["%s -c %s" % (PY, _sh_quote(script))]})
+    res = r["result"]
+    assert res["exitCode"] == 0, res
+    assert res["setup"] == [{"command": "%s -c %s" % (PY, _sh_quote(script)),
+                             "exitCode": 0}]
+    assert res["stdout"] == "ERR EACCES\nERR EACCES\n", res
+    assert h.nothing()
+    # Both refusals are listed at the end of the command's stderr.
+    assert res["stderr"].count(
+        "%s (1x): allow with permissions.network.unix_sockets" % h.path) == 2, \
+        res["stderr"]

@@ -89,6 +89,44 @@ test_override_of_a_managed_key_is_refused_naming_file_and_key(void **state)
 	tree_release(&t);
 }
 
+/* A list that replaces the key as a whole (`airlock run --setup`) passes
+ * only as the managed list itself. */
+static void
+test_override_list_must_repeat_the_managed_list(void **state)
+{
+	static const char *const same[] = {"npm ci", "make deps"};
+	static const char *const fewer[] = {"npm ci"};
+	static const char *const other[] = {"make deps", "npm ci"};
+	struct errbuf err;
+	struct tree t;
+	struct conf *c;
+
+	(void)state;
+	tree_init(&t);
+	put(&t, "sys/managed_config.toml",
+		 "[setup]\ncommands = [\"npm ci\", \"make deps\"]\n");
+	c = tree_load(&t, NULL);
+	errbuf_init(&err);
+	assert_int_equal(conf_check_override_list(c, "setup.commands", same, 2,
+						  NULL),
+			 0);
+	assert_int_equal(conf_check_override_list(c, "setup.commands", fewer,
+						  1, NULL),
+			 -1);
+	assert_int_equal(conf_check_override_list(c, "setup.commands", other,
+						  2, &err),
+			 -1);
+	assert_non_null(strstr(errbuf_str(&err),
+			       "setup.commands = [\"npm ci\", \"make deps\"] is "
+			       "set by the managed config"));
+	assert_int_equal(conf_check_override_list(c, "setup.sandbox_mode",
+						  fewer, 1, NULL),
+			 0);
+	errbuf_release(&err);
+	conf_free(c);
+	tree_release(&t);
+}
+
 static void
 test_managed_preferences_config_is_managed_too(void **state)
 {
@@ -478,6 +516,7 @@ main(void)
 		cmocka_unit_test(test_managed_value_remembers_its_file_and_line),
 		cmocka_unit_test(
 			test_override_of_a_managed_key_is_refused_naming_file_and_key),
+		cmocka_unit_test(test_override_list_must_repeat_the_managed_list),
 		cmocka_unit_test(test_managed_preferences_config_is_managed_too),
 		cmocka_unit_test(
 			test_managed_approval_policy_becomes_the_allowed_list),

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "lib/buf.h"
 #include "lib/errbuf.h"
+#include "lib/sigsafe.h"
 #include "lib/fdutil.h"
 
 static void
@@ -147,6 +149,65 @@ test_write_file_atomic_replaces_with_mode(void **state)
 	free(path);
 }
 
+static void
+test_sigsafe_fmt_formats_what_the_child_needs(void **state)
+{
+	char b[64];
+	size_t n = 0;
+
+	(void)state;
+	errno = ENOENT;
+	sigsafe_fmt(b, sizeof(b), &n, "%s %d %u %x %lu %zu %c%% %m", "a", -42,
+		    7u, 255u, 123456789UL, (size_t)9, 'z');
+	assert_string_equal(b, "a -42 7 ff 123456789 9 z% No such file or directory");
+	assert_int_equal(n, strlen(b));
+}
+
+static void
+test_sigsafe_fmt_cuts_and_terminates(void **state)
+{
+	char b[8];
+	size_t n = 0;
+
+	(void)state;
+	sigsafe_fmt(b, sizeof(b), &n, "%s", "abcdefghijk");
+	assert_string_equal(b, "abcdefg");
+	sigsafe_fmt(b, sizeof(b), &n, "more");
+	assert_string_equal(b, "abcdefg");
+	assert_int_equal(n, 7);
+}
+
+static void
+test_errbuf_fixed_keeps_the_first_problem_in_place(void **state)
+{
+	char text[32];
+	struct errbuf e;
+
+	(void)state;
+	errbuf_init_fixed(&e, text, sizeof(text));
+	errno = EACCES;
+	errbuf_add(&e, "open %s: %m", "/x");
+	errbuf_add(&e, "second");
+	assert_int_equal(e.count, 2);
+	assert_string_equal(errbuf_str(&e), "open /x: Permission denied");
+	assert_ptr_equal(errbuf_first(&e), text);
+	errbuf_release(&e);
+	assert_string_equal(text, "");
+}
+
+static void
+test_errbuf_heap_prints_percent_m_too(void **state)
+{
+	struct errbuf e;
+
+	(void)state;
+	errbuf_init(&e);
+	errno = ENOENT;
+	errbuf_add(&e, "x: %m");
+	assert_string_equal(errbuf_str(&e), "x: No such file or directory");
+	errbuf_release(&e);
+}
+
 int
 main(void)
 {
@@ -156,6 +217,10 @@ main(void)
 		cmocka_unit_test(test_buf_consume_keeps_the_rest),
 		cmocka_unit_test(test_errbuf_collects_every_problem),
 		cmocka_unit_test(test_errbuf_null_is_accepted),
+		cmocka_unit_test(test_sigsafe_fmt_formats_what_the_child_needs),
+		cmocka_unit_test(test_sigsafe_fmt_cuts_and_terminates),
+		cmocka_unit_test(test_errbuf_fixed_keeps_the_first_problem_in_place),
+		cmocka_unit_test(test_errbuf_heap_prints_percent_m_too),
 		cmocka_unit_test(test_read_file_capped_refuses_large_files),
 		cmocka_unit_test(test_read_file_capped_names_missing_file),
 		cmocka_unit_test(test_write_file_atomic_replaces_with_mode),

@@ -758,6 +758,33 @@ test_plan_network_grant_listens_on_proxy_ports(void **state)
 	sandbox_plan_release(&p);
 }
 
+/* Port 0 is any free port: in the sandbox's own namespace the plan picks
+ * one, so that the parent knows it before the clone. */
+static void
+test_plan_port_zero_gets_a_fixed_port_in_the_namespace(void **state)
+{
+	static const char *const d[] = {"d:/work", NULL};
+	struct sandbox_input in;
+	struct sandbox_plan p;
+
+	(void)state;
+	disk = d;
+	base_input(&in, "workspace-write");
+	in.network = true;
+	in.socks5 = true;
+	in.http_port = 0;
+	in.socks_port = 0;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(p.ports[0], SANDBOX_PORT_HTTP);
+	assert_int_equal(p.ports[1], SANDBOX_PORT_SOCKS);
+	sandbox_plan_release(&p);
+	in.http_port = SANDBOX_PORT_SOCKS;
+	assert_int_equal(sandbox_plan_build(&in, &probe, &p, NULL), 0);
+	assert_int_equal(p.ports[0], SANDBOX_PORT_SOCKS);
+	assert_int_equal(p.ports[1], SANDBOX_PORT_SOCKS + 1);
+	sandbox_plan_release(&p);
+}
+
 /* The loopback is the command's own in both modes; only the proxy's
  * listeners depend on the network grant. */
 static void
@@ -1044,6 +1071,30 @@ test_summary_groups_by_host_port_reason_and_names_the_fix(void **state)
 	buf_release(&b);
 }
 
+/* A setup command's sandbox: its own title, advice in setup.* keys. */
+static void
+test_summary_of_a_setup_command_names_it_and_the_setup_keys(void **state)
+{
+	struct audit_ring r;
+	struct buf b;
+
+	(void)state;
+	audit_ring_init(&r);
+	buf_init(&b, 1 << 16);
+	record(&r, "example.com", 80, "not_allowed");
+	record(&r, "pypi.org", 443, "method_not_allowed");
+	summary_format_setup(&r, "npm ci", &b);
+	assert_non_null(strstr(b.p, "airlock: setup `npm ci`: 2 request(s) "
+				    "blocked:\n"));
+	assert_non_null(strstr(b.p, "example.com:80 not_allowed (1x): allow "
+				    "example.com with setup.allowed_domains"));
+	assert_non_null(strstr(b.p, "setup.mode = \"full\""));
+	assert_null(strstr(b.p, "--allow"));
+	assert_null(strstr(b.p, "--mode"));
+	audit_ring_release(&r);
+	buf_release(&b);
+}
+
 static void
 record_full(struct audit_ring *r, const char *host, unsigned port,
 	    const char *reason, const char *protocol, const char *method)
@@ -1195,6 +1246,7 @@ main(void)
 		cmocka_unit_test(test_plan_relative_writable_root_is_an_error),
 		cmocka_unit_test(test_plan_unknown_mode_and_empty_argv_are_errors),
 		cmocka_unit_test(test_plan_network_grant_listens_on_proxy_ports),
+		cmocka_unit_test(test_plan_port_zero_gets_a_fixed_port_in_the_namespace),
 		cmocka_unit_test(test_plan_network_off_brings_up_lo_without_listeners),
 		cmocka_unit_test(test_plan_keeps_the_listed_unix_sockets),
 		cmocka_unit_test(test_plan_network_grant_binds_the_stub_resolver_after_the_listeners),
@@ -1206,6 +1258,8 @@ main(void)
 		cmocka_unit_test(test_plan_format_names_each_step),
 		cmocka_unit_test(test_gitdir_parse_relative_absolute_and_garbage),
 		cmocka_unit_test(test_summary_groups_by_host_port_reason_and_names_the_fix),
+		cmocka_unit_test(
+			test_summary_of_a_setup_command_names_it_and_the_setup_keys),
 		cmocka_unit_test(test_summary_names_the_refused_method_and_the_uncovered_port),
 		cmocka_unit_test(test_summary_shows_dns_lookups_without_a_port),
 		cmocka_unit_test(

@@ -285,6 +285,59 @@ test_req_runtime_change_is_checked(void **state)
 	run_release(&r);
 }
 
+static void
+test_req_setup_table_pins_network_and_bounds_mode(void **state)
+{
+	const struct requirements *q;
+	struct run r;
+
+	(void)state;
+	run_load(&r, "[setup]\nnetwork_access = true\nmode = \"full\"\n",
+		 "[setup]\nnetwork_access = false\nmode = \"limited\"\n"
+		 "allowed_domains = [\"pypi.org\"]\n");
+	assert_non_null(r.c);
+	assert_false(conf_bool(r.c, "setup.network_access"));
+	assert_string_equal(conf_str(r.c, "setup.mode"), "limited");
+	assert_non_null(strstr(errbuf_str(&r.warn), "`setup.mode`"));
+	assert_non_null(strstr(errbuf_str(&r.warn), "`setup.network_access`"));
+	q = conf_requirements(r.c);
+	assert_string_equal(requirements_setup_allowlist(q)->items[0],
+			    "pypi.org");
+	run_release(&r);
+}
+
+/* Without a [setup] mode, the network's maximum bounds the setup phase
+ * too; its default `full` falls back silently. */
+static void
+test_req_network_mode_bounds_setup_when_setup_says_nothing(void **state)
+{
+	const char *origin;
+	struct run r;
+
+	(void)state;
+	run_load(&r, "", "[permissions.network]\nmode = \"limited\"\n");
+	assert_string_equal(conf_str(r.c, "setup.mode"), "limited");
+	assert_string_equal(errbuf_str(&r.warn), "");
+	assert_string_equal(
+		requirements_setup_mode(conf_requirements(r.c), &origin),
+		"limited");
+	assert_string_equal(origin, "<requirements>:2");
+	run_release(&r);
+}
+
+static void
+test_req_setup_unknown_key_is_an_error(void **state)
+{
+	struct run r;
+
+	(void)state;
+	run_load(&r, "", "[setup]\ncommands = [\"x\"]\n");
+	assert_null(r.c);
+	assert_non_null(strstr(errbuf_str(&r.err),
+			       "setup.commands: unknown requirement"));
+	run_release(&r);
+}
+
 int
 main(void)
 {
@@ -307,6 +360,11 @@ main(void)
 		cmocka_unit_test(
 			test_req_domain_lists_are_exposed_with_item_origins),
 		cmocka_unit_test(test_req_runtime_change_is_checked),
+		cmocka_unit_test(
+			test_req_setup_table_pins_network_and_bounds_mode),
+		cmocka_unit_test(
+			test_req_network_mode_bounds_setup_when_setup_says_nothing),
+		cmocka_unit_test(test_req_setup_unknown_key_is_an_error),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
