@@ -105,7 +105,9 @@ judge_raw(struct client *c)
 	if (c->raw_st == NULL || c->raw_judged)
 		return;
 	c->raw_judged = true;
+	/* A TLS record (22: handshake) where plain HTTP was due. */
 	proxy_record_raw_refusal(c->px, c->raw_st, c->mitm.host, c->mitm.port,
+				 c->in.len > 0 && (unsigned char)c->in.p[0] == 22,
 				 c->peer);
 }
 

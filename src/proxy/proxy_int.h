@@ -218,9 +218,10 @@ void proxy_record_disabled(struct proxy *p, const char *host, uint16_t port,
  * sandbox's rules whose bytes were not what its destination allows in
  * limited mode (not an HTTP request, not TLS on 443): the decision the
  * policy gives host:port as protocol tcp, or, when that would allow it,
- * method_not_allowed from the mode guard. */
+ * a refusal from the mode guard: mitm_required when the bytes were TLS
+ * (tls: interception covers port 443 only), else method_not_allowed. */
 void proxy_record_raw_refusal(struct proxy *p, const struct proxy_state *s,
-			      const char *host, uint16_t port,
+			      const char *host, uint16_t port, bool tls,
 			      const char *client);
 /* Records a closed tunnel in the audit log and the byte counters. */
 void proxy_record_tunnel(struct proxy *p, const char *host, uint16_t port,

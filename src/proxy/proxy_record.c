@@ -139,7 +139,8 @@ proxy_record_tunnel(struct proxy *p, const char *host, uint16_t port,
 
 void
 proxy_record_raw_refusal(struct proxy *p, const struct proxy_state *s,
-			 const char *host, uint16_t port, const char *client)
+			 const char *host, uint16_t port, bool tls,
+			 const char *client)
 {
 	struct policy_request r = {0};
 	struct policy_decision d;
@@ -155,6 +156,8 @@ proxy_record_raw_refusal(struct proxy *p, const struct proxy_state *s,
 		d.source = POLICY_SRC_MODE_GUARD;
 		d.mitm = false;
 	}
+	if (tls && d.reason == POLICY_METHOD_NOT_ALLOWED)
+		d.reason = POLICY_MITM_REQUIRED;
 	proxy_record(p, &d, client, NULL);
 }
 

@@ -157,7 +157,8 @@ on_deadline(uv_timer_t *t)
 	log_debug("tcp %s: %s:%u: deadline passed in state %d", c->peer,
 		  c->host, c->port, (int)c->st);
 	if (c->st == TP_HELLO)
-		proxy_record_raw_refusal(c->p, c->s, c->host, c->port, c->peer);
+		proxy_record_raw_refusal(c->p, c->s, c->host, c->port, false,
+					 c->peer);
 	conn_close(c, true);
 }
 
@@ -280,7 +281,8 @@ judge_hello(struct tp_conn *c)
 		break;
 	}
 	if ((unsigned char)c->hello[0] != 22) { /* not a TLS handshake */
-		proxy_record_raw_refusal(c->p, c->s, c->host, c->port, c->peer);
+		proxy_record_raw_refusal(c->p, c->s, c->host, c->port, false,
+					 c->peer);
 		conn_close(c, true);
 		return;
 	}
@@ -308,7 +310,7 @@ on_hello_read(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	if (n < 0) {
 		if (c->n_hello > 0)
 			proxy_record_raw_refusal(c->p, c->s, c->host, c->port,
-						 c->peer);
+						 false, c->peer);
 		conn_close(c, true);
 		return;
 	}
