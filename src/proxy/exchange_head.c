@@ -23,6 +23,15 @@ save_request(struct exchange *x)
 	x->req_minor = h->version_minor;
 }
 
+/* The names of the loopback a client may use for a forwarded port of
+ * the host's (transparent.h): whichever it wrote, it meant that port. */
+static bool
+loopback_name(const struct host *h)
+{
+	return strcmp(h->text, "127.0.0.1") == 0 ||
+	       strcmp(h->text, "::1") == 0 || strcmp(h->text, "localhost") == 0;
+}
+
 /* True when the request names the tunnel's host (port aside, as the
  * reference compares). */
 static bool
@@ -35,6 +44,8 @@ same_host(const struct intercept *t, struct slice host)
 	    host_normalize(t->host, strlen(t->host), HOST_NO_PORT, &b, &why) ==
 		    -1)
 		return false;
+	if (loopback_name(&a) && loopback_name(&b))
+		return true;
 	return a.len > 0 && strcmp(a.text, b.text) == 0;
 }
 
