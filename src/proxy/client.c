@@ -65,6 +65,8 @@ struct client {
 	 * first head has come, what fails to be one is recorded as a raw
 	 * connection the mode refuses. */
 	bool raw_judged;
+	char sniff[25];		/* its first bytes, until they tell */
+	size_t n_sniff;
 	struct proxy_state *raw_st;
 };
 
@@ -107,8 +109,47 @@ judge_raw(struct client *c)
 	c->raw_judged = true;
 	/* A TLS record (22: handshake) where plain HTTP was due. */
 	proxy_record_raw_refusal(c->px, c->raw_st, c->mitm.host, c->mitm.port,
-				 c->in.len > 0 && (unsigned char)c->in.p[0] == 22,
+				 c->n_sniff > 0 && (unsigned char)c->sniff[0] == 22,
 				 c->peer);
+}
+
+/* Does p[0..n) begin like an HTTP request line — a method of capital
+ * letters, then a space? 1 yes, 0 not yet known, -1 no. Every method
+ * there is fits; another protocol's first bytes (a TLS record, an SSH
+ * banner) do not, and are refused at once rather than at the header
+ * deadline. */
+static int
+sniff_http(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i <= 24; i++) {
+		if (p[i] == ' ')
+			return i > 0 ? 1 : -1;
+		if (p[i] < 'A' || p[i] > 'Z')
+			return -1;
+	}
+	return i > 24 ? -1 : 0;
+}
+
+/* A transparent connection's first bytes; false when they are refused
+ * (the connection is closing). */
+static bool
+sniff_first(struct client *c, const char *p, size_t n)
+{
+	size_t k = sizeof(c->sniff) - c->n_sniff;
+	int r;
+
+	if (c->raw_st == NULL || c->raw_judged || c->state != CL_HEAD)
+		return true;
+	memcpy(c->sniff + c->n_sniff, p, n < k ? n : k);
+	c->n_sniff += n < k ? n : k;
+	r = sniff_http(c->sniff, c->n_sniff);
+	if (r >= 0)
+		return true;
+	judge_raw(c);
+	client_close(c, "not an HTTP request");
+	return false;
 }
 
 static void
@@ -182,7 +223,7 @@ on_read(void *arg, ssize_t n, const char *p)
 
 	if (n < 0) {
 		/* EOF or error: between requests a clean end, else an abort. */
-		if (c->state == CL_HEAD && c->in.len > 0)
+		if (c->state == CL_HEAD && c->n_sniff > 0)
 			judge_raw(c);
 		client_close(c, n == UV_EOF ? "client gone"
 					    : uv_strerror((int)n));
@@ -192,6 +233,8 @@ on_read(void *arg, ssize_t n, const char *p)
 		client_close(c, "input overflow");
 		return;
 	}
+	if (!sniff_first(c, p, (size_t)n))
+		return;
 	if (c->state == CL_HEAD)
 		head_started(c);
 	else
