@@ -158,6 +158,7 @@ mode_guard(const struct policy *p, const struct policy_request *req,
 		break;
 	case POLICY_PROTO_HTTPS_CONNECT:
 	case POLICY_PROTO_SOCKS5_TCP:
+	case POLICY_PROTO_TCP:
 		if (d->port == 443 && p->mitm) {
 			d->mitm = true;
 			return false;
@@ -493,7 +494,8 @@ policy_reason_str(enum policy_reason r)
 }
 
 static const char *const protocol_names[] = {
-	"http", "https_connect", "socks5_tcp", "socks5_udp", "https", "dns"};
+	"http", "https_connect", "socks5_tcp", "socks5_udp", "https", "dns",
+	"tcp"};
 
 const char *
 policy_protocol_str(enum policy_protocol p)

@@ -199,7 +199,7 @@ refuse(struct exchange *x)
 
 	origin_pool_drop(x->pool);
 	buf_init(&b, 8192);
-	block_for_decision(&b, d, x->is_connect || x->mitm != NULL, close);
+	block_for_decision(&b, d, x->is_connect || x_tls(x), close);
 	reply(x, &b, close);
 	buf_release(&b);
 }
@@ -247,7 +247,7 @@ step_head(struct exchange *x)
 		x_error(x, status, bad);
 		return;
 	}
-	proto = x->mitm != NULL ? POLICY_PROTO_HTTPS
+	proto = x_tls(x)	 ? POLICY_PROTO_HTTPS
 		: x->is_connect ? POLICY_PROTO_HTTPS_CONNECT
 				: POLICY_PROTO_HTTP;
 	x->st = proxy_state_ref(x->px);
@@ -413,10 +413,10 @@ x_reach(struct exchange *x, const struct resolve_result *addrs,
 	o.host = x->host;
 	o.port = x->target.port;
 	o.addrs = addrs;
-	o.tunnel = x->is_connect || x->mitm != NULL;
-	o.tls = x->mitm != NULL;
-	o.tls_host = x->mitm != NULL ? x->mitm->host : NULL;
-	o.tls_is_ip = x->mitm != NULL && x->mitm->is_ip;
+	o.tunnel = x->is_connect || x_tls(x);
+	o.tls = x_tls(x);
+	o.tls_host = x_tls(x) ? x->mitm->host : NULL;
+	o.tls_is_ip = x_tls(x) && x->mitm->is_ip;
 	o.pool = use_pool ? x->pool : NULL;
 	o.peer = x->peer;
 	x->reach = reach_start(&o, on_reached, x);

@@ -398,7 +398,7 @@ xb_end_origin(struct exchange *x)
 {
 	if (origin_parkable(x)) {
 		origin_pool_park(x->pool, x->origin, x->host, x->target.port,
-				 x->mitm != NULL, &x->origin_addr);
+				 x_tls(x), &x->origin_addr);
 		x->origin = NULL;
 	}
 	xb_close_origin(x);

@@ -27,6 +27,15 @@ save_request(struct exchange *x)
 	x->req_minor = h->version_minor;
 }
 
+/* The names of the loopback a client may use for a forwarded port of
+ * the host's (transparent.h): whichever it wrote, it meant that port. */
+static bool
+loopback_name(const struct host *h)
+{
+	return strcmp(h->text, "127.0.0.1") == 0 ||
+	       strcmp(h->text, "::1") == 0 || strcmp(h->text, "localhost") == 0;
+}
+
 /* True when the request names the tunnel's host (port aside, as the
  * reference compares). */
 static bool
@@ -39,6 +48,8 @@ same_host(const struct intercept *t, struct slice host)
 	    host_normalize(t->host, strlen(t->host), HOST_NO_PORT, &b, &why) ==
 		    -1)
 		return false;
+	if (loopback_name(&a) && loopback_name(&b))
+		return true;
 	return a.len > 0 && strcmp(a.text, b.text) == 0;
 }
 
@@ -59,6 +70,9 @@ check_inner(struct exchange *x, int *status)
 		return bad;
 	if (!same_host(x->mitm, x->target.host))
 		return "host mismatch";
+	if (x->head->framing == HTTP_FRAMING_CHUNKED &&
+	    !http_parse_chunked_prefix_ok(x->rest, x->n_rest))
+		return "invalid chunk framing";
 	snprintf(x->host, sizeof(x->host), "%s", x->mitm->host);
 	x->target.port = x->mitm->port;
 	x->target.ipv6 = x->mitm->is_ip && strchr(x->host, ':') != NULL;

@@ -101,6 +101,14 @@ struct exchange {
 	const char *fail_text;	/* static */
 };
 
+/* True when the client side is TLS the proxy terminates (interception):
+ * the origin is reached over TLS too. */
+static inline bool
+x_tls(const struct exchange *x)
+{
+	return x->mitm != NULL && !x->mitm->plain;
+}
+
 /* exchange_head.c: saves what the exchange needs from the head and
  * checks where it goes (x->target, x->host). NULL, or the text of the
  * error to answer with *status (400, 405 inside a tunnel, 501). */

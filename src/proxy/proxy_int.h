@@ -129,6 +129,16 @@ struct proxy {
 	 * address back into its name. Both NULL without proxy_opts.dns_fd. */
 	struct dns_stub *dns;
 	struct synth *synth;
+	/* The transparent listeners (transparent.c) in the sandbox's
+	 * namespace, and the loopback ports its rules forward. */
+	uv_tcp_t *transparent[PROXY_TRANSPARENT_MAX];
+	struct proxy_forward forwards[PROXY_FORWARDS_MAX];
+	size_t n_forwards;
+	/* UDP sockets on the sandbox's loopback for SOCKS5 UDP relays
+	 * (socks5_udp.h), owned; busy while an association uses one. */
+	int udp_pool[PROXY_UDP_POOL_MAX];
+	bool udp_busy[PROXY_UDP_POOL_MAX];
+	size_t n_udp_pool;
 	/* The approval broker (a reference) and what the person is told
 	 * about the command; NULL when no one is ever asked. */
 	struct approval_broker *approvals;
@@ -232,6 +242,15 @@ void proxy_record_event(struct proxy *p, const struct audit_event *ev);
 void proxy_record_disabled(struct proxy *p, const char *host, uint16_t port,
 			   const char *protocol, const char *method,
 			   const char *client);
+/* Records the refusal of a connection routed to the proxy by the
+ * sandbox's rules whose bytes were not what its destination allows in
+ * limited mode (not an HTTP request, not TLS on 443): the decision the
+ * policy gives host:port as protocol tcp, or, when that would allow it,
+ * a refusal from the mode guard: mitm_required when the bytes were TLS
+ * (tls: interception covers port 443 only), else method_not_allowed. */
+void proxy_record_raw_refusal(struct proxy *p, const struct proxy_state *s,
+			      const char *host, uint16_t port, bool tls,
+			      const char *client);
 /* Records a closed tunnel in the audit log and the byte counters. */
 void proxy_record_tunnel(struct proxy *p, const char *host, uint16_t port,
 			 const char *protocol, const char *client,
@@ -241,5 +260,6 @@ void proxy_record_tunnel(struct proxy *p, const char *host, uint16_t port,
 void http_proxy_accept(uv_stream_t *listener, int status);
 void socks5_server_accept(uv_stream_t *listener, int status);
 void admin_accept(uv_stream_t *listener, int status);
+void transparent_accept(uv_stream_t *listener, int status);
 
 #endif

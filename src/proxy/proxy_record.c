@@ -154,3 +154,44 @@ proxy_record_tunnel(struct proxy *p, const char *host, uint16_t port,
 	audit_log_tunnel_close(p->log, &t);
 	report_log_failures(p);
 }
+
+void
+proxy_record_raw_refusal(struct proxy *p, const struct proxy_state *s,
+			 const char *host, uint16_t port, bool tls,
+			 const char *client)
+{
+	struct policy_request r = {0};
+	struct policy_decision d;
+
+	r.host = host;
+	r.port = port;
+	r.protocol = POLICY_PROTO_TCP;
+	policy_decide(s->policy, &r, &d);
+	if (d.verdict != POLICY_VERDICT_DENY) {
+		/* The destination would do; what the client sent would not. */
+		d.verdict = POLICY_VERDICT_DENY;
+		d.reason = POLICY_METHOD_NOT_ALLOWED;
+		d.source = POLICY_SRC_MODE_GUARD;
+		d.mitm = false;
+	}
+	if (tls && d.reason == POLICY_METHOD_NOT_ALLOWED)
+		d.reason = POLICY_MITM_REQUIRED;
+	proxy_record(p, &d, client, NULL);
+}
+
+void
+proxy_note_refusal(struct proxy *p, const char *host, uint16_t port,
+		   const char *protocol, const char *reason,
+		   const char *client)
+{
+	struct audit_event ev = {0};
+
+	ev.decision = "deny";
+	ev.reason = reason;
+	ev.host = host;
+	ev.port = port;
+	ev.protocol = protocol;
+	ev.client = client;
+	ev.source = "baseline_policy";
+	proxy_record_event(p, &ev);
+}

@@ -51,6 +51,7 @@ setup_phase_build(struct setup_phase *ph, const struct conf *c,
 	in.home = w->home;
 	in.system_dir = w->system_dir;
 	in.config_file = w->config_file;
+	sandbox_input_forwards(&in, c, &ph->extra);
 	/* The files request actions read secrets from stay the proxy's, in
 	 * the setup phase as in the command's. */
 	secret_files = conf_request_secret_files(c, &n_secret_files);

@@ -143,6 +143,7 @@ build_plan(struct app_server *s, struct exec_prep *p, const struct conf *c,
 	in.home = s->opts.home;
 	in.system_dir = s->opts.system_dir;
 	in.config_file = s->opts.config_file;
+	sandbox_input_forwards(&in, c, NULL);
 	/* The files request actions read secrets from stay the proxy's. */
 	secret_files = conf_request_secret_files(c, &n_secret_files);
 	sandbox_input_hide_files(&in, secret_files, n_secret_files);
