@@ -37,7 +37,11 @@ LIBS = -luv -ljansson $(SSL_LIBS) -lseccomp -lwslay -lm
 
 SRC      := $(sort $(wildcard src/*/*.c))
 LLHTTP_OBJ := $(BUILD)/llhttp/api.o $(BUILD)/llhttp/http.o $(BUILD)/llhttp/llhttp.o
-LIB_OBJ  := $(SRC:%.c=$(BUILD)/%.o) $(LLHTTP_OBJ)
+# The web console's page, style and script, compiled into the binary
+# (src/server/console_assets.h) by our own tools/embed-assets.c.
+CONSOLE_FILES := $(sort $(wildcard src/server/console/*))
+CONSOLE_OBJ := $(BUILD)/gen/console_assets.o
+LIB_OBJ  := $(SRC:%.c=$(BUILD)/%.o) $(LLHTTP_OBJ) $(CONSOLE_OBJ)
 MAIN_OBJ := $(BUILD)/src/main.o
 TOOLS    := $(patsubst tools/%.c,$(BUILD)/%,$(wildcard tools/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -67,17 +71,49 @@ $(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 $(OPT) $(HARDEN) $(SANITIZE) -I$(LLHTTP_INC) -w -c $< -o $@
 
+# embed-assets runs before libairlock.a exists, so it links nothing of
+# ours, and it is built with plain flags (it only runs at build time).
+$(BUILD)/embed-assets: tools/embed-assets.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O1 -Wall -Wextra $(WERROR) -o $@ $<
+
+$(BUILD)/gen/console_assets.c: $(CONSOLE_FILES) $(BUILD)/embed-assets
+	@mkdir -p $(dir $@)
+	$(BUILD)/embed-assets $@ $(CONSOLE_FILES)
+
+$(CONSOLE_OBJ): $(BUILD)/gen/console_assets.c $(BUILD)/.flags
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
 $(BUILD)/libairlock.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/airlock: $(MAIN_OBJ) $(BUILD)/libairlock.a
+# The sandbox's seccomp program is the same for every run: it is built
+# once here (tools/gen-seccomp.c) and linked into airlock, which saves
+# libseccomp's work on every start (src/sandbox/seccomp.h).
+SECCOMP_OBJ := $(BUILD)/gen/seccomp_prebuilt.o
+.SECONDARY: $(BUILD)/tools/gen-seccomp.o
+
+$(BUILD)/gen/seccomp_prebuilt.c: $(BUILD)/gen-seccomp
+	@mkdir -p $(dir $@)
+	$(BUILD)/gen-seccomp > $@.new
+	mv $@.new $@
+
+$(SECCOMP_OBJ): $(BUILD)/gen/seccomp_prebuilt.c
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/airlock: $(MAIN_OBJ) $(SECCOMP_OBJ) $(BUILD)/libairlock.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BUILD)/%: $(BUILD)/tools/%.o $(BUILD)/libairlock.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libairlock.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lcmocka $(LIBS)
+
+# test_seccomp compares the prebuilt program with one built at run time.
+$(BUILD)/tests/test_seccomp: $(BUILD)/tests/unit/test_seccomp.o $(SECCOMP_OBJ) $(BUILD)/libairlock.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lcmocka $(LIBS)
 

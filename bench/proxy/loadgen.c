@@ -9,6 +9,11 @@
  *   loadgen sink                TCP sink (see "sink protocol" below)
  *   loadgen bulk  VIA PROXY TARGET BYTES     one stream, prints MB/s
  *   loadgen setup VIA PROXY TARGET COUNT     sequential handshakes, p50/p99
+ *   loadgen setuprt VIA PROXY TARGET COUNT   the same, each followed by one
+ *                               round trip to the sink (an empty exchange):
+ *                               run inside `airlock run`, `direct` is a
+ *                               transparent connection, whose connect()
+ *                               returns before the proxy has decided
  *   loadgen idle  VIA PROXY TARGET COUNT     hold COUNT idle tunnels
  *
  * The servers print their port on the first stdout line and run until
@@ -517,7 +522,7 @@ cmp_double(const void *a, const void *b)
 static int
 setup_main(enum via via, const struct sockaddr_in *proxy,
 	   const struct sockaddr_in *target, const char *target_text,
-	   size_t count)
+	   size_t count, int round_trip)
 {
 	double *lat = calloc(count, sizeof(*lat));
 	double t0, sum = 0;
@@ -529,6 +534,11 @@ setup_main(enum via via, const struct sockaddr_in *proxy,
 	for (i = 0; i < count; i++) {
 		t0 = now_s();
 		fd = open_tunnel(via, proxy, target, target_text);
+		if (fd >= 0 && round_trip &&
+		    sink_exchange(fd, 0, t0 + BULK_DEADLINE_S) < 0) {
+			close(fd);
+			fd = -1;
+		}
 		if (fd < 0) {
 			errors++;
 			continue;
@@ -736,7 +746,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: loadgen origin | sink | body BYTES\n"
-		"       loadgen bulk|setup|idle direct|connect|socks "
+		"       loadgen bulk|setup|setuprt|idle direct|connect|socks "
 		"PROXY TARGET N\n");
 	return 2;
 }
@@ -777,8 +787,9 @@ main(int argc, char **argv)
 	raise_nofile();
 	if (strcmp(argv[1], "bulk") == 0)
 		return bulk_main(via, &proxy, &target, argv[4], n);
-	if (strcmp(argv[1], "setup") == 0)
-		return setup_main(via, &proxy, &target, argv[4], (size_t)n);
+	if (strcmp(argv[1], "setup") == 0 || strcmp(argv[1], "setuprt") == 0)
+		return setup_main(via, &proxy, &target, argv[4], (size_t)n,
+				  strcmp(argv[1], "setuprt") == 0);
 	if (strcmp(argv[1], "idle") == 0)
 		return idle_main(via, &proxy, &target, argv[4], (size_t)n);
 	return usage();

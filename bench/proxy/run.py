@@ -250,6 +250,48 @@ class Bench:
             self.measure(p.name, "setup_" + via, lambda: self.client(
                 "setup", via, port, self.setup_count), True)
 
+    def sandboxed(self):
+        """Issue #12: connection set-up from inside `airlock run --network
+        --mode full`, through the embedded proxy's CONNECT and as a
+        transparent connection (a plain connect() the sandbox's rules route
+        to the proxy), in the same sandbox, each followed by one round trip
+        to the sink so that both include the proxy's decision and dial."""
+        n = self.setup_count
+        sink = self.target(self.sink)
+        script = ('lg="$1"; sink="$2"; n="$3"; '
+                  '"$lg" setuprt connect "${HTTP_PROXY#http://}" "$sink" "$n"'
+                  ' && "$lg" setuprt direct - "$sink" "$n"')
+        cmd = [os.path.join(self.args.build, "airlock"), "run", "--network",
+               "--mode", "full", "--allow", sink, "--", "sh", "-c", script,
+               "sh", self.loadgen, sink, str(n)]
+        env = dict(os.environ, AIRLOCK_HOME=os.path.join(self.tmp, "ahome"))
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True,
+                               timeout=TOOL_TIMEOUT, env=env)
+            lines = [json.loads(ln) for ln in r.stdout.splitlines()]
+        except (subprocess.TimeoutExpired, ValueError) as e:
+            raise Broken("sandboxed set-up: %s" % e)
+        if r.returncode != 0 or len(lines) != 2:
+            raise Broken("sandboxed set-up: rc=%d %s" % (r.returncode,
+                                                        r.stderr.strip()))
+        return lines
+
+    def sandboxed_measure(self):
+        print("== airlock run (sandboxed clients)", flush=True)
+        got = []
+        for _ in range(self.repeats):
+            try:
+                got.append(self.sandboxed())
+            except Broken as e:
+                self.broken.append(str(e))
+                return
+        for i, metric in enumerate(("setup_connect_sandbox",
+                                    "setup_transparent")):
+            r = best_of([g[i] for g in got])
+            self.results.setdefault("airlock", {})[metric] = r
+            shown = {k: v for k, v in r.items() if k != "samples"}
+            print("  %-10s %-22s %s" % ("airlock", metric, shown), flush=True)
+
     def idle(self, cls):
         for via in ("connect", "socks"):
             if not getattr(cls, "http" if via == "connect" else "socks"):
@@ -304,6 +346,8 @@ class Bench:
             if self.args.only and cls.name not in self.args.only:
                 continue
             self.run_proxy(cls)
+        if not self.args.only or "airlock" in self.args.only:
+            self.sandboxed_measure()
 
 
 def run_mitm(args, bench):

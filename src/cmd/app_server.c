@@ -15,6 +15,7 @@
 #include "lib/xalloc.h"
 #include "server/app_server.h"
 #include "server/auth.h"
+#include "server/console.h"
 
 extern char **environ;
 
@@ -49,9 +50,17 @@ static const char usage_text[] =
 	"                                  asks for a wider sandbox mode or "
 	"for\n"
 	"                                  network beyond the config\n"
+	"  --console-roles ROLES           the web console's roles: approve "
+	"(default)\n"
+	"                                  or approve,exec\n"
+	"  --no-console                    no web console on the ws:// "
+	"listener\n"
 	"\n"
 	"Allowlist misses and escalations are put to approver clients as\n"
-	"network/approval and exec/approval requests (doc/approvals.md).\n";
+	"network/approval and exec/approval requests (doc/approvals.md).\n"
+	"A ws:// listener also serves a web console at / (doc/console.md):\n"
+	"its one-time login URL is printed on stderr; SIGUSR1 prints a new "
+	"one.\n";
 
 struct listen_url {
 	bool stdio;
@@ -113,7 +122,29 @@ struct args {
 	const char *listen;
 	struct auth_opts auth;
 	bool allow_escalation;
+	bool no_console;
+	unsigned console_roles; /* AUTH_SCOPE_* */
 };
+
+/* --console-roles approve|approve,exec: the console is always an approver
+ * (it is a person's); exec only when asked for. */
+static int
+parse_console_roles(const char *v, unsigned *roles)
+{
+	if (strcmp(v, "approve") == 0)
+		*roles = AUTH_SCOPE_APPROVE;
+	else if (strcmp(v, "approve,exec") == 0 ||
+		 strcmp(v, "exec,approve") == 0)
+		*roles = AUTH_SCOPE_ALL;
+	else {
+		fprintf(stderr, "airlock: app-server: invalid value '%s' for "
+				"'--console-roles <ROLES>' [possible values: "
+				"approve, approve,exec]\n",
+			v);
+		return -1;
+	}
+	return 0;
+}
 
 static int
 parse_args(int argc, char **argv, struct conf_opts *o, struct args *a)
@@ -129,6 +160,14 @@ parse_args(int argc, char **argv, struct conf_opts *o, struct args *a)
 			a->listen = argv[i] + 9;
 		} else if (strcmp(argv[i], "--allow-escalation") == 0) {
 			a->allow_escalation = true;
+		} else if (strcmp(argv[i], "--no-console") == 0) {
+			a->no_console = true;
+		} else if (strcmp(argv[i], "--console-roles") == 0 &&
+			   i + 1 < argc) {
+			rc = parse_console_roles(argv[++i], &a->console_roles);
+		} else if (strncmp(argv[i], "--console-roles=", 16) == 0) {
+			rc = parse_console_roles(argv[i] + 16,
+						 &a->console_roles);
 		} else if ((rc = auth_opts_flag(&a->auth, argc, argv, &i,
 						&err)) != 0) {
 			rc = rc == 1 ? 0 : -1;
@@ -152,9 +191,12 @@ parse_args(int argc, char **argv, struct conf_opts *o, struct args *a)
 struct serve {
 	uv_loop_t loop;
 	uv_signal_t sigint, sigterm;
+	uv_signal_t sigusr1; /* prints a new console login URL */
 	uv_timer_t drain; /* stdio: after EOF, until the last command ends */
 	struct app_server *s;
 	struct app_ws *ws;
+	struct console *console; /* the web console, or NULL */
+	char bound[96];
 };
 
 static void
@@ -170,6 +212,7 @@ stop(struct serve *v)
 	uv_close((uv_handle_t *)&v->drain, NULL);
 	uv_close((uv_handle_t *)&v->sigint, NULL);
 	uv_close((uv_handle_t *)&v->sigterm, NULL);
+	uv_close((uv_handle_t *)&v->sigusr1, NULL);
 }
 
 static void
@@ -195,6 +238,37 @@ on_eof(void *arg)
 	struct serve *v = arg;
 
 	uv_timer_start(&v->drain, on_drain, 0, 20);
+}
+
+/* A fresh one-time login URL for the console, on stderr only: the code
+ * is never logged or written anywhere else. */
+static void
+print_login_url(struct serve *v)
+{
+	char url[256];
+
+	if (v->console == NULL)
+		return;
+	uv_update_time(&v->loop);
+	if (console_new_code(v->console, v->bound, (int64_t)uv_now(&v->loop),
+			     url, sizeof(url)) == -1) {
+		fprintf(stderr, "airlock: app-server: console: no login code "
+				"(no random bytes)\n");
+		return;
+	}
+	fprintf(stderr, "  console: %s\n"
+			"    (one login, within %d minutes; `kill -USR1 %ld` "
+			"prints a new URL)\n",
+		url, CONSOLE_CODE_TTL_MS / 60000, (long)getpid());
+	fflush(stderr);
+	explicit_bzero(url, sizeof(url));
+}
+
+static void
+on_sigusr1(uv_signal_t *h, int signum)
+{
+	(void)signum;
+	print_login_url(h->data);
 }
 
 /* How clients authenticate, for the banner: the generated token's path
@@ -230,17 +304,30 @@ banner(const char *bound, bool loopback, const struct auth_note *n)
 	fflush(stderr);
 }
 
+/* The web console: on a ws:// listener, unless --no-console; never on a
+ * listener outside loopback without authentication (which does not
+ * start anyway: the same rule as the WebSocket's). */
+static struct console *
+make_console(const struct listen_url *u, const struct auth *a,
+	     const struct args *args)
+{
+	if (u->stdio || args->no_console)
+		return NULL;
+	if (!u->loopback && auth_mode(a) == AUTH_NONE)
+		return NULL;
+	return console_new(args->console_roles);
+}
+
 static int
 serve(const struct conf_opts *o, const struct listen_url *u,
       const struct auth *a, const struct auth_note *note,
-      bool allow_escalation)
+      const struct args *args)
 {
 	struct app_server_opts so = {.conf = o, .envp = environ,
-				     .allow_escalation = allow_escalation};
+				     .allow_escalation = args->allow_escalation};
 	struct conf *c = NULL;
 	struct serve v;
 	struct errbuf err;
-	char bound[96];
 	int rc = 2;
 
 	memset(&v, 0, sizeof(v));
@@ -261,17 +348,21 @@ serve(const struct conf_opts *o, const struct listen_url *u,
 		if (app_stdio_start(v.s, 0, 1, on_eof, &v, &err) == -1)
 			goto out;
 	} else {
+		v.console = make_console(u, a, args);
 		v.ws = app_ws_listen(v.s, (const struct sockaddr *)&u->addr, a,
-				     bound, sizeof(bound), &err);
+				     v.console, v.bound, sizeof(v.bound), &err);
 		if (v.ws == NULL)
 			goto out;
-		banner(bound, u->loopback, note);
+		banner(v.bound, u->loopback, note);
+		print_login_url(&v);
 	}
 	uv_signal_init(&v.loop, &v.sigint);
 	uv_signal_init(&v.loop, &v.sigterm);
-	v.sigint.data = v.sigterm.data = &v;
+	uv_signal_init(&v.loop, &v.sigusr1);
+	v.sigint.data = v.sigterm.data = v.sigusr1.data = &v;
 	uv_signal_start(&v.sigint, on_signal, SIGINT);
 	uv_signal_start(&v.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&v.sigusr1, on_sigusr1, SIGUSR1);
 	uv_run(&v.loop, UV_RUN_DEFAULT);
 	rc = 0;
 out:
@@ -281,6 +372,7 @@ out:
 		uv_run(&v.loop, UV_RUN_DEFAULT);
 	}
 	uv_loop_close(&v.loop);
+	console_free(v.console);
 	errbuf_release(&err);
 	return rc;
 }
@@ -321,6 +413,7 @@ cmd_app_server(int argc, char **argv)
 	}
 	memset(&args, 0, sizeof(args));
 	args.listen = "stdio://";
+	args.console_roles = AUTH_SCOPE_APPROVE;
 	conf_opts_init(&o);
 	errbuf_init(&err);
 	if (parse_args(argc, argv, &o, &args) == -1 ||
@@ -331,7 +424,7 @@ cmd_app_server(int argc, char **argv)
 		fprintf(stderr, "airlock: app-server: %s\n", errbuf_str(&err));
 		goto out;
 	}
-	rc = serve(&o, &u, a, &note, args.allow_escalation);
+	rc = serve(&o, &u, a, &note, &args);
 out:
 	free(note.token_file);
 	auth_free(a);

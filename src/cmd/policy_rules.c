@@ -53,7 +53,8 @@ static bool
 is_tunnel(enum policy_protocol p)
 {
 	return p == POLICY_PROTO_HTTPS_CONNECT ||
-	       p == POLICY_PROTO_SOCKS5_TCP || p == POLICY_PROTO_SOCKS5_UDP;
+	       p == POLICY_PROTO_SOCKS5_TCP || p == POLICY_PROTO_SOCKS5_UDP ||
+	       p == POLICY_PROTO_TCP;
 }
 
 /* The request inside the tunnel (or the plain request). */

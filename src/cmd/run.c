@@ -480,6 +480,7 @@ launch(const struct conf_opts *o, const struct conf *c,
        char *const *env)
 {
 	struct netpolicy_extra extra = {0};
+	const struct conf_reqrule *rules;
 	struct errbuf err;
 	char *bundle;
 	int rc;
@@ -493,7 +494,7 @@ launch(const struct conf_opts *o, const struct conf *c,
 	bundle = sandbox_ca_bundle(o->home, p,
 				   a->mode ? a->mode
 					   : conf_str(c, "permissions.network.mode"),
-				   &err);
+				   conf_request_rules(c, &rules) > 0, &err);
 	if (err.count > 0) {
 		fprintf(stderr, "airlock: error: run: TLS interception: %s\n",
 			errbuf_str(&err));
@@ -578,6 +579,21 @@ run_phases(const struct conf_opts *o, const struct conf *c,
 	return rc;
 }
 
+/* The host's loopback ports the allow entries (flags included) name. */
+static void
+forwards_of_args(struct sandbox_input *in, const struct conf *c,
+		 const struct run_args *a)
+{
+	struct netpolicy_extra extra = {0};
+
+	extra.allow = a->allow;
+	extra.n_allow = a->n_allow;
+	extra.deny = a->deny;
+	extra.n_deny = a->n_deny;
+	extra.mode = a->mode;
+	sandbox_input_forwards(in, c, &extra);
+}
+
 static int
 run(struct conf_opts *o, struct run_args *a)
 {
@@ -602,6 +618,7 @@ run(struct conf_opts *o, struct run_args *a)
 	in.home = o->home;
 	in.system_dir = o->system_dir;
 	in.config_file = o->config_file;
+	forwards_of_args(&in, c, a);
 	/* The files request actions read secrets from stay the proxy's. */
 	secret_files = conf_request_secret_files(c, &n_secret_files);
 	sandbox_input_hide_files(&in, secret_files, n_secret_files);

@@ -52,6 +52,22 @@ buf_grow(struct buf *b, size_t extra)
 }
 
 int
+buf_reserve(struct buf *b, size_t n)
+{
+	size_t want;
+
+	if (n > b->max || b->len > b->max - n)
+		return -1;
+	want = b->len + n + 1;
+	if (want > b->cap) {
+		b->p = xreallocarray(b->p, want, 1);
+		b->cap = want;
+		b->p[b->len] = '\0';
+	}
+	return 0;
+}
+
+int
 buf_add(struct buf *b, const void *p, size_t n)
 {
 	if (buf_grow(b, n) == -1)

@@ -20,6 +20,11 @@ struct buf {
 void buf_init(struct buf *b, size_t max);
 void buf_release(struct buf *b);
 void buf_reset(struct buf *b);
+/* Makes room for n more bytes at once, so that appends up to that size
+ * never move the bytes (a buffer that will hold a secret is reserved
+ * whole, then wiped before release: no copy is left behind in freed
+ * memory). 0, or -1 when max would be exceeded. */
+int buf_reserve(struct buf *b, size_t n);
 /* Appends n bytes; 0 on success, -1 when max would be exceeded. */
 int buf_add(struct buf *b, const void *p, size_t n);
 int buf_addstr(struct buf *b, const char *s);

@@ -314,6 +314,37 @@ netpolicy_patterns(const struct conf *c, const struct netpolicy_extra *extra,
 	entries_release(&deny);
 }
 
+struct forwards_ctx {
+	netpolicy_forward_fn *fn;
+	void *arg;
+};
+
+static void
+forward_one(void *arg, const char *pattern, bool deny)
+{
+	struct forwards_ctx *x = arg;
+	struct pattern_parsed pp;
+	char why[160];
+
+	if (deny || pattern_parse(pattern, PATTERN_ALLOW_GLOBAL, &pp, why,
+				  sizeof(why)) == -1 ||
+	    pp.port <= 0 || pp.kind != PATTERN_EXACT)
+		return;
+	if (strcmp(pp.h.text, "127.0.0.1") == 0 ||
+	    strcmp(pp.h.text, "::1") == 0 ||
+	    strcmp(pp.h.text, "localhost") == 0)
+		x->fn(x->arg, pp.h.text, pp.port);
+}
+
+void
+netpolicy_forwards(const struct conf *c, const struct netpolicy_extra *extra,
+		   netpolicy_forward_fn *fn, void *arg)
+{
+	struct forwards_ctx x = {fn, arg};
+
+	netpolicy_patterns(c, extra, forward_one, &x);
+}
+
 static bool
 loopback_ip(const struct ipaddr *ip, unsigned plen)
 {

@@ -96,6 +96,18 @@ int netpolicy_check_loopback(const struct conf *c,
 			     const struct netpolicy_extra *extra,
 			     struct errbuf *err);
 
+/* The loopback ports of the host an allow entry names (exactly
+ * `127.0.0.1:P`, `[::1]:P` or `localhost:P`, from the managed list, the
+ * config's allowed_domains — setup.allowed_domains when extra->setup —
+ * or extra): the ports the sandbox forwards to the host (its rules send
+ * connections to 127.0.0.1:P and [::1]:P to the proxy, which judges them
+ * as the entry's host). fn gets host ("127.0.0.1", "::1", "localhost")
+ * and the port, once per entry, in the allowlist's order. */
+typedef void netpolicy_forward_fn(void *arg, const char *host, int port);
+void netpolicy_forwards(const struct conf *c,
+			const struct netpolicy_extra *extra,
+			netpolicy_forward_fn *fn, void *arg);
+
 /* Validates the network policy of c, and the setup phase's: adds one
  * line to err per problem and returns -1, or returns 0. Warnings go to
  * warn. */

@@ -158,6 +158,7 @@ mode_guard(const struct policy *p, const struct policy_request *req,
 		break;
 	case POLICY_PROTO_HTTPS_CONNECT:
 	case POLICY_PROTO_SOCKS5_TCP:
+	case POLICY_PROTO_TCP:
 		if (d->port == 443 && p->mitm) {
 			d->mitm = true;
 			return false;
@@ -281,6 +282,7 @@ policy_resolvable(const struct policy *p, const char *name,
 	d->matched = NULL;
 	d->mitm = false;
 	d->approved = false;
+	d->rule = NULL;
 	d->n_addrs = 0;
 	d->local = 0;
 	if (host_normalize(s, strlen(s), 0, &d->host, &why) == -1) {
@@ -362,6 +364,7 @@ policy_decide(const struct policy *p, const struct policy_request *r,
 	d->matched = NULL;
 	d->mitm = false;
 	d->approved = false;
+	d->rule = NULL;
 	d->n_addrs = 0;
 	d->local = 0;
 	if (host_normalize(hs, strlen(hs), r->port_in_host ? 0 : HOST_NO_PORT,
@@ -491,7 +494,8 @@ policy_reason_str(enum policy_reason r)
 }
 
 static const char *const protocol_names[] = {
-	"http", "https_connect", "socks5_tcp", "socks5_udp", "https", "dns"};
+	"http", "https_connect", "socks5_tcp", "socks5_udp", "https", "dns",
+	"tcp"};
 
 const char *
 policy_protocol_str(enum policy_protocol p)

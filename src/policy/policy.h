@@ -14,12 +14,12 @@
  *   4 limited mode: http or https method not GET/HEAD/OPTIONS, or a
  *     request with a body (whatever its method) → method_not_allowed,
  *     unless a request rule lets it through (rule_method_ok) or it is
- *     the one git-fetch exception below; https_connect or socks5_tcp to
- *     port 443 →
+ *     the one git-fetch exception below; https_connect, socks5_tcp or
+ *     tcp to port 443 →
  *     allowed with `mitm` set when the options enable interception
  *     (the caller must terminate TLS and check every inner request as
  *     protocol https), else mitm_required; https_connect to another port
- *     → mitm_required; other socks5_tcp ports and socks5_udp →
+ *     → mitm_required; other socks5_tcp and tcp ports and socks5_udp →
  *     method_not_allowed (source mode_guard)
  *   5 IP literal or `localhost`: non-public → not_allowed_local unless
  *     allow_local_binding or explicitly allowlisted (an exact or CIDR
@@ -75,6 +75,8 @@
 
 enum policy_mode { POLICY_MODE_LIMITED, POLICY_MODE_FULL };
 
+struct reqrule;
+
 /* Addresses a decision remembers (net/resolve.h keeps as many), and the
  * room one of them takes as text. */
 #define POLICY_ADDRS_MAX 16
@@ -87,6 +89,9 @@ enum policy_protocol {
 	POLICY_PROTO_SOCKS5_UDP,
 	POLICY_PROTO_HTTPS, /* a request inside an intercepted tunnel */
 	POLICY_PROTO_DNS,   /* a name looked up by the sandbox's stub resolver */
+	/* A connection routed to the proxy by the sandbox's rules
+	 * (transparent routing): judged like a SOCKS5 connect. */
+	POLICY_PROTO_TCP,
 };
 
 enum policy_verdict {
@@ -174,6 +179,10 @@ struct policy_decision {
 	bool has_body;      /* from the request */
 	bool mitm;          /* allowed only through TLS interception */
 	bool approved;      /* allowed past the allowlist by a person */
+	/* The request rule that matched (set by reqpolicy_decide_request(),
+	 * policy/reqpolicy.h; NULL otherwise): its actions must run. Points
+	 * into the reqpolicy and lives as long as it. */
+	const struct reqrule *rule;
 	/* The addresses step 5 judged: those policy_finish() was given (the
 	 * first POLICY_ADDRS_MAX), or an IP literal's own; n_addrs is 0 when
 	 * nothing was resolved. Bit i of local is set for each addrs[i] that
@@ -222,7 +231,7 @@ bool policy_allowed(const struct policy_decision *d);
 const char *policy_reason_str(enum policy_reason r);
 const char *policy_protocol_str(enum policy_protocol p);
 /* Parses `http`, `https_connect`, `socks5_tcp`, `socks5_udp`, `https`,
- * `dns`; 0 or -1. */
+ * `dns`, `tcp`; 0 or -1. */
 int policy_protocol_parse(const char *s, enum policy_protocol *out);
 const char *policy_source_str(enum policy_source s);
 

@@ -280,6 +280,7 @@ reqpolicy_decide_request(const struct policy *p, const struct reqpolicy *rp,
 			       ? POLICY_MITM_REQUIRED
 			       : POLICY_REQUEST_RULE_NOT_MATCHED,
 		       POLICY_SRC_REQUEST_RULE);
+	d->rule = rule;
 	return rule;
 }
 

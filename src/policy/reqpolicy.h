@@ -78,8 +78,9 @@ void reqpolicy_decide_tunnel(const struct policy *p,
  * 443 (mitm_required) — unless the deny list, the allowlist or the local
  * check refused it already. Returns the matched rule (its actions must
  * run) or NULL. q->host is ignored: r->host, normalised, is used. r is
- * not modified. A POLICY_VERDICT_RESOLVE result keeps its rule: finish it
- * with policy_finish() as usual. */
+ * not modified. The rule is also left in d->rule. A
+ * POLICY_VERDICT_RESOLVE result keeps its rule: finish it with
+ * policy_finish() as usual. */
 const struct reqrule *reqpolicy_decide_request(const struct policy *p,
 					       const struct reqpolicy *rp,
 					       const struct policy_request *r,

@@ -364,6 +364,8 @@ audit_format_decision(const struct audit_event *ev, struct buf *out)
 	    add_approval(out, ev->approval, ev->answered_by,
 			 ev->latency_ms) == -1)
 		return -1;
+	if (ev->rules != NULL && buf_addstr(out, ev->rules) == -1)
+		return -1;
 	return buf_addstr(out, "}\n");
 }
 

@@ -63,6 +63,11 @@ struct audit_event {
 	/* not_allowed_local: which address was local and how to allow it
 	 * (policy_local_detail()); NULL otherwise. */
 	const char *detail;
+	/* A request to a host with request rules: the rule fields
+	 * (reqpolicy_audit_json(), a JSON fragment starting with a comma,
+	 * never a secret), appended to the audit line as they are; NULL
+	 * otherwise. */
+	const char *rules;
 };
 
 /* A tunnel (CONNECT, SOCKS5 TCP) that has just closed. */
@@ -153,7 +158,10 @@ int audit_metrics_render(const struct audit_metrics *m,
  *    "addresses":["10.1.2.3",...]}
  *   (addresses [] when nothing was resolved; not_allowed_local adds
  *   "detail":"registry.example resolved to 10.1.2.3, a private address:
- *   allow it with --allow 10.1.2.3" at the end)
+ *   allow it with --allow 10.1.2.3" at the end; a request to a host
+ *   with request rules ends with "request_rule":NAME|null,
+ *   "request_actions":[...],"request_headers_stripped":[...],
+ *   "request_headers_injected":{"authorization":"[injected]"})
  *   {"ts":"...","event":"tunnel_close","host":"h","port":443,
  *    "protocol":"https_connect","client":"...","bytes_up":N,
  *    "bytes_down":N,"duration_ms":N}

@@ -61,6 +61,13 @@ struct client {
 	bool x_done;		/* the exchange has its outcome */
 	bool held;		/* the exchange splices the client's socket */
 	bool draining;
+	/* A transparent connection in limited mode (client_fixed): until its
+	 * first head has come, what fails to be one is recorded as a raw
+	 * connection the mode refuses. */
+	bool raw_judged;
+	char sniff[25];		/* its first bytes, until they tell */
+	size_t n_sniff;
+	struct proxy_state *raw_st;
 };
 
 static void client_pump(struct client *c);
@@ -71,6 +78,7 @@ static void client_close(struct client *c, const char *why);
 static void
 client_free(struct client *c)
 {
+	proxy_state_unref(c->raw_st);
 	http1_free(c->req);
 	buf_release(&c->in);
 	proxy_conn_release(c->px, &c->base);
@@ -88,6 +96,60 @@ static void
 on_timer_gone(void *arg)
 {
 	unhold(arg);
+}
+
+/* A transparent connection whose first bytes were no HTTP request head
+ * (a protocol where the server speaks first included: nothing came
+ * before the deadline): recorded once, as protocol tcp. */
+static void
+judge_raw(struct client *c)
+{
+	if (c->raw_st == NULL || c->raw_judged)
+		return;
+	c->raw_judged = true;
+	/* A TLS record (22: handshake) where plain HTTP was due. */
+	proxy_record_raw_refusal(c->px, c->raw_st, c->mitm.host, c->mitm.port,
+				 c->n_sniff > 0 && (unsigned char)c->sniff[0] == 22,
+				 c->peer);
+}
+
+/* Does p[0..n) begin like an HTTP request line — a method of capital
+ * letters, then a space? 1 yes, 0 not yet known, -1 no. Every method
+ * there is fits; another protocol's first bytes (a TLS record, an SSH
+ * banner) do not, and are refused at once rather than at the header
+ * deadline. */
+static int
+sniff_http(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i <= 24; i++) {
+		if (p[i] == ' ')
+			return i > 0 ? 1 : -1;
+		if (p[i] < 'A' || p[i] > 'Z')
+			return -1;
+	}
+	return i > 24 ? -1 : 0;
+}
+
+/* A transparent connection's first bytes; false when they are refused
+ * (the connection is closing). */
+static bool
+sniff_first(struct client *c, const char *p, size_t n)
+{
+	size_t k = sizeof(c->sniff) - c->n_sniff;
+	int r;
+
+	if (c->raw_st == NULL || c->raw_judged || c->state != CL_HEAD)
+		return true;
+	memcpy(c->sniff + c->n_sniff, p, n < k ? n : k);
+	c->n_sniff += n < k ? n : k;
+	r = sniff_http(c->sniff, c->n_sniff);
+	if (r >= 0)
+		return true;
+	judge_raw(c);
+	client_close(c, "not an HTTP request");
+	return false;
 }
 
 static void
@@ -111,6 +173,8 @@ on_deadline(void *arg)
 {
 	struct client *c = arg;
 
+	if (c->state == CL_HEAD)
+		judge_raw(c);
 	client_close(c, c->state == CL_FLUSH ? "deadline while flushing"
 			: c->head_armed	     ? "header deadline"
 					     : "keep-alive deadline");
@@ -159,6 +223,8 @@ on_read(void *arg, ssize_t n, const char *p)
 
 	if (n < 0) {
 		/* EOF or error: between requests a clean end, else an abort. */
+		if (c->state == CL_HEAD && c->n_sniff > 0)
+			judge_raw(c);
 		client_close(c, n == UV_EOF ? "client gone"
 					    : uv_strerror((int)n));
 		return;
@@ -167,6 +233,8 @@ on_read(void *arg, ssize_t n, const char *p)
 		client_close(c, "input overflow");
 		return;
 	}
+	if (!sniff_first(c, p, (size_t)n))
+		return;
 	if (c->state == CL_HEAD)
 		head_started(c);
 	else
@@ -230,6 +298,7 @@ req_on_head(void *arg, const struct http_head *h)
 
 	c->head = h;
 	c->head_ready = true;
+	c->raw_judged = true; /* an HTTP request: its exchange judges it */
 	c->paused = true;
 	return HTTP1_PAUSE;
 }
@@ -528,6 +597,7 @@ pump_once(struct client *c)
 	c->kick = false;
 	n = http1_feed(c->req, c->in.len ? c->in.p : "", c->in.len);
 	if (n < 0) {
+		judge_raw(c);
 		if (c->x != NULL)
 			exchange_error(c->x, http1_error_status(c->req),
 				       http1_error_text(c->req));
@@ -633,6 +703,25 @@ client_serve(struct proxy *px, struct stream *s, const char *peer)
 }
 
 int
+client_fixed(struct proxy *px, struct stream *s, const char *host,
+	     uint16_t port, struct proxy_state *st, const char *peer)
+{
+	struct client *c = client_new(px, s, peer);
+
+	if (c == NULL)
+		return -1;
+	set_intercept(c, host, port, false);
+	c->mitm.plain = true;
+	c->intercepted = true;
+	c->raw_st = st;
+	st->refs++;
+	c->state = CL_HEAD;
+	head_started(c);
+	client_reading(c);
+	return 0;
+}
+
+int
 client_intercept(struct proxy *px, struct stream *s, const char *host,
 		 uint16_t port, bool approved, const char *pre_in, size_t n_in,
 		 const char *reply, size_t n_reply, const char *peer)
@@ -642,7 +731,7 @@ client_intercept(struct proxy *px, struct stream *s, const char *host,
 	if (c == NULL)
 		return -1;
 	set_intercept(c, host, port, approved);
-	if (stream_write(c->s, reply, n_reply) != 0)
+	if (n_reply > 0 && stream_write(c->s, reply, n_reply) != 0)
 		client_close(c, "write to the client failed");
 	else
 		accept_tls(c, pre_in, n_in);

@@ -44,6 +44,18 @@
  * then (the caller refuses it). */
 int client_serve(struct proxy *px, struct stream *s, const char *peer);
 
+/* Serves plain HTTP requests for one destination, host:port, on an
+ * accepted stream (taken): a connection the sandbox's rules routed to the
+ * proxy, in limited mode, to a port other than 443. Each request must be
+ * an HTTP/1 request naming host (Host header or absolute form); it is
+ * judged as protocol http (so by the method filter) and sent to host:port
+ * only. When the first bytes are not a request head (another protocol,
+ * or none before the header deadline), the connection is recorded with
+ * proxy_record_raw_refusal() under st (a reference is taken) and closed.
+ * -1 when over the connection cap: the stream is not taken then. */
+int client_fixed(struct proxy *px, struct stream *s, const char *host,
+		 uint16_t port, struct proxy_state *st, const char *peer);
+
 /* Serves an intercepted tunnel to host:port on an accepted stream
  * (taken); approved: a person allowed the tunnel (its decision's
  * approved), so its requests are judged as approved too. Writes

@@ -1,6 +1,6 @@
-/* decide.c — one whole decision for the proxy: policy, a person's answer
- * when the policy says ASK, one resolution, the verdict on the addresses,
- * and the record of it (proxy_int.h). */
+/* decide.c — one whole decision for the proxy: policy and request rules,
+ * a person's answer when the policy says ASK, one resolution, the verdict
+ * on the addresses, and the record of it (proxy_int.h). */
 #include "proxy/proxy_int.h"
 
 #include <arpa/inet.h>
@@ -13,6 +13,7 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "net/ownlisten.h"
+#include "policy/reqpolicy.h"
 #include "proxy/approval.h"
 
 struct proxy_decide {
@@ -20,6 +21,7 @@ struct proxy_decide {
 	struct proxy_state *s;
 	struct policy_decision d;
 	struct policy_request r; /* kept to judge it again once approved */
+	struct reqrule_request q; /* an HTTP request: the caller's */
 	char *host;              /* r.host */
 	char method[32];
 	char client[64];
@@ -124,20 +126,43 @@ decide_free(struct proxy_decide *x)
 	free(x);
 }
 
+static bool
+is_request(enum policy_protocol p)
+{
+	return p == POLICY_PROTO_HTTP || p == POLICY_PROTO_HTTPS;
+}
+
+/* The record of x's decision; a request to a host with rules carries the
+ * rule fields (names only, never a secret). */
+static void
+record(struct proxy_decide *x)
+{
+	struct proxy_approval_note n = {x->approval, x->answered_by,
+					x->latency_ms};
+	const struct reqpolicy *rp = x->s->reqpolicy;
+	struct buf rules;
+
+	buf_init(&rules, 16 * 1024);
+	if (is_request(x->d.protocol) &&
+	    reqpolicy_host_has_rules(rp, x->d.host.text) &&
+	    reqpolicy_audit_json(rp, x->d.rule, &rules) == -1)
+		buf_reset(&rules);
+	proxy_record_decision(x->p, &x->d, x->client, NULL,
+			      x->noted ? &n : NULL,
+			      rules.len > 0 ? rules.p : NULL);
+	buf_release(&rules);
+}
+
 static void
 finish(struct proxy_decide *x, const struct resolve_result *addrs,
        const char *why)
 {
-	struct proxy_approval_note n = {x->approval, x->answered_by,
-					x->latency_ms};
-
 	if (why != NULL) {
 		x->p->m.upstream_errors++;
 		x->cb(x->arg, NULL, NULL, why);
 	} else {
 		refuse_own_listeners(&x->d, addrs);
-		proxy_record_noted(x->p, &x->d, x->client, NULL,
-				   x->noted ? &n : NULL);
+		record(x);
 		x->cb(x->arg, &x->d, policy_allowed(&x->d) ? addrs : NULL, NULL);
 	}
 	decide_free(x);
@@ -158,11 +183,32 @@ on_resolved(void *arg, int status, const struct resolve_result *res,
 	finish(x, res, NULL);
 }
 
-/* Runs the policy on x->r (again, once approved). */
+/* Runs the policy on x->r (again, once approved), through the request
+ * rules: the one decision path for every listener. A tunnel to a host
+ * with rules is intercepted (the proxy can always make its interception
+ * state: mitm_prepare() creates the CA on first use) or refused; a
+ * request to one must match a rule. */
 static void
 judge(struct proxy_decide *x)
 {
-	policy_decide(x->s->policy, &x->r, &x->d);
+	const struct policy *pol = x->s->policy;
+	const struct reqpolicy *rp = x->s->reqpolicy;
+
+	switch (x->r.protocol) {
+	case POLICY_PROTO_HTTPS_CONNECT:
+	case POLICY_PROTO_SOCKS5_TCP:
+	case POLICY_PROTO_SOCKS5_UDP:
+		reqpolicy_decide_tunnel(pol, rp, &x->r, true, &x->d);
+		break;
+	case POLICY_PROTO_HTTP:
+	case POLICY_PROTO_HTTPS:
+		reqpolicy_decide_request(pol, rp, &x->r, &x->q, &x->d);
+		break;
+	case POLICY_PROTO_DNS:
+	default:
+		policy_decide(pol, &x->r, &x->d);
+		break;
+	}
 	if (x->r.method != NULL)
 		x->d.method = x->method;
 }
@@ -259,6 +305,15 @@ proxy_decide_start(struct proxy *p, struct proxy_state *s,
 		   const struct policy_request *r, const char *client,
 		   proxy_decide_cb *cb, void *arg)
 {
+	return proxy_decide_request(p, s, r, NULL, client, cb, arg);
+}
+
+struct proxy_decide *
+proxy_decide_request(struct proxy *p, struct proxy_state *s,
+		     const struct policy_request *r,
+		     const struct reqrule_request *q, const char *client,
+		     proxy_decide_cb *cb, void *arg)
+{
 	struct proxy_decide *x = xcalloc(1, sizeof(*x));
 
 	x->p = p;
@@ -268,6 +323,9 @@ proxy_decide_start(struct proxy *p, struct proxy_state *s,
 	x->arg = arg;
 	snprintf(x->client, sizeof(x->client), "%s", client ? client : "unknown");
 	x->r = *r;
+	if (q != NULL)
+		x->q = *q; /* without one, no rule matches: a host with rules
+			    * refuses the request */
 	x->host = xstrdup(r->host ? r->host : "");
 	x->r.host = x->host;
 	if (r->method != NULL) {

@@ -35,7 +35,9 @@ x_hold(struct exchange *x)
 static void
 really_free(struct exchange *x)
 {
-	proxy_state_unref(x->st);
+	free(x->q_hdrs);
+	free(x->up_hdrs);
+	proxy_state_unref(x->st); /* last: x->d.rule and up_hdrs point in */
 	http1_free(x->resp);
 	buf_release(&x->oin);
 	free(x->pre);
@@ -197,7 +199,7 @@ refuse(struct exchange *x)
 
 	origin_pool_drop(x->pool);
 	buf_init(&b, 8192);
-	block_for_decision(&b, d, x->is_connect || x->mitm != NULL, close);
+	block_for_decision(&b, d, x->is_connect || x_tls(x), close);
 	reply(x, &b, close);
 	buf_release(&b);
 }
@@ -245,7 +247,7 @@ step_head(struct exchange *x)
 		x_error(x, status, bad);
 		return;
 	}
-	proto = x->mitm != NULL ? POLICY_PROTO_HTTPS
+	proto = x_tls(x)	 ? POLICY_PROTO_HTTPS
 		: x->is_connect ? POLICY_PROTO_HTTPS_CONNECT
 				: POLICY_PROTO_HTTP;
 	x->st = proxy_state_ref(x->px);
@@ -272,8 +274,15 @@ step_head(struct exchange *x)
 		r.content_type = ct->value;
 	x->state = X_DECIDING;
 	wait_for(x, DL_DECIDE);
-	x->decide = proxy_decide_start(x->px, x->st, &r, x->peer, on_decided,
-				       x);
+	if (x->is_connect) {
+		x->decide = proxy_decide_start(x->px, x->st, &r, x->peer,
+					       on_decided, x);
+	} else {
+		/* x->q points into the head, which outlives the decision. */
+		xh_rule_request(x);
+		x->decide = proxy_decide_request(x->px, x->st, &r, &x->q,
+						 x->peer, on_decided, x);
+	}
 	/* A person is asked: as long as that takes (the broker answers
 	 * within approval_timeout_ms), still no deadline of ours. */
 	if (x->state == X_DECIDING && proxy_decide_wait_ms(x->decide) > 0) {
@@ -306,14 +315,20 @@ on_decided(void *arg, const struct policy_decision *d,
 	x_release(x);
 }
 
-/* Request rules (issue 13) judge and rewrite the head here: after the
- * decision allowed the destination, before anything is dialled. Nothing
- * to do yet. */
+/* After the decision allowed the request, before anything is dialled:
+ * a request a rule matched (the decision judged the rules) gets the
+ * headers its actions leave, sent in place of the head's. */
 static bool
 check_head_after_decision(struct exchange *x)
 {
-	(void)x;
-	return true;
+	const char *bad;
+	int status;
+
+	bad = xh_rule_rewrite(x, &status);
+	if (bad == NULL)
+		return true;
+	x_error(x, status, bad);
+	return false;
 }
 
 /* Limited mode: CONNECT to 443 is intercepted instead of tunnelled. */
@@ -398,10 +413,10 @@ x_reach(struct exchange *x, const struct resolve_result *addrs,
 	o.host = x->host;
 	o.port = x->target.port;
 	o.addrs = addrs;
-	o.tunnel = x->is_connect || x->mitm != NULL;
-	o.tls = x->mitm != NULL;
-	o.tls_host = x->mitm != NULL ? x->mitm->host : NULL;
-	o.tls_is_ip = x->mitm != NULL && x->mitm->is_ip;
+	o.tunnel = x->is_connect || x_tls(x);
+	o.tls = x_tls(x);
+	o.tls_host = x_tls(x) ? x->mitm->host : NULL;
+	o.tls_is_ip = x_tls(x) && x->mitm->is_ip;
 	o.pool = use_pool ? x->pool : NULL;
 	o.peer = x->peer;
 	x->reach = reach_start(&o, on_reached, x);

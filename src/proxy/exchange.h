@@ -82,12 +82,18 @@ enum exchange_outcome {
 			   * and go TLS (exchange_tunnel names the host) */
 };
 
-/* The tunnel an intercepted client connection serves. */
+/* The one destination an intercepted client connection serves: the
+ * tunnel's, inside TLS (CONNECT or SOCKS5 to 443 in limited mode, or a
+ * transparent connection to 443), or, with plain set, in clear (a
+ * transparent connection to another port in limited mode: its requests
+ * are judged as protocol http). Either way each request must name that
+ * host and goes nowhere else. */
 struct intercept {
 	char host[HTTP_MSG_MAX_HOST + 1]; /* the CONNECT host, no brackets */
 	uint16_t port;
 	bool is_ip;			  /* an IPv4 or IPv6 literal */
 	bool approved;			  /* a person allowed the tunnel */
+	bool plain;			  /* no TLS: plain HTTP */
 };
 
 struct exchange_owner {

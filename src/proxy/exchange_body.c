@@ -321,6 +321,8 @@ xb_send_head(struct exchange *x)
 {
 	const struct http_head *h = x->head;
 	bool close = x->via != NULL || !x->req_keepalive || x->draining;
+	bool wipe = x->via != NULL || x->up_hdrs != NULL;
+	struct http_head ruled;
 	struct buf b;
 	int rc = -1;
 
@@ -331,6 +333,16 @@ xb_send_head(struct exchange *x)
 					     : HTTP1_EXPECT_OTHER);
 	x->chunk_up = h->framing == HTTP_FRAMING_CHUNKED;
 	buf_init(&b, HTTP1_DEFAULT_MAX_HEAD + 1024);
+	if (x->up_hdrs != NULL) {
+		/* A request rule's headers: an injected secret goes into b,
+		 * which is made whole now (never moved by a realloc) and
+		 * wiped below. */
+		ruled = *h;
+		ruled.headers = x->up_hdrs;
+		ruled.nheaders = x->n_up_hdrs;
+		h = &ruled;
+		buf_reserve(&b, b.max);
+	}
 	if (http_msg_write_request(&b, h, &x->target, h->framing,
 				   h->content_length, close) == -1 ||
 	    (x->via != NULL && to_absolute_form(x, &b) == -1)) {
@@ -346,8 +358,8 @@ xb_send_head(struct exchange *x)
 	}
 	rc = 0;
 out:
-	if (x->via != NULL)
-		explicit_bzero(b.p, b.len);
+	if (wipe && b.p != NULL)
+		explicit_bzero(b.p, b.cap);
 	buf_release(&b);
 	return rc;
 }
@@ -386,7 +398,7 @@ xb_end_origin(struct exchange *x)
 {
 	if (origin_parkable(x)) {
 		origin_pool_park(x->pool, x->origin, x->host, x->target.port,
-				 x->mitm != NULL, &x->origin_addr);
+				 x_tls(x), &x->origin_addr);
 		x->origin = NULL;
 	}
 	xb_close_origin(x);

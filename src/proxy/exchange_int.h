@@ -10,6 +10,7 @@
 #include "net/splice_body.h"
 #include "net/upstream.h"
 #include "policy/policy.h"
+#include "policy/reqrule.h"
 #include "proxy/reach.h"
 
 #define X_IN_MAX (64 * 1024)	     /* origin bytes held while paused */
@@ -53,6 +54,14 @@ struct exchange {
 	bool body_paused;	/* the parser waits for the origin to drain */
 	bool chunk_up;		/* the body goes up re-chunked */
 
+	/* request rules (policy/reqpolicy.h): what they match, and the
+	 * headers a matched rule's actions leave to send (values of the
+	 * injected ones point into the state's secret store) */
+	struct reqrule_request q;
+	struct reqrule_hdr *q_hdrs;
+	struct http_header *up_hdrs;
+	size_t n_up_hdrs;
+
 	/* the decision */
 	struct proxy_decide *decide;
 	enum x_verdict verdict;
@@ -92,10 +101,24 @@ struct exchange {
 	const char *fail_text;	/* static */
 };
 
+/* True when the client side is TLS the proxy terminates (interception):
+ * the origin is reached over TLS too. */
+static inline bool
+x_tls(const struct exchange *x)
+{
+	return x->mitm != NULL && !x->mitm->plain;
+}
+
 /* exchange_head.c: saves what the exchange needs from the head and
  * checks where it goes (x->target, x->host). NULL, or the text of the
  * error to answer with *status (400, 405 inside a tunnel, 501). */
 const char *xh_check(struct exchange *x, int *status);
+/* Fills x->q, what the request rules match, from the head (x->st
+ * taken). */
+void xh_rule_request(struct exchange *x);
+/* A rule matched (x->d.rule): the headers to send, its actions run, in
+ * x->up_hdrs. NULL, or the error (and *status). */
+const char *xh_rule_rewrite(struct exchange *x, int *status);
 
 /* exchange_body.c: the mechanics of the transfer. They never call back
  * into exchange.c: a failure is left in x->abort (end now) or

@@ -63,6 +63,30 @@ bind_one(struct proxy *p, const char *key, const char *danger_key, int fd,
 	return t;
 }
 
+/* The transparent listeners: sockets of the sandbox's namespace, all
+ * taken over (one that cannot be adopted is closed). -1 with err. */
+static int
+bind_transparent(struct proxy *p, const struct proxy_opts *o,
+		 struct errbuf *err)
+{
+	int rc = 0;
+	size_t i;
+
+	for (i = 0; i < o->n_transparent_fds; i++) {
+		if (i >= PROXY_TRANSPARENT_MAX || rc == -1) {
+			close(o->transparent_fds[i]);
+			continue;
+		}
+		p->transparent[i] = listen_tcp(p->loop, NULL,
+					       o->transparent_fds[i],
+					       "transparent listener",
+					       transparent_accept, p, err);
+		if (p->transparent[i] == NULL)
+			rc = -1;
+	}
+	return rc;
+}
+
 static int
 bind_all(struct proxy *p, const struct proxy_opts *o, struct errbuf *err)
 {
@@ -147,6 +171,7 @@ struct proxy *
 proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 {
 	struct proxy *p = xcalloc(1, sizeof(*p));
+	size_t i;
 
 	p->loop = loop;
 	p->conf_opts = o->conf;
@@ -166,13 +191,22 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 		p->max_conns = (size_t)conf_int(p->state->conf,
 						"permissions.network.max_connections");
 	p->no_admin = o->no_admin;
-	if (p->state == NULL || proxy_load_admin_token(p, p->state->conf, err) == -1 ||
+	for (i = 0; i < o->n_forwards && i < PROXY_FORWARDS_MAX; i++)
+		p->forwards[p->n_forwards++] = o->forwards[i];
+	for (i = 0; i < o->n_udp_fds; i++) {
+		if (i < PROXY_UDP_POOL_MAX)
+			p->udp_pool[p->n_udp_pool++] = o->udp_fds[i];
+		else
+			close(o->udp_fds[i]);
+	}
+	if (bind_transparent(p, o, err) == -1 || p->state == NULL || proxy_load_admin_token(p, p->state->conf, err) == -1 ||
 	    open_audit_log(p, err) == -1 || bind_all(p, o, err) == -1 ||
 	    start_dns(p, o->dns_fd, err) == -1 ||
 	    (o->ready_file != NULL &&
 	     write_ready_file(p, o->ready_file, err) == -1)) {
 		if (p->synth == NULL && o->dns_fd >= 0)
 			close(o->dns_fd); /* start_dns never ran */
+
 		proxy_free(p);
 		return NULL;
 	}
@@ -183,10 +217,16 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 static void
 close_listeners(struct proxy *p)
 {
+	size_t i;
+
 	listen_close(p->http_listener);
 	listen_close(p->socks_listener);
 	listen_close(p->admin_listener);
 	p->http_listener = p->socks_listener = p->admin_listener = NULL;
+	for (i = 0; i < PROXY_TRANSPARENT_MAX; i++) {
+		listen_close(p->transparent[i]);
+		p->transparent[i] = NULL;
+	}
 	dns_stub_close(p->dns);
 	p->dns = NULL;
 }
@@ -247,6 +287,8 @@ proxy_free(struct proxy *p)
 	audit_metrics_release(&p->decisions);
 	audit_log_free(p->log);
 	synth_free(p->synth);
+	while (p->n_udp_pool > 0)
+		close(p->udp_pool[--p->n_udp_pool]);
 	proxy_set_admin_token(p, NULL, 0);
 	approval_broker_unref(p->approvals);
 	free(p->approval_command);

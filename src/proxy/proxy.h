@@ -22,6 +22,8 @@
 #define AIRLOCK_PROXY_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 #include "config/conf.h"
@@ -31,6 +33,21 @@ struct netpolicy_extra;
 struct audit_ring;
 struct approval_broker;
 
+/* A loopback port of the host that the sandbox reaches through its rules
+ * (transparent.h): an allow entry naming a loopback host with a port. A
+ * connection inside the sandbox to 127.0.0.1:port or [::1]:port is judged
+ * as host:port and, when allowed, reaches the host's own loopback. */
+#define PROXY_FORWARDS_MAX 32
+struct proxy_forward {
+	uint16_t port;
+	char host[16]; /* "127.0.0.1", "::1" or "localhost", as the entry */
+};
+
+/* UDP sockets bound in the sandbox's namespace for SOCKS5 UDP ASSOCIATE
+ * relays (socks5_udp.h). */
+#define PROXY_UDP_POOL_MAX 8
+#define PROXY_TRANSPARENT_MAX 2
+
 struct proxy_opts {
 	const struct conf_opts *conf; /* how to load (and reload) config */
 	const char *ready_file;       /* JSON of the bound addresses, or NULL */
@@ -39,6 +56,19 @@ struct proxy_opts {
 	/* A bound UDP socket to serve as the sandbox's stub resolver
 	 * (dns_stub.h), or -1. Taken over by proxy_new(), even on error. */
 	int dns_fd;
+	/* Listening sockets in the sandbox's namespace that the rules there
+	 * redirect every outgoing TCP connection to (transparent routing:
+	 * IPv4, IPv6), at most PROXY_TRANSPARENT_MAX; taken over by
+	 * proxy_new(), even on error. */
+	const int *transparent_fds;
+	size_t n_transparent_fds;
+	/* The loopback ports those rules forward (copied). */
+	const struct proxy_forward *forwards;
+	size_t n_forwards;
+	/* UDP sockets bound on the sandbox's loopback, one per SOCKS5 UDP
+	 * association at a time; taken over, even on error. */
+	const int *udp_fds;
+	size_t n_udp_fds;
 	bool no_admin;                /* embedded: no admin listener */
 	/* `airlock run --allow/--deny/--mode`, applied on every (re)load;
 	 * borrowed for the proxy's life; NULL when none. */
@@ -83,11 +113,23 @@ void proxy_free(struct proxy *p);
 /* The ring of the last blocked requests (for `airlock run`'s summary);
  * valid until proxy_free(). */
 const struct audit_ring *proxy_blocked(const struct proxy *p);
+/* Records a refusal made outside the proxy on its behalf (the sandbox's
+ * supervisor refusing UDP to anything but the sandbox's loopback: protocol
+ * "udp", reason "udp_not_proxied"): audit log, blocked ring, observer. */
+void proxy_note_refusal(struct proxy *p, const char *host, uint16_t port,
+			const char *protocol, const char *reason,
+			const char *client);
 /* Calls fn(arg, ev) for every blocked request the proxy records (the
  * app-server's `network/blocked` notification); ev is borrowed for the
  * call only. fn NULL removes the observer. */
 struct audit_event;
 typedef void proxy_blocked_fn(void *arg, const struct audit_event *ev);
 void proxy_observe_blocked(struct proxy *p, proxy_blocked_fn *fn, void *arg);
+/* Calls fn(arg, ev) for every decision the proxy records, allowed and
+ * refused (not an "ask", which is no decision yet): the app-server's
+ * `network/decision` notification. ev is borrowed for the call only. fn
+ * NULL removes the observer. */
+void proxy_observe_decisions(struct proxy *p, proxy_blocked_fn *fn,
+			     void *arg);
 
 #endif

@@ -15,8 +15,10 @@
  * period ends, its kill hook.
  *
  * Decisions. proxy_decide_start() runs the whole decision for one request:
- * policy_decide, one resolution of a host name when the policy asks for
- * it, policy_finish on the addresses, and records the outcome (audit log,
+ * the policy with the request rules (policy/reqpolicy.h: a tunnel to a
+ * host with rules is intercepted or refused, a request to it must match
+ * a rule), one resolution of a host name when the policy asks for it,
+ * policy_finish on the addresses, and records the outcome (audit log,
  * metrics, blocked ring). The callback gets the final decision and the
  * exact addresses the caller must dial.
  *
@@ -53,10 +55,16 @@
 #define PROXY_SHUTDOWN_GRACE_MS 5000
 #define PROXY_FD_RESERVE 64            /* fds kept free for listeners, logs */
 
+struct reqpolicy;
+struct reqrule_request;
+
 struct proxy_state {
 	int refs;
 	struct conf *conf;
 	struct policy *policy;
+	/* Request rules and their secrets (policy/reqpolicy.h), never NULL;
+	 * freed (the secrets wiped) with the state. */
+	struct reqpolicy *reqpolicy;
 	bool enabled;
 	bool limited;              /* mode == limited */
 	bool enable_socks5_udp;
@@ -107,6 +115,8 @@ struct proxy {
 	struct audit_ring ring;
 	proxy_blocked_fn *on_blocked; /* observer, or NULL */
 	void *on_blocked_arg;
+	proxy_blocked_fn *on_decision; /* observer of every decision */
+	void *on_decision_arg;
 	struct audit_metrics decisions;
 	struct audit_log *log;
 	struct proxy_metrics m;
@@ -119,6 +129,16 @@ struct proxy {
 	 * address back into its name. Both NULL without proxy_opts.dns_fd. */
 	struct dns_stub *dns;
 	struct synth *synth;
+	/* The transparent listeners (transparent.c) in the sandbox's
+	 * namespace, and the loopback ports its rules forward. */
+	uv_tcp_t *transparent[PROXY_TRANSPARENT_MAX];
+	struct proxy_forward forwards[PROXY_FORWARDS_MAX];
+	size_t n_forwards;
+	/* UDP sockets on the sandbox's loopback for SOCKS5 UDP relays
+	 * (socks5_udp.h), owned; busy while an association uses one. */
+	int udp_pool[PROXY_UDP_POOL_MAX];
+	bool udp_busy[PROXY_UDP_POOL_MAX];
+	size_t n_udp_pool;
 	/* The approval broker (a reference) and what the person is told
 	 * about the command; NULL when no one is ever asked. */
 	struct approval_broker *approvals;
@@ -176,6 +196,17 @@ struct proxy_decide *proxy_decide_start(struct proxy *p, struct proxy_state *s,
 					const struct policy_request *r,
 					const char *client, proxy_decide_cb *cb,
 					void *arg);
+/* The same for an HTTP request (protocol http, or https inside an
+ * intercepted tunnel): q is what the request rules match (the host in q
+ * is ignored). q and everything it points to must stay valid until the
+ * callback runs or the decision is cancelled. The decision's rule names
+ * the rule that matched; its actions must run. */
+struct proxy_decide *proxy_decide_request(struct proxy *p,
+					  struct proxy_state *s,
+					  const struct policy_request *r,
+					  const struct reqrule_request *q,
+					  const char *client,
+					  proxy_decide_cb *cb, void *arg);
 void proxy_decide_cancel(struct proxy_decide *d);
 /* How much longer than usual d may take because a person is being asked
  * (0 when not): a caller's deadline adds it. d may be NULL. */
@@ -197,13 +228,29 @@ struct proxy_approval_note {
 void proxy_record_noted(struct proxy *p, const struct policy_decision *d,
 			const char *client, const char *mode,
 			const struct proxy_approval_note *n);
-/* Records any decision event (the two above go through it). */
+/* The same, with the request-rule fields of a request to a host with
+ * rules (reqpolicy_audit_json(): a JSON fragment that starts with a
+ * comma; NULL when none) at the end of the audit line. */
+void proxy_record_decision(struct proxy *p, const struct policy_decision *d,
+			   const char *client, const char *mode,
+			   const struct proxy_approval_note *n,
+			   const char *rules);
+/* Records any decision event (the ones above go through it). */
 void proxy_record_event(struct proxy *p, const struct audit_event *ev);
 /* Records a refusal because the proxy is disabled (reason proxy_disabled,
  * source proxy_state, as the reference does). */
 void proxy_record_disabled(struct proxy *p, const char *host, uint16_t port,
 			   const char *protocol, const char *method,
 			   const char *client);
+/* Records the refusal of a connection routed to the proxy by the
+ * sandbox's rules whose bytes were not what its destination allows in
+ * limited mode (not an HTTP request, not TLS on 443): the decision the
+ * policy gives host:port as protocol tcp, or, when that would allow it,
+ * a refusal from the mode guard: mitm_required when the bytes were TLS
+ * (tls: interception covers port 443 only), else method_not_allowed. */
+void proxy_record_raw_refusal(struct proxy *p, const struct proxy_state *s,
+			      const char *host, uint16_t port, bool tls,
+			      const char *client);
 /* Records a closed tunnel in the audit log and the byte counters. */
 void proxy_record_tunnel(struct proxy *p, const char *host, uint16_t port,
 			 const char *protocol, const char *client,
@@ -213,5 +260,6 @@ void proxy_record_tunnel(struct proxy *p, const char *host, uint16_t port,
 void http_proxy_accept(uv_stream_t *listener, int status);
 void socks5_server_accept(uv_stream_t *listener, int status);
 void admin_accept(uv_stream_t *listener, int status);
+void transparent_accept(uv_stream_t *listener, int status);
 
 #endif

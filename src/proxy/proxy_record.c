@@ -35,6 +35,8 @@ proxy_record_event(struct proxy *p, const struct audit_event *ev)
 		audit_ring_record(&p->ring, ev);
 	if (denied && p->on_blocked != NULL)
 		p->on_blocked(p->on_blocked_arg, ev);
+	if (!ask && p->on_decision != NULL)
+		p->on_decision(p->on_decision_arg, ev);
 	if (p->log != NULL) {
 		audit_log_decision(p->log, ev);
 		report_log_failures(p);
@@ -49,6 +51,13 @@ proxy_observe_blocked(struct proxy *p, proxy_blocked_fn *fn, void *arg)
 }
 
 void
+proxy_observe_decisions(struct proxy *p, proxy_blocked_fn *fn, void *arg)
+{
+	p->on_decision = fn;
+	p->on_decision_arg = arg;
+}
+
+void
 proxy_record(struct proxy *p, const struct policy_decision *d,
 	     const char *client, const char *mode)
 {
@@ -59,6 +68,14 @@ void
 proxy_record_noted(struct proxy *p, const struct policy_decision *d,
 		   const char *client, const char *mode,
 		   const struct proxy_approval_note *n)
+{
+	proxy_record_decision(p, d, client, mode, n, NULL);
+}
+
+void
+proxy_record_decision(struct proxy *p, const struct policy_decision *d,
+		      const char *client, const char *mode,
+		      const struct proxy_approval_note *n, const char *rules)
 {
 	char text[POLICY_ADDRS_MAX][POLICY_ADDR_TEXT];
 	const char *addrs[POLICY_ADDRS_MAX];
@@ -93,6 +110,7 @@ proxy_record_noted(struct proxy *p, const struct policy_decision *d,
 	ev.source = policy_source_str(d->source);
 	ev.matched = d->matched;
 	ev.mode = mode;
+	ev.rules = rules;
 	proxy_record_event(p, &ev);
 	buf_release(&detail);
 }
@@ -135,4 +153,45 @@ proxy_record_tunnel(struct proxy *p, const char *host, uint16_t port,
 	t.duration_ms = duration_ms;
 	audit_log_tunnel_close(p->log, &t);
 	report_log_failures(p);
+}
+
+void
+proxy_record_raw_refusal(struct proxy *p, const struct proxy_state *s,
+			 const char *host, uint16_t port, bool tls,
+			 const char *client)
+{
+	struct policy_request r = {0};
+	struct policy_decision d;
+
+	r.host = host;
+	r.port = port;
+	r.protocol = POLICY_PROTO_TCP;
+	policy_decide(s->policy, &r, &d);
+	if (d.verdict != POLICY_VERDICT_DENY) {
+		/* The destination would do; what the client sent would not. */
+		d.verdict = POLICY_VERDICT_DENY;
+		d.reason = POLICY_METHOD_NOT_ALLOWED;
+		d.source = POLICY_SRC_MODE_GUARD;
+		d.mitm = false;
+	}
+	if (tls && d.reason == POLICY_METHOD_NOT_ALLOWED)
+		d.reason = POLICY_MITM_REQUIRED;
+	proxy_record(p, &d, client, NULL);
+}
+
+void
+proxy_note_refusal(struct proxy *p, const char *host, uint16_t port,
+		   const char *protocol, const char *reason,
+		   const char *client)
+{
+	struct audit_event ev = {0};
+
+	ev.decision = "deny";
+	ev.reason = reason;
+	ev.host = host;
+	ev.port = port;
+	ev.protocol = protocol;
+	ev.client = client;
+	ev.source = "baseline_policy";
+	proxy_record_event(p, &ev);
 }

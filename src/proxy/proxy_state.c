@@ -2,13 +2,16 @@
  * loaded config, references, swapping, and reloading. */
 #include "proxy/proxy_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/secret.h"
 #include "lib/xalloc.h"
 #include "policy/netpolicy.h"
+#include "policy/reqpolicy.h"
 #include "proxy/admin_token.h"
 
 /* --- state --------------------------------------------------------------- */
@@ -26,6 +29,22 @@ build_upstream(struct proxy_state *s, struct errbuf *warn)
 			   (const char *const *)environ, warn);
 }
 
+/* A process that holds request-rule secrets makes itself non-dumpable
+ * (lib/secret.h): no core dump, and its memory and environment are
+ * closed to other processes of the same user. It stays so: a reload that
+ * drops every rule does not undo it. The sandboxes such a process
+ * creates afterwards make themselves dumpable again before they write
+ * their id maps (sandbox/apply.c). */
+static int
+protect_secrets(const struct reqpolicy *rp, struct errbuf *err)
+{
+	if (!reqpolicy_active(rp) || secret_protect_process() == 0)
+		return 0;
+	errbuf_add(err, "request rules: cannot make the process "
+		   "non-dumpable: %s", strerror(errno));
+	return -1;
+}
+
 struct proxy_state *
 proxy_state_new(struct conf *c, const char *mode, struct errbuf *warn,
 		struct errbuf *err)
@@ -39,6 +58,7 @@ proxy_state_new_extra(struct conf *c, const struct netpolicy_extra *x,
 {
 	struct netpolicy_extra extra = {0};
 	struct proxy_state *s;
+	struct reqpolicy *rp;
 	struct policy *pol;
 
 	if (x != NULL)
@@ -46,7 +66,10 @@ proxy_state_new_extra(struct conf *c, const struct netpolicy_extra *x,
 	if (mode != NULL)
 		extra.mode = mode;
 	pol = netpolicy_build(c, &extra, warn, err);
-	if (pol == NULL) {
+	rp = pol != NULL ? reqpolicy_build(c, err) : NULL;
+	if (rp == NULL || protect_secrets(rp, err) == -1) {
+		reqpolicy_free(rp);
+		policy_free(pol);
 		conf_free(c);
 		return NULL;
 	}
@@ -54,6 +77,7 @@ proxy_state_new_extra(struct conf *c, const struct netpolicy_extra *x,
 	s->refs = 1;
 	s->conf = c;
 	s->policy = pol;
+	s->reqpolicy = rp;
 	s->enabled = conf_bool(c, "permissions.network.enabled");
 	s->limited = strcmp(netpolicy_mode(c, &extra), "limited") == 0;
 	s->enable_socks5_udp = conf_bool(c, "permissions.network.enable_socks5_udp");
@@ -89,6 +113,7 @@ proxy_state_unref(struct proxy_state *s)
 	if (s == NULL || --s->refs > 0)
 		return;
 	upstream_cfg_release(&s->upstream);
+	reqpolicy_free(s->reqpolicy);
 	policy_free(s->policy);
 	conf_free(s->conf);
 	free(s);

@@ -27,8 +27,8 @@ refuse(struct sni_check *k, const char *name, const char *why)
 	return RELAY_HOLD_REFUSE;
 }
 
-static int
-judge(void *arg, const char *p, size_t n)
+int
+sni_check_judge(void *arg, const char *p, size_t n)
 {
 	struct sni_check *k = arg;
 	struct tls_hello h;
@@ -56,23 +56,32 @@ judge(void *arg, const char *p, size_t n)
 	return refuse(k, sni.text, msg);
 }
 
-const struct relay_hold *
-sni_check_hold(struct sni_check *k, struct relay_hold *hold, struct proxy *px,
-	       const struct proxy_state *st, const char *host, uint16_t port,
-	       const char *protocol, const char *client)
+int
+sni_check_init(struct sni_check *k, struct proxy *px, const char *host,
+	       uint16_t port, const char *protocol, const char *client)
 {
 	struct host h;
 	const char *why = NULL;
 
-	if (!st->require_sni_match ||
-	    host_normalize(host, strlen(host), HOST_NO_PORT, &h, &why) == -1)
-		return NULL;
+	if (host_normalize(host, strlen(host), HOST_NO_PORT, &h, &why) == -1)
+		return -1;
 	k->px = px;
 	memcpy(k->host, h.text, h.len + 1);
 	k->port = port;
 	k->protocol = protocol;
 	snprintf(k->client, sizeof(k->client), "%s", client);
-	hold->fn = judge;
+	return 0;
+}
+
+const struct relay_hold *
+sni_check_hold(struct sni_check *k, struct relay_hold *hold, struct proxy *px,
+	       const struct proxy_state *st, const char *host, uint16_t port,
+	       const char *protocol, const char *client)
+{
+	if (!st->require_sni_match ||
+	    sni_check_init(k, px, host, port, protocol, client) == -1)
+		return NULL;
+	hold->fn = sni_check_judge;
 	hold->arg = k;
 	hold->max = SNI_CHECK_HOLD_MAX;
 	hold->deadline_ms = (int)st->header_timeout_ms;

@@ -21,7 +21,8 @@
  *     host being the name the client sent when it is a valid host name,
  *     else the tunnel's host) in the audit log, the metrics and the
  *     blocked list.
- * Limited mode intercepts TLS instead and never gets here. */
+ * Limited mode intercepts TLS instead; only a transparent connection
+ * checks its name there too (sni_check_judge). */
 #ifndef AIRLOCK_SNI_CHECK_H
 #define AIRLOCK_SNI_CHECK_H
 
@@ -42,6 +43,16 @@ struct sni_check {
 	char client[64];
 };
 
+/* Prepares k for a connection to host:port (protocol static). -1 when
+ * host is not a valid host. */
+int sni_check_init(struct sni_check *k, struct proxy *px, const char *host,
+		   uint16_t port, const char *protocol, const char *client);
+/* Judges the client's first bytes p[0..n) (k as arg): RELAY_HOLD_PASS,
+ * RELAY_HOLD_MORE (up to SNI_CHECK_HOLD_MAX bytes), or RELAY_HOLD_REFUSE
+ * once the refusal is recorded. Also used by a transparent connection in
+ * limited mode, which checks the name whatever require_sni_match says
+ * (transparent.h). */
+int sni_check_judge(void *arg, const char *p, size_t n);
 /* Prepares k for a tunnel to host:port and returns the hold to pass to
  * relay_start_held (filled into *hold), or NULL when st does not require
  * the check (or host is not a valid host). */

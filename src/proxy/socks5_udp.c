@@ -2,11 +2,15 @@
 #include "proxy/socks5_udp.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "lib/log.h"
 #include "lib/xalloc.h"
@@ -35,6 +39,7 @@ struct socks5_udp {
 	struct proxy *p;
 	struct proxy_state *s;
 	uv_udp_t relay;			/* loopback, faces the client */
+	int slot;			/* the proxy's pool socket, or -1 */
 	uv_udp_t out4, out6;		/* face targets, opened on first use */
 	bool have4, have6;
 	int handles;			/* open handles */
@@ -386,24 +391,66 @@ on_closed(uv_handle_t *h)
 	free(u);
 }
 
+/* A copy of a free socket of the proxy's pool (bound in the sandbox's
+ * namespace, where the client is), its stale datagrams dropped; -1 with
+ * *rc when every one is taken. */
+static int
+take_slot(struct socks5_udp *u, int *rc)
+{
+	struct proxy *p = u->p;
+	char junk[1];
+	size_t i;
+	int k, fd;
+
+	for (i = 0; i < p->n_udp_pool && p->udp_busy[i]; i++)
+		;
+	if (i == p->n_udp_pool) {
+		*rc = UV_EBUSY;
+		return -1;
+	}
+	/* Left over from an association before: a bounded drain. */
+	for (k = 0; k < 256; k++)
+		if (recv(p->udp_pool[i], junk, sizeof(junk), MSG_DONTWAIT) < 0)
+			break;
+	fd = fcntl(p->udp_pool[i], F_DUPFD_CLOEXEC, 3);
+	if (fd == -1) {
+		*rc = uv_translate_sys_error(errno);
+		return -1;
+	}
+	p->udp_busy[i] = true;
+	u->slot = (int)i;
+	return fd;
+}
+
 static int
 bind_relay(struct socks5_udp *u, const struct sockaddr_storage *local,
 	   struct sockaddr_storage *bound)
 {
 	struct sockaddr_storage ss;
-	int len = sizeof(*bound), rc;
+	int len = sizeof(*bound), rc = 0, fd = -1;
 
 	memset(&ss, 0, sizeof(ss));
 	if (local->ss_family == AF_INET6)
 		uv_ip6_addr("::1", 0, (struct sockaddr_in6 *)&ss);
 	else
 		uv_ip4_addr("127.0.0.1", 0, (struct sockaddr_in *)&ss);
-	rc = uv_udp_init(u->p->loop, &u->relay);
-	if (rc != 0)
+	if (u->p->n_udp_pool > 0 && (fd = take_slot(u, &rc)) == -1)
 		return rc;
+	rc = uv_udp_init(u->p->loop, &u->relay);
+	if (rc != 0) {
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
 	u->handles++;
 	u->relay.data = u;
-	rc = uv_udp_bind(&u->relay, (const struct sockaddr *)&ss, 0);
+	if (fd >= 0) {
+		rc = uv_udp_open(&u->relay, fd);
+		if (rc != 0)
+			close(fd);
+	} else {
+		rc = uv_udp_bind(&u->relay, (const struct sockaddr *)&ss, 0);
+	}
 	if (rc == 0)
 		rc = uv_udp_getsockname(&u->relay, (struct sockaddr *)bound,
 					&len);
@@ -422,6 +469,7 @@ socks5_udp_start(struct proxy *p, struct proxy_state *s,
 
 	u->p = p;
 	u->s = s;
+	u->slot = -1;
 	s->refs++;
 	u->pending.next = u->pending.prev = &u->pending;
 	u->client = *peer;
@@ -465,6 +513,9 @@ socks5_udp_close(struct socks5_udp *u)
 	if (u == NULL || u->closing)
 		return;
 	u->closing = true;
+	/* uv_close closes our copy at once: the slot is free again. */
+	if (u->slot >= 0)
+		u->p->udp_busy[u->slot] = false;
 	while ((x = u->pending.next) != &u->pending) {
 		pending_unlink(x);
 		proxy_decide_cancel(x->dec);

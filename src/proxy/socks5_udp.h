@@ -3,7 +3,10 @@
  *
  * An association owns two kinds of UDP sockets: the relay socket, bound on
  * loopback, which the client sends its wrapped datagrams to and receives
- * wrapped replies from; and outbound sockets (one per address family,
+ * wrapped replies from — under `airlock run` a copy of one of the sockets
+ * of the proxy's pool (proxy_opts.udp_fds), bound on the sandbox's own
+ * loopback where the client is, one association per pool socket at a
+ * time (past that, the association fails: SOCKS5 reply 0x01); and outbound sockets (one per address family,
  * created on first use) that talk to targets. It lives exactly as long as
  * the TCP control connection that created it: the control connection
  * calls socks5_udp_close() when it ends, and watches

@@ -23,6 +23,7 @@
 #include "lib/sigsafe.h"
 #include "sandbox/landlock.h"
 #include "sandbox/netns.h"
+#include "sandbox/netrules.h"
 #include "sandbox/sigfwd.h"
 
 /* The socket failures are reported on; -1 before the child starts. */
@@ -77,6 +78,70 @@ map_ids(const struct sandbox_child_opts *o, struct errbuf *err)
 	return write_proc("/proc/self/gid_map", o->gid_map, err);
 }
 
+/* Adds fd (of kind, bound to port) to the report; false when it is
+ * full (cannot happen: NETNS_MAX_FDS counts every kind), fd closed. */
+static bool
+pass_fd(struct netns_msg *m, int *fds, int fd, enum netns_fd_kind kind,
+	uint16_t port)
+{
+	if (m->nfds >= NETNS_MAX_FDS) {
+		close(fd);
+		return false;
+	}
+	m->ports[m->nfds] = port;
+	m->kinds[m->nfds] = (uint8_t)kind;
+	fds[m->nfds++] = fd;
+	return true;
+}
+
+/* The transparent listeners (one or two) and the SOCKS5 UDP pool. */
+static int
+pass_many(const struct sandbox_step *s, struct netns_msg *m, int *fds,
+	  struct errbuf *err)
+{
+	int two[2], i, n, fd;
+
+	if (s->kind == SANDBOX_STEP_TRANSPARENT) {
+		n = netns_listen_transparent(s->port, two, err);
+		for (i = 0; i < n; i++)
+			pass_fd(m, fds, two[i], NETNS_FD_TRANSPARENT, s->port);
+		return n < 0 ? -1 : 0;
+	}
+	for (i = 0; i < s->port; i++) {
+		fd = netns_udp(err);
+		if (fd == -1)
+			return -1;
+		pass_fd(m, fds, fd, NETNS_FD_UDP, 0);
+	}
+	return 0;
+}
+
+static int
+pass_one(const struct sandbox_step *s, struct netns_msg *m, int *fds,
+	 struct errbuf *err)
+{
+	uint16_t bound = 0;
+	int fd;
+
+	if (s->kind == SANDBOX_STEP_UNIX_DIAG) {
+		fd = netns_diag(err);
+		if (fd >= 0)
+			pass_fd(m, fds, fd, NETNS_FD_DIAG, 0);
+	} else if (s->kind == SANDBOX_STEP_DNS) {
+		fd = netns_bind_dns(err);
+		if (fd >= 0)
+			pass_fd(m, fds, fd, NETNS_FD_DNS, s->port);
+	} else {
+		fd = netns_listen(s->port, &bound, err);
+		if (fd >= 0)
+			pass_fd(m, fds, fd,
+				strcmp(s->what, "socks5") == 0 ? NETNS_FD_SOCKS
+							       : NETNS_FD_HTTP,
+				bound);
+	}
+	return fd == -1 ? -1 : 0;
+}
+
 /* Runs the NS steps; fills m and fds (the listeners, the stub
  * resolver's socket and the sock_diag socket, to be closed by the caller
  * after the report, even on error). */
@@ -86,39 +151,35 @@ setup_namespace(const struct sandbox_child_opts *o, struct netns_msg *m,
 {
 	const struct sandbox_plan *p = o->plan;
 	size_t i;
-	int fd;
+	int rc = 0;
 
-	for (i = 0; i < p->n_steps; i++) {
+	for (i = 0; i < p->n_steps && rc == 0; i++) {
 		const struct sandbox_step *s = &p->steps[i];
 
-		if (s->kind == SANDBOX_STEP_MAP_IDS && map_ids(o, err) == -1)
-			return -1;
-		if (s->kind == SANDBOX_STEP_LO_UP && netns_lo_up(err) == -1)
-			return -1;
-		if ((s->kind != SANDBOX_STEP_LISTEN &&
-		     s->kind != SANDBOX_STEP_DNS &&
-		     s->kind != SANDBOX_STEP_UNIX_DIAG) ||
-		    m->nfds >= NETNS_MAX_FDS)
-			continue;
-		if (s->kind == SANDBOX_STEP_UNIX_DIAG) {
-			fd = netns_diag(err);
-			m->ports[m->nfds] = 0;
-			m->kinds[m->nfds] = NETNS_FD_DIAG;
-		} else if (s->kind == SANDBOX_STEP_DNS) {
-			fd = netns_bind_dns(err);
-			m->ports[m->nfds] = s->port;
-			m->kinds[m->nfds] = NETNS_FD_DNS;
-		} else {
-			fd = netns_listen(s->port, &m->ports[m->nfds], err);
-			m->kinds[m->nfds] = strcmp(s->what, "socks5") == 0
-						    ? NETNS_FD_SOCKS
-						    : NETNS_FD_HTTP;
+		switch (s->kind) {
+		case SANDBOX_STEP_MAP_IDS:
+			rc = map_ids(o, err);
+			break;
+		case SANDBOX_STEP_LO_UP:
+			rc = netns_lo_up(err);
+			break;
+		case SANDBOX_STEP_LISTEN:
+		case SANDBOX_STEP_DNS:
+		case SANDBOX_STEP_UNIX_DIAG:
+			rc = pass_one(s, m, fds, err);
+			break;
+		case SANDBOX_STEP_TRANSPARENT:
+		case SANDBOX_STEP_UDP_POOL:
+			rc = pass_many(s, m, fds, err);
+			break;
+		case SANDBOX_STEP_NET_RULES:
+			rc = netrules_apply(o->rules, err);
+			break;
+		default:
+			break;
 		}
-		if (fd == -1)
-			return -1;
-		fds[m->nfds++] = fd;
 	}
-	return 0;
+	return rc;
 }
 
 /* --- the command's process ---------------------------------------------------- */
@@ -453,6 +514,15 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	int i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* A parent that holds request-rule secrets is not dumpable
+	 * (lib/secret.h), and a clone inherits that: its /proc/self files
+	 * would belong to root, and an unprivileged child could not write
+	 * its own id maps. Dumpable again: the secrets' pages read as zeros
+	 * here (MADV_WIPEONFORK), the command cannot read this process's
+	 * memory (it holds none of the capabilities this process holds in
+	 * the sandbox's user namespace), and the command's exec would reset
+	 * the flag anyway. A plain system call, safe after clone. */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	fail_sock = o->sock;
 	reset_signals();
 	memset(&m, 0, sizeof(m));

@@ -51,6 +51,7 @@
 #include <stdbool.h>
 
 #include "sandbox/mounts.h"
+#include "sandbox/netrules.h"
 #include "sandbox/plan.h"
 #include "sandbox/seccomp.h"
 
@@ -75,6 +76,7 @@ struct sandbox_child_opts {
 	const struct mounts_prep *mounts;
 	const char *uid_map;      /* "UID UID 1\n" */
 	const char *gid_map;
+	const struct netrules *rules; /* NET_RULES: the messages to send */
 };
 
 /* The sandbox: pid 1 of the new namespaces, as described above. */

@@ -6,11 +6,14 @@
  * S = socks5h://SOCKS_ADDR,
  *   HTTP(S)_PROXY and the npm/yarn/bundle/pip/docker keys, WS(S)_PROXY: H
  *   ALL_PROXY, FTP_PROXY (and lowercase):    S when SOCKS5 is on, else H
- *   NO_PROXY and friends: empty. [ours] The reference lists loopback and
- *     the RFC 1918 ranges there, but inside airlock's namespace nothing
- *     is reachable except through the proxy, so a bypass can only fail;
- *     sending everything to the proxy lets an explicitly allowed local
- *     origin work and gives a refusal a clear reason.
+ *   NO_PROXY and friends (no_proxy, npm_config_noproxy and its upper
+ *     case, YARN_NO_PROXY, BUNDLE_NO_PROXY): the sandbox's own loopback,
+ *     CHILDENV_NO_PROXY. [ours] The reference adds the RFC 1918 ranges,
+ *     but inside airlock's namespace nothing else is reachable around the
+ *     proxy: a connection to any other address is routed to it by the
+ *     namespace's rules anyway (netrules.h), and so is one to a loopback
+ *     port of the host an allow entry forwards. Proxy-aware clients thus
+ *     talk to the command's own local servers directly.
  *   AIRLOCK_NETWORK_PROXY_ACTIVE=1, AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING=0|1,
  *   ELECTRON_GET_USE_PROXY=true, NODE_USE_ENV_PROXY=1.
  * HTTP(S) variables never hold a SOCKS URL. With the network off, all of
@@ -27,7 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CHILDENV_NO_PROXY ""
+#define CHILDENV_NO_PROXY "localhost,127.0.0.1,::1"
 
 struct childenv {
 	char **v; /* "KEY=value", NULL-terminated */

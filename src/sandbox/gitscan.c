@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -142,6 +144,46 @@ enqueue(struct walk *w, char *path, unsigned depth)
 	w->queue[w->n++] = path;
 }
 
+/* The kind (as entry_kind) of name inside the directory sub of dfd, or
+ * 0 when there is none. */
+static int
+kind_at(int dfd, const char *sub, const char *name)
+{
+	char rel[NAME_MAX * 2 + 2];
+	struct stat st;
+
+	snprintf(rel, sizeof(rel), "%s/%s", sub, name);
+	if (fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return 0;
+	if (S_ISDIR(st.st_mode))
+		return 'd';
+	return S_ISLNK(st.st_mode) ? 'l' : 'f';
+}
+
+/* A directory at the deepest level the walk reads is only looked into
+ * for .git and .airlock: two fstatat calls instead of reading what may
+ * be thousands of entries (a /tmp full of build trees). -1 when found()
+ * asked to stop. */
+static int
+probe(struct walk *w, int dfd, const char *name, const char *path)
+{
+	static const char *const marks[] = {".git", ".airlock"};
+	size_t i;
+	int kind, rc = 0;
+	char *p;
+
+	w->sc->dirs++;
+	for (i = 0; i < 2 && rc == 0; i++) {
+		kind = kind_at(dfd, name, marks[i]);
+		if (kind == 0)
+			continue;
+		p = xasprintf("%s/%s", path, marks[i]);
+		rc = w->sc->found(w->sc->ctx, p, kind);
+		free(p);
+	}
+	return rc;
+}
+
 /* Reports or queues one entry of dir (at depth below the root); -1 when
  * found() asked to stop. */
 static int
@@ -165,13 +207,22 @@ visit(struct walk *w, int dfd, const char *dir, unsigned depth,
 		free(path);
 		return rc;
 	}
-	if (kind != 'd' || gitscan_pruned(name))
+	if (kind != 'd' ||
+	    (w->sc->max_depth > 0 && depth + 1 > w->sc->max_depth) ||
+	    gitscan_pruned(name))
 		return 0;
 	path = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
-	if (skipped(w, path))
+	if (skipped(w, path)) {
 		free(path);
-	else
-		enqueue(w, path, depth + 1);
+		return 0;
+	}
+	if (w->sc->max_depth > 0 && depth + 1 == w->sc->max_depth) {
+		int rc = probe(w, dfd, name, path);
+
+		free(path);
+		return rc;
+	}
+	enqueue(w, path, depth + 1);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "net/listen.h"
+#include "policy/netpolicy.h"
 #include "sandbox/landlock.h"
 
 static uint16_t
@@ -82,6 +83,8 @@ sandbox_input_from_conf(struct sandbox_input *in, const struct conf *c,
 	if (in->socks5)
 		in->socks_port =
 			listener_port(c, "permissions.network.socks_url", err);
+	in->socks5_udp = in->socks5 &&
+			 conf_bool(c, "permissions.network.enable_socks5_udp");
 	in->n_unix_sockets = conf_strv(c, "permissions.network.unix_sockets",
 				       &in->unix_sockets);
 	in->unix_sockets_all = conf_bool(
@@ -94,4 +97,25 @@ sandbox_input_from_conf(struct sandbox_input *in, const struct conf *c,
 	in->hidden_defaults = conf_bool(c, "sandbox.hidden_paths_defaults");
 	in->n_hidden_paths = conf_strv(c, "sandbox.hidden_paths", &roots);
 	in->hidden_paths = roots;
+}
+
+static void
+add_forward(void *arg, const char *host, int port)
+{
+	struct sandbox_input *in = arg;
+	struct proxy_forward *f;
+
+	if (in->n_forwards >= PROXY_FORWARDS_MAX || port <= 0 || port > 65535)
+		return;
+	f = &in->forwards[in->n_forwards++];
+	f->port = (uint16_t)port;
+	snprintf(f->host, sizeof(f->host), "%s", host);
+}
+
+void
+sandbox_input_forwards(struct sandbox_input *in, const struct conf *c,
+		       const struct netpolicy_extra *extra)
+{
+	in->n_forwards = 0;
+	netpolicy_forwards(c, extra, add_forward, in);
 }

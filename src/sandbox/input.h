@@ -21,6 +21,13 @@ void sandbox_input_from_conf(struct sandbox_input *in, const struct conf *c,
 			     const char *mode, int network, const char *cwd,
 			     char *const *argv, struct errbuf *err);
 
+/* The loopback ports of the host that the allow entries of c and extra
+ * (may be NULL) name (netpolicy_forwards()), at most PROXY_FORWARDS_MAX:
+ * the sandbox forwards them to the host through the proxy. */
+struct netpolicy_extra;
+void sandbox_input_forwards(struct sandbox_input *in, const struct conf *c,
+			    const struct netpolicy_extra *extra);
+
 /* Hides the n files at paths (absolute; borrowed, they must outlive the
  * plan) in the run in describes, on top of what the config hides: the
  * hook for the secret files request actions name (secret_file), which

@@ -177,12 +177,13 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 
 char *
 sandbox_ca_bundle(const char *home, const struct sandbox_plan *p,
-		  const char *mode, struct errbuf *err)
+		  const char *mode, bool rules, struct errbuf *err)
 {
 	struct ca *ca;
 	char *dir, *bundle = NULL;
 
-	if (p->net != SANDBOX_NET_PROXY || strcmp(mode, "limited") != 0)
+	if (p->net != SANDBOX_NET_PROXY ||
+	    (strcmp(mode, "limited") != 0 && !rules))
 		return NULL;
 	dir = ca_dir_for_home(home);
 	bundle = ca_bundle_fast(dir, err);

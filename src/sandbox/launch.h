@@ -50,11 +50,13 @@ int sandbox_launch(const struct sandbox_launch_opts *o);
 
 /* The trust bundle a sandboxed command must be pointed at: in limited
  * mode with network granted, the embedded proxy intercepts HTTPS to port
- * 443, so the CA under home/proxy is created (once) and the bundle (system
- * roots + the CA) written before the sandbox starts. Returns its path
- * (heap), or NULL: either nothing is intercepted (err untouched) or the CA
- * cannot be had (a line added to err — refuse to run then). */
+ * 443, and with request rules (rules true: the config defines some) it
+ * intercepts the hosts that have rules in any mode; so the CA under
+ * home/proxy is created (once) and the bundle (system roots + the CA)
+ * written before the sandbox starts. Returns its path (heap), or NULL:
+ * either nothing is intercepted (err untouched) or the CA cannot be had
+ * (a line added to err — refuse to run then). */
 char *sandbox_ca_bundle(const char *home, const struct sandbox_plan *p,
-			const char *mode, struct errbuf *err);
+			const char *mode, bool rules, struct errbuf *err);
 
 #endif

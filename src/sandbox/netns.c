@@ -65,6 +65,71 @@ netns_listen(uint16_t port, uint16_t *bound, struct errbuf *err)
 	return fd;
 }
 
+static int
+listen_v6(uint16_t port, struct errbuf *err)
+{
+	struct sockaddr_in6 sa;
+	int one = 1, fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd == -1)
+		return -1; /* no IPv6 in this kernel */
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	sa.sin6_port = htons(port);
+	sa.sin6_addr = in6addr_loopback;
+	if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) ==
+		    -1 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		/* ::1 is missing when IPv6 is disabled: IPv4 only then. */
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, 511) == -1) {
+		errbuf_add(err, "listen [::1]:%u: %m", (unsigned)port);
+		close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+int
+netns_listen_transparent(uint16_t port, int fds[2], struct errbuf *err)
+{
+	uint16_t bound;
+
+	fds[1] = -1;
+	fds[0] = netns_listen(port, &bound, err);
+	if (fds[0] == -1)
+		return -1;
+	fds[1] = listen_v6(port, err);
+	if (fds[1] == -2) {
+		close(fds[0]);
+		return -1;
+	}
+	return fds[1] >= 0 ? 2 : 1;
+}
+
+int
+netns_udp(struct errbuf *err)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd == -1) {
+		errbuf_add(err, "udp relay socket: %m");
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		errbuf_add(err, "udp relay socket: bind 127.0.0.1: %m");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int
 netns_bind_dns(struct errbuf *err)
 {

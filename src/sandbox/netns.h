@@ -30,7 +30,9 @@
 
 #include "lib/errbuf.h"
 
-#define NETNS_MAX_FDS 4
+/* HTTP, SOCKS5, DNS, sock_diag, two transparent listeners and the
+ * SOCKS5 UDP pool. */
+#define NETNS_MAX_FDS 16
 #define NETNS_DNS_PORT 53 /* resolv.conf cannot name another */
 
 enum netns_fd_kind {
@@ -40,6 +42,9 @@ enum netns_fd_kind {
 	NETNS_FD_DIAG,  /* NETLINK_SOCK_DIAG socket of the namespace */
 	NETNS_FD_NOTIFY, /* the command's seccomp listener (after the go;
 			  * apply.h) */
+	NETNS_FD_TRANSPARENT, /* TCP listener the rules route connections
+			       * to (netrules.h), 127.0.0.1 or ::1 */
+	NETNS_FD_UDP,    /* a UDP socket on 127.0.0.1 for SOCKS5 UDP relays */
 };
 
 struct netns_msg {
@@ -54,6 +59,15 @@ int netns_lo_up(struct errbuf *err);
 /* A listening TCP socket on 127.0.0.1:port (0 = ephemeral), close-on-exec;
  * *bound gets the port. -1 with a message. */
 int netns_listen(uint16_t port, uint16_t *bound, struct errbuf *err);
+/* The transparent listeners: TCP sockets listening on 127.0.0.1:port
+ * and [::1]:port (IPv6 only, close-on-exec; a port below 1024 needs
+ * CAP_NET_BIND_SERVICE, which the namespace's first process holds).
+ * fds[0] is IPv4; fds[1] IPv6, or -1 when the kernel has no IPv6.
+ * Returns how many (1 or 2), or -1 with a message. */
+int netns_listen_transparent(uint16_t port, int fds[2], struct errbuf *err);
+/* A UDP socket bound to 127.0.0.1 on an ephemeral port, close-on-exec.
+ * -1 with a message. */
+int netns_udp(struct errbuf *err);
 /* A UDP socket bound to 127.0.0.1:NETNS_DNS_PORT, close-on-exec: binding
  * port 53 needs CAP_NET_BIND_SERVICE, which the namespace's first process
  * holds over its own namespace. -1 with a message. */

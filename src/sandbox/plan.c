@@ -168,6 +168,15 @@ choose_ports(struct sandbox_plan *p, const struct sandbox_input *in)
 	p->ports[p->n_ports++] = http;
 	if (in->socks5)
 		p->ports[p->n_ports++] = socks;
+	p->transparent_port = SANDBOX_PORT_TRANSPARENT;
+	while (p->transparent_port == http ||
+	       (in->socks5 && p->transparent_port == socks))
+		p->transparent_port--;
+	p->n_forwards = in->n_forwards < PROXY_FORWARDS_MAX
+				? in->n_forwards
+				: PROXY_FORWARDS_MAX;
+	memcpy(p->forwards, in->forwards,
+	       p->n_forwards * sizeof(p->forwards[0]));
 }
 
 static void
@@ -182,6 +191,13 @@ add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
 			add_step(p, SANDBOX_STEP_LISTEN, NULL, p->ports[1],
 				 "socks5");
 		add_step(p, SANDBOX_STEP_DNS, NULL, NETNS_DNS_PORT, "dns");
+		add_step(p, SANDBOX_STEP_TRANSPARENT, NULL,
+			 p->transparent_port, "transparent");
+		if (in->socks5 && in->socks5_udp)
+			add_step(p, SANDBOX_STEP_UDP_POOL, NULL,
+				 SANDBOX_UDP_POOL, "udp");
+		add_step(p, SANDBOX_STEP_NET_RULES, NULL, p->transparent_port,
+			 "rules");
 	}
 	add_step(p, SANDBOX_STEP_UNIX_DIAG, NULL, 0, NULL);
 	add_mount_steps(p);

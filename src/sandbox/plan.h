@@ -33,6 +33,9 @@
  *     0 (a configured port 0 becomes SANDBOX_PORT_HTTP or
  *     SANDBOX_PORT_SOCKS: every port is free in the sandbox's own
  *     namespace), and a DNS step binds the stub resolver's UDP socket;
+ *     the transparent listeners and the rules that route every TCP
+ *     connection to them (transparent_port, forwards) come with it, and
+ *     with SOCKS5 UDP a pool of UDP sockets for its relays;
  *   - every sandboxed mode replaces /etc/resolv.conf (the file it names,
  *     when it is a symlink) with `nameserver 127.0.0.1` (resolv.h): the
  *     stub resolver with the network granted, nothing at all without it;
@@ -51,11 +54,17 @@
 
 #include "lib/buf.h"
 #include "lib/errbuf.h"
+#include "proxy/proxy.h"
 
 /* The ports a configured port 0 gets inside the namespace (the next one
  * up when the other listener has it already). */
 #define SANDBOX_PORT_HTTP 3128
 #define SANDBOX_PORT_SOCKS 1080
+/* The transparent listeners' port (netrules.h): below 1024, so no
+ * command's own server wants it (it could not bind it anyway). */
+#define SANDBOX_PORT_TRANSPARENT 988
+/* UDP sockets made for SOCKS5 UDP ASSOCIATE relays, when enabled. */
+#define SANDBOX_UDP_POOL PROXY_UDP_POOL_MAX
 
 enum sandbox_fs {
 	SANDBOX_FS_READ_ONLY,
@@ -79,6 +88,12 @@ enum sandbox_step_kind {
 	SANDBOX_STEP_LO_UP,        /* NS: bring lo up */
 	SANDBOX_STEP_LISTEN,       /* NS: listen 127.0.0.1:port, pass the fd */
 	SANDBOX_STEP_DNS,          /* NS: bind 127.0.0.1:53/udp, pass the fd */
+	SANDBOX_STEP_TRANSPARENT,  /* NS: listen 127.0.0.1 and ::1 on port,
+				    * pass the fds (transparent routing) */
+	SANDBOX_STEP_UDP_POOL,     /* NS: port UDP sockets on 127.0.0.1, pass
+				    * the fds (SOCKS5 UDP relays) */
+	SANDBOX_STEP_NET_RULES,    /* NS: nf_tables rules and routes
+				    * (netrules.h), made by the parent */
 	SANDBOX_STEP_UNIX_DIAG,    /* NS: a sock_diag socket, pass the fd */
 	SANDBOX_STEP_MOUNT_PRIVATE,/* INIT: no mount propagation to the host */
 	SANDBOX_STEP_MKDIR,        /* INIT: create path (0700), kept after */
@@ -184,6 +199,11 @@ struct sandbox_input {
 					  * reach (absolute paths) */
 	size_t n_unix_sockets;
 	bool unix_sockets_all;     /* dangerously_allow_all_unix_sockets */
+	bool socks5_udp;           /* enable_socks5_udp (with socks5) */
+	/* The loopback ports of the host allow entries name
+	 * (netpolicy_forwards(); sandbox_input_forwards()). */
+	struct proxy_forward forwards[PROXY_FORWARDS_MAX];
+	size_t n_forwards;
 };
 
 struct sandbox_plan {
@@ -220,6 +240,12 @@ struct sandbox_plan {
 	uint16_t ports[2];         /* the proxy's configured ports (NET_PROXY;
 				    * 0 = ephemeral) */
 	size_t n_ports;
+	/* NET_PROXY: every TCP connection leaving the sandbox is routed to
+	 * the transparent listeners on this port (netrules.h), and so are
+	 * those to the forwarded loopback ports of the host. */
+	uint16_t transparent_port;
+	struct proxy_forward forwards[PROXY_FORWARDS_MAX];
+	size_t n_forwards;
 	char *cwd;
 	uid_t uid;
 	gid_t gid;

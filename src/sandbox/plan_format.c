@@ -170,6 +170,29 @@ format_hide(const struct sandbox_plan *p, const struct sandbox_step *s,
 		buf_addstr(out, " (read-only)");
 }
 
+/* The rules of transparent routing (netrules.h), in a line. */
+static void
+format_rules(const struct sandbox_plan *p, const struct sandbox_step *s,
+	     struct buf *out)
+{
+	size_t i;
+
+	buf_printf(out, "nf_tables rules and a default route over lo: every "
+			"TCP connection to an address outside the loopback "
+			"goes to :%u",
+		   (unsigned)s->port);
+	if (p->n_forwards > 0) {
+		buf_addstr(out, ", and so do those to 127.0.0.1 and [::1] on "
+				"the host's forwarded port");
+		buf_addstr(out, p->n_forwards > 1 ? "s" : "");
+		for (i = 0; i < p->n_forwards; i++)
+			buf_printf(out, "%s %u (%s)", i ? "," : "",
+				   (unsigned)p->forwards[i].port,
+				   p->forwards[i].host);
+	}
+	buf_addstr(out, "; UDP to anything but the loopback is refused");
+}
+
 static void
 format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
 	    struct buf *out)
@@ -206,6 +229,21 @@ format_step(const struct sandbox_plan *p, const struct sandbox_step *s,
 		buf_printf(out, "bind 127.0.0.1:%u/udp inside the namespace "
 				"and hand it to the embedded stub resolver",
 			   (unsigned)s->port);
+		break;
+	case SANDBOX_STEP_TRANSPARENT:
+		buf_printf(out, "listen on 127.0.0.1:%u and [::1]:%u inside "
+				"the namespace and hand them to the embedded "
+				"proxy (connections routed to it)",
+			   (unsigned)s->port, (unsigned)s->port);
+		break;
+	case SANDBOX_STEP_UDP_POOL:
+		buf_printf(out, "bind %u UDP sockets on 127.0.0.1 inside the "
+				"namespace and hand them to the embedded proxy "
+				"(SOCKS5 UDP relays)",
+			   (unsigned)s->port);
+		break;
+	case SANDBOX_STEP_NET_RULES:
+		format_rules(p, s, out);
 		break;
 	case SANDBOX_STEP_RESOLV_CONF:
 		buf_printf(out, "bind a read-only resolv.conf naming 127.0.0.1 "

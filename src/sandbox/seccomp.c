@@ -378,7 +378,7 @@ out:
 }
 
 int
-seccomp_build(struct seccomp_prog *out, struct errbuf *err)
+seccomp_build_runtime(struct seccomp_prog *out, struct errbuf *err)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc = -1;
@@ -394,6 +394,29 @@ seccomp_build(struct seccomp_prog *out, struct errbuf *err)
 		rc = 0;
 	seccomp_release(ctx);
 	return rc;
+}
+
+/* The program tools/gen-seccomp.c wrote at build time, when the binary
+ * was linked with it (weak: absent in unit tests and the other tools). */
+extern const struct sock_filter seccomp_prebuilt_insns[] __attribute__((weak));
+extern const unsigned short seccomp_prebuilt_len __attribute__((weak));
+
+int
+seccomp_build(struct seccomp_prog *out, struct errbuf *err)
+{
+	if (&seccomp_prebuilt_len == NULL || seccomp_prebuilt_len == 0)
+		return seccomp_build_runtime(out, err);
+	out->len = seccomp_prebuilt_len;
+	out->insns = xcalloc(out->len, sizeof(struct sock_filter));
+	memcpy(out->insns, seccomp_prebuilt_insns,
+	       out->len * sizeof(struct sock_filter));
+	return 0;
+}
+
+bool
+seccomp_prebuilt(void)
+{
+	return &seccomp_prebuilt_len != NULL && seccomp_prebuilt_len != 0;
 }
 
 void

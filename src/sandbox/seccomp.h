@@ -41,6 +41,7 @@
 #define AIRLOCK_SANDBOX_SECCOMP_H
 
 #include <linux/filter.h>
+#include <stdbool.h>
 
 #include "lib/errbuf.h"
 
@@ -50,8 +51,15 @@ struct seccomp_prog {
 	unsigned short len;        /* instructions */
 };
 
-/* Builds the filter. -1 with `seccomp: problem` in err. */
+/* The filter: the program generated at build time when the binary was
+ * linked with it (tools/gen-seccomp.c; it saves libseccomp's work on
+ * every start), else seccomp_build_runtime(). -1 with `seccomp: problem`
+ * in err. */
 int seccomp_build(struct seccomp_prog *out, struct errbuf *err);
+/* Builds the filter with libseccomp, now. */
+int seccomp_build_runtime(struct seccomp_prog *out, struct errbuf *err);
+/* True when this binary carries the prebuilt program. */
+bool seccomp_prebuilt(void);
 void seccomp_prog_release(struct seccomp_prog *p);
 /* Loads p into the calling thread (no_new_privs must be set) with a
  * user-notification listener. Returns the listener (close-on-exec), or

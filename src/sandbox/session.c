@@ -7,8 +7,10 @@
  * session still ends through the child's exit, so every path reaps. */
 #include "sandbox/session.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -186,6 +188,7 @@ stop_proxy(struct sandbox_session *s, int grace_ms)
 		return;
 	s->proxy_stopping = true;
 	proxy_observe_blocked(s->proxy, NULL, NULL);
+	proxy_observe_decisions(s->proxy, NULL, NULL);
 	proxy_shutdown(s->proxy, grace_ms, on_proxy_down, s);
 }
 
@@ -278,19 +281,43 @@ on_blocked(void *arg, const struct audit_event *ev)
 	s->o.on_blocked(s->o.arg, ev);
 }
 
+static void
+on_decision(void *arg, const struct audit_event *ev)
+{
+	struct sandbox_session *s = arg;
+
+	s->o.on_decision(s->o.arg, ev);
+}
+
 /* The report arrived with the listeners: serve them, then go. */
 static void
 start_proxy(struct sandbox_session *s, const struct netns_msg *m,
 	    const int *fds)
 {
 	struct proxy_opts po = {0};
+	int tfds[PROXY_TRANSPARENT_MAX], ufds[PROXY_UDP_POOL_MAX];
+	size_t nt = 0, nu = 0;
 	struct errbuf err;
+	int i;
 
 	errbuf_init(&err);
 	po.conf = s->o.conf;
 	po.http_fd = netns_msg_fd(m, fds, NETNS_FD_HTTP);
 	po.socks_fd = netns_msg_fd(m, fds, NETNS_FD_SOCKS);
 	po.dns_fd = netns_msg_fd(m, fds, NETNS_FD_DNS);
+	for (i = 0; i < m->nfds; i++) {
+		if (m->kinds[i] == NETNS_FD_TRANSPARENT &&
+		    nt < PROXY_TRANSPARENT_MAX)
+			tfds[nt++] = fds[i];
+		else if (m->kinds[i] == NETNS_FD_UDP && nu < PROXY_UDP_POOL_MAX)
+			ufds[nu++] = fds[i];
+	}
+	po.transparent_fds = tfds;
+	po.n_transparent_fds = nt;
+	po.udp_fds = ufds;
+	po.n_udp_fds = nu;
+	po.forwards = s->o.plan->forwards;
+	po.n_forwards = s->o.plan->n_forwards;
 	po.no_admin = true;
 	po.extra = s->o.extra;
 	po.approvals = s->o.approvals;
@@ -301,8 +328,11 @@ start_proxy(struct sandbox_session *s, const struct netns_msg *m,
 		set_fail(s, SANDBOX_FAIL_PROXY,
 			 "cannot start the embedded proxy: %s",
 			 errbuf_str(&err));
-	} else if (s->o.on_blocked != NULL) {
-		proxy_observe_blocked(s->proxy, on_blocked, s);
+	} else {
+		if (s->o.on_blocked != NULL)
+			proxy_observe_blocked(s->proxy, on_blocked, s);
+		if (s->o.on_decision != NULL)
+			proxy_observe_decisions(s->proxy, on_decision, s);
 	}
 	errbuf_release(&err);
 }
@@ -311,7 +341,8 @@ static bool
 for_proxy(int kind)
 {
 	return kind == NETNS_FD_HTTP || kind == NETNS_FD_SOCKS ||
-	       kind == NETNS_FD_DNS;
+	       kind == NETNS_FD_DNS || kind == NETNS_FD_TRANSPARENT ||
+	       kind == NETNS_FD_UDP;
 }
 
 /* The report: the sock_diag socket is kept for the supervisor, the
@@ -349,6 +380,28 @@ on_report(struct sandbox_session *s, const struct netns_msg *m,
 	}
 }
 
+/* The supervisor refused UDP to dst: recorded like every refusal. */
+static void
+on_udp_refused(void *arg, const struct sockaddr *dst)
+{
+	struct sandbox_session *s = arg;
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)dst;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)dst;
+	char ip[INET6_ADDRSTRLEN];
+	uint16_t port;
+
+	if (s->proxy == NULL)
+		return;
+	if (dst->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &a4->sin_addr, ip, sizeof(ip));
+		port = ntohs(a4->sin_port);
+	} else {
+		inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof(ip));
+		port = ntohs(a6->sin6_port);
+	}
+	proxy_note_refusal(s->proxy, ip, port, "udp", "udp_not_proxied", NULL);
+}
+
 /* The command's seccomp listener: the supervisor serves it from now on
  * (and owns the sock_diag socket). It cannot start only when the loop
  * cannot poll; the sandbox then fails rather than run with every
@@ -363,6 +416,9 @@ supervise(struct sandbox_session *s, int fd)
 	errbuf_init(&warn);
 	errbuf_init(&err);
 	unotify_policy_of_plan(s->o.plan, &up);
+	up.refuse_udp = s->o.plan->net == SANDBOX_NET_PROXY;
+	up.on_udp = on_udp_refused;
+	up.udp_arg = s;
 	s->unotify = unotify_start(s->loop, fd, s->diag_fd, &up, &warn, &err);
 	s->diag_fd = -1;
 	if (warn.count > 0)
@@ -513,6 +569,7 @@ clone_child(struct sandbox_session *s, int sock)
 	co.mounts = &s->prep.mounts;
 	co.uid_map = s->prep.uid_map;
 	co.gid_map = s->prep.gid_map;
+	co.rules = &s->prep.rules;
 	pid = (pid_t)syscall(SYS_clone,
 			     (s->plain ? 0 : NS_FLAGS) | CLONE_PIDFD | SIGCHLD,
 			     NULL, &pidfd, NULL, NULL);
@@ -662,6 +719,12 @@ sandbox_session_reload(struct sandbox_session *s, struct errbuf *err)
 	if (s->proxy == NULL || s->proxy_stopping)
 		return 0;
 	return proxy_reload(s->proxy, err);
+}
+
+pid_t
+sandbox_session_pid(const struct sandbox_session *s)
+{
+	return s->pid;
 }
 
 const struct audit_ring *

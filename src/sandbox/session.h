@@ -117,6 +117,9 @@ struct sandbox_session_opts {
 	int grace_ms;              /* for the proxy's connections at the end */
 	unsigned report_ms;        /* 0: SANDBOX_SESSION_REPORT_MS */
 	sandbox_session_blocked_fn *on_blocked; /* or NULL */
+	/* Every decision of the embedded proxy, allowed or refused, as it is
+	 * recorded (the app-server's live feed), or NULL. */
+	sandbox_session_blocked_fn *on_decision;
 	sandbox_session_done_fn *on_done;
 	void *arg;
 };
@@ -138,6 +141,9 @@ void sandbox_session_abort(struct sandbox_session *s);
  * (its conf opts carry the change); 0 without a proxy. -1 with err (the
  * old policy stays). */
 int sandbox_session_reload(struct sandbox_session *s, struct errbuf *err);
+/* The sandbox's first process (its init), or -1 before the clone and
+ * once it is reaped. */
+pid_t sandbox_session_pid(const struct sandbox_session *s);
 /* The embedded proxy's blocked ring, or NULL without one; valid until
  * sandbox_session_free(). */
 const struct audit_ring *sandbox_session_blocked(const struct sandbox_session *s);

@@ -11,6 +11,7 @@
 
 #include "lib/errbuf.h"
 #include "sandbox/mounts.h"
+#include "sandbox/netrules.h"
 #include "sandbox/seccomp.h"
 #include "sandbox/session.h"
 
@@ -19,6 +20,7 @@ struct session_prep {
 	struct seccomp_prog seccomp; /* sandboxed modes only */
 	struct mounts_prep mounts;
 	char uid_map[48], gid_map[48];
+	struct netrules rules;       /* network granted */
 };
 
 /* Fills p for o's plan. -1 with `what: why` in err. */

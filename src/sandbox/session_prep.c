@@ -33,6 +33,21 @@ build_env(const struct sandbox_session_opts *o)
 	return childenv_detach(&e);
 }
 
+/* The rules of transparent routing, as netlink messages the child only
+ * sends (netrules.h). */
+static int
+build_rules(struct session_prep *p, const struct sandbox_plan *plan,
+	    struct errbuf *err)
+{
+	uint16_t ports[PROXY_FORWARDS_MAX];
+	size_t i;
+
+	for (i = 0; i < plan->n_forwards; i++)
+		ports[i] = plan->forwards[i].port;
+	return netrules_build(&p->rules, plan->transparent_port, ports,
+			      plan->n_forwards, err);
+}
+
 int
 session_prep_build(struct session_prep *p,
 		   const struct sandbox_session_opts *o, struct errbuf *err)
@@ -47,7 +62,8 @@ session_prep_build(struct session_prep *p,
 		 (unsigned)plan->uid, (unsigned)plan->uid);
 	snprintf(p->gid_map, sizeof(p->gid_map), "%u %u 1\n",
 		 (unsigned)plan->gid, (unsigned)plan->gid);
-	if (seccomp_build(&p->seccomp, err) == -1)
+	if (seccomp_build(&p->seccomp, err) == -1 ||
+	    (plan->net == SANDBOX_NET_PROXY && build_rules(p, plan, err) == -1))
 		return -1;
 	return mounts_prepare(plan, &p->mounts);
 }

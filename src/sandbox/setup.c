@@ -28,6 +28,7 @@ setup_phase_build(struct setup_phase *ph, const struct conf *c,
 {
 	struct sandbox_probe probe;
 	struct sandbox_input in;
+	const struct conf_reqrule *rules;
 	const char **secret_files;
 	size_t n_secret_files;
 	int rc;
@@ -50,6 +51,7 @@ setup_phase_build(struct setup_phase *ph, const struct conf *c,
 	in.home = w->home;
 	in.system_dir = w->system_dir;
 	in.config_file = w->config_file;
+	sandbox_input_forwards(&in, c, &ph->extra);
 	/* The files request actions read secrets from stay the proxy's, in
 	 * the setup phase as in the command's. */
 	secret_files = conf_request_secret_files(c, &n_secret_files);
@@ -61,6 +63,7 @@ setup_phase_build(struct setup_phase *ph, const struct conf *c,
 	if (rc)
 		return -1;
 	ph->ca_bundle = sandbox_ca_bundle(w->home, &ph->plan, ph->extra.mode,
+					  conf_request_rules(c, &rules) > 0,
 					  err);
 	return err->count > 0 ? -1 : 0;
 }

@@ -37,7 +37,8 @@ struct setup_phase {
 	struct sandbox_plan plan;
 	struct netpolicy_extra extra; /* for its embedded proxy */
 	char *mode;                /* setup.mode; extra.mode points here */
-	char *ca_bundle;           /* setup.mode limited: the trust bundle */
+	char *ca_bundle;           /* setup.mode limited, or request rules:
+				    * the trust bundle */
 	bool allow_local_binding;
 };
 

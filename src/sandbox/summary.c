@@ -49,12 +49,33 @@ is_socks(const struct audit_blocked *b)
 	return b->protocol != NULL && strncmp(b->protocol, "socks5", 6) == 0;
 }
 
+/* A connection routed to the proxy by the sandbox's rules (transparent
+ * routing, "tcp") or a datagram the supervisor refused ("udp"): the
+ * summary says which, as host:port/tcp. */
+static const char *
+transport_of(const struct audit_blocked *b)
+{
+	if (b->protocol != NULL && (strcmp(b->protocol, "tcp") == 0 ||
+				    strcmp(b->protocol, "udp") == 0))
+		return b->protocol;
+	return NULL;
+}
+
 /* method_not_allowed: name what was refused. */
 static void
 advise_method(const struct audit_blocked *b, const struct words *w,
 	      struct buf *out)
 {
-	if (is_socks(b) && strcmp(b->protocol, "socks5_udp") == 0)
+	if (transport_of(b) != NULL && b->port != 443)
+		buf_printf(out, "limited mode lets a connection to port %u "
+				"through only as an HTTP request (GET, HEAD, "
+				"OPTIONS): %s",
+			   b->port, w->full);
+	else if (transport_of(b) != NULL)
+		buf_printf(out, "limited mode lets a connection to port 443 "
+				"through only as TLS it can intercept: %s",
+			   w->full);
+	else if (is_socks(b) && strcmp(b->protocol, "socks5_udp") == 0)
 		buf_printf(out, "limited mode refuses SOCKS5 UDP: %s", w->full);
 	else if (is_socks(b))
 		buf_printf(out, "limited mode intercepts port 443 only, and "
@@ -117,6 +138,13 @@ advise(const struct audit_blocked *b, const struct words *w, struct buf *out)
 		buf_addstr(out, "this host takes only requests a rule matches: "
 				"see permissions.network.request_rules (try "
 				"`airlock policy check --path`)");
+	else if (strcmp(reason, "unknown_synthetic") == 0)
+		buf_addstr(out, "an address of 198.18.0.0/15 the sandbox's "
+				"resolver never handed out: connect by name");
+	else if (strcmp(reason, "udp_not_proxied") == 0)
+		buf_addstr(out, "UDP leaves the sandbox only to its own "
+				"loopback and resolver; use SOCKS5 UDP "
+				"(permissions.network.enable_socks5_udp)");
 	else if (strcmp(reason, "proxy_disabled") == 0)
 		buf_addstr(out, "the proxy is disabled: "
 				"permissions.network.enabled = true");
@@ -163,6 +191,7 @@ find(struct group *g, size_t n, const struct audit_blocked *b)
 		if (g[i].dns == is_dns(b) && g[i].first->port == b->port &&
 		    strcmp(g[i].first->host, b->host) == 0 &&
 		    strcmp(g[i].first->reason, b->reason) == 0 &&
+		    same_str(transport_of(g[i].first), transport_of(b)) &&
 		    (strcmp(b->reason, "method_not_allowed") != 0 ||
 		     same_str(g[i].first->method, b->method)))
 			return &g[i];
@@ -205,6 +234,9 @@ format(const struct audit_ring *r, const char *setup, struct buf *out)
 		if (g[i].dns)
 			buf_printf(out, "  %s (dns lookup) %s", b->host,
 				   b->reason);
+		else if (transport_of(b) != NULL)
+			buf_printf(out, "  %s:%u/%s %s", b->host, b->port,
+				   transport_of(b), b->reason);
 		else
 			buf_printf(out, "  %s:%u %s", b->host, b->port,
 				   b->reason);

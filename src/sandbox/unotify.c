@@ -582,6 +582,9 @@ unotify_start(uv_loop_t *loop, int notify_fd, int diag_fd,
 	u->fd = notify_fd;
 	u->diag_fd = diag_fd;
 	u->allow_all = p->allow_all;
+	u->refuse_udp = p->refuse_udp;
+	u->on_udp = p->on_udp;
+	u->udp_arg = p->udp_arg;
 	u->rootfd = -1;
 	u->root = geteuid() == 0;
 	u->uid = p->uid;

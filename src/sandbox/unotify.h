@@ -21,7 +21,8 @@
  * (unotify_refused). Abstract and unnamed unix addresses and IP addresses
  * go to the kernel as given: the command's socket belongs to the
  * sandbox's network namespace, which holds only its own loopback, its own
- * abstract names and airlock's listeners.
+ * abstract names and airlock's listeners — save UDP to an address outside
+ * the loopback, which the policy's refuse_udp turns away (below).
  *
  * A call that would block (a blocking socket whose connect is in
  * progress, a unix listener's full backlog, a full send buffer) is
@@ -56,11 +57,23 @@
 
 struct unotify;
 
+/* A UDP datagram or association to dst the supervisor refused. */
+typedef void unotify_udp_fn(void *arg, const struct sockaddr *dst);
+
 struct unotify_policy {
 	char *const *listed;         /* host sockets the command may reach:
 				      * absolute paths, resolved at start */
 	size_t n_listed;
 	bool allow_all;              /* dangerously_allow_all_unix_sockets */
+	/* Network granted: UDP leaves the sandbox only for its own
+	 * loopback (the stub resolver is there); a connect() or send to any
+	 * other address of a UDP socket fails with ECONNREFUSED at once,
+	 * and on_udp(udp_arg, dst) is told (the proxy records it). The
+	 * namespace's rules refuse such datagrams too (netrules.h): this is
+	 * where they are refused with a reason. */
+	bool refuse_udp;
+	unotify_udp_fn *on_udp;
+	void *udp_arg;
 	uid_t uid;                   /* the command's, for write permission */
 	gid_t gid;
 };

@@ -2,8 +2,10 @@
  * address check that sends share. See unotify.h. */
 #include "sandbox/unotify_int.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,48 @@ rewrite(struct sockaddr_storage *ss, socklen_t *len, int fd)
 			   (size_t)n + 1);
 }
 
+/* The sandbox's own: 127.0.0.0/8, ::1, the unspecified addresses (the
+ * kernel sends to the local host) and IPv4-mapped forms of those. */
+static bool
+local_ip(const struct sockaddr_storage *ss, socklen_t len)
+{
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+	uint32_t v;
+
+	if (ss->ss_family == AF_INET && len >= sizeof(*a4)) {
+		v = ntohl(a4->sin_addr.s_addr);
+		return (v >> 24) == 127 || v == INADDR_ANY;
+	}
+	if (ss->ss_family != AF_INET6 || len < sizeof(*a6))
+		return true; /* the kernel refuses it as it is */
+	if (IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr) ||
+	    IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr))
+		return true;
+	if (!IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr))
+		return false;
+	memcpy(&v, a6->sin6_addr.s6_addr + 12, 4);
+	v = ntohl(v);
+	return (v >> 24) == 127 || v == INADDR_ANY;
+}
+
+/* UDP to an address outside the sandbox's loopback, with the network
+ * granted: refused at once (unotify_policy.refuse_udp). */
+static int
+gate_udp(struct unotify_call *c, const struct sockaddr_storage *ss,
+	 socklen_t len)
+{
+	if (!c->u->refuse_udp || local_ip(ss, len))
+		return 0;
+	unotify_sockinfo(c);
+	if (c->type != SOCK_DGRAM ||
+	    (c->domain != AF_INET && c->domain != AF_INET6))
+		return 0;
+	if (c->u->on_udp != NULL)
+		c->u->on_udp(c->u->udp_arg, (const struct sockaddr *)ss);
+	return -ECONNREFUSED;
+}
+
 int
 unotify_gate(struct unotify_call *c, struct sockaddr_storage *ss,
 	     socklen_t *len, int *pin)
@@ -86,6 +130,9 @@ unotify_gate(struct unotify_call *c, struct sockaddr_storage *ss,
 	int r, fd;
 
 	*pin = -1;
+	if (*len >= sizeof(sa_family_t) &&
+	    (ss->ss_family == AF_INET || ss->ss_family == AF_INET6))
+		return gate_udp(c, ss, *len);
 	if (*len < sizeof(sa_family_t) || ss->ss_family != AF_UNIX)
 		return 0; /* no path */
 	unotify_sockinfo(c);

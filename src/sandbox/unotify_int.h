@@ -23,6 +23,9 @@ struct unotify {
 	int fd;              /* the listener */
 	int diag_fd;
 	bool allow_all;
+	bool refuse_udp;     /* unotify_policy's */
+	unotify_udp_fn *on_udp;
+	void *udp_arg;
 	uid_t uid;
 	gid_t gid;
 	struct unixid *listed; /* host sockets the policy lists */

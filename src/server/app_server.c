@@ -32,13 +32,18 @@ static const struct {
 } methods[] = {
 	{"initialize", handle_initialize, 0},
 	{"command/exec", app_exec_start, EXEC},
-	{"command/kill", app_exec_kill, EXEC},
+	/* {processId}: exec, the client's own; {pid}: approve, any command
+	 * of the server. app_command_kill checks which. */
+	{"command/kill", app_command_kill, 0},
+	{"command/list", app_command_list, 0},
 	{"network/policy/read", app_policy_read, 0},
 	{"network/policy/update", app_policy_update, APPROVE},
 	{"network/blocked/list", app_blocked_list, 0},
 	{"config/read", app_config_read, 0},
 	{"approval/policy/read", app_approval_policy_read, 0},
 	{"approval/policy/update", app_approval_policy_update, APPROVE},
+	{"approvals/list", app_approvals_list, APPROVE},
+	{"approvals/revoke", app_approvals_revoke, APPROVE},
 };
 
 /* --- sending ------------------------------------------------------------- */
@@ -228,9 +233,9 @@ find_method(const char *name, unsigned *needs)
 	return NULL;
 }
 
-static void
-reply_scope(struct app_conn *c, const json_t *id, const char *method,
-	    unsigned needs)
+void
+app_reply_scope(struct app_conn *c, const json_t *id, const char *method,
+		unsigned needs)
 {
 	char *msg = xasprintf("%s needs the %s scope; this connection's token "
 			      "does not carry it",
@@ -260,7 +265,7 @@ dispatch(struct app_conn *c, const struct rpc_msg *m)
 		app_reply_error(c, m->id, RPC_METHOD_NOT_FOUND,
 				"Method not found");
 	else if (!app_conn_can(c, needs))
-		reply_scope(c, m->id, m->method, needs);
+		app_reply_scope(c, m->id, m->method, needs);
 	else if (m->params != NULL && !json_is_object(m->params) &&
 		 !json_is_null(m->params))
 		app_reply_error(c, m->id, RPC_INVALID_PARAMS,

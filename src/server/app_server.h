@@ -14,11 +14,12 @@
  * overloaded; retry later.`. Notifications and responses from clients
  * are never refused. Unparseable messages are ignored (reference §19.4).
  *
- * Methods: initialize, command/exec, command/kill, network/policy/read,
- * network/policy/update, network/blocked/list, config/read,
- * approval/policy/read, approval/policy/update; notifications sent:
- * command/exec/outputDelta (to the requesting client), network/blocked (to
- * every initialized client), network/approval/resolved and
+ * Methods: initialize, command/exec, command/kill, command/list,
+ * network/policy/read, network/policy/update, network/blocked/list,
+ * config/read, approval/policy/read, approval/policy/update,
+ * approvals/list, approvals/revoke; notifications sent:
+ * command/exec/outputDelta (to the requesting client), network/blocked and
+ * network/decision (to every initialized client), network/approval/resolved and
  * exec/approval/resolved (to approvers); requests sent: network/approval
  * and exec/approval (to approvers). Each connection has roles (exec,
  * approve; server/auth.h) that gate the methods. doc/app-server.md and
@@ -83,11 +84,14 @@ struct sockaddr;
 struct app_ws;
 
 /* Listens for WebSocket clients on addr (the HTTP surface of ws.h),
- * authenticating upgrades with a (borrowed). bound gets `ip:port` as
- * bound (port 0 resolved). NULL with the reason in err. */
+ * authenticating upgrades with a (borrowed), and serving the web console
+ * (server/console.h; borrowed, NULL for none) on the same port. bound
+ * gets `ip:port` as bound (port 0 resolved). NULL with the reason in
+ * err. */
+struct console;
 struct app_ws *app_ws_listen(struct app_server *s, const struct sockaddr *addr,
-			     const struct auth *a, char *bound, size_t cap,
-			     struct errbuf *err);
+			     const struct auth *a, struct console *console,
+			     char *bound, size_t cap, struct errbuf *err);
 /* Stops listening and closes every client (their commands are killed). */
 void app_ws_close(struct app_ws *w);
 

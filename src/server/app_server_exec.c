@@ -80,6 +80,14 @@ on_blocked(void *arg, const struct audit_event *ev)
 	app_policy_blocked(e->s, ev);
 }
 
+static void
+on_decision(void *arg, const struct audit_event *ev)
+{
+	struct app_exec *e = arg;
+
+	app_feed_decision(e->s, e->process_id, e->p.argv, ev);
+}
+
 static void start_phase(struct app_exec *e);
 
 static void
@@ -150,6 +158,7 @@ start_phase(struct app_exec *e)
 	so.log_prefix = "command/exec: ";
 	memcpy(so.stdio, e->stdio, sizeof(so.stdio));
 	so.on_blocked = on_blocked;
+	so.on_decision = on_decision;
 	so.on_done = on_done;
 	so.arg = e;
 	e->session = sandbox_session_start(e->s->loop, &so);
@@ -615,4 +624,46 @@ app_exec_kill(struct app_conn *c, const json_t *id, const json_t *params)
 	}
 	kill_exec(e);
 	app_reply(c, id, json_object());
+}
+
+/* --- command/list and an approver's kill (app_server_feed.c) -------------- */
+
+json_t *
+app_exec_list(struct app_server *s, const struct app_conn *only)
+{
+	static const char *const fs[] = {"read-only", "workspace-write",
+					 "danger-full-access"};
+	json_t *a = json_array();
+	struct app_exec *e;
+
+	for (e = s->execs; e != NULL; e = e->next) {
+		if (e->status >= 0 || e->session == NULL ||
+		    (only != NULL && e->conn != only))
+			continue;
+		json_array_append_new(
+			a, json_pack("{s:s,s:I,s:o,s:s?,s:s?,s:s,s:b}",
+				     "processId", e->process_id, "pid",
+				     (json_int_t)sandbox_session_pid(e->session),
+				     "command", app_argv_json(e->p.argv), "cwd",
+				     e->p.plan.cwd, "client",
+				     e->conn ? e->conn->name : NULL, "sandbox",
+				     fs[e->p.plan.fs % 3], "network",
+				     e->p.plan.net == SANDBOX_NET_PROXY));
+	}
+	return a;
+}
+
+int
+app_exec_kill_pid(struct app_server *s, json_int_t pid)
+{
+	struct app_exec *e;
+
+	for (e = s->execs; e != NULL; e = e->next) {
+		if (e->status < 0 && e->session != NULL &&
+		    (json_int_t)sandbox_session_pid(e->session) == pid) {
+			kill_exec(e);
+			return 0;
+		}
+	}
+	return -1;
 }

@@ -143,6 +143,7 @@ build_plan(struct app_server *s, struct exec_prep *p, const struct conf *c,
 	in.home = s->opts.home;
 	in.system_dir = s->opts.system_dir;
 	in.config_file = s->opts.config_file;
+	sandbox_input_forwards(&in, c, NULL);
 	/* The files request actions read secrets from stay the proxy's. */
 	secret_files = conf_request_secret_files(c, &n_secret_files);
 	sandbox_input_hide_files(&in, secret_files, n_secret_files);
@@ -194,6 +195,7 @@ exec_prepare(struct app_server *s, const struct exec_params *x,
 	     struct exec_prep *p, struct errbuf *err, int *code)
 {
 	struct conf *c = app_load_conf(s, err);
+	const struct conf_reqrule *rules;
 	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
@@ -216,7 +218,7 @@ exec_prepare(struct app_server *s, const struct exec_params *x,
 	*code = RPC_INTERNAL_ERROR;
 	p->ca_bundle = sandbox_ca_bundle(s->opts.home, &p->plan,
 					 conf_str(c, "permissions.network.mode"),
-					 err);
+					 conf_request_rules(c, &rules) > 0, err);
 	if (err->count > 0)
 		goto out;
 	rc = 0;

@@ -4,7 +4,9 @@
  * its params; app_server_escalate.c: what command/exec needs approved;
  * app_server_approval.c: approval requests to approver clients;
  * app_server_policy.c: the network and approval policy methods and
- * config/read). Not for use outside src/server/.
+ * config/read; app_server_feed.c: network/decision, command/list, an
+ * approver's command/kill, approvals/list|revoke). Not for use outside
+ * src/server/.
  *
  * Every handler gets the request's id and params. It answers either at
  * once (app_reply / app_reply_error, which also end the request's
@@ -121,6 +123,35 @@ void app_policy_blocked(struct app_server *s, const struct audit_event *ev);
 /* Swaps the current runtime policy into every running command's proxy,
  * as a reload does (app_server_exec.c); problems are logged. */
 void app_exec_reload(struct app_server *s);
+
+/* --- the web console's methods (app_server_feed.c) ------------------------
+ *
+ * network/decision: every decision the proxies of the server's commands
+ * record, allowed and refused, to every initialized connection (opt-out-
+ * able). command/list: the running commands (an approver sees every one,
+ * an exec-only client its own). command/kill {pid}: an approver ends any
+ * command of the server ({processId} stays the exec client's own).
+ * approvals/list, approvals/revoke: the approvals file, approvers only. */
+void app_feed_decision(struct app_server *s, const char *process_id,
+		       char *const *argv, const struct audit_event *ev);
+void app_command_list(struct app_conn *c, const json_t *id,
+		      const json_t *params);
+void app_command_kill(struct app_conn *c, const json_t *id,
+		      const json_t *params);
+void app_approvals_list(struct app_conn *c, const json_t *id,
+			const json_t *params);
+void app_approvals_revoke(struct app_conn *c, const json_t *id,
+			  const json_t *params);
+/* argv as a JSON array of strings. */
+json_t *app_argv_json(char *const *argv);
+/* Hooks in app_server_exec.c: the running commands (only: of that
+ * connection; NULL: all) as command/list entries, and SIGKILL to the one
+ * whose child has pid (-1 when none runs). */
+json_t *app_exec_list(struct app_server *s, const struct app_conn *only);
+int app_exec_kill_pid(struct app_server *s, json_int_t pid);
+/* Answers the `<method> needs the <role> scope` refusal. */
+void app_reply_scope(struct app_conn *c, const json_t *id, const char *method,
+		     unsigned needs);
 
 /* --- approvals (app_server_approval.c) ------------------------------------
  *

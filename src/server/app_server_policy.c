@@ -274,7 +274,7 @@ check_managed(const struct requirements *r, const json_t *added,
 
 struct update {
 	const char *mode;
-	json_t *add_allow, *add_deny, *remove_allow;
+	json_t *add_allow, *add_deny, *remove_allow, *remove_deny;
 };
 
 static int
@@ -285,6 +285,8 @@ read_update(const json_t *params, struct update *u, char *why)
 	    rpc_param_strv(params, "addAllowedDomains", &u->add_allow, why) ||
 	    rpc_param_strv(params, "addDeniedDomains", &u->add_deny, why) ||
 	    rpc_param_strv(params, "removeAllowedDomains", &u->remove_allow,
+			   why) ||
+	    rpc_param_strv(params, "removeDeniedDomains", &u->remove_deny,
 			   why))
 		return -1;
 	if (u->mode != NULL && strcmp(u->mode, "limited") != 0 &&
@@ -338,6 +340,8 @@ apply_update(struct app_conn *c, const json_t *id, const struct update *u)
 		remove_all(allowed, u->remove_allow);
 	if (u->add_allow)
 		add_all(allowed, u->add_allow);
+	if (u->remove_deny)
+		remove_all(denied, u->remove_deny);
 	if (u->add_deny)
 		add_all(denied, u->add_deny);
 	set_overrides(s, allowed, denied, mode);

@@ -21,7 +21,11 @@
  * the cap: it gets in as long as its request arrives before
  * WS_PREAUTH_PER_PEER newer connections from its address. Upgraded
  * clients are capped apart (WS_MAX_CLIENTS, 503 past it) and never
- * evicted. */
+ * evicted.
+ *
+ * The web console (server/console.h) judges each request first: its page,
+ * its login and its sessions' upgrades; what it leaves goes to ws.h's
+ * rules (so any other Origin is still 403). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -34,6 +38,7 @@
 #include "server/app_server.h"
 #include "server/app_server_int.h"
 #include "server/auth.h"
+#include "server/console.h"
 #include "server/ws.h"
 
 #define WS_PREAUTH_MS 5000
@@ -46,6 +51,7 @@
 struct app_ws {
 	struct app_server *s;
 	const struct auth *auth;
+	struct console *console; /* the web console, or NULL */
 	uv_tcp_t tcp;
 	struct ws_client *clients;
 	struct ws_client *pa_head, *pa_tail; /* pre-auth, oldest first */
@@ -85,6 +91,7 @@ static void on_handshake_timeout(uv_timer_t *t);
 struct wreq {
 	uv_write_t req;
 	struct ws_client *c;
+	size_t n;
 	char data[];
 };
 
@@ -94,6 +101,9 @@ on_written(uv_write_t *req, int status)
 	struct wreq *w = (struct wreq *)req;
 	struct ws_client *c = w->c;
 
+	/* A handshake answer may hold a console session's cookie and key. */
+	if (c->ws == NULL)
+		explicit_bzero(w->data, w->n);
 	free(w);
 	c->writes--;
 	if (status < 0)
@@ -112,6 +122,7 @@ write_bytes(struct ws_client *c, const char *p, size_t n)
 		return;
 	w = xmalloc(sizeof(*w) + n);
 	w->c = c;
+	w->n = n;
 	memcpy(w->data, p, n);
 	b = uv_buf_init(w->data, (unsigned)n);
 	if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &b, 1, on_written) < 0) {
@@ -181,6 +192,31 @@ log_origin_refusal(const struct http_head *h)
 		 "may not connect)", text);
 }
 
+/* The web console's answer, when the request is the console's. */
+static bool
+console_head(struct ws_client *c, const struct http_head *h)
+{
+	struct console_note note;
+	enum console_verdict v;
+
+	/* The loop's monotonic clock: the code's lifetime does not move
+	 * with the wall clock. */
+	v = console_judge(c->l->console, h, (int64_t)uv_now(c->l->s->loop),
+			  &c->reply,
+			  &c->scope, &note);
+	if (note.text != NULL && note.refused)
+		log_warn("app-server: %s", note.text);
+	else if (note.text != NULL)
+		log_info("app-server: %s", note.text);
+	if (v == CONSOLE_UPGRADE && c->l->nupgraded >= WS_MAX_CLIENTS) {
+		buf_reset(&c->reply);
+		ws_http_response(&c->reply, 503, "too many clients");
+		return true;
+	}
+	c->upgrade = v == CONSOLE_UPGRADE;
+	return v != CONSOLE_PASS;
+}
+
 static int
 on_head(void *arg, const struct http_head *h)
 {
@@ -189,6 +225,8 @@ on_head(void *arg, const struct http_head *h)
 	struct ws_upgrade u;
 	const char *why;
 
+	if (console_head(c, h))
+		return HTTP1_PAUSE;
 	switch (ws_judge(h, &u)) {
 	case WS_FORBIDDEN:
 		log_origin_refusal(h);
@@ -422,6 +460,8 @@ on_client_closed(uv_handle_t *h)
 	app_conn_free(c->conn);
 	ws_free(c->ws);
 	http1_free(c->http);
+	if (c->reply.p != NULL)
+		explicit_bzero(c->reply.p, c->reply.len);
 	buf_release(&c->reply);
 	free(c);
 }
@@ -489,7 +529,7 @@ on_connection(uv_stream_t *server, int status)
 		return;
 	c = xcalloc(1, sizeof(*c));
 	c->l = l;
-	buf_init(&c->reply, 4096);
+	buf_init(&c->reply, CONSOLE_MAX_REPLY);
 	uv_tcp_init(l->s->loop, &c->tcp);
 	uv_timer_init(l->s->loop, &c->timer);
 	c->tcp.data = c->timer.data = c;
@@ -523,7 +563,8 @@ on_listener_closed(uv_handle_t *h)
 
 struct app_ws *
 app_ws_listen(struct app_server *s, const struct sockaddr *addr,
-	      const struct auth *a, char *bound, size_t cap, struct errbuf *err)
+	      const struct auth *a, struct console *console, char *bound,
+	      size_t cap, struct errbuf *err)
 {
 	struct app_ws *l = xcalloc(1, sizeof(*l));
 	struct sockaddr_storage ss;
@@ -532,6 +573,7 @@ app_ws_listen(struct app_server *s, const struct sockaddr *addr,
 
 	l->s = s;
 	l->auth = a;
+	l->console = console;
 	uv_tcp_init(s->loop, &l->tcp);
 	l->tcp.data = l;
 	l->reg = -1;

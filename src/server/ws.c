@@ -92,18 +92,14 @@ path_is(struct slice target, const char *path)
 }
 
 enum ws_verdict
-ws_judge(const struct http_head *h, struct ws_upgrade *u)
+ws_judge_upgrade(const struct http_head *h, struct ws_upgrade *u)
 {
 	const struct slice *up, *conn, *ver, *key;
 	const struct http_header *auth;
 
 	memset(u, 0, sizeof(*u));
-	if (http_msg_find(h, "origin") != NULL)
-		return WS_FORBIDDEN;
 	if (!lit_eq(h->method, "GET"))
 		return WS_BAD;
-	if (path_is(h->target, "/readyz") || path_is(h->target, "/healthz"))
-		return WS_HEALTH;
 	up = header(h, "upgrade");
 	conn = header(h, "connection");
 	ver = header(h, "sec-websocket-version");
@@ -119,6 +115,19 @@ ws_judge(const struct http_head *h, struct ws_upgrade *u)
 		u->auth_len = auth->value.n;
 	}
 	return WS_UPGRADE;
+}
+
+enum ws_verdict
+ws_judge(const struct http_head *h, struct ws_upgrade *u)
+{
+	memset(u, 0, sizeof(*u));
+	if (http_msg_find(h, "origin") != NULL)
+		return WS_FORBIDDEN;
+	if (!lit_eq(h->method, "GET"))
+		return WS_BAD;
+	if (path_is(h->target, "/readyz") || path_is(h->target, "/healthz"))
+		return WS_HEALTH;
+	return ws_judge_upgrade(h, u);
 }
 
 void
@@ -158,6 +167,18 @@ ws_http_response(struct buf *out, int status, const char *text)
 			  "charset=utf-8\r\ncontent-length: %zu\r\n"
 			  "connection: close\r\n\r\n%s",
 			  status, status_text(status), n, n ? text : "");
+}
+
+int
+ws_http_switch_protocol(struct buf *out, const char accept[WS_ACCEPT_LEN + 1],
+			const char *protocol)
+{
+	return buf_printf(out,
+			  "HTTP/1.1 101 Switching Protocols\r\n"
+			  "upgrade: websocket\r\nconnection: Upgrade\r\n"
+			  "sec-websocket-accept: %s\r\n"
+			  "sec-websocket-protocol: %s\r\n\r\n",
+			  accept, protocol);
 }
 
 int

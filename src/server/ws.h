@@ -49,6 +49,11 @@ struct ws_upgrade {
 };
 
 enum ws_verdict ws_judge(const struct http_head *h, struct ws_upgrade *u);
+/* The upgrade checks of ws_judge() alone, without its Origin and path
+ * rules (the web console's sessions, server/console.h, have an Origin):
+ * WS_UPGRADE with u filled, or WS_BAD. */
+enum ws_verdict ws_judge_upgrade(const struct http_head *h,
+				 struct ws_upgrade *u);
 
 /* base64(SHA-1(key + GUID)) into out (WS_ACCEPT_LEN chars + NUL). */
 void ws_accept_key(struct slice key, char out[WS_ACCEPT_LEN + 1]);
@@ -57,6 +62,9 @@ void ws_accept_key(struct slice key, char out[WS_ACCEPT_LEN + 1]);
 int ws_http_response(struct buf *out, int status, const char *text);
 /* Appends the 101 Switching Protocols answer. */
 int ws_http_switch(struct buf *out, const char accept[WS_ACCEPT_LEN + 1]);
+/* The same, naming the subprotocol the server chose. */
+int ws_http_switch_protocol(struct buf *out, const char accept[WS_ACCEPT_LEN + 1],
+			    const char *protocol);
 
 typedef void ws_text_fn(void *arg, const char *p, size_t n);
 

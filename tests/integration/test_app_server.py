@@ -44,7 +44,11 @@ def test_origin_header_is_refused_with_403(airlock_env):
 
 def test_malformed_upgrade_is_400(airlock_env):
     with app_server(airlock_env) as (_, addr):
-        st, _ = http_status(addr, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        # (A plain GET / is the web console's page: doc/console.md.)
+        st, _ = http_status(addr, "GET / HTTP/1.1\r\nHost: x\r\n"
+                            "Upgrade: websocket\r\n\r\n")
+        assert st == 400
+        st, _ = http_status(addr, "GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
         assert st == 400
 
 

@@ -4,9 +4,8 @@ them, `airlock policy check --path/--header` reporting the rule and its
 actions, the managed-layer and requirement bounds, and a secret that never
 shows up in anything airlock prints or writes.
 
-The proxy's request path does not call the rules yet; its end-to-end
-tests come with that hook. Nothing here uses the network: every check
-runs with --no-dns."""
+The proxy applying the rules is test_request_rules_proxy.py's. Nothing
+here uses the network: every check runs with --no-dns."""
 import json
 import os
 import pathlib

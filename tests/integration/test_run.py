@@ -173,7 +173,7 @@ def test_run_network_granted_environment_overwrites_callers_proxy(airlock_env):
     assert "https_proxy=http://127.0.0.1:43128" in lines
     assert "ALL_PROXY=http://127.0.0.1:43128" in lines
     assert "AIRLOCK_NETWORK_PROXY_ACTIVE=1" in lines
-    assert "NO_PROXY=" in lines
+    assert "NO_PROXY=localhost,127.0.0.1,::1" in lines
 
 
 def test_run_danger_full_access_is_not_sandboxed(airlock_env):

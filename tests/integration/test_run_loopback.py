@@ -5,9 +5,9 @@ servers on 127.0.0.1 and ::1, or talk over unix sockets, work inside
 Inside, 127.0.0.1 and ::1 belong to the command (any port, TCP and UDP);
 unix sockets the command binds work; a host socket that config lists
 works too. What stays out of reach is covered by test_escape_unix.py and
-test_run_escape.py. NO_PROXY inside the sandbox is still empty (see
-doc/sandbox.md), so the HTTP clients here are ones that do not read the
-proxy variables (http.client, node's http), or are told not to.
+test_run_escape.py. NO_PROXY inside the sandbox names the loopback
+(localhost,127.0.0.1,::1), so proxy-aware clients reach these servers
+directly too.
 """
 import os
 import shutil
@@ -105,10 +105,8 @@ def test_node_http_server_and_client(airlock_env, flags, host):
     if node is None:
         pytest.fail("node is missing (scripts/install-deps --test)")
     (airlock_env.cwd / "srv.js").write_text(NODE)
-    # NODE_USE_ENV_PROXY would send the request to the proxy: NO_PROXY is
-    # not set inside the sandbox yet.
-    p = run(airlock_env, flags, "env", "-u", "NODE_USE_ENV_PROXY", node,
-            "srv.js", host)
+    # NODE_USE_ENV_PROXY stays set: NO_PROXY names the loopback.
+    p = run(airlock_env, flags, node, "srv.js", host)
     assert p.stdout == "node /y\n"
 
 

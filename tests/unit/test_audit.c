@@ -353,6 +353,38 @@ test_decision_line_shape(void **state)
 }
 
 static void
+test_decision_line_ends_with_the_request_rule_fields(void **state)
+{
+	struct audit_event ev = {
+		.decision = "allow",
+		.reason = "allow",
+		.host = "api.example.com",
+		.port = 443,
+		.protocol = "https",
+		.method = "GET",
+		.rules = ",\"request_rule\":\"r\",\"request_actions\":[\"a\"],"
+			 "\"request_headers_stripped\":[],"
+			 "\"request_headers_injected\":"
+			 "{\"authorization\":\"[injected]\"}",
+	};
+	struct buf b;
+	json_t *j;
+
+	(void)state;
+	buf_init(&b, 4096);
+	assert_int_equal(audit_format_decision(&ev, &b), 0);
+	j = parse_json(b.p, b.len);
+	assert_string_equal(jstr(j, "request_rule"), "r");
+	assert_string_equal(
+		jstr(json_object_get(j, "request_headers_injected"),
+		     "authorization"),
+		"[injected]");
+	assert_int_equal(json_object_size(j), 16);
+	json_decref(j);
+	buf_release(&b);
+}
+
+static void
 test_decision_line_has_addresses_and_local_detail(void **state)
 {
 	static const char *const addrs[] = {"10.1.2.3", "fd00::1"};
@@ -735,6 +767,8 @@ main(void)
 		cmocka_unit_test(test_metrics_escape_labels_and_cap_reasons),
 		cmocka_unit_test(test_time_is_rfc3339_utc_with_ms),
 		cmocka_unit_test(test_decision_line_shape),
+		cmocka_unit_test(
+			test_decision_line_ends_with_the_request_rule_fields),
 		cmocka_unit_test(
 			test_decision_line_has_addresses_and_local_detail),
 		cmocka_unit_test(test_tunnel_close_line_shape),

@@ -93,10 +93,10 @@ test_childenv_socks_off_local_binding_on(void **state)
 	childenv_release(&e);
 }
 
-/* [ours]: nothing is reachable around the proxy, so NO_PROXY is empty
- * and a caller's `NO_PROXY=*` cannot turn the proxy off. */
+/* [ours]: NO_PROXY names the sandbox's own loopback only, and a caller's
+ * `NO_PROXY=*` cannot turn the proxy off. */
 static void
-test_childenv_no_proxy_is_emptied(void **state)
+test_childenv_no_proxy_is_the_loopback(void **state)
 {
 	struct childenv e;
 	struct childenv_proxy p = {"127.0.0.1:3128", NULL, false};
@@ -104,9 +104,14 @@ test_childenv_no_proxy_is_emptied(void **state)
 	(void)state;
 	childenv_init(&e, caller_env);
 	childenv_apply_proxy(&e, &p);
-	assert_string_equal(childenv_get(&e, "NO_PROXY"), "");
-	assert_string_equal(childenv_get(&e, "no_proxy"), "");
-	assert_string_equal(childenv_get(&e, "npm_config_noproxy"), "");
+	assert_string_equal(childenv_get(&e, "NO_PROXY"),
+			    "localhost,127.0.0.1,::1");
+	assert_string_equal(childenv_get(&e, "no_proxy"),
+			    "localhost,127.0.0.1,::1");
+	assert_string_equal(childenv_get(&e, "npm_config_noproxy"),
+			    "localhost,127.0.0.1,::1");
+	assert_string_equal(childenv_get(&e, "YARN_NO_PROXY"),
+			    "localhost,127.0.0.1,::1");
 	childenv_release(&e);
 }
 
@@ -196,7 +201,7 @@ main(void)
 		cmocka_unit_test(test_childenv_socks_on_overwrites_every_proxy_key),
 		cmocka_unit_test(test_childenv_http_keys_never_hold_a_socks_url),
 		cmocka_unit_test(test_childenv_socks_off_local_binding_on),
-		cmocka_unit_test(test_childenv_no_proxy_is_emptied),
+		cmocka_unit_test(test_childenv_no_proxy_is_the_loopback),
 		cmocka_unit_test(test_childenv_keeps_unrelated_keys),
 		cmocka_unit_test(test_childenv_network_off_removes_proxy_keys),
 		cmocka_unit_test(test_childenv_ca_bundle_hook_sets_all_ten_keys),

@@ -60,6 +60,25 @@ test_buf_consume_keeps_the_rest(void **state)
 }
 
 static void
+test_buf_reserve_keeps_the_bytes_in_place(void **state)
+{
+	struct buf b;
+	char *at;
+
+	(void)state;
+	buf_init(&b, 4096);
+	assert_int_equal(buf_addstr(&b, "head"), 0);
+	assert_int_equal(buf_reserve(&b, 4096 - 4), 0);
+	at = b.p;
+	while (b.len < 4096)
+		assert_int_equal(buf_addch(&b, 'x'), 0);
+	assert_ptr_equal(b.p, at); /* never moved: nothing left behind */
+	assert_memory_equal(b.p, "headxx", 6);
+	assert_int_equal(buf_reserve(&b, 1), -1);
+	buf_release(&b);
+}
+
+static void
 test_errbuf_collects_every_problem(void **state)
 {
 	struct errbuf e;
@@ -215,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_buf_refuses_growth_past_max),
 		cmocka_unit_test(test_buf_json_string_escapes_controls_and_quotes),
 		cmocka_unit_test(test_buf_consume_keeps_the_rest),
+		cmocka_unit_test(test_buf_reserve_keeps_the_bytes_in_place),
 		cmocka_unit_test(test_errbuf_collects_every_problem),
 		cmocka_unit_test(test_errbuf_null_is_accepted),
 		cmocka_unit_test(test_sigsafe_fmt_formats_what_the_child_needs),

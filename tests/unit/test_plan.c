@@ -1139,6 +1139,18 @@ test_summary_names_the_refused_method_and_the_uncovered_port(void **state)
 				    "limited mode intercepts port 443 only, "
 				    "and refused a SOCKS5 connection to port "
 				    "22"));
+	buf_reset(&b);
+	record_full(&r, "git.example", 22, "method_not_allowed", "tcp", NULL);
+	record_full(&r, "8.8.8.8", 53, "udp_not_proxied", "udp", NULL);
+	record_full(&r, "198.18.0.77", 80, "unknown_synthetic", "tcp", NULL);
+	summary_format(&r, &b);
+	assert_non_null(strstr(b.p, "git.example:22/tcp method_not_allowed "
+				    "(1x): limited mode lets a connection to "
+				    "port 22 through only as an HTTP request"));
+	assert_non_null(strstr(b.p, "8.8.8.8:53/udp udp_not_proxied (1x): UDP "
+				    "leaves the sandbox only"));
+	assert_non_null(strstr(b.p, "198.18.0.77:80/tcp unknown_synthetic "
+				    "(1x): an address of 198.18.0.0/15"));
 	audit_ring_release(&r);
 	buf_release(&b);
 }

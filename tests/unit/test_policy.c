@@ -477,6 +477,40 @@ test_policy_limited_mode_with_mitm_intercepts_443_only(void **state)
 }
 
 static void
+test_policy_tcp_is_judged_like_a_socks5_connect(void **state)
+{
+	struct cfg c = {{"1.1.1.1"}, {NULL}, POLICY_MODE_LIMITED, false,
+			PRESET_NONE};
+	struct cfg f = {{"1.1.1.1"}, {NULL}, POLICY_MODE_FULL, false,
+			PRESET_NONE};
+	enum policy_protocol pr;
+	struct policy *p;
+	struct policy_decision d;
+
+	(void)state;
+	build_mitm = true;
+	p = build(&c);
+	build_mitm = false;
+	d = decide(p, "1.1.1.1", 443, POLICY_PROTO_TCP, NULL);
+	assert_true(policy_allowed(&d));
+	assert_true(d.mitm);
+	d = decide(p, "1.1.1.1", 22, POLICY_PROTO_TCP, NULL);
+	assert_string_equal(policy_reason_str(d.reason), "method_not_allowed");
+	assert_string_equal(policy_source_str(d.source), "mode_guard");
+	d = decide(p, "2.2.2.2", 22, POLICY_PROTO_TCP, NULL);
+	assert_string_equal(policy_reason_str(d.reason), "not_allowed");
+	policy_free(p);
+	p = build(&f);
+	d = decide(p, "1.1.1.1", 22, POLICY_PROTO_TCP, NULL);
+	assert_true(policy_allowed(&d));
+	assert_false(d.mitm);
+	assert_string_equal(policy_protocol_str(d.protocol), "tcp");
+	policy_free(p);
+	assert_int_equal(policy_protocol_parse("tcp", &pr), 0);
+	assert_int_equal(pr, POLICY_PROTO_TCP);
+}
+
+static void
 test_policy_mitm_flag_is_ignored_in_full_mode(void **state)
 {
 	struct cfg c = {{"1.1.1.1"}, {NULL}, POLICY_MODE_FULL, false,
@@ -1232,6 +1266,7 @@ main(void)
 		cmocka_unit_test(test_policy_limited_mode_allows_only_safe_methods),
 		cmocka_unit_test(test_policy_limited_mode_needs_mitm_for_connect_and_socks_443),
 		cmocka_unit_test(test_policy_limited_mode_with_mitm_intercepts_443_only),
+		cmocka_unit_test(test_policy_tcp_is_judged_like_a_socks5_connect),
 		cmocka_unit_test(test_policy_mitm_flag_is_ignored_in_full_mode),
 		cmocka_unit_test(test_policy_inner_https_requests_are_method_checked),
 		cmocka_unit_test(test_policy_full_mode_allows_every_protocol_and_method),

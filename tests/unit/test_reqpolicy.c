@@ -142,6 +142,7 @@ test_reqpolicy_matching_post_passes_limited_mode(void **state)
 		    "/repos/acme/x/issues", &d);
 	assert_non_null(r);
 	assert_string_equal(reqrule_name(r), "issues");
+	assert_ptr_equal(d.rule, r); /* the decision names it too */
 	assert_int_equal(d.verdict, POLICY_VERDICT_RESOLVE);
 	assert_string_equal(policy_source_str(d.source), "baseline_policy");
 }
@@ -155,6 +156,7 @@ test_reqpolicy_unmatched_request_is_refused(void **state)
 	load();
 	assert_null(request(POLICY_PROTO_HTTPS, "api.example.com", 443, "GET",
 			    "/repos/other/x", &d));
+	assert_null(d.rule);
 	assert_string_equal(reason(&d), "request_rule_not_matched");
 	assert_string_equal(policy_source_str(d.source), "request_rule");
 	/* a method no rule lists: refused by the rule, not the mode */

@@ -478,10 +478,34 @@ test_seccomp_refuses_a_listener_of_the_commands_own(void **state)
 	assert_int_equal(filtered(probe_own_filter), 0);
 }
 
+/* The program linked into airlock at build time is exactly what
+ * libseccomp builds now: a stale or corrupted prebuilt filter would
+ * silently change what the sandbox refuses. */
+static void
+test_seccomp_prebuilt_program_is_the_runtime_program(void **state)
+{
+	struct seccomp_prog pre, now;
+	struct errbuf err;
+
+	(void)state;
+	errbuf_init(&err);
+	assert_true(seccomp_prebuilt());
+	assert_int_equal(seccomp_build(&pre, &err), 0);
+	assert_int_equal(seccomp_build_runtime(&now, &err), 0);
+	assert_true(pre.len > 100);
+	assert_int_equal(pre.len, now.len);
+	assert_memory_equal(pre.insns, now.insns,
+			    pre.len * sizeof(struct sock_filter));
+	seccomp_prog_release(&pre);
+	seccomp_prog_release(&now);
+	errbuf_release(&err);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seccomp_prebuilt_program_is_the_runtime_program),
 		cmocka_unit_test(test_seccomp_setuid_setgid_modes_are_eperm),
 		cmocka_unit_test(test_seccomp_plain_modes_pass),
 		cmocka_unit_test(test_seccomp_openat2_looks_absent),
