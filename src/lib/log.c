@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 static enum log_level max_level = LOG_INFO;
+static int raw_terminal;
 
 void
 log_set_level(enum log_level level)
@@ -12,12 +13,18 @@ log_set_level(enum log_level level)
 	max_level = level;
 }
 
+void
+log_set_raw_terminal(int on)
+{
+	raw_terminal = on;
+}
+
 static void
 vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	fprintf(stderr, "airlock: %s", prefix);
 	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fputs(raw_terminal ? "\r\n" : "\n", stderr);
 }
 
 void

@@ -9,6 +9,10 @@
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 void log_set_level(enum log_level level);
+/* Ends each line with "\r\n" instead of "\n": stderr is a terminal in raw
+ * mode (no output processing), as `airlock run` keeps it in front of a
+ * pseudo-terminal (sandbox/ttymodes.h). */
+void log_set_raw_terminal(int on);
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 #define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)

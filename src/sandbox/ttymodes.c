@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/log.h"
+
 static volatile sig_atomic_t raw_fd = -1;
 static struct termios saved_modes;
 
@@ -37,6 +39,7 @@ ttymodes_restore(void)
 		return;
 	raw_fd = -1;
 	set_modes(fd, &saved_modes, TCSADRAIN);
+	log_set_raw_terminal(0);
 }
 
 static void
@@ -94,4 +97,5 @@ ttymodes_raw(int fd, const struct termios *saved)
 	t.c_cc[VTIME] = 0;
 	raw_fd = fd;
 	set_modes(fd, &t, TCSADRAIN);
+	log_set_raw_terminal(1);
 }

@@ -13,7 +13,8 @@
  * command ends, and the normal path restores. SIGKILL cannot be caught:
  * the terminal then stays raw (`stty sane` or `reset` mends it).
  *
- * One terminal per process at a time. tcsetattr from a background job
+ * While the terminal is raw, airlock's own messages end lines with "\r\n"
+ * (log.h). One terminal per process at a time. tcsetattr from a background job
  * would raise SIGTTOU; restoring blocks it, so that it works whatever the
  * job's state. */
 #ifndef AIRLOCK_SANDBOX_TTYMODES_H
