@@ -1006,7 +1006,7 @@ test_plan_format_names_each_step(void **state)
 	assert_non_null(strstr(b.p, "new devpts instance"));
 	assert_non_null(strstr(b.p, "sock_diag socket"));
 	assert_non_null(strstr(b.p, "performed by airlock's supervisor"));
-	assert_null(strstr(b.p, "TCP connect"));
+	assert_null(strstr(b.p, "TCP bind none"));
 	assert_non_null(strstr(b.p, "exec true\n"));
 	sandbox_plan_release(&p);
 	buf_release(&b);
