@@ -149,31 +149,71 @@ managed_of(const struct requirements *r, bool setup, struct managed *m)
 	m->expand = r->allowlist_expansion.set && r->allowlist_expansion.value;
 }
 
+/* Entries of one origin that a requirement drops are said in one line past
+ * this many (a preset's thirty names are one warning, not thirty). */
+#define DROPPED_SHOWN 3
+
+/* Warns that the n entries of u from i on (all of one origin) are ignored. */
+static void
+warn_dropped(const struct entries *u, size_t i, size_t n,
+	     const struct managed *m, struct errbuf *warn)
+{
+	const char *why = m->only ? "managed_allowed_domains_only = true"
+				  : "not covered by the managed allowed_domains";
+	const char *where = m->only ? m->only_origin : m->list->origin;
+	const char *v = u->v[i].pattern;
+
+	if (n <= DROPPED_SHOWN) {
+		for (; n > 0; n--, i++)
+			errbuf_add(warn,
+				   "%s: \"%s\" is disallowed by requirements; "
+				   "ignoring it. Details: %s (%s)",
+				   u->v[i].origin, u->v[i].pattern, why, where);
+		return;
+	}
+	errbuf_add(warn,
+		   "%s: %zu entries (\"%s\", \"%s\", \"%s\" and %zu more) are "
+		   "disallowed by requirements; ignoring them. Details: %s (%s)",
+		   u->v[i].origin, n, v, u->v[i + 1].pattern,
+		   u->v[i + 2].pattern, n - DROPPED_SHOWN, why, where);
+}
+
+static bool
+same_origin(const struct entries *u, size_t i, size_t j)
+{
+	return strcmp(u->v[i].origin, u->v[j].origin) == 0;
+}
+
 /* Moves the user entries u into the allowlist a as the requirements say. */
 static void
 apply_allow_requirements(struct entries *a, struct entries *u,
 			 const struct managed *m, struct errbuf *warn)
 {
-	size_t i;
+	size_t i, first = 0, n_dropped = 0;
 
 	add_req_list(a, m->list, m->key);
 	for (i = 0; i < u->n; i++) {
 		const char *pat = u->v[i].pattern;
 
+		if (n_dropped > 0 && !same_origin(u, first, i)) {
+			warn_dropped(u, first, n_dropped, m, warn);
+			n_dropped = 0;
+		}
 		if (!m->only &&
 		    (m->expand || netpolicy_managed_covers(m->list, pat))) {
 			entries_add(a, pat, u->owned[i]);
 			u->owned[i] = NULL;
 			continue;
 		}
-		errbuf_add(warn,
-			   "%s: \"%s\" is disallowed by requirements; ignoring it. "
-			   "Details: %s (%s)",
-			   u->v[i].origin, pat,
-			   m->only ? "managed_allowed_domains_only = true"
-				   : "not covered by the managed allowed_domains",
-			   m->only ? m->only_origin : m->list->origin);
+		if (n_dropped > 0 && first + n_dropped != i) {
+			warn_dropped(u, first, n_dropped, m, warn);
+			n_dropped = 0;
+		}
+		if (n_dropped++ == 0)
+			first = i;
 	}
+	if (n_dropped > 0)
+		warn_dropped(u, first, n_dropped, m, warn);
 }
 
 /* The allow and deny entries of c (+extra) in the order they are

@@ -197,15 +197,22 @@ admin_url = "http://127.0.0.1:0"
 """)
     try:
         port = running.admin[1]
-        p = airlock_env.run("run", *full_loopback(port), "--", "curl", "-s",
-                            "-i",
-                            "-m", "10", "-X", "POST", "-d", '{"mode":"full"}',
-                            "http://127.0.0.1:%d/mode" % port, timeout=60)
+        post = ("curl -s -i -m 10 -X POST -d '{\"mode\":\"full\"}' "
+                "http://127.0.0.1:%d/mode" % port)
+        # Through the proxy (NO_PROXY overridden), then straight to the
+        # forwarded port, as a client that ignores the proxy would.
+        p = airlock_env.run("run", *full_loopback(port), "--", "sh", "-c",
+                            "%s --noproxy ''; echo; echo DIRECT; %s; "
+                            "echo rc=$?" % (post, post), timeout=60)
     finally:
         running.stop()
-    assert p.stdout.startswith("HTTP/1.1 403 "), p.stdout
-    assert '"reason":"airlock_listener"' in p.stdout
-    assert "127.0.0.1:%d airlock_listener" % port in p.stderr
+    via_proxy, direct = p.stdout.split("DIRECT\n")
+    assert via_proxy.startswith("HTTP/1.1 403 "), p.stdout
+    assert '"reason":"airlock_listener"' in via_proxy
+    # The transparent path resets the refused connection: no answer at all.
+    assert direct.startswith("rc=") and direct.strip() != "rc=0", p.stdout
+    assert "127.0.0.1:%d airlock_listener (1x)" % port in p.stderr, p.stderr
+    assert "127.0.0.1:%d/tcp airlock_listener (1x)" % port in p.stderr
 
 
 def test_proxy_refuses_its_own_ports(airlock_env):

@@ -127,6 +127,30 @@ test_netpolicy_network_requirement_bounds_setup_too(void **state)
 	release(&b);
 }
 
+/* A preset's names that a requirement drops are one warning, not one per
+ * name; the user's own entries are still named one by one. */
+static void
+test_netpolicy_dropped_preset_is_one_warning(void **state)
+{
+	struct built b;
+	const char *w;
+
+	(void)state;
+	build(&b, "[setup]\nallowed_domains = [\"a.test\", \"b.test\"]\n",
+	      "[permissions.network]\nallowed_domains = [\"corp.test\"]\n",
+	      true);
+	assert_non_null(b.p);
+	w = errbuf_str(&b.warn);
+	assert_non_null(strstr(w, "\"a.test\" is disallowed by requirements"));
+	assert_non_null(strstr(w, "\"b.test\" is disallowed by requirements"));
+	assert_non_null(strstr(w, "setup.preset common-dependencies: "));
+	assert_non_null(strstr(w, "more) are disallowed by requirements; "
+				  "ignoring them"));
+	assert_null(strstr(w, "\"pypi.org\" is disallowed"));
+	assert_false(allows(b.p, "pypi.org", "GET"));
+	release(&b);
+}
+
 static void
 test_netpolicy_bad_setup_pattern_is_refused_by_check(void **state)
 {
@@ -268,6 +292,7 @@ main(void)
 		cmocka_unit_test(
 			test_netpolicy_loopback_message_names_the_port_form),
 		cmocka_unit_test(test_netpolicy_port_forms_and_other_hosts_pass),
+		cmocka_unit_test(test_netpolicy_dropped_preset_is_one_warning),
 		cmocka_unit_test(
 			test_netpolicy_loopback_in_setup_list_is_refused),
 	};
