@@ -127,7 +127,10 @@ unotify_summary(const struct unotify *u, struct buf *out)
 	unsigned total = 0;
 	size_t i;
 
-	if (u == NULL || u->n_refused == 0)
+	if (u == NULL)
+		return;
+	unotify_loopback_summary(u, out);
+	if (u->n_refused == 0)
 		return;
 	for (i = 0; i < u->n_refused; i++)
 		total += u->refused[i].count;
@@ -152,6 +155,7 @@ unotify_policy_of_plan(const struct sandbox_plan *p,
 	out->allow_all = p->unix_sockets_all;
 	out->uid = p->uid;
 	out->gid = p->gid;
+	out->net_granted = p->net == SANDBOX_NET_PROXY;
 }
 
 /* --- answers ---------------------------------------------------------------------- */
@@ -589,6 +593,7 @@ unotify_start(uv_loop_t *loop, int notify_fd, int diag_fd,
 	u->root = geteuid() == 0;
 	u->uid = p->uid;
 	u->gid = p->gid;
+	u->net_granted = p->net_granted;
 	/* A dump that never answers must not hang the loop. */
 	if (diag_fd >= 0)
 		setsockopt(diag_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));

@@ -54,6 +54,7 @@
 #define UNOTIFY_BATCH 32
 #define UNOTIFY_MAX_PENDING 256
 #define UNOTIFY_MAX_REFUSED 16 /* distinct paths remembered */
+#define UNOTIFY_MAX_LOOPBACK 8 /* loopback ports remembered */
 
 struct unotify;
 
@@ -76,6 +77,18 @@ struct unotify_policy {
 	void *udp_arg;
 	uid_t uid;                   /* the command's, for write permission */
 	gid_t gid;
+	bool net_granted;            /* only for the wording of the hints */
+};
+
+/* A TCP port of the sandbox's own loopback that refused every connection
+ * the command made to it: where a service of the host was probably meant
+ * (unotify_summary says how to reach it). */
+struct unotify_loopback {
+	char addr[48];  /* "127.0.0.1" or "[::1]", as connected to */
+	uint16_t port;
+	unsigned refused;
+	bool answered;  /* a later connection got through: a server that
+			 * started late, not a miss */
 };
 
 struct unotify_refusal {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,108 @@ unotify_gate(struct unotify_call *c, struct sockaddr_storage *ss,
 	return 0;
 }
 
+/* --- loopback hints --------------------------------------------------------- */
+
+/* Whether c connects a TCP socket to the sandbox's own loopback. */
+static bool
+loopback_tcp(struct unotify_call *c, const struct sockaddr_storage *ss,
+	     socklen_t len)
+{
+	if ((ss->ss_family != AF_INET && ss->ss_family != AF_INET6) ||
+	    !local_ip(ss, len))
+		return false;
+	unotify_sockinfo(c);
+	return c->type == SOCK_STREAM;
+}
+
+/* "127.0.0.1" or "[::1]" and the port of a loopback address. */
+static uint16_t
+loopback_name(const struct sockaddr_storage *ss, char *addr, size_t size)
+{
+	const struct sockaddr_in *a4 = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+	char ip[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &a4->sin_addr, addr, (socklen_t)size);
+		return ntohs(a4->sin_port);
+	}
+	inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof(ip));
+	snprintf(addr, size, "[%s]", ip);
+	return ntohs(a6->sin6_port);
+}
+
+/* The outcome v (0 or -errno) of a TCP connect to the loopback address
+ * ss: a refusal is remembered until a connection to the same address and
+ * port gets through. */
+static void
+note_loopback(struct unotify *u, const struct sockaddr_storage *ss, long v)
+{
+	struct unotify_loopback *e;
+	char addr[sizeof(e->addr)];
+	uint16_t port;
+	size_t i;
+
+	if (v != 0 && v != -ECONNREFUSED)
+		return;
+	port = loopback_name(ss, addr, sizeof(addr));
+	for (i = 0; i < u->n_lo; i++)
+		if (u->lo[i].port == port && strcmp(u->lo[i].addr, addr) == 0)
+			break;
+	if (i == u->n_lo) {
+		if (v == 0 || i == UNOTIFY_MAX_LOOPBACK)
+			return;
+		e = &u->lo[u->n_lo++];
+		memset(e, 0, sizeof(*e));
+		memcpy(e->addr, addr, sizeof(e->addr));
+		e->port = port;
+	}
+	if (v == 0)
+		u->lo[i].answered = true;
+	else
+		u->lo[i].refused++;
+}
+
+/* A non-blocking caller's connect in progress: on the loopback the
+ * kernel has usually answered the SYN before connect() returns, and
+ * TCP_INFO says how without taking the error the caller will read. -1
+ * when it has not answered yet (nothing is noted then). */
+static long
+loopback_outcome(int sfd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(sfd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return -1;
+	if (ti.tcpi_state == TCP_ESTABLISHED)
+		return 0;
+	return ti.tcpi_state == TCP_CLOSE ? -ECONNREFUSED : -1;
+}
+
+void
+unotify_loopback_summary(const struct unotify *u, struct buf *out)
+{
+	const struct unotify_loopback *e;
+	size_t i;
+
+	for (i = 0; i < u->n_lo; i++) {
+		e = &u->lo[i];
+		if (e->answered)
+			continue;
+		buf_printf(out,
+			   "airlock: nothing listened on %s:%u inside the "
+			   "sandbox (%u connection(s) refused): the sandbox's "
+			   "loopback is its own; a service of the host on that "
+			   "port is reached with %s--allow %s:%u "
+			   "(permissions.network.allowed_domains)\n",
+			   e->addr, e->port, e->refused,
+			   u->net_granted ? "" : "--network ", e->addr,
+			   e->port);
+	}
+}
+
 /* --- connect -------------------------------------------------------------------- */
 
 enum conn_wait { WAIT_NONE, WAIT_WRITABLE, WAIT_RETRY };
@@ -172,6 +275,7 @@ struct conn_state {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	int pin;
+	bool loopback; /* TCP to the sandbox's loopback: note the outcome */
 };
 
 static void
@@ -221,8 +325,12 @@ resume_writable(struct unotify_op *op)
 	socklen_t l = sizeof(int);
 	int e = 0;
 
+	struct conn_state *s = op->state;
+
 	if (getsockopt(op->c.sfd, SOL_SOCKET, SO_ERROR, &e, &l) == -1)
 		e = errno;
+	if (s->loopback)
+		note_loopback(op->c.u, &s->ss, e != 0 ? -e : 0);
 	unotify_op_finish(op, e != 0 ? -e : 0);
 }
 
@@ -257,6 +365,7 @@ unotify_connect(struct unotify_call *c)
 	int len = (int)c->args[2], pin, r;
 	socklen_t slen;
 	enum conn_wait wait;
+	bool loopback;
 	long v;
 
 	if (len < 0 || (size_t)len > sizeof(ss))
@@ -271,16 +380,22 @@ unotify_connect(struct unotify_call *c)
 	r = unotify_gate(c, &ss, &slen, &pin);
 	if (r != 0)
 		return r;
+	loopback = loopback_tcp(c, &ss, slen);
 	v = connect_once(c, &ss, slen, &wait);
 	if (wait == WAIT_NONE) {
 		if (pin >= 0)
 			close(pin);
+		if (loopback && v == -EINPROGRESS)
+			note_loopback(c->u, &ss, loopback_outcome(c->sfd));
+		else if (loopback)
+			note_loopback(c->u, &ss, v);
 		return v;
 	}
 	s = xmalloc(sizeof(*s));
 	s->ss = ss;
 	s->len = slen;
 	s->pin = pin;
+	s->loopback = loopback;
 	op = unotify_op_new(c, wait == WAIT_RETRY ? resume_retry
 						  : resume_writable,
 			    s, conn_free);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/buf.h"
 #include "sandbox/unotify.h"
 
 /* Returned by a handler that handed its call to a waiting op (which
@@ -42,6 +43,9 @@ struct unotify {
 	int handles;         /* open uv handles; freed at 0 after stop */
 	struct unotify_refusal refused[UNOTIFY_MAX_REFUSED];
 	size_t n_refused;
+	bool net_granted;
+	struct unotify_loopback lo[UNOTIFY_MAX_LOOPBACK];
+	size_t n_lo;
 };
 
 /* One notification: who called, what, and the caller's socket. */
@@ -120,6 +124,9 @@ void unotify_note_refusal(const struct unotify_call *c, const char *path);
 int unotify_gate(struct unotify_call *c, struct sockaddr_storage *ss,
 		 socklen_t *len, int *pin);
 long unotify_connect(struct unotify_call *c);
+/* Lines for the loopback ports that refused every connection (nothing when
+ * none did), each naming the allow entry that forwards the host's port. */
+void unotify_loopback_summary(const struct unotify *u, struct buf *out);
 
 /* --- unotify_send.c --------------------------------------------------------- */
 

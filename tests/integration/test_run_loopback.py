@@ -252,3 +252,69 @@ def test_postgres_on_a_unix_socket_in_the_workspace(airlock_env):
         assert p.stdout == "42\n"
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+# --- the hint for a host port that was meant ---------------------------------------
+
+HINT = ("airlock: nothing listened on {addr}:{port} inside the sandbox "
+        "({n} connection(s) refused): the sandbox's loopback is its own; a "
+        "service of the host on that port is reached with {net}--allow "
+        "{addr}:{port}")
+
+
+@MODES
+def test_a_host_port_tried_inside_gets_a_hint_naming_the_allow_entry(
+        airlock_env, flags):
+    # A server of the host on 127.0.0.1:PORT is not the sandbox's: the
+    # connections are refused, and airlock says how to forward that port.
+    host = socket.create_server(("127.0.0.1", 0))
+    port = host.getsockname()[1]
+    try:
+        # Blocking connects: the supervisor sees how each one ends.
+        # (A non-blocking one is noted when the kernel has answered by the
+        # time connect() returns, as it does on the loopback.)
+        p = run(airlock_env, flags, PY, "-c",
+                "import socket, sys\n"
+                "port = int(sys.argv[1])\n"
+                "for host in ('127.0.0.1', '127.0.0.1', '::1'):\n"
+                "    try:\n"
+                "        socket.create_connection((host, port)).close()\n"
+                "        print('reached')\n"
+                "    except ConnectionRefusedError:\n"
+                "        print('refused')\n", str(port))
+    finally:
+        host.close()
+    assert p.stdout.split() == ["refused"] * 3
+    net = "" if flags else "--network "
+    assert HINT.format(addr="127.0.0.1", port=port, n=2, net=net) in p.stderr
+    assert HINT.format(addr="[::1]", port=port, n=1, net=net) in p.stderr
+
+
+@MODES
+def test_a_server_that_starts_late_gets_no_hint(airlock_env, flags):
+    # A test's readiness loop: refused until its own server listens, then
+    # answered. That is the sandbox's loopback working, not a miss; a port
+    # that never answered keeps its hint. Blocking and non-blocking
+    # connects alike.
+    p = run(airlock_env, flags, PY, "-c",
+            "import socket\n"
+            "late, never = socket.socket(), socket.socket()\n"
+            "late.bind(('127.0.0.1', 0))\n"
+            "never.bind(('127.0.0.1', 0))\n"
+            "ports = [s.getsockname()[1] for s in (late, never)]\n"
+            "for port in ports:\n"
+            "    for blocking in (True, False):\n"
+            "        c = socket.socket()\n"
+            "        c.setblocking(blocking)\n"
+            "        c.connect_ex(('127.0.0.1', port))\n"
+            "        c.close()\n"
+            "late.listen()\n"
+            "socket.create_connection(('127.0.0.1', ports[0])).close()\n"
+            "print(*ports)\n")
+    late, never = p.stdout.split()
+    assert "127.0.0.1:%s inside" % late not in p.stderr, p.stderr
+    net = "" if flags else "--network "
+    # The blocking connect is always counted, the non-blocking one when the
+    # kernel had answered it by the time connect() returned.
+    assert any(HINT.format(addr="127.0.0.1", port=never, n=n, net=net)
+               in p.stderr for n in (1, 2)), p.stderr
