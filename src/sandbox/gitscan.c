@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -37,6 +38,8 @@ struct walk {
 	struct timespec start;
 	unsigned ms0;   /* sc->ms when this walk started */
 	bool full;      /* a directory was left out for the budget */
+	bool leaf_links; /* the root's file system counts subdirectories in a
+			  * directory's link count (leaf_dir) */
 	char buf[32768] __attribute__((aligned(8)));
 };
 
@@ -184,6 +187,41 @@ probe(struct walk *w, int dfd, const char *name, const char *path)
 	return rc;
 }
 
+/* File systems whose directories have 2 + (number of subdirectories)
+ * links, always: ext2/3/4 (but for one with more than 65000, which has 1),
+ * tmpfs and XFS. Others (btrfs, overlayfs, FUSE, network file systems)
+ * may say anything, so their directories are always read. */
+static bool
+counts_subdirs(const char *root)
+{
+	struct statfs sf;
+
+	if (statfs(root, &sf) == -1)
+		return false;
+	switch ((unsigned long)sf.f_type) {
+	case 0xEF53UL:      /* EXT2/3/4_SUPER_MAGIC */
+	case 0x01021994UL:  /* TMPFS_MAGIC */
+	case 0x58465342UL:  /* XFS_SUPER_MAGIC */
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Whether the directory name of dfd has no subdirectory (its link count
+ * says so, where the file system keeps that count): then only its .git
+ * and .airlock matter, and two lookups replace reading it. */
+static bool
+leaf_dir(const struct walk *w, int dfd, const char *name)
+{
+	struct stat st;
+
+	if (!w->leaf_links ||
+	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return false;
+	return S_ISDIR(st.st_mode) && st.st_nlink == 2;
+}
+
 /* Reports or queues one entry of dir (at depth below the root); -1 when
  * found() asked to stop. */
 static int
@@ -216,7 +254,8 @@ visit(struct walk *w, int dfd, const char *dir, unsigned depth,
 		free(path);
 		return 0;
 	}
-	if (w->sc->max_depth > 0 && depth + 1 == w->sc->max_depth) {
+	if ((w->sc->max_depth > 0 && depth + 1 == w->sc->max_depth) ||
+	    leaf_dir(w, dfd, name)) {
 		int rc = probe(w, dfd, name, path);
 
 		free(path);
@@ -262,6 +301,7 @@ gitscan_walk(const char *root, struct sandbox_scan *sc)
 	w->ms0 = sc->ms;
 	clock_gettime(CLOCK_MONOTONIC, &w->start);
 	load_mounts(w, root);
+	w->leaf_links = counts_subdirs(root);
 	enqueue(w, xstrdup(root), 0);
 	while (w->head < w->n && sc->stopped == NULL) {
 		if (w->head % GITSCAN_CLOCK_EVERY == 0 &&

@@ -132,6 +132,75 @@ test_gitscan_walk_prunes_and_keeps_its_budget(void **state)
 	assert_int_equal(system(link), 0);
 }
 
+struct marks {
+	char seen[4][64];
+	int kinds[4];
+	int n;
+};
+
+static int
+note_mark(void *ctx, const char *path, int kind)
+{
+	struct marks *m = ctx;
+	const char *rel = strstr(path, "/m/");
+
+	if (m->n < 4 && rel != NULL) {
+		snprintf(m->seen[m->n], sizeof(m->seen[0]), "%s", rel + 3);
+		m->kinds[m->n++] = kind;
+	}
+	return 0;
+}
+
+static int
+mark_kind(const struct marks *m, const char *rel)
+{
+	int i;
+
+	for (i = 0; i < m->n; i++)
+		if (strcmp(m->seen[i], rel) == 0)
+			return m->kinds[i];
+	return 0;
+}
+
+/* Directories without subdirectories are looked into, not read (where the
+ * file system counts subdirectories in the link count): a .git file (a
+ * submodule's or a worktree's) or a .airlock file in one is still found,
+ * as is a .git directory beside other files. */
+static void
+test_gitscan_walk_finds_marks_in_leaf_directories(void **state)
+{
+	char root[] = "/tmp/airlock-gitscan-XXXXXX", path[600];
+	struct sandbox_scan sc;
+	struct marks m = {0};
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	mk(root, "m/sub");
+	mk(root, "m/dir/.git");
+	mk(root, "m/plain");
+	snprintf(path, sizeof(path), "%s/m/sub/.git", root);
+	assert_non_null(f = fopen(path, "w"));
+	fputs("gitdir: ../x\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/m/plain/.airlock", root);
+	assert_non_null(f = fopen(path, "w"));
+	fclose(f);
+	memset(&sc, 0, sizeof(sc));
+	sc.max_dirs = 100;
+	sc.max_ms = 10000;
+	sc.found = note_mark;
+	sc.ctx = &m;
+	gitscan_walk(root, &sc);
+	assert_null(sc.stopped);
+	assert_int_equal(m.n, 3);
+	assert_int_equal(mark_kind(&m, "sub/.git"), 'f');
+	assert_int_equal(mark_kind(&m, "plain/.airlock"), 'f');
+	assert_int_equal(mark_kind(&m, "dir/.git"), 'd');
+	snprintf(path, sizeof(path), "rm -rf '%s'", root);
+	assert_int_equal(system(path), 0);
+}
+
 static void
 test_gitscan_prunes_dependency_trees_only(void **state)
 {
@@ -167,6 +236,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gitmodules_paths_reads_submodule_sections_only),
 		cmocka_unit_test(test_gitscan_walk_prunes_and_keeps_its_budget),
+		cmocka_unit_test(test_gitscan_walk_finds_marks_in_leaf_directories),
 		cmocka_unit_test(test_mountinfo_points_unescapes_and_skips_bad_lines),
 		cmocka_unit_test(test_gitscan_prunes_dependency_trees_only),
 		cmocka_unit_test(test_gitdir_parse_relative_absolute_and_garbage),
