@@ -344,6 +344,15 @@ serve(const struct conf_opts *o, const struct listen_url *u,
 		goto out;
 	uv_timer_init(&v.loop, &v.drain);
 	v.drain.data = &v;
+	/* Before the banner: whoever reads it may signal at once (SIGUSR1's
+	 * default action would end the server). Handled once the loop runs. */
+	uv_signal_init(&v.loop, &v.sigint);
+	uv_signal_init(&v.loop, &v.sigterm);
+	uv_signal_init(&v.loop, &v.sigusr1);
+	v.sigint.data = v.sigterm.data = v.sigusr1.data = &v;
+	uv_signal_start(&v.sigint, on_signal, SIGINT);
+	uv_signal_start(&v.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&v.sigusr1, on_sigusr1, SIGUSR1);
 	if (u->stdio) {
 		if (app_stdio_start(v.s, 0, 1, on_eof, &v, &err) == -1)
 			goto out;
@@ -356,19 +365,12 @@ serve(const struct conf_opts *o, const struct listen_url *u,
 		banner(v.bound, u->loopback, note);
 		print_login_url(&v);
 	}
-	uv_signal_init(&v.loop, &v.sigint);
-	uv_signal_init(&v.loop, &v.sigterm);
-	uv_signal_init(&v.loop, &v.sigusr1);
-	v.sigint.data = v.sigterm.data = v.sigusr1.data = &v;
-	uv_signal_start(&v.sigint, on_signal, SIGINT);
-	uv_signal_start(&v.sigterm, on_signal, SIGTERM);
-	uv_signal_start(&v.sigusr1, on_sigusr1, SIGUSR1);
 	uv_run(&v.loop, UV_RUN_DEFAULT);
 	rc = 0;
 out:
 	if (rc != 0) {
 		common_print_lines(&err, "airlock: app-server: ");
-		app_server_free(v.s);
+		stop(&v);
 		uv_run(&v.loop, UV_RUN_DEFAULT);
 	}
 	uv_loop_close(&v.loop);

@@ -107,18 +107,23 @@ serve(struct conf_opts *o, const char *ready)
 	po.conf = o;
 	po.ready_file = ready;
 	po.http_fd = po.socks_fd = po.dns_fd = -1;
-	d.proxy = proxy_new(&d.loop, &po, &err);
-	if (d.proxy == NULL) {
-		common_print_lines(&err, "airlock: proxy: ");
-		errbuf_release(&err);
-		uv_run(&d.loop, UV_RUN_DEFAULT);
-		uv_loop_close(&d.loop);
-		return 2;
-	}
+	/* Before the ready file: whoever waits for it may send SIGHUP at
+	 * once, whose default action would end the proxy. Handled once the
+	 * loop runs, by then with d.proxy set. */
 	for (i = 0; i < 3; i++) {
 		uv_signal_init(&d.loop, &d.sig[i]);
 		d.sig[i].data = &d;
 		uv_signal_start(&d.sig[i], on_signal, sigs[i]);
+	}
+	d.proxy = proxy_new(&d.loop, &po, &err);
+	if (d.proxy == NULL) {
+		common_print_lines(&err, "airlock: proxy: ");
+		errbuf_release(&err);
+		for (i = 0; i < 3; i++)
+			uv_close((uv_handle_t *)&d.sig[i], NULL);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+		uv_loop_close(&d.loop);
+		return 2;
 	}
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 	proxy_free(d.proxy);
