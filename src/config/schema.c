@@ -375,7 +375,7 @@ static const char md_req[] =
 	"is the fallback |\n"
 	"| `allowed_web_search_modes` | array | `disabled` always allowed; "
 	"fallback `cached` if allowed, else `live`, else `disabled` |\n"
-	"| `allowed_workspace_roots` | array | [ours] absolute paths; the "
+	"| `allowed_workspace_roots` | array | absolute paths (airlock's own key); the "
 	"workspace of `airlock run` and of the app-server's `command/exec` "
 	"must be one of them or below one (refused otherwise, naming this "
 	"file) |\n"

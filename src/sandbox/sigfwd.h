@@ -4,7 +4,7 @@
  * SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGTSTP and SIGWINCH to one target
  * process (airlock to the init, the init to the command).
  *
- * airlock forwards every one it gets (SIGFWD_ALL): the sandbox runs in a
+ * airlock forwards every one it receives (SIGFWD_ALL): the sandbox runs in a
  * process group of its own, so a signal that reaches airlock — sent to it,
  * or sent by the terminal while airlock's group is the foreground one —
  * has not reached the command. The init forwards only signals sent on
