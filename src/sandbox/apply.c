@@ -21,6 +21,7 @@
 
 #include "lib/fdutil.h"
 #include "lib/sigsafe.h"
+#include "sandbox/ctty.h"
 #include "sandbox/landlock.h"
 #include "sandbox/netns.h"
 #include "sandbox/netrules.h"
@@ -314,7 +315,8 @@ run_command(const struct sandbox_child_opts *o, int chan)
 
 /* --- init ------------------------------------------------------------------------ */
 
-/* The parent's descriptors for stdin, stdout and stderr go on 0, 1, 2. */
+/* The parent's descriptors for stdin, stdout and stderr go on 0, 1, 2
+ * (those that get the pty keep what they are until ctty_make). */
 static int
 take_stdio(const struct sandbox_child_opts *o)
 {
@@ -356,10 +358,6 @@ isolate(const struct sandbox_child_opts *o, struct errbuf *err)
 	if ((o->own_session ? setsid() : setpgid(0, 0)) == -1) {
 		errbuf_add(err, "cannot give the sandbox its own %s: %m",
 			   o->own_session ? "session" : "process group");
-		return -1;
-	}
-	if (o->ctty && ioctl(STDIN_FILENO, TIOCSCTTY, 0) == -1) {
-		errbuf_add(err, "cannot give the sandbox its terminal: %m");
 		return -1;
 	}
 	return 0;
@@ -537,6 +535,8 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	if (read(o->sock, &go, 1) != 1)
 		_exit(SANDBOX_EXIT_SETUP);
 	mounts_setup(o->plan, o->mounts, &ph);
+	if (o->ctty)
+		ctty_make(o->stdio, o->sock);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) == -1)
 		sandbox_child_fail("socketpair: %m");
 	sigfwd_install(SIGFWD_SENT);

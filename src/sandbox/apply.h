@@ -6,11 +6,13 @@
  * descriptors on stdin, stdout and stderr, closes every other descriptor
  * but its socket to the parent, makes itself the leader of a new process
  * group (own_session: a new session; ctty: a new session whose
- * controlling terminal is the pseudo-terminal on descriptor 0, pty.h),
+ * controlling terminal is the sandbox's own pseudo-terminal, made once the
+ * mount namespace is built, ctty.h),
  * maps the caller's uid and gid, sets
  * up the network side (netns.h) and reports to the parent over sock,
- * waits for the parent's go, builds the mount namespace (mounts.h), then
- * forks the command and stays as its init: it forwards the signals the
+ * waits for the parent's go, builds the mount namespace (mounts.h), with
+ * ctty makes the pty and waits for a second go (ctty.h), then forks the
+ * command and stays as its init: it forwards the signals the
  * parent forwards (sigfwd.h), tells the parent over sock when the command
  * stops (SANDBOX_MSG_STOPPED), reaps orphans, and exits with the
  * command's status (128+signal when the command was killed). When it
@@ -67,10 +69,12 @@
 struct sandbox_child_opts {
 	const struct sandbox_plan *plan;
 	int sock;                 /* to the parent; close-on-exec */
-	int stdio[3];             /* put on 0, 1, 2 first; -1 keeps it */
+	int stdio[3];             /* put on 0, 1, 2 first; -1 keeps it;
+				   * SANDBOX_STDIO_PTY: the pty (ctty) */
 	bool own_session;         /* setsid (no terminal) instead of setpgid */
-	bool ctty;                /* own_session, with stdio[0] as its
-				   * controlling terminal (above) */
+	bool ctty;                /* own_session, with a pty of the
+				   * sandbox's own as its controlling
+				   * terminal (ctty.h) */
 	char *const *env;         /* the command's final environment */
 	const struct seccomp_prog *seccomp;
 	const struct mounts_prep *mounts;

@@ -15,6 +15,7 @@
 #include "lib/errbuf.h"
 #include "lib/log.h"
 #include "proxy/approval.h"
+#include "sandbox/ctty.h"
 #include "sandbox/prompt.h"
 #include "sandbox/pty.h"
 #include "sandbox/session.h"
@@ -72,17 +73,17 @@ new_broker(uv_loop_t *loop, const struct sandbox_launch_opts *o,
 	return approval_broker_new(loop, &bo);
 }
 
-/* The pty's peer goes on each of the command's standard descriptors that
- * is a terminal for airlock; the others (a redirection) are inherited. */
+/* The sandbox's pty (ctty.h) goes on each of the command's standard
+ * descriptors that is a terminal for airlock; the others (a redirection)
+ * are inherited. The session attaches the pty once the sandbox made it. */
 static void
-use_pty(struct sandbox_session_opts *so, struct pty *p, uv_loop_t *loop)
+use_pty(struct sandbox_session_opts *so, struct pty *p)
 {
 	int i;
 
 	for (i = 0; i < 3; i++)
-		so->stdio[i] = isatty(i) ? pty_peer(p) : -1;
+		so->stdio[i] = isatty(i) ? SANDBOX_STDIO_PTY : -1;
 	so->pty = p;
-	pty_start(p, loop);
 }
 
 static void
@@ -158,11 +159,9 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 	}
 	if (l.pty != NULL) {
 		prompt = prompt_new(broker, l.pty);
-		use_pty(&so, l.pty, &loop);
+		use_pty(&so, l.pty);
 	}
 	sandbox_session_start(&loop, &so);
-	if (l.pty != NULL)
-		pty_close_peer(l.pty); /* the child has its own */
 	uv_run(&loop, UV_RUN_DEFAULT);
 	/* The session and its proxy are gone: the broker's last reference
 	 * goes, and its timers close. */

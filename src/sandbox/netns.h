@@ -16,7 +16,8 @@
  * the i-th one is. An error text in the message means the sandbox could
  * not be set up. The sandbox's first message is its report (the
  * listeners, or why it failed); later ones may bring more descriptors
- * (the command's seccomp listener, NETNS_FD_NOTIFY) or a failure met
+ * (the master of the sandbox's pty, NETNS_FD_PTY; the command's seccomp
+ * listener, NETNS_FD_NOTIFY) or a failure met
  * after the parent's go (session.h reads them all).
  *
  * Everything here but netns_recv runs in a cloned child: system calls
@@ -45,6 +46,8 @@ enum netns_fd_kind {
 	NETNS_FD_TRANSPARENT, /* TCP listener the rules route connections
 			       * to (netrules.h), 127.0.0.1 or ::1 */
 	NETNS_FD_UDP,    /* a UDP socket on 127.0.0.1 for SOCKS5 UDP relays */
+	NETNS_FD_PTY,    /* the master of the sandbox's own pty (after the
+			  * go; ctty.h) */
 };
 
 struct netns_msg {

@@ -1,8 +1,8 @@
 /* pty.c — a pseudo-terminal of the sandbox's own in front of the caller's
  * terminal. See pty.h.
  *
- * Four descriptors: the master; the command's end (the peer), which
- * airlock closes once the child has it; and the caller's terminal opened
+ * Three descriptors: the master, which the sandbox made (ctty.h) and
+ * hands over once the pty is attached; and the caller's terminal opened
  * again twice, `in` from descriptor 0 and `out` from descriptor 2, both
  * non-blocking. Bytes go in → master (to_master holds what the master
  * would not take yet; the terminal is not read meanwhile) and master →
@@ -39,7 +39,7 @@
 #define FLUSH_WAIT_MS 2000
 
 struct pty {
-	int master, peer, in, out;
+	int master, in, out;
 	struct termios saved;   /* the caller's modes */
 	bool raw;               /* the caller's terminal is in raw mode */
 	bool foreground;        /* airlock is the terminal's foreground job */
@@ -102,8 +102,6 @@ release(struct pty *p)
 {
 	if (p->master >= 0)
 		close(p->master);
-	if (p->peer >= 0)
-		close(p->peer);
 	if (p->in >= 0)
 		close(p->in);
 	if (p->out >= 0)
@@ -111,29 +109,6 @@ release(struct pty *p)
 	buf_release(&p->to_term);
 	buf_release(&p->to_master);
 	free(p);
-}
-
-static int
-open_master(struct pty *p, struct errbuf *err)
-{
-	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (p->master == -1 || grantpt(p->master) == -1 ||
-	    unlockpt(p->master) == -1) {
-		errbuf_add(err, "cannot open a pseudo-terminal: %m");
-		return -1;
-	}
-	/* The peer by descriptor, not by its /dev/pts path: nothing can
-	 * stand in for it between the two. */
-	p->peer = ioctl(p->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (p->peer == -1) {
-		errbuf_add(err, "cannot open a pseudo-terminal's peer: %m");
-		return -1;
-	}
-	if (fcntl(p->master, F_SETFL, O_NONBLOCK) == -1) {
-		errbuf_add(err, "pseudo-terminal: non-blocking mode: %m");
-		return -1;
-	}
-	return 0;
 }
 
 /* The caller's terminal, opened again: a file description of airlock's
@@ -163,40 +138,22 @@ pty_open(struct errbuf *err)
 {
 	struct pty *p = xcalloc(1, sizeof(*p));
 
-	p->master = p->peer = p->in = p->out = -1;
+	p->master = p->in = p->out = -1;
 	p->line_start = true;
 	buf_init(&p->to_term, TO_TERM_MAX);
 	buf_init(&p->to_master, TO_MASTER_MAX);
 	keyscan_init(&p->keys);
-	if (open_master(p, err) == -1 ||
-	    (p->in = reopen(STDIN_FILENO, O_RDONLY, err)) == -1 ||
+	if ((p->in = reopen(STDIN_FILENO, O_RDONLY, err)) == -1 ||
 	    (p->out = reopen(STDERR_FILENO, O_WRONLY, err)) == -1)
 		goto fail;
 	if (tcgetattr(p->in, &p->saved) == -1) {
 		errbuf_add(err, "cannot read the terminal's modes: %m");
 		goto fail;
 	}
-	/* The command starts with the modes it would have had. */
-	(void)tcsetattr(p->peer, TCSANOW, &p->saved);
-	copy_size(p);
 	return p;
 fail:
 	release(p);
 	return NULL;
-}
-
-int
-pty_peer(const struct pty *p)
-{
-	return p->peer;
-}
-
-void
-pty_close_peer(struct pty *p)
-{
-	if (p->peer >= 0)
-		close(p->peer);
-	p->peer = -1;
 }
 
 /* --- relaying ------------------------------------------------------------------ */
@@ -392,8 +349,8 @@ init_poll(struct pty *p, uv_poll_t *h, int fd)
 	p->handles++;
 }
 
-void
-pty_start(struct pty *p, uv_loop_t *loop)
+static void
+start(struct pty *p, uv_loop_t *loop)
 {
 	p->loop = loop;
 	init_poll(p, &p->master_poll, p->master);
@@ -405,6 +362,37 @@ pty_start(struct pty *p, uv_loop_t *loop)
 	uv_signal_start(&p->winch, on_winch, SIGWINCH);
 	p->started = true;
 	pty_resume(p);
+}
+
+/* The master's modes (and size) are the command's end's: the kernel
+ * applies them to the peer. Only a pty master answers TIOCGPTN. */
+int
+pty_attach(struct pty *p, int master, uv_loop_t *loop, struct errbuf *err)
+{
+	unsigned int n;
+
+	if (p->master >= 0 || p->finished) {
+		errbuf_add(err, "pseudo-terminal: a second master");
+		close(master);
+		return -1;
+	}
+	p->master = master;
+	if (ioctl(master, TIOCGPTN, &n) == -1) {
+		errbuf_add(err, "pseudo-terminal: not a master: %m");
+		return -1;
+	}
+	if (fcntl(master, F_SETFL, O_NONBLOCK) == -1) {
+		errbuf_add(err, "pseudo-terminal: non-blocking mode: %m");
+		return -1;
+	}
+	/* The command starts with the modes it would have had. */
+	if (tcsetattr(master, TCSANOW, &p->saved) == -1) {
+		errbuf_add(err, "pseudo-terminal: cannot set its modes: %m");
+		return -1;
+	}
+	copy_size(p);
+	start(p, loop);
+	return 0;
 }
 
 void

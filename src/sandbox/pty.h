@@ -8,8 +8,12 @@
  * ways between it and the pty's master, on the loop; the command gets the
  * pty's other end as its controlling terminal (apply.h: the sandbox's
  * init leads a session on it, the command leads its foreground process
- * group). The pty starts with the caller's terminal modes and window
- * size, so the command sees the terminal it would have seen; its line
+ * group). The pty comes from the sandbox's own devpts instance (ctty.h):
+ * the sandbox's init makes it once its mounts are built and hands airlock
+ * the master, so that inside the terminal has its name (`tty` prints
+ * /dev/pts/N). airlock gives the master the caller's terminal modes and
+ * window size before the command runs, so the command sees the terminal
+ * it would have seen; its line
  * discipline turns Ctrl-C, Ctrl-\ and Ctrl-Z into signals inside; raw-mode
  * programs set its modes, not the caller's.
  *
@@ -50,20 +54,17 @@ struct pty;
  * paste —, part of an escape sequence). */
 typedef void pty_key_fn(void *arg, int key);
 
-/* Opens the pty for the terminal on airlock's descriptors 0 and 2 (both
- * must be terminals): the master, the command's end (close-on-exec; the
- * child puts it on its standard descriptors), the caller's terminal
- * opened again, its modes and size copied onto the pty. NULL with `what:
- * why` in err. */
+/* Opens the pty's side of the terminal on airlock's descriptors 0 and 2
+ * (both must be terminals): the caller's terminal opened again, its modes
+ * read. The pty itself comes later (pty_attach). NULL with `what: why`
+ * in err. */
 struct pty *pty_open(struct errbuf *err);
-/* The command's end of the pty, for the child, until pty_close_peer(). */
-int pty_peer(const struct pty *p);
-/* Closes airlock's copy of the command's end (once the child has its
- * own): the master then sees the end of the command's output. */
-void pty_close_peer(struct pty *p);
-/* Starts relaying on loop; raw mode when airlock is the terminal's
- * foreground job. */
-void pty_start(struct pty *p, uv_loop_t *loop);
+/* Takes master (the sandbox's pty, ctty.h; p owns it from now on, even
+ * on failure), gives it the caller's modes and window size and starts
+ * relaying on loop; raw mode when airlock is the terminal's foreground
+ * job. Once only. -1 with `what: why` in err. */
+int pty_attach(struct pty *p, int master, uv_loop_t *loop,
+	       struct errbuf *err);
 /* Diverts the terminal to fn (a prompt), holding the command's output
  * and input; fn NULL gives it back. */
 void pty_divert(struct pty *p, pty_key_fn *fn, void *arg);

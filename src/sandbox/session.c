@@ -432,16 +432,37 @@ supervise(struct sandbox_session *s, int fd)
 	errbuf_release(&err);
 }
 
+/* The master of the sandbox's pty (ctty.h): on the pty with the caller's
+ * modes, then the second go, which lets the command run. */
+static void
+take_pty(struct sandbox_session *s, int fd)
+{
+	struct errbuf err;
+	char go = 'G';
+
+	errbuf_init(&err);
+	if (pty_attach(s->o.pty, fd, s->loop, &err) == -1) {
+		set_fail(s, SANDBOX_FAIL_SETUP, "cannot set up the sandbox: %s",
+			 errbuf_str(&err));
+		kill_child(s);
+	} else if (send(s->sock, &go, 1, MSG_NOSIGNAL) != 1) {
+		/* The child is gone; its pidfd says so. */
+	}
+	errbuf_release(&err);
+}
+
 /* A descriptor the child sent after its report (see session.h). */
 static void
 take_fd(struct sandbox_session *s, int kind, int fd)
 {
-	if (kind == NETNS_FD_NOTIFY && s->unotify == NULL &&
-	    s->state == ST_RUNNING && s->pid > 0) {
+	if (s->state != ST_RUNNING || s->pid <= 0)
+		close(fd);
+	else if (kind == NETNS_FD_NOTIFY && s->unotify == NULL)
 		supervise(s, fd);
-		return;
-	}
-	close(fd);
+	else if (kind == NETNS_FD_PTY && s->o.pty != NULL && !s->plain)
+		take_pty(s, fd);
+	else
+		close(fd);
 }
 
 static void

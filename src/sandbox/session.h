@@ -35,9 +35,12 @@
  * and follows its stops (jobctl.h); otherwise (the app-server) the
  * sandbox gets a session of its own and the given stdio. With terminal
  * and a pty (pty.h), the sandbox gets a session of its own whose
- * controlling terminal is the pty's peer (which the caller puts in stdio,
- * descriptor 0 at least); its stops are followed as before, around
- * pty_suspend() and pty_resume().
+ * controlling terminal is a pty it makes from its own devpts (ctty.h; the
+ * caller marks the descriptors that get it SANDBOX_STDIO_PTY in stdio,
+ * descriptor 0 at least): the session attaches the master the child
+ * sends (pty_attach) and only then sends the second go that lets the
+ * command run; its stops are followed as before, around pty_suspend()
+ * and pty_resume().
  *
  * Adding a descriptor the child sends after the report: give it a
  * netns_fd_kind, send it from the child in a struct netns_msg
@@ -110,7 +113,8 @@ struct sandbox_session_opts {
 	const char *command;       /* what an approver is shown, or NULL */
 	const char *process_id;    /* the app-server's processId, or NULL */
 	const char *log_prefix;    /* for the supervisor's warnings: "run: " */
-	int stdio[3];              /* the sandbox's 0, 1, 2; -1 inherits */
+	int stdio[3];              /* the sandbox's 0, 1, 2; -1 inherits;
+				    * SANDBOX_STDIO_PTY (ctty.h): the pty */
 	bool terminal;             /* airlock run: see above */
 	struct pty *pty;           /* with terminal: the sandbox's own, or
 				    * NULL for the caller's terminal */

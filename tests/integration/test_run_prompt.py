@@ -324,6 +324,32 @@ def test_raw_mode_programs_and_window_size_work(airlock_env, tmp_path):
         assert t.status == 0
 
 
+TTY_NAME = """\
+import os
+print("NAMES", os.ttyname(0), os.ttyname(1), os.ttyname(2), flush=True)
+"""
+
+
+def test_the_commands_terminal_has_its_name_inside(airlock_env, tmp_path):
+    # The pty comes from the sandbox's own devpts: `tty` and ttyname()
+    # name it (GPG_TTY=$(tty) for pinentry), and it is the device the
+    # command holds.
+    script = ("t=$(tty) || exit 9; echo TTY=$t; "
+              "[ \"$(stat -L -c %t:%T /dev/stdin)\" = "
+              "\"$(stat -c %t:%T \"$t\")\" ] && echo SAME-DEVICE; "
+              "exec " + PY + " -c '" + TTY_NAME + "'")
+    with origin(airlock_env, tmp_path):
+        with terminal(airlock_env, "--", "sh", "-c", script) as t:
+            t.expect("TTY=")
+            name = t.expect("\r\n")
+            assert re.fullmatch(r"/dev/pts/\d+", name), name
+            t.expect("SAME-DEVICE")
+            t.expect("NAMES ")
+            assert t.expect("\r\n").split() == [name] * 3
+            t.rest()
+        assert t.status == 0
+
+
 def test_ctrl_c_reaches_the_command_as_a_signal(airlock_env, tmp_path):
     code = ("import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, "
             "{signal.SIGINT})\nprint('WAIT-INT', flush=True)\n"
