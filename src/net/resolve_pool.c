@@ -129,10 +129,11 @@ resolve_pool_limits(unsigned threads_max, unsigned client_max, int abandon_ms)
 	/* Idle threads past the new cap leave; wait (bounded) for them, so
 	 * the cap holds from the next lookup on. */
 	pthread_cond_broadcast(&pool.work);
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += 2;
 	while (pool.threads > pool.threads_max &&
-	       pthread_cond_timedwait(&pool.gone, &pool.mu, &ts) == 0)
+	       pthread_cond_clockwait(&pool.gone, &pool.mu, CLOCK_MONOTONIC,
+				      &ts) == 0)
 		;
 	pthread_mutex_unlock(&pool.mu);
 }
@@ -343,14 +344,16 @@ wait_for_work(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	/* Monotonic: a step of the wall clock neither ends the wait early
+	 * nor makes it last. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += RESOLVE_IDLE_MS / 1000;
 	while (pool.qhead == NULL) {
 		if (pool.threads > pool.threads_max)
 			return false; /* the cap was lowered */
 		pool.idle++;
-		if (pthread_cond_timedwait(&pool.work, &pool.mu, &ts) ==
-			    ETIMEDOUT &&
+		if (pthread_cond_clockwait(&pool.work, &pool.mu,
+					   CLOCK_MONOTONIC, &ts) == ETIMEDOUT &&
 		    pool.qhead == NULL) {
 			pool.idle--;
 			return false;

@@ -87,11 +87,14 @@ gate_wait_entered(void)
 	struct timespec ts;
 	int rc = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
+	/* The monotonic clock: a step of the wall clock must not end the
+	 * wait early. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ts.tv_sec += GUARD_MS / 1000;
 	pthread_mutex_lock(&gate_mu);
 	while (gate_inside == 0 && rc == 0)
-		rc = pthread_cond_timedwait(&gate_cv, &gate_mu, &ts);
+		rc = pthread_cond_clockwait(&gate_cv, &gate_mu,
+					    CLOCK_MONOTONIC, &ts);
 	rc = gate_inside > 0;
 	pthread_mutex_unlock(&gate_mu);
 	return rc;
