@@ -7,7 +7,9 @@ but the sandbox's own loopback (doc/sandbox.md, "The sandbox's network").
 
 Names resolve through the stub resolver inside and the fake resolver in
 airlock (transputil.py); nothing leaves the machine."""
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import textwrap
@@ -102,7 +104,8 @@ def test_git_clone_over_git_protocol(airlock_env, tmp_path):
     daemon = subprocess.Popen(
         [tool("git"), "daemon", "--reuseaddr", "--export-all",
          f"--base-path={tmp_path}", f"--listen={ip}", f"--port={port}",
-         str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+         str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        start_new_session=True)
     try:
         from conftest import redirect_port
         redirect_port(ip, 9418, port)
@@ -114,7 +117,8 @@ def test_git_clone_over_git_protocol(airlock_env, tmp_path):
                 ports=(9418,))
         assert p.returncode == 0, p.stderr
     finally:
-        daemon.kill()
+        # `git daemon` runs git-daemon as a child: end the whole group.
+        os.killpg(daemon.pid, signal.SIGKILL)
         daemon.wait(timeout=10)
     assert (airlock_env.cwd / "r" / "README").read_text() == "hello\n"
 
