@@ -87,62 +87,30 @@ out:
 	return rc;
 }
 
-/* Whether entry is pattern, or pattern is a bare host and entry is that
- * host on some port. */
-static bool
-matches(const char *entry, const char *pattern)
+static void
+print_revoked(void *arg, const char *entry)
 {
-	size_t n = strlen(pattern);
-
-	if (strcmp(entry, pattern) == 0)
-		return true;
-	if (strchr(pattern, ':') != NULL)
-		return false;
-	return strncmp(entry, pattern, n) == 0 && entry[n] == ':';
-}
-
-static int
-revoke_list(const struct conf_opts *o, char **v, size_t n,
-	    const char *pattern, size_t *total, struct errbuf *err)
-{
-	size_t i, removed;
-
-	for (i = 0; i < n; i++) {
-		if (!matches(v[i], pattern))
-			continue;
-		if (approvals_remove(o->home, v[i], &removed, err) == -1)
-			return -1;
-		if (removed > 0)
-			printf("revoked %s\n", v[i]);
-		*total += removed;
-	}
-	return 0;
+	printf("revoked %s\n", entry);
+	(*(size_t *)arg)++;
 }
 
 static int
 revoke(const struct conf_opts *o, const char *pattern)
 {
 	char *path = approvals_path(o->home);
-	struct approvals a;
 	struct errbuf err;
 	size_t total = 0;
-	int rc = 2;
+	int rc;
 
 	errbuf_init(&err);
-	if (approvals_load(path, &a, &err) == -1) {
-		common_print_lines(&err, "");
-		goto out;
-	}
-	if (revoke_list(o, a.allow, a.n_allow, pattern, &total, &err) == -1 ||
-	    revoke_list(o, a.deny, a.n_deny, pattern, &total, &err) == -1)
+	if (approvals_revoke(o->home, pattern, print_revoked, &total,
+			     &err) == -1)
 		common_print_lines(&err, "");
 	else if (total == 0)
 		fprintf(stderr, "airlock: approvals revoke: no approval for %s "
 				"in %s\n",
 			pattern, path);
 	rc = err.count > 0 ? 2 : total == 0 ? 1 : 0;
-	approvals_release(&a);
-out:
 	errbuf_release(&err);
 	free(path);
 	return rc;

@@ -280,3 +280,52 @@ out:
 	free(path);
 	return rc;
 }
+
+bool
+approvals_matches(const char *entry, const char *pattern)
+{
+	size_t n = strlen(pattern);
+
+	if (strcmp(entry, pattern) == 0)
+		return true;
+	if (strchr(pattern, ':') != NULL)
+		return false;
+	return strncmp(entry, pattern, n) == 0 && entry[n] == ':';
+}
+
+static int
+revoke_list(const char *home, char **v, size_t n, const char *pattern,
+	    approvals_revoked_fn *fn, void *arg, struct errbuf *err)
+{
+	size_t i, removed;
+
+	for (i = 0; i < n; i++) {
+		if (!approvals_matches(v[i], pattern))
+			continue;
+		if (approvals_remove(home, v[i], &removed, err) == -1)
+			return -1;
+		if (removed > 0)
+			fn(arg, v[i]);
+	}
+	return 0;
+}
+
+int
+approvals_revoke(const char *home, const char *pattern,
+		 approvals_revoked_fn *fn, void *arg, struct errbuf *err)
+{
+	char *path = approvals_path(home);
+	struct approvals a;
+	int rc = -1;
+
+	if (approvals_load(path, &a, err) == 0) {
+		rc = revoke_list(home, a.allow, a.n_allow, pattern, fn, arg,
+				 err);
+		if (rc == 0)
+			rc = revoke_list(home, a.deny, a.n_deny, pattern, fn,
+					 arg, err);
+		approvals_release(&a);
+	}
+	free(path);
+	return rc;
+}

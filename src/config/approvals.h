@@ -67,4 +67,14 @@ int approvals_add(const char *home, bool deny, const char *entry,
 int approvals_remove(const char *home, const char *entry, size_t *removed,
 		     struct errbuf *err);
 
+/* Whether entry is pattern, or pattern is a bare host (no ':') and entry
+ * is that host on some port. Pure. */
+bool approvals_matches(const char *entry, const char *pattern);
+typedef void approvals_revoked_fn(void *arg, const char *entry);
+/* Removes from both lists of home's file every entry pattern matches
+ * (approvals_matches), calling fn(arg, entry) for each one removed. 0, or
+ * -1 with err (what was removed before stays removed). */
+int approvals_revoke(const char *home, const char *pattern,
+		     approvals_revoked_fn *fn, void *arg, struct errbuf *err);
+
 #endif

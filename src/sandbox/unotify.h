@@ -84,8 +84,7 @@ struct unotify_policy {
  * the command made to it: where a service of the host was probably meant
  * (unotify_summary says how to reach it). */
 struct unotify_loopback {
-	char addr[48];  /* "127.0.0.1" or "[::1]", as connected to */
-	uint16_t port;
+	char addr[64];  /* "127.0.0.1:PORT" or "[::1]:PORT", as connected to */
 	unsigned refused;
 	bool answered;  /* a later connection got through: a server that
 			 * started late, not a miss */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/xalloc.h"
+#include "net/listen.h"
 
 #define MAX_GROUPS 256
 
@@ -179,23 +180,6 @@ loopback_tcp(struct unotify_call *c, const struct sockaddr_storage *ss,
 	return c->type == SOCK_STREAM;
 }
 
-/* "127.0.0.1" or "[::1]" and the port of a loopback address. */
-static uint16_t
-loopback_name(const struct sockaddr_storage *ss, char *addr, size_t size)
-{
-	const struct sockaddr_in *a4 = (const struct sockaddr_in *)ss;
-	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
-	char ip[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		inet_ntop(AF_INET, &a4->sin_addr, addr, (socklen_t)size);
-		return ntohs(a4->sin_port);
-	}
-	inet_ntop(AF_INET6, &a6->sin6_addr, ip, sizeof(ip));
-	snprintf(addr, size, "[%s]", ip);
-	return ntohs(a6->sin6_port);
-}
-
 /* The outcome v (0 or -errno) of a TCP connect to the loopback address
  * ss: a refusal is remembered until a connection to the same address and
  * port gets through. */
@@ -204,14 +188,13 @@ note_loopback(struct unotify *u, const struct sockaddr_storage *ss, long v)
 {
 	struct unotify_loopback *e;
 	char addr[sizeof(e->addr)];
-	uint16_t port;
 	size_t i;
 
 	if (v != 0 && v != -ECONNREFUSED)
 		return;
-	port = loopback_name(ss, addr, sizeof(addr));
+	listen_addr_str((const struct sockaddr *)ss, addr, sizeof(addr));
 	for (i = 0; i < u->n_lo; i++)
-		if (u->lo[i].port == port && strcmp(u->lo[i].addr, addr) == 0)
+		if (strcmp(u->lo[i].addr, addr) == 0)
 			break;
 	if (i == u->n_lo) {
 		if (v == 0 || i == UNOTIFY_MAX_LOOPBACK)
@@ -219,7 +202,6 @@ note_loopback(struct unotify *u, const struct sockaddr_storage *ss, long v)
 		e = &u->lo[u->n_lo++];
 		memset(e, 0, sizeof(*e));
 		memcpy(e->addr, addr, sizeof(e->addr));
-		e->port = port;
 	}
 	if (v == 0)
 		u->lo[i].answered = true;
@@ -256,14 +238,13 @@ unotify_loopback_summary(const struct unotify *u, struct buf *out)
 		if (e->answered)
 			continue;
 		buf_printf(out,
-			   "airlock: nothing listened on %s:%u inside the "
+			   "airlock: nothing listened on %s inside the "
 			   "sandbox (%u connection(s) refused): the sandbox's "
 			   "loopback is its own; a service of the host on that "
-			   "port is reached with %s--allow %s:%u "
+			   "port is reached with %s--allow %s "
 			   "(permissions.network.allowed_domains)\n",
-			   e->addr, e->port, e->refused,
-			   u->net_granted ? "" : "--network ", e->addr,
-			   e->port);
+			   e->addr, e->refused,
+			   u->net_granted ? "" : "--network ", e->addr);
 	}
 }
 

@@ -195,35 +195,10 @@ app_approvals_list(struct app_conn *c, const json_t *id, const json_t *params)
 	free(path);
 }
 
-/* Whether entry is pattern, or pattern is a bare host and entry is that
- * host on some port (as `airlock approvals revoke`). */
-static bool
-matches(const char *entry, const char *pattern)
+static void
+add_revoked(void *arg, const char *entry)
 {
-	size_t n = strlen(pattern);
-
-	if (strcmp(entry, pattern) == 0)
-		return true;
-	if (strchr(pattern, ':') != NULL)
-		return false;
-	return strncmp(entry, pattern, n) == 0 && entry[n] == ':';
-}
-
-static int
-revoke_list(const char *home, char **v, size_t n, const char *pattern,
-	    json_t *revoked, struct errbuf *err)
-{
-	size_t i, removed;
-
-	for (i = 0; i < n; i++) {
-		if (!matches(v[i], pattern))
-			continue;
-		if (approvals_remove(home, v[i], &removed, err) == -1)
-			return -1;
-		if (removed > 0)
-			json_array_append_new(revoked, json_string(v[i]));
-	}
-	return 0;
+	json_array_append_new(arg, json_string(entry));
 }
 
 static void
@@ -232,18 +207,11 @@ revoke_pattern(struct app_conn *c, const json_t *id, const char *pattern,
 {
 	const char *home = c->s->base->home;
 	json_t *revoked = json_array();
-	struct approvals ap;
 	struct errbuf err;
 	char *msg;
 
 	errbuf_init(&err);
-	if (approvals_load(path, &ap, &err) == 0) {
-		if (revoke_list(home, ap.allow, ap.n_allow, pattern, revoked,
-				&err) == 0)
-			revoke_list(home, ap.deny, ap.n_deny, pattern, revoked,
-				    &err);
-		approvals_release(&ap);
-	}
+	approvals_revoke(home, pattern, add_revoked, revoked, &err);
 	if (err.count > 0) {
 		app_reply_error(c, id, RPC_INTERNAL_ERROR, errbuf_str(&err));
 		json_decref(revoked);

@@ -182,21 +182,30 @@ policy_doc(const struct conf *c)
 		"deniedDomains", req_json(&r->denied_domains), "file", r->file);
 }
 
-void
-app_policy_read(struct app_conn *c, const json_t *id, const json_t *params)
+/* Answers a read method (network/policy, approval/policy) with doc of
+ * the config loaded afresh. */
+static void
+reply_doc(struct app_conn *c, const json_t *id,
+	  json_t *(*doc)(const struct conf *))
 {
 	struct errbuf err;
 	struct conf *conf;
 
-	(void)params;
 	errbuf_init(&err);
 	conf = app_load_conf(c->s, &err);
 	if (conf == NULL)
 		app_reply_error(c, id, RPC_INTERNAL_ERROR, errbuf_str(&err));
 	else
-		app_reply(c, id, policy_doc(conf));
+		app_reply(c, id, doc(conf));
 	conf_free(conf);
 	errbuf_release(&err);
+}
+
+void
+app_policy_read(struct app_conn *c, const json_t *id, const json_t *params)
+{
+	(void)params;
+	reply_doc(c, id, policy_doc);
 }
 
 /* --- network/policy/update -------------------------------------------------- */
@@ -419,18 +428,8 @@ void
 app_approval_policy_read(struct app_conn *c, const json_t *id,
 			 const json_t *params)
 {
-	struct errbuf err;
-	struct conf *conf;
-
 	(void)params;
-	errbuf_init(&err);
-	conf = app_load_conf(c->s, &err);
-	if (conf == NULL)
-		app_reply_error(c, id, RPC_INTERNAL_ERROR, errbuf_str(&err));
-	else
-		app_reply(c, id, approval_doc(conf));
-	conf_free(conf);
-	errbuf_release(&err);
+	reply_doc(c, id, approval_doc);
 }
 
 /* params.approvalPolicy as a `-c` override (heap), its name in *name
