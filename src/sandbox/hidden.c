@@ -148,22 +148,12 @@ collect_all(struct collect *c, const struct sandbox_input *in,
 		push_configured(c, in, pr, in->secret_files[i], WHY_SECRET);
 }
 
-static size_t
-depth(const char *path)
-{
-	size_t d = 0;
-
-	for (; *path != '\0'; path++)
-		d += *path == '/';
-	return d;
-}
-
 /* Parents first, so that nested paths follow what covers them. */
 static int
 cmp_hide(const void *a, const void *b)
 {
 	const struct hide *x = a, *y = b;
-	size_t dx = depth(x->path), dy = depth(y->path);
+	size_t dx = protect_depth(x->path), dy = protect_depth(y->path);
 
 	if (dx != dy)
 		return dx < dy ? -1 : 1;

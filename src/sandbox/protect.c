@@ -51,8 +51,8 @@ protect_under(const char *root, const char *path)
 	       (path[n] == '\0' || path[n] == '/');
 }
 
-static size_t
-depth(const char *path)
+size_t
+protect_depth(const char *path)
 {
 	size_t d = 0;
 
@@ -65,7 +65,7 @@ static int
 cmp_depth(const void *a, const void *b)
 {
 	const char *x = *(char *const *)a, *y = *(char *const *)b;
-	size_t dx = depth(x), dy = depth(y);
+	size_t dx = protect_depth(x), dy = protect_depth(y);
 
 	if (dx != dy)
 		return dx < dy ? -1 : 1;

@@ -61,6 +61,8 @@ bool protect_push(char ***v, size_t *n, char *path, size_t max);
 bool protect_under(const char *root, const char *path);
 
 /* Sorts paths parents first (by depth, then by name). */
+/* How many '/' path has: its depth, for ordering parents first. Pure. */
+size_t protect_depth(const char *path);
 void protect_sort(char **v, size_t n);
 
 #endif
