@@ -604,6 +604,7 @@ run(struct conf_opts *o, struct run_args *a)
 	const char **secret_files = NULL;
 	size_t n_secret_files;
 	struct errbuf err;
+	bool built;
 	int rc;
 
 	rc = common_load_conf(o, &c);
@@ -622,8 +623,11 @@ run(struct conf_opts *o, struct run_args *a)
 	/* The files request actions read secrets from stay the proxy's. */
 	secret_files = conf_request_secret_files(c, &n_secret_files);
 	sandbox_input_hide_files(&in, secret_files, n_secret_files);
-	sandbox_probe_disk(&probe);
-	if (err.count > 0 || sandbox_plan_build(&in, &probe, &p, &err) == -1) {
+	sandbox_probe_disk_cached(&probe, o->home);
+	built = err.count == 0 &&
+		sandbox_plan_build(&in, &probe, &p, &err) == 0;
+	sandbox_probe_disk_release(&probe);
+	if (!built) {
 		common_print_lines(&err, "airlock: run: ");
 		goto out;
 	}

@@ -13,9 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/buf.h"
 #include "lib/fdutil.h"
 #include "lib/xalloc.h"
 #include "sandbox/mountinfo.h"
+#include "sandbox/walkcache.h"
 
 /* Directories that hold installed dependencies, build output or caches:
  * large, rebuilt by tools, and not where a user's repositories live. */
@@ -34,12 +36,17 @@ struct walk {
 	size_t n_mounts;
 	char **queue;
 	unsigned *depth;  /* of each queued directory below the root */
+	const struct walkcache_rec **rec; /* of each: its cached listing */
 	size_t head, n;
 	struct timespec start;
 	unsigned ms0;   /* sc->ms when this walk started */
 	bool full;      /* a directory was left out for the budget */
 	bool leaf_links; /* the root's file system counts subdirectories in a
-			  * directory's link count (leaf_dir) */
+			  * directory's link count, and keeps exact change
+			  * times (exact_fs) */
+	struct walkcache *cache; /* NULL: every directory is read */
+	struct buf ents;         /* the entries of the directory being read,
+				  * for its record */
 	char buf[32768] __attribute__((aligned(8)));
 };
 
@@ -130,7 +137,8 @@ entry_kind(int dfd, const struct dirent64 *de)
 }
 
 static void
-enqueue(struct walk *w, char *path, unsigned depth)
+enqueue(struct walk *w, char *path, unsigned depth,
+	const struct walkcache_rec *rec)
 {
 	if (w->sc->max_depth > 0 && depth > w->sc->max_depth) {
 		free(path);
@@ -143,7 +151,9 @@ enqueue(struct walk *w, char *path, unsigned depth)
 	}
 	w->queue = xreallocarray(w->queue, w->n + 1, sizeof(*w->queue));
 	w->depth = xreallocarray(w->depth, w->n + 1, sizeof(*w->depth));
+	w->rec = xreallocarray(w->rec, w->n + 1, sizeof(*w->rec));
 	w->depth[w->n] = depth;
+	w->rec[w->n] = rec;
 	w->queue[w->n++] = path;
 }
 
@@ -163,36 +173,78 @@ kind_at(int dfd, const char *sub, const char *name)
 	return S_ISLNK(st.st_mode) ? 'l' : 'f';
 }
 
-/* A directory at the deepest level the walk reads is only looked into
- * for .git and .airlock: two fstatat calls instead of reading what may
- * be thousands of entries (a /tmp full of build trees). -1 when found()
- * asked to stop. */
-static int
-probe(struct walk *w, int dfd, const char *name, const char *path)
+static bool
+is_mark(const char *name)
 {
-	static const char *const marks[] = {".git", ".airlock"};
-	size_t i;
-	int kind, rc = 0;
-	char *p;
+	return strcmp(name, ".git") == 0 || strcmp(name, ".airlock") == 0;
+}
 
-	w->sc->dirs++;
-	for (i = 0; i < 2 && rc == 0; i++) {
-		kind = kind_at(dfd, name, marks[i]);
-		if (kind == 0)
+/* Reports the marks of a directory the cache knows unchanged. */
+static int
+probe_cached(struct walk *w, const char *path, const struct walkcache_rec *r)
+{
+	const char *e = r->entries, *name;
+	char kind, *p;
+	int rc = 0;
+
+	w->sc->cached++;
+	walkcache_put_copy(w->cache, r);
+	while (rc == 0 && walkcache_next(&e, &kind, &name)) {
+		if (!is_mark(name))
 			continue;
-		p = xasprintf("%s/%s", path, marks[i]);
+		p = xasprintf("%s/%s", path, name);
 		rc = w->sc->found(w->sc->ctx, p, kind);
 		free(p);
 	}
 	return rc;
 }
 
+/* A directory at the deepest level the walk reads, or one without
+ * subdirectories, is only looked into for .git and .airlock: two lookups
+ * instead of reading what may be thousands of entries (a /tmp full of
+ * build trees); or none when the cache knows it unchanged. rel: the
+ * directory's path relative to dfd; st: its lstat when taken (what the
+ * cache records). -1 when found() asked to stop. */
+static int
+probe(struct walk *w, int dfd, const char *rel, const char *path,
+      const struct stat *st, const struct walkcache_rec *r)
+{
+	static const char *const marks[] = {".git", ".airlock"};
+	size_t i;
+	int kind, rc = 0;
+	char *p;
+
+	char ents[32];
+	size_t n = 0;
+
+	w->sc->dirs++;
+	if (r != NULL)
+		return probe_cached(w, path, r);
+	for (i = 0; i < 2 && rc == 0; i++) {
+		kind = kind_at(dfd, rel, marks[i]);
+		if (kind == 0)
+			continue;
+		ents[n++] = (char)kind;
+		memcpy(ents + n, marks[i], strlen(marks[i]) + 1);
+		n += strlen(marks[i]) + 1;
+		p = xasprintf("%s/%s", path, marks[i]);
+		rc = w->sc->found(w->sc->ctx, p, kind);
+		free(p);
+	}
+	ents[n++] = '\0';
+	if (rc == 0 && st != NULL)
+		walkcache_put(w->cache, WALKCACHE_PROBED, path, st, ents, n);
+	return rc;
+}
+
 /* File systems whose directories have 2 + (number of subdirectories)
- * links, always: ext2/3/4 (but for one with more than 65000, which has 1),
- * tmpfs and XFS. Others (btrfs, overlayfs, FUSE, network file systems)
- * may say anything, so their directories are always read. */
+ * links, always (ext2/3/4 but for one with more than 65000, which has
+ * 1), and whose change times follow every change of a directory, to the
+ * nanosecond where the kernel has multigrain timestamps: ext2/3/4, tmpfs
+ * and XFS. Others (btrfs, overlayfs, FUSE, network file systems) may say
+ * anything, so their directories are always read, and never cached. */
 static bool
-counts_subdirs(const char *root)
+exact_fs(const char *root)
 {
 	struct statfs sf;
 
@@ -208,36 +260,49 @@ counts_subdirs(const char *root)
 	}
 }
 
-/* Whether the directory name of dfd has no subdirectory (its link count
- * says so, where the file system keeps that count): then only its .git
- * and .airlock matter, and two lookups replace reading it. */
-static bool
-leaf_dir(const struct walk *w, int dfd, const char *name)
+/* A subdirectory (path; rel to dfd) at depth + 1: probed when it is at
+ * the deepest level or has no subdirectory (its link count says so,
+ * where the file system keeps that count), else queued to be read — from
+ * the cache when it knows it unchanged. Takes path. */
+static int
+visit_dir(struct walk *w, int dfd, const char *rel, char *path,
+	  unsigned depth)
 {
+	const struct walkcache_rec *r = NULL;
+	bool deepest = w->sc->max_depth > 0 && depth + 1 == w->sc->max_depth;
+	bool have = false;
 	struct stat st;
+	int rc = 0;
 
-	if (!w->leaf_links ||
-	    fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-		return false;
-	return S_ISDIR(st.st_mode) && st.st_nlink == 2;
+	if (w->cache != NULL || (w->leaf_links && !deepest)) {
+		have = fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		       S_ISDIR(st.st_mode);
+		if (!have) {
+			free(path);
+			return 0;
+		}
+		r = walkcache_find(w->cache, path, &st);
+	}
+	if (deepest || (have && w->leaf_links && st.st_nlink == 2)) {
+		rc = probe(w, dfd, rel, path, have ? &st : NULL, r);
+		free(path);
+		return rc;
+	}
+	enqueue(w, path, depth + 1,
+		r != NULL && r->kind == WALKCACHE_READ ? r : NULL);
+	return 0;
 }
 
-/* Reports or queues one entry of dir (at depth below the root); -1 when
- * found() asked to stop. */
+/* Reports or queues one entry (name, of kind as entry_kind) of dir (at
+ * depth below the root); dfd is dir open, or AT_FDCWD when dir was not
+ * read (cached). -1 when found() asked to stop. */
 static int
 visit(struct walk *w, int dfd, const char *dir, unsigned depth,
-      const struct dirent64 *de)
+      const char *name, int kind)
 {
-	const char *name = de->d_name;
-	int kind;
 	char *path;
 
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-		return 0;
-	kind = entry_kind(dfd, de);
-	if (kind == 0)
-		return 0;
-	if (strcmp(name, ".git") == 0 || strcmp(name, ".airlock") == 0) {
+	if (is_mark(name)) {
 		int rc;
 
 		path = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
@@ -254,45 +319,94 @@ visit(struct walk *w, int dfd, const char *dir, unsigned depth,
 		free(path);
 		return 0;
 	}
-	if ((w->sc->max_depth > 0 && depth + 1 == w->sc->max_depth) ||
-	    leaf_dir(w, dfd, name)) {
-		int rc = probe(w, dfd, name, path);
+	return visit_dir(w, dfd, dfd == AT_FDCWD ? path : name, path, depth);
+}
 
-		free(path);
-		return rc;
-	}
-	enqueue(w, path, depth + 1);
+/* A directory the cache knows unchanged: its entries as they were read. */
+static int
+read_cached(struct walk *w, const char *dir, unsigned depth,
+	    const struct walkcache_rec *r)
+{
+	const char *e = r->entries, *name;
+	char kind;
+
+	w->sc->dirs++;
+	w->sc->cached++;
+	walkcache_put_copy(w->cache, r);
+	while (walkcache_next(&e, &kind, &name))
+		if (visit(w, AT_FDCWD, dir, depth, name, kind) == -1)
+			return -1;
 	return 0;
 }
 
 /* getdents64 straight into a buffer: half the system calls of
- * opendir/readdir, which matters at start-up. */
-static void
-read_dir(struct walk *w, const char *dir, unsigned depth)
+ * opendir/readdir, which matters at start-up. What it finds goes into
+ * the cache, with the change time from before the first entry was read. */
+static int
+read_disk(struct walk *w, const char *dir, unsigned depth)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	bool keep = w->cache != NULL;
 	struct dirent64 *de;
-	long n, off;
+	struct stat st;
+	long n = 0, off;
+	int kind, rc = 0;
 
 	if (fd == -1)
-		return;
+		return 0;
 	w->sc->dirs++;
-	while ((n = syscall(SYS_getdents64, fd, w->buf, sizeof(w->buf))) > 0) {
-		for (off = 0; off < n; off += de->d_reclen) {
+	buf_reset(&w->ents);
+	keep = keep && fstat(fd, &st) == 0;
+	while (rc == 0 &&
+	       (n = syscall(SYS_getdents64, fd, w->buf, sizeof(w->buf))) > 0) {
+		for (off = 0; off < n && rc == 0; off += de->d_reclen) {
 			de = (struct dirent64 *)(w->buf + off);
-			if (visit(w, fd, dir, depth, de) == -1) {
-				if (w->sc->stopped == NULL)
-					w->sc->stopped = "stopped";
-				close(fd);
-				return;
-			}
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			kind = entry_kind(fd, de);
+			if (keep && (kind == 'd' ||
+				     (kind != 0 && is_mark(de->d_name))))
+				keep = walkcache_entry_add(&w->ents, (char)kind,
+							   de->d_name) == 0;
+			if (kind != 0)
+				rc = visit(w, fd, dir, depth, de->d_name, kind);
 		}
 	}
+	if (keep && rc == 0 && n == 0 && buf_addch(&w->ents, '\0') == 0)
+		walkcache_put(w->cache, WALKCACHE_READ, dir, &st, w->ents.p,
+			      w->ents.len);
 	close(fd);
+	return rc;
+}
+
+static void
+read_dir(struct walk *w, size_t i)
+{
+	int rc = w->rec[i] != NULL
+			 ? read_cached(w, w->queue[i], w->depth[i], w->rec[i])
+			 : read_disk(w, w->queue[i], w->depth[i]);
+
+	if (rc == -1 && w->sc->stopped == NULL)
+		w->sc->stopped = "stopped";
+}
+
+/* The root, from the cache when it knows it unchanged. */
+static void
+enqueue_root(struct walk *w, const char *root)
+{
+	const struct walkcache_rec *r = NULL;
+	struct stat st;
+
+	if (w->cache != NULL && lstat(root, &st) == 0 && S_ISDIR(st.st_mode))
+		r = walkcache_find(w->cache, root, &st);
+	enqueue(w, xstrdup(root), 0,
+		r != NULL && r->kind == WALKCACHE_READ ? r : NULL);
 }
 
 void
-gitscan_walk(const char *root, struct sandbox_scan *sc)
+gitscan_walk(const char *root, struct sandbox_scan *sc,
+	     struct walkcache *cache)
 {
 	struct walk *w = xcalloc(1, sizeof(*w));
 	size_t i;
@@ -301,27 +415,33 @@ gitscan_walk(const char *root, struct sandbox_scan *sc)
 	w->ms0 = sc->ms;
 	clock_gettime(CLOCK_MONOTONIC, &w->start);
 	load_mounts(w, root);
-	w->leaf_links = counts_subdirs(root);
-	enqueue(w, xstrdup(root), 0);
+	w->leaf_links = exact_fs(root);
+	w->cache = w->leaf_links ? cache : NULL;
+	buf_init(&w->ents, 1 << 20);
+	enqueue_root(w, root);
 	while (w->head < w->n && sc->stopped == NULL) {
 		if (w->head % GITSCAN_CLOCK_EVERY == 0 &&
 		    w->ms0 + elapsed_ms(w) >= sc->max_ms) {
 			sc->stopped = "time limit";
 			break;
 		}
-		read_dir(w, w->queue[w->head], w->depth[w->head]);
+		read_dir(w, w->head);
 		free(w->queue[w->head]);
 		w->queue[w->head++] = NULL;
 	}
 	sc->ms = w->ms0 + elapsed_ms(w);
 	if (w->full && sc->stopped == NULL)
 		sc->stopped = "directory limit";
+	if (sc->stopped == NULL)
+		walkcache_walked(w->cache, root);
 	while (w->head < w->n)
 		free(w->queue[w->head++]);
 	for (i = 0; i < w->n_mounts; i++)
 		free(w->mounts[i]);
+	buf_release(&w->ents);
 	free(w->mounts);
 	free(w->queue);
 	free(w->depth);
+	free(w->rec);
 	free(w);
 }

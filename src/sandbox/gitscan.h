@@ -18,7 +18,12 @@
 
 #include "sandbox/plan.h"
 
-void gitscan_walk(const char *root, struct sandbox_scan *sc);
+struct walkcache;
+
+/* cache (walkcache.h), when not NULL, answers for the directories it knows
+ * unchanged and learns the others; sc->cached counts its answers. */
+void gitscan_walk(const char *root, struct sandbox_scan *sc,
+		  struct walkcache *cache);
 
 /* Pure: whether a directory of this name is not walked (node_modules,
  * .venv, venv, __pycache__, target, ...; see doc/sandbox.md). */

@@ -131,6 +131,7 @@ struct sandbox_scan {
 	size_t max_dirs;          /* directories read, over all roots */
 	unsigned max_ms;          /* wall time, over all roots */
 	size_t dirs;
+	size_t cached;            /* of dirs, answered by the walk cache */
 	unsigned ms;
 	const char *stopped;      /* NULL, or why the walk stopped early */
 	unsigned max_depth;       /* levels below root read; 0 = no limit */
@@ -230,6 +231,7 @@ struct sandbox_plan {
 	char *make_home;           /* AIRLOCK_HOME to create, or NULL */
 	struct {
 		size_t dirs, found;
+		size_t cached;         /* of dirs, from the walk cache */
 		unsigned ms;
 		unsigned tmp_depth;    /* /tmp, $TMPDIR read this deep; 0 none */
 		const char *stopped;

@@ -304,6 +304,10 @@ format_scan(const struct sandbox_plan *p, struct buf *out)
 	buf_printf(out, "repositories: %zu found in %zu directories under the "
 			"writable roots (%u ms",
 		   p->scan.found, p->scan.dirs, p->scan.ms);
+	if (p->scan.cached > 0)
+		buf_printf(out, "; %zu unchanged since an earlier run, from "
+				"the walk cache",
+			   p->scan.cached);
 	if (p->scan.tmp_depth > 0)
 		buf_printf(out, "; /tmp and $TMPDIR %u levels deep",
 			   p->scan.tmp_depth);

@@ -6,12 +6,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/fdutil.h"
 #include "lib/xalloc.h"
 #include "sandbox/gitscan.h"
 #include "sandbox/placeholder.h"
+#include "sandbox/walkcache.h"
 
 static char *
 disk_resolve(void *arg, const char *path)
@@ -96,8 +98,7 @@ disk_read(void *arg, const char *path, size_t *n)
 static void
 disk_scan(void *arg, const char *root, struct sandbox_scan *sc)
 {
-	(void)arg;
-	gitscan_walk(root, sc);
+	gitscan_walk(root, sc, arg);
 }
 
 void
@@ -108,5 +109,36 @@ sandbox_probe_disk(struct sandbox_probe *p)
 	p->gitdir = disk_gitdir;
 	p->scan = disk_scan;
 	p->read = disk_read;
+	p->arg = NULL;
+}
+
+char *
+sandbox_walkcache_file(const char *home)
+{
+	return home != NULL && home[0] == '/'
+		       ? xasprintf("%s/cache/walk", home)
+		       : NULL;
+}
+
+void
+sandbox_probe_disk_cached(struct sandbox_probe *p, const char *home)
+{
+	struct timespec now;
+	char *file = sandbox_walkcache_file(home);
+
+	sandbox_probe_disk(p);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (file != NULL)
+		p->arg = walkcache_load(file, &now);
+	free(file);
+}
+
+void
+sandbox_probe_disk_release(struct sandbox_probe *p)
+{
+	if (p->arg == NULL)
+		return;
+	(void)walkcache_save(p->arg);
+	walkcache_free(p->arg);
 	p->arg = NULL;
 }

@@ -273,6 +273,7 @@ scan_roots(struct sandbox_plan *p, const struct sandbox_probe *pr)
 			break;
 	}
 	p->scan.dirs = sc.dirs;
+	p->scan.cached = sc.cached;
 	p->scan.ms = sc.ms;
 	p->scan.tmp_depth = p->n_writable > p->n_own_roots
 				    ? PROTECT_SCAN_TMP_DEPTH

@@ -56,9 +56,10 @@ setup_phase_build(struct setup_phase *ph, const struct conf *c,
 	 * the setup phase as in the command's. */
 	secret_files = conf_request_secret_files(c, &n_secret_files);
 	sandbox_input_hide_files(&in, secret_files, n_secret_files);
-	sandbox_probe_disk(&probe);
+	sandbox_probe_disk_cached(&probe, w->home);
 	rc = err->count > 0 ||
 	     sandbox_plan_build(&in, &probe, &ph->plan, err) == -1;
+	sandbox_probe_disk_release(&probe);
 	free(secret_files);
 	if (rc)
 		return -1;
