@@ -84,13 +84,19 @@ add_preset(struct entries *e, const struct conf *c, const char *key,
 	   enum preset_id id)
 {
 	const struct preset_entry *pe;
+	char *origin;
 	size_t i, n;
 
 	pe = preset_entries(id, &n);
-	for (i = 0; i < n; i++)
-		entries_add(e, pe[i].pattern,
-			    xasprintf("%s: %s %s", conf_origin(c, key), key,
-				      preset_name(id)));
+	if (n == 0)
+		return;
+	/* One origin text for the whole preset, copied per entry (a preset
+	 * has about a hundred). */
+	origin = xasprintf("%s: %s %s", conf_origin(c, key), key,
+			   preset_name(id));
+	for (i = 0; i + 1 < n; i++)
+		entries_add(e, pe[i].pattern, xstrdup(origin));
+	entries_add(e, pe[i].pattern, origin);
 }
 
 bool
