@@ -13,7 +13,6 @@
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "policy/netpolicy.h"
-#include "policy/policy.h"
 #include "sandbox/childenv.h"
 #include "sandbox/input.h"
 #include "sandbox/launch.h"
@@ -376,8 +375,8 @@ static int
 check_network_config(const struct conf *c, const struct run_args *a)
 {
 	struct netpolicy_extra extra = {0};
-	struct policy *pol;
 	struct errbuf err;
+	int rc;
 
 	extra.allow = a->allow;
 	extra.n_allow = a->n_allow;
@@ -385,21 +384,19 @@ check_network_config(const struct conf *c, const struct run_args *a)
 	extra.n_deny = a->n_deny;
 	extra.mode = a->mode;
 	errbuf_init(&err);
-	pol = netpolicy_build(c, &extra, NULL, &err);
-	if (pol != NULL) {
+	rc = netpolicy_validate(c, &extra, &err);
+	if (rc == 0) {
 		/* The setup phase's too: the same deny flags, its own lists. */
-		policy_free(pol);
 		memset(&extra, 0, sizeof(extra));
 		extra.deny = a->deny;
 		extra.n_deny = a->n_deny;
 		extra.setup = true;
-		pol = netpolicy_build(c, &extra, NULL, &err);
+		rc = netpolicy_validate(c, &extra, &err);
 	}
-	if (pol == NULL)
+	if (rc == -1)
 		common_print_lines(&err, "airlock: run: ");
-	policy_free(pol);
 	errbuf_release(&err);
-	return pol == NULL ? -1 : 0;
+	return rc;
 }
 
 static int
