@@ -13,7 +13,6 @@
 #include "lib/errbuf.h"
 #include "lib/xalloc.h"
 #include "policy/netpolicy.h"
-#include "policy/policy.h"
 #include "sandbox/childenv.h"
 #include "sandbox/input.h"
 #include "sandbox/launch.h"
@@ -376,8 +375,8 @@ static int
 check_network_config(const struct conf *c, const struct run_args *a)
 {
 	struct netpolicy_extra extra = {0};
-	struct policy *pol;
 	struct errbuf err;
+	int rc;
 
 	extra.allow = a->allow;
 	extra.n_allow = a->n_allow;
@@ -385,21 +384,19 @@ check_network_config(const struct conf *c, const struct run_args *a)
 	extra.n_deny = a->n_deny;
 	extra.mode = a->mode;
 	errbuf_init(&err);
-	pol = netpolicy_build(c, &extra, NULL, &err);
-	if (pol != NULL) {
+	rc = netpolicy_validate(c, &extra, &err);
+	if (rc == 0) {
 		/* The setup phase's too: the same deny flags, its own lists. */
-		policy_free(pol);
 		memset(&extra, 0, sizeof(extra));
 		extra.deny = a->deny;
 		extra.n_deny = a->n_deny;
 		extra.setup = true;
-		pol = netpolicy_build(c, &extra, NULL, &err);
+		rc = netpolicy_validate(c, &extra, &err);
 	}
-	if (pol == NULL)
+	if (rc == -1)
 		common_print_lines(&err, "airlock: run: ");
-	policy_free(pol);
 	errbuf_release(&err);
-	return pol == NULL ? -1 : 0;
+	return rc;
 }
 
 static int
@@ -558,7 +555,7 @@ out:
  * gets the environment without the variables that hold request-rule
  * secrets. */
 static int
-run_phases(const struct conf_opts *o, const struct conf *c,
+run_phases(struct conf_opts *o, const struct conf *c,
 	   const struct run_args *a, const struct sandbox_plan *p)
 {
 	const char *const *cmds;
@@ -566,8 +563,12 @@ run_phases(const struct conf_opts *o, const struct conf *c,
 	char **env = run_env(c);
 	int rc = 0;
 
-	for (i = 0; i < n && rc == 0; i++)
+	for (i = 0; i < n && rc == 0; i++) {
 		rc = setup_one(o, c, a, env, cmds[i], i, n);
+		/* Later sandboxes read the files again: a person may have
+		 * answered "always" in this one (approvals.toml). */
+		o->loaded = NULL;
+	}
 	if (rc == 0 && !a->print_plan)
 		rc = launch(o, c, a, p, env);
 	else if (rc == 0) {
@@ -638,16 +639,21 @@ run(struct conf_opts *o, struct run_args *a)
 	}
 	warn_ignored_network_flags(o, a, &p);
 	/* -a is this run's approval_policy: the embedded proxy reads it
-	 * from the config it loads. */
+	 * from the config it loads. Without it, the first sandbox's proxy
+	 * takes the config loaded above (the same opts, the same files)
+	 * instead of reading every layer again. */
 	if (a->approval != NULL) {
 		a->approval_override =
 			xasprintf("approval_policy=\"%s\"", a->approval);
 		conf_opts_add_override(o, a->approval_override);
+	} else {
+		o->loaded = c;
 	}
-	/* The embedded proxy loads the config again: its warnings were
+	/* An embedded proxy that loads the config again: its warnings were
 	 * shown above. */
 	o->quiet = true;
 	rc = run_phases(o, c, a, &p);
+	o->loaded = NULL;
 	sandbox_plan_release(&p);
 out:
 	free(secret_files);

@@ -47,6 +47,7 @@ conf_opts_release(struct conf_opts *o)
 void
 conf_opts_set_config(struct conf_opts *o, const char *path)
 {
+	o->loaded = NULL;
 	free(o->config_file);
 	o->config_file = xstrdup(path);
 }
@@ -54,6 +55,7 @@ conf_opts_set_config(struct conf_opts *o, const char *path)
 void
 conf_opts_add_override(struct conf_opts *o, const char *kv)
 {
+	o->loaded = NULL;
 	o->overrides = xreallocarray(o->overrides, o->n_overrides + 1,
 				     sizeof(*o->overrides));
 	o->overrides[o->n_overrides++] = kv;
@@ -113,6 +115,7 @@ conf_new_defaults(void)
 
 	keys = schema_keys(&n);
 	c = xcalloc(1, sizeof(*c));
+	c->refs = 1;
 	c->vals = xcalloc(n, sizeof(*c->vals));
 	c->nvals = n;
 	for (i = 0; i < n; i++)
@@ -121,12 +124,19 @@ conf_new_defaults(void)
 	return c;
 }
 
+struct conf *
+conf_ref(struct conf *c)
+{
+	c->refs++;
+	return c;
+}
+
 void
 conf_free(struct conf *c)
 {
 	size_t i;
 
-	if (c == NULL)
+	if (c == NULL || --c->refs > 0)
 		return;
 	for (i = 0; i < c->nvals; i++)
 		conf_val_clear(&c->vals[i]);

@@ -13,6 +13,8 @@
  *
  * Ownership: the caller owns the struct conf and frees it with
  * conf_free(); every pointer a getter returns lives as long as the conf.
+ * A conf never changes once loaded, so it may have several owners: each
+ * conf_ref() adds one, each conf_free() drops one, the last one frees.
  * Getters take a dotted key of the schema; a key that is not in the schema,
  * or asking for the wrong type, is a programming error and aborts. */
 #ifndef AIRLOCK_CONF_H
@@ -39,6 +41,13 @@ struct conf_opts {
 	size_t n_overrides;
 	bool verbose;           /* the user asked for more notes (-v) */
 	bool quiet;             /* warnings were already shown: add none */
+	/* A config just loaded from exactly these opts (borrowed), or NULL.
+	 * An embedded proxy started with the opts takes a reference to it
+	 * instead of reading every layer again (proxy.h); its reloads still
+	 * read them. Whoever sets it clears it once the files may have
+	 * changed (airlock run: after its first sandbox, whose approvals a
+	 * later one must read); changing the opts clears it. */
+	struct conf *loaded;
 };
 
 void conf_opts_init(struct conf_opts *o);
@@ -75,6 +84,8 @@ struct conf *conf_load_text(const char *config_text, size_t n,
 			    const char *req_text, size_t rn,
 			    struct errbuf *warn, struct errbuf *err);
 void conf_free(struct conf *c);
+/* One more owner of c (see Ownership above); returns c. */
+struct conf *conf_ref(struct conf *c);
 
 bool conf_bool(const struct conf *c, const char *key);
 int64_t conf_int(const struct conf *c, const char *key);

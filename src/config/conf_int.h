@@ -30,6 +30,7 @@ struct conf_val {
 struct conf_rules; /* conf_rules.c: request rules and actions */
 
 struct conf {
+	unsigned refs;         /* owners (conf_ref); the last conf_free frees */
 	struct conf_val *vals; /* one per schema row, same index */
 	size_t nvals;
 	struct conf_project *projects; /* strings owned (cast away const) */

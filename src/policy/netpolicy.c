@@ -84,13 +84,19 @@ add_preset(struct entries *e, const struct conf *c, const char *key,
 	   enum preset_id id)
 {
 	const struct preset_entry *pe;
+	char *origin;
 	size_t i, n;
 
 	pe = preset_entries(id, &n);
-	for (i = 0; i < n; i++)
-		entries_add(e, pe[i].pattern,
-			    xasprintf("%s: %s %s", conf_origin(c, key), key,
-				      preset_name(id)));
+	if (n == 0)
+		return;
+	/* One origin text for the whole preset, copied per entry (a preset
+	 * has about a hundred). */
+	origin = xasprintf("%s: %s %s", conf_origin(c, key), key,
+			   preset_name(id));
+	for (i = 0; i + 1 < n; i++)
+		entries_add(e, pe[i].pattern, xstrdup(origin));
+	entries_add(e, pe[i].pattern, origin);
 }
 
 bool
@@ -221,8 +227,8 @@ apply_allow_requirements(struct entries *a, struct entries *u,
  * err and makes it return -1; the entries are filled either way. */
 static int
 collect(const struct conf *c, const struct netpolicy_extra *extra,
-	struct entries *allow, struct entries *deny, struct errbuf *warn,
-	struct errbuf *err)
+	bool with_preset, struct entries *allow, struct entries *deny,
+	struct errbuf *warn, struct errbuf *err)
 {
 	const struct requirements *r = conf_requirements(c);
 	bool setup = extra != NULL && extra->setup;
@@ -241,7 +247,8 @@ collect(const struct conf *c, const struct netpolicy_extra *extra,
 	add_conf_list(&user, c, setup ? KEY_SETUP_ALLOW : KEY_ALLOW);
 	if (extra)
 		add_extra(&user, extra->allow, extra->n_allow, "--allow");
-	add_preset(&user, c, preset_key, preset);
+	if (with_preset)
+		add_preset(&user, c, preset_key, preset);
 	managed_of(r, setup, &m);
 	if (m.list->set || m.only) {
 		if (check_managed(m.list, m.key, err) == -1)
@@ -312,7 +319,7 @@ netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 	struct policy_options o = {0};
 	struct policy *p = NULL;
 
-	if (collect(c, extra, &allow, &deny, warn, err) == 0) {
+	if (collect(c, extra, true, &allow, &deny, warn, err) == 0) {
 		o.allow = allow.v;
 		o.n_allow = allow.n;
 		o.deny = deny.v;
@@ -338,6 +345,29 @@ netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 	return p;
 }
 
+int
+netpolicy_validate(const struct conf *c, const struct netpolicy_extra *extra,
+		   struct errbuf *err)
+{
+	struct entries allow = {0}, deny = {0};
+	struct policy_options o = {0};
+	struct policy *p = NULL;
+
+	if (collect(c, extra, false, &allow, &deny, NULL, err) == 0) {
+		o.allow = allow.v;
+		o.n_allow = allow.n;
+		o.deny = deny.v;
+		o.n_deny = deny.n;
+		o.preset = PRESET_NONE;
+		o.allow_global = true;
+		p = policy_new(&o, err);
+	}
+	entries_release(&allow);
+	entries_release(&deny);
+	policy_free(p);
+	return p != NULL ? 0 : -1;
+}
+
 void
 netpolicy_patterns(const struct conf *c, const struct netpolicy_extra *extra,
 		   netpolicy_pattern_fn *fn, void *arg)
@@ -345,7 +375,7 @@ netpolicy_patterns(const struct conf *c, const struct netpolicy_extra *extra,
 	struct entries allow = {0}, deny = {0};
 	size_t i;
 
-	collect(c, extra, &allow, &deny, NULL, NULL);
+	collect(c, extra, true, &allow, &deny, NULL, NULL);
 	for (i = 0; i < allow.n; i++)
 		fn(arg, allow.v[i].pattern, false);
 	for (i = 0; i < deny.n; i++)

@@ -56,6 +56,13 @@ struct policy *netpolicy_build(const struct conf *c,
 			       const struct netpolicy_extra *extra,
 			       struct errbuf *warn, struct errbuf *err);
 
+/* What netpolicy_build() would refuse, found without building the policy
+ * for use: the same problems in err and -1, or 0. The built-in preset's
+ * names are not compiled again: they are always valid patterns
+ * (test_preset), and a requirement only ever drops them. */
+int netpolicy_validate(const struct conf *c,
+		       const struct netpolicy_extra *extra, struct errbuf *err);
+
 /* The mode ("limited" / "full") the policy of c (+extra) enforces. */
 const char *netpolicy_mode(const struct conf *c,
 			   const struct netpolicy_extra *extra);

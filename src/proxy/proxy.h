@@ -7,8 +7,9 @@
  * and `airlock run` with the UDP socket of the sandbox's stub resolver
  * (dns_fd), whose synthetic name map lives as long as the proxy.
  *
- * The effective config is loaded from the conf_opts given at creation, and
- * again on every reload: a reload builds a whole new state (config, policy,
+ * The effective config is loaded from the conf_opts given at creation (or
+ * taken, with a reference, from the one they already hold: conf_opts.loaded),
+ * and again from the files on every reload: a reload builds a whole new state (config, policy,
  * upstream settings), validates it and swaps it in; connections keep the
  * state they started with until they end. A failed reload keeps the old
  * state and says why.

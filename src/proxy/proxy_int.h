@@ -168,6 +168,11 @@ bool proxy_restart_key(const char *key);
 struct proxy_state *proxy_state_load(const struct conf_opts *o,
 				     const struct netpolicy_extra *extra,
 				     struct errbuf *err);
+/* proxy_state.c: the state a proxy starts with: built from the config o
+ * already holds (conf_opts.loaded), else as proxy_state_load(). */
+struct proxy_state *proxy_state_first(const struct conf_opts *o,
+				      const struct netpolicy_extra *extra,
+				      struct errbuf *err);
 /* The admin API token c names; with none named, the one generated at
  * start (made now if there is none yet). Nothing changes on failure. */
 int proxy_load_admin_token(struct proxy *p, const struct conf *c,

@@ -128,22 +128,38 @@ proxy_set_state(struct proxy *p, struct proxy_state *s)
 	proxy_state_unref(old);
 }
 
-struct proxy_state *
-proxy_state_load(const struct conf_opts *o, const struct netpolicy_extra *extra,
-	   struct errbuf *err)
+/* A state from o's config: c when given (owned), else loaded now. */
+static struct proxy_state *
+state_of(const struct conf_opts *o, struct conf *c,
+	 const struct netpolicy_extra *extra, struct errbuf *err)
 {
 	struct errbuf warn;
-	struct conf *c;
 	struct proxy_state *s = NULL;
 
 	errbuf_init(&warn);
-	c = conf_load(o, &warn, err);
+	if (c == NULL)
+		c = conf_load(o, &warn, err);
 	if (c != NULL)
 		s = proxy_state_new_extra(c, extra, NULL, &warn, err);
 	if (warn.count > 0)
 		log_warn("%s", errbuf_str(&warn));
 	errbuf_release(&warn);
 	return s;
+}
+
+struct proxy_state *
+proxy_state_load(const struct conf_opts *o, const struct netpolicy_extra *extra,
+	   struct errbuf *err)
+{
+	return state_of(o, NULL, extra, err);
+}
+
+struct proxy_state *
+proxy_state_first(const struct conf_opts *o,
+		  const struct netpolicy_extra *extra, struct errbuf *err)
+{
+	return state_of(o, o->loaded != NULL ? conf_ref(o->loaded) : NULL,
+			extra, err);
 }
 
 void

@@ -103,18 +103,92 @@ childenv_get(const struct childenv *e, const char *key)
 	return NULL;
 }
 
+/* A batch of changes applied in one pass over the environment: the same
+ * result as childenv_set() / childenv_unset() called in turn (entries for
+ * the batch's keys go; the set ones come back at the end, in the order
+ * they were last set), without rescanning the environment per key. */
+#define BATCH_MAX 64
+
+struct batch {
+	const char *key[BATCH_MAX];
+	size_t len[BATCH_MAX];
+	const char *value[BATCH_MAX]; /* NULL: unset */
+	size_t n;
+};
+
 static void
-set_all(struct childenv *e, const char *const *keys, const char *value)
+batch_add(struct batch *b, const char *key, const char *value)
 {
-	for (; *keys != NULL; keys++)
-		childenv_set(e, *keys, value);
+	if (b->n == BATCH_MAX)
+		abort(); /* the lists above are fixed: a programming error */
+	b->key[b->n] = key;
+	b->len[b->n] = strlen(key);
+	b->value[b->n++] = value;
 }
 
 static void
-unset_all(struct childenv *e, const char *const *keys)
+batch_add_all(struct batch *b, const char *const *keys, const char *value)
 {
 	for (; *keys != NULL; keys++)
-		childenv_unset(e, *keys);
+		batch_add(b, *keys, value);
+}
+
+/* Whether entry ("KEY=value"; klen bytes before its first '=') is for a
+ * key of b. */
+static bool
+batch_has(const struct batch *b, const char *entry, size_t klen)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->len[i] == klen && memcmp(entry, b->key[i], klen) == 0)
+			return true;
+	return false;
+}
+
+/* Whether key i is set or unset again later in the batch. */
+static bool
+batch_later(const struct batch *b, size_t i)
+{
+	size_t j;
+
+	for (j = i + 1; j < b->n; j++)
+		if (b->len[j] == b->len[i] &&
+		    memcmp(b->key[j], b->key[i], b->len[i]) == 0)
+			return true;
+	return false;
+}
+
+static char *
+entry_new(const char *key, size_t klen, const char *value)
+{
+	size_t vlen = strlen(value);
+	char *s = xmalloc(klen + vlen + 2);
+
+	memcpy(s, key, klen);
+	s[klen] = '=';
+	memcpy(s + klen + 1, value, vlen + 1);
+	return s;
+}
+
+static void
+batch_apply(struct childenv *e, const struct batch *b)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < e->n; i++) {
+		if (batch_has(b, e->v[i], strcspn(e->v[i], "=")))
+			free(e->v[i]);
+		else
+			e->v[k++] = e->v[i];
+	}
+	e->n = k;
+	e->v = xreallocarray(e->v, e->n + b->n + 1, sizeof(*e->v));
+	for (i = 0; i < b->n; i++)
+		if (b->value[i] != NULL && !batch_later(b, i))
+			e->v[e->n++] = entry_new(b->key[i], b->len[i],
+						 b->value[i]);
+	e->v[e->n] = NULL;
 }
 
 void
@@ -123,17 +197,20 @@ childenv_apply_proxy(struct childenv *e, const struct childenv_proxy *p)
 	char *h = xasprintf("http://%s", p->http_addr);
 	char *s = p->socks_addr ? xasprintf("socks5h://%s", p->socks_addr)
 				: NULL;
+	struct batch b;
 
-	childenv_unset(e, "AIRLOCK_SANDBOX_NETWORK_DISABLED");
-	unset_all(e, stale_keys);
-	set_all(e, http_keys, h);
-	set_all(e, all_keys, s != NULL ? s : h);
-	set_all(e, no_proxy_keys, CHILDENV_NO_PROXY);
-	childenv_set(e, "AIRLOCK_NETWORK_PROXY_ACTIVE", "1");
-	childenv_set(e, "AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING",
-		     p->allow_local_binding ? "1" : "0");
-	childenv_set(e, "ELECTRON_GET_USE_PROXY", "true");
-	childenv_set(e, "NODE_USE_ENV_PROXY", "1");
+	b.n = 0;
+	batch_add(&b, "AIRLOCK_SANDBOX_NETWORK_DISABLED", NULL);
+	batch_add_all(&b, stale_keys, NULL);
+	batch_add_all(&b, http_keys, h);
+	batch_add_all(&b, all_keys, s != NULL ? s : h);
+	batch_add_all(&b, no_proxy_keys, CHILDENV_NO_PROXY);
+	batch_add(&b, "AIRLOCK_NETWORK_PROXY_ACTIVE", "1");
+	batch_add(&b, "AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING",
+		  p->allow_local_binding ? "1" : "0");
+	batch_add(&b, "ELECTRON_GET_USE_PROXY", "true");
+	batch_add(&b, "NODE_USE_ENV_PROXY", "1");
+	batch_apply(e, &b);
 	free(h);
 	free(s);
 }
@@ -141,19 +218,27 @@ childenv_apply_proxy(struct childenv *e, const struct childenv_proxy *p)
 void
 childenv_apply_network_off(struct childenv *e)
 {
-	unset_all(e, http_keys);
-	unset_all(e, stale_keys);
-	unset_all(e, all_keys);
-	unset_all(e, no_proxy_keys);
-	unset_all(e, flag_keys);
-	unset_all(e, ca_keys);
-	childenv_set(e, "AIRLOCK_SANDBOX_NETWORK_DISABLED", "1");
+	struct batch b;
+
+	b.n = 0;
+	batch_add_all(&b, http_keys, NULL);
+	batch_add_all(&b, stale_keys, NULL);
+	batch_add_all(&b, all_keys, NULL);
+	batch_add_all(&b, no_proxy_keys, NULL);
+	batch_add_all(&b, flag_keys, NULL);
+	batch_add_all(&b, ca_keys, NULL);
+	batch_add(&b, "AIRLOCK_SANDBOX_NETWORK_DISABLED", "1");
+	batch_apply(e, &b);
 }
 
 void
 childenv_set_ca_bundle(struct childenv *e, const char *bundle_path)
 {
-	set_all(e, ca_keys, bundle_path);
+	struct batch b;
+
+	b.n = 0;
+	batch_add_all(&b, ca_keys, bundle_path);
+	batch_apply(e, &b);
 }
 
 char **

@@ -3,12 +3,12 @@
 
 #include <arpa/inet.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/passwd.h"
 #include "net/listen.h"
 #include "policy/netpolicy.h"
 #include "sandbox/landlock.h"
@@ -32,20 +32,17 @@ user_homes(struct sandbox_input *in)
 {
 	static char pw_home[PATH_MAX];
 	const char *env = getenv("HOME");
-	struct passwd pw, *res = NULL;
-	char buf[4096];
+	char *pw = passwd_home(getuid());
 
 	in->n_user_homes = 0;
 	if (env != NULL && env[0] == '/')
 		in->user_homes[in->n_user_homes++] = env;
-	if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &res) != 0 ||
-	    res == NULL || pw.pw_dir == NULL || pw.pw_dir[0] != '/' ||
-	    (env != NULL && strcmp(env, pw.pw_dir) == 0))
-		return;
-	if ((size_t)snprintf(pw_home, sizeof(pw_home), "%s", pw.pw_dir) >=
-	    sizeof(pw_home))
-		return;
-	in->user_homes[in->n_user_homes++] = pw_home;
+	if (pw != NULL && pw[0] == '/' &&
+	    (env == NULL || strcmp(env, pw) != 0) &&
+	    (size_t)snprintf(pw_home, sizeof(pw_home), "%s", pw) <
+		    sizeof(pw_home))
+		in->user_homes[in->n_user_homes++] = pw_home;
+	free(pw);
 }
 
 void

@@ -34,9 +34,11 @@
  * supervisor is never restarted behind its back. Its listener must leave
  * the command's process before exec (apply.c hands it to the init).
  *
- * The program is built in a sandbox's parent (seccomp_build: libseccomp
- * allocates, exported as BPF) and loaded by the cloned child
- * (seccomp_prog_load: the system call only, no allocation, no lock). */
+ * The program is made in a sandbox's parent (seccomp_build: a copy of the
+ * one tools/gen-seccomp.c had libseccomp build at build time, or, in the
+ * unit tests, built now from the rules in seccomp_rules.c) and loaded by
+ * the cloned child (seccomp_prog_load: the system call only, no
+ * allocation, no lock). The airlock binary does not link libseccomp. */
 #ifndef AIRLOCK_SANDBOX_SECCOMP_H
 #define AIRLOCK_SANDBOX_SECCOMP_H
 
@@ -53,10 +55,10 @@ struct seccomp_prog {
 
 /* The filter: the program generated at build time when the binary was
  * linked with it (tools/gen-seccomp.c; it saves libseccomp's work on
- * every start), else seccomp_build_runtime(). -1 with `seccomp: problem`
- * in err. */
+ * every start), else seccomp_build_runtime() when the binary links it
+ * (a weak reference). -1 with `seccomp: problem` in err. */
 int seccomp_build(struct seccomp_prog *out, struct errbuf *err);
-/* Builds the filter with libseccomp, now. */
+/* Builds the filter with libseccomp, now (seccomp_rules.c). */
 int seccomp_build_runtime(struct seccomp_prog *out, struct errbuf *err);
 /* True when this binary carries the prebuilt program. */
 bool seccomp_prebuilt(void);

@@ -3,12 +3,12 @@
 #include "sandbox/workspace.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
+#include "lib/passwd.h"
 #include "lib/xalloc.h"
 
 /* Refused as exactly these directories: projects below them are common. */
@@ -114,11 +114,12 @@ canon(const char *path)
 }
 
 static char *
-passwd_home(void)
+canon_passwd_home(void)
 {
-	struct passwd *pw = getpwuid(getuid());
+	char *pw = passwd_home(getuid()), *r = canon(pw);
 
-	return pw != NULL && pw->pw_dir != NULL ? canon(pw->pw_dir) : NULL;
+	free(pw);
+	return r;
 }
 
 static void
@@ -188,7 +189,7 @@ workspace_check(const char *dir, const struct workspace_opts *o,
 		return -1;
 	}
 	r.homes[0] = canon(getenv("HOME"));
-	r.homes[1] = passwd_home();
+	r.homes[1] = canon_passwd_home();
 	r.airlock_home = canon(o->airlock_home);
 	r.writable = o->writable;
 	r.allow_broad = o->allow_broad;

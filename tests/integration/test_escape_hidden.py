@@ -336,6 +336,78 @@ def test_escape_hidden_command_exec_hides_them_too(airlock_env, home):
         assert token not in res["stdout"] + res["stderr"]
 
 
+# --- the password database's home ------------------------------------------------
+# ssh reads ~/.ssh from the password database's home, whatever $HOME says:
+# a command started with HOME pointing at a decoy (or unset, or relative)
+# must still find the real home's credentials hidden. The test gives uid 0
+# of a user namespace of its own a home it controls, by bind-mounting its
+# own /etc/passwd and /etc/nsswitch.conf there, and runs airlock inside.
+# `passwd: files` is the file airlock reads itself; with an action after
+# `files` it asks NSS (getpwuid_r) instead: the answer must not differ.
+
+SH_FAKE_PASSWD = ('mount --bind "$1" /etc/passwd && '
+                  'mount --bind "$2" /etc/nsswitch.conf && shift 2 && '
+                  'exec "$@"')
+
+
+def fake_passwd_run(airlock_env, tmp_path, nsswitch, env, *args):
+    if subprocess.run(["unshare", "-Urm", "true"],
+                      capture_output=True).returncode != 0:
+        pytest.skip("needs user namespaces: unshare -Urm fails here")
+    pwhome = tmp_path / "pwhome"
+    (pwhome / ".ssh").mkdir(parents=True, exist_ok=True)
+    (pwhome / ".ssh" / "id_ed25519").write_text(SECRET + " ssh key\n")
+    (pwhome / ".netrc").write_text("machine x password " + SECRET)
+    passwd = tmp_path / "passwd"
+    passwd.write_text("root:x:0:0:root:%s:/bin/sh\n"
+                      "nobody:x:65534:65534::/nonexistent:/bin/false\n"
+                      % pwhome)
+    ns = tmp_path / "nsswitch.conf"
+    ns.write_text(nsswitch)
+    e = {k: v for k, v in airlock_env.env.items() if k != "HOME"}
+    e.update(env)
+    from conftest import AIRLOCK
+    p = subprocess.run(["unshare", "-Urm", "sh", "-c", SH_FAKE_PASSWD, "sh",
+                        str(passwd), str(ns), str(AIRLOCK), "run", *args],
+                       cwd=str(airlock_env.cwd), env=e, capture_output=True,
+                       text=True, timeout=60)
+    return pwhome, p
+
+
+@pytest.mark.parametrize("nsswitch", ["passwd: files\n",
+                                      "passwd: files [SUCCESS=return]\n"])
+@pytest.mark.parametrize("home_env", ["decoy", "unset", "relative"])
+def test_escape_hidden_passwd_home_credentials_whatever_home_says(
+        airlock_env, tmp_path, nsswitch, home_env):
+    decoy = tmp_path / "decoy"
+    decoy.mkdir()
+    env = {"decoy": {"HOME": str(decoy)}, "unset": {},
+           "relative": {"HOME": "decoy"}}[home_env]
+    pwhome = tmp_path / "pwhome"
+    body = (TRIES + "read(%r)\nread(%r)\n"
+            % (str(pwhome / ".ssh" / "id_ed25519"), str(pwhome / ".netrc")))
+    _, p = fake_passwd_run(airlock_env, tmp_path, nsswitch, env, "--",
+                           *py(body))
+    assert p.returncode == 0, p.stderr
+    assert SECRET not in p.stdout + p.stderr
+    # A hidden directory cannot be opened; a hidden file reads empty.
+    assert p.stdout.split("\n")[:2] == ["ERR EACCES", "OK ''"], p.stdout
+
+
+@pytest.mark.parametrize("nsswitch", ["passwd: files\n",
+                                      "passwd: files [SUCCESS=return]\n"])
+def test_escape_hidden_passwd_home_is_no_workspace_whatever_home_says(
+        airlock_env, tmp_path, nsswitch):
+    decoy = tmp_path / "decoy"
+    decoy.mkdir()
+    pwhome, p = fake_passwd_run(airlock_env, tmp_path, nsswitch,
+                                {"HOME": str(decoy)}, "-C",
+                                str(tmp_path / "pwhome"), "--", "true")
+    assert p.returncode == 2, p.stderr
+    assert "refusing %s as the workspace: it is the home directory" % pwhome \
+        in p.stderr, p.stderr
+
+
 # --- ordinary work goes on ------------------------------------------------------
 
 def test_hidden_paths_leave_git_pip_and_a_project_npmrc_alone(airlock_env,

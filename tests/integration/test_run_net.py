@@ -210,3 +210,49 @@ def test_net_granted_deny_flag_wins_over_allow(airlock_env, tmp_path):
                             "-w", "%{http_code}", url(srv))
     assert p.stdout == "403"
     assert "denied" in p.stderr
+
+
+# --- the proxy's config is the run's -------------------------------------------
+# The embedded proxy of the first sandbox takes the config `airlock run`
+# loaded rather than reading the layers again: every layer, -c override and
+# requirement must still reach its policy.
+
+def code_of(env, srv, *args):
+    p = env.run("run", "--network", *args, "--", "curl", "-s", "-m", "10",
+                "-o", "/dev/null", "-w", "%{http_code}", url(srv))
+    return p.stdout, p.stderr
+
+
+def test_net_granted_c_overrides_reach_the_proxy(airlock_env, tmp_path):
+    with static_origin(tmp_path, body=b"hi\n") as srv:
+        entry = '["127.0.0.1:%d"]' % srv.server_address[1]
+        allow_c = "permissions.network.allowed_domains=" + entry
+        out, err = code_of(airlock_env, srv, "-c", allow_c)
+        assert out == "200", err
+        out, err = code_of(airlock_env, srv, "-c", allow_c, "-c",
+                           "permissions.network.denied_domains=" + entry)
+        assert out == "403" and "denied" in err, err
+        # full mode from -c: a POST passes; limited mode refuses it.
+        for mode, want in (("full", "501"), ("limited", "403")):
+            p = airlock_env.run(
+                "run", "--network", "-c", allow_c, "-c",
+                'permissions.network.mode="%s"' % mode, "--", "curl", "-s",
+                "-m", "10", "-o", "/dev/null", "-w", "%{http_code}",
+                "-X", "POST", url(srv))
+            assert p.stdout == want, (mode, p.stdout, p.stderr)
+
+
+def test_net_granted_user_config_and_requirements_reach_the_proxy(
+        airlock_env, tmp_path):
+    with static_origin(tmp_path, body=b"hi\n") as srv:
+        entry = '"127.0.0.1:%d"' % srv.server_address[1]
+        airlock_env.write("home/config.toml",
+                          "[permissions.network]\nallowed_domains = [%s]\n"
+                          % entry)
+        out, err = code_of(airlock_env, srv)
+        assert out == "200", err
+        airlock_env.write("system/requirements.toml",
+                          "[permissions.network]\ndenied_domains = [%s]\n"
+                          % entry)
+        out, err = code_of(airlock_env, srv)
+        assert out == "403" and "denied" in err, err

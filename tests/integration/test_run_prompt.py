@@ -208,6 +208,24 @@ def test_a_persists_and_a_new_run_passes_without_asking(airlock_env, tmp_path):
     assert codes(out) == ["200"] and "DONE" in out and ASK not in out, out
 
 
+def test_always_in_a_setup_sandbox_applies_to_the_command(airlock_env, tmp_path):
+    # The first sandbox's proxy takes the config `airlock run` loaded;
+    # the command's proxy reads the files again, so what a person answered
+    # "always" during setup (approvals.toml) needs no second question.
+    with origin(airlock_env, tmp_path) as port:
+        with terminal(airlock_env, "-c",
+                      "permissions.network.allow_local_binding=true",
+                      "--setup", curl(port), "--", "sh", "-c",
+                      curl(port) + "; echo DONE") as t:
+            t.expect(ASK)
+            t.send("a")
+            t.expect("-> allowed always")
+            out = t.rest()
+    assert codes(out) == ["200", "200"] and "DONE" in out, out
+    assert out.count(ASK) == 1, out
+    assert t.status == 0
+
+
 def test_n_and_enter_deny_and_d_denies_always(airlock_env, tmp_path):
     with origin(airlock_env, tmp_path) as port:
         script = "%s; %s; %s" % (curl(port), curl(port), curl(port, NAME2))

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "proxy/ca.h"
 #include "sandbox/childenv.h"
 
 static const char *const caller_env[] = {
@@ -194,6 +195,63 @@ test_childenv_set_unset_and_detach(void **state)
 	childenv_free_array(v);
 }
 
+/* The rewrite is one pass over the environment; its result is exactly
+ * that of setting (or unsetting) each key in turn: the caller's other
+ * entries keep their order, every entry for a rewritten key goes (even
+ * repeated ones, and never one whose key only starts like it), and the set
+ * keys follow in the order they are set. */
+static void
+test_childenv_rewrite_equals_setting_each_key_in_turn(void **state)
+{
+	static const char *const env[] = {
+		"PATH=/usr/bin", "HTTP_PROXY=a", "HTTP_PROXY=b",
+		"HTTP_PROXYX=keep", "AIRLOCK_SANDBOX_NETWORK_DISABLED=1",
+		"npm_config_http_proxy=stale", "X=HTTP_PROXY=keep", "=odd",
+		"SSL_CERT_FILE=/mine.pem", "no_proxy=*", NULL};
+	static const char *const http[] = {
+		"HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy",
+		"YARN_HTTP_PROXY", "YARN_HTTPS_PROXY", "npm_config_https_proxy",
+		"npm_config_proxy", "NPM_CONFIG_HTTPS_PROXY", "NPM_CONFIG_PROXY",
+		"BUNDLE_HTTP_PROXY", "BUNDLE_HTTPS_PROXY", "PIP_PROXY",
+		"DOCKER_HTTP_PROXY", "DOCKER_HTTPS_PROXY", "WS_PROXY",
+		"WSS_PROXY", "ws_proxy", "wss_proxy", NULL};
+	static const char *const all[] = {"ALL_PROXY", "all_proxy", "FTP_PROXY",
+					  "ftp_proxy", NULL};
+	static const char *const nop[] = {
+		"NO_PROXY", "no_proxy", "npm_config_noproxy",
+		"NPM_CONFIG_NOPROXY", "YARN_NO_PROXY", "BUNDLE_NO_PROXY", NULL};
+	struct childenv_proxy p = {"127.0.0.1:3128", "127.0.0.1:8081", true};
+	struct childenv got, want;
+	size_t i;
+
+	(void)state;
+	childenv_init(&got, env);
+	childenv_apply_proxy(&got, &p);
+	childenv_set_ca_bundle(&got, "/h/ca-bundle.pem");
+	childenv_init(&want, env);
+	childenv_unset(&want, "AIRLOCK_SANDBOX_NETWORK_DISABLED");
+	childenv_unset(&want, "npm_config_http_proxy");
+	childenv_unset(&want, "NPM_CONFIG_HTTP_PROXY");
+	for (i = 0; http[i] != NULL; i++)
+		childenv_set(&want, http[i], "http://127.0.0.1:3128");
+	for (i = 0; all[i] != NULL; i++)
+		childenv_set(&want, all[i], "socks5h://127.0.0.1:8081");
+	for (i = 0; nop[i] != NULL; i++)
+		childenv_set(&want, nop[i], CHILDENV_NO_PROXY);
+	childenv_set(&want, "AIRLOCK_NETWORK_PROXY_ACTIVE", "1");
+	childenv_set(&want, "AIRLOCK_NETWORK_ALLOW_LOCAL_BINDING", "1");
+	childenv_set(&want, "ELECTRON_GET_USE_PROXY", "true");
+	childenv_set(&want, "NODE_USE_ENV_PROXY", "1");
+	for (i = 0; ca_env_keys[i] != NULL; i++)
+		childenv_set(&want, ca_env_keys[i], "/h/ca-bundle.pem");
+	assert_int_equal(got.n, want.n);
+	for (i = 0; i < want.n; i++)
+		assert_string_equal(got.v[i], want.v[i]);
+	assert_null(got.v[got.n]);
+	childenv_release(&got);
+	childenv_release(&want);
+}
+
 int
 main(void)
 {
@@ -206,6 +264,8 @@ main(void)
 		cmocka_unit_test(test_childenv_network_off_removes_proxy_keys),
 		cmocka_unit_test(test_childenv_ca_bundle_hook_sets_all_ten_keys),
 		cmocka_unit_test(test_childenv_set_unset_and_detach),
+		cmocka_unit_test(
+			test_childenv_rewrite_equals_setting_each_key_in_turn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

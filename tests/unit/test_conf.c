@@ -477,6 +477,46 @@ test_conf_unix_sockets_refuses_relative_paths_and_other_values(void **state)
 	assert_non_null(strstr(e, "unix_sockets"));
 }
 
+/* A conf has as many owners as conf_ref() made: it lives until the last
+ * conf_free() (ASan would see a use after free or a leak). */
+static void
+test_conf_ref_keeps_the_conf_until_the_last_free(void **state)
+{
+	struct errbuf err;
+	struct conf *c, *r;
+
+	(void)state;
+	errbuf_init(&err);
+	c = load("sandbox_mode = \"read-only\"\n", &err);
+	assert_non_null(c);
+	r = conf_ref(c);
+	assert_ptr_equal(r, c);
+	conf_free(c);
+	assert_string_equal(conf_str(r, "sandbox_mode"), "read-only");
+	conf_free(r);
+	errbuf_release(&err);
+}
+
+/* opts that change no longer describe the config they loaded. */
+static void
+test_conf_opts_changes_drop_the_loaded_config(void **state)
+{
+	struct conf_opts o;
+	struct conf *c;
+
+	(void)state;
+	conf_opts_init(&o);
+	c = conf_load_text("", 0, NULL, 0, NULL, NULL);
+	o.loaded = c;
+	conf_opts_add_override(&o, "approval_policy=\"never\"");
+	assert_null(o.loaded);
+	o.loaded = c;
+	conf_opts_set_config(&o, "/nonexistent/config.toml");
+	assert_null(o.loaded);
+	conf_free(c);
+	conf_opts_release(&o);
+}
+
 int
 main(void)
 {
@@ -516,6 +556,8 @@ main(void)
 			test_conf_unix_sockets_is_a_table_of_absolute_paths),
 		cmocka_unit_test(
 			test_conf_unix_sockets_refuses_relative_paths_and_other_values),
+		cmocka_unit_test(test_conf_ref_keeps_the_conf_until_the_last_free),
+		cmocka_unit_test(test_conf_opts_changes_drop_the_loaded_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -276,6 +276,64 @@ test_netpolicy_loopback_in_setup_list_is_refused(void **state)
 	conf_free(c);
 }
 
+/* netpolicy_validate() (the check of every `airlock run`, which does not
+ * compile the built-in preset again) refuses what netpolicy_build()
+ * refuses, with the same lines, and passes what it builds. */
+static void
+test_netpolicy_validate_says_what_build_says(void **state)
+{
+	static const struct {
+		const char *config, *req;
+	} cases[] = {
+		{"", ""},
+		{"[permissions.network]\npreset = \"common-dependencies\"\n"
+		 "allowed_domains = [\"*.example.com\"]\n", ""},
+		{"[permissions.network]\npreset = \"all\"\n", ""},
+		{"[permissions.network]\npreset = \"common-dependencies\"\n",
+		 "[permissions.network]\nallowed_domains = [\"pypi.org\"]\n"},
+		{"[permissions.network]\nallowed_domains = [\"*.com\", \"a..b\"]\n"
+		 "denied_domains = [\"*\"]\n", ""},
+		{"[setup]\nallowed_domains = [\"*.com\"]\n", ""},
+		{"", "[permissions.network]\nallowed_domains = [\"*\"]\n"},
+		{"[setup]\npreset = \"all\"\n",
+		 "[permissions.network]\nallowed_domains = [\"*.org\"]\n"
+		 "allowlist_expansion = true\n"},
+	};
+	static const char *const allow[] = {"ok.example", "*.net"};
+	struct netpolicy_extra x = {0};
+	struct errbuf e1, e2;
+	struct policy *p;
+	struct conf *c;
+	size_t i, k, built = 0, refused = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (k = 0; k < 4; k++) {
+			errbuf_init(&e1);
+			errbuf_init(&e2);
+			c = conf_load_text(cases[i].config,
+					   strlen(cases[i].config), cases[i].req,
+					   strlen(cases[i].req), NULL, &e1);
+			assert_non_null(c);
+			memset(&x, 0, sizeof(x));
+			x.setup = k & 1;
+			x.allow = k & 2 ? allow : NULL;
+			x.n_allow = k & 2 ? 2 : 0;
+			p = netpolicy_build(c, &x, NULL, &e1);
+			assert_int_equal(netpolicy_validate(c, &x, &e2),
+					 p != NULL ? 0 : -1);
+			assert_string_equal(errbuf_str(&e1), errbuf_str(&e2));
+			built += p != NULL;
+			refused += p == NULL;
+			policy_free(p);
+			conf_free(c);
+			errbuf_release(&e1);
+			errbuf_release(&e2);
+		}
+	}
+	assert_true(built >= 10 && refused >= 10);
+}
+
 int
 main(void)
 {
@@ -295,6 +353,7 @@ main(void)
 		cmocka_unit_test(test_netpolicy_dropped_preset_is_one_warning),
 		cmocka_unit_test(
 			test_netpolicy_loopback_in_setup_list_is_refused),
+		cmocka_unit_test(test_netpolicy_validate_says_what_build_says),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "config/schema.h"
@@ -42,6 +43,29 @@ test_schema_has_every_design_key(void **state)
 	for (i = 0; want[i] != NULL; i++)
 		assert_non_null(schema_find(want[i]));
 	assert_null(schema_find("permissions.network.allowed_domain"));
+}
+
+/* The lookup finds every row of the table, as its own row, and nothing
+ * that only looks like a key (a prefix, a table, a longer name). */
+static void
+test_schema_find_returns_each_row_itself(void **state)
+{
+	const struct schema_key *k;
+	char longer[256];
+	size_t i, n;
+
+	(void)state;
+	k = schema_keys(&n);
+	for (i = 0; i < n; i++) {
+		assert_ptr_equal(schema_find(k[i].key), &k[i]);
+		assert_int_equal(schema_index(schema_find(k[i].key)), i);
+		snprintf(longer, sizeof(longer), "%s.x", k[i].key);
+		assert_null(schema_find(longer));
+	}
+	assert_null(schema_find(""));
+	assert_null(schema_find("permissions.network"));
+	assert_null(schema_find("permissions.network."));
+	assert_null(schema_find("Sandbox_mode"));
 }
 
 static void
@@ -138,6 +162,7 @@ main(void)
 		cmocka_unit_test(
 			test_schema_markdown_lists_every_request_rule_key),
 		cmocka_unit_test(test_schema_defaults_follow_design),
+		cmocka_unit_test(test_schema_find_returns_each_row_itself),
 		cmocka_unit_test(test_schema_suggests_nearest_key),
 		cmocka_unit_test(test_schema_suggests_nothing_for_unrelated_key),
 		cmocka_unit_test(test_schema_knows_its_tables),
