@@ -10,13 +10,14 @@ server goes on answering."""
 import json
 import os
 import pathlib
+import subprocess
 import time
 
 import pytest
 
 from appserverutil import (app_server, call, connect, initialize, recv,
                            send)
-from conftest import BUILD, fake_dns_env
+from conftest import AIRLOCK, BUILD, fake_dns_env
 
 FAKESTALL = BUILD / "tests" / "fakestall.so"
 LAUNCHES = 20
@@ -173,3 +174,51 @@ def test_failure_after_the_seccomp_step_still_reaches_airlock(airlock_env, flags
     assert p.returncode == 125, p.stderr
     assert ("airlock: error: run: cannot set up the sandbox: chdir %s: "
             "Permission denied" % ws) in p.stderr
+
+
+def _placeholders_gone(ws):
+    return not (ws / ".git").exists() and not (ws / ".airlock").exists()
+
+
+@pytest.mark.parametrize("flags", [(), ("--network",)], ids=["off", "granted"])
+def test_failure_in_the_mounts_reaches_airlock_and_nothing_runs(airlock_env,
+                                                                 flags):
+    # The sandbox builds its mounts right after its report, while airlock
+    # starts the proxy, not after the go: a mount that fails there still
+    # fails the run with its reason, nothing of the command runs, and the
+    # placeholders made before it are removed. The failure is a real one:
+    # a fresh /proc cannot be mounted where the host's /proc has a masked
+    # path (a tmpfs over /proc/sys, in a mount namespace of the test's own).
+    if os.geteuid() != 0:
+        pytest.skip("needs root: masks /proc/sys in a mount namespace")
+    ws = airlock_env.cwd.resolve()
+    plan = airlock_env.run("run", *flags, "--print-plan", "--", "true")
+    assert "create an empty placeholder at %s/.git" % ws in plan.stdout
+    p = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c",
+         'mount -t tmpfs tmpfs /proc/sys && exec "$@"', "sh",
+         str(AIRLOCK), "run", *flags, "--", "sh", "-c", "touch ran"],
+        cwd=str(ws), env=airlock_env.env, capture_output=True, text=True,
+        timeout=30)
+    assert p.returncode == 125, p.stderr
+    assert ("airlock: error: run: cannot set up the sandbox: mount a fresh "
+            "/proc: Operation not permitted") in p.stderr
+    assert not (ws / "ran").exists()
+    assert _placeholders_gone(ws)
+
+
+def test_proxy_that_cannot_start_stops_the_mounts_and_the_command(airlock_env):
+    # The embedded proxy fails to start (its audit log cannot be opened)
+    # while the sandbox is building its mounts: the sandbox is killed
+    # wherever it is, nothing of the command runs, and whatever
+    # placeholders it had made are removed.
+    ws = airlock_env.cwd.resolve()
+    log = airlock_env.root / "missing" / "audit.jsonl"
+    p = airlock_env.run("run", "--network", "-c",
+                        "permissions.network.audit_log=%s" % log, "--",
+                        "sh", "-c", "touch ran")
+    assert p.returncode == 2, p.stderr
+    assert ("airlock: error: run: cannot start the embedded proxy: %s: "
+            "cannot open audit log" % log) in p.stderr
+    assert not (ws / "ran").exists()
+    assert _placeholders_gone(ws)
