@@ -523,6 +523,7 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	fail_sock = o->sock;
 	reset_signals();
+	ph.stash = o->stash;
 	memset(&m, 0, sizeof(m));
 	errbuf_init_fixed(&err, text, sizeof(text));
 	if (isolate(o, &err) == 0)

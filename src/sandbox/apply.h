@@ -82,6 +82,8 @@ struct sandbox_child_opts {
 	const char *uid_map;      /* "UID UID 1\n" */
 	const char *gid_map;
 	const struct netrules *rules; /* NET_RULES: the messages to send */
+	const char *stash;        /* placeholders kept between runs
+				   * (placeholder.h), or NULL */
 };
 
 /* The sandbox: pid 1 of the new namespaces, as described above. */
