@@ -160,8 +160,14 @@ $(BUILD)/tests/fakestall.so: tests/integration/fakestall.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -g -Wall -Wextra $(WERROR) -shared -fPIC -o $@ $<
 
+# move_mount() that first removes the directory it mounts onto, in a
+# sandbox's first process, for tests of a protected path that goes away.
+$(BUILD)/tests/fakevanish.so: tests/integration/fakevanish.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g -Wall -Wextra $(WERROR) -shared -fPIC -o $@ $<
+
 PRELOADS = $(BUILD)/tests/fakedns.so $(BUILD)/tests/fakelandlock.so \
-           $(BUILD)/tests/fakestall.so
+           $(BUILD)/tests/fakestall.so $(BUILD)/tests/fakevanish.so
 integration: all $(PRELOADS)
 	AIRLOCK_BUILD=$(abspath $(BUILD)) scripts/run-pytest tests/integration
 	scripts/run-escape-as-nobody $(BUILD)

@@ -222,3 +222,23 @@ def test_proxy_that_cannot_start_stops_the_mounts_and_the_command(airlock_env):
             "cannot open audit log" % log) in p.stderr
     assert not (ws / "ran").exists()
     assert _placeholders_gone(ws)
+
+
+def test_protected_directory_removed_while_it_is_bound_is_skipped(airlock_env):
+    # A protected path that is gone by the time the sandbox binds it has
+    # nothing left to protect there, and is skipped (doc/sandbox.md); so is
+    # one removed between the sandbox opening it and mounting onto it (as
+    # when another run in /tmp removes its placeholder at that instant):
+    # the kernel refuses a mount onto a deleted directory, and the run
+    # must not fail for it. The preload removes the directory right then.
+    vanish = BUILD / "tests" / "fakevanish.so"
+    ws = airlock_env.cwd.resolve()
+    (ws / "sub" / ".git").mkdir(parents=True)
+    plan = airlock_env.run("run", "--print-plan", "--", "true")
+    assert "bind %s/sub/.git read-only" % ws in plan.stdout
+    env = _preload(airlock_env, vanish)
+    env["FAKEVANISH"] = str(ws / "sub" / ".git")
+    p = airlock_env.run("run", "--", "sh", "-c", "echo ran", env=env)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "ran\n"
+    assert not (ws / "sub" / ".git").exists()
