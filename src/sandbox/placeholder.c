@@ -79,6 +79,24 @@ take_stashed(const char *stash, const char *path)
 	return rc;
 }
 
+/* mkdir with the placeholder's mode from the start, the umask set aside
+ * for the call: a directory that cannot be entered, as one of mode 0
+ * could not be until its chmod, would make a reader elsewhere fail
+ * rather than find nothing in it (airlock's own proxy loads
+ * .airlock/config.toml and the system directory's files while the
+ * mounts are built), and would not be taken for a placeholder by another
+ * run claiming it at that instant. */
+static int
+make_placeholder(const char *path)
+{
+	mode_t old = umask(0);
+	int rc = mkdir(path, PLACEHOLDER_MODE), e = errno;
+
+	umask(old);
+	errno = e;
+	return rc;
+}
+
 /* One attempt: 1 claimed (or nothing to claim but something is there),
  * 0 try again (removed meanwhile), -1 may not create. */
 static int
@@ -89,8 +107,9 @@ try_claim(struct placeholders *ph, const char *path)
 
 	if (take_stashed(ph->stash, path) == 0) {
 		/* a placeholder already, mode and all */
-	} else if (mkdir(path, 0) == 0) {
-		/* chmod, not mkdir's mode: the umask must not change it. */
+	} else if (make_placeholder(path) == 0) {
+		/* And chmod: a default ACL or a setgid parent may still have
+		 * changed the mode. */
 		if (chmod(path, PLACEHOLDER_MODE) == -1)
 			sandbox_child_fail("placeholder %s: %m", path);
 	} else if (errno != EEXIST) {

@@ -231,14 +231,30 @@ def test_protected_directory_removed_while_it_is_bound_is_skipped(airlock_env):
     # when another run in /tmp removes its placeholder at that instant):
     # the kernel refuses a mount onto a deleted directory, and the run
     # must not fail for it. The preload removes the directory right then.
-    vanish = BUILD / "tests" / "fakevanish.so"
+    race = BUILD / "tests" / "fakerace.so"
     ws = airlock_env.cwd.resolve()
     (ws / "sub" / ".git").mkdir(parents=True)
     plan = airlock_env.run("run", "--print-plan", "--", "true")
     assert "bind %s/sub/.git read-only" % ws in plan.stdout
-    env = _preload(airlock_env, vanish)
+    env = _preload(airlock_env, race)
     env["FAKEVANISH"] = str(ws / "sub" / ".git")
     p = airlock_env.run("run", "--", "sh", "-c", "echo ran", env=env)
     assert p.returncode == 0, p.stderr
     assert p.stdout == "ran\n"
     assert not (ws / "sub" / ".git").exists()
+
+
+def test_placeholder_is_made_with_its_mode(airlock_env):
+    # airlock's own proxy loads the workspace's .airlock/config.toml and
+    # the system directory's files while the sandbox makes its
+    # placeholders there: a placeholder that exists but cannot be entered
+    # for a moment (made with mode 0, then chmod) fails that reading. It
+    # is made with its mode (1555) from the start; the preload shows the
+    # mode just before the chmod that follows.
+    race = BUILD / "tests" / "fakerace.so"
+    ws = airlock_env.cwd.resolve()
+    env = _preload(airlock_env, race)
+    env["FAKEPEEK"] = str(ws / ".airlock")
+    p = airlock_env.run("run", "--", "true", env=env)
+    assert p.returncode == 0, p.stderr
+    assert "fakerace: mode 041555\n" in p.stderr, p.stderr
