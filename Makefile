@@ -165,8 +165,15 @@ $(BUILD)/tests/fakestall.so: tests/integration/fakestall.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -g -Wall -Wextra $(WERROR) -shared -fPIC -o $@ $<
 
+# move_mount() and chmod() that act on the disk as another process would
+# at that instant, in a sandbox's first process, for tests of races with
+# its mount steps.
+$(BUILD)/tests/fakerace.so: tests/integration/fakerace.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g -Wall -Wextra $(WERROR) -shared -fPIC -o $@ $<
+
 PRELOADS = $(BUILD)/tests/fakedns.so $(BUILD)/tests/fakelandlock.so \
-           $(BUILD)/tests/fakestall.so
+           $(BUILD)/tests/fakestall.so $(BUILD)/tests/fakerace.so
 integration: all $(PRELOADS)
 	AIRLOCK_BUILD=$(abspath $(BUILD)) scripts/run-pytest tests/integration
 	scripts/run-escape-as-nobody $(BUILD)

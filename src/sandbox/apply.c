@@ -523,6 +523,7 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	fail_sock = o->sock;
 	reset_signals();
+	ph.stash = o->stash;
 	memset(&m, 0, sizeof(m));
 	errbuf_init_fixed(&err, text, sizeof(text));
 	if (isolate(o, &err) == 0)
@@ -530,11 +531,14 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	report(o->sock, &m, fds, &err);
 	for (i = 0; i < m.nfds; i++)
 		close(fds[i]);
+	/* The mount namespace is built while the parent starts its proxy
+	 * on the listeners: nothing of the command runs before the go, and
+	 * a failure here reaches the parent like one after it. */
+	mounts_setup(o->plan, o->mounts, &ph);
 	/* The parent says go once its proxy owns the listeners; EOF means
 	 * it failed or died, and nothing may run. */
 	if (read(o->sock, &go, 1) != 1)
 		_exit(SANDBOX_EXIT_SETUP);
-	mounts_setup(o->plan, o->mounts, &ph);
 	if (o->ctty)
 		ctty_make(o->stdio, o->sock);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) == -1)

@@ -10,9 +10,10 @@
  * mount namespace is built, ctty.h),
  * maps the caller's uid and gid, sets
  * up the network side (netns.h) and reports to the parent over sock,
- * waits for the parent's go, builds the mount namespace (mounts.h), with
- * ctty makes the pty and waits for a second go (ctty.h), then forks the
- * command and stays as its init: it forwards the signals the
+ * builds the mount namespace (mounts.h) while the parent starts its
+ * proxy, waits for the parent's go (nothing of the command runs before
+ * it), with ctty makes the pty and waits for a second go (ctty.h), then
+ * forks the command and stays as its init: it forwards the signals the
  * parent forwards (sigfwd.h), tells the parent over sock when the command
  * stops (SANDBOX_MSG_STOPPED), reaps orphans, and exits with the
  * command's status (128+signal when the command was killed). When it
@@ -81,6 +82,8 @@ struct sandbox_child_opts {
 	const char *uid_map;      /* "UID UID 1\n" */
 	const char *gid_map;
 	const struct netrules *rules; /* NET_RULES: the messages to send */
+	const char *stash;        /* placeholders kept between runs
+				   * (placeholder.h), or NULL */
 };
 
 /* The sandbox: pid 1 of the new namespaces, as described above. */

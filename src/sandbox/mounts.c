@@ -94,6 +94,20 @@ attach(int tree, int dst, const char *path)
 	close(tree);
 }
 
+/* attach() onto a path open_path() opened leniently: one removed since
+ * (another run's placeholder, say, removed by that run as it ended: the
+ * kernel mounts on no deleted directory) is skipped, as it would have
+ * been a moment earlier. */
+static void
+attach_lenient(int tree, int dst, const char *path)
+{
+	if (move_mount(tree, "", dst, "",
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == -1 &&
+	    errno != ENOENT)
+		fail("mount onto", path);
+	close(tree);
+}
+
 /* --- the steps ----------------------------------------------------------- */
 
 /* path, and every missing directory above it; a stack copy, since the
@@ -131,7 +145,7 @@ bind_ro(const char *path)
 	t = clone_tree(fd, path);
 	set_attr(t, "", MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 				MOUNT_ATTR_NODEV, path);
-	attach(t, fd, path);
+	attach_lenient(t, fd, path);
 	close(fd);
 }
 
@@ -142,7 +156,7 @@ bind_self(const char *path)
 
 	if (fd == -1)
 		return;
-	attach(clone_tree(fd, path), fd, path);
+	attach_lenient(clone_tree(fd, path), fd, path);
 	close(fd);
 }
 

@@ -17,8 +17,19 @@
  * placeholder. One left by a run that was killed is taken over and
  * removed by the next run at that path.
  *
+ * Removing means moving it to the stash, AIRLOCK_HOME/placeholders, when
+ * it is empty and the stash can take it (same file system, a free slot,
+ * and a parent running as root: see stash_one), and the next run's pid 1
+ * takes a placeholder from there before it makes one. Making and
+ * removing a directory writes to the disk each time, and freeing one
+ * waits for it (on a file system mounted with discard, a discard of up
+ * to several ms): a run in a workspace without .git and .airlock did
+ * both twice. AIRLOCK_HOME is hidden in every sandbox, so no command can
+ * reach the stash; everything in it is an empty placeholder a run made
+ * and was done with. Otherwise the placeholder is removed (rmdir).
+ *
  * Ownership: struct placeholders holds the locked descriptors (closed by
- * exit); paths are borrowed from the plan. */
+ * exit); paths and stash are borrowed from the plan and the session. */
 #ifndef AIRLOCK_SANDBOX_PLACEHOLDER_H
 #define AIRLOCK_SANDBOX_PLACEHOLDER_H
 
@@ -29,25 +40,31 @@
 
 #define PLACEHOLDER_MAX 64
 #define PLACEHOLDER_MODE 01555
+/* The stash: its directory under AIRLOCK_HOME, and how many it keeps. */
+#define PLACEHOLDER_STASH "placeholders"
+#define PLACEHOLDER_STASH_SLOTS 16
 
 struct placeholders {
 	const char *path[PLACEHOLDER_MAX];
 	int fd[PLACEHOLDER_MAX];
 	size_t n;
+	const char *stash;   /* the stash directory, or NULL for none */
 };
 
-/* Creates, or joins, the placeholder at path and locks it shared. 0 when
- * something now exists at path (a placeholder, or a directory someone
- * made since the plan: protected all the same); -1 when the caller may
+/* Creates (takes from ph->stash, else makes), or joins, the placeholder
+ * at path and locks it shared. 0 when something now exists at path (a
+ * placeholder, or a directory someone made since the plan: protected
+ * all the same); -1 when the caller may
  * not create it (EACCES, EPERM, EROFS: then neither may the command, and
  * there is nothing to mount). Anything else fails the sandbox
  * (sandbox_child_fail). Runs in the cloned child: system calls only. */
 int placeholder_claim(struct placeholders *ph, const char *path);
 
 /* Outside the sandbox, after its pid 1 was reaped (everything in it is
- * gone then): removes each placeholder of p that no other run holds.
- * Best effort, never fails; nothing to do for most plans. */
-void placeholder_cleanup(const struct sandbox_plan *p);
+ * gone then): removes each placeholder of p that no other run holds,
+ * into stash (or NULL) when it can. Best effort, never fails; nothing to
+ * do for most plans. */
+void placeholder_cleanup(const struct sandbox_plan *p, const char *stash);
 
 /* Whether mode is that of a placeholder directory. */
 bool placeholder_mode(unsigned mode);

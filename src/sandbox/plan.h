@@ -80,8 +80,10 @@ enum sandbox_net {
 };
 
 /* Steps in the order they are applied. The comment names the process:
- * NS = the namespace's first process (pid 1), before the parent says go;
- * INIT = the same process after go; CMD = the command's process. */
+ * NS = the namespace's first process (pid 1), before its report to the
+ * parent; INIT = the same process after it (the mounts are built while
+ * the parent starts its proxy; the go comes before anything else);
+ * CMD = the command's process. */
 enum sandbox_step_kind {
 	SANDBOX_STEP_UNSHARE,      /* clone into new user/mount/pid/net ns */
 	SANDBOX_STEP_MAP_IDS,      /* NS: uid/gid map to the caller's */

@@ -59,6 +59,7 @@ struct sandbox_session {
 	int diag_fd;          /* the sandbox's sock_diag socket, until the
 			       * supervisor takes it */
 	struct unotify *unotify;
+	char *stash;          /* placeholders kept between runs, or NULL */
 	struct buf refusals;  /* result.refusals */
 	struct sandbox_result result;
 	char *message;        /* result.message when a failure */
@@ -131,6 +132,7 @@ release(struct sandbox_session *s)
 	if (s->sock >= 0)
 		close(s->sock);
 	session_prep_release(&s->prep);
+	free(s->stash);
 	buf_release(&s->refusals);
 	free(s->message);
 	free(s);
@@ -239,7 +241,7 @@ exited(struct sandbox_session *s, int st)
 		jobctl_release(&s->job);
 	}
 	if (!s->plain)
-		placeholder_cleanup(s->o.plan);
+		placeholder_cleanup(s->o.plan, s->stash);
 	s->state = ST_EXITED;
 	if (s->proxy != NULL)
 		stop_proxy(s, s->o.grace_ms);
@@ -591,6 +593,7 @@ clone_child(struct sandbox_session *s, int sock)
 	co.uid_map = s->prep.uid_map;
 	co.gid_map = s->prep.gid_map;
 	co.rules = &s->prep.rules;
+	co.stash = s->stash;
 	pid = (pid_t)syscall(SYS_clone,
 			     (s->plain ? 0 : NS_FLAGS) | CLONE_PIDFD | SIGCHLD,
 			     NULL, &pidfd, NULL, NULL);
@@ -686,6 +689,8 @@ sandbox_session_start(uv_loop_t *loop, const struct sandbox_session_opts *o)
 	if (s->o.report_ms == 0)
 		s->o.report_ms = SANDBOX_SESSION_REPORT_MS;
 	s->plain = o->plan->fs == SANDBOX_FS_FULL_ACCESS;
+	if (o->conf != NULL && o->conf->home != NULL)
+		s->stash = xasprintf("%s/%s", o->conf->home, PLACEHOLDER_STASH);
 	s->pid = -1;
 	s->pidfd = s->sock = -1;
 	s->diag_fd = -1;

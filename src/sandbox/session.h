@@ -18,9 +18,10 @@
  *     starts on the child's listeners and stub-resolver socket, asking
  *     the approvals broker about allowlist misses when one is given, and
  *     its blocked requests go to on_blocked as they happen;
- *   - the go is sent; afterwards the child may still report a failure
- *     (mounts, Landlock, seccomp: the session then fails), and, with a
- *     terminal, its stops (jobctl.h);
+ *   - the go is sent (the child builds its mounts meanwhile, and forks
+ *     the command only once it has the go); the child may still report
+ *     a failure (mounts, Landlock, seccomp: the session then fails), and,
+ *     with a terminal, its stops (jobctl.h);
  *   - the command's seccomp listener comes (a NETNS_FD_NOTIFY descriptor,
  *     apply.h): the supervisor of its connect() and sends (unotify.h)
  *     serves it on the loop, judging unix paths with the sandbox's

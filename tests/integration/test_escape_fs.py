@@ -9,6 +9,7 @@ import os
 import pty
 import select
 import shutil
+import stat
 import subprocess
 import termios
 import time
@@ -274,7 +275,7 @@ def test_escape_fs_placeholder_outlives_a_shorter_run_beside_it(airlock_env):
     # ends first must not remove the placeholder the other still relies on.
     no_tmpdir(airlock_env)
     go = airlock_env.root / "go"
-    body = ("import time\n"
+    body = ("import os, time\n"
             "for _ in range(600):\n"
             "    if os.path.exists(%r): break\n"
             "    time.sleep(0.05)\n"
@@ -321,6 +322,99 @@ def test_escape_fs_placeholder_left_by_a_killed_run_is_removed(airlock_env):
     assert p.returncode == 0, p.stderr
     assert not (airlock_env.cwd / ".git").exists()
     assert not (airlock_env.cwd / ".airlock").exists()
+
+
+def _root_for_the_stash():
+    if os.geteuid() != 0:
+        pytest.skip("needs root: only a parent that may ignore modes keeps "
+                    "placeholders in the stash")
+
+
+def _stash_inodes(airlock_env):
+    stash = airlock_env.home / "placeholders"
+    return {e.name: e.lstat() for e in stash.iterdir()} if stash.exists() else {}
+
+
+def test_escape_fs_placeholders_are_kept_for_the_next_run(airlock_env):
+    # A finished run moves its (empty) placeholders to AIRLOCK_HOME's
+    # stash instead of removing them, and the next run takes them from
+    # there: they still leave the workspace, and protect it all the same.
+    _root_for_the_stash()
+    no_tmpdir(airlock_env)
+    ws = airlock_env.cwd
+    p = airlock_env.run("run", "--", "true")
+    assert p.returncode == 0, p.stderr
+    assert not (ws / ".git").exists() and not (ws / ".airlock").exists()
+    kept = _stash_inodes(airlock_env)
+    assert len(kept) == 2, kept
+    for name, st in kept.items():
+        assert stat.S_ISDIR(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o1555
+        assert not any((airlock_env.home / "placeholders" / name).iterdir())
+    body = ("print(os.lstat('.git').st_ino, os.lstat('.airlock').st_ino)\n"
+            "attempt(lambda: os.mkdir('.git/hooks'))\n")
+    out = attempt(airlock_env, body).split("\n")
+    assert {int(i) for i in out[0].split()} == {st.st_ino for st in kept.values()}
+    assert out[1:] == ["ERR EROFS"], out
+    assert attempt(airlock_env, "attempt(lambda: os.mkdir('.airlock/x'))") \
+        == "ERR EROFS"
+    assert not (ws / ".git").exists() and not (ws / ".airlock").exists()
+    assert {st.st_ino for st in _stash_inodes(airlock_env).values()} == {
+        st.st_ino for st in kept.values()}
+
+
+def test_escape_fs_stash_holds_only_placeholders_a_run_takes(airlock_env):
+    # What else the stash holds is never moved into a workspace: a file, a
+    # symbolic link to a placeholder-like directory elsewhere (it would be
+    # followed out of the stash), a directory of another mode.
+    _root_for_the_stash()
+    no_tmpdir(airlock_env)
+    stash = airlock_env.home / "placeholders"
+    stash.mkdir(mode=0o700)
+    (stash / "0").write_text("not a directory\n")
+    elsewhere = airlock_env.root / "elsewhere"
+    elsewhere.mkdir()
+    elsewhere.chmod(0o1555)
+    (stash / "1").symlink_to(elsewhere)
+    (stash / "2").mkdir(mode=0o755)
+    before = {name: st.st_ino for name, st in _stash_inodes(airlock_env).items()}
+    out = attempt(airlock_env, "print(os.lstat('.git').st_ino)\n"
+                  "attempt(lambda: os.mkdir('.git/hooks'))\n").split("\n")
+    assert int(out[0]) not in set(before.values()) | {elsewhere.stat().st_ino}
+    assert out[1] == "ERR EROFS", out
+    after = _stash_inodes(airlock_env)
+    assert all(after[name].st_ino == ino for name, ino in before.items())
+    assert elsewhere.is_dir() and stash.joinpath("1").is_symlink()
+    assert not (airlock_env.cwd / ".git").exists()
+
+
+def test_escape_fs_placeholder_with_something_in_it_is_not_stashed(airlock_env):
+    # Whatever was put into a placeholder from outside during the run stays
+    # where it was: the placeholder is neither removed nor moved away.
+    _root_for_the_stash()
+    no_tmpdir(airlock_env)
+    ws = airlock_env.cwd
+    go = airlock_env.root / "go"
+    body = ("import os, time\n"
+            "for _ in range(600):\n"
+            "    if os.path.exists(%r): break\n"
+            "    time.sleep(0.05)\n" % str(go))
+    run = subprocess.Popen([str(AIRLOCK), "run", "--", *py(body)],
+                           cwd=str(ws), env=airlock_env.env)
+    try:
+        for _ in range(600):
+            if (ws / ".git").exists():
+                break
+            time.sleep(0.05)
+        (ws / ".git" / "notes").write_text("mine\n")
+        go.write_text("")
+        assert run.wait(timeout=60) == 0
+    finally:
+        run.kill()
+        run.wait()
+    assert (ws / ".git" / "notes").read_text() == "mine\n"
+    assert not (ws / ".airlock").exists()
+    for name in _stash_inodes(airlock_env):
+        assert not any((airlock_env.home / "placeholders" / name).iterdir())
 
 
 # --- 4. metadata outside the writable roots --------------------------------------

@@ -10,13 +10,14 @@ server goes on answering."""
 import json
 import os
 import pathlib
+import subprocess
 import time
 
 import pytest
 
 from appserverutil import (app_server, call, connect, initialize, recv,
                            send)
-from conftest import BUILD, fake_dns_env
+from conftest import AIRLOCK, BUILD, fake_dns_env
 
 FAKESTALL = BUILD / "tests" / "fakestall.so"
 LAUNCHES = 20
@@ -173,3 +174,87 @@ def test_failure_after_the_seccomp_step_still_reaches_airlock(airlock_env, flags
     assert p.returncode == 125, p.stderr
     assert ("airlock: error: run: cannot set up the sandbox: chdir %s: "
             "Permission denied" % ws) in p.stderr
+
+
+def _placeholders_gone(ws):
+    return not (ws / ".git").exists() and not (ws / ".airlock").exists()
+
+
+@pytest.mark.parametrize("flags", [(), ("--network",)], ids=["off", "granted"])
+def test_failure_in_the_mounts_reaches_airlock_and_nothing_runs(airlock_env,
+                                                                 flags):
+    # The sandbox builds its mounts right after its report, while airlock
+    # starts the proxy, not after the go: a mount that fails there still
+    # fails the run with its reason, nothing of the command runs, and the
+    # placeholders made before it are removed. The failure is a real one:
+    # a fresh /proc cannot be mounted where the host's /proc has a masked
+    # path (a tmpfs over /proc/sys, in a mount namespace of the test's own).
+    if os.geteuid() != 0:
+        pytest.skip("needs root: masks /proc/sys in a mount namespace")
+    ws = airlock_env.cwd.resolve()
+    plan = airlock_env.run("run", *flags, "--print-plan", "--", "true")
+    assert "create an empty placeholder at %s/.git" % ws in plan.stdout
+    p = subprocess.run(
+        ["unshare", "-m", "--propagation", "private", "sh", "-c",
+         'mount -t tmpfs tmpfs /proc/sys && exec "$@"', "sh",
+         str(AIRLOCK), "run", *flags, "--", "sh", "-c", "touch ran"],
+        cwd=str(ws), env=airlock_env.env, capture_output=True, text=True,
+        timeout=30)
+    assert p.returncode == 125, p.stderr
+    assert ("airlock: error: run: cannot set up the sandbox: mount a fresh "
+            "/proc: Operation not permitted") in p.stderr
+    assert not (ws / "ran").exists()
+    assert _placeholders_gone(ws)
+
+
+def test_proxy_that_cannot_start_stops_the_mounts_and_the_command(airlock_env):
+    # The embedded proxy fails to start (its audit log cannot be opened)
+    # while the sandbox is building its mounts: the sandbox is killed
+    # wherever it is, nothing of the command runs, and whatever
+    # placeholders it had made are removed.
+    ws = airlock_env.cwd.resolve()
+    log = airlock_env.root / "missing" / "audit.jsonl"
+    p = airlock_env.run("run", "--network", "-c",
+                        "permissions.network.audit_log=%s" % log, "--",
+                        "sh", "-c", "touch ran")
+    assert p.returncode == 2, p.stderr
+    assert ("airlock: error: run: cannot start the embedded proxy: %s: "
+            "cannot open audit log" % log) in p.stderr
+    assert not (ws / "ran").exists()
+    assert _placeholders_gone(ws)
+
+
+def test_protected_directory_removed_while_it_is_bound_is_skipped(airlock_env):
+    # A protected path that is gone by the time the sandbox binds it has
+    # nothing left to protect there, and is skipped (doc/sandbox.md); so is
+    # one removed between the sandbox opening it and mounting onto it (as
+    # when another run in /tmp removes its placeholder at that instant):
+    # the kernel refuses a mount onto a deleted directory, and the run
+    # must not fail for it. The preload removes the directory right then.
+    race = BUILD / "tests" / "fakerace.so"
+    ws = airlock_env.cwd.resolve()
+    (ws / "sub" / ".git").mkdir(parents=True)
+    plan = airlock_env.run("run", "--print-plan", "--", "true")
+    assert "bind %s/sub/.git read-only" % ws in plan.stdout
+    env = _preload(airlock_env, race)
+    env["FAKEVANISH"] = str(ws / "sub" / ".git")
+    p = airlock_env.run("run", "--", "sh", "-c", "echo ran", env=env)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout == "ran\n"
+    assert not (ws / "sub" / ".git").exists()
+
+
+def test_placeholder_is_made_with_its_mode(airlock_env):
+    # airlock's own proxy loads the workspace's .airlock/config.toml and
+    # the system directory's files while the sandbox makes its
+    # placeholders there: a placeholder that exists but cannot be entered
+    # for a moment (made with mode 0, then chmod) fails that reading. It
+    # is made with its mode (1555) from the start; the preload shows the
+    # mode just before the chmod that follows.
+    race = BUILD / "tests" / "fakerace.so"
+    ws = airlock_env.cwd.resolve()
+    env = _preload(airlock_env, race)
+    env["FAKEPEEK"] = str(ws / ".airlock")
+    p = airlock_env.run("run", "--", "true", env=env)
+    assert p.returncode == 0, p.stderr
+    assert "fakerace: mode 041555\n" in p.stderr, p.stderr
