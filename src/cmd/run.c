@@ -598,7 +598,6 @@ forwards_of_args(struct sandbox_input *in, const struct conf *c,
 static int
 run(struct conf_opts *o, struct run_args *a)
 {
-	struct sandbox_probe probe;
 	struct sandbox_input in;
 	struct sandbox_plan p;
 	struct conf *c = NULL;
@@ -624,10 +623,8 @@ run(struct conf_opts *o, struct run_args *a)
 	/* The files request actions read secrets from stay the proxy's. */
 	secret_files = conf_request_secret_files(c, &n_secret_files);
 	sandbox_input_hide_files(&in, secret_files, n_secret_files);
-	sandbox_probe_disk_cached(&probe, o->home);
 	built = err.count == 0 &&
-		sandbox_plan_build(&in, &probe, &p, &err) == 0;
-	sandbox_probe_disk_release(&probe);
+		sandbox_plan_build_disk(&in, &p, &err) == 0;
 	if (!built) {
 		common_print_lines(&err, "airlock: run: ");
 		goto out;

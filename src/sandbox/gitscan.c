@@ -47,6 +47,7 @@ struct walk {
 	struct walkcache *cache; /* NULL: every directory is read */
 	struct buf ents;         /* the entries of the directory being read,
 				  * for its record */
+	struct buf marks;        /* those of the directory being probed */
 	char buf[32768] __attribute__((aligned(8)));
 };
 
@@ -136,10 +137,14 @@ entry_kind(int dfd, const struct dirent64 *de)
 	return S_ISLNK(st.st_mode) ? 'l' : 'f';
 }
 
+/* Queues path to be read; rec, a cached record of it, is read instead
+ * when it holds the whole listing. Takes path. */
 static void
 enqueue(struct walk *w, char *path, unsigned depth,
 	const struct walkcache_rec *rec)
 {
+	if (rec != NULL && rec->kind != WALKCACHE_READ)
+		rec = NULL;
 	if (w->sc->max_depth > 0 && depth > w->sc->max_depth) {
 		free(path);
 		return;
@@ -179,23 +184,30 @@ is_mark(const char *name)
 	return strcmp(name, ".git") == 0 || strcmp(name, ".airlock") == 0;
 }
 
+/* Reports the mark name (of kind) in dir to found(); its answer. */
+static int
+report(struct walk *w, const char *dir, const char *name, int kind)
+{
+	char *path = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
+	int rc = w->sc->found(w->sc->ctx, path, kind);
+
+	free(path);
+	return rc;
+}
+
 /* Reports the marks of a directory the cache knows unchanged. */
 static int
 probe_cached(struct walk *w, const char *path, const struct walkcache_rec *r)
 {
 	const char *e = r->entries, *name;
-	char kind, *p;
+	char kind;
 	int rc = 0;
 
 	w->sc->cached++;
 	walkcache_put_copy(w->cache, r);
-	while (rc == 0 && walkcache_next(&e, &kind, &name)) {
-		if (!is_mark(name))
-			continue;
-		p = xasprintf("%s/%s", path, name);
-		rc = w->sc->found(w->sc->ctx, p, kind);
-		free(p);
-	}
+	while (rc == 0 && walkcache_next(&e, &kind, &name))
+		if (is_mark(name))
+			rc = report(w, path, name, kind);
 	return rc;
 }
 
@@ -212,28 +224,21 @@ probe(struct walk *w, int dfd, const char *rel, const char *path,
 	static const char *const marks[] = {".git", ".airlock"};
 	size_t i;
 	int kind, rc = 0;
-	char *p;
-
-	char ents[32];
-	size_t n = 0;
 
 	w->sc->dirs++;
 	if (r != NULL)
 		return probe_cached(w, path, r);
+	buf_reset(&w->marks);
 	for (i = 0; i < 2 && rc == 0; i++) {
 		kind = kind_at(dfd, rel, marks[i]);
 		if (kind == 0)
 			continue;
-		ents[n++] = (char)kind;
-		memcpy(ents + n, marks[i], strlen(marks[i]) + 1);
-		n += strlen(marks[i]) + 1;
-		p = xasprintf("%s/%s", path, marks[i]);
-		rc = w->sc->found(w->sc->ctx, p, kind);
-		free(p);
+		(void)walkcache_entry_add(&w->marks, (char)kind, marks[i]);
+		rc = report(w, path, marks[i], kind);
 	}
-	ents[n++] = '\0';
-	if (rc == 0 && st != NULL)
-		walkcache_put(w->cache, WALKCACHE_PROBED, path, st, ents, n);
+	if (rc == 0 && st != NULL && buf_addch(&w->marks, '\0') == 0)
+		walkcache_put(w->cache, WALKCACHE_PROBED, path, st,
+			      w->marks.p, w->marks.len);
 	return rc;
 }
 
@@ -288,8 +293,7 @@ visit_dir(struct walk *w, int dfd, const char *rel, char *path,
 		free(path);
 		return rc;
 	}
-	enqueue(w, path, depth + 1,
-		r != NULL && r->kind == WALKCACHE_READ ? r : NULL);
+	enqueue(w, path, depth + 1, r);
 	return 0;
 }
 
@@ -302,14 +306,8 @@ visit(struct walk *w, int dfd, const char *dir, unsigned depth,
 {
 	char *path;
 
-	if (is_mark(name)) {
-		int rc;
-
-		path = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
-		rc = w->sc->found(w->sc->ctx, path, kind);
-		free(path);
-		return rc;
-	}
+	if (is_mark(name))
+		return report(w, dir, name, kind);
 	if (kind != 'd' ||
 	    (w->sc->max_depth > 0 && depth + 1 > w->sc->max_depth) ||
 	    gitscan_pruned(name))
@@ -400,8 +398,7 @@ enqueue_root(struct walk *w, const char *root)
 
 	if (w->cache != NULL && lstat(root, &st) == 0 && S_ISDIR(st.st_mode))
 		r = walkcache_find(w->cache, root, &st);
-	enqueue(w, xstrdup(root), 0,
-		r != NULL && r->kind == WALKCACHE_READ ? r : NULL);
+	enqueue(w, xstrdup(root), 0, r);
 }
 
 void
@@ -418,6 +415,7 @@ gitscan_walk(const char *root, struct sandbox_scan *sc,
 	w->leaf_links = exact_fs(root);
 	w->cache = w->leaf_links ? cache : NULL;
 	buf_init(&w->ents, 1 << 20);
+	buf_init(&w->marks, 64);
 	enqueue_root(w, root);
 	while (w->head < w->n && sc->stopped == NULL) {
 		if (w->head % GITSCAN_CLOCK_EVERY == 0 &&
@@ -439,6 +437,7 @@ gitscan_walk(const char *root, struct sandbox_scan *sc,
 	for (i = 0; i < w->n_mounts; i++)
 		free(w->mounts[i]);
 	buf_release(&w->ents);
+	buf_release(&w->marks);
 	free(w->mounts);
 	free(w->queue);
 	free(w->depth);

@@ -112,19 +112,21 @@ sandbox_probe_disk(struct sandbox_probe *p)
 	p->arg = NULL;
 }
 
-char *
-sandbox_walkcache_file(const char *home)
+/* Where the walk cache of home is: home/cache/walk (heap), or NULL for a
+ * home that is not absolute. */
+static char *
+walkcache_file(const char *home)
 {
 	return home != NULL && home[0] == '/'
 		       ? xasprintf("%s/cache/walk", home)
 		       : NULL;
 }
 
-void
-sandbox_probe_disk_cached(struct sandbox_probe *p, const char *home)
+static void
+probe_disk_cached(struct sandbox_probe *p, const char *home)
 {
 	struct timespec now;
-	char *file = sandbox_walkcache_file(home);
+	char *file = walkcache_file(home);
 
 	sandbox_probe_disk(p);
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -133,12 +135,25 @@ sandbox_probe_disk_cached(struct sandbox_probe *p, const char *home)
 	free(file);
 }
 
-void
-sandbox_probe_disk_release(struct sandbox_probe *p)
+static void
+probe_disk_release(struct sandbox_probe *p)
 {
 	if (p->arg == NULL)
 		return;
 	(void)walkcache_save(p->arg);
 	walkcache_free(p->arg);
 	p->arg = NULL;
+}
+
+int
+sandbox_plan_build_disk(const struct sandbox_input *in, struct sandbox_plan *p,
+			struct errbuf *err)
+{
+	struct sandbox_probe probe;
+	int rc;
+
+	probe_disk_cached(&probe, in->home);
+	rc = sandbox_plan_build(in, &probe, p, err);
+	probe_disk_release(&probe);
+	return rc;
 }

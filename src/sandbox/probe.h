@@ -7,14 +7,11 @@
 
 /* A probe reading the real file system (realpath, lstat, `.git` files). */
 void sandbox_probe_disk(struct sandbox_probe *p);
-/* The same, with the walk cache of AIRLOCK_HOME home (walkcache.h):
- * directories unchanged since an earlier walk are not read again. The
- * probe must then be released, which saves what the walk learnt. */
-void sandbox_probe_disk_cached(struct sandbox_probe *p, const char *home);
-void sandbox_probe_disk_release(struct sandbox_probe *p);
-/* Where: home/cache/walk (heap), or NULL for a home that is not
- * absolute. */
-char *sandbox_walkcache_file(const char *home);
+/* sandbox_plan_build() with the disk probe and the walk cache of
+ * in->home (walkcache.h): directories unchanged since an earlier walk are
+ * not read again, and what the walk learnt is saved. */
+int sandbox_plan_build_disk(const struct sandbox_input *in,
+			    struct sandbox_plan *p, struct errbuf *err);
 
 /* Pure: the directory a `.git` file's text names (`gitdir: PATH`), made
  * absolute against dir when relative; heap string, or NULL when the text

@@ -26,7 +26,6 @@ setup_phase_build(struct setup_phase *ph, const struct conf *c,
 		  const char *command, const struct setup_where *w,
 		  const char *const *deny, size_t n_deny, struct errbuf *err)
 {
-	struct sandbox_probe probe;
 	struct sandbox_input in;
 	const struct conf_reqrule *rules;
 	const char **secret_files;
@@ -56,10 +55,8 @@ setup_phase_build(struct setup_phase *ph, const struct conf *c,
 	 * the setup phase as in the command's. */
 	secret_files = conf_request_secret_files(c, &n_secret_files);
 	sandbox_input_hide_files(&in, secret_files, n_secret_files);
-	sandbox_probe_disk_cached(&probe, w->home);
 	rc = err->count > 0 ||
-	     sandbox_plan_build(&in, &probe, &ph->plan, err) == -1;
-	sandbox_probe_disk_release(&probe);
+	     sandbox_plan_build_disk(&in, &ph->plan, err) == -1;
 	free(secret_files);
 	if (rc)
 		return -1;

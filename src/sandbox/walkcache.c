@@ -39,7 +39,6 @@ struct walkcache {
 	size_t out_n;
 	char **walked;
 	size_t n_walked;
-	size_t hits;
 };
 
 static uint64_t
@@ -309,7 +308,6 @@ walkcache_find(struct walkcache *c, const char *path, const struct stat *st)
 		    r->ctime_ns != (uint32_t)st->st_ctim.tv_nsec)
 			return NULL;
 		r->used = true;
-		c->hits++;
 		return r;
 	}
 	return NULL;
@@ -326,12 +324,6 @@ walkcache_next(const char **p, char *kind, const char **name)
 	*name = s + 1;
 	*p = s + strlen(s) + 1;
 	return 1;
-}
-
-size_t
-walkcache_hits(const struct walkcache *c)
-{
-	return c ? c->hits : 0;
 }
 
 /* --- this run's records -------------------------------------------------- */

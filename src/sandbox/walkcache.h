@@ -93,7 +93,4 @@ char *walkcache_render(struct walkcache *c, size_t *len);
  * 0, or -1 with errno. */
 int walkcache_save(struct walkcache *c);
 
-/* Counters for --print-plan: directories answered from the cache. */
-size_t walkcache_hits(const struct walkcache *c);
-
 #endif

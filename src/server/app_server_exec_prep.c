@@ -132,7 +132,6 @@ static int
 build_plan(struct app_server *s, struct exec_prep *p, const struct conf *c,
 	   const struct exec_params *x, struct errbuf *err)
 {
-	struct sandbox_probe probe;
 	struct sandbox_input in;
 	const char **secret_files;
 	size_t n_secret_files;
@@ -147,10 +146,8 @@ build_plan(struct app_server *s, struct exec_prep *p, const struct conf *c,
 	/* The files request actions read secrets from stay the proxy's. */
 	secret_files = conf_request_secret_files(c, &n_secret_files);
 	sandbox_input_hide_files(&in, secret_files, n_secret_files);
-	sandbox_probe_disk_cached(&probe, s->opts.home);
 	rc = err->count > 0 ||
-	     sandbox_plan_build(&in, &probe, &p->plan, err) == -1;
-	sandbox_probe_disk_release(&probe);
+	     sandbox_plan_build_disk(&in, &p->plan, err) == -1;
 	free(secret_files);
 	if (rc)
 		return -1;
