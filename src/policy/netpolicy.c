@@ -201,17 +201,15 @@ apply_allow_requirements(struct entries *a, struct entries *u,
 	for (i = 0; i < u->n; i++) {
 		const char *pat = u->v[i].pattern;
 
-		if (n_dropped > 0 && !same_origin(u, first, i)) {
-			warn_dropped(u, first, n_dropped, m, warn);
-			n_dropped = 0;
-		}
 		if (!m->only &&
 		    (m->expand || netpolicy_managed_covers(m->list, pat))) {
 			entries_add(a, pat, u->owned[i]);
 			u->owned[i] = NULL;
 			continue;
 		}
-		if (n_dropped > 0 && first + n_dropped != i) {
+		/* A run of dropped entries of one origin ends here. */
+		if (n_dropped > 0 &&
+		    (first + n_dropped != i || !same_origin(u, first, i))) {
 			warn_dropped(u, first, n_dropped, m, warn);
 			n_dropped = 0;
 		}
@@ -311,15 +309,17 @@ netpolicy_may_ask_as(const struct conf *c, const char *approval_policy,
 	return no == NULL;
 }
 
-struct policy *
-netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
-		struct errbuf *warn, struct errbuf *err)
+/* The policy of c (+extra); with_preset false leaves the built-in preset
+ * out (it is ours, always valid, and a hundred patterns to compile). */
+static struct policy *
+build(const struct conf *c, const struct netpolicy_extra *extra,
+      bool with_preset, struct errbuf *warn, struct errbuf *err)
 {
 	struct entries allow = {0}, deny = {0};
 	struct policy_options o = {0};
 	struct policy *p = NULL;
 
-	if (collect(c, extra, true, &allow, &deny, warn, err) == 0) {
+	if (collect(c, extra, with_preset, &allow, &deny, warn, err) == 0) {
 		o.allow = allow.v;
 		o.n_allow = allow.n;
 		o.deny = deny.v;
@@ -345,25 +345,19 @@ netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
 	return p;
 }
 
+struct policy *
+netpolicy_build(const struct conf *c, const struct netpolicy_extra *extra,
+		struct errbuf *warn, struct errbuf *err)
+{
+	return build(c, extra, true, warn, err);
+}
+
 int
 netpolicy_validate(const struct conf *c, const struct netpolicy_extra *extra,
 		   struct errbuf *err)
 {
-	struct entries allow = {0}, deny = {0};
-	struct policy_options o = {0};
-	struct policy *p = NULL;
+	struct policy *p = build(c, extra, false, NULL, err);
 
-	if (collect(c, extra, false, &allow, &deny, NULL, err) == 0) {
-		o.allow = allow.v;
-		o.n_allow = allow.n;
-		o.deny = deny.v;
-		o.n_deny = deny.n;
-		o.preset = PRESET_NONE;
-		o.allow_global = true;
-		p = policy_new(&o, err);
-	}
-	entries_release(&allow);
-	entries_release(&deny);
 	policy_free(p);
 	return p != NULL ? 0 : -1;
 }

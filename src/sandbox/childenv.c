@@ -159,18 +159,6 @@ batch_later(const struct batch *b, size_t i)
 	return false;
 }
 
-static char *
-entry_new(const char *key, size_t klen, const char *value)
-{
-	size_t vlen = strlen(value);
-	char *s = xmalloc(klen + vlen + 2);
-
-	memcpy(s, key, klen);
-	s[klen] = '=';
-	memcpy(s + klen + 1, value, vlen + 1);
-	return s;
-}
-
 static void
 batch_apply(struct childenv *e, const struct batch *b)
 {
@@ -186,8 +174,8 @@ batch_apply(struct childenv *e, const struct batch *b)
 	e->v = xreallocarray(e->v, e->n + b->n + 1, sizeof(*e->v));
 	for (i = 0; i < b->n; i++)
 		if (b->value[i] != NULL && !batch_later(b, i))
-			e->v[e->n++] = entry_new(b->key[i], b->len[i],
-						 b->value[i]);
+			e->v[e->n++] = xasprintf("%s=%s", b->key[i],
+						  b->value[i]);
 	e->v[e->n] = NULL;
 }
 
