@@ -1,12 +1,10 @@
 /* passwd.c — the password database's home directory. See passwd.h. */
 #include "lib/passwd.h"
 
-#include <fcntl.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "lib/fdutil.h"
 #include "lib/xalloc.h"
@@ -149,19 +147,6 @@ passwd_find_home(const char *text, size_t n, uid_t uid, struct slice *home)
 }
 
 static char *
-read_small(const char *path, size_t max, size_t *n)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), too_big;
-	char *p;
-
-	if (fd == -1)
-		return NULL;
-	p = read_fd_capped(fd, max, n, &too_big);
-	close(fd);
-	return p;
-}
-
-static char *
 nss_home(uid_t uid)
 {
 	struct passwd pw, *res = NULL;
@@ -180,9 +165,10 @@ passwd_home(uid_t uid)
 	struct slice h;
 	size_t nn = 0, np = 0;
 
-	ns = read_small("/etc/nsswitch.conf", PASSWD_NSSWITCH_MAX, &nn);
+	ns = read_file_capped("/etc/nsswitch.conf", PASSWD_NSSWITCH_MAX,
+			      &nn, NULL);
 	if (ns != NULL && passwd_files_first(ns, nn))
-		pw = read_small("/etc/passwd", PASSWD_FILE_MAX, &np);
+		pw = read_file_capped("/etc/passwd", PASSWD_FILE_MAX, &np, NULL);
 	if (pw != NULL && passwd_find_home(pw, np, uid, &h) == PASSWD_FOUND)
 		home = xstrndup(h.p, h.n);
 	else
