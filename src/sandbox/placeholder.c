@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/sigsafe.h"
 #include "sandbox/apply.h"
 
 /* A placeholder removed under us is made again; a bound on the retries. */
@@ -35,14 +36,9 @@ same_inode(int fd, const char *path)
 static void
 slot_name(char name[4], int i)
 {
-	if (i >= 10) {
-		name[0] = '1';
-		name[1] = (char)('0' + i - 10);
-		name[2] = '\0';
-	} else {
-		name[0] = (char)('0' + i);
-		name[1] = '\0';
-	}
+	size_t len = 0;
+
+	sigsafe_fmt(name, 4, &len, "%d", i);
 }
 
 /* Moves a placeholder the stash keeps to path: 0, or -1 when there is

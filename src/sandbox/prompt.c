@@ -12,8 +12,9 @@
 
 #include "lib/xalloc.h"
 
-/* Longest text taken from a request for the line. */
+/* Longest text taken from a request for the line, and room for one. */
 #define FIELD_MAX 200
+#define LINE_SIZE (4 * FIELD_MAX + 256)
 /* Cancels any escape sequence the command's output left open (CAN),
  * then resets the character attributes (SGR 0). */
 #define RESET "\030\033[0m"
@@ -140,6 +141,13 @@ prompt_format_outcome(enum approval_answer a, const char *by, struct buf *out)
 
 /* --- the queue ------------------------------------------------------------------- */
 
+static void
+item_free(struct item *it)
+{
+	free(it->line);
+	free(it);
+}
+
 static void on_key(void *arg, int key);
 
 /* Puts the oldest request on the screen, or gives the terminal back. */
@@ -154,7 +162,7 @@ show_next(struct prompt *pr)
 		return;
 	}
 	pty_divert(pr->pty, on_key, pr);
-	buf_init(&b, 4 * FIELD_MAX + 256);
+	buf_init(&b, LINE_SIZE);
 	(void)buf_addstr(&b, RESET);
 	if (!pty_at_line_start(pr->pty))
 		(void)buf_addstr(&b, "\r\n");
@@ -183,7 +191,7 @@ ask(void *arg, const struct approval_request *rq)
 	struct item *it = xcalloc(1, sizeof(*it)), **end = &pr->head;
 	struct buf b;
 
-	buf_init(&b, 4 * FIELD_MAX + 256);
+	buf_init(&b, LINE_SIZE);
 	prompt_format(rq, &b);
 	it->id = rq->id;
 	it->line = buf_detach(&b, NULL);
@@ -208,8 +216,7 @@ resolved(void *arg, uint64_t id, enum approval_answer a, const char *by)
 		return;
 	was_shown = pr->shown && it == pr->head;
 	*pp = it->next;
-	free(it->line);
-	free(it);
+	item_free(it);
 	if (!was_shown)
 		return;
 	buf_init(&b, FIELD_MAX + 128);
@@ -246,8 +253,7 @@ prompt_free(struct prompt *pr)
 	}
 	while ((it = pr->head) != NULL) {
 		pr->head = it->next;
-		free(it->line);
-		free(it);
+		item_free(it);
 	}
 	free(pr);
 }

@@ -347,6 +347,16 @@ for_proxy(int kind)
 	       kind == NETNS_FD_UDP;
 }
 
+/* A go byte to the child (apply.h); when it cannot be sent, the child is
+ * gone, and its pidfd says so. */
+static void
+send_go(struct sandbox_session *s)
+{
+	char go = 'G';
+
+	(void)send(s->sock, &go, 1, MSG_NOSIGNAL);
+}
+
 /* The report: the sock_diag socket is kept for the supervisor, the
  * listeners go to the proxy when network is granted. */
 static void
@@ -357,7 +367,6 @@ on_report(struct sandbox_session *s, const struct netns_msg *m,
 	/* Without its listener the proxy would bind its configured address
 	 * on the host instead: never. */
 	bool serve = proxy && netns_msg_fd(m, fds, NETNS_FD_HTTP) >= 0;
-	char go = 'G';
 	int i;
 
 	uv_timer_stop(&s->timer);
@@ -377,9 +386,7 @@ on_report(struct sandbox_session *s, const struct netns_msg *m,
 		return;
 	}
 	s->state = ST_RUNNING;
-	if (send(s->sock, &go, 1, MSG_NOSIGNAL) != 1) {
-		/* The child is gone; its pidfd says so. */
-	}
+	send_go(s);
 }
 
 /* The supervisor refused UDP to dst: recorded like every refusal. */
@@ -440,15 +447,14 @@ static void
 take_pty(struct sandbox_session *s, int fd)
 {
 	struct errbuf err;
-	char go = 'G';
 
 	errbuf_init(&err);
 	if (pty_attach(s->o.pty, fd, s->loop, &err) == -1) {
 		set_fail(s, SANDBOX_FAIL_SETUP, "cannot set up the sandbox: %s",
 			 errbuf_str(&err));
 		kill_child(s);
-	} else if (send(s->sock, &go, 1, MSG_NOSIGNAL) != 1) {
-		/* The child is gone; its pidfd says so. */
+	} else {
+		send_go(s);
 	}
 	errbuf_release(&err);
 }

@@ -49,6 +49,13 @@ build_rules(struct session_prep *p, const struct sandbox_plan *plan,
 			      plan->n_forwards, err);
 }
 
+/* Zeroes p's bytes [from, to). */
+static void
+zero(struct session_prep *p, size_t from, size_t to)
+{
+	memset((char *)p + from, 0, to - from);
+}
+
 /* Zeroes everything in p but the rules' two buffers: netrules_build()
  * writes them only as far as it fills them (and nothing reads further),
  * so zeroing their 48 KiB would fault in a dozen pages for nothing on
@@ -56,22 +63,15 @@ build_rules(struct session_prep *p, const struct sandbox_plan *plan,
 static void
 clear(struct session_prep *p)
 {
-	char *r = (char *)&p->rules;
-	size_t nft = offsetof(struct netrules, nft) + sizeof(p->rules.nft);
-	size_t route = offsetof(struct netrules, route);
-	size_t end = route + sizeof(p->rules.route);
+	size_t nft = offsetof(struct session_prep, rules.nft);
+	size_t route = offsetof(struct session_prep, rules.route);
 
 	_Static_assert(offsetof(struct netrules, route) >
 			       offsetof(struct netrules, nft),
 		       "struct netrules: nft comes before route");
-	memset(p, 0, offsetof(struct session_prep, rules));
-	memset(r, 0, offsetof(struct netrules, nft));
-	memset(r + nft, 0, route - nft);
-	memset(r + end, 0, sizeof(p->rules) - end);
-	memset((char *)p + offsetof(struct session_prep, rules) +
-		       sizeof(p->rules),
-	       0, sizeof(*p) - offsetof(struct session_prep, rules) -
-			  sizeof(p->rules));
+	zero(p, 0, nft);
+	zero(p, nft + sizeof(p->rules.nft), route);
+	zero(p, route + sizeof(p->rules.route), sizeof(*p));
 }
 
 int

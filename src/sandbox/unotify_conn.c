@@ -303,16 +303,15 @@ connect_once(struct unotify_call *c, const struct sockaddr_storage *ss,
 static void
 resume_writable(struct unotify_op *op)
 {
+	struct conn_state *s = op->state;
 	socklen_t l = sizeof(int);
 	int e = 0;
-
-	struct conn_state *s = op->state;
 
 	if (getsockopt(op->c.sfd, SOL_SOCKET, SO_ERROR, &e, &l) == -1)
 		e = errno;
 	if (s->loopback)
-		note_loopback(op->c.u, &s->ss, e != 0 ? -e : 0);
-	unotify_op_finish(op, e != 0 ? -e : 0);
+		note_loopback(op->c.u, &s->ss, -e);
+	unotify_op_finish(op, -e);
 }
 
 static void
@@ -366,10 +365,11 @@ unotify_connect(struct unotify_call *c)
 	if (wait == WAIT_NONE) {
 		if (pin >= 0)
 			close(pin);
-		if (loopback && v == -EINPROGRESS)
-			note_loopback(c->u, &ss, loopback_outcome(c->sfd));
-		else if (loopback)
-			note_loopback(c->u, &ss, v);
+		if (loopback)
+			note_loopback(c->u, &ss,
+				      v == -EINPROGRESS
+					      ? loopback_outcome(c->sfd)
+					      : v);
 		return v;
 	}
 	s = xmalloc(sizeof(*s));
