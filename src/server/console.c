@@ -280,7 +280,7 @@ upgrade(const struct console *c, const struct http_head *h,
 	}
 	*scope = c->roles;
 	ws_accept_key(u.key, accept);
-	ws_http_switch_protocol(out, accept, PROTO_CONSOLE);
+	ws_http_switch(out, accept, PROTO_CONSOLE);
 	return CONSOLE_UPGRADE;
 }
 

@@ -170,25 +170,18 @@ ws_http_response(struct buf *out, int status, const char *text)
 }
 
 int
-ws_http_switch_protocol(struct buf *out, const char accept[WS_ACCEPT_LEN + 1],
-			const char *protocol)
+ws_http_switch(struct buf *out, const char accept[WS_ACCEPT_LEN + 1],
+	       const char *protocol)
 {
-	return buf_printf(out,
-			  "HTTP/1.1 101 Switching Protocols\r\n"
-			  "upgrade: websocket\r\nconnection: Upgrade\r\n"
-			  "sec-websocket-accept: %s\r\n"
-			  "sec-websocket-protocol: %s\r\n\r\n",
-			  accept, protocol);
-}
-
-int
-ws_http_switch(struct buf *out, const char accept[WS_ACCEPT_LEN + 1])
-{
-	return buf_printf(out,
-			  "HTTP/1.1 101 Switching Protocols\r\n"
-			  "upgrade: websocket\r\nconnection: Upgrade\r\n"
-			  "sec-websocket-accept: %s\r\n\r\n",
-			  accept);
+	if (buf_printf(out,
+		       "HTTP/1.1 101 Switching Protocols\r\n"
+		       "upgrade: websocket\r\nconnection: Upgrade\r\n"
+		       "sec-websocket-accept: %s\r\n",
+		       accept) == -1 ||
+	    (protocol != NULL &&
+	     buf_printf(out, "sec-websocket-protocol: %s\r\n", protocol) == -1))
+		return -1;
+	return buf_addstr(out, "\r\n");
 }
 
 /* --- frames ------------------------------------------------------------------ */

@@ -60,11 +60,10 @@ void ws_accept_key(struct slice key, char out[WS_ACCEPT_LEN + 1]);
 
 /* Appends a complete plain-text response (connection: close). */
 int ws_http_response(struct buf *out, int status, const char *text);
-/* Appends the 101 Switching Protocols answer. */
-int ws_http_switch(struct buf *out, const char accept[WS_ACCEPT_LEN + 1]);
-/* The same, naming the subprotocol the server chose. */
-int ws_http_switch_protocol(struct buf *out, const char accept[WS_ACCEPT_LEN + 1],
-			    const char *protocol);
+/* Appends the 101 Switching Protocols answer, naming the subprotocol the
+ * server chose (NULL: none). */
+int ws_http_switch(struct buf *out, const char accept[WS_ACCEPT_LEN + 1],
+		   const char *protocol);
 
 typedef void ws_text_fn(void *arg, const char *p, size_t n);
 
