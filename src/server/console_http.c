@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "server/ws.h"
+
 /* --- Host and Origin ---------------------------------------------------- */
 
 static bool
@@ -212,19 +214,6 @@ console_mime(const char *name)
 
 /* --- answers ------------------------------------------------------------------ */
 
-static const char *
-status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 503: return "Service Unavailable";
-	default: return "Error";
-	}
-}
-
 int
 console_response(struct buf *out, int status, const char *type,
 		 const char *extra, const void *body, size_t n)
@@ -242,7 +231,7 @@ console_response(struct buf *out, int status, const char *type,
 		       "content-type: %s\r\n"
 		       "content-length: %zu\r\n"
 		       "connection: close\r\n\r\n",
-		       status, status_text(status), extra ? extra : "", type,
+		       status, ws_http_status_text(status), extra ? extra : "", type,
 		       n) == -1)
 		return -1;
 	return buf_add(out, body, n);

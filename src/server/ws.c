@@ -144,14 +144,15 @@ ws_accept_key(struct slice key, char out[WS_ACCEPT_LEN + 1])
 	out[WS_ACCEPT_LEN] = '\0';
 }
 
-static const char *
-status_text(int status)
+const char *
+ws_http_status_text(int status)
 {
 	switch (status) {
 	case 200: return "OK";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
+	case 404: return "Not Found";
 	case 503: return "Service Unavailable";
 	default: return "Error";
 	}
@@ -166,7 +167,7 @@ ws_http_response(struct buf *out, int status, const char *text)
 			  "HTTP/1.1 %d %s\r\ncontent-type: text/plain; "
 			  "charset=utf-8\r\ncontent-length: %zu\r\n"
 			  "connection: close\r\n\r\n%s",
-			  status, status_text(status), n, n ? text : "");
+			  status, ws_http_status_text(status), n, n ? text : "");
 }
 
 int

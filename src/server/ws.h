@@ -60,6 +60,9 @@ void ws_accept_key(struct slice key, char out[WS_ACCEPT_LEN + 1]);
 
 /* Appends a complete plain-text response (connection: close). */
 int ws_http_response(struct buf *out, int status, const char *text);
+/* The reason phrase of the statuses the app-server answers with ("Error"
+ * for any other). */
+const char *ws_http_status_text(int status);
 /* Appends the 101 Switching Protocols answer, naming the subprotocol the
  * server chose (NULL: none). */
 int ws_http_switch(struct buf *out, const char accept[WS_ACCEPT_LEN + 1],
