@@ -82,8 +82,8 @@ key_ok(struct slice k)
 	return true;
 }
 
-static bool
-path_is(struct slice target, const char *path)
+bool
+ws_target_is(struct slice target, const char *path)
 {
 	size_t n = strlen(path);
 
@@ -125,7 +125,8 @@ ws_judge(const struct http_head *h, struct ws_upgrade *u)
 		return WS_FORBIDDEN;
 	if (!lit_eq(h->method, "GET"))
 		return WS_BAD;
-	if (path_is(h->target, "/readyz") || path_is(h->target, "/healthz"))
+	if (ws_target_is(h->target, "/readyz") ||
+	    ws_target_is(h->target, "/healthz"))
 		return WS_HEALTH;
 	return ws_judge_upgrade(h, u);
 }

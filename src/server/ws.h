@@ -49,6 +49,8 @@ struct ws_upgrade {
 };
 
 enum ws_verdict ws_judge(const struct http_head *h, struct ws_upgrade *u);
+/* Whether a request target is path, alone or followed by a query. */
+bool ws_target_is(struct slice target, const char *path);
 /* The upgrade checks of ws_judge() alone, without its Origin and path
  * rules (the web console's sessions, server/console.h, have an Origin):
  * WS_UPGRADE with u filled, or WS_BAD. */
