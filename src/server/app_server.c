@@ -112,23 +112,25 @@ app_reply_error(struct app_conn *c, const json_t *id, int code,
 	app_request_done(c->s);
 }
 
-static bool
-opted_out(const struct app_conn *c, const char *method)
+bool
+app_conn_wants(const struct app_conn *c, const char *method)
 {
 	json_t *v;
 	size_t i;
 
+	if (!c->initialized)
+		return false;
 	json_array_foreach(c->opt_out, i, v) {
 		if (strcmp(json_string_value(v), method) == 0)
-			return true;
+			return false;
 	}
-	return false;
+	return true;
 }
 
 void
 app_notify(struct app_conn *c, const char *method, json_t *params)
 {
-	if (!c->initialized || opted_out(c, method)) {
+	if (!app_conn_wants(c, method)) {
 		json_decref(params);
 		return;
 	}

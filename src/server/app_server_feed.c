@@ -35,19 +35,9 @@ static bool
 anyone_wants(const struct app_server *s, const char *method)
 {
 	const struct app_conn *c;
-	json_t *v;
-	size_t i;
-	bool out;
 
 	for (c = s->conns; c != NULL; c = c->next) {
-		if (!c->initialized)
-			continue;
-		out = false;
-		json_array_foreach(c->opt_out, i, v) {
-			if (strcmp(json_string_value(v), method) == 0)
-				out = true;
-		}
-		if (!out)
+		if (app_conn_wants(c, method))
 			return true;
 	}
 	return false;

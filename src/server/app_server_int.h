@@ -86,6 +86,8 @@ void app_send_result(struct app_conn *c, const json_t *id, json_t *result);
 void app_send_error(struct app_conn *c, const json_t *id, int code,
 		    const char *msg);
 void app_request_done(struct app_server *s);
+/* Whether c is initialized and did not opt out of notification method. */
+bool app_conn_wants(const struct app_conn *c, const char *method);
 /* Sends a notification to c unless c opted out of it; steals params. */
 void app_notify(struct app_conn *c, const char *method, json_t *params);
 /* To every initialized connection; steals params. */

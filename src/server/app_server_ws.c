@@ -252,7 +252,7 @@ on_head(void *arg, const struct http_head *h)
 			break;
 		}
 		ws_accept_key(u.key, accept);
-		ws_http_switch(&c->reply, accept);
+		ws_http_switch(&c->reply, accept, NULL);
 		c->upgrade = true;
 		break;
 	}

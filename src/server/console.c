@@ -280,7 +280,7 @@ upgrade(const struct console *c, const struct http_head *h,
 	}
 	*scope = c->roles;
 	ws_accept_key(u.key, accept);
-	ws_http_switch_protocol(out, accept, PROTO_CONSOLE);
+	ws_http_switch(out, accept, PROTO_CONSOLE);
 	return CONSOLE_UPGRADE;
 }
 
@@ -290,15 +290,6 @@ static bool
 method_is(const struct http_head *h, const char *m)
 {
 	return slice_eq_cstr(h->method, m);
-}
-
-static bool
-target_is(const struct http_head *h, const char *path)
-{
-	size_t n = strlen(path);
-
-	return h->target.n >= n && memcmp(h->target.p, path, n) == 0 &&
-	       (h->target.n == n || h->target.p[n] == '?');
 }
 
 static enum console_verdict
@@ -326,7 +317,7 @@ judge_browser(struct console *c, const struct http_head *h,
 		return CONSOLE_PASS;
 	if (http_msg_find(h, "upgrade") != NULL)
 		return upgrade(c, h, origin, port, out, scope, note);
-	if (method_is(h, "POST") && target_is(h, "/login"))
+	if (method_is(h, "POST") && ws_target_is(h->target, "/login"))
 		return login(c, h, origin, port, now_ms, out, note);
 	if (method_is(h, "GET") && (a = console_asset_for(h->target)) != NULL)
 		return serve(a, out);
@@ -354,7 +345,7 @@ console_judge(struct console *c, const struct http_head *h, int64_t now_ms,
 	 * clients' (ws.h); a login must name its origin (CSRF). */
 	if (http_msg_find(h, "upgrade") != NULL)
 		return CONSOLE_PASS;
-	if (method_is(h, "POST") && target_is(h, "/login")) {
+	if (method_is(h, "POST") && ws_target_is(h->target, "/login")) {
 		console_text(out, 403, "login refused: no Origin header");
 		return CONSOLE_REPLY;
 	}

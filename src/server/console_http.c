@@ -6,26 +6,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/hostport.h"
+#include "server/ws.h"
+
 /* --- Host and Origin ---------------------------------------------------- */
-
-static bool
-parse_port(struct slice s, unsigned *port)
-{
-	unsigned v = 0;
-	size_t i;
-
-	if (s.n == 0 || s.n > 5)
-		return false;
-	for (i = 0; i < s.n; i++) {
-		if (s.p[i] < '0' || s.p[i] > '9')
-			return false;
-		v = v * 10 + (unsigned)(s.p[i] - '0');
-	}
-	if (v == 0 || v > 65535)
-		return false;
-	*port = v;
-	return true;
-}
 
 /* An address literal of family af in s (copied: inet_pton wants a C
  * string). */
@@ -45,35 +29,20 @@ is_literal(int af, struct slice s)
 bool
 console_host_ok(struct slice host, unsigned *port)
 {
-	struct slice name = host, rest = {NULL, 0};
-	const char *colon, *close;
+	struct hostport hp;
+	bool named;
 
 	*port = 80;
-	if (host.n == 0)
+	if (host.n == 0 || hostport_parse(host.p, host.n, 0, &hp) != NULL ||
+	    hp.port == 0)
 		return false;
-	if (host.p[0] == '[') {
-		close = memchr(host.p, ']', host.n);
-		if (close == NULL)
-			return false;
-		name = slice_of(host.p + 1, (size_t)(close - host.p - 1));
-		rest = slice_of(close + 1, host.n - (size_t)(close - host.p) - 1);
-		if (!is_literal(AF_INET6, name))
-			return false;
-	} else {
-		colon = memchr(host.p, ':', host.n);
-		if (colon != NULL) {
-			name = slice_of(host.p, (size_t)(colon - host.p));
-			rest = slice_of(colon, host.n - name.n);
-		}
-		if (!is_literal(AF_INET, name) &&
-		    !(name.n == 9 && strncasecmp(name.p, "localhost", 9) == 0))
-			return false;
-	}
-	if (rest.n == 0)
-		return true;
-	if (rest.p[0] != ':')
+	named = !hp.bracketed && hp.host.n == 9 &&
+		strncasecmp(hp.host.p, "localhost", 9) == 0;
+	if (!named && !is_literal(hp.bracketed ? AF_INET6 : AF_INET, hp.host))
 		return false;
-	return parse_port(slice_of(rest.p + 1, rest.n - 1), port);
+	if (hp.port > 0)
+		*port = (unsigned)hp.port;
+	return true;
 }
 
 bool
@@ -212,19 +181,6 @@ console_mime(const char *name)
 
 /* --- answers ------------------------------------------------------------------ */
 
-static const char *
-status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 503: return "Service Unavailable";
-	default: return "Error";
-	}
-}
-
 int
 console_response(struct buf *out, int status, const char *type,
 		 const char *extra, const void *body, size_t n)
@@ -242,7 +198,7 @@ console_response(struct buf *out, int status, const char *type,
 		       "content-type: %s\r\n"
 		       "content-length: %zu\r\n"
 		       "connection: close\r\n\r\n",
-		       status, status_text(status), extra ? extra : "", type,
+		       status, ws_http_status_text(status), extra ? extra : "", type,
 		       n) == -1)
 		return -1;
 	return buf_add(out, body, n);

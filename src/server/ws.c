@@ -82,8 +82,8 @@ key_ok(struct slice k)
 	return true;
 }
 
-static bool
-path_is(struct slice target, const char *path)
+bool
+ws_target_is(struct slice target, const char *path)
 {
 	size_t n = strlen(path);
 
@@ -125,7 +125,8 @@ ws_judge(const struct http_head *h, struct ws_upgrade *u)
 		return WS_FORBIDDEN;
 	if (!lit_eq(h->method, "GET"))
 		return WS_BAD;
-	if (path_is(h->target, "/readyz") || path_is(h->target, "/healthz"))
+	if (ws_target_is(h->target, "/readyz") ||
+	    ws_target_is(h->target, "/healthz"))
 		return WS_HEALTH;
 	return ws_judge_upgrade(h, u);
 }
@@ -144,14 +145,15 @@ ws_accept_key(struct slice key, char out[WS_ACCEPT_LEN + 1])
 	out[WS_ACCEPT_LEN] = '\0';
 }
 
-static const char *
-status_text(int status)
+const char *
+ws_http_status_text(int status)
 {
 	switch (status) {
 	case 200: return "OK";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
+	case 404: return "Not Found";
 	case 503: return "Service Unavailable";
 	default: return "Error";
 	}
@@ -166,29 +168,22 @@ ws_http_response(struct buf *out, int status, const char *text)
 			  "HTTP/1.1 %d %s\r\ncontent-type: text/plain; "
 			  "charset=utf-8\r\ncontent-length: %zu\r\n"
 			  "connection: close\r\n\r\n%s",
-			  status, status_text(status), n, n ? text : "");
+			  status, ws_http_status_text(status), n, n ? text : "");
 }
 
 int
-ws_http_switch_protocol(struct buf *out, const char accept[WS_ACCEPT_LEN + 1],
-			const char *protocol)
+ws_http_switch(struct buf *out, const char accept[WS_ACCEPT_LEN + 1],
+	       const char *protocol)
 {
-	return buf_printf(out,
-			  "HTTP/1.1 101 Switching Protocols\r\n"
-			  "upgrade: websocket\r\nconnection: Upgrade\r\n"
-			  "sec-websocket-accept: %s\r\n"
-			  "sec-websocket-protocol: %s\r\n\r\n",
-			  accept, protocol);
-}
-
-int
-ws_http_switch(struct buf *out, const char accept[WS_ACCEPT_LEN + 1])
-{
-	return buf_printf(out,
-			  "HTTP/1.1 101 Switching Protocols\r\n"
-			  "upgrade: websocket\r\nconnection: Upgrade\r\n"
-			  "sec-websocket-accept: %s\r\n\r\n",
-			  accept);
+	if (buf_printf(out,
+		       "HTTP/1.1 101 Switching Protocols\r\n"
+		       "upgrade: websocket\r\nconnection: Upgrade\r\n"
+		       "sec-websocket-accept: %s\r\n",
+		       accept) == -1 ||
+	    (protocol != NULL &&
+	     buf_printf(out, "sec-websocket-protocol: %s\r\n", protocol) == -1))
+		return -1;
+	return buf_addstr(out, "\r\n");
 }
 
 /* --- frames ------------------------------------------------------------------ */

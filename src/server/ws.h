@@ -49,6 +49,8 @@ struct ws_upgrade {
 };
 
 enum ws_verdict ws_judge(const struct http_head *h, struct ws_upgrade *u);
+/* Whether a request target is path, alone or followed by a query. */
+bool ws_target_is(struct slice target, const char *path);
 /* The upgrade checks of ws_judge() alone, without its Origin and path
  * rules (the web console's sessions, server/console.h, have an Origin):
  * WS_UPGRADE with u filled, or WS_BAD. */
@@ -60,11 +62,13 @@ void ws_accept_key(struct slice key, char out[WS_ACCEPT_LEN + 1]);
 
 /* Appends a complete plain-text response (connection: close). */
 int ws_http_response(struct buf *out, int status, const char *text);
-/* Appends the 101 Switching Protocols answer. */
-int ws_http_switch(struct buf *out, const char accept[WS_ACCEPT_LEN + 1]);
-/* The same, naming the subprotocol the server chose. */
-int ws_http_switch_protocol(struct buf *out, const char accept[WS_ACCEPT_LEN + 1],
-			    const char *protocol);
+/* The reason phrase of the statuses the app-server answers with ("Error"
+ * for any other). */
+const char *ws_http_status_text(int status);
+/* Appends the 101 Switching Protocols answer, naming the subprotocol the
+ * server chose (NULL: none). */
+int ws_http_switch(struct buf *out, const char accept[WS_ACCEPT_LEN + 1],
+		   const char *protocol);
 
 typedef void ws_text_fn(void *arg, const char *p, size_t n);
 

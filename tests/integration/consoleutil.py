@@ -211,6 +211,14 @@ def login_http(addr, code, origin=None):
     return st, cookie, json.loads(body)["key"], body
 
 
+def logged_in(srv, url=None):
+    """Logs in with the code of url (the server's first login URL by
+    default), which must succeed; (cookie, key)."""
+    st, cookie, key, body = login_http(srv.addr, code_of(url or srv.url))
+    assert st == 200, body
+    return cookie, key
+
+
 def console_ws(addr, cookie, key, origin=None, host=None):
     """A WebSocket as the page opens it: Origin, the session cookie, and the
     key as a subprotocol."""

@@ -15,7 +15,7 @@ import socket
 from appserverutil import connect, recv, recv_id, send
 from conftest import fake_dns_env
 from consoleutil import (browser, code_of, console_server, console_ws,
-                         login_http, open_console, request, wait)
+                         logged_in, login_http, open_console, request, wait)
 from runutil import static_origin
 from test_approvals import hello, roles
 
@@ -256,8 +256,7 @@ def test_policy_view_shows_a_refused_edit_and_revokes_an_approval(airlock_env, t
 # --- roles and switches (no browser needed) -------------------------------------------
 
 def _session(srv):
-    st, cookie, key, body = login_http(srv.addr, code_of(srv.url))
-    assert st == 200, body
+    cookie, key = logged_in(srv)
     ws = console_ws(srv.addr, cookie, key)
     send(ws, {"id": 0, "method": "initialize",
               "params": {"clientInfo": {"name": "console", "version": "1"}}})

@@ -18,7 +18,7 @@ import pytest
 import websocket
 
 from consoleutil import (browser, code_of, console_server, console_ws,
-                         login_http, open_console, request, wait)
+                         logged_in, login_http, open_console, request, wait)
 
 ATTACK_HTML = """<!doctype html><html><head><title>attack</title>
 <script src="/attack.js"></script></head><body><pre id="result"></pre>
@@ -124,12 +124,6 @@ def test_page_of_another_origin_cannot_open_the_websocket(airlock_env, tmp_path)
             % origin) in err, err
 
 
-def _logged_in(srv):
-    st, cookie, key, body = login_http(srv.addr, code_of(srv.url))
-    assert st == 200, body
-    return cookie, key
-
-
 def _refused(fn):
     with pytest.raises(websocket.WebSocketBadStatusException) as e:
         fn().close()
@@ -138,27 +132,21 @@ def _refused(fn):
 
 def test_stolen_cookie_without_the_key_makes_no_session(airlock_env):
     with console_server(airlock_env) as srv:
-        cookie, key = _logged_in(srv)
+        cookie, key = logged_in(srv)
         assert _refused(lambda: console_ws(srv.addr, cookie, None)) == 403
         assert _refused(lambda: console_ws(srv.addr, cookie, "x" * 43)) == 403
         assert _refused(lambda: console_ws(srv.addr, None, key)) == 403
         # Key and cookie of two different sessions do not make one.
-        cookie2, key2 = _logged_in_again(srv)
+        cookie2, key2 = logged_in(srv, srv.new_url())
         assert _refused(lambda: console_ws(srv.addr, cookie, key2)) == 403
         # Control: the pair works.
         console_ws(srv.addr, cookie, key).close()
         console_ws(srv.addr, cookie2, key2).close()
 
 
-def _logged_in_again(srv):
-    st, cookie, key, body = login_http(srv.addr, code_of(srv.new_url()))
-    assert st == 200, body
-    return cookie, key
-
-
 def test_session_from_another_origin_or_a_rebound_name_is_refused(airlock_env):
     with console_server(airlock_env) as srv:
-        cookie, key = _logged_in(srv)
+        cookie, key = logged_in(srv)
         port = srv.addr.rsplit(":", 1)[1]
         # Another origin, with the session's cookie and key.
         assert _refused(lambda: console_ws(srv.addr, cookie, key,
