@@ -280,7 +280,7 @@ visit_dir(struct walk *w, int dfd, const char *rel, char *path,
 	int rc = 0;
 
 	if (w->cache != NULL || (w->leaf_links && !deepest)) {
-		have = fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		have = walkcache_lstat(w->cache, dfd, rel, path, &st) == 0 &&
 		       S_ISDIR(st.st_mode);
 		if (!have) {
 			free(path);
@@ -396,7 +396,9 @@ enqueue_root(struct walk *w, const char *root)
 	const struct walkcache_rec *r = NULL;
 	struct stat st;
 
-	if (w->cache != NULL && lstat(root, &st) == 0 && S_ISDIR(st.st_mode))
+	if (w->cache != NULL &&
+	    walkcache_lstat(w->cache, AT_FDCWD, root, root, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
 		r = walkcache_find(w->cache, root, &st);
 	enqueue(w, xstrdup(root), 0, r);
 }
