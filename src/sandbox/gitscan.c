@@ -32,7 +32,7 @@ static const char *const pruned[] = {
 
 struct walk {
 	struct sandbox_scan *sc;
-	char **mounts;    /* mount points below the root: not entered */
+	const char **mounts; /* mount points below the root: not entered */
 	size_t n_mounts;
 	char **queue;
 	unsigned *depth;  /* of each queued directory below the root */
@@ -88,31 +88,49 @@ skipped(const struct walk *w, const char *path)
 	return false;
 }
 
-/* The mount points strictly below root, from /proc/self/mountinfo. */
-static void
-load_mounts(struct walk *w, const char *root)
+void
+gitscan_mounts_read(struct gitscan_mounts *m)
 {
-	size_t i, n = 0, len = 0, rn = strlen(root);
+	size_t len = 0;
 	char *text = read_file_capped("/proc/self/mountinfo", 1 << 20, &len,
 				      NULL);
-	char **v = text ? mountinfo_points(text, len, &n) : NULL;
 
-	for (i = 0; i < n; i++) {
-		bool below = strcmp(root, "/") == 0
-				     ? strcmp(v[i], "/") != 0
-				     : strncmp(v[i], root, rn) == 0 &&
-					       v[i][rn] == '/';
-
-		if (below) {
-			w->mounts = xreallocarray(w->mounts, w->n_mounts + 1,
-						  sizeof(*w->mounts));
-			w->mounts[w->n_mounts++] = v[i];
-		} else {
-			free(v[i]);
-		}
-	}
-	free(v);
+	m->n = 0;
+	m->points = text ? mountinfo_points(text, len, &m->n) : NULL;
 	free(text);
+}
+
+void
+gitscan_mounts_release(struct gitscan_mounts *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->points[i]);
+	free(m->points);
+	m->points = NULL;
+	m->n = 0;
+}
+
+/* The mount points strictly below root (borrowed from m). */
+static void
+load_mounts(struct walk *w, const char *root, const struct gitscan_mounts *m)
+{
+	size_t i, rn = strlen(root);
+
+	for (i = 0; i < m->n; i++) {
+		const char *v = m->points[i];
+		bool below = strcmp(root, "/") == 0
+				     ? strcmp(v, "/") != 0
+				     : strncmp(v, root, rn) == 0 &&
+					       v[rn] == '/';
+
+		if (!below)
+			continue;
+		w->mounts = xreallocarray(w->mounts, w->n_mounts + 1,
+					  sizeof(*w->mounts));
+		w->mounts[w->n_mounts++] = v;
+	}
 }
 
 static int
@@ -405,15 +423,19 @@ enqueue_root(struct walk *w, const char *root)
 
 void
 gitscan_walk(const char *root, struct sandbox_scan *sc,
-	     struct walkcache *cache)
+	     struct walkcache *cache, const struct gitscan_mounts *mounts)
 {
 	struct walk *w = xcalloc(1, sizeof(*w));
-	size_t i;
+	struct gitscan_mounts own = {0};
 
 	w->sc = sc;
 	w->ms0 = sc->ms;
 	clock_gettime(CLOCK_MONOTONIC, &w->start);
-	load_mounts(w, root);
+	if (mounts == NULL) {
+		gitscan_mounts_read(&own);
+		mounts = &own;
+	}
+	load_mounts(w, root, mounts);
 	w->leaf_links = exact_fs(root);
 	w->cache = w->leaf_links ? cache : NULL;
 	buf_init(&w->ents, 1 << 20);
@@ -436,8 +458,7 @@ gitscan_walk(const char *root, struct sandbox_scan *sc,
 		walkcache_walked(w->cache, root);
 	while (w->head < w->n)
 		free(w->queue[w->head++]);
-	for (i = 0; i < w->n_mounts; i++)
-		free(w->mounts[i]);
+	gitscan_mounts_release(&own);
 	buf_release(&w->ents);
 	buf_release(&w->marks);
 	free(w->mounts);

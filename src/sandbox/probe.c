@@ -96,10 +96,26 @@ disk_read(void *arg, const char *path, size_t *n)
 	return text;
 }
 
+/* What the walks of one plan share: the cache and the mount points. */
+struct disk_walks {
+	struct walkcache *cache;
+	struct gitscan_mounts mounts;
+	bool mounts_read;
+};
+
 static void
 disk_scan(void *arg, const char *root, struct sandbox_scan *sc)
 {
-	gitscan_walk(root, sc, arg);
+	struct disk_walks *d = arg;
+
+	if (d == NULL) {
+		gitscan_walk(root, sc, NULL, NULL);
+		return;
+	}
+	if (!d->mounts_read)
+		gitscan_mounts_read(&d->mounts);
+	d->mounts_read = true;
+	gitscan_walk(root, sc, d->cache, &d->mounts);
 }
 
 void
@@ -160,14 +176,17 @@ sandbox_plan_build_disk(const struct sandbox_input *in,
 			struct errbuf *err)
 {
 	struct sandbox_probe probe;
-	struct walkcache *c;
+	struct disk_walks d = {0};
 	int rc;
 
 	sandbox_probe_disk(&probe);
-	probe.arg = cache_of(in->home, ahead);
+	d.cache = cache_of(in->home, ahead);
+	probe.arg = &d;
 	rc = sandbox_plan_build(in, &probe, p, err);
-	c = ahead != NULL ? walkahead_end(ahead) : probe.arg;
-	(void)walkcache_save(c);
-	walkcache_free(c);
+	if (ahead != NULL)
+		d.cache = walkahead_end(ahead);
+	(void)walkcache_save(d.cache);
+	walkcache_free(d.cache);
+	gitscan_mounts_release(&d.mounts);
 	return rc;
 }

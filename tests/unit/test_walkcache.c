@@ -178,7 +178,7 @@ walk(const char *root, unsigned depth, struct walkcache *cache,
 	sc.max_depth = depth;
 	sc.found = note;
 	sc.ctx = &f;
-	gitscan_walk(root, &sc, cache);
+	gitscan_walk(root, &sc, cache, NULL);
 	assert_null(sc.stopped);
 	if (cached != NULL)
 		*cached = sc.cached;
