@@ -56,8 +56,9 @@ gitscan_pruned(const char *name)
 {
 	size_t i;
 
+	/* The first byte first: most names are not in the list. */
 	for (i = 0; pruned[i] != NULL; i++)
-		if (strcmp(name, pruned[i]) == 0)
+		if (name[0] == pruned[i][0] && strcmp(name, pruned[i]) == 0)
 			return true;
 	return false;
 }
@@ -72,6 +73,20 @@ elapsed_ms(const struct walk *w)
 	ms = (long long)(now.tv_sec - w->start.tv_sec) * 1000 +
 	     (now.tv_nsec - w->start.tv_nsec) / 1000000;
 	return ms < 0 ? 0 : (unsigned)ms;
+}
+
+/* dir/name (heap); "/name" under the root directory. */
+static char *
+child_path(const char *dir, const char *name)
+{
+	size_t dn = strcmp(dir, "/") == 0 ? 0 : strlen(dir);
+	size_t nn = strlen(name);
+	char *path = xmalloc(dn + nn + 2);
+
+	memcpy(path, dir, dn);
+	path[dn] = '/';
+	memcpy(path + dn + 1, name, nn + 1);
+	return path;
 }
 
 static bool
@@ -206,7 +221,7 @@ is_mark(const char *name)
 static int
 report(struct walk *w, const char *dir, const char *name, int kind)
 {
-	char *path = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
+	char *path = child_path(dir, name);
 	int rc = w->sc->found(w->sc->ctx, path, kind);
 
 	free(path);
@@ -298,13 +313,12 @@ visit_dir(struct walk *w, int dfd, const char *rel, char *path,
 	int rc = 0;
 
 	if (w->cache != NULL || (w->leaf_links && !deepest)) {
-		have = walkcache_lstat(w->cache, dfd, rel, path, &st) == 0 &&
+		have = walkcache_lstat(w->cache, dfd, rel, path, &st, &r) == 0 &&
 		       S_ISDIR(st.st_mode);
 		if (!have) {
 			free(path);
 			return 0;
 		}
-		r = walkcache_find(w->cache, path, &st);
 	}
 	if (deepest || (have && w->leaf_links && st.st_nlink == 2)) {
 		rc = probe(w, dfd, rel, path, have ? &st : NULL, r);
@@ -330,7 +344,7 @@ visit(struct walk *w, int dfd, const char *dir, unsigned depth,
 	    (w->sc->max_depth > 0 && depth + 1 > w->sc->max_depth) ||
 	    gitscan_pruned(name))
 		return 0;
-	path = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
+	path = child_path(dir, name);
 	if (skipped(w, path)) {
 		free(path);
 		return 0;
@@ -415,9 +429,9 @@ enqueue_root(struct walk *w, const char *root)
 	struct stat st;
 
 	if (w->cache != NULL &&
-	    walkcache_lstat(w->cache, AT_FDCWD, root, root, &st) == 0 &&
-	    S_ISDIR(st.st_mode))
-		r = walkcache_find(w->cache, root, &st);
+	    (walkcache_lstat(w->cache, AT_FDCWD, root, root, &st, &r) == -1 ||
+	     !S_ISDIR(st.st_mode)))
+		r = NULL;
 	enqueue(w, xstrdup(root), 0, r);
 }
 

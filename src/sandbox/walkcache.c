@@ -332,10 +332,10 @@ rec_index(const struct walkcache *c, const char *path)
 	return -1;
 }
 
-const struct walkcache_rec *
-walkcache_find(struct walkcache *c, const char *path, const struct stat *st)
+/* Record i when st shows its directory unchanged, else NULL. */
+static const struct walkcache_rec *
+unchanged(struct walkcache *c, long i, const struct stat *st)
 {
-	long i = rec_index(c, path);
 	struct walkcache_rec *r;
 
 	if (i < 0)
@@ -348,6 +348,12 @@ walkcache_find(struct walkcache *c, const char *path, const struct stat *st)
 		return NULL;
 	r->used = true;
 	return r;
+}
+
+const struct walkcache_rec *
+walkcache_find(struct walkcache *c, const char *path, const struct stat *st)
+{
+	return unchanged(c, rec_index(c, path), st);
 }
 
 int
@@ -419,31 +425,43 @@ walkcache_ahead_run(struct walkcache *c, const atomic_bool *stop)
 	}
 }
 
-int
-walkcache_lstat(struct walkcache *c, int dfd, const char *rel,
-		const char *path, struct stat *st)
+/* The lstat of record i taken ahead, or -1 with errno, or 1 when the
+ * thread ahead has not taken it (it will not now). */
+static int
+taken_ahead(struct walkcache *c, long i, struct stat *st)
 {
-	long i = c != NULL && c->ahead != NULL ? rec_index(c, path) : -1;
 	unsigned char seen = AHEAD_FREE;
 	struct ahead *a;
 
-	if (i >= 0 && c->ahead_of[i] != 0) {
-		a = &c->ahead[c->ahead_of[i] - 1];
-		/* Free: the thread ahead will not take it now. Done: its
-		 * lstat is the one the walk would have taken a moment
-		 * later. Busy: taken again here rather than waited for. */
-		if (!atomic_compare_exchange_strong(&a->state, &seen,
-						    AHEAD_WALK) &&
-		    seen == AHEAD_DONE) {
-			if (a->rc == -1) {
-				errno = a->err;
-				return -1;
-			}
-			*st = a->st;
-			return 0;
-		}
+	if (i < 0 || c->ahead == NULL || c->ahead_of[i] == 0)
+		return 1;
+	a = &c->ahead[c->ahead_of[i] - 1];
+	/* Free: the thread ahead will not take it now. Done: its lstat is
+	 * the one the walk would have taken a moment later. Busy: taken
+	 * again here rather than waited for. */
+	if (atomic_compare_exchange_strong(&a->state, &seen, AHEAD_WALK) ||
+	    seen != AHEAD_DONE)
+		return 1;
+	if (a->rc == -1) {
+		errno = a->err;
+		return -1;
 	}
-	return fstatat(dfd, rel, st, AT_SYMLINK_NOFOLLOW);
+	*st = a->st;
+	return 0;
+}
+
+int
+walkcache_lstat(struct walkcache *c, int dfd, const char *rel,
+		const char *path, struct stat *st,
+		const struct walkcache_rec **rec)
+{
+	long i = rec_index(c, path);
+	int rc = taken_ahead(c, i, st);
+
+	if (rc == 1)
+		rc = fstatat(dfd, rel, st, AT_SYMLINK_NOFOLLOW);
+	*rec = rc == 0 ? unchanged(c, i, st) : NULL;
+	return rc;
 }
 
 /* --- this run's records -------------------------------------------------- */

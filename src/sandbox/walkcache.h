@@ -81,14 +81,16 @@ const struct walkcache_rec *walkcache_find(struct walkcache *c,
  * backwards, on the thread ahead, until stop is set or it meets one the
  * walk has taken. walkcache_lstat is fstatat(dfd, rel, AT_SYMLINK_
  * NOFOLLOW) for the walk: path's lstat taken ahead when the thread got
- * there first, else taken now. A lstat taken ahead is one taken a
- * moment earlier during the same walk: what the walk concludes from it
- * is what it would conclude from a walk started that moment earlier. */
+ * there first, else taken now; with *rec set as walkcache_find would
+ * (NULL on failure). A lstat taken ahead is one taken a moment earlier
+ * during the same walk: what the walk concludes from it is what it would
+ * conclude from a walk started that moment earlier. c may be NULL. */
 void walkcache_ahead_select(struct walkcache *c, const char *const *roots,
 			    size_t n_roots);
 void walkcache_ahead_run(struct walkcache *c, const atomic_bool *stop);
 int walkcache_lstat(struct walkcache *c, int dfd, const char *rel,
-		    const char *path, struct stat *st);
+		    const char *path, struct stat *st,
+		    const struct walkcache_rec **rec);
 
 /* Iterates a record's entries: *p starts at rec->entries; 0 at the end,
  * else 1 with *kind and *name set. */
