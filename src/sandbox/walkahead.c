@@ -10,43 +10,19 @@
 
 #include "lib/xalloc.h"
 
-#define WALKAHEAD_ROOTS 4
-
 struct walkahead {
 	pthread_t thread;
 	bool threaded;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct walkcache *cache; /* set once loaded, under mu */
+	struct walkcache *cache;
 	atomic_bool stop;
-	char *file;
-	char *roots[WALKAHEAD_ROOTS];
-	size_t n_roots;
 };
-
-static struct walkcache *
-load(struct walkahead *a)
-{
-	struct timespec now;
-	struct walkcache *c;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	c = walkcache_load(a->file, &now);
-	walkcache_ahead_select(c, (const char *const *)a->roots, a->n_roots);
-	return c;
-}
 
 static void *
 ahead_main(void *arg)
 {
 	struct walkahead *a = arg;
-	struct walkcache *c = load(a);
 
-	pthread_mutex_lock(&a->mu);
-	a->cache = c;
-	pthread_cond_signal(&a->cv);
-	pthread_mutex_unlock(&a->mu);
-	walkcache_ahead_run(c, &a->stop);
+	walkcache_ahead_run(a->cache, &a->stop);
 	return NULL;
 }
 
@@ -69,39 +45,26 @@ struct walkahead *
 walkahead_start(const char *file, const char *const *roots, size_t n_roots)
 {
 	struct walkahead *a = xcalloc(1, sizeof(*a));
-	size_t i;
+	struct timespec now;
 
-	a->file = file != NULL ? xstrdup(file) : NULL;
-	for (i = 0; i < n_roots && i < WALKAHEAD_ROOTS; i++)
-		if (roots[i] != NULL && roots[i][0] == '/')
-			a->roots[a->n_roots++] = xstrdup(roots[i]);
+	clock_gettime(CLOCK_REALTIME, &now);
+	a->cache = walkcache_load(file, &now);
+	walkcache_ahead_select(a->cache, roots, n_roots);
 	atomic_init(&a->stop, false);
-	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->cv, NULL);
 	a->threaded = spawn(a);
-	if (!a->threaded)
-		a->cache = load(a);
 	return a;
 }
 
 struct walkcache *
 walkahead_cache(struct walkahead *a)
 {
-	struct walkcache *c;
-
-	pthread_mutex_lock(&a->mu);
-	while (a->cache == NULL)
-		pthread_cond_wait(&a->cv, &a->mu);
-	c = a->cache;
-	pthread_mutex_unlock(&a->mu);
-	return c;
+	return a->cache;
 }
 
 struct walkcache *
 walkahead_end(struct walkahead *a)
 {
 	struct walkcache *c;
-	size_t i;
 
 	if (a == NULL)
 		return NULL;
@@ -109,11 +72,6 @@ walkahead_end(struct walkahead *a)
 	if (a->threaded)
 		pthread_join(a->thread, NULL);
 	c = a->cache;
-	pthread_mutex_destroy(&a->mu);
-	pthread_cond_destroy(&a->cv);
-	for (i = 0; i < a->n_roots; i++)
-		free(a->roots[i]);
-	free(a->file);
 	free(a);
 	return c;
 }

@@ -377,6 +377,8 @@ below_any(const char *path, const char *const *roots, size_t n)
 	size_t i, len;
 
 	for (i = 0; i < n; i++) {
+		if (roots[i] == NULL || roots[i][0] != '/')
+			continue;
 		len = strlen(roots[i]);
 		if (strcmp(roots[i], "/") == 0 ||
 		    (strncmp(path, roots[i], len) == 0 &&

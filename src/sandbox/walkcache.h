@@ -77,7 +77,8 @@ const struct walkcache_rec *walkcache_find(struct walkcache *c,
  * lstat, taken on a second thread while the caller is busy elsewhere.
  * select (before the walk and before run starts) picks the records of
  * directories under roots, in the file's order, which is the order of
- * the walk that wrote it. run takes their lstat from the last one
+ * the walk that wrote it (roots that are NULL or not absolute are
+ * passed over). run takes their lstat from the last one
  * backwards, on the thread ahead, until stop is set or it meets one the
  * walk has taken. walkcache_lstat is fstatat(dfd, rel, AT_SYMLINK_
  * NOFOLLOW) for the walk: path's lstat taken ahead when the thread got
