@@ -474,13 +474,32 @@ init_loop(pid_t cmd, int sock)
 	}
 }
 
+/* Whether the command's process has ended (it is not reaped here:
+ * init_loop() takes its status); errno is kept. */
+static bool
+ended(pid_t cmd)
+{
+	int saved = errno;
+	siginfo_t si;
+	bool rc;
+
+	memset(&si, 0, sizeof(si));
+	rc = waitid(P_PID, (id_t)cmd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	     si.si_pid == cmd;
+	errno = saved;
+	return rc;
+}
+
 /* The command's seccomp listener, taken from its process with
  * pidfd_getfd(2) (the init holds capabilities over the command, which
  * holds none) and sent to the parent as a NETNS_FD_NOTIFY descriptor; or
  * a failure report when it could not be had (the command then exits 125
  * without exec). The answer on chan lets the command go on: called once
  * the sandbox is ready for it. Nothing comes on chan when the command
- * ended before its seccomp step: it reported why. */
+ * ended before its seccomp step: it reported why. Nor is anything
+ * reported when it ended after it, waiting for this answer: killed by a
+ * signal (the terminal's Ctrl-C while the mounts were built, say), it
+ * has no listener left to take, and its status is the run's. */
 static void
 take_listener(pid_t cmd, int chan, int sock)
 {
@@ -506,6 +525,9 @@ take_listener(pid_t cmd, int chan, int sock)
 	if (fd >= 0) {
 		m.nfds = 1;
 		m.kinds[0] = NETNS_FD_NOTIFY;
+	} else if (ended(cmd)) {
+		close(chan);
+		return;
 	} else {
 		sigsafe_fmt(m.error, sizeof(m.error), &len,
 			    "seccomp: cannot take the notification listener "

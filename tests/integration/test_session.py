@@ -232,6 +232,26 @@ def test_proxy_that_cannot_start_stops_the_mounts_and_the_command(airlock_env):
     assert _placeholders_gone(ws)
 
 
+@pytest.mark.parametrize("flags", [(), ("--network",)], ids=["off", "granted"])
+def test_command_killed_while_the_mounts_are_built_ends_the_run_quietly(
+        airlock_env, flags):
+    # The command's process is forked before the mounts and loads its
+    # seccomp filter while pid 1 builds them; then it waits for pid 1. A
+    # Ctrl-C that kills it there (the preload sends SIGINT once it waits)
+    # ends the run like one that kills the command: 130, nothing run, and
+    # no set-up failure made of the listener pid 1 can no longer take.
+    race = BUILD / "tests" / "fakerace.so"
+    ws = airlock_env.cwd.resolve()
+    env = _preload(airlock_env, race)
+    env["FAKEINTERRUPT"] = "1"
+    p = airlock_env.run("run", *flags, "--", "sh", "-c", "touch ran",
+                        env=env, timeout=60)
+    assert p.returncode == 130, p.stderr
+    assert "airlock: error" not in p.stderr, p.stderr
+    assert not (ws / "ran").exists()
+    assert _placeholders_gone(ws)
+
+
 def test_protected_directory_removed_while_it_is_bound_is_skipped(airlock_env):
     # A protected path that is gone by the time the sandbox binds it has
     # nothing left to protect there, and is skipped (doc/sandbox.md); so is
