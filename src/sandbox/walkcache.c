@@ -51,15 +51,20 @@ struct walkcache {
 enum {
 	AHEAD_FREE,  /* nobody yet */
 	AHEAD_BUSY,  /* the thread ahead is taking it */
-	AHEAD_DONE,  /* taken ahead: rc, err and st hold it */
+	AHEAD_DONE,  /* taken ahead: the rest of struct ahead holds it */
 	AHEAD_WALK,  /* the walk took it itself */
 };
 
+/* What the walk reads of a lstat (dev, ino and change time for the
+ * record, mode and links for itself), kept small: a /tmp of a thousand
+ * directories fills a few pages, not a hundred. */
 struct ahead {
 	_Atomic unsigned char state;
-	size_t rec;               /* index in recs */
-	int rc, err;              /* fstatat's */
-	struct stat st;
+	int err;                  /* fstatat's errno, or 0 */
+	uint32_t rec;             /* index in recs */
+	uint32_t mode, ctime_ns;
+	uint64_t dev, ino, nlink;
+	int64_t ctime_s;
 };
 
 static uint64_t
@@ -397,13 +402,47 @@ walkcache_ahead_select(struct walkcache *c, const char *const *roots,
 	if (c == NULL || c->n == 0 || c->ahead != NULL)
 		return;
 	c->ahead_of = xcalloc(c->n, sizeof(*c->ahead_of));
-	c->ahead = xcalloc(WALKCACHE_AHEAD_MAX, sizeof(*c->ahead));
-	for (i = 0; i < c->n && c->n_ahead < WALKCACHE_AHEAD_MAX; i++) {
-		if (!below_any(c->recs[i].path, roots, n_roots))
-			continue;
-		c->ahead[c->n_ahead].rec = i;
-		c->ahead_of[i] = (uint32_t)++c->n_ahead;
+	for (i = 0; i < c->n && c->n_ahead < WALKCACHE_AHEAD_MAX; i++)
+		if (below_any(c->recs[i].path, roots, n_roots))
+			c->ahead_of[i] = (uint32_t)++c->n_ahead;
+	c->ahead = xcalloc(c->n_ahead + 1, sizeof(*c->ahead));
+	for (i = 0; i < c->n; i++)
+		if (c->ahead_of[i] != 0)
+			c->ahead[c->ahead_of[i] - 1].rec = (uint32_t)i;
+}
+
+/* Keeps of st what the walk reads; st NULL: the lstat failed (errno). */
+static void
+keep(struct ahead *a, const struct stat *st)
+{
+	if (st == NULL) {
+		a->err = errno != 0 ? errno : EIO;
+		return;
 	}
+	a->mode = st->st_mode;
+	a->dev = st->st_dev;
+	a->ino = st->st_ino;
+	a->nlink = st->st_nlink;
+	a->ctime_s = st->st_ctim.tv_sec;
+	a->ctime_ns = (uint32_t)st->st_ctim.tv_nsec;
+}
+
+/* The lstat kept in a, as the walk reads it. */
+static int
+kept(const struct ahead *a, struct stat *st)
+{
+	if (a->err != 0) {
+		errno = a->err;
+		return -1;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st_mode = a->mode;
+	st->st_dev = a->dev;
+	st->st_ino = a->ino;
+	st->st_nlink = a->nlink;
+	st->st_ctim.tv_sec = a->ctime_s;
+	st->st_ctim.tv_nsec = a->ctime_ns;
+	return 0;
 }
 
 void
@@ -411,6 +450,7 @@ walkcache_ahead_run(struct walkcache *c, const atomic_bool *stop)
 {
 	struct ahead *a;
 	unsigned char expect;
+	struct stat st;
 	size_t i;
 
 	for (i = c != NULL ? c->n_ahead : 0; i-- > 0 && !atomic_load(stop);) {
@@ -420,9 +460,8 @@ walkcache_ahead_run(struct walkcache *c, const atomic_bool *stop)
 		if (!atomic_compare_exchange_strong(&a->state, &expect,
 						    AHEAD_BUSY))
 			break;
-		a->rc = fstatat(AT_FDCWD, c->recs[a->rec].path, &a->st,
-				AT_SYMLINK_NOFOLLOW);
-		a->err = errno;
+		keep(a, fstatat(AT_FDCWD, c->recs[a->rec].path, &st,
+				AT_SYMLINK_NOFOLLOW) == 0 ? &st : NULL);
 		atomic_store(&a->state, AHEAD_DONE);
 	}
 }
@@ -444,12 +483,7 @@ taken_ahead(struct walkcache *c, long i, struct stat *st)
 	if (atomic_compare_exchange_strong(&a->state, &seen, AHEAD_WALK) ||
 	    seen != AHEAD_DONE)
 		return 1;
-	if (a->rc == -1) {
-		errno = a->err;
-		return -1;
-	}
-	*st = a->st;
-	return 0;
+	return kept(a, st);
 }
 
 int
