@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <sched.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,29 @@ test_walk_with_cache_finds_what_a_walk_without_finds(void **state)
 	unlink(file);
 }
 
+/* On a single processor there is no thread ahead, and the walk with the
+ * cache still finds what a walk without finds. */
+static void
+test_walk_on_one_processor_finds_the_same(void **state)
+{
+	char root[] = "/tmp/airlock-walkcache-XXXXXX", file[64];
+	cpu_set_t all, one;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	assert_non_null(mkdtemp(root));
+	snprintf(file, sizeof(file), "%s.walk", root);
+	make_tree(root);
+	check_walk(root, 0, file);
+	assert_true(check_walk(root, 0, file) >= 10);
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	rm_rf(root);
+	unlink(file);
+}
+
 /* Every change the sandbox could make between two runs shows: a mark
  * made in a directory the cache knows without one (even with its
  * modification time put back), a new directory holding a repository, a
@@ -406,6 +430,7 @@ main(void)
 		cmocka_unit_test(test_walkcache_parse_takes_good_records_only),
 		cmocka_unit_test(test_walkcache_parse_refuses_damaged_files),
 		cmocka_unit_test(test_walk_with_cache_finds_what_a_walk_without_finds),
+		cmocka_unit_test(test_walk_on_one_processor_finds_the_same),
 		cmocka_unit_test(test_walk_cache_sees_every_change),
 		cmocka_unit_test(test_walk_cache_keeps_no_recent_directory),
 		cmocka_unit_test(test_walk_cache_forgets_only_what_is_gone),
