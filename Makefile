@@ -166,8 +166,8 @@ $(BUILD)/tests/fakestall.so: tests/integration/fakestall.c
 	$(CC) -std=c11 -O1 -g -Wall -Wextra $(WERROR) -shared -fPIC -o $@ $<
 
 # move_mount() and chmod() that act on the disk as another process would
-# at that instant, in a sandbox's first process, for tests of races with
-# its mount steps.
+# at that instant (or interrupt the command's process), in a sandbox's
+# first process, for tests of races with its mount steps.
 $(BUILD)/tests/fakerace.so: tests/integration/fakerace.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -g -Wall -Wextra $(WERROR) -shared -fPIC -o $@ $<

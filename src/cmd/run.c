@@ -19,6 +19,8 @@
 #include "sandbox/plan.h"
 #include "sandbox/probe.h"
 #include "sandbox/setup.h"
+#include "sandbox/walkahead.h"
+#include "sandbox/walkcache.h"
 #include "sandbox/workspace.h"
 
 extern char **environ;
@@ -604,13 +606,15 @@ run(struct conf_opts *o, struct run_args *a)
 	const char **secret_files = NULL;
 	size_t n_secret_files;
 	struct errbuf err;
+	/* The walk cache is read, and looked at, while the config is. */
+	struct walkahead *ahead = sandbox_walk_ahead(o->home, o->cwd);
 	bool built;
 	int rc;
 
+	errbuf_init(&err);
 	rc = common_load_conf(o, &c);
 	if (rc != 0)
-		return rc;
-	errbuf_init(&err);
+		goto out;
 	rc = 2;
 	if (check_flags(c, a) == -1 || check_network_config(c, a) == -1)
 		goto out;
@@ -624,7 +628,8 @@ run(struct conf_opts *o, struct run_args *a)
 	secret_files = conf_request_secret_files(c, &n_secret_files);
 	sandbox_input_hide_files(&in, secret_files, n_secret_files);
 	built = err.count == 0 &&
-		sandbox_plan_build_disk(&in, &p, &err) == 0;
+		sandbox_plan_build_disk(&in, ahead, &p, &err) == 0;
+	ahead = NULL;
 	if (!built) {
 		common_print_lines(&err, "airlock: run: ");
 		goto out;
@@ -653,6 +658,7 @@ run(struct conf_opts *o, struct run_args *a)
 	o->loaded = NULL;
 	sandbox_plan_release(&p);
 out:
+	walkcache_free(walkahead_end(ahead));
 	free(secret_files);
 	errbuf_release(&err);
 	conf_free(c);

@@ -30,8 +30,10 @@
 /* The socket failures are reported on; -1 before the child starts. */
 static int fail_sock = -1;
 
-/* The init's answer on chan once the parent has the listener. */
-#define LISTENER_TAKEN 'N'
+/* The init's answer on chan once the parent has the listener and the
+ * sandbox is ready for the command's remaining steps: mounts built, go
+ * received, terminal made. */
+#define INIT_READY 'N'
 
 void
 sandbox_child_fail(const char *fmt, ...)
@@ -229,7 +231,15 @@ reset_signals(void)
  * never keep its own listener: it could answer its own notifications. It
  * is closed before a failure is reported, so that the report's sendmsg
  * fails at once (ENOSYS) rather than wait for a supervisor that never
- * comes; sandbox_child_fail then prints it on stderr. */
+ * comes; sandbox_child_fail then prints it on stderr.
+ *
+ * This is also where the command waits for the rest of the sandbox: the
+ * init answers only once the mounts are built, the parent said go and
+ * the terminal is made (sandbox_child_main). No answer at all (end of
+ * file, or ECONNRESET: the init closed chan with the number unread)
+ * means the init is gone — a mount failed, or the parent killed it —
+ * and whichever failed has said why: the command leaves without a
+ * word. */
 static void
 hand_over_listener(int chan, int listener)
 {
@@ -245,20 +255,38 @@ hand_over_listener(int chan, int listener)
 		while (n == -1 && errno == EINTR);
 	close(listener);
 	close(chan);
-	if (n != 1 || ack != LISTENER_TAKEN)
+	if (n != 1)
+		_exit(SANDBOX_EXIT_SETUP);
+	if (ack != INIT_READY)
 		sandbox_child_fail("seccomp: cannot hand the notification "
 				   "listener to airlock");
 }
 
+/* The command's steps that resolve paths in the finished mount tree;
+ * the steps before them (no_new_privs, capabilities, seccomp) need
+ * neither it nor the terminal, and without ctty the command takes them
+ * while the init is still building the mounts. */
+static bool
+needs_ready(enum sandbox_step_kind kind)
+{
+	return kind == SANDBOX_STEP_LANDLOCK || kind == SANDBOX_STEP_CHDIR;
+}
+
+/* ready: whether the init has let the command go on (the seccomp step's
+ * hand-over); a step that needs the finished sandbox never runs before,
+ * whatever order a plan would put them in. */
 static void
 apply_step(const struct sandbox_child_opts *o, int chan,
-	   const struct sandbox_step *s)
+	   const struct sandbox_step *s, bool *ready)
 {
 	const struct sandbox_plan *p = o->plan;
 	char text[SANDBOX_FAIL_MAX];
 	struct errbuf err;
 	int fd;
 
+	if (!*ready && needs_ready(s->kind))
+		sandbox_child_fail("the plan puts Landlock or chdir before "
+				   "seccomp");
 	errbuf_init_fixed(&err, text, sizeof(text));
 	switch (s->kind) {
 	case SANDBOX_STEP_NO_NEW_PRIVS:
@@ -274,8 +302,10 @@ apply_step(const struct sandbox_child_opts *o, int chan,
 		break;
 	case SANDBOX_STEP_SECCOMP:
 		fd = seccomp_prog_load(o->seccomp, &err);
-		if (fd >= 0)
+		if (fd >= 0) {
 			hand_over_listener(chan, fd);
+			*ready = true;
+		}
 		break;
 	case SANDBOX_STEP_CHDIR:
 		if (chdir(s->path) == -1)
@@ -305,11 +335,15 @@ static __attribute__((noreturn)) void
 run_command(const struct sandbox_child_opts *o, int chan)
 {
 	const struct sandbox_plan *p = o->plan;
+	bool ready = false;
 	size_t i;
 
 	reset_signals();
 	for (i = 0; i < p->n_steps; i++)
-		apply_step(o, chan, &p->steps[i]);
+		if (p->steps[i].kind != SANDBOX_STEP_EXEC)
+			apply_step(o, chan, &p->steps[i], &ready);
+	if (!ready)
+		sandbox_child_fail("the plan has no seccomp step");
 	exec_command(p->argv, o->env);
 }
 
@@ -461,12 +495,32 @@ init_loop(pid_t cmd, int sock, struct placeholders *ph)
 	}
 }
 
+/* Whether the command's process has ended (it is not reaped here:
+ * init_loop() takes its status); errno is kept. */
+static bool
+ended(pid_t cmd)
+{
+	int saved = errno;
+	siginfo_t si;
+	bool rc;
+
+	memset(&si, 0, sizeof(si));
+	rc = waitid(P_PID, (id_t)cmd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	     si.si_pid == cmd;
+	errno = saved;
+	return rc;
+}
+
 /* The command's seccomp listener, taken from its process with
  * pidfd_getfd(2) (the init holds capabilities over the command, which
  * holds none) and sent to the parent as a NETNS_FD_NOTIFY descriptor; or
  * a failure report when it could not be had (the command then exits 125
- * without exec). Nothing comes on chan when the command ended before its
- * seccomp step (chan is close-on-exec there too): it reported why. */
+ * without exec). The answer on chan lets the command go on: called once
+ * the sandbox is ready for it. Nothing comes on chan when the command
+ * ended before its seccomp step: it reported why. Nor is anything
+ * reported when it ended after it, waiting for this answer: killed by a
+ * signal (the terminal's Ctrl-C while the mounts were built, say), it
+ * has no listener left to take, and its status is the run's. */
 static void
 take_listener(pid_t cmd, int chan, int sock)
 {
@@ -492,13 +546,16 @@ take_listener(pid_t cmd, int chan, int sock)
 	if (fd >= 0) {
 		m.nfds = 1;
 		m.kinds[0] = NETNS_FD_NOTIFY;
+	} else if (ended(cmd)) {
+		close(chan);
+		return;
 	} else {
 		sigsafe_fmt(m.error, sizeof(m.error), &len,
 			    "seccomp: cannot take the notification listener "
 			    "from the command: %m");
 	}
 	if (netns_send(sock, &m, &fd) == 0 && fd >= 0)
-		ack = LISTENER_TAKEN;
+		ack = INIT_READY;
 	if (fd >= 0)
 		close(fd);
 	(void)send(chan, &ack, 1, MSG_NOSIGNAL);
@@ -518,6 +575,34 @@ report(int sock, struct netns_msg *m, const int *fds, struct errbuf *err)
 		_exit(SANDBOX_EXIT_SETUP);
 }
 
+/* The command's process, on a socket pair of their own (chan: the
+ * init's end; the command's is closed here). _Fork: no atfork handler
+ * runs. The parent's libraries registered some (libuv re-creates its
+ * signal lock pipe in the child, closing whatever now has the numbers its
+ * pipe had in airlock: the command's end), and they may allocate or
+ * lock. */
+static pid_t
+fork_command(const struct sandbox_child_opts *o, int *chan)
+{
+	int pair[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) == -1)
+		sandbox_child_fail("socketpair: %m");
+	pid = _Fork();
+	if (pid == -1)
+		sandbox_child_fail("fork: %m");
+	if (pid == 0) {
+		close(pair[0]);
+		if (o->ctty)
+			take_terminal();
+		run_command(o, pair[1]);
+	}
+	close(pair[1]);
+	*chan = pair[0];
+	return pid;
+}
+
 void
 sandbox_child_main(const struct sandbox_child_opts *o)
 {
@@ -527,9 +612,9 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	char text[SANDBOX_FAIL_MAX];
 	struct errbuf err;
 	int fds[NETNS_MAX_FDS];
-	int chan[2];
+	int chan = -1;
+	pid_t pid = -1;
 	char go;
-	pid_t pid;
 	int i;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -552,37 +637,32 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	report(o->sock, &m, fds, &err);
 	for (i = 0; i < m.nfds; i++)
 		close(fds[i]);
+	/* Without a terminal, the command's process restricts itself (its
+	 * steps up to seccomp) while this one builds the mounts; it goes on
+	 * only when take_listener() answers, below. With one it is forked
+	 * after ctty_make(): a process gets its controlling terminal from
+	 * its parent at fork, and takes the terminal's group before exec. */
+	if (!o->ctty)
+		pid = fork_command(o, &chan);
 	/* The mount namespace is built while the parent starts its proxy
 	 * on the listeners: nothing of the command runs before the go, and
-	 * a failure here reaches the parent like one after it. */
+	 * a failure here reaches the parent like one after it (the
+	 * command's process dies with this one: it is in its pid
+	 * namespace). */
 	mounts_setup(o->plan, o->mounts, &ph);
 	/* The parent says go once its proxy owns the listeners; EOF means
 	 * it failed or died, and nothing may run. */
 	if (read(o->sock, &go, 1) != 1)
 		_exit(SANDBOX_EXIT_SETUP);
-	if (o->ctty)
+	if (o->ctty) {
 		ctty_make(o->stdio, o->sock);
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) == -1)
-		sandbox_child_fail("socketpair: %m");
-	sigfwd_install(SIGFWD_SENT);
-	/* _Fork: no atfork handler runs. The parent's libraries registered
-	 * some (libuv re-creates its signal lock pipe in the child, closing
-	 * whatever now has the numbers its pipe had in airlock: chan[1]),
-	 * and they may allocate or lock. */
-	pid = _Fork();
-	if (pid == -1)
-		sandbox_child_fail("fork: %m");
-	if (pid == 0) {
-		close(chan[0]);
-		if (o->ctty)
-			take_terminal();
-		run_command(o, chan[1]);
+		pid = fork_command(o, &chan);
 	}
-	close(chan[1]);
+	sigfwd_install(SIGFWD_SENT);
 	sigfwd_target(pid);
 	if (o->ctty)
 		follow_continue(pid);
-	take_listener(pid, chan[0], o->sock);
+	take_listener(pid, chan, o->sock);
 	init_loop(pid, o->sock, &ph);
 }
 

@@ -10,10 +10,11 @@
  * mount namespace is built, ctty.h),
  * maps the caller's uid and gid, sets
  * up the network side (netns.h) and reports to the parent over sock,
- * builds the mount namespace (mounts.h) while the parent starts its
- * proxy, waits for the parent's go (nothing of the command runs before
- * it), with ctty makes the pty and waits for a second go (ctty.h), then
- * forks the command and stays as its init: it forwards the signals the
+ * forks the command's process (with ctty: later, see below), builds the
+ * mount namespace (mounts.h) while the parent starts its proxy, waits for
+ * the parent's go (nothing of the command runs before it), with ctty
+ * makes the pty, waits for a second go (ctty.h) and only then forks the
+ * command's process, and stays as its init: it forwards the signals the
  * parent forwards (sigfwd.h), tells the parent over sock when the command
  * stops (SANDBOX_MSG_STOPPED), and reaps orphans. When the command
  * ends, it kills and reaps everything left in the pid namespace, lets go
@@ -32,13 +33,19 @@
  * (airlock's, when its job is continued).
  *
  * The command's process applies the rest of the plan in order —
- * no_new_privs, Landlock, capabilities dropped, seccomp, environment,
+ * no_new_privs, capabilities dropped, seccomp, Landlock, environment,
  * chdir — and execs. Loading the seccomp filter gives the command a
  * user-notification listener; it hands that to the init (write and read
  * on a socketpair of their own: sendmsg is one of the calls the filter
  * now traps), which takes it with pidfd_getfd and sends it to the parent
  * as a NETNS_FD_NOTIFY descriptor for the supervisor (unotify.h); the
- * command goes on only once the parent has it, and never keeps a copy.
+ * command never keeps a copy. The init does that only once the mounts
+ * are built, the parent said go and the terminal is made, and its answer
+ * is what lets the command go on: the steps before it need neither the
+ * mount tree nor the terminal, and run while the init builds the mounts;
+ * Landlock, chdir and exec come after. When the init dies before it
+ * answers (a mount failed, or the parent killed it), the command's
+ * process exits without a word (and dies with the pid namespace anyway).
  * Any failure before exec is reported to the parent
  * over sock (a struct netns_msg carrying the text, sandbox_child_fail)
  * and exits 125: a half-applied sandbox never execs. exec failures print

@@ -32,7 +32,7 @@ static const char *const pruned[] = {
 
 struct walk {
 	struct sandbox_scan *sc;
-	char **mounts;    /* mount points below the root: not entered */
+	const char **mounts; /* mount points below the root: not entered */
 	size_t n_mounts;
 	char **queue;
 	unsigned *depth;  /* of each queued directory below the root */
@@ -56,8 +56,9 @@ gitscan_pruned(const char *name)
 {
 	size_t i;
 
+	/* The first byte first: most names are not in the list. */
 	for (i = 0; pruned[i] != NULL; i++)
-		if (strcmp(name, pruned[i]) == 0)
+		if (name[0] == pruned[i][0] && strcmp(name, pruned[i]) == 0)
 			return true;
 	return false;
 }
@@ -74,6 +75,20 @@ elapsed_ms(const struct walk *w)
 	return ms < 0 ? 0 : (unsigned)ms;
 }
 
+/* dir/name (heap); "/name" under the root directory. */
+static char *
+child_path(const char *dir, const char *name)
+{
+	size_t dn = strcmp(dir, "/") == 0 ? 0 : strlen(dir);
+	size_t nn = strlen(name);
+	char *path = xmalloc(dn + nn + 2);
+
+	memcpy(path, dir, dn);
+	path[dn] = '/';
+	memcpy(path + dn + 1, name, nn + 1);
+	return path;
+}
+
 static bool
 skipped(const struct walk *w, const char *path)
 {
@@ -88,31 +103,49 @@ skipped(const struct walk *w, const char *path)
 	return false;
 }
 
-/* The mount points strictly below root, from /proc/self/mountinfo. */
-static void
-load_mounts(struct walk *w, const char *root)
+void
+gitscan_mounts_read(struct gitscan_mounts *m)
 {
-	size_t i, n = 0, len = 0, rn = strlen(root);
+	size_t len = 0;
 	char *text = read_file_capped("/proc/self/mountinfo", 1 << 20, &len,
 				      NULL);
-	char **v = text ? mountinfo_points(text, len, &n) : NULL;
 
-	for (i = 0; i < n; i++) {
-		bool below = strcmp(root, "/") == 0
-				     ? strcmp(v[i], "/") != 0
-				     : strncmp(v[i], root, rn) == 0 &&
-					       v[i][rn] == '/';
-
-		if (below) {
-			w->mounts = xreallocarray(w->mounts, w->n_mounts + 1,
-						  sizeof(*w->mounts));
-			w->mounts[w->n_mounts++] = v[i];
-		} else {
-			free(v[i]);
-		}
-	}
-	free(v);
+	m->n = 0;
+	m->points = text ? mountinfo_points(text, len, &m->n) : NULL;
 	free(text);
+}
+
+void
+gitscan_mounts_release(struct gitscan_mounts *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->points[i]);
+	free(m->points);
+	m->points = NULL;
+	m->n = 0;
+}
+
+/* The mount points strictly below root (borrowed from m). */
+static void
+load_mounts(struct walk *w, const char *root, const struct gitscan_mounts *m)
+{
+	size_t i, rn = strlen(root);
+
+	for (i = 0; i < m->n; i++) {
+		const char *v = m->points[i];
+		bool below = strcmp(root, "/") == 0
+				     ? strcmp(v, "/") != 0
+				     : strncmp(v, root, rn) == 0 &&
+					       v[rn] == '/';
+
+		if (!below)
+			continue;
+		w->mounts = xreallocarray(w->mounts, w->n_mounts + 1,
+					  sizeof(*w->mounts));
+		w->mounts[w->n_mounts++] = v;
+	}
 }
 
 static int
@@ -188,7 +221,7 @@ is_mark(const char *name)
 static int
 report(struct walk *w, const char *dir, const char *name, int kind)
 {
-	char *path = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
+	char *path = child_path(dir, name);
 	int rc = w->sc->found(w->sc->ctx, path, kind);
 
 	free(path);
@@ -280,13 +313,12 @@ visit_dir(struct walk *w, int dfd, const char *rel, char *path,
 	int rc = 0;
 
 	if (w->cache != NULL || (w->leaf_links && !deepest)) {
-		have = fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		have = walkcache_lstat(w->cache, dfd, rel, path, &st, &r) == 0 &&
 		       S_ISDIR(st.st_mode);
 		if (!have) {
 			free(path);
 			return 0;
 		}
-		r = walkcache_find(w->cache, path, &st);
 	}
 	if (deepest || (have && w->leaf_links && st.st_nlink == 2)) {
 		rc = probe(w, dfd, rel, path, have ? &st : NULL, r);
@@ -312,7 +344,7 @@ visit(struct walk *w, int dfd, const char *dir, unsigned depth,
 	    (w->sc->max_depth > 0 && depth + 1 > w->sc->max_depth) ||
 	    gitscan_pruned(name))
 		return 0;
-	path = xasprintf("%s/%s", strcmp(dir, "/") ? dir : "", name);
+	path = child_path(dir, name);
 	if (skipped(w, path)) {
 		free(path);
 		return 0;
@@ -396,22 +428,28 @@ enqueue_root(struct walk *w, const char *root)
 	const struct walkcache_rec *r = NULL;
 	struct stat st;
 
-	if (w->cache != NULL && lstat(root, &st) == 0 && S_ISDIR(st.st_mode))
-		r = walkcache_find(w->cache, root, &st);
+	if (w->cache != NULL &&
+	    (walkcache_lstat(w->cache, AT_FDCWD, root, root, &st, &r) == -1 ||
+	     !S_ISDIR(st.st_mode)))
+		r = NULL;
 	enqueue(w, xstrdup(root), 0, r);
 }
 
 void
 gitscan_walk(const char *root, struct sandbox_scan *sc,
-	     struct walkcache *cache)
+	     struct walkcache *cache, const struct gitscan_mounts *mounts)
 {
 	struct walk *w = xcalloc(1, sizeof(*w));
-	size_t i;
+	struct gitscan_mounts own = {0};
 
 	w->sc = sc;
 	w->ms0 = sc->ms;
 	clock_gettime(CLOCK_MONOTONIC, &w->start);
-	load_mounts(w, root);
+	if (mounts == NULL) {
+		gitscan_mounts_read(&own);
+		mounts = &own;
+	}
+	load_mounts(w, root, mounts);
 	w->leaf_links = exact_fs(root);
 	w->cache = w->leaf_links ? cache : NULL;
 	buf_init(&w->ents, 1 << 20);
@@ -434,8 +472,7 @@ gitscan_walk(const char *root, struct sandbox_scan *sc,
 		walkcache_walked(w->cache, root);
 	while (w->head < w->n)
 		free(w->queue[w->head++]);
-	for (i = 0; i < w->n_mounts; i++)
-		free(w->mounts[i]);
+	gitscan_mounts_release(&own);
 	buf_release(&w->ents);
 	buf_release(&w->marks);
 	free(w->mounts);

@@ -20,10 +20,22 @@
 
 struct walkcache;
 
+/* The mount points of the caller's mount namespace, read once for the
+ * walks of one plan (reading /proc/self/mountinfo costs about as much as
+ * a hundred lstat calls). */
+struct gitscan_mounts {
+	char **points;
+	size_t n;
+};
+
+void gitscan_mounts_read(struct gitscan_mounts *m);
+void gitscan_mounts_release(struct gitscan_mounts *m);
+
 /* cache (walkcache.h), when not NULL, answers for the directories it knows
- * unchanged and learns the others; sc->cached counts its answers. */
+ * unchanged and learns the others; sc->cached counts its answers. mounts:
+ * from gitscan_mounts_read(), or NULL to read them for this walk. */
 void gitscan_walk(const char *root, struct sandbox_scan *sc,
-		  struct walkcache *cache);
+		  struct walkcache *cache, const struct gitscan_mounts *mounts);
 
 /* Pure: whether a directory of this name is not walked (node_modules,
  * .venv, venv, __pycache__, target, ...; see doc/sandbox.md). */

@@ -202,9 +202,9 @@ add_sandbox_steps(struct sandbox_plan *p, const struct sandbox_input *in)
 	add_step(p, SANDBOX_STEP_UNIX_DIAG, NULL, 0, NULL);
 	add_mount_steps(p);
 	add_step(p, SANDBOX_STEP_NO_NEW_PRIVS, NULL, 0, NULL);
-	add_step(p, SANDBOX_STEP_LANDLOCK, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_DROP_CAPS, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_SECCOMP, NULL, 0, NULL);
+	add_step(p, SANDBOX_STEP_LANDLOCK, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_ENV, NULL, 0, NULL);
 	add_step(p, SANDBOX_STEP_CHDIR, p->cwd, 0, NULL);
 }

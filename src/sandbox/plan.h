@@ -83,7 +83,11 @@ enum sandbox_net {
  * NS = the namespace's first process (pid 1), before its report to the
  * parent; INIT = the same process after it (the mounts are built while
  * the parent starts its proxy; the go comes before anything else);
- * CMD = the command's process. */
+ * CMD = the command's process, forked by the init: right after the
+ * report without a terminal, so that its steps up to SECCOMP run while
+ * the init builds the mounts (after the go and the terminal with one);
+ * it takes the steps from LANDLOCK on only once the init says the
+ * mounts are built, the go came and the terminal is made (apply.h). */
 enum sandbox_step_kind {
 	SANDBOX_STEP_UNSHARE,      /* clone into new user/mount/pid/net ns */
 	SANDBOX_STEP_MAP_IDS,      /* NS: uid/gid map to the caller's */
@@ -111,9 +115,10 @@ enum sandbox_step_kind {
 	SANDBOX_STEP_MOUNT_SHM,    /* INIT: a private tmpfs on /dev/shm */
 	SANDBOX_STEP_MOUNT_DEVPTS, /* INIT: a new devpts instance */
 	SANDBOX_STEP_NO_NEW_PRIVS, /* CMD */
-	SANDBOX_STEP_LANDLOCK,     /* CMD: writable roots, tcp connect ports */
 	SANDBOX_STEP_DROP_CAPS,    /* CMD: bounding, ambient, effective */
-	SANDBOX_STEP_SECCOMP,      /* CMD */
+	SANDBOX_STEP_SECCOMP,      /* CMD: then waits for the init */
+	SANDBOX_STEP_LANDLOCK,     /* CMD: writable roots (in the finished
+				    * mount tree: /dev/shm is the sandbox's) */
 	SANDBOX_STEP_ENV,          /* CMD: rewrite the environment (§14) */
 	SANDBOX_STEP_CHDIR,        /* CMD */
 	SANDBOX_STEP_EXEC,         /* CMD */

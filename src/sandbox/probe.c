@@ -13,6 +13,7 @@
 #include "lib/xalloc.h"
 #include "sandbox/gitscan.h"
 #include "sandbox/placeholder.h"
+#include "sandbox/walkahead.h"
 #include "sandbox/walkcache.h"
 
 static char *
@@ -95,10 +96,26 @@ disk_read(void *arg, const char *path, size_t *n)
 	return text;
 }
 
+/* What the walks of one plan share: the cache and the mount points. */
+struct disk_walks {
+	struct walkcache *cache;
+	struct gitscan_mounts mounts;
+	bool mounts_read;
+};
+
 static void
 disk_scan(void *arg, const char *root, struct sandbox_scan *sc)
 {
-	gitscan_walk(root, sc, arg);
+	struct disk_walks *d = arg;
+
+	if (d == NULL) {
+		gitscan_walk(root, sc, NULL, NULL);
+		return;
+	}
+	if (!d->mounts_read)
+		gitscan_mounts_read(&d->mounts);
+	d->mounts_read = true;
+	gitscan_walk(root, sc, d->cache, &d->mounts);
 }
 
 void
@@ -122,38 +139,54 @@ walkcache_file(const char *home)
 		       : NULL;
 }
 
-static void
-probe_disk_cached(struct sandbox_probe *p, const char *home)
+struct walkahead *
+sandbox_walk_ahead(const char *home, const char *cwd)
 {
-	struct timespec now;
+	const char *roots[] = {cwd, "/tmp", getenv("TMPDIR")};
 	char *file = walkcache_file(home);
+	struct walkahead *a = NULL;
 
-	sandbox_probe_disk(p);
-	clock_gettime(CLOCK_REALTIME, &now);
 	if (file != NULL)
-		p->arg = walkcache_load(file, &now);
+		a = walkahead_start(file, roots, 3);
 	free(file);
+	return a;
 }
 
-static void
-probe_disk_release(struct sandbox_probe *p)
+/* The walk cache of home, from ahead when the caller started it. */
+static struct walkcache *
+cache_of(const char *home, struct walkahead *ahead)
 {
-	if (p->arg == NULL)
-		return;
-	(void)walkcache_save(p->arg);
-	walkcache_free(p->arg);
-	p->arg = NULL;
+	struct timespec now;
+	struct walkcache *c = NULL;
+	char *file;
+
+	if (ahead != NULL)
+		return walkahead_cache(ahead);
+	file = walkcache_file(home);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (file != NULL)
+		c = walkcache_load(file, &now);
+	free(file);
+	return c;
 }
 
 int
-sandbox_plan_build_disk(const struct sandbox_input *in, struct sandbox_plan *p,
+sandbox_plan_build_disk(const struct sandbox_input *in,
+			struct walkahead *ahead, struct sandbox_plan *p,
 			struct errbuf *err)
 {
 	struct sandbox_probe probe;
+	struct disk_walks d = {0};
 	int rc;
 
-	probe_disk_cached(&probe, in->home);
+	sandbox_probe_disk(&probe);
+	d.cache = cache_of(in->home, ahead);
+	probe.arg = &d;
 	rc = sandbox_plan_build(in, &probe, p, err);
-	probe_disk_release(&probe);
+	if (ahead != NULL)
+		d.cache = walkahead_end(ahead);
+	(void)walkcache_save(d.cache);
+	walkcache_free(d.cache);
+	gitscan_mounts_release(&d.mounts);
 	return rc;
 }

@@ -56,7 +56,7 @@ setup_phase_build(struct setup_phase *ph, const struct conf *c,
 	secret_files = conf_request_secret_files(c, &n_secret_files);
 	sandbox_input_hide_files(&in, secret_files, n_secret_files);
 	rc = err->count > 0 ||
-	     sandbox_plan_build_disk(&in, &ph->plan, err) == -1;
+	     sandbox_plan_build_disk(&in, NULL, &ph->plan, err) == -1;
 	free(secret_files);
 	if (rc)
 		return -1;

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,26 @@ struct walkcache {
 	size_t out_n;
 	char **walked;
 	size_t n_walked;
+	/* The records looked at ahead (walkcache_ahead_select): */
+	struct ahead *ahead;      /* in the records' order */
+	size_t n_ahead;
+	uint32_t *ahead_of;       /* per record: its index in ahead + 1, or 0 */
+};
+
+/* Who took, or takes, one record's lstat: the thread looking ahead from
+ * the last record backwards, or the walk going forwards. */
+enum {
+	AHEAD_FREE,  /* nobody yet */
+	AHEAD_BUSY,  /* the thread ahead is taking it */
+	AHEAD_DONE,  /* taken ahead: rc, err and st hold it */
+	AHEAD_WALK,  /* the walk took it itself */
+};
+
+struct ahead {
+	_Atomic unsigned char state;
+	size_t rec;               /* index in recs */
+	int rc, err;              /* fstatat's */
+	struct stat st;
 };
 
 static uint64_t
@@ -156,6 +177,8 @@ record(const char **p, const char *end, struct walkcache_rec *r)
 	if (!entries(&s, end, r->kind))
 		return false;
 	r->entries_len = (size_t)(s - r->entries);
+	r->raw = *p;
+	r->raw_len = (size_t)(s - *p);
 	*p = s;
 	return true;
 }
@@ -184,12 +207,15 @@ index_add(struct walkcache *c, size_t i)
 static bool
 parse_body(struct walkcache *c, const char *s, const char *end)
 {
-	size_t i;
+	size_t i, cap = 0;
 
 	while (s < end) {
 		if (c->n == WALKCACHE_MAX_RECORDS)
 			return false;
-		c->recs = xreallocarray(c->recs, c->n + 1, sizeof(*c->recs));
+		if (c->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			c->recs = xreallocarray(c->recs, cap, sizeof(*c->recs));
+		}
 		if (!record(&s, end, &c->recs[c->n]))
 			return false;
 		c->n++;
@@ -279,6 +305,8 @@ walkcache_free(struct walkcache *c)
 	for (i = 0; i < c->n_walked; i++)
 		free(c->walked[i]);
 	free(c->walked);
+	free(c->ahead);
+	free(c->ahead_of);
 	buf_release(&c->out);
 	free(c->slots);
 	free(c->recs);
@@ -289,28 +317,43 @@ walkcache_free(struct walkcache *c)
 
 /* --- lookups ------------------------------------------------------------- */
 
-const struct walkcache_rec *
-walkcache_find(struct walkcache *c, const char *path, const struct stat *st)
+/* The index of path's record, or -1. */
+static long
+rec_index(const struct walkcache *c, const char *path)
 {
-	struct walkcache_rec *r;
 	size_t s;
 
 	if (c == NULL || c->n_slots == 0)
-		return NULL;
+		return -1;
 	for (s = slot_of(c, path); c->slots[s] != 0;
-	     s = (s + 1) & (c->n_slots - 1)) {
-		r = &c->recs[c->slots[s] - 1];
-		if (strcmp(r->path, path) != 0)
-			continue;
-		if (r->dev != (uint64_t)st->st_dev ||
-		    r->ino != (uint64_t)st->st_ino ||
-		    r->ctime_s != (int64_t)st->st_ctim.tv_sec ||
-		    r->ctime_ns != (uint32_t)st->st_ctim.tv_nsec)
-			return NULL;
-		r->used = true;
-		return r;
-	}
-	return NULL;
+	     s = (s + 1) & (c->n_slots - 1))
+		if (strcmp(c->recs[c->slots[s] - 1].path, path) == 0)
+			return (long)c->slots[s] - 1;
+	return -1;
+}
+
+/* Record i when st shows its directory unchanged, else NULL. */
+static const struct walkcache_rec *
+unchanged(struct walkcache *c, long i, const struct stat *st)
+{
+	struct walkcache_rec *r;
+
+	if (i < 0)
+		return NULL;
+	r = &c->recs[i];
+	if (r->dev != (uint64_t)st->st_dev ||
+	    r->ino != (uint64_t)st->st_ino ||
+	    r->ctime_s != (int64_t)st->st_ctim.tv_sec ||
+	    r->ctime_ns != (uint32_t)st->st_ctim.tv_nsec)
+		return NULL;
+	r->used = true;
+	return r;
+}
+
+const struct walkcache_rec *
+walkcache_find(struct walkcache *c, const char *path, const struct stat *st)
+{
+	return unchanged(c, rec_index(c, path), st);
 }
 
 int
@@ -324,6 +367,103 @@ walkcache_next(const char **p, char *kind, const char **name)
 	*name = s + 1;
 	*p = s + strlen(s) + 1;
 	return 1;
+}
+
+/* --- looking ahead -------------------------------------------------------- */
+
+static bool
+below_any(const char *path, const char *const *roots, size_t n)
+{
+	size_t i, len;
+
+	for (i = 0; i < n; i++) {
+		if (roots[i] == NULL || roots[i][0] != '/')
+			continue;
+		len = strlen(roots[i]);
+		if (strcmp(roots[i], "/") == 0 ||
+		    (strncmp(path, roots[i], len) == 0 &&
+		     (path[len] == '/' || path[len] == '\0')))
+			return true;
+	}
+	return false;
+}
+
+void
+walkcache_ahead_select(struct walkcache *c, const char *const *roots,
+		       size_t n_roots)
+{
+	size_t i;
+
+	if (c == NULL || c->n == 0 || c->ahead != NULL)
+		return;
+	c->ahead_of = xcalloc(c->n, sizeof(*c->ahead_of));
+	c->ahead = xcalloc(WALKCACHE_AHEAD_MAX, sizeof(*c->ahead));
+	for (i = 0; i < c->n && c->n_ahead < WALKCACHE_AHEAD_MAX; i++) {
+		if (!below_any(c->recs[i].path, roots, n_roots))
+			continue;
+		c->ahead[c->n_ahead].rec = i;
+		c->ahead_of[i] = (uint32_t)++c->n_ahead;
+	}
+}
+
+void
+walkcache_ahead_run(struct walkcache *c, const atomic_bool *stop)
+{
+	struct ahead *a;
+	unsigned char expect;
+	size_t i;
+
+	for (i = c != NULL ? c->n_ahead : 0; i-- > 0 && !atomic_load(stop);) {
+		a = &c->ahead[i];
+		expect = AHEAD_FREE;
+		/* The walk got this far: the rest is behind it. */
+		if (!atomic_compare_exchange_strong(&a->state, &expect,
+						    AHEAD_BUSY))
+			break;
+		a->rc = fstatat(AT_FDCWD, c->recs[a->rec].path, &a->st,
+				AT_SYMLINK_NOFOLLOW);
+		a->err = errno;
+		atomic_store(&a->state, AHEAD_DONE);
+	}
+}
+
+/* The lstat of record i taken ahead, or -1 with errno, or 1 when the
+ * thread ahead has not taken it (it will not now). */
+static int
+taken_ahead(struct walkcache *c, long i, struct stat *st)
+{
+	unsigned char seen = AHEAD_FREE;
+	struct ahead *a;
+
+	if (i < 0 || c->ahead == NULL || c->ahead_of[i] == 0)
+		return 1;
+	a = &c->ahead[c->ahead_of[i] - 1];
+	/* Free: the thread ahead will not take it now. Done: its lstat is
+	 * the one the walk would have taken a moment later. Busy: taken
+	 * again here rather than waited for. */
+	if (atomic_compare_exchange_strong(&a->state, &seen, AHEAD_WALK) ||
+	    seen != AHEAD_DONE)
+		return 1;
+	if (a->rc == -1) {
+		errno = a->err;
+		return -1;
+	}
+	*st = a->st;
+	return 0;
+}
+
+int
+walkcache_lstat(struct walkcache *c, int dfd, const char *rel,
+		const char *path, struct stat *st,
+		const struct walkcache_rec **rec)
+{
+	long i = rec_index(c, path);
+	int rc = taken_ahead(c, i, st);
+
+	if (rc == 1)
+		rc = fstatat(dfd, rel, st, AT_SYMLINK_NOFOLLOW);
+	*rec = rc == 0 ? unchanged(c, i, st) : NULL;
+	return rc;
 }
 
 /* --- this run's records -------------------------------------------------- */
@@ -371,6 +511,10 @@ put_rec(const struct walkcache_rec *r, struct buf *b)
 {
 	size_t mark = b->len;
 
+	/* A record from the file: the parser takes only the one way of
+	 * writing each (no leading zeros), so its bytes are its rendering. */
+	if (r->raw != NULL)
+		return buf_add(b, r->raw, r->raw_len) == 0;
 	if (buf_printf(b, "%c %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRIu32,
 		       r->kind, r->dev, r->ino, r->ctime_s, r->ctime_ns) == 0 &&
 	    buf_addch(b, '\0') == 0 &&
@@ -418,31 +562,63 @@ below_walked(const struct walkcache *c, const char *path)
 	return false;
 }
 
-char *
-walkcache_render(struct walkcache *c, size_t *len)
+/* This run's records, then the old ones of directories it did not walk
+ * (another workspace's) while there is room. */
+static void
+render_body(struct walkcache *c, struct buf *body)
 {
-	struct buf body, file;
 	size_t i, n = c->out_n;
 
-	buf_init(&body, WALKCACHE_MAX_BYTES);
+	buf_init(body, WALKCACHE_MAX_BYTES);
 	if (c->out.len > 0)
-		(void)buf_add(&body, c->out.p, c->out.len);
-	/* The old records of directories this run did not walk (another
-	 * workspace's), after this run's, while there is room. */
+		(void)buf_add(body, c->out.p, c->out.len);
 	for (i = 0; i < c->n && n < WALKCACHE_MAX_RECORDS; i++) {
 		if (c->recs[i].used || below_walked(c, c->recs[i].path))
 			continue;
-		if (!put_rec(&c->recs[i], &body))
+		if (!put_rec(&c->recs[i], body))
 			break;
 		n++;
 	}
+}
+
+static char *
+render_file(const struct buf *body, size_t *len)
+{
+	struct buf file;
+
 	buf_init(&file, WALKCACHE_MAX_BYTES + 64);
-	(void)buf_printf(&file, MAGIC "%zu %016" PRIx64 "\n", body.len,
-			 fnv1a(body.p, body.len));
-	if (body.len > 0)
-		(void)buf_add(&file, body.p, body.len);
-	buf_release(&body);
+	(void)buf_printf(&file, MAGIC "%zu %016" PRIx64 "\n", body->len,
+			 fnv1a(body->p, body->len));
+	if (body->len > 0)
+		(void)buf_add(&file, body->p, body->len);
 	return buf_detach(&file, len);
+}
+
+char *
+walkcache_render(struct walkcache *c, size_t *len)
+{
+	struct buf body;
+	char *text;
+
+	render_body(c, &body);
+	text = render_file(&body, len);
+	buf_release(&body);
+	return text;
+}
+
+/* Whether the file as loaded has body: then it would be written again
+ * byte for byte (the same length and checksum in its header). */
+static bool
+same_body(const struct walkcache *c, const struct buf *body)
+{
+	const char *nl;
+
+	if (c->text == NULL)
+		return false;
+	nl = memchr(c->text, '\n', c->text_len);
+	return nl != NULL &&
+	       (size_t)(c->text + c->text_len - (nl + 1)) == body->len &&
+	       (body->len == 0 || memcmp(nl + 1, body->p, body->len) == 0);
 }
 
 static int
@@ -472,23 +648,27 @@ int
 walkcache_save(struct walkcache *c)
 {
 	char *text, *dir, *slash;
+	struct buf body;
 	size_t len;
 	int rc = 0;
 
 	if (c == NULL || c->file == NULL)
 		return 0;
-	text = walkcache_render(c, &len);
-	if (c->text == NULL || len != c->text_len ||
-	    memcmp(text, c->text, len) != 0) {
-		dir = xstrdup(c->file);
-		slash = strrchr(dir, '/');
-		if (slash != NULL && slash != dir) {
-			*slash = '\0';
-			(void)mkdir(dir, 0700);
-		}
-		free(dir);
-		rc = write_new(c->file, text, len);
+	render_body(c, &body);
+	if (same_body(c, &body)) {
+		buf_release(&body);
+		return 0;
 	}
+	text = render_file(&body, &len);
+	buf_release(&body);
+	dir = xstrdup(c->file);
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		(void)mkdir(dir, 0700);
+	}
+	free(dir);
+	rc = write_new(c->file, text, len);
 	free(text);
 	return rc;
 }

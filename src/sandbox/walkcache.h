@@ -23,6 +23,7 @@
 #ifndef AIRLOCK_SANDBOX_WALKCACHE_H
 #define AIRLOCK_SANDBOX_WALKCACHE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,8 @@
 #define WALKCACHE_RACY_S 2
 #define WALKCACHE_MAX_RECORDS 32768
 #define WALKCACHE_MAX_BYTES (8u << 20)
+/* Records looked at ahead, at most (the walk reads 4096 directories). */
+#define WALKCACHE_AHEAD_MAX 4096
 
 enum walkcache_kind {
 	WALKCACHE_READ = 'R',   /* every subdirectory and mark */
@@ -49,6 +52,8 @@ struct walkcache_rec {
 	 * terminated; an empty one ends the list. */
 	const char *entries;
 	size_t entries_len;     /* up to and including the empty one */
+	const char *raw;        /* a record read from the file: its bytes */
+	size_t raw_len;
 	bool used;              /* looked up by this run */
 };
 
@@ -68,6 +73,26 @@ void walkcache_free(struct walkcache *c);
 const struct walkcache_rec *walkcache_find(struct walkcache *c,
 					   const char *path,
 					   const struct stat *st);
+/* Looking ahead: the walk's one system call per unchanged directory,
+ * lstat, taken on a second thread while the caller is busy elsewhere.
+ * select (before the walk and before run starts) picks the records of
+ * directories under roots, in the file's order, which is the order of
+ * the walk that wrote it (roots that are NULL or not absolute are
+ * passed over). run takes their lstat from the last one
+ * backwards, on the thread ahead, until stop is set or it meets one the
+ * walk has taken. walkcache_lstat is fstatat(dfd, rel, AT_SYMLINK_
+ * NOFOLLOW) for the walk: path's lstat taken ahead when the thread got
+ * there first, else taken now; with *rec set as walkcache_find would
+ * (NULL on failure). A lstat taken ahead is one taken a moment earlier
+ * during the same walk: what the walk concludes from it is what it would
+ * conclude from a walk started that moment earlier. c may be NULL. */
+void walkcache_ahead_select(struct walkcache *c, const char *const *roots,
+			    size_t n_roots);
+void walkcache_ahead_run(struct walkcache *c, const atomic_bool *stop);
+int walkcache_lstat(struct walkcache *c, int dfd, const char *rel,
+		    const char *path, struct stat *st,
+		    const struct walkcache_rec **rec);
+
 /* Iterates a record's entries: *p starts at rec->entries; 0 at the end,
  * else 1 with *kind and *name set. */
 int walkcache_next(const char **p, char *kind, const char **name);

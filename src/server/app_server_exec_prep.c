@@ -147,7 +147,7 @@ build_plan(struct app_server *s, struct exec_prep *p, const struct conf *c,
 	secret_files = conf_request_secret_files(c, &n_secret_files);
 	sandbox_input_hide_files(&in, secret_files, n_secret_files);
 	rc = err->count > 0 ||
-	     sandbox_plan_build_disk(&in, &p->plan, err) == -1;
+	     sandbox_plan_build_disk(&in, NULL, &p->plan, err) == -1;
 	free(secret_files);
 	if (rc)
 		return -1;

@@ -189,29 +189,36 @@ def test_failure_in_the_mounts_reaches_airlock_and_nothing_runs(airlock_env,
     # placeholders made before it are removed. The failure is a real one:
     # a fresh /proc cannot be mounted where the host's /proc has a masked
     # path (a tmpfs over /proc/sys, in a mount namespace of the test's own).
+    # The command's process is forked before the mounts and waits, its
+    # filter loaded, for the init to let it go on: it must die with the
+    # init, silently, its one report the mount's (a few runs, since it
+    # could also be killed before it notices the init is gone).
     if os.geteuid() != 0:
         pytest.skip("needs root: masks /proc/sys in a mount namespace")
     ws = airlock_env.cwd.resolve()
     plan = airlock_env.run("run", *flags, "--print-plan", "--", "true")
     assert "create an empty placeholder at %s/.git" % ws in plan.stdout
-    p = subprocess.run(
-        ["unshare", "-m", "--propagation", "private", "sh", "-c",
-         'mount -t tmpfs tmpfs /proc/sys && exec "$@"', "sh",
-         str(AIRLOCK), "run", *flags, "--", "sh", "-c", "touch ran"],
-        cwd=str(ws), env=airlock_env.env, capture_output=True, text=True,
-        timeout=30)
-    assert p.returncode == 125, p.stderr
-    assert ("airlock: error: run: cannot set up the sandbox: mount a fresh "
-            "/proc: Operation not permitted") in p.stderr
-    assert not (ws / "ran").exists()
-    assert _placeholders_gone(ws)
+    for _ in range(3):
+        p = subprocess.run(
+            ["unshare", "-m", "--propagation", "private", "sh", "-c",
+             'mount -t tmpfs tmpfs /proc/sys && exec "$@"', "sh",
+             str(AIRLOCK), "run", *flags, "--", "sh", "-c", "touch ran"],
+            cwd=str(ws), env=airlock_env.env, capture_output=True,
+            text=True, timeout=30)
+        assert p.returncode == 125, p.stderr
+        assert ("airlock: error: run: cannot set up the sandbox: mount a "
+                "fresh /proc: Operation not permitted") in p.stderr
+        assert p.stderr.count("airlock: error:") == 1, p.stderr
+        assert not (ws / "ran").exists()
+        assert _placeholders_gone(ws)
 
 
 def test_proxy_that_cannot_start_stops_the_mounts_and_the_command(airlock_env):
     # The embedded proxy fails to start (its audit log cannot be opened)
     # while the sandbox is building its mounts: the sandbox is killed
-    # wherever it is, nothing of the command runs, and whatever
-    # placeholders it had made are removed.
+    # wherever it is, nothing of the command runs (its process, forked
+    # before the mounts, dies with the init without a word of its own),
+    # and whatever placeholders it had made are removed.
     ws = airlock_env.cwd.resolve()
     log = airlock_env.root / "missing" / "audit.jsonl"
     p = airlock_env.run("run", "--network", "-c",
@@ -220,6 +227,27 @@ def test_proxy_that_cannot_start_stops_the_mounts_and_the_command(airlock_env):
     assert p.returncode == 2, p.stderr
     assert ("airlock: error: run: cannot start the embedded proxy: %s: "
             "cannot open audit log" % log) in p.stderr
+    assert p.stderr.count("airlock: error:") == 1, p.stderr
+    assert not (ws / "ran").exists()
+    assert _placeholders_gone(ws)
+
+
+@pytest.mark.parametrize("flags", [(), ("--network",)], ids=["off", "granted"])
+def test_command_killed_while_the_mounts_are_built_ends_the_run_quietly(
+        airlock_env, flags):
+    # The command's process is forked before the mounts and loads its
+    # seccomp filter while pid 1 builds them; then it waits for pid 1. A
+    # Ctrl-C that kills it there (the preload sends SIGINT once it waits)
+    # ends the run like one that kills the command: 130, nothing run, and
+    # no set-up failure made of the listener pid 1 can no longer take.
+    race = BUILD / "tests" / "fakerace.so"
+    ws = airlock_env.cwd.resolve()
+    env = _preload(airlock_env, race)
+    env["FAKEINTERRUPT"] = "1"
+    p = airlock_env.run("run", *flags, "--", "sh", "-c", "touch ran",
+                        env=env, timeout=60)
+    assert p.returncode == 130, p.stderr
+    assert "airlock: error" not in p.stderr, p.stderr
     assert not (ws / "ran").exists()
     assert _placeholders_gone(ws)
 

@@ -247,9 +247,22 @@ test_plan_full_access_leaves_resolv_conf_alone(void **state)
 	sandbox_plan_release(&p);
 }
 
+/* The index of the first step of kind k; n_steps when none. */
+static size_t
+step_at(const struct sandbox_plan *p, enum sandbox_step_kind k)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_steps && p->steps[i].kind != k; i++)
+		;
+	return i;
+}
+
 /* Restrictions come in an order that works: ids before listeners, mounts
- * before Landlock (which forbids mounting), no_new_privs before Landlock
- * and seccomp, seccomp after dropping capabilities, exec last. */
+ * before Landlock (which forbids mounting, and whose rules name paths of
+ * the finished mount tree), no_new_privs before Landlock and seccomp,
+ * seccomp after dropping capabilities and before Landlock (the steps up
+ * to seccomp run while the init builds the mounts), exec last. */
 static void
 test_plan_steps_are_in_a_working_order(void **state)
 {
@@ -271,6 +284,18 @@ test_plan_steps_are_in_a_working_order(void **state)
 		assert_true(p.steps[i - 1].kind <= p.steps[i].kind);
 	assert_int_equal(p.steps[0].kind, SANDBOX_STEP_UNSHARE);
 	assert_int_equal(p.steps[p.n_steps - 1].kind, SANDBOX_STEP_EXEC);
+	/* The command waits for the init in its seccomp step: what needs
+	 * the finished mount tree comes after it (apply.c refuses it
+	 * before). */
+	assert_true(step_at(&p, SANDBOX_STEP_NO_NEW_PRIVS) <
+		    step_at(&p, SANDBOX_STEP_DROP_CAPS));
+	assert_true(step_at(&p, SANDBOX_STEP_DROP_CAPS) <
+		    step_at(&p, SANDBOX_STEP_SECCOMP));
+	assert_true(step_at(&p, SANDBOX_STEP_SECCOMP) <
+		    step_at(&p, SANDBOX_STEP_LANDLOCK));
+	assert_true(step_at(&p, SANDBOX_STEP_LANDLOCK) <
+		    step_at(&p, SANDBOX_STEP_CHDIR));
+	assert_true(step_at(&p, SANDBOX_STEP_CHDIR) < p.n_steps);
 	sandbox_plan_release(&p);
 }
 

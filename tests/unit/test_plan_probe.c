@@ -109,7 +109,7 @@ test_gitscan_walk_prunes_and_keeps_its_budget(void **state)
 	sc.max_ms = 10000;
 	sc.found = count_found;
 	sc.ctx = &found;
-	gitscan_walk(root, &sc, NULL);
+	gitscan_walk(root, &sc, NULL, NULL);
 	assert_int_equal(found, 2);
 	assert_null(sc.stopped);
 	found = 0;
@@ -119,14 +119,14 @@ test_gitscan_walk_prunes_and_keeps_its_budget(void **state)
 	sc.max_depth = 2;
 	sc.found = count_found;
 	sc.ctx = &found;
-	gitscan_walk(root, &sc, NULL);
+	gitscan_walk(root, &sc, NULL, NULL);
 	assert_int_equal(found, 1);
 	memset(&sc, 0, sizeof(sc));
 	sc.max_dirs = 2;
 	sc.max_ms = 10000;
 	sc.found = count_found;
 	sc.ctx = &found;
-	gitscan_walk(root, &sc, NULL);
+	gitscan_walk(root, &sc, NULL, NULL);
 	assert_string_equal(sc.stopped, "directory limit");
 	snprintf(link, sizeof(link), "rm -rf '%s'", root);
 	assert_int_equal(system(link), 0);
@@ -191,7 +191,7 @@ test_gitscan_walk_finds_marks_in_leaf_directories(void **state)
 	sc.max_ms = 10000;
 	sc.found = note_mark;
 	sc.ctx = &m;
-	gitscan_walk(root, &sc, NULL);
+	gitscan_walk(root, &sc, NULL, NULL);
 	assert_null(sc.stopped);
 	assert_int_equal(m.n, 3);
 	assert_int_equal(mark_kind(&m, "sub/.git"), 'f');

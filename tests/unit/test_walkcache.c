@@ -1,7 +1,8 @@
 /* test_walkcache.c — the repository walk's cache (sandbox/walkcache.h):
  * its file format, and the real walk (sandbox/gitscan.h) on a real tree
  * finding with the cache exactly what it finds without, after every kind
- * of change to the tree. */
+ * of change to the tree, also when the directories' lstat is taken ahead
+ * (sandbox/walkahead.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@
 #include "lib/buf.h"
 #include "lib/xalloc.h"
 #include "sandbox/gitscan.h"
+#include "sandbox/walkahead.h"
 #include "sandbox/walkcache.h"
 
 /* --- the file format --------------------------------------------------------- */
@@ -176,7 +178,7 @@ walk(const char *root, unsigned depth, struct walkcache *cache,
 	sc.max_depth = depth;
 	sc.found = note;
 	sc.ctx = &f;
-	gitscan_walk(root, &sc, cache);
+	gitscan_walk(root, &sc, cache, NULL);
 	assert_null(sc.stopped);
 	if (cached != NULL)
 		*cached = sc.cached;
@@ -195,24 +197,49 @@ ahead(void)
 	return t;
 }
 
+/* The walk with c finds plain; how many directories c answered. */
+static size_t
+walk_same(const char *root, unsigned depth, struct walkcache *c,
+	  const char *plain)
+{
+	char *found;
+	size_t cached;
+
+	found = walk(root, depth, c, &cached);
+	assert_string_equal(found, plain);
+	free(found);
+	return cached;
+}
+
 /* The walk with a cache loaded from file must find what a walk without
- * one finds; returns how many directories the cache answered, and saves
- * what it learnt. */
+ * one finds — also with every lstat taken ahead before the walk, and
+ * with the thread taking them while it walks; returns how many
+ * directories the cache answered, and saves what it learnt. */
 static size_t
 check_walk(const char *root, unsigned depth, const char *file)
 {
 	struct timespec now = ahead();
+	const char *roots[] = {root};
 	struct walkcache *c = walkcache_load(file, &now);
 	char *plain = walk(root, depth, NULL, NULL);
-	char *cached_walk;
+	struct walkcache *early = walkcache_load(file, &now);
+	struct walkahead *a;
+	atomic_bool go_on;
 	size_t cached;
 
-	cached_walk = walk(root, depth, c, &cached);
-	assert_string_equal(cached_walk, plain);
+	cached = walk_same(root, depth, c, plain);
+	walkcache_ahead_select(early, roots, 1);
+	atomic_init(&go_on, false);
+	walkcache_ahead_run(early, &go_on);
+	assert_int_equal(walk_same(root, depth, early, plain), cached);
+	walkcache_free(early);
+	a = walkahead_start(file, roots, 1);
+	assert_int_equal(walk_same(root, depth, walkahead_cache(a), plain),
+			 cached);
+	walkcache_free(walkahead_end(a));
 	assert_int_equal(walkcache_save(c), 0);
 	walkcache_free(c);
 	free(plain);
-	free(cached_walk);
 	return cached;
 }
 
