@@ -606,7 +606,7 @@ fork_command(const struct sandbox_child_opts *o, int *chan)
 void
 sandbox_child_main(const struct sandbox_child_opts *o)
 {
-	/* Holds the placeholders' locks until pid 1 exits. */
+	/* Holds the placeholders' locks until the command ends (end_sandbox). */
 	static struct placeholders ph;
 	static struct netns_msg m;
 	char text[SANDBOX_FAIL_MAX];
