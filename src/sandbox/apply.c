@@ -450,8 +450,30 @@ tell_stopped(int sock, int sig)
 	(void)send(sock, msg, sizeof(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
+/* The command ended with status: every other process of the sandbox is
+ * killed and reaped (SIGKILL from its init reaches every process of the
+ * pid namespace, nested ones included, and an init has no children left
+ * only once each of them and their orphans are gone), the placeholders'
+ * locks are let go, and the parent is told (SANDBOX_MSG_EXITED): from
+ * then on nothing of the sandbox runs but this exit, so the parent does
+ * its part of the end while the kernel tears the namespaces down. */
 static __attribute__((noreturn)) void
-init_loop(pid_t cmd, int sock)
+end_sandbox(int sock, struct placeholders *ph, int status)
+{
+	unsigned char msg[2] = {SANDBOX_MSG_EXITED, (unsigned char)status};
+
+	if (getpid() != 1) /* never outside a pid namespace of its own */
+		_exit(status);
+	(void)kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, __WALL) != -1 || errno == EINTR)
+		;
+	placeholder_release(ph);
+	(void)send(sock, msg, sizeof(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+	_exit(status);
+}
+
+static __attribute__((noreturn)) void
+init_loop(pid_t cmd, int sock, struct placeholders *ph)
 {
 	int st;
 	pid_t w;
@@ -468,9 +490,8 @@ init_loop(pid_t cmd, int sock)
 			tell_stopped(sock, WSTOPSIG(st));
 			continue;
 		}
-		if (WIFSIGNALED(st))
-			_exit(128 + WTERMSIG(st));
-		_exit(WEXITSTATUS(st));
+		end_sandbox(sock, ph, WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+						      : WEXITSTATUS(st));
 	}
 }
 
@@ -585,7 +606,7 @@ fork_command(const struct sandbox_child_opts *o, int *chan)
 void
 sandbox_child_main(const struct sandbox_child_opts *o)
 {
-	/* Holds the placeholders' locks until pid 1 exits. */
+	/* Holds the placeholders' locks until the command ends (end_sandbox). */
 	static struct placeholders ph;
 	static struct netns_msg m;
 	char text[SANDBOX_FAIL_MAX];
@@ -642,7 +663,7 @@ sandbox_child_main(const struct sandbox_child_opts *o)
 	if (o->ctty)
 		follow_continue(pid);
 	take_listener(pid, chan, o->sock);
-	init_loop(pid, o->sock);
+	init_loop(pid, o->sock, &ph);
 }
 
 void

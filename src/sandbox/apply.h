@@ -16,11 +16,14 @@
  * makes the pty, waits for a second go (ctty.h) and only then forks the
  * command's process, and stays as its init: it forwards the signals the
  * parent forwards (sigfwd.h), tells the parent over sock when the command
- * stops (SANDBOX_MSG_STOPPED), reaps orphans, and exits with the
- * command's status (128+signal when the command was killed). When it
- * exits, the kernel kills everything left in the pid namespace, and the
- * parent, once it has reaped it, removes the run's placeholders
- * (placeholder.h).
+ * stops (SANDBOX_MSG_STOPPED), and reaps orphans. When the command
+ * ends, it kills and reaps everything left in the pid namespace, lets go
+ * of the placeholders' locks, tells the parent the command's status
+ * (SANDBOX_MSG_EXITED) and exits with it (128+signal when the command
+ * was killed). The parent removes the run's placeholders (placeholder.h)
+ * on that message, while the kernel tears the namespaces down with pid
+ * 1's exit (or, without the message, once it has reaped pid 1), and
+ * ends the session only once it has reaped pid 1.
  *
  * With ctty, the command's process first makes itself the leader of a
  * process group of its own and that group the terminal's foreground one
@@ -70,6 +73,9 @@
 /* After the go, each time the command stops the init sends the parent
  * two bytes on sock: this, then the stop signal's number. */
 #define SANDBOX_MSG_STOPPED 'S'
+/* When the command ended, once nothing else of the sandbox runs: this,
+ * then its status (0-255; 128+signal), two bytes, pid 1's last words. */
+#define SANDBOX_MSG_EXITED 'E'
 
 /* The longest failure text the child reports (struct netns_msg's). */
 #define SANDBOX_FAIL_MAX 512

@@ -146,6 +146,16 @@ placeholder_claim(struct placeholders *ph, const char *path)
 	sandbox_child_fail("placeholder %s keeps disappearing", path);
 }
 
+void
+placeholder_release(struct placeholders *ph)
+{
+	size_t i;
+
+	for (i = 0; i < ph->n; i++)
+		close(ph->fd[i]);
+	ph->n = 0;
+}
+
 /* Whether the directory open at fd holds nothing. */
 static bool
 empty_dir(int fd)

@@ -60,10 +60,15 @@ struct placeholders {
  * (sandbox_child_fail). Runs in the cloned child: system calls only. */
 int placeholder_claim(struct placeholders *ph, const char *path);
 
-/* Outside the sandbox, after its pid 1 was reaped (everything in it is
- * gone then): removes each placeholder of p that no other run holds,
- * into stash (or NULL) when it can. Best effort, never fails; nothing to
- * do for most plans. */
+/* Lets go of ph's locks: pid 1 once every other process of the sandbox
+ * is gone (apply.h). System calls only. */
+void placeholder_release(struct placeholders *ph);
+
+/* Outside the sandbox, once nothing of it runs any more (its pid 1 was
+ * reaped, or told the parent it killed and reaped everything else and
+ * let go of its locks): removes each placeholder of p that no other run
+ * holds, into stash (or NULL) when it can. Best effort, never fails;
+ * nothing to do for most plans. */
 void placeholder_cleanup(const struct sandbox_plan *p, const char *stash);
 
 /* Whether mode is that of a placeholder directory. */

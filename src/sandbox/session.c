@@ -2,8 +2,12 @@
  *
  * States, in order: REPORTING (cloned; waiting for the report, with the
  * deadline timer running) → RUNNING (go sent) → EXITED (reaped; the proxy
- * draining) → DONE (on_done called). A failure found on the way is kept
- * in fail/message, the first one winning, and the child is killed; the
+ * draining) → DONE (on_done called). The end's work (the supervisor's
+ * summary, the placeholders, the proxy's stop) starts when pid 1 says the
+ * command ended (SANDBOX_MSG_EXITED, apply.h), while its exit tears the
+ * namespaces down, or at the reap without that message; DONE waits for
+ * the reap either way. A failure found on the way is kept in
+ * fail/message, the first one winning, and the child is killed; the
  * session still ends through the child's exit, so every path reaps. */
 #include "sandbox/session.h"
 
@@ -54,6 +58,9 @@ struct sandbox_session {
 	int handles;          /* open handles; freed at 0 once freeing */
 	bool killed;          /* sandbox_session_kill: no failure, 137 */
 	bool freeing, proxy_stopping, proxy_down;
+	bool ended;           /* pid 1 said the command ended (its status
+			       * is result.status); pid 1 is exiting */
+	bool wound_down;      /* wind_down() done */
 	struct jobctl job;
 	struct proxy *proxy;
 	int diag_fd;          /* the sandbox's sock_diag socket, until the
@@ -179,7 +186,9 @@ on_proxy_down(void *arg)
 	struct sandbox_session *s = arg;
 
 	s->proxy_down = true;
-	finish(s);
+	/* After pid 1's word, on_done waits for its reap (exited). */
+	if (!s->ended || s->pid <= 0)
+		finish(s);
 	release(s);
 }
 
@@ -222,30 +231,56 @@ stop_supervisor(struct sandbox_session *s)
 	s->diag_fd = -1;
 }
 
+/* What follows the end of everything in the sandbox but pid 1's exit:
+ * what was refused goes into the result, the placeholders go (pid 1
+ * holds their locks no more), the proxy drains. Once. */
+static void
+wind_down(struct sandbox_session *s)
+{
+	if (s->wound_down)
+		return;
+	s->wound_down = true;
+	stop_supervisor(s);
+	if (!s->plain)
+		placeholder_cleanup(s->o.plan, s->stash);
+	if (s->proxy != NULL)
+		stop_proxy(s, s->o.grace_ms);
+}
+
+/* Pid 1's last words (apply.h): the command ended with status, every
+ * other process of the sandbox is gone and reaped, the placeholders are
+ * unlocked. The end's work starts now, while pid 1 exits. */
+static void
+ended(struct sandbox_session *s, int status)
+{
+	if (s->state != ST_RUNNING || s->plain || s->ended || s->pid <= 0)
+		return;
+	s->ended = true;
+	s->result.status = status;
+	wind_down(s);
+}
+
 /* The child is reaped with status st: what follows its exit. */
 static void
 exited(struct sandbox_session *s, int st)
 {
 	drain(s); /* a failure it reported just before exiting */
-	stop_supervisor(s);
 	s->pid = -1;
 	if (s->state == ST_REPORTING && !s->killed)
 		set_fail(s, SANDBOX_FAIL_VANISHED,
 			 "cannot set up the sandbox: it ended while being set "
 			 "up");
-	s->result.status = WIFSIGNALED(st) ? 128 + WTERMSIG(st)
-					   : WEXITSTATUS(st);
+	if (!s->ended)
+		s->result.status = WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+						   : WEXITSTATUS(st);
 	stop_watching(s);
 	if (s->o.terminal) {
 		sigfwd_target(0);
 		jobctl_release(&s->job);
 	}
-	if (!s->plain)
-		placeholder_cleanup(s->o.plan, s->stash);
 	s->state = ST_EXITED;
-	if (s->proxy != NULL)
-		stop_proxy(s, s->o.grace_ms);
-	else
+	wind_down(s);
+	if (s->proxy == NULL || s->proxy_down)
 		finish(s);
 }
 
@@ -528,6 +563,8 @@ drain(struct sandbox_session *s)
 			on_message(s, &m, fds);
 		else if (n == 2 && b[0] == SANDBOX_MSG_STOPPED && s->o.terminal)
 			stopped(s, b[1]);
+		else if (n == 2 && b[0] == SANDBOX_MSG_EXITED)
+			ended(s, b[1]);
 		else if (n == -1 && s->state == ST_REPORTING) {
 			set_fail(s, SANDBOX_FAIL_SETUP,
 				 "cannot set up the sandbox: a malformed "

@@ -303,6 +303,55 @@ def test_escape_fs_placeholder_outlives_a_shorter_run_beside_it(airlock_env):
     assert not (airlock_env.cwd / ".git").exists()
 
 
+# A process the command leaves behind, woken (inotify) the moment a name
+# leaves the workspace, that then tries to make the workspace's .git, a
+# placeholder's path, and to plant a file in it; the command exits 3 once
+# that process is waiting.
+LEFT_BEHIND = r"""
+import ctypes, os, sys, time
+IN_MOVED_FROM, IN_DELETE = 0x40, 0x200
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init()
+assert libc.inotify_add_watch(fd, b".", IN_MOVED_FROM | IN_DELETE) >= 0
+if os.fork() == 0:
+    open("waiting", "w").close()
+    for _ in range(100):
+        os.read(fd, 4096)
+        for _ in range(1000):
+            try:
+                os.mkdir(".git")
+                open(".git/planted", "w").close()
+                os._exit(0)
+            except OSError:
+                pass
+    os._exit(0)
+for _ in range(3000):
+    if os.path.exists("waiting"):
+        break
+    time.sleep(0.01)
+sys.exit(3)
+"""
+
+
+@pytest.mark.parametrize("flags", [(), ("--network",)], ids=["off", "granted"])
+def test_escape_fs_process_left_behind_cannot_take_a_placeholders_path(
+        airlock_env, flags):
+    # airlock removes the placeholders while the sandbox's namespaces are
+    # still being torn down at the run's end. Were anything of the sandbox
+    # still running then, a process left behind by the command would make
+    # .git in the workspace the moment its placeholder left (it did in
+    # about one run of two when only pid 1's exit killed it). Five runs.
+    no_tmpdir(airlock_env)
+    ws = airlock_env.cwd
+    for _ in range(5):
+        p = airlock_env.run("run", *flags, "--", *py(LEFT_BEHIND))
+        assert p.returncode == 3, p.stderr
+        assert (ws / "waiting").exists()
+        assert not (ws / ".git").exists()
+        assert not (ws / ".airlock").exists()
+        (ws / "waiting").unlink()
+
+
 def test_escape_fs_placeholder_left_by_a_killed_run_is_removed(airlock_env):
     no_tmpdir(airlock_env)
     run = subprocess.Popen([str(AIRLOCK), "run", "--", "sleep", "60"],

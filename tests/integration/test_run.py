@@ -101,6 +101,45 @@ def test_run_command_dies_with_airlock(airlock_env):
         proc.kill()
 
 
+def _read_to_end_now(f):
+    """What is left in pipe f, which must be at its end already: every
+    writer gone (os.read raises BlockingIOError while one could still
+    write)."""
+    os.set_blocking(f.fileno(), False)
+    data = b""
+    for _ in range(1000):
+        chunk = os.read(f.fileno(), 65536)
+        if not chunk:
+            return data
+        data += chunk
+    raise AssertionError("no end to the pipe")
+
+
+@pytest.mark.parametrize("flags", [(), ("--network",)], ids=["off", "granted"])
+def test_run_returns_with_nothing_of_the_sandbox_left(airlock_env, flags):
+    # The command exits 3 and leaves two processes behind, one running and
+    # one stopped, both holding airlock's stdout and stderr. When airlock
+    # returns, its status is the command's, neither process exists any
+    # more, a reader of its stdout or stderr is at the end at once, and the
+    # placeholders are gone.
+    ws = airlock_env.cwd
+    marker = "41.%d" % os.getpid()
+    script = ("sleep %s & sleep %s & kill -STOP $!; echo started; exit 3"
+              % (marker, marker))
+    proc = subprocess.Popen([str(AIRLOCK), "run", *flags, "--", "sh", "-c",
+                             script], cwd=str(ws), env=airlock_env.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.wait(timeout=30) == 3
+        assert not _processes_with(marker)
+        assert _read_to_end_now(proc.stdout) == b"started\n"
+        _read_to_end_now(proc.stderr)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not (ws / ".git").exists() and not (ws / ".airlock").exists()
+
+
 def test_run_print_plan_prints_steps_and_runs_nothing(airlock_env):
     (airlock_env.cwd / ".git").mkdir()
     p = airlock_env.run("run", "--print-plan", "--network", "--",
