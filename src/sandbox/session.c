@@ -75,35 +75,6 @@ struct sandbox_session {
 /* The most the refusal lines of one sandbox take. */
 #define REFUSALS_MAX (64 * 1024)
 
-/* --- the table ------------------------------------------------------------------ */
-
-#define RPC_INTERNAL_ERROR (-32603)
-
-static const struct {
-	int exit;  /* airlock run */
-	int rpc;   /* command/exec */
-} fails[] = {
-	[SANDBOX_OK] = {0, 0},
-	[SANDBOX_FAIL_PREPARE] = {SANDBOX_EXIT_SETUP, RPC_INTERNAL_ERROR},
-	[SANDBOX_FAIL_NAMESPACES] = {SANDBOX_EXIT_SETUP, RPC_INTERNAL_ERROR},
-	[SANDBOX_FAIL_SETUP] = {SANDBOX_EXIT_SETUP, RPC_INTERNAL_ERROR},
-	[SANDBOX_FAIL_VANISHED] = {SANDBOX_EXIT_SETUP, RPC_INTERNAL_ERROR},
-	[SANDBOX_FAIL_TIMEOUT] = {SANDBOX_EXIT_SETUP, RPC_INTERNAL_ERROR},
-	[SANDBOX_FAIL_PROXY] = {2, RPC_INTERNAL_ERROR},
-};
-
-int
-sandbox_fail_exit(enum sandbox_fail f)
-{
-	return fails[f].exit;
-}
-
-int
-sandbox_fail_rpc(enum sandbox_fail f)
-{
-	return fails[f].rpc;
-}
-
 /* Keeps the first failure. */
 static void
 set_fail(struct sandbox_session *s, enum sandbox_fail f, const char *fmt, ...)
