@@ -408,7 +408,7 @@ def test_run_npm_sees_no_unknown_proxy_config(airlock_env):
         pytest.fail("npm is not installed (scripts/install-deps --test)")
     p = airlock_env.run(
         "run", "--network", "--", "sh", "-c",
-        "export HOME=$(mktemp -d); npm config get proxy; "
+        "export HOME=$PWD/npm-home; mkdir -p $HOME; npm config get proxy; "
         "npm config get https-proxy",
         env={"npm_config_http_proxy": "http://127.0.0.1:9"})
     assert p.returncode == 0, p.stderr

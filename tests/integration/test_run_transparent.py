@@ -268,7 +268,7 @@ def test_proxy_aware_client_reaches_its_own_loopback_directly(airlock_env):
     p = airlock_env.run("run", "--network", "--", "sh", "-c", textwrap.dedent(
         """
         echo "$NO_PROXY"
-        cd "$(mktemp -d)" && echo own > index.html
+        mkdir own && cd own && echo own > index.html
         python3 -m http.server -b 127.0.0.1 18181 >/dev/null 2>&1 &
         for i in $(seq 50); do
             curl -s -m 2 http://127.0.0.1:18181/ && break
