@@ -11,6 +11,9 @@
 
 #include "lib/xalloc.h"
 
+/* Fewer directories to look at than this: no thread. */
+#define WALKAHEAD_MIN 64
+
 struct walkahead {
 	pthread_t thread;
 	bool threaded;
@@ -71,9 +74,11 @@ walkahead_start(const char *file, const char *const *roots, size_t n_roots)
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	a->cache = walkcache_load(file, &now);
-	walkcache_ahead_select(a->cache, roots, n_roots);
 	atomic_init(&a->stop, false);
-	a->threaded = spawn(a);
+	/* A thread costs about what fifty lstat calls do. */
+	if (walkcache_ahead_select(a->cache, roots, n_roots, WALKAHEAD_MIN) >
+	    0)
+		a->threaded = spawn(a);
 	return a;
 }
 

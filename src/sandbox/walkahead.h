@@ -12,8 +12,9 @@
  * walkahead_cache() lends the cache to the walk; walkahead_end() stops
  * the thread, waits for it and gives the cache to the caller (to save and
  * free). The thread runs on another processor than the caller's; on a
- * single one, or when it cannot be made, there is none and the walk
- * takes every lstat itself. */
+ * single one, for a cache of fewer than 64 directories under the roots,
+ * or when it cannot be made, there is none and the walk takes every
+ * lstat itself. */
 #ifndef AIRLOCK_SANDBOX_WALKAHEAD_H
 #define AIRLOCK_SANDBOX_WALKAHEAD_H
 

@@ -393,22 +393,27 @@ below_any(const char *path, const char *const *roots, size_t n)
 	return false;
 }
 
-void
+size_t
 walkcache_ahead_select(struct walkcache *c, const char *const *roots,
-		       size_t n_roots)
+		       size_t n_roots, size_t min)
 {
-	size_t i;
+	size_t i, n = 0;
 
-	if (c == NULL || c->n == 0 || c->ahead != NULL)
-		return;
+	if (c == NULL || c->ahead != NULL)
+		return 0;
+	for (i = 0; i < c->n && n < WALKCACHE_AHEAD_MAX; i++)
+		n += below_any(c->recs[i].path, roots, n_roots);
+	if (n == 0 || n < min)
+		return 0;
 	c->ahead_of = xcalloc(c->n, sizeof(*c->ahead_of));
-	for (i = 0; i < c->n && c->n_ahead < WALKCACHE_AHEAD_MAX; i++)
+	for (i = 0; i < c->n && c->n_ahead < n; i++)
 		if (below_any(c->recs[i].path, roots, n_roots))
 			c->ahead_of[i] = (uint32_t)++c->n_ahead;
-	c->ahead = xcalloc(c->n_ahead + 1, sizeof(*c->ahead));
+	c->ahead = xcalloc(c->n_ahead, sizeof(*c->ahead));
 	for (i = 0; i < c->n; i++)
 		if (c->ahead_of[i] != 0)
 			c->ahead[c->ahead_of[i] - 1].rec = (uint32_t)i;
+	return c->n_ahead;
 }
 
 /* Keeps of st what the walk reads; st NULL: the lstat failed (errno). */

@@ -78,7 +78,7 @@ const struct walkcache_rec *walkcache_find(struct walkcache *c,
  * select (before the walk and before run starts) picks the records of
  * directories under roots, in the file's order, which is the order of
  * the walk that wrote it (roots that are NULL or not absolute are
- * passed over). run takes their lstat from the last one
+ * passed over), and says how many: none when fewer than min. run takes their lstat from the last one
  * backwards, on the thread ahead, until stop is set or it meets one the
  * walk has taken. walkcache_lstat is fstatat(dfd, rel, AT_SYMLINK_
  * NOFOLLOW) for the walk: path's lstat taken ahead when the thread got
@@ -86,8 +86,8 @@ const struct walkcache_rec *walkcache_find(struct walkcache *c,
  * (NULL on failure). A lstat taken ahead is one taken a moment earlier
  * during the same walk: what the walk concludes from it is what it would
  * conclude from a walk started that moment earlier. c may be NULL. */
-void walkcache_ahead_select(struct walkcache *c, const char *const *roots,
-			    size_t n_roots);
+size_t walkcache_ahead_select(struct walkcache *c, const char *const *roots,
+			      size_t n_roots, size_t min);
 void walkcache_ahead_run(struct walkcache *c, const atomic_bool *stop);
 int walkcache_lstat(struct walkcache *c, int dfd, const char *rel,
 		    const char *path, struct stat *st,

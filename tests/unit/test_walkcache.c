@@ -229,7 +229,7 @@ check_walk(const char *root, unsigned depth, const char *file)
 	size_t cached;
 
 	cached = walk_same(root, depth, c, plain);
-	walkcache_ahead_select(early, roots, 1);
+	(void)walkcache_ahead_select(early, roots, 1, 0);
 	atomic_init(&go_on, false);
 	walkcache_ahead_run(early, &go_on);
 	assert_int_equal(walk_same(root, depth, early, plain), cached);
@@ -247,6 +247,9 @@ check_walk(const char *root, unsigned depth, const char *file)
 static void
 make_tree(const char *root)
 {
+	char rel[32];
+	int i;
+
 	mk(root, "a/.git/hooks");
 	mk(root, "b/c");
 	touch(root, "b/c/.git");
@@ -254,6 +257,11 @@ make_tree(const char *root)
 	mk(root, "f/g/h/.airlock");
 	mk(root, "node_modules/x/.git");
 	mk(root, "deep/1/2/3/4");
+	/* Enough directories for walkahead_start() to start its thread. */
+	for (i = 0; i < 70; i++) {
+		snprintf(rel, sizeof(rel), "many/d%d", i);
+		mk(root, rel);
+	}
 }
 
 static void
