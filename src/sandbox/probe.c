@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lib/fdutil.h"
@@ -139,35 +138,26 @@ walkcache_file(const char *home)
 		       : NULL;
 }
 
-struct walkahead *
-sandbox_walk_ahead(const char *home, const char *cwd)
+/* The walk cache of home loaded, and looked at ahead under roots
+ * (walkahead.h); NULL for a home that is not absolute. */
+static struct walkahead *
+start_ahead(const char *home, const char *const *roots, size_t n_roots)
 {
-	const char *roots[] = {cwd, "/tmp", getenv("TMPDIR")};
 	char *file = walkcache_file(home);
 	struct walkahead *a = NULL;
 
 	if (file != NULL)
-		a = walkahead_start(file, roots, 3);
+		a = walkahead_start(file, roots, n_roots);
 	free(file);
 	return a;
 }
 
-/* The walk cache of home, from ahead when the caller started it. */
-static struct walkcache *
-cache_of(const char *home, struct walkahead *ahead)
+struct walkahead *
+sandbox_walk_ahead(const char *home, const char *cwd)
 {
-	struct timespec now;
-	struct walkcache *c = NULL;
-	char *file;
+	const char *roots[] = {cwd, "/tmp", getenv("TMPDIR")};
 
-	if (ahead != NULL)
-		return walkahead_cache(ahead);
-	file = walkcache_file(home);
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (file != NULL)
-		c = walkcache_load(file, &now);
-	free(file);
-	return c;
+	return start_ahead(home, roots, 3);
 }
 
 int
@@ -180,11 +170,13 @@ sandbox_plan_build_disk(const struct sandbox_input *in,
 	int rc;
 
 	sandbox_probe_disk(&probe);
-	d.cache = cache_of(in->home, ahead);
+	/* Without one from the caller: the cache loaded here, no thread. */
+	if (ahead == NULL)
+		ahead = start_ahead(in->home, NULL, 0);
+	d.cache = ahead != NULL ? walkahead_cache(ahead) : NULL;
 	probe.arg = &d;
 	rc = sandbox_plan_build(in, &probe, p, err);
-	if (ahead != NULL)
-		d.cache = walkahead_end(ahead);
+	d.cache = walkahead_end(ahead);
 	(void)walkcache_save(d.cache);
 	walkcache_free(d.cache);
 	gitscan_mounts_release(&d.mounts);
