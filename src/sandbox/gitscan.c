@@ -17,6 +17,7 @@
 #include "lib/fdutil.h"
 #include "lib/xalloc.h"
 #include "sandbox/mountinfo.h"
+#include "sandbox/protect.h"
 #include "sandbox/walkcache.h"
 
 /* Directories that hold installed dependencies, build output or caches:
@@ -131,16 +132,12 @@ gitscan_mounts_release(struct gitscan_mounts *m)
 static void
 load_mounts(struct walk *w, const char *root, const struct gitscan_mounts *m)
 {
-	size_t i, rn = strlen(root);
+	size_t i;
 
 	for (i = 0; i < m->n; i++) {
 		const char *v = m->points[i];
-		bool below = strcmp(root, "/") == 0
-				     ? strcmp(v, "/") != 0
-				     : strncmp(v, root, rn) == 0 &&
-					       v[rn] == '/';
 
-		if (!below)
+		if (!protect_under(root, v) || strcmp(v, root) == 0)
 			continue;
 		w->mounts = xreallocarray(w->mounts, w->n_mounts + 1,
 					  sizeof(*w->mounts));

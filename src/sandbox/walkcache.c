@@ -24,6 +24,7 @@
 #include "lib/buf.h"
 #include "lib/fdutil.h"
 #include "lib/xalloc.h"
+#include "sandbox/protect.h"
 
 #define MAGIC "airlock-walk-cache 1 "
 
@@ -355,12 +356,6 @@ unchanged(struct walkcache *c, long i, const struct stat *st)
 	return r;
 }
 
-const struct walkcache_rec *
-walkcache_find(struct walkcache *c, const char *path, const struct stat *st)
-{
-	return unchanged(c, rec_index(c, path), st);
-}
-
 int
 walkcache_next(const char **p, char *kind, const char **name)
 {
@@ -376,20 +371,17 @@ walkcache_next(const char **p, char *kind, const char **name)
 
 /* --- looking ahead -------------------------------------------------------- */
 
+/* Whether path is one of roots or below one; roots that are NULL or not
+ * absolute are passed over. */
 static bool
 below_any(const char *path, const char *const *roots, size_t n)
 {
-	size_t i, len;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (roots[i] == NULL || roots[i][0] != '/')
-			continue;
-		len = strlen(roots[i]);
-		if (strcmp(roots[i], "/") == 0 ||
-		    (strncmp(path, roots[i], len) == 0 &&
-		     (path[len] == '/' || path[len] == '\0')))
+	for (i = 0; i < n; i++)
+		if (roots[i] != NULL && roots[i][0] == '/' &&
+		    protect_under(roots[i], path))
 			return true;
-	}
 	return false;
 }
 
@@ -399,21 +391,23 @@ walkcache_ahead_select(struct walkcache *c, const char *const *roots,
 {
 	size_t i, n = 0;
 
-	if (c == NULL || c->ahead != NULL)
-		return 0;
-	for (i = 0; i < c->n && n < WALKCACHE_AHEAD_MAX; i++)
-		n += below_any(c->recs[i].path, roots, n_roots);
-	if (n == 0 || n < min)
+	if (c == NULL || c->n == 0 || c->ahead != NULL)
 		return 0;
 	c->ahead_of = xcalloc(c->n, sizeof(*c->ahead_of));
-	for (i = 0; i < c->n && c->n_ahead < n; i++)
+	for (i = 0; i < c->n && n < WALKCACHE_AHEAD_MAX; i++)
 		if (below_any(c->recs[i].path, roots, n_roots))
-			c->ahead_of[i] = (uint32_t)++c->n_ahead;
-	c->ahead = xcalloc(c->n_ahead, sizeof(*c->ahead));
+			c->ahead_of[i] = (uint32_t)++n;
+	if (n == 0 || n < min) {
+		free(c->ahead_of);
+		c->ahead_of = NULL;
+		return 0;
+	}
+	c->ahead = xcalloc(n, sizeof(*c->ahead));
+	c->n_ahead = n;
 	for (i = 0; i < c->n; i++)
 		if (c->ahead_of[i] != 0)
 			c->ahead[c->ahead_of[i] - 1].rec = (uint32_t)i;
-	return c->n_ahead;
+	return n;
 }
 
 /* Keeps of st what the walk reads; st NULL: the lstat failed (errno). */
@@ -589,16 +583,7 @@ walkcache_walked(struct walkcache *c, const char *root)
 static bool
 below_walked(const struct walkcache *c, const char *path)
 {
-	size_t i, n;
-
-	for (i = 0; i < c->n_walked; i++) {
-		n = strlen(c->walked[i]);
-		if (strcmp(c->walked[i], "/") == 0 ||
-		    (strncmp(path, c->walked[i], n) == 0 &&
-		     (path[n] == '/' || path[n] == '\0')))
-			return true;
-	}
-	return false;
+	return below_any(path, (const char *const *)c->walked, c->n_walked);
 }
 
 /* This run's records, then the old ones of directories it did not walk

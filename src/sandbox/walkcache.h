@@ -68,24 +68,24 @@ struct walkcache *walkcache_load(const char *file, const struct timespec *now);
 struct walkcache *walkcache_parse(char *text, size_t len);
 void walkcache_free(struct walkcache *c);
 
-/* The record for path when st (lstat of path now) shows the same
- * directory unchanged; NULL otherwise. */
-const struct walkcache_rec *walkcache_find(struct walkcache *c,
-					   const char *path,
-					   const struct stat *st);
-/* Looking ahead: the walk's one system call per unchanged directory,
- * lstat, taken on a second thread while the caller is busy elsewhere.
- * select (before the walk and before run starts) picks the records of
- * directories under roots, in the file's order, which is the order of
- * the walk that wrote it (roots that are NULL or not absolute are
- * passed over), and says how many: none when fewer than min. run takes their lstat from the last one
- * backwards, on the thread ahead, until stop is set or it meets one the
- * walk has taken. walkcache_lstat is fstatat(dfd, rel, AT_SYMLINK_
- * NOFOLLOW) for the walk: path's lstat taken ahead when the thread got
- * there first, else taken now; with *rec set as walkcache_find would
- * (NULL on failure). A lstat taken ahead is one taken a moment earlier
- * during the same walk: what the walk concludes from it is what it would
- * conclude from a walk started that moment earlier. c may be NULL. */
+/* The walk's one system call per directory, and its lookup:
+ * walkcache_lstat is fstatat(dfd, rel, AT_SYMLINK_NOFOLLOW) for path,
+ * with *rec set to path's record when the lstat shows the directory it
+ * recorded unchanged (same device, inode and change time), else NULL.
+ * c may be NULL (no cache: *rec is NULL).
+ *
+ * Looking ahead: that lstat taken on a second thread while the caller is
+ * busy elsewhere. select (before the walk and before run starts) picks
+ * the records of directories under roots, in the file's order, which is
+ * the order of the walk that wrote it (roots that are NULL or not
+ * absolute are passed over), and says how many: none when fewer than
+ * min. run takes their lstat from the last one backwards, on the thread
+ * ahead, until stop is set or it meets one the walk has taken.
+ * walkcache_lstat then uses path's lstat taken ahead when the thread got
+ * there first, and takes it itself otherwise. A lstat taken ahead is one
+ * taken a moment earlier during the same walk: what the walk concludes
+ * from it is what it would conclude from a walk started that moment
+ * earlier. */
 size_t walkcache_ahead_select(struct walkcache *c, const char *const *roots,
 			      size_t n_roots, size_t min);
 void walkcache_ahead_run(struct walkcache *c, const atomic_bool *stop);

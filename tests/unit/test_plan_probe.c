@@ -18,6 +18,7 @@
 #include "sandbox/gitscan.h"
 #include "sandbox/mountinfo.h"
 #include "sandbox/probe.h"
+#include "tree_fixture.h"
 
 static void
 test_gitmodules_paths_reads_submodule_sections_only(void **state)
@@ -62,21 +63,6 @@ test_mountinfo_points_unescapes_and_skips_bad_lines(void **state)
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-static void
-mk(const char *root, const char *rel)
-{
-	char path[512];
-	char *p;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	mkdir(path, 0755);
 }
 
 static int
@@ -128,8 +114,7 @@ test_gitscan_walk_prunes_and_keeps_its_budget(void **state)
 	sc.ctx = &found;
 	gitscan_walk(root, &sc, NULL, NULL);
 	assert_string_equal(sc.stopped, "directory limit");
-	snprintf(link, sizeof(link), "rm -rf '%s'", root);
-	assert_int_equal(system(link), 0);
+	rm_rf(root);
 }
 
 struct marks {
@@ -197,8 +182,7 @@ test_gitscan_walk_finds_marks_in_leaf_directories(void **state)
 	assert_int_equal(mark_kind(&m, "sub/.git"), 'f');
 	assert_int_equal(mark_kind(&m, "plain/.airlock"), 'f');
 	assert_int_equal(mark_kind(&m, "dir/.git"), 'd');
-	snprintf(path, sizeof(path), "rm -rf '%s'", root);
-	assert_int_equal(system(path), 0);
+	rm_rf(root);
 }
 
 static void

@@ -24,6 +24,7 @@
 #include "sandbox/gitscan.h"
 #include "sandbox/walkahead.h"
 #include "sandbox/walkcache.h"
+#include "tree_fixture.h"
 
 /* --- the file format --------------------------------------------------------- */
 
@@ -121,33 +122,6 @@ test_walkcache_parse_refuses_damaged_files(void **state)
 }
 
 /* --- the walk with the cache --------------------------------------------------- */
-
-static void
-mk(const char *root, const char *rel)
-{
-	char path[512];
-	char *p;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (p = path + strlen(root) + 1; (p = strchr(p, '/')) != NULL; p++) {
-		*p = '\0';
-		mkdir(path, 0755);
-		*p = '/';
-	}
-	mkdir(path, 0755);
-}
-
-static void
-touch(const char *root, const char *rel)
-{
-	char path[512];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	fd = open(path, O_WRONLY | O_CREAT, 0644);
-	assert_true(fd >= 0);
-	close(fd);
-}
 
 struct found {
 	struct buf list; /* "kind path\n" lines, in the walk's order */
@@ -262,15 +236,6 @@ make_tree(const char *root)
 		snprintf(rel, sizeof(rel), "many/d%d", i);
 		mk(root, rel);
 	}
-}
-
-static void
-rm_rf(const char *path)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	assert_int_equal(system(cmd), 0);
 }
 
 /* A second walk is answered by the cache for every directory, and finds
