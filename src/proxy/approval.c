@@ -49,6 +49,7 @@ struct pending {
 	uint64_t id;
 	struct key k;
 	char *method, *reason, *message, *command, *process_id, *client;
+	char *process;
 	uint64_t timeout_ms;
 	uv_timer_t *timer;
 	bool settling;                /* in settle(): calling its waiters */
@@ -203,6 +204,7 @@ show(struct approval_asker *k, const struct pending *pe)
 	rq.command = pe->command;
 	rq.process_id = pe->process_id;
 	rq.client = pe->client;
+	rq.process = pe->process;
 	rq.timeout_ms = pe->timeout_ms;
 	k->ops->ask(k->arg, &rq);
 }
@@ -334,6 +336,7 @@ pending_free(struct pending *pe)
 	free(pe->command);
 	free(pe->process_id);
 	free(pe->client);
+	free(pe->process);
 	free(pe);
 }
 
@@ -457,6 +460,9 @@ pending_new(struct approval_broker *b, const struct key *k,
 	pe->command = dup_or_null(rq->command);
 	pe->process_id = dup_or_null(rq->process_id);
 	pe->client = dup_or_null(rq->client);
+	pe->process = rq->who != NULL && rq->client != NULL
+			      ? rq->who(rq->who_arg, rq->client)
+			      : NULL;
 	pe->timeout_ms = rq->timeout_ms;
 	pe->waiters.next = pe->waiters.prev = &pe->waiters;
 	pe->timer = xcalloc(1, sizeof(*pe->timer));

@@ -91,6 +91,12 @@ struct approval_request {
 	const char *process_id; /* the app-server's processId, or NULL */
 	const char *client;     /* the proxy client's `ip:port`, or NULL */
 	uint64_t timeout_ms;    /* unanswered after this long: timeout */
+	/* Asked once, when the request is first put to askers: the process
+	 * behind client ("pid N: CMDLINE"; heap, or NULL). NULL: none. */
+	char *(*who)(void *who_arg, const char *client);
+	void *who_arg;
+	/* What who() said, for askers (set by the broker); NULL: unknown. */
+	const char *process;
 };
 
 /* A front-end. ask() shows rq to a person (answer later, through

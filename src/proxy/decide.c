@@ -288,6 +288,8 @@ ask(struct proxy_decide *x)
 	rq.message = msg.p;
 	rq.command = p->approval_command;
 	rq.process_id = p->approval_process_id;
+	rq.who = p->whois;
+	rq.who_arg = p->whois_arg;
 	rq.client = x->client;
 	rq.timeout_ms = x->s->approval_timeout_ms;
 	waiting = approval_ask(p->approvals, &rq, on_answer, x, &x->aw,

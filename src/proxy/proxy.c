@@ -183,6 +183,8 @@ proxy_new(uv_loop_t *loop, const struct proxy_opts *o, struct errbuf *err)
 	p->approvals = approval_broker_ref(o->approvals);
 	p->approval_command = o->command ? xstrdup(o->command) : NULL;
 	p->approval_process_id = o->process_id ? xstrdup(o->process_id) : NULL;
+	p->whois = o->whois;
+	p->whois_arg = o->whois_arg;
 	p->state = proxy_state_first(o->conf, p->extra, err);
 	if (p->state != NULL)
 		p->started = proxy_state_ref(p);

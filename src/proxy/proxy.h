@@ -77,10 +77,14 @@ struct proxy_opts {
 	/* Who may be asked about allowlist misses (proxy/approval.h): the
 	 * proxy takes a reference. NULL: misses are denied, no one asked.
 	 * command and process_id (copied, may be NULL) tell the person what
-	 * is asking. */
+	 * is asking; whois (may be NULL), called with whois_arg and the
+	 * client's `ip:port` when a person is about to be asked, names the
+	 * process behind the connection (sandbox/whois.h). */
 	struct approval_broker *approvals;
 	const char *command;
 	const char *process_id;
+	char *(*whois)(void *whois_arg, const char *client);
+	void *whois_arg;
 };
 
 struct proxy;

@@ -144,6 +144,8 @@ struct proxy {
 	struct approval_broker *approvals;
 	char *approval_command;
 	char *approval_process_id;
+	char *(*whois)(void *whois_arg, const char *client);
+	void *whois_arg;
 };
 
 struct proxy_state *proxy_state_ref(struct proxy *p);

@@ -12,9 +12,8 @@
 
 #include "lib/xalloc.h"
 
-/* Longest text taken from a request for the line, and room for one. */
-#define FIELD_MAX 200
-#define LINE_SIZE (4 * FIELD_MAX + 256)
+#define FIELD_MAX PROMPT_FIELD_MAX
+#define LINE_SIZE PROMPT_LINE_SIZE
 /* Cancels any escape sequence the command's output left open (CAN),
  * then resets the character attributes (SGR 0). */
 #define RESET "\030\033[0m"
@@ -66,6 +65,11 @@ prompt_format(const struct approval_request *rq, struct buf *out)
 
 	(void)buf_addstr(out, "airlock: ");
 	add_field(out, rq->command != NULL ? rq->command : "the command");
+	if (rq->process != NULL) {
+		(void)buf_addstr(out, " (");
+		add_field(out, rq->process);
+		(void)buf_addch(out, ')');
+	}
 	(void)buf_addstr(out, " wants ");
 	add_field(out, rq->protocol);
 	(void)buf_addstr(out, v6 ? " [" : " ");

@@ -41,6 +41,11 @@ struct prompt *prompt_new(struct approval_broker *b, struct pty *pty);
 /* Unregisters (before the broker is closed) and frees. NULL is ignored. */
 void prompt_free(struct prompt *pr);
 
+/* Longest text taken from a request for the line ("..." follows a cut
+ * one), and room for a line of six such fields and the rest. */
+#define PROMPT_FIELD_MAX 200
+#define PROMPT_LINE_SIZE (6 * PROMPT_FIELD_MAX + 256)
+
 /* The prompt's line for rq, without the leading reset, into out. */
 void prompt_format(const struct approval_request *rq, struct buf *out);
 /* The answer key stands for: 0, or -1 for a key that answers nothing. */

@@ -38,6 +38,7 @@
 #include "sandbox/session_int.h"
 #include "sandbox/sigfwd.h"
 #include "sandbox/unotify.h"
+#include "sandbox/whois.h"
 
 #define NS_FLAGS (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET)
 
@@ -65,6 +66,7 @@ struct sandbox_session {
 	struct proxy *proxy;
 	int diag_fd;          /* the sandbox's sock_diag socket, until the
 			       * supervisor takes it */
+	struct whois who;     /* who asks, for the prompt: a copy of it */
 	struct unotify *unotify;
 	char *stash;          /* placeholders kept between runs, or NULL */
 	struct buf refusals;  /* result.refusals */
@@ -105,6 +107,7 @@ release(struct sandbox_session *s)
 	unotify_stop(s->unotify);
 	if (s->diag_fd >= 0)
 		close(s->diag_fd);
+	whois_close(&s->who);
 	if (s->pidfd >= 0)
 		close(s->pidfd);
 	if (s->sock >= 0)
@@ -200,6 +203,7 @@ stop_supervisor(struct sandbox_session *s)
 	if (s->diag_fd >= 0)
 		close(s->diag_fd);
 	s->diag_fd = -1;
+	whois_close(&s->who);
 }
 
 /* What follows the end of everything in the sandbox but pid 1's exit:
@@ -331,6 +335,8 @@ start_proxy(struct sandbox_session *s, const struct netns_msg *m,
 	po.approvals = s->o.approvals;
 	po.command = s->o.command;
 	po.process_id = s->o.process_id;
+	po.whois = whois_describe;
+	po.whois_arg = &s->who;
 	s->proxy = proxy_new(s->loop, &po, &err);
 	if (s->proxy == NULL) {
 		set_fail(s, SANDBOX_FAIL_PROXY,
@@ -377,9 +383,10 @@ on_report(struct sandbox_session *s, const struct netns_msg *m,
 
 	uv_timer_stop(&s->timer);
 	for (i = 0; i < m->nfds; i++) {
-		if (m->kinds[i] == NETNS_FD_DIAG && s->diag_fd < 0)
+		if (m->kinds[i] == NETNS_FD_DIAG && s->diag_fd < 0) {
 			s->diag_fd = fds[i];
-		else if (!serve || !for_proxy(m->kinds[i]))
+			whois_open(&s->who, fds[i], s->pid);
+		} else if (!serve || !for_proxy(m->kinds[i]))
 			close(fds[i]);
 	}
 	if (serve)
@@ -707,7 +714,7 @@ sandbox_session_start(uv_loop_t *loop, const struct sandbox_session_opts *o)
 		s->stash = xasprintf("%s/%s", o->conf->home, PLACEHOLDER_STASH);
 	s->pid = -1;
 	s->pidfd = s->sock = -1;
-	s->diag_fd = -1;
+	s->diag_fd = s->who.diag_fd = s->who.init = -1;
 	buf_init(&s->refusals, REFUSALS_MAX);
 	s->state = s->plain ? ST_RUNNING : ST_REPORTING;
 	init_handles(s);

@@ -1,11 +1,14 @@
-/* sockdiag.c — AF_UNIX sock_diag dumps. See sockdiag.h. */
+/* sockdiag.c — AF_UNIX and TCP sock_diag dumps. See sockdiag.h. */
 #include "sandbox/sockdiag.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <linux/unix_diag.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -64,9 +67,13 @@ parse_one(const unsigned char *p, size_t len, sockdiag_fn *fn, void *arg)
 	return 0;
 }
 
-int
-sockdiag_parse(const void *buf, size_t n, uint32_t seq, sockdiag_fn *fn,
-	       void *arg)
+/* One SOCK_DIAG_BY_FAMILY message p[0..len): -1 when malformed. */
+typedef int message_fn(const unsigned char *p, size_t len, void *ctx);
+
+/* The netlink messages in p[0..n) answering seq, each to one(). */
+static int
+parse_messages(const void *buf, size_t n, uint32_t seq, message_fn *one,
+	       void *ctx)
 {
 	const unsigned char *p = buf;
 	struct nlmsghdr h;
@@ -82,7 +89,7 @@ sockdiag_parse(const void *buf, size_t n, uint32_t seq, sockdiag_fn *fn,
 			if (h.nlmsg_type == NLMSG_ERROR)
 				return SOCKDIAG_BAD;
 			if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY &&
-			    parse_one(p, h.nlmsg_len, fn, arg) == -1)
+			    one(p, h.nlmsg_len, ctx) == -1)
 				return SOCKDIAG_BAD;
 		}
 		step = NLMSG_ALIGN(h.nlmsg_len);
@@ -94,36 +101,86 @@ sockdiag_parse(const void *buf, size_t n, uint32_t seq, sockdiag_fn *fn,
 	return SOCKDIAG_MORE;
 }
 
-static int
-send_request(int fd, uint32_t states, bool names, uint32_t seq)
-{
-	struct {
-		struct nlmsghdr h;
-		struct unix_diag_req r;
-	} req;
-	struct sockaddr_nl sa;
-	ssize_t n;
+struct unix_ctx {
+	sockdiag_fn *fn;
+	void *arg;
+};
 
-	memset(&req, 0, sizeof(req));
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	req.h.nlmsg_len = sizeof(req);
-	req.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	req.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	req.h.nlmsg_seq = seq;
-	req.r.sdiag_family = AF_UNIX;
-	req.r.udiag_states = states;
-	req.r.udiag_show = UDIAG_SHOW_VFS | (names ? UDIAG_SHOW_NAME : 0);
-	do
-		n = sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,
-			   sizeof(sa));
-	while (n == -1 && errno == EINTR);
-	return n == (ssize_t)sizeof(req) ? 0 : -1;
+static int
+unix_one(const unsigned char *p, size_t len, void *ctx)
+{
+	const struct unix_ctx *u = ctx;
+
+	return parse_one(p, len, u->fn, u->arg);
 }
 
 int
-sockdiag_dump(int fd, uint32_t states, bool names, sockdiag_fn *fn,
-	      void *arg)
+sockdiag_parse(const void *buf, size_t n, uint32_t seq, sockdiag_fn *fn,
+	       void *arg)
+{
+	struct unix_ctx u = {fn, arg};
+
+	return parse_messages(buf, n, seq, unix_one, &u);
+}
+
+struct tcp_ctx {
+	sockdiag_tcp_fn *fn;
+	void *arg;
+};
+
+/* One inet_diag_msg: its attributes are not asked for, nor read. */
+static int
+tcp_one(const unsigned char *p, size_t len, void *ctx)
+{
+	const struct tcp_ctx *c = ctx;
+	struct inet_diag_msg m;
+	struct sockdiag_tcp t;
+
+	if (len < NLMSG_LENGTH(sizeof(m)))
+		return -1;
+	memcpy(&m, p + NLMSG_HDRLEN, sizeof(m));
+	if (m.idiag_family != AF_INET && m.idiag_family != AF_INET6)
+		return -1;
+	memset(&t, 0, sizeof(t));
+	t.family = m.idiag_family;
+	t.state = m.idiag_state;
+	memcpy(t.src, m.id.idiag_src, m.idiag_family == AF_INET ? 4 : 16);
+	t.sport = ntohs(m.id.idiag_sport);
+	t.ino = m.idiag_inode;
+	c->fn(c->arg, &t);
+	return 0;
+}
+
+int
+sockdiag_parse_tcp(const void *buf, size_t n, uint32_t seq,
+		   sockdiag_tcp_fn *fn, void *arg)
+{
+	struct tcp_ctx c = {fn, arg};
+
+	return parse_messages(buf, n, seq, tcp_one, &c);
+}
+
+static int
+send_request(int fd, const void *req, size_t len)
+{
+	struct sockaddr_nl sa;
+	ssize_t n;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	do
+		n = sendto(fd, req, len, 0, (struct sockaddr *)&sa,
+			   sizeof(sa));
+	while (n == -1 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Sends req (whose header is set here) and reads the whole answer,
+ * each recv() through parse(). */
+typedef int parse_fn(const void *p, size_t n, uint32_t seq, void *ctx);
+
+static int
+dump(int fd, struct nlmsghdr *req, size_t len, parse_fn *parse, void *ctx)
 {
 	static uint32_t seq;
 	/* Aligned for the netlink headers read through memcpy anyway. */
@@ -132,7 +189,11 @@ sockdiag_dump(int fd, uint32_t states, bool names, sockdiag_fn *fn,
 	ssize_t n;
 	int r;
 
-	if (send_request(fd, states, names, ++seq) == -1)
+	req->nlmsg_len = (uint32_t)len;
+	req->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req->nlmsg_seq = ++seq;
+	if (send_request(fd, req, len) == -1)
 		return -1;
 	for (;;) {
 		do
@@ -144,7 +205,7 @@ sockdiag_dump(int fd, uint32_t states, bool names, sockdiag_fn *fn,
 			return -1;
 		}
 		total += (size_t)n;
-		r = sockdiag_parse(buf, (size_t)n, seq, fn, arg);
+		r = parse(buf, (size_t)n, seq, ctx);
 		if (r == SOCKDIAG_DONE)
 			return 0;
 		if (r == SOCKDIAG_BAD) {
@@ -156,4 +217,49 @@ sockdiag_dump(int fd, uint32_t states, bool names, sockdiag_fn *fn,
 			return -1;
 		}
 	}
+}
+
+static int
+unix_parse(const void *p, size_t n, uint32_t seq, void *ctx)
+{
+	return parse_messages(p, n, seq, unix_one, ctx);
+}
+
+int
+sockdiag_dump(int fd, uint32_t states, bool names, sockdiag_fn *fn,
+	      void *arg)
+{
+	struct {
+		struct nlmsghdr h;
+		struct unix_diag_req r;
+	} req;
+	struct unix_ctx u = {fn, arg};
+
+	memset(&req, 0, sizeof(req));
+	req.r.sdiag_family = AF_UNIX;
+	req.r.udiag_states = states;
+	req.r.udiag_show = UDIAG_SHOW_VFS | (names ? UDIAG_SHOW_NAME : 0);
+	return dump(fd, &req.h, sizeof(req), unix_parse, &u);
+}
+
+static int
+tcp_parse(const void *p, size_t n, uint32_t seq, void *ctx)
+{
+	return parse_messages(p, n, seq, tcp_one, ctx);
+}
+
+int
+sockdiag_dump_tcp(int fd, int family, sockdiag_tcp_fn *fn, void *arg)
+{
+	struct {
+		struct nlmsghdr h;
+		struct inet_diag_req_v2 r;
+	} req;
+	struct tcp_ctx c = {fn, arg};
+
+	memset(&req, 0, sizeof(req));
+	req.r.sdiag_family = (uint8_t)family;
+	req.r.sdiag_protocol = IPPROTO_TCP;
+	req.r.idiag_states = ~0u;
+	return dump(fd, &req.h, sizeof(req), tcp_parse, &c);
 }

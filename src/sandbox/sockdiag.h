@@ -1,4 +1,5 @@
-/* sockdiag.h — which unix sockets are bound in a network namespace.
+/* sockdiag.h — which unix sockets are bound in a network namespace, and
+ * which TCP sockets it holds.
  *
  * A NETLINK_SOCK_DIAG socket answers for the network namespace it was
  * created in (netns.h: the sandbox's first process makes one and hands it
@@ -51,5 +52,25 @@ int sockdiag_parse(const void *p, size_t n, uint32_t seq, sockdiag_fn *fn,
  * a malformed answer). */
 int sockdiag_dump(int fd, uint32_t states, bool names, sockdiag_fn *fn,
 		  void *arg);
+
+/* One TCP socket of a network namespace (sockdiag_dump_tcp). */
+struct sockdiag_tcp {
+	int family;      /* AF_INET or AF_INET6 */
+	uint8_t state;   /* TCP_ESTABLISHED, TCP_LISTEN, ... */
+	uint8_t src[16]; /* its local address (4 bytes for AF_INET) */
+	uint16_t sport;  /* its local port, host order */
+	uint32_t ino;    /* its socket's inode; 0 for one that no process
+			  * holds any more (TIME_WAIT) */
+};
+
+typedef void sockdiag_tcp_fn(void *arg, const struct sockdiag_tcp *t);
+
+/* As sockdiag_parse, for the answer to a TCP dump: fn for each socket. */
+int sockdiag_parse_tcp(const void *p, size_t n, uint32_t seq,
+		       sockdiag_tcp_fn *fn, void *arg);
+
+/* Dumps the TCP sockets of family (AF_INET or AF_INET6) of fd's
+ * namespace, in every state. 0, or -1 with errno as sockdiag_dump. */
+int sockdiag_dump_tcp(int fd, int family, sockdiag_tcp_fn *fn, void *arg);
 
 #endif

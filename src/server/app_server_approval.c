@@ -138,14 +138,15 @@ net_ask(void *arg, const struct approval_request *rq)
 	a->network = true;
 	a->broker_id = rq->id;
 	snprintf(a->id, sizeof(a->id), "net-%llu", (unsigned long long)rq->id);
-	a->params = json_pack("{s:s,s:o,s:s,s:s,s:i,s:o,s:s,s:o,s:o,s:I}",
+	a->params = json_pack("{s:s,s:o,s:s,s:s,s:i,s:o,s:s,s:o,s:o,s:o,s:I}",
 			      "approvalId", a->id, "processId",
 			      str_or_null(rq->process_id), "protocol",
 			      rq->protocol, "host", rq->host, "port", rq->port,
 			      "method", str_or_null(rq->method), "reason",
 			      rq->reason ? rq->reason : "", "message",
 			      str_or_null(rq->message), "command",
-			      str_or_null(rq->command), "timeoutMs",
+			      str_or_null(rq->command), "process",
+			      str_or_null(rq->process), "timeoutMs",
 			      (json_int_t)rq->timeout_ms);
 	link_ask(s, a);
 	broadcast(a);

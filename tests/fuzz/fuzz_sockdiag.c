@@ -1,9 +1,11 @@
-/* fuzz_sockdiag.c — the sock_diag answer parser: never crashes, never
- * reads past its input, and every name it reports lies inside it. The
- * first four bytes pick the sequence number of the answer. */
+/* fuzz_sockdiag.c — the sock_diag answer parsers (unix and TCP): never
+ * crash, never read past their input, every name reported lies inside it
+ * and every TCP socket reported is of an inet family. The first four
+ * bytes pick the sequence number of the answer. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "sandbox/sockdiag.h"
 
@@ -25,6 +27,14 @@ check(void *arg, const struct sockdiag_entry *e)
 		abort();
 }
 
+static void
+check_tcp(void *arg, const struct sockdiag_tcp *t)
+{
+	(void)arg;
+	if (t->family != AF_INET && t->family != AF_INET6)
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -41,6 +51,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.p = malloc(s.n + 1);
 	memcpy((void *)s.p, data + sizeof(seq), s.n);
 	r = sockdiag_parse(s.p, s.n, seq, check, &s);
+	if (r != SOCKDIAG_MORE && r != SOCKDIAG_DONE && r != SOCKDIAG_BAD)
+		abort();
+	/* The same bytes as the answer to a TCP dump. */
+	r = sockdiag_parse_tcp(s.p, s.n, seq, check_tcp, NULL);
 	if (r != SOCKDIAG_MORE && r != SOCKDIAG_DONE && r != SOCKDIAG_BAD)
 		abort();
 	free((void *)s.p);

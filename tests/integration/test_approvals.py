@@ -10,6 +10,7 @@ exact address 127.0.0.1 is allowlisted so that the name, once approved,
 passes the local-address check. Every wait is bounded by a count and the
 socket timeout of the client; nothing depends on timing."""
 import json
+import re
 import socket
 import shutil
 import subprocess
@@ -126,6 +127,10 @@ def test_network_ask_reaches_only_the_approver_and_allow_once_passes(airlock_env
                 p["processId"]) == (NAME, port, "http", "GET", "not_allowed", "p1")
         assert req["id"] == p["approvalId"]
         assert p["command"].startswith("curl ")
+        # The process of the sandbox behind the connection, as it names
+        # itself there.
+        assert re.fullmatch(r"pid \d+: curl -s -m 60 http://%s:%d/"
+                            % (re.escape(NAME), port), p["process"]), p
         assert p["message"] == ('Network access to "api.test" was blocked: '
                                 'domain is not on the allowlist for the current '
                                 'sandbox mode.')

@@ -164,9 +164,14 @@ def test_prompt_names_the_request_and_y_allows_once(airlock_env, tmp_path):
         script = "%s; %s" % (curl(port), curl(port))
         with terminal(airlock_env, "--", "sh", "-c", script) as t:
             line = t.expect(ASK)
-            assert ("airlock: sh wants http %s:%d GET: not on the allowlist. "
-                    "Allow? [y]once [s]ession [a]lways [n]o [d]eny always"
-                    % (NAME, port)) in line, line
+            # The program airlock started, and the process of the sandbox
+            # that made the request (its pid there, its command line).
+            assert re.search(
+                r"airlock: sh \(pid \d+: curl -s -m 60 -o /dev/null -w "
+                r"code=%%\{http_code\}\\n http://%s:%d/\) wants http "
+                r"%s:%d GET: not on the allowlist\. Allow\? \[y\]once "
+                r"\[s\]ession \[a\]lways \[n\]o \[d\]eny always"
+                % (re.escape(NAME), port, re.escape(NAME), port), line), line
             t.send("y")
             t.expect("-> allowed once")
             # Once is once: the second curl is asked again.
@@ -175,6 +180,43 @@ def test_prompt_names_the_request_and_y_allows_once(airlock_env, tmp_path):
             t.expect("-> denied for this session")
             out = t.rest()
     assert codes(out) == ["200", "403"], out
+    assert t.status == 0
+
+
+SHARE = """\
+import os, socket, sys, urllib.parse
+u = urllib.parse.urlsplit(os.environ["http_proxy"])
+s = socket.create_connection((u.hostname, u.port))
+r, w = os.pipe()
+child = os.fork()
+if child == 0:  # holds the connection too, until the parent is done
+    os.close(w)
+    os.read(r, 1)
+    os._exit(0)
+os.close(r)
+target = "%s:%s" % (sys.argv[1], sys.argv[2])
+s.sendall(("GET http://%s/ HTTP/1.1\\r\\nHost: %s\\r\\n"
+           "Connection: close\\r\\n\\r\\n" % (target, target)).encode())
+print("status:", s.recv(64).split(b"\\r\\n")[0].decode())
+os.close(w)
+os.waitpid(child, 0)
+"""
+
+
+def test_prompt_counts_every_process_holding_the_connection(airlock_env, tmp_path):
+    (airlock_env.cwd / "share.py").write_text(SHARE)
+    with origin(airlock_env, tmp_path) as port:
+        with terminal(airlock_env, "--", PY, "share.py", NAME,
+                      str(port)) as t:
+            line = t.expect(ASK)
+            assert re.search(r"airlock: %s \(pid \d+: %s share\.py %s %d "
+                             r"\(\+1 more\)\) wants http %s:%d GET"
+                             % (re.escape(PY), re.escape(PY), re.escape(NAME),
+                                port, re.escape(NAME), port), line), line
+            t.send("n")
+            t.expect("-> denied for this session")
+            out = t.rest()
+    assert "status: HTTP/1.1 403" in out, out
     assert t.status == 0
 
 

@@ -190,6 +190,48 @@ test_the_command_cannot_forge_the_line(void **state)
 	buf_release(&b);
 }
 
+/* The process behind the request, as whois names it, and what it says of
+ * itself cannot forge the line either; every field at its longest still
+ * leaves the question whole. */
+static void
+test_the_line_names_the_process_and_it_cannot_forge_it(void **state)
+{
+	struct approval_request rq = {0};
+	char longest[300];
+	struct buf b;
+
+	(void)state;
+	rq.protocol = "https";
+	rq.host = "registry.npmjs.org";
+	rq.port = 443;
+	rq.method = "CONNECT";
+	rq.command = "npm test";
+	rq.process = "pid 12: curl -sS https://registry.npmjs.org/";
+	buf_init(&b, 4096);
+	prompt_format(&rq, &b);
+	assert_non_null(strstr(b.p, "airlock: npm test (pid 12: curl -sS "
+				    "https://registry.npmjs.org/) wants https "
+				    "registry.npmjs.org:443 CONNECT"));
+	buf_release(&b);
+
+	rq.process = "pid 3: x\033[1A\r-> allowed once\n";
+	buf_init(&b, 4096);
+	prompt_format(&rq, &b);
+	assert_null(strchr(b.p, '\033'));
+	assert_null(strchr(b.p, '\r'));
+	assert_null(strchr(b.p, '\n'));
+	buf_release(&b);
+
+	memset(longest, 'x', sizeof(longest) - 1);
+	longest[sizeof(longest) - 1] = '\0';
+	rq.command = rq.process = rq.host = rq.method = rq.reason = longest;
+	rq.protocol = longest;
+	buf_init(&b, PROMPT_LINE_SIZE);
+	prompt_format(&rq, &b);
+	assert_non_null(strstr(b.p, "(Enter = no) "));
+	buf_release(&b);
+}
+
 static void
 test_the_outcome_says_what_happened(void **state)
 {
@@ -224,6 +266,7 @@ main(void)
 		cmocka_unit_test(
 			test_the_line_brackets_ipv6_and_omits_a_missing_method),
 		cmocka_unit_test(test_the_command_cannot_forge_the_line),
+		cmocka_unit_test(test_the_line_names_the_process_and_it_cannot_forge_it),
 		cmocka_unit_test(test_the_outcome_says_what_happened),
 	};
 
