@@ -226,6 +226,14 @@ tgid_of(pid_t tid)
 	return p ? (pid_t)strtol(p + 7, NULL, 10) : -1;
 }
 
+pid_t
+unotify_tgid(struct unotify_call *c)
+{
+	if (c->tgid == 0)
+		c->tgid = tgid_of(c->tid);
+	return c->tgid;
+}
+
 /* A pidfd of the calling thread; before Linux 6.9 (no PIDFD_THREAD), of
  * its thread group, which shares its descriptor table. */
 static int
@@ -591,6 +599,7 @@ unotify_start(uv_loop_t *loop, int notify_fd, int diag_fd,
 	u->udp_arg = p->udp_arg;
 	u->rootfd = -1;
 	u->root = geteuid() == 0;
+	u->send_creds = u->root;
 	u->uid = p->uid;
 	u->gid = p->gid;
 	u->net_granted = p->net_granted;

@@ -35,6 +35,8 @@ struct unotify {
 	struct unixpath_mounts mounts;
 	int rootfd;          /* the sandbox's root directory, once known */
 	bool root;           /* airlock runs as root */
+	bool send_creds;     /* unix messages carry the caller's credentials
+			      * (root; off after the kernel refused them) */
 	struct unotify_op *ops;
 	size_t n_ops;
 	bool reading;        /* the listener is polled */
@@ -59,6 +61,8 @@ struct unotify_call {
 	int sfd;             /* the caller's socket, dup'd here */
 	int domain, type;    /* of sfd (unotify_sockinfo): -2 not asked yet,
 			      * -1 not a socket */
+	pid_t tgid;          /* the caller's thread group (unotify_tgid);
+			      * 0 not asked yet */
 };
 
 typedef void unotify_resume_fn(struct unotify_op *op);
@@ -87,6 +91,9 @@ void unotify_sockinfo(struct unotify_call *c);
  * time (every sandboxed process has the same: chroot and pivot_root are
  * refused); -1 when it cannot be had. */
 int unotify_rootfd(struct unotify_call *c);
+/* The caller's thread group, in airlock's pid namespace; -1 when unknown
+ * (read once per call). */
+pid_t unotify_tgid(struct unotify_call *c);
 /* Whether the caller is still in the notified call (so that what was read
  * from /proc/TID or its memory was the caller's). */
 bool unotify_valid(const struct unotify_call *c);

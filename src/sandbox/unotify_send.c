@@ -8,7 +8,9 @@
  * socket. Known differences from the kernel's own call, written down in
  * doc/sandbox.md: SCM_CREDENTIALS is refused (EPERM: airlock cannot vouch
  * for the command's pid); a receiver that asks for credentials sees
- * airlock's pid (0 inside the sandbox); one call carries at most
+ * airlock's pid (0 inside the sandbox) — except when airlock runs as
+ * root, whose unix messages carry the caller's own credentials
+ * (add_creds); one call carries at most
  * SEND_MAX_DATA bytes (a stream send is then short, a larger datagram
  * fails with EMSGSIZE, as it would past any socket's buffer). */
 #include "sandbox/unotify_int.h"
@@ -42,6 +44,9 @@ struct out_msg {
 	int pin;           /* the unix address's inode, or -1 */
 	int *fds;          /* airlock's copies of the passed descriptors */
 	size_t n_fds;
+	bool creds_tried;  /* add_creds ran for this message */
+	size_t creds_at;   /* offset of its SCM_CREDENTIALS in control, or
+			    * SIZE_MAX when none was added */
 };
 
 struct send_job {
@@ -226,16 +231,87 @@ copy_msghdr(struct unotify_call *c, const struct msghdr *rm,
 
 /* --- sending ---------------------------------------------------------------------- */
 
+#define CREDS_SPACE CMSG_SPACE(sizeof(struct ucred))
+
+/* The caller's thread group for add_creds, read before the check that the
+ * caller is still in its call: a thread id then cannot have been reused
+ * by another process meanwhile. */
+static void
+caller_tgid(struct unotify_call *c)
+{
+	if (c->u->send_creds)
+		(void)unotify_tgid(c);
+}
+
+/* As root, a unix message carries the caller's own credentials (its
+ * thread group and the uid and gid every process of the sandbox has), as
+ * the kernel attaches them when a process sends for itself: a receiver
+ * with SO_PASSCRED (Chromium's zygote, which learns its children's pids
+ * so) sees the caller, not airlock's pid 0. Naming another process's pid
+ * takes CAP_SYS_ADMIN over airlock's pid namespace, which only root has;
+ * these are exactly the caller's, so nothing is claimed that the caller
+ * could not have sent itself. Appended to the caller's control data. */
+static void
+add_creds(struct unotify_call *c, struct out_msg *m)
+{
+	size_t old = CMSG_ALIGN(m->mh.msg_controllen);
+	struct cmsghdr *cm;
+	struct ucred uc;
+	char *ctl;
+
+	m->creds_tried = true;
+	m->creds_at = SIZE_MAX;
+	if (!c->u->send_creds || (unotify_sockinfo(c), c->domain != AF_UNIX) ||
+	    (uc.pid = unotify_tgid(c)) <= 0)
+		return;
+	uc.uid = getuid();
+	uc.gid = getgid();
+	ctl = xcalloc(1, old + CREDS_SPACE);
+	if (m->mh.msg_controllen > 0)
+		memcpy(ctl, m->mh.msg_control, m->mh.msg_controllen);
+	cm = (struct cmsghdr *)(ctl + old);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_CREDENTIALS;
+	cm->cmsg_len = CMSG_LEN(sizeof(uc));
+	memcpy(CMSG_DATA(cm), &uc, sizeof(uc));
+	free(m->control);
+	m->control = ctl;
+	m->mh.msg_control = ctl;
+	m->mh.msg_controllen = old + CREDS_SPACE;
+	m->creds_at = old;
+}
+
+/* The kernel refused the credentials (root without CAP_SYS_ADMIN, in a
+ * container): the message goes without them, and so do later ones. */
+static void
+drop_creds(struct unotify_call *c, struct out_msg *m)
+{
+	c->u->send_creds = false;
+	if (m->mh.msg_control != m->control || m->creds_at == 0) {
+		m->mh.msg_control = NULL; /* a stream's rest: nothing else */
+		m->mh.msg_controllen = 0;
+	} else {
+		m->mh.msg_controllen = m->creds_at;
+	}
+	m->creds_at = SIZE_MAX;
+}
+
 static long
 send_now(struct unotify_call *c, struct out_msg *m, int flags)
 {
 	ssize_t r;
 
+	if (!m->creds_tried)
+		add_creds(c, m);
 	m->iov.iov_base = m->data + m->sent;
 	m->iov.iov_len = m->len - m->sent;
 	m->mh.msg_iov = &m->iov;
 	m->mh.msg_iovlen = 1;
 	r = sendmsg(c->sfd, &m->mh, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (r == -1 && errno == EPERM && m->creds_at != SIZE_MAX) {
+		drop_creds(c, m);
+		r = sendmsg(c->sfd, &m->mh, flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
 	return r >= 0 ? (long)r : -errno;
 }
 
@@ -250,6 +326,7 @@ prepare_next(struct unotify_call *c, struct send_job *j)
 			 sizeof(rm));
 	if (r == 0)
 		r = copy_msghdr(c, &rm.msg_hdr, &j->m);
+	caller_tgid(c);
 	if (r == 0 && !unotify_valid(c))
 		r = UNOTIFY_GONE;
 	j->ready = r == 0;
@@ -289,9 +366,13 @@ send_message(struct unotify_call *c, struct send_job *j)
 		if (m->sent >= m->len || !is_blocking(c, j) ||
 		    (unotify_sockinfo(c), c->type != SOCK_STREAM))
 			return (long)m->sent;
-		/* The rest carries no descriptors and no address again. */
-		m->mh.msg_control = NULL;
-		m->mh.msg_controllen = 0;
+		/* The rest carries no descriptors and no address again;
+		 * the caller's credentials, when added, still. */
+		m->mh.msg_control = m->creds_at != SIZE_MAX
+					    ? m->control + m->creds_at
+					    : NULL;
+		m->mh.msg_controllen = m->creds_at != SIZE_MAX ? CREDS_SPACE
+							       : 0;
 		m->mh.msg_name = NULL;
 		m->mh.msg_namelen = 0;
 	}
@@ -401,6 +482,7 @@ unotify_sendto(struct unotify_call *c)
 	r = copy_data(c, &riov, 1, &j->m);
 	if (r == 0)
 		r = copy_name(c, c->args[4], (int)c->args[5], &j->m);
+	caller_tgid(c);
 	if (!unotify_valid(c))
 		r = UNOTIFY_GONE;
 	if (r != 0) {
@@ -422,6 +504,7 @@ unotify_sendmsg(struct unotify_call *c)
 	r = unotify_read(c, c->args[1], &rm, sizeof(rm));
 	if (r == 0)
 		r = copy_msghdr(c, &rm, &j->m);
+	caller_tgid(c);
 	if (!unotify_valid(c))
 		r = UNOTIFY_GONE;
 	if (r != 0) {

@@ -173,6 +173,76 @@ def test_unix_echo_server_and_client_in_the_workspace(airlock_env, flags):
     assert "refused" not in p.stderr
 
 
+PASSCRED = """
+import os, socket, struct, sys
+kind = getattr(socket, "SOCK_" + sys.argv[1].upper())
+a, b = socket.socketpair(socket.AF_UNIX, kind)
+b.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+r, w = os.pipe()
+child = os.fork()
+if child == 0:  # a descriptor goes along, as a zygote's ping does
+    a.sendmsg([b"ping"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                            struct.pack("i", r))])
+    os._exit(0)
+os.waitpid(child, 0)
+msg, anc, _, _ = b.recvmsg(64, socket.CMSG_SPACE(12) + socket.CMSG_SPACE(4))
+creds, fds = None, 0
+for level, kind, data in anc:
+    if kind == socket.SCM_CREDENTIALS:
+        creds = struct.unpack("iII", data[:12])
+    elif kind == socket.SCM_RIGHTS:
+        fds += len(data) // 4
+print(msg.decode(), child, creds[0], creds[1] == os.getuid(), fds)
+"""
+
+
+@MODES
+@pytest.mark.parametrize("kind", ["seqpacket", "stream", "dgram"])
+def test_a_passcred_receiver_sees_the_sender(airlock_env, flags, kind):
+    """The supervisor sends the command's unix messages itself; as root it
+    attaches the sender's own credentials, so a receiver with SO_PASSCRED
+    sees the sender's pid (otherwise airlock's, 0 inside: doc/sandbox.md)."""
+    (airlock_env.cwd / "passcred.py").write_text(PASSCRED)
+    p = run(airlock_env, flags, PY, "passcred.py", kind)
+    msg, sender, pid, same_uid, fds = p.stdout.split()
+    assert (msg, same_uid, fds) == ("ping", "True", "1"), p.stdout
+    assert int(pid) == (int(sender) if os.geteuid() == 0 else 0), p.stdout
+
+
+def test_root_without_cap_sys_admin_still_delivers(airlock_env):
+    """Root in a container without CAP_SYS_ADMIN may not name a pid: the
+    kernel refuses the credentials, and the message goes without them."""
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        pytest.skip("needs root and setpriv to drop CAP_SYS_ADMIN")
+    (airlock_env.cwd / "passcred.py").write_text(PASSCRED)
+    p = subprocess.run(
+        ["setpriv", "--bounding-set", "-sys_admin", "--inh-caps",
+         "-sys_admin", str(AIRLOCK), "run", "--", PY, "passcred.py",
+         "seqpacket"], cwd=str(airlock_env.cwd), env=airlock_env.env,
+        capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.split()[0] == "ping" and p.stdout.split()[2] == "0", \
+        p.stdout
+
+
+def test_chromium_with_its_zygote_renders_a_page(airlock_env):
+    """Chromium's zygote learns each child's pid from SO_PASSCRED and stops
+    at a pid of 0 ("Invalid pid from parent zygote")."""
+    if os.geteuid() != 0:
+        pytest.skip("the sender's pid reaches a receiver only when airlock "
+                    "runs as root (doc/sandbox.md); otherwise --no-zygote")
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        pytest.fail("chromium is missing (scripts/install-deps --test)")
+    page = airlock_env.cwd / "page.html"
+    page.write_text('<p id="x">static</p><script>document.getElementById'
+                    '("x").textContent = "rendered by " + "script"</script>')
+    p = run(airlock_env, (), chromium, "--headless", "--no-sandbox",
+            "--disable-gpu", "--user-data-dir=%s" % (airlock_env.cwd / "prof"),
+            "--dump-dom", page.as_uri(), timeout=120)
+    assert "rendered by script" in p.stdout, p.stdout + p.stderr[-2000:]
+
+
 def test_a_socket_bound_in_tmp_works_in_read_only_mode_too(airlock_env):
     # multiprocessing's listener lives in /tmp, which read-only mode cannot
     # write; the abstract namespace still works there.
