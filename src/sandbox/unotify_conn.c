@@ -16,6 +16,7 @@
 
 #include "lib/xalloc.h"
 #include "net/listen.h"
+#include "sandbox/sockdiag.h"
 
 #define MAX_GROUPS 256
 
@@ -180,9 +181,58 @@ loopback_tcp(struct unotify_call *c, const struct sockaddr_storage *ss,
 	return c->type == SOCK_STREAM;
 }
 
+struct other_listener {
+	int family;     /* the other family than the refused address's */
+	uint16_t port;
+	bool found;
+};
+
+static void
+on_listener(void *arg, const struct sockdiag_tcp *t)
+{
+	static const unsigned char any[16], lo6[16] = {[15] = 1};
+	struct other_listener *w = arg;
+
+	if (t->state != TCP_LISTEN || t->sport != w->port)
+		return;
+	if (t->family == AF_INET ? t->src[0] == 127 || memcmp(t->src, any, 4) == 0
+				 : memcmp(t->src, lo6, 16) == 0 ||
+					   memcmp(t->src, any, 16) == 0)
+		w->found = true;
+}
+
+/* Whether the sandbox listens on the port of the refused loopback address
+ * ss on the other family's loopback (or any-address): a client that tries
+ * both addresses of `localhost` in turn (node, Selenium's chromedriver
+ * client) is refused on one before it reaches the server on the other,
+ * and no service of the host is missing. */
+static bool
+other_family_listens(const struct unotify *u,
+		     const struct sockaddr_storage *ss)
+{
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+	struct other_listener w;
+	bool v4;
+
+	if (u->diag_fd < 0)
+		return false;
+	memset(&w, 0, sizeof(w));
+	if (ss->ss_family == AF_INET) {
+		v4 = true;
+		w.port = ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	} else {
+		v4 = IN6_IS_ADDR_V4MAPPED(&a6->sin6_addr);
+		w.port = ntohs(a6->sin6_port);
+	}
+	w.family = v4 ? AF_INET6 : AF_INET;
+	return sockdiag_dump_tcp(u->diag_fd, w.family, on_listener, &w) == 0 &&
+	       w.found;
+}
+
 /* The outcome v (0 or -errno) of a TCP connect to the loopback address
  * ss: a refusal is remembered until a connection to the same address and
- * port gets through. */
+ * port gets through, unless the port listens on the other family's
+ * loopback. */
 static void
 note_loopback(struct unotify *u, const struct sockaddr_storage *ss, long v)
 {
@@ -191,6 +241,8 @@ note_loopback(struct unotify *u, const struct sockaddr_storage *ss, long v)
 	size_t i;
 
 	if (v != 0 && v != -ECONNREFUSED)
+		return;
+	if (v != 0 && other_family_listens(u, ss))
 		return;
 	listen_addr_str((const struct sockaddr *)ss, addr, sizeof(addr));
 	for (i = 0; i < u->n_lo; i++)

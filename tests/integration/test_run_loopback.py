@@ -388,3 +388,43 @@ def test_a_server_that_starts_late_gets_no_hint(airlock_env, flags):
     # kernel had answered it by the time connect() returned.
     assert any(HINT.format(addr="127.0.0.1", port=never, n=n, net=net)
                in p.stderr for n in (1, 2)), p.stderr
+
+
+@MODES
+@pytest.mark.parametrize("listen_on,tried", [("127.0.0.1", "::1"),
+                                             ("0.0.0.0", "::1"),
+                                             ("::1", "127.0.0.1")],
+                         ids=["v4", "v4-any", "v6"])
+def test_localhost_tried_on_both_families_gets_no_hint(airlock_env, flags,
+                                                       listen_on, tried):
+    # A client of `localhost` (node, Selenium's chromedriver client) is
+    # refused on one family's loopback, then reaches the server on the
+    # other: no host service is missing, so no hint. The same port refused
+    # with nothing listening on either family keeps its hint.
+    p = run(airlock_env, flags, PY, "-c",
+            "import socket, sys\n"
+            "listen_on, tried = sys.argv[1], sys.argv[2]\n"
+            "fam = socket.AF_INET6 if ':' in listen_on else socket.AF_INET\n"
+            "srv = socket.socket(fam)\n"
+            "srv.bind((listen_on, 0))\n"
+            "srv.listen()\n"
+            "port = srv.getsockname()[1]\n"
+            "for host in (tried, listen_on.replace('0.0.0.0', '127.0.0.1')):\n"
+            "    try:\n"
+            "        socket.create_connection((host, port)).close()\n"
+            "        print('reached')\n"
+            "    except ConnectionRefusedError:\n"
+            "        print('refused')\n"
+            "srv.close()\n"
+            "try:\n"
+            "    socket.create_connection((tried, port)).close()\n"
+            "except ConnectionRefusedError:\n"
+            "    print('refused')\n"
+            "print(port)\n", listen_on, tried)
+    *outcomes, port = p.stdout.split()
+    assert outcomes == ["refused", "reached", "refused"], p.stdout
+    addr = "[::1]" if tried == "::1" else tried
+    net = "" if flags else "--network "
+    # One refusal is counted: the one after the server was gone.
+    assert HINT.format(addr=addr, port=port, n=1, net=net) in p.stderr, \
+        p.stderr
