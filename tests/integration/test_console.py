@@ -10,6 +10,7 @@ allowlisted, `denied.test` (which build/tests/fakedns.so resolves to
 about. The command runner is a python websocket-client with an exec-only
 token; the browser's session is the approver. Every wait is bounded;
 screenshots of the three views go to the test's temporary directory."""
+import re
 import socket
 
 from appserverutil import connect, recv, recv_id, send
@@ -163,6 +164,8 @@ def test_feed_shows_allowed_and_refused_and_clicks_answer_approvals(airlock_env,
         card = wait(drv, approval_card, "the approval")
         assert "%s:%d" % (NAME, port) in card.text
         assert "not on the allowlist" in card.text
+        # The sandbox's process behind it: curl, started by sh.
+        assert re.search(r"process: pid \d+: curl ", card.text), card.text
         buttons = [b.get_attribute("data-decision")
                    for b in card.find_elements("tag name", "button")]
         assert buttons == ["allow_once", "allow_session", "allow_always",

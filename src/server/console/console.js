@@ -191,6 +191,9 @@
       card.append(el("div", { class: "why", text: p.message || p.reason }));
       card.append(el("div", { class: "cmd", text:
         `${p.processId || ""}: ${p.command || ""}` }));
+      // The process of the sandbox that asks: what it says of itself.
+      if (p.process)
+        card.append(el("div", { class: "cmd", text: "process: " + p.process }));
     } else {
       const esc = p.escalation || {};
       const asks = [];
