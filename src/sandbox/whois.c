@@ -93,7 +93,8 @@ on_tcp(void *arg, const struct sockdiag_tcp *t)
 {
 	struct want *w = arg;
 
-	if (t->family != w->family || t->sport != w->port ||
+	/* A socket no process holds (TIME_WAIT: inode 0) is not it. */
+	if (t->family != w->family || t->sport != w->port || t->ino == 0 ||
 	    t->state == 10 /* TCP_LISTEN */ ||
 	    memcmp(t->src, w->addr, t->family == AF_INET ? 4 : 16) != 0)
 		return;

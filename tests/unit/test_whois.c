@@ -185,7 +185,7 @@ struct conn {
 static void
 connect_loopback(struct conn *c)
 {
-	struct sockaddr_in sa;
+	struct sockaddr_in sa, own;
 	socklen_t len = sizeof(sa);
 
 	memset(&sa, 0, sizeof(sa));
@@ -198,6 +198,14 @@ connect_loopback(struct conn *c)
 	assert_int_equal(getsockname(c->listener, (struct sockaddr *)&sa, &len),
 			 0);
 	c->client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* A port of its own: connect() alone may share a local port with
+	 * another connection of this (busy) namespace to elsewhere, which
+	 * whois rightly leaves unanswered. */
+	memset(&own, 0, sizeof(own));
+	own.sin_family = AF_INET;
+	own.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(c->client, (struct sockaddr *)&own, sizeof(own)),
+			 0);
 	assert_int_equal(connect(c->client, (struct sockaddr *)&sa, len), 0);
 	c->server = accept4(c->listener, NULL, NULL, SOCK_CLOEXEC);
 	assert_true(c->server >= 0);
