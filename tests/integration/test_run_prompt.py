@@ -183,6 +183,26 @@ def test_prompt_names_the_request_and_y_allows_once(airlock_env, tmp_path):
     assert t.status == 0
 
 
+def test_prompt_names_the_process_behind_a_connect_tunnel(airlock_env, tmp_path):
+    """A CONNECT tunnel's client is named as a plain request's is (full
+    mode: limited mode refuses a tunnel to a port other than 443 without
+    asking)."""
+    with origin(airlock_env, tmp_path) as port:
+        cmd = ("curl -s -m 60 -p -o /dev/null -w 'code=%%{http_code}\\n' "
+               "http://%s:%d/" % (NAME, port))
+        with terminal(airlock_env, "--mode", "full", "--", "sh", "-c",
+                      cmd) as t:
+            line = t.expect(ASK)
+            assert re.search(r"airlock: sh \(pid \d+: curl -s -m 60 -p .* "
+                             r"http://%s:%d/\) wants https %s:%d CONNECT"
+                             % (re.escape(NAME), port, re.escape(NAME), port),
+                             line), line
+            t.send("y")
+            t.expect("-> allowed once")
+            out = t.rest()
+    assert codes(out) == ["200"], out
+
+
 SHARE = """\
 import os, socket, sys, urllib.parse
 u = urllib.parse.urlsplit(os.environ["http_proxy"])
