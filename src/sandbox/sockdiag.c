@@ -175,12 +175,10 @@ send_request(int fd, const void *req, size_t len)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
-/* Sends req (whose header is set here) and reads the whole answer,
- * each recv() through parse(). */
-typedef int parse_fn(const void *p, size_t n, uint32_t seq, void *ctx);
-
+/* Sends req (whose header is set here) and reads the whole answer, each
+ * of its messages to one(). */
 static int
-dump(int fd, struct nlmsghdr *req, size_t len, parse_fn *parse, void *ctx)
+dump(int fd, struct nlmsghdr *req, size_t len, message_fn *one, void *ctx)
 {
 	static uint32_t seq;
 	/* Aligned for the netlink headers read through memcpy anyway. */
@@ -205,7 +203,7 @@ dump(int fd, struct nlmsghdr *req, size_t len, parse_fn *parse, void *ctx)
 			return -1;
 		}
 		total += (size_t)n;
-		r = parse(buf, (size_t)n, seq, ctx);
+		r = parse_messages(buf, (size_t)n, seq, one, ctx);
 		if (r == SOCKDIAG_DONE)
 			return 0;
 		if (r == SOCKDIAG_BAD) {
@@ -217,12 +215,6 @@ dump(int fd, struct nlmsghdr *req, size_t len, parse_fn *parse, void *ctx)
 			return -1;
 		}
 	}
-}
-
-static int
-unix_parse(const void *p, size_t n, uint32_t seq, void *ctx)
-{
-	return parse_messages(p, n, seq, unix_one, ctx);
 }
 
 int
@@ -239,13 +231,7 @@ sockdiag_dump(int fd, uint32_t states, bool names, sockdiag_fn *fn,
 	req.r.sdiag_family = AF_UNIX;
 	req.r.udiag_states = states;
 	req.r.udiag_show = UDIAG_SHOW_VFS | (names ? UDIAG_SHOW_NAME : 0);
-	return dump(fd, &req.h, sizeof(req), unix_parse, &u);
-}
-
-static int
-tcp_parse(const void *p, size_t n, uint32_t seq, void *ctx)
-{
-	return parse_messages(p, n, seq, tcp_one, ctx);
+	return dump(fd, &req.h, sizeof(req), unix_one, &u);
 }
 
 int
@@ -261,5 +247,5 @@ sockdiag_dump_tcp(int fd, int family, sockdiag_tcp_fn *fn, void *arg)
 	req.r.sdiag_family = (uint8_t)family;
 	req.r.sdiag_protocol = IPPROTO_TCP;
 	req.r.idiag_states = ~0u;
-	return dump(fd, &req.h, sizeof(req), tcp_parse, &c);
+	return dump(fd, &req.h, sizeof(req), tcp_one, &c);
 }
