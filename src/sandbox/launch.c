@@ -132,6 +132,7 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 	uv_loop_t loop;
 
 	if (o->plan->fs == SANDBOX_FS_FULL_ACCESS && o->setup == NULL) {
+		sandbox_plan_save_walk(o->plan);
 		execvp(o->plan->argv[0], o->plan->argv);
 		log_error("run: %s: %s", o->plan->argv[0], strerror(errno));
 		return errno == ENOENT ? 127 : 126;
@@ -162,6 +163,8 @@ sandbox_launch(const struct sandbox_launch_opts *o)
 		use_pty(&so, l.pty);
 	}
 	sandbox_session_start(&loop, &so);
+	/* The sandbox builds itself on another processor meanwhile. */
+	sandbox_plan_save_walk(o->plan);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	/* The session and its proxy are gone: the broker's last reference
 	 * goes, and its timers close. */

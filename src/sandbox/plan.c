@@ -8,6 +8,7 @@
 #include "sandbox/hidden.h"
 #include "sandbox/netns.h"
 #include "sandbox/protect.h"
+#include "sandbox/walkcache.h"
 
 /* Bounds the list of writable roots: config and flags are local input,
  * but a plan that long would be a mistake. */
@@ -282,5 +283,13 @@ sandbox_plan_release(struct sandbox_plan *p)
 	free(p->make_home);
 	free(p->steps);
 	free(p->cwd);
+	sandbox_plan_save_walk(p);
+	walkcache_free(p->walk_cache);
 	memset(p, 0, sizeof(*p));
+}
+
+void
+sandbox_plan_save_walk(const struct sandbox_plan *p)
+{
+	(void)walkcache_save(p->walk_cache);
 }

@@ -177,8 +177,12 @@ sandbox_plan_build_disk(const struct sandbox_input *in,
 	probe.arg = &d;
 	rc = sandbox_plan_build(in, &probe, p, err);
 	d.cache = walkahead_end(ahead);
-	(void)walkcache_save(d.cache);
-	walkcache_free(d.cache);
+	if (rc == 0) {
+		p->walk_cache = d.cache; /* written once the sandbox starts */
+	} else {
+		(void)walkcache_save(d.cache);
+		walkcache_free(d.cache);
+	}
 	gitscan_mounts_release(&d.mounts);
 	return rc;
 }

@@ -45,6 +45,7 @@ struct walkcache {
 	struct ahead *ahead;      /* in the records' order */
 	size_t n_ahead;
 	uint32_t *ahead_of;       /* per record: its index in ahead + 1, or 0 */
+	bool saved;               /* walkcache_save ran */
 };
 
 /* Who took, or takes, one record's lstat: the thread looking ahead from
@@ -676,8 +677,9 @@ walkcache_save(struct walkcache *c)
 	size_t len;
 	int rc = 0;
 
-	if (c == NULL || c->file == NULL)
+	if (c == NULL || c->file == NULL || c->saved)
 		return 0;
+	c->saved = true;
 	render_body(c, &body);
 	if (same_body(c, &body)) {
 		buf_release(&body);

@@ -114,8 +114,8 @@ void walkcache_walked(struct walkcache *c, const char *root);
  * *len set). Pure, for tests and the fuzz target. */
 char *walkcache_render(struct walkcache *c, size_t *len);
 /* Writes the file when it would change (a sibling temporary file renamed
- * into place; no fsync: a torn file fails its checksum and is dropped).
- * 0, or -1 with errno. */
+ * into place; no fsync: a torn file fails its checksum and is dropped);
+ * once per cache, later calls do nothing. 0, or -1 with errno. */
 int walkcache_save(struct walkcache *c);
 
 #endif
