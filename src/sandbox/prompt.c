@@ -12,8 +12,6 @@
 
 #include "lib/xalloc.h"
 
-#define FIELD_MAX PROMPT_FIELD_MAX
-#define LINE_SIZE PROMPT_LINE_SIZE
 /* Cancels any escape sequence the command's output left open (CAN),
  * then resets the character attributes (SGR 0). */
 #define RESET "\030\033[0m"
@@ -34,19 +32,19 @@ struct prompt {
 
 /* --- the text -------------------------------------------------------------------- */
 
-/* s with every byte that is not printable ASCII as '?', cut at FIELD_MAX
- * ("..." then). */
+/* s with every byte that is not printable ASCII as '?', cut at
+ * PROMPT_FIELD_MAX ("..." then). */
 static void
 add_field(struct buf *out, const char *s)
 {
 	size_t i, n = strlen(s);
 
-	for (i = 0; i < n && i < FIELD_MAX; i++) {
+	for (i = 0; i < n && i < PROMPT_FIELD_MAX; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		(void)buf_addch(out, c >= 0x20 && c < 0x7f ? (char)c : '?');
 	}
-	if (n > FIELD_MAX)
+	if (n > PROMPT_FIELD_MAX)
 		(void)buf_addstr(out, "...");
 }
 
@@ -166,7 +164,7 @@ show_next(struct prompt *pr)
 		return;
 	}
 	pty_divert(pr->pty, on_key, pr);
-	buf_init(&b, LINE_SIZE);
+	buf_init(&b, PROMPT_LINE_SIZE);
 	(void)buf_addstr(&b, RESET);
 	if (!pty_at_line_start(pr->pty))
 		(void)buf_addstr(&b, "\r\n");
@@ -195,7 +193,7 @@ ask(void *arg, const struct approval_request *rq)
 	struct item *it = xcalloc(1, sizeof(*it)), **end = &pr->head;
 	struct buf b;
 
-	buf_init(&b, LINE_SIZE);
+	buf_init(&b, PROMPT_LINE_SIZE);
 	prompt_format(rq, &b);
 	it->id = rq->id;
 	it->line = buf_detach(&b, NULL);
@@ -223,7 +221,7 @@ resolved(void *arg, uint64_t id, enum approval_answer a, const char *by)
 	item_free(it);
 	if (!was_shown)
 		return;
-	buf_init(&b, FIELD_MAX + 128);
+	buf_init(&b, PROMPT_FIELD_MAX + 128);
 	prompt_format_outcome(a, by, &b);
 	pty_print(pr->pty, b.p);
 	buf_release(&b);

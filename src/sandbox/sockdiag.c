@@ -47,9 +47,16 @@ parse_attrs(const unsigned char *a, size_t n, struct sockdiag_entry *e,
 	return 0;
 }
 
+struct unix_ctx {
+	sockdiag_fn *fn;
+	void *arg;
+};
+
+/* One unix_diag_msg (ctx: a struct unix_ctx). */
 static int
-parse_one(const unsigned char *p, size_t len, sockdiag_fn *fn, void *arg)
+unix_one(const unsigned char *p, size_t len, void *ctx)
 {
+	const struct unix_ctx *u = ctx;
 	struct sockdiag_entry e;
 	bool has_vfs = false;
 	size_t hdr = NLMSG_LENGTH(sizeof(struct unix_diag_msg));
@@ -63,7 +70,7 @@ parse_one(const unsigned char *p, size_t len, sockdiag_fn *fn, void *arg)
 			&e, &has_vfs) == -1)
 		return -1;
 	if (has_vfs)
-		fn(arg, &e);
+		u->fn(u->arg, &e);
 	return 0;
 }
 
@@ -99,19 +106,6 @@ parse_messages(const void *buf, size_t n, uint32_t seq, message_fn *one,
 		n -= step;
 	}
 	return SOCKDIAG_MORE;
-}
-
-struct unix_ctx {
-	sockdiag_fn *fn;
-	void *arg;
-};
-
-static int
-unix_one(const unsigned char *p, size_t len, void *ctx)
-{
-	const struct unix_ctx *u = ctx;
-
-	return parse_one(p, len, u->fn, u->arg);
 }
 
 int

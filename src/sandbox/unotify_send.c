@@ -233,13 +233,13 @@ copy_msghdr(struct unotify_call *c, const struct msghdr *rm,
 
 #define CREDS_SPACE CMSG_SPACE(sizeof(struct ucred))
 
-/* The caller's thread group for add_creds, read before the check that the
- * caller is still in its call: a thread id then cannot have been reused
- * by another process meanwhile. */
+/* The caller's thread group for add_creds (unix sockets only), read
+ * before the check that the caller is still in its call: a thread id
+ * then cannot have been reused by another process meanwhile. */
 static void
 caller_tgid(struct unotify_call *c)
 {
-	if (c->u->send_creds)
+	if (c->u->send_creds && (unotify_sockinfo(c), c->domain == AF_UNIX))
 		(void)unotify_tgid(c);
 }
 

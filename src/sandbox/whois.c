@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/hostport.h"
 #include "lib/xalloc.h"
 #include "sandbox/sockdiag.h"
 
@@ -25,34 +26,17 @@ whois_peer_parse(const char *peer, int *family, unsigned char addr[16],
 		 unsigned short *port)
 {
 	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon, *start = peer, *end;
-	char *stop;
-	unsigned long v;
+	struct hostport hp;
 
-	if (peer[0] == '[') {
-		start = peer + 1;
-		end = strchr(start, ']');
-		if (end == NULL || end[1] != ':')
-			return -1;
-		colon = end + 1;
-	} else {
-		colon = strrchr(peer, ':');
-		if (colon == NULL)
-			return -1;
-		end = colon;
-	}
-	if ((size_t)(end - start) >= sizeof(host) || end == start)
+	if (hostport_parse(peer, strlen(peer), HOSTPORT_PORT_REQUIRED, &hp) !=
+		    NULL ||
+	    hp.port == 0 || hp.host.n >= sizeof(host))
 		return -1;
-	memcpy(host, start, (size_t)(end - start));
-	host[end - start] = '\0';
-	if (colon[1] < '0' || colon[1] > '9')
-		return -1;
-	v = strtoul(colon + 1, &stop, 10);
-	if (*stop != '\0' || v == 0 || v > 65535)
-		return -1;
-	*port = (unsigned short)v;
+	memcpy(host, hp.host.p, hp.host.n);
+	host[hp.host.n] = '\0';
+	*port = (unsigned short)hp.port;
 	memset(addr, 0, 16);
-	*family = peer[0] == '[' ? AF_INET6 : AF_INET;
+	*family = hp.bracketed ? AF_INET6 : AF_INET;
 	return inet_pton(*family, host, addr) == 1 ? 0 : -1;
 }
 
